@@ -1,0 +1,1 @@
+"""The local OpenGPU network: anvil node, protocol deployment, IPFS store, development accounts."""

@@ -1,0 +1,321 @@
+"""Start, watch and stop a local anvil node.
+
+The launcher finds anvil (``OGPU_ANVIL``, the project's ``node_modules``, then ``PATH``), starts it on a
+free or chosen port with its log on disk, waits until it answers JSON-RPC, and stops it with
+terminate → wait → kill. Used by the devnet, the test fixtures and the benchmarks.
+
+Example::
+
+    with AnvilNode.start() as node:
+        print(node.url)   # http://127.0.0.1:<port>
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from ogpu.devnet.accounts import DEV_MNEMONIC
+
+__all__ = [
+    "AnvilError",
+    "AnvilNode",
+    "AnvilNotFoundError",
+    "PortInUseError",
+    "find_anvil",
+    "free_port",
+    "port_is_free",
+    "rpc_call",
+]
+
+
+class AnvilError(RuntimeError):
+    """The anvil node could not be started or stopped."""
+
+
+class AnvilNotFoundError(AnvilError):
+    """No anvil executable was found."""
+
+
+class PortInUseError(AnvilError):
+    """The requested port is already taken by another process."""
+
+
+def _platform_package() -> str:
+    machine = platform.machine().lower()
+    arch = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(
+        machine, machine
+    )
+    system = platform.system().lower()
+    return f"anvil-{system}-{arch}"
+
+
+def _search_roots() -> list[Path]:
+    roots = [Path.cwd(), Path(__file__).resolve().parents[2]]
+    seen: list[Path] = []
+    for root in roots:
+        for p in (root, *root.parents):
+            if p not in seen:
+                seen.append(p)
+    return seen
+
+
+def find_anvil() -> str:
+    """Path of the anvil executable.
+
+    Looks at ``$OGPU_ANVIL``, then ``node_modules/@foundry-rs/<platform>/bin/anvil`` in the current
+    directory, the project checkout and their parents, then ``PATH``.
+    """
+    env = os.environ.get("OGPU_ANVIL")
+    if env:
+        if Path(env).is_file() and os.access(env, os.X_OK):
+            return env
+        raise AnvilNotFoundError(
+            f"OGPU_ANVIL={env} is not an executable file; fix the path or unset it"
+        )
+    pkg = _platform_package()
+    for root in _search_roots():
+        candidate = root / "node_modules" / "@foundry-rs" / pkg / "bin" / "anvil"
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    on_path = shutil.which("anvil")
+    if on_path:
+        return on_path
+    raise AnvilNotFoundError(
+        "anvil not found: run `npm ci --ignore-scripts` in the ogpu checkout, install foundry, "
+        "or set OGPU_ANVIL to the anvil executable"
+    )
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """True when nothing listens on ``host:port``."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nobody listens on right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+# Local nodes are reached directly: an http_proxy in the environment must not capture 127.0.0.1.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def rpc_call(url: str, method: str, params: list[Any] | None = None, timeout: float = 5.0) -> Any:
+    """One JSON-RPC call with the standard library (no web3 needed). Raises ``AnvilError`` on an error reply."""
+    body = json.dumps(
+        {"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}
+    ).encode()
+    req = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    with _DIRECT.open(req, timeout=timeout) as resp:
+        reply = json.loads(resp.read())
+    if "error" in reply:
+        raise AnvilError(f"{method} failed: {reply['error']}")
+    return reply["result"]
+
+
+@dataclass
+class AnvilNode:
+    """A running anvil process (or a handle on one started earlier, when ``process`` is None)."""
+
+    url: str
+    port: int
+    host: str = "127.0.0.1"
+    pid: int | None = None
+    log_path: Path | None = None
+    state_path: Path | None = None
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @classmethod
+    def start(
+        cls,
+        port: int | None = None,
+        *,
+        host: str = "127.0.0.1",
+        block_time: float | None = None,
+        state_path: str | os.PathLike[str] | None = None,
+        log_path: str | os.PathLike[str] | None = None,
+        chain_id: int = 31337,
+        accounts: int = 10,
+        balance_ether: int = 10_000,
+        gas_limit: int | None = None,
+        extra_args: list[str] | None = None,
+        timeout: float = 15.0,
+        detach: bool = False,
+    ) -> AnvilNode:
+        """Start anvil and wait until it answers ``eth_chainId``.
+
+        ``block_time`` None means automine (a block per transaction); ``state_path`` makes anvil load
+        and dump its state there (persists the chain across restarts); ``detach`` starts it in its own
+        session so it outlives this process (the devnet uses that).
+        """
+        anvil = find_anvil()
+        if port is None:
+            port = free_port(host)
+        elif not port_is_free(port, host):
+            raise PortInUseError(
+                f"port {port} is already in use; stop what listens there or choose another with --port"
+            )
+        args = [
+            anvil,
+            "--host", host,
+            "--port", str(port),
+            "--chain-id", str(chain_id),
+            "--accounts", str(accounts),
+            "--balance", str(balance_ether),
+            "--mnemonic", DEV_MNEMONIC,
+        ]  # fmt: skip
+        if block_time is not None:
+            args += ["--block-time", str(block_time)]
+        if gas_limit is not None:
+            args += ["--gas-limit", str(gas_limit)]
+        state = Path(state_path) if state_path is not None else None
+        if state is not None:
+            state.parent.mkdir(parents=True, exist_ok=True)
+            args += ["--state", str(state)]
+        args += extra_args or []
+        log = Path(log_path) if log_path is not None else None
+        if log is not None:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            out: Any = open(log, "ab")  # noqa: SIM115 - handed to the child, closed below
+        else:
+            out = subprocess.DEVNULL
+        try:
+            proc = subprocess.Popen(
+                args,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=detach,
+            )
+        finally:
+            if log is not None:
+                out.close()
+        url = f"http://{host}:{port}"
+        node = cls(
+            url=url,
+            port=port,
+            host=host,
+            pid=proc.pid,
+            log_path=log,
+            state_path=state,
+            process=proc,
+        )
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                tail = node.log_tail()
+                raise AnvilError(
+                    f"anvil exited with code {proc.returncode} during start-up"
+                    + (f": {tail}" if tail else "")
+                )
+            try:
+                rpc_call(url, "eth_chainId", timeout=1.0)
+                return node
+            except (urllib.error.URLError, ConnectionError, OSError):
+                if time.monotonic() > deadline:
+                    node.stop()
+                    raise AnvilError(
+                        f"anvil did not answer on {url} within {timeout:.0f} s"
+                    ) from None
+                time.sleep(0.02)
+
+    def log_tail(self, lines: int = 5) -> str:
+        """The last lines of the node's log, for error messages."""
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        text = self.log_path.read_text(errors="replace").strip().splitlines()
+        return " | ".join(text[-lines:])
+
+    def is_alive(self) -> bool:
+        """True when the node answers JSON-RPC."""
+        try:
+            rpc_call(self.url, "eth_chainId", timeout=1.0)
+        except (urllib.error.URLError, ConnectionError, OSError, AnvilError):
+            return False
+        return True
+
+    def rpc(self, method: str, params: list[Any] | None = None) -> Any:
+        """A raw JSON-RPC call to this node."""
+        return rpc_call(self.url, method, params)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Terminate → wait → kill. Safe to call twice and on a node that already died."""
+        if self.process is not None:
+            proc = self.process
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=timeout)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(timeout=timeout)
+            self.process = None
+        elif self.pid is not None:
+            stop_pid(self.pid, timeout=timeout)
+        self.pid = None
+
+    def __enter__(self) -> AnvilNode:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def pid_alive(pid: int) -> bool:
+    """True when a process with this pid exists (and is not a zombie we can see)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    stat = Path(f"/proc/{pid}/stat")
+    if stat.exists():
+        with contextlib.suppress(OSError, IndexError):
+            if stat.read_text().split(")")[-1].split()[0] == "Z":
+                return False
+    return True
+
+
+def stop_pid(pid: int, timeout: float = 5.0) -> None:
+    """Terminate → wait → kill a process we did not start (e.g. a detached devnet node)."""
+    import signal
+
+    if not pid_alive(pid):
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not pid_alive(pid):
+            return
+        time.sleep(0.05)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)

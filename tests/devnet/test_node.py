@@ -1,0 +1,63 @@
+"""The anvil launcher: start, readiness, busy port, missing binary, clean stop."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from ogpu.devnet.node import (
+    AnvilNode,
+    AnvilNotFoundError,
+    PortInUseError,
+    find_anvil,
+    pid_alive,
+    rpc_call,
+)
+
+
+def test_find_anvil_prefers_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    real = find_anvil()
+    monkeypatch.setenv("OGPU_ANVIL", real)
+    assert find_anvil() == real
+
+
+def test_find_anvil_rejects_bad_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("OGPU_ANVIL", str(tmp_path / "nope"))
+    with pytest.raises(AnvilNotFoundError, match="OGPU_ANVIL"):
+        find_anvil()
+
+
+def test_start_answers_and_stops(tmp_path: Path) -> None:
+    log = tmp_path / "anvil.log"
+    node = AnvilNode.start(log_path=log, chain_id=4242)
+    try:
+        assert int(rpc_call(node.url, "eth_chainId"), 16) == 4242
+        assert node.is_alive()
+        pid = node.pid
+        assert pid is not None
+    finally:
+        node.stop()
+    assert not pid_alive(pid)
+    assert not node.is_alive()
+    node.stop()  # twice is fine
+    assert log.exists()
+
+
+def test_busy_port_is_a_clear_error() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        with pytest.raises(PortInUseError, match=f"port {port} is already in use"):
+            AnvilNode.start(port)
+
+
+def test_block_time_mines_without_transactions(tmp_path: Path) -> None:
+    import time
+
+    with AnvilNode.start(block_time=0.2) as node:
+        first = int(node.rpc("eth_blockNumber"), 16)
+        time.sleep(0.7)
+        assert int(node.rpc("eth_blockNumber"), 16) > first
