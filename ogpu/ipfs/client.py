@@ -1,0 +1,354 @@
+"""``IPFSClient``: publish and fetch content through a pluggable backend, verifying CIDs.
+
+Construction does no I/O (the ``httpx.Client`` is created lazily unless injected), so a session can
+build one client per network.
+
+Integrity policy:
+
+* Fetch: when the URL names a CID (``…/ipfs/<cid>``, ``ipfs://<cid>``, ``<cid>.ipfs.host``) and no
+  sub-path, the bytes are re-hashed (Kubo-default DAG, see :mod:`ogpu.ipfs.cid`); a mismatch raises
+  :class:`~ogpu.ipfs.errors.IPFSContentMismatchError` (an ``IPFSFetchError``) and the bytes are
+  never returned. URLs with a sub-path or without a CID are not verifiable and are returned as is.
+* Publish: the CID the service reports is compared with the locally computed one. A mismatch
+  raises by default (``on_cid_mismatch="raise"``): a URL that does not verify would later be
+  rejected by every verifying reader. ``"warn"`` logs and returns the link anyway.
+
+Example:
+    >>> client = IPFSClient(PinningBackend("http://127.0.0.1:8081/file/create"),
+    ...                     gateway="http://127.0.0.1:8081")
+    >>> client.gateway_url("QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o")
+    'http://127.0.0.1:8081/ipfs/QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o'
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from types import TracebackType
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import httpx
+
+from ogpu.ipfs import _http
+from ogpu.ipfs.backends import DEFAULT_GATEWAY, Backend, PinningBackend
+from ogpu.ipfs.cid import cid_of, has_subpath, parse_cid, parse_cid_from_url, verify
+from ogpu.ipfs.errors import IPFSContentMismatchError, IPFSFetchError
+
+__all__ = ["DEFAULT_MAX_FETCH_BYTES", "IPFSClient", "encode_payload"]
+
+log = logging.getLogger("ogpu.ipfs")
+
+DEFAULT_MAX_FETCH_BYTES = 16 * 1024 * 1024
+_MAX_REPLY_BYTES = 1024 * 1024  # answers of pinning/add calls
+
+
+def encode_payload(data: Any) -> bytes:
+    """Bytes to pin for ``data``: bytes as is, ``str`` as UTF-8, anything else as compact JSON.
+
+    Pydantic models are dumped in JSON mode; objects with ``to_dict()`` (``TaskInput``,
+    ``SourceMetadata``) use it. JSON is deterministic: sorted keys, no whitespace, UTF-8.
+
+    Example:
+        >>> encode_payload({"b": 1, "a": [True, None]})
+        b'{"a":[true,null],"b":1}'
+    """
+    if isinstance(data, bytes | bytearray | memoryview):
+        return bytes(data)
+    if isinstance(data, str):
+        return data.encode("utf-8")
+    model_dump = getattr(data, "model_dump", None)
+    if callable(model_dump):
+        data = model_dump(mode="json")
+    else:
+        to_dict = getattr(data, "to_dict", None)
+        if callable(to_dict):
+            data = to_dict()
+    try:
+        text = json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"cannot publish {type(data).__name__} as JSON: {exc}") from exc
+    return text.encode("utf-8")
+
+
+def _normalise_gateway(gateway: str) -> str:
+    gateway = gateway.rstrip("/")
+    return gateway[: -len("/ipfs")] if gateway.endswith("/ipfs") else gateway
+
+
+class IPFSClient:
+    """Publish/fetch IPFS content with retries, size limits and CID verification.
+
+    Args:
+        backend: where uploads go (:class:`PinningBackend` or :class:`KuboBackend`).
+        gateway: path-gateway base for reads by CID (``{gateway}/ipfs/<cid>``); also used to build
+            the URL of content pinned through a backend that returns only a CID (Kubo).
+        http: an ``httpx.Client`` to use (tests inject one with ``httpx.MockTransport``); the
+            client does not close an injected one.
+        timeout, retries, backoff: per-request timeout (s), retries after the first attempt for
+            transient failures, base of the exponential backoff (s).
+        max_fetch_bytes: reads stop (``IPFSSizeLimitError``) past this many bytes.
+        verify: re-hash fetched content against the CID named by the URL.
+        on_cid_mismatch: ``"raise"`` or ``"warn"`` when a pinned CID differs from the local one.
+
+    Example:
+        >>> from ogpu.ipfs.backends import KuboBackend
+        >>> c = IPFSClient(KuboBackend("http://127.0.0.1:5001"), gateway="http://127.0.0.1:8080/ipfs/")
+        >>> c.gateway
+        'http://127.0.0.1:8080'
+    """
+
+    def __init__(
+        self,
+        backend: Backend | None = None,
+        *,
+        gateway: str = DEFAULT_GATEWAY,
+        http: httpx.Client | None = None,
+        timeout: float = 30.0,
+        retries: int = 2,
+        backoff: float = 0.5,
+        max_fetch_bytes: int = DEFAULT_MAX_FETCH_BYTES,
+        verify: bool = True,
+        on_cid_mismatch: Literal["raise", "warn"] = "raise",
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if retries < 0 or timeout <= 0 or backoff < 0 or max_fetch_bytes <= 0:
+            raise ValueError("need retries >= 0, timeout > 0, backoff >= 0, max_fetch_bytes > 0")
+        if on_cid_mismatch not in ("raise", "warn"):
+            raise ValueError('on_cid_mismatch must be "raise" or "warn"')
+        self.backend: Backend = backend if backend is not None else PinningBackend()
+        self.gateway = _normalise_gateway(gateway)
+        self.policy = _http.RetryPolicy(timeout=timeout, retries=retries, backoff=backoff)
+        self.max_fetch_bytes = max_fetch_bytes
+        self.verify = verify
+        self.on_cid_mismatch = on_cid_mismatch
+        self._sleep = sleep
+        self._http = http
+        self._owns_http = http is None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"IPFSClient(backend={self.backend!r}, gateway={self.gateway!r})"
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    @property
+    def http(self) -> httpx.Client:
+        """The underlying ``httpx.Client`` (created on first use)."""
+        with self._lock:
+            if self._http is None:
+                self._http = httpx.Client(follow_redirects=True)
+            return self._http
+
+    def close(self) -> None:
+        """Close the HTTP client if this object created it."""
+        with self._lock:
+            if self._owns_http and self._http is not None:
+                self._http.close()
+                self._http = None
+
+    def __enter__(self) -> IPFSClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def gateway_url(self, cid: str) -> str:
+        """Path-gateway URL of ``cid``."""
+        return f"{self.gateway}/ipfs/{cid}"
+
+    def _policy(
+        self,
+        timeout: float | None,
+        retries: int | None,
+        backoff: float | None,
+        deadline: float | None,
+    ) -> _http.RetryPolicy:
+        changes: dict[str, Any] = {}
+        if timeout is not None:
+            changes["timeout"] = timeout
+        if retries is not None:
+            changes["retries"] = retries
+        if backoff is not None:
+            changes["backoff"] = backoff
+        if deadline is not None:
+            changes["deadline"] = deadline
+        return replace(self.policy, **changes)
+
+    def _sender(self, policy: _http.RetryPolicy) -> _Sender:
+        return _Sender(self, policy)
+
+    # --- publish --------------------------------------------------------------------------------
+
+    def publish_bytes(
+        self,
+        data: bytes,
+        filename: str = "data.bin",
+        content_type: str = "application/octet-stream",
+        *,
+        timeout: float | None = None,
+        retries: int | None = None,
+        backoff: float | None = None,
+        deadline: float | None = None,
+    ) -> str:
+        """Pin ``data``; return the URL of the content (the service's link or a gateway URL).
+
+        ``deadline`` is an absolute ``time.monotonic()`` bound over all attempts.
+
+        Example:
+            >>> client.publish_bytes(b"hello world\\n", "hello.txt", "text/plain")  # doctest: +SKIP
+            'http://127.0.0.1:8081/ipfs/QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o'
+        """
+        data = bytes(data)
+        local = cid_of(data)
+        send = self._sender(self._policy(timeout, retries, backoff, deadline))
+        added = self.backend.add(send, data, filename, content_type)
+        url = added.url or self.gateway_url(added.cid or local)
+        if added.cid is None:
+            log.warning("pinned %s at %s: the link names no CID, it cannot be verified", local, url)
+        elif added.cid != local and not verify(data, added.cid):
+            err = IPFSContentMismatchError(url, expected_cid=added.cid, actual_cid=local)
+            if self.on_cid_mismatch == "raise":
+                raise err
+            log.warning("%s", err)
+        log.debug("pinned %d bytes as %s -> %s", len(data), local, url)
+        return url
+
+    def publish(
+        self,
+        data: Any,
+        filename: str = "data.json",
+        content_type: str = "application/json",
+        *,
+        timeout: float | None = None,
+        retries: int | None = None,
+        backoff: float | None = None,
+        deadline: float | None = None,
+    ) -> str:
+        """Pin ``data`` (dict, pydantic model, str or bytes; see :func:`encode_payload`).
+
+        Example:
+            >>> client.publish({"function_name": "run", "data": {}}, "taskConfig.json")  # doctest: +SKIP
+            'http://127.0.0.1:8081/ipfs/Qm...'
+        """
+        return self.publish_bytes(
+            encode_payload(data),
+            filename,
+            content_type,
+            timeout=timeout,
+            retries=retries,
+            backoff=backoff,
+            deadline=deadline,
+        )
+
+    # --- fetch ----------------------------------------------------------------------------------
+
+    def fetch_bytes(
+        self,
+        url: str,
+        *,
+        max_bytes: int | None = None,
+        timeout: float | None = None,
+        retries: int | None = None,
+        backoff: float | None = None,
+        deadline: float | None = None,
+    ) -> bytes:
+        """Bytes at ``url`` (http(s) URL, ``ipfs://<cid>[/path]`` or a bare CID), verified.
+
+        Example:
+            >>> client.fetch_bytes("QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o")  # doctest: +SKIP
+            b'hello world\\n'
+        """
+        limit = max_bytes if max_bytes is not None else self.max_fetch_bytes
+        send = self._sender(self._policy(timeout, retries, backoff, deadline))
+        target = url.strip()
+        cid = parse_cid_from_url(target)
+        subpath = has_subpath(target)
+        scheme = urlsplit(target).scheme
+        data: bytes | None = None
+        if cid is not None and scheme not in ("http", "https"):
+            if not subpath:
+                data = self.backend.cat(send, cid, limit)
+            if data is None:
+                rest = ""
+                if subpath:
+                    rest = target.split(cid, 1)[1]
+                target = self.gateway_url(cid) + rest
+        elif scheme not in ("http", "https"):
+            raise IPFSFetchError(url, "not an http(s) URL, ipfs:// URL or CID")
+        if data is None:
+            data = send("GET", target, limit=limit).content
+        if self.verify and cid is not None and not subpath and not verify(data, parse_cid(cid)):
+            raise IPFSContentMismatchError(target, expected_cid=cid, actual_cid=cid_of(data))
+        return data
+
+    def fetch_json(
+        self,
+        url: str,
+        *,
+        max_bytes: int | None = None,
+        timeout: float | None = None,
+        retries: int | None = None,
+        backoff: float | None = None,
+        deadline: float | None = None,
+    ) -> dict[str, Any]:
+        """Fetch ``url`` (see :meth:`fetch_bytes`) and parse a JSON object.
+
+        Example:
+            >>> client.fetch_json(url)  # doctest: +SKIP
+            {'function_name': 'run', 'data': {}}
+        """
+        raw = self.fetch_bytes(
+            url,
+            max_bytes=max_bytes,
+            timeout=timeout,
+            retries=retries,
+            backoff=backoff,
+            deadline=deadline,
+        )
+        try:
+            obj = json.loads(raw)
+        except ValueError as exc:
+            raise IPFSFetchError(url, f"invalid JSON: {exc}") from exc
+        if not isinstance(obj, dict):
+            raise IPFSFetchError(url, f"expected a JSON object, got {type(obj).__name__}")
+        return obj
+
+
+class _Sender:
+    """Implements :class:`~ogpu.ipfs.backends.Sender` for one call."""
+
+    def __init__(self, client: IPFSClient, policy: _http.RetryPolicy) -> None:
+        self._client = client
+        self._policy = policy
+
+    def __call__(
+        self,
+        method: str,
+        url: str,
+        *,
+        files: Any = None,
+        params: Mapping[str, str] | None = None,
+        limit: int | None = None,
+    ) -> _http.Reply:
+        return _http.request(
+            self._client.http,
+            method,
+            url,
+            policy=self._policy,
+            limit=limit if limit is not None else _MAX_REPLY_BYTES,
+            files=files,
+            params=params,
+            sleep=self._client._sleep,
+        )

@@ -1,0 +1,162 @@
+"""IPFSClient against the real in-process store, with both backends, and the module functions."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import httpx
+import pytest
+from pydantic import BaseModel
+
+import ogpu.ipfs as ipfs
+from ogpu.devnet.ipfs_store import IPFSStore
+from ogpu.ipfs import (
+    IPFSClient,
+    IPFSGatewayError,
+    KuboBackend,
+    PinningBackend,
+    cid_of,
+    encode_payload,
+)
+
+HELLO = b"hello world\n"
+HELLO_V0 = "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o"
+
+
+class Output(BaseModel):
+    result: str
+    confidence: float
+
+
+def test_pinning_backend_publish_and_fetch_json(
+    pinning_client: IPFSClient, store: IPFSStore
+) -> None:
+    payload = {"function_name": "sentiment", "data": {"text": "héllo"}, "priority": 2}
+    url = pinning_client.publish(payload, "taskConfig.json")
+    expected = encode_payload(payload)
+    assert url == f"{store.url}/ipfs/{cid_of(expected)}"
+    assert pinning_client.fetch_json(url) == payload
+    assert pinning_client.fetch_bytes(url) == expected
+    # also by bare CID and ipfs:// (read through the gateway: the pinning backend has no cat)
+    assert pinning_client.fetch_bytes(cid_of(expected)) == expected
+    assert pinning_client.fetch_bytes(f"ipfs://{cid_of(expected)}") == expected
+
+
+def test_kubo_backend_publish_and_fetch(kubo_client: IPFSClient, store: IPFSStore) -> None:
+    url = kubo_client.publish_bytes(HELLO, "hello.txt", "text/plain")
+    assert url == f"{store.url}/ipfs/{HELLO_V0}"
+    assert kubo_client.fetch_bytes(url) == HELLO
+    model = Output(result="positive", confidence=0.97)
+    url2 = kubo_client.publish(model, "response.json")
+    assert kubo_client.fetch_json(url2) == {"result": "positive", "confidence": 0.97}
+
+
+def test_kubo_backend_reads_cids_through_cat_not_the_gateway(store: IPFSStore) -> None:
+    with IPFSClient(KuboBackend(store.url), gateway="http://127.0.0.1:9", retries=0) as c:
+        c.publish_bytes(HELLO)  # URL points at the dead gateway; content is in the store
+        assert c.fetch_bytes(HELLO_V0) == HELLO
+        assert c.fetch_bytes(f"ipfs://{HELLO_V0}") == HELLO
+
+
+def test_unknown_cid_is_a_gateway_error(pinning_client: IPFSClient) -> None:
+    missing = cid_of(os.urandom(16))
+    with pytest.raises(IPFSGatewayError) as info:
+        pinning_client.fetch_bytes(missing)
+    assert info.value.status_code == 404
+    assert missing in info.value.gateway
+
+
+def test_store_upload_limit_surfaces_as_413(pinning_client: IPFSClient, store: IPFSStore) -> None:
+    with pytest.raises(IPFSGatewayError) as info:
+        pinning_client.publish_bytes(b"z" * (store.max_upload_bytes + 1))
+    assert info.value.status_code == 413
+    assert "limit" in str(info.value)
+
+
+def test_module_functions_use_the_default_client(pinning_client: IPFSClient) -> None:
+    with ipfs.using_ipfs(pinning_client) as c:
+        assert ipfs.get_default_ipfs() is c
+        url = ipfs.publish_to_ipfs({"b": 2, "a": 1}, "x.json")
+        assert ipfs.fetch_ipfs_json(url) == {"a": 1, "b": 2}
+        burl = ipfs.publish_bytes(b"\x00\x01\x02", "blob.bin")
+        assert ipfs.fetch_bytes(burl) == b"\x00\x01\x02"
+        assert ipfs.publish_to_ipfs("plain text", "t.txt", "text/plain").endswith(
+            cid_of(b"plain text")
+        )
+    assert ipfs.get_default_ipfs() is not pinning_client
+
+
+def test_module_functions_accept_explicit_client(kubo_client: IPFSClient) -> None:
+    url = ipfs.publish_to_ipfs({"k": [1, 2]}, client=kubo_client)
+    assert ipfs.fetch_ipfs_json(url, client=kubo_client) == {"k": [1, 2]}
+
+
+def test_set_default_ipfs_returns_previous() -> None:
+    a = IPFSClient(KuboBackend("http://127.0.0.1:1"))
+    old = ipfs.set_default_ipfs(a)
+    try:
+        assert ipfs.get_default_ipfs() is a
+    finally:
+        assert ipfs.set_default_ipfs(old) is a
+
+
+def test_client_from_env() -> None:
+    default = ipfs.client_from_env({})
+    assert default.backend == PinningBackend("https://capi.ogpuscan.io/file/create")
+    assert default.gateway == "https://cipfs.ogpuscan.io"
+    kubo = ipfs.client_from_env(
+        {"OGPU_IPFS_API": "http://127.0.0.1:5001/", "OGPU_IPFS_GATEWAY": "http://gw:8080/ipfs/"}
+    )
+    assert kubo.backend == KuboBackend("http://127.0.0.1:5001")
+    assert kubo.gateway == "http://gw:8080"
+    both = ipfs.client_from_env(
+        {"OGPU_IPFS_API": "http://a", "OGPU_IPFS_PINNING_URL": "http://p/file/create"}
+    )
+    assert both.backend == PinningBackend("http://p/file/create")
+
+
+def test_constructor_does_no_io() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(500)
+
+    http = httpx.Client(transport=httpx.MockTransport(handler))
+    IPFSClient(PinningBackend("https://pin.test/file/create"), http=http)
+    lazy = IPFSClient()
+    assert seen == []
+    assert lazy._http is None
+    lazy.close()
+
+
+def test_constructor_validates_arguments() -> None:
+    with pytest.raises(ValueError):
+        IPFSClient(retries=-1)
+    with pytest.raises(ValueError):
+        IPFSClient(on_cid_mismatch="ignore")  # type: ignore[arg-type]
+
+
+def test_encode_payload_is_compact_and_deterministic() -> None:
+    assert encode_payload({"b": 1, "a": {"d": None, "c": "é"}}) == (
+        '{"a":{"c":"é","d":null},"b":1}'.encode()
+    )
+    assert encode_payload(b"\xff") == b"\xff"
+    assert encode_payload("s") == b"s"
+    assert encode_payload(Output(result="x", confidence=1.0)) == b'{"confidence":1.0,"result":"x"}'
+
+    class WithToDict:
+        def to_dict(self) -> dict[str, int]:
+            return {"z": 1}
+
+    assert json.loads(encode_payload(WithToDict())) == {"z": 1}
+    with pytest.raises(TypeError):
+        encode_payload(object())
+
+
+def test_store_client_helper_round_trip(store: IPFSStore) -> None:
+    with store.client(retries=0) as c:
+        url = c.publish({"from": "store.client"})
+        assert url.startswith(f"{store.url}/ipfs/Qm")
+        assert c.fetch_json(url) == {"from": "store.client"}
