@@ -1,0 +1,372 @@
+"""The HTTP face of a :class:`~ogpu.service.handler.Service` (FastAPI + uvicorn).
+
+Routes:
+
+* ``POST /run/{function_name}/{task_address}`` — body is the task config's ``data``.
+  Synchronous mode (``?mode=sync`` or header ``X-OGPU-Mode: sync``, the default without a callback
+  URL) answers ``200 {"task_address", "status": "done", "result": {...}}``. Asynchronous mode (the
+  official shape, the default when ``CALLBACK_URL`` is set) answers ``202 {"task_address",
+  "status": "accepted"}``, runs the handler in the background and POSTs the output JSON to
+  ``{CALLBACK_URL}/{task_address}`` with header ``X-OGPU-Status: done``; a failure is POSTed there
+  as ``{"task_address", "status": "error", "error": "<type>: <msg>"}`` with ``X-OGPU-Status: error``.
+  Invalid input → 422 ``{"status": "invalid", "detail": [pydantic errors]}`` (both modes, before
+  anything runs); unknown function → 404; failing handler in sync mode → 500 with the error result.
+* ``GET /health`` — ``{"status": "ok", "handlers": [...], ...}``.
+* ``GET /handlers`` — name, docstring, input and output JSON schemas of every handler.
+
+Example::
+
+    from ogpu.service import Service, serve_in_background
+    with serve_in_background(my_service) as server:
+        httpx.post(f"{server.url}/run/count/0xabc?mode=sync", json={"text": "hi"})
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import socket
+import sys
+import threading
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from types import TracebackType
+from typing import Any
+
+import httpx
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from ogpu.service.config import SDK_VERSION, ServiceConfig
+from ogpu.service.errors import (
+    HandlerFailedError,
+    HandlerInputError,
+    HandlerNotFoundError,
+    HandlerTimeoutError,
+    ServiceError,
+    describe_exception,
+)
+from ogpu.service.handler import Handler, Service, default_service
+from ogpu.service.log import logger
+
+__all__ = [
+    "BackgroundServer",
+    "create_app",
+    "send_callback",
+    "serve_in_background",
+    "start",
+]
+
+MODE_HEADER = "x-ogpu-mode"
+STATUS_HEADER = "X-OGPU-Status"
+
+
+def _error_text(exc: BaseException) -> str:
+    if isinstance(exc, HandlerFailedError):
+        return exc.error
+    return describe_exception(exc)
+
+
+async def send_callback(
+    task_address: str,
+    result: dict[str, Any],
+    *,
+    callback_url: str,
+    status: str = "done",
+    timeout: float = 30.0,
+    retries: int = 2,
+    client: httpx.AsyncClient | None = None,
+) -> bool:
+    """POST ``result`` to ``{callback_url}/{task_address}``; retry transport errors and 5xx.
+
+    Returns ``True`` when the receiver answered 2xx. Never raises: failures are logged.
+    """
+    url = f"{callback_url.rstrip('/')}/{task_address}"
+    headers = {STATUS_HEADER: status, "X-OGPU-Task": task_address}
+    own = client is None
+    http = client or httpx.AsyncClient(timeout=timeout)
+    try:
+        for attempt in range(retries + 1):
+            try:
+                resp = await http.post(url, json=result, headers=headers, timeout=timeout)
+                if resp.status_code < 300:
+                    return True
+                if resp.status_code < 500:
+                    logger.error("callback %s refused with HTTP %s", url, resp.status_code)
+                    return False
+                logger.warning("callback %s answered HTTP %s", url, resp.status_code)
+            except httpx.HTTPError as exc:
+                logger.warning("callback %s failed: %s", url, describe_exception(exc))
+            if attempt < retries:
+                await asyncio.sleep(0.2 * 2**attempt)
+        logger.error("giving up on callback %s after %d attempts", url, retries + 1)
+        return False
+    finally:
+        if own:
+            await http.aclose()
+
+
+def create_app(service: Service | None = None, config: ServiceConfig | None = None) -> FastAPI:
+    """Build the FastAPI app for ``service`` (default service) with ``config`` (from the environment).
+
+    >>> from fastapi.testclient import TestClient  # doctest: +SKIP
+    >>> TestClient(create_app(svc)).get("/health").json()["handlers"]  # doctest: +SKIP
+    ['count']
+    """
+    svc = service if service is not None else default_service()
+    cfg = config if config is not None else ServiceConfig.from_env()
+    if cfg.max_output_bytes is not None:
+        svc.max_output_bytes = cfg.max_output_bytes
+    inflight: set[asyncio.Task[None]] = set()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await asyncio.to_thread(svc.ensure_initialized)
+        async with httpx.AsyncClient(timeout=cfg.callback_timeout) as client:
+            app.state.callback_client = client
+            logger.info(
+                "service %r ready with handlers %s (callback %s)",
+                svc.name,
+                svc.names(),
+                cfg.callback_url or "off",
+            )
+            yield
+            if inflight:
+                await asyncio.wait(set(inflight), timeout=cfg.callback_timeout)
+            app.state.callback_client = None
+
+    app = FastAPI(title=f"ogpu service {svc.name}", version=SDK_VERSION, lifespan=lifespan)
+    app.state.service = svc
+    app.state.config = cfg
+    app.state.callback_client = None
+
+    @app.get("/health")
+    async def health() -> dict[str, Any]:
+        return {
+            "status": "ok",
+            "service": svc.name,
+            "handlers": svc.names(),
+            "sdk_version": SDK_VERSION,
+            "source_address": cfg.source_address,
+            "provider_address": cfg.provider_address,
+            "protocol_version": cfg.protocol_version,
+            "callback": cfg.callback_url is not None,
+            "inflight": len(inflight),
+        }
+
+    @app.get("/handlers")
+    async def handlers() -> list[dict[str, Any]]:
+        return [svc.get(name).describe() for name in svc.names()]
+
+    async def run_and_callback(handler: Handler, model: Any, task_address: str) -> None:
+        assert cfg.callback_url is not None
+        started = time.monotonic()
+        try:
+            result = await svc.execute_async(handler, model)
+            status = "done"
+            logger.task_success(
+                "task %s: %s done in %.3f s", task_address, handler.name, time.monotonic() - started
+            )
+        except Exception as exc:
+            _log_failure(task_address, handler.name, exc)
+            result = {"task_address": task_address, "status": "error", "error": _error_text(exc)}
+            status = "error"
+        await send_callback(
+            task_address,
+            result,
+            callback_url=cfg.callback_url,
+            status=status,
+            timeout=cfg.callback_timeout,
+            retries=cfg.callback_retries,
+            client=app.state.callback_client,
+        )
+
+    @app.post("/run/{function_name}/{task_address}")
+    async def run(function_name: str, task_address: str, request: Request) -> JSONResponse:
+        mode = (request.query_params.get("mode") or request.headers.get(MODE_HEADER) or "").lower()
+        if mode not in ("", "sync", "async"):
+            return JSONResponse(
+                {
+                    "task_address": task_address,
+                    "status": "invalid",
+                    "error": f"unknown mode {mode!r}; use 'sync' or 'async'",
+                },
+                status_code=400,
+            )
+        if not mode:
+            mode = "async" if cfg.callback_url else "sync"
+        if mode == "async" and not cfg.callback_url:
+            return JSONResponse(
+                {
+                    "task_address": task_address,
+                    "status": "invalid",
+                    "error": "asynchronous mode needs CALLBACK_URL to be configured",
+                },
+                status_code=400,
+            )
+        raw = await request.body()
+        try:
+            data = json.loads(raw) if raw.strip() else {}
+        except ValueError as exc:
+            detail = [{"type": "json_invalid", "loc": ["body"], "msg": f"invalid JSON: {exc}"}]
+            return JSONResponse(
+                {"task_address": task_address, "status": "invalid", "detail": detail},
+                status_code=422,
+            )
+        try:
+            handler, model = svc.validate_input(function_name, data)
+        except HandlerNotFoundError as exc:
+            return JSONResponse(
+                {
+                    "task_address": task_address,
+                    "status": "not_found",
+                    "error": str(exc),
+                    "handlers": list(exc.available),
+                },
+                status_code=404,
+            )
+        except HandlerInputError as exc:
+            logger.info("task %s: invalid input for %s", task_address, function_name)
+            return JSONResponse(
+                {"task_address": task_address, "status": "invalid", "detail": exc.errors},
+                status_code=422,
+            )
+        if not svc.initialized:
+            await asyncio.to_thread(svc.ensure_initialized)
+
+        if mode == "async":
+            job = asyncio.create_task(run_and_callback(handler, model, task_address))
+            inflight.add(job)
+            job.add_done_callback(inflight.discard)
+            return JSONResponse(
+                {"task_address": task_address, "status": "accepted"}, status_code=202
+            )
+
+        started = time.monotonic()
+        try:
+            result = await svc.execute_async(handler, model)
+        except Exception as exc:
+            _log_failure(task_address, function_name, exc)
+            return JSONResponse(
+                {"task_address": task_address, "status": "error", "error": _error_text(exc)},
+                status_code=500,
+            )
+        logger.task_success(
+            "task %s: %s done in %.3f s", task_address, function_name, time.monotonic() - started
+        )
+        return JSONResponse({"task_address": task_address, "status": "done", "result": result})
+
+    return app
+
+
+def _log_failure(task_address: str, function_name: str, exc: BaseException) -> None:
+    if isinstance(exc, HandlerTimeoutError):
+        logger.task_timeout("task %s: %s", task_address, exc)
+    elif isinstance(exc, HandlerFailedError):
+        logger.task_fail("task %s: %s", task_address, exc, exc_info=exc.cause)
+    elif isinstance(exc, ServiceError):
+        logger.task_fail("task %s: %s", task_address, exc)
+    else:
+        logger.task_fail(
+            "task %s: unexpected error in %s", task_address, function_name, exc_info=exc
+        )
+
+
+def _ensure_console_logging() -> None:
+    base = logging.getLogger("ogpu.service")
+    if any(not isinstance(h, logging.NullHandler) for h in base.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    base.addHandler(handler)
+    if base.level == logging.NOTSET:
+        base.setLevel(logging.INFO)
+
+
+def start(
+    host: str | None = None,
+    port: int | None = None,
+    *,
+    service: Service | None = None,
+    callback_url: str | None = None,
+    log_level: str = "info",
+) -> None:
+    """Serve ``service`` (default: the process-default service) until interrupted.
+
+    Host, port and callback URL default to the environment (``0.0.0.0:5555``, ``CALLBACK_URL``).
+
+    >>> from ogpu.service import expose, start  # doctest: +SKIP
+    >>> start()  # doctest: +SKIP
+    """
+    cfg = ServiceConfig.from_env().with_(host=host, port=port, callback_url=callback_url)
+    svc = service if service is not None else default_service()
+    _ensure_console_logging()
+    logger.info("starting service %r on %s:%s", svc.name, cfg.host, cfg.port)
+    uvicorn.run(create_app(svc, cfg), host=cfg.host, port=cfg.port, log_level=log_level)
+
+
+class BackgroundServer:
+    """A uvicorn server running in a daemon thread; ``url``, ``stop()``, usable as a context manager."""
+
+    def __init__(self, server: uvicorn.Server, thread: threading.Thread, sock: socket.socket):
+        self._server = server
+        self._thread = thread
+        self._sock = sock
+        host, port = sock.getsockname()[:2]
+        self.host = "127.0.0.1" if host in ("0.0.0.0", "") else str(host)
+        self.port = int(port)
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. ``http://127.0.0.1:40123``."""
+        return f"http://{self.host}:{self.port}"
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Ask uvicorn to exit and wait for the thread."""
+        self._server.should_exit = True
+        self._thread.join(timeout)
+        self._sock.close()
+
+    def __enter__(self) -> BackgroundServer:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def serve_in_background(
+    service: Service | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    config: ServiceConfig | None = None,
+    startup_timeout: float = 10.0,
+) -> BackgroundServer:
+    """Start ``service`` on ``host:port`` (``0`` = a free port) in a thread; returns once it serves."""
+    cfg = (config or ServiceConfig.from_env()).with_(host=host)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    cfg = cfg.with_(port=sock.getsockname()[1])
+    app = create_app(service, cfg)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="ogpu-service", daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + startup_timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            sock.close()
+            raise ServiceError(f"service did not start on {host}:{port} within {startup_timeout} s")
+        time.sleep(0.01)
+    return BackgroundServer(server, thread, sock)
