@@ -1,0 +1,532 @@
+"""The OGPU exception hierarchy.
+
+Every error the SDK raises is an :class:`OGPUError`. Errors decoded from a contract revert carry the
+real argument values of the Solidity custom error (``required``/``available``, the task address, the
+expiry, ...) plus the revert context: ``tx_hash`` (``None`` when the revert was caught by simulation
+before anything was sent), ``error_name``, ``error_args`` and the raw ``revert_data``.
+
+Messages say what happened and what to do next. They never contain private keys.
+
+>>> try:
+...     raise InsufficientBalanceError("0xAbc", required=10, available=4)
+... except VaultError as err:
+...     (err.required, err.available)
+(10, 4)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "ChainNotSupportedError",
+    "ConfigError",
+    "GasError",
+    "IPFSError",
+    "IPFSFetchError",
+    "IPFSGatewayError",
+    "IPFSIntegrityError",
+    "InsufficientBalanceError",
+    "InsufficientLockupError",
+    "InvalidRpcUrlError",
+    "InvalidSignerError",
+    "MasterNotFoundError",
+    "MissingSignerError",
+    "NonceError",
+    "NotEligibleError",
+    "NotFoundError",
+    "NotMasterError",
+    "NotProviderError",
+    "NotSourceOwnerError",
+    "NotTaskOwnerError",
+    "OGPUError",
+    "PermissionError",
+    "ProviderNotFoundError",
+    "PublishTimeoutError",
+    "ResponseAlreadyConfirmedError",
+    "ResponseNotFoundError",
+    "SourceInactiveError",
+    "SourceNotFoundError",
+    "StateError",
+    "TaskAlreadyFinalizedError",
+    "TaskExpiredError",
+    "TaskNotFoundError",
+    "TxError",
+    "TxReceiptTimeoutError",
+    "TxRevertError",
+    "TxRpcError",
+    "UnbondingPeriodNotElapsedError",
+    "VaultError",
+    "WaitTimeoutError",
+]
+
+
+class OGPUError(Exception):
+    """Base class of every error raised by the SDK.
+
+    Revert-derived errors also carry ``tx_hash`` (``None`` if caught before sending),
+    ``context`` (the call that failed, e.g. ``"Vault.withdraw"``), ``error_name`` (the Solidity
+    error identifier), ``error_args`` (its decoded arguments by name) and ``revert_data`` (raw bytes).
+    """
+
+    tx_hash: str | None = None
+    context: str | None = None
+    error_name: str | None = None
+    error_args: dict[str, Any] | None = None
+    revert_data: bytes | None = None
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+
+    def with_revert(
+        self,
+        *,
+        tx_hash: str | None = None,
+        context: str | None = None,
+        error_name: str | None = None,
+        error_args: Mapping[str, Any] | None = None,
+        revert_data: bytes | None = None,
+    ) -> OGPUError:
+        """Attach revert context (only the fields given) and return ``self``."""
+        if tx_hash is not None:
+            self.tx_hash = tx_hash
+        if context is not None:
+            self.context = context
+        if error_name is not None:
+            self.error_name = error_name
+        if error_args is not None:
+            self.error_args = dict(error_args)
+        if revert_data is not None:
+            self.revert_data = revert_data
+        return self
+
+    def __str__(self) -> str:
+        text = self.message
+        extra = []
+        if self.context:
+            extra.append(f"in {self.context}")
+        if self.tx_hash:
+            extra.append(f"tx {self.tx_hash}")
+        if extra:
+            text = f"{text} [{', '.join(extra)}]"
+        return text
+
+
+# --------------------------------------------------------------------------------------------
+# Not found
+
+
+class NotFoundError(OGPUError):
+    """An address is not a protocol object of the expected kind."""
+
+
+class _AddressNotFound(NotFoundError):
+    _kind = "object"
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        super().__init__(
+            f"no {self._kind} at {address}: check the address and that the SDK is on the right "
+            "network (ogpu.chain.get_session().network)"
+        )
+
+
+class TaskNotFoundError(_AddressNotFound):
+    """No Task contract at ``address``."""
+
+    _kind = "task"
+
+
+class SourceNotFoundError(_AddressNotFound):
+    """No Source contract at ``address``."""
+
+    _kind = "source"
+
+
+class ResponseNotFoundError(_AddressNotFound):
+    """No Response contract at ``address``."""
+
+    _kind = "response"
+
+
+class ProviderNotFoundError(_AddressNotFound):
+    """``address`` is not a provider (Terminal.isProvider is false)."""
+
+    _kind = "provider"
+
+
+class MasterNotFoundError(_AddressNotFound):
+    """``address`` is not a master (Terminal.isMaster is false)."""
+
+    _kind = "master"
+
+
+# --------------------------------------------------------------------------------------------
+# State
+
+
+class StateError(OGPUError):
+    """The object is not in a state that allows the operation."""
+
+
+class TaskExpiredError(StateError):
+    """The task is past its expiry time (or the expiry is not in the future at publish time)."""
+
+    def __init__(self, task: str, expiry: int) -> None:
+        self.task = task
+        self.expiry = expiry
+        super().__init__(
+            f"task {task} expired at unix time {expiry}; publish a new task with an expiryTime "
+            "in the future (and within the source's maxExpiryDuration)"
+        )
+
+    @property
+    def expiry_time(self) -> int:
+        """Alias of :attr:`expiry` (the Solidity argument name)."""
+        return self.expiry
+
+
+class TaskAlreadyFinalizedError(StateError):
+    """The task is already canceled/finalized, or past the state the operation needs."""
+
+    def __init__(self, task: str, status: int | None = None) -> None:
+        self.task = task
+        self.status = status
+        state = ""
+        if status is not None:
+            try:
+                from ogpu.types.enums import TaskStatus
+
+                state = f" (status {TaskStatus(status).name})"
+            except ValueError:
+                state = f" (status {status})"
+        super().__init__(
+            f"task {task} can no longer be changed{state}; read task.get_status() before acting"
+        )
+
+
+class ResponseAlreadyConfirmedError(StateError):
+    """The response (or another response of its task) is already confirmed."""
+
+    def __init__(self, response: str) -> None:
+        self.response = response
+        super().__init__(f"response {response} is already confirmed; nothing to do")
+
+
+class SourceInactiveError(StateError):
+    """The source is not ACTIVE."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        super().__init__(
+            f"source {source} is inactive; it accepts no tasks or registrations. "
+            "Publish a new source or use an active one"
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Permission
+
+
+class PermissionError(OGPUError):
+    """The signer may not perform the operation (shadows the builtin inside ``ogpu.types``)."""
+
+
+class NotTaskOwnerError(PermissionError):
+    """The caller is not the task's client (nor an agent of it)."""
+
+    def __init__(self, task: str, caller: str) -> None:
+        self.task = task
+        self.caller = caller
+        super().__init__(
+            f"{caller} is not the client of task {task} (nor its agent); sign with the client's "
+            "key or have the client call terminal.set_agent(<your address>, True)"
+        )
+
+
+class NotSourceOwnerError(PermissionError):
+    """The caller is not the source's client (nor an agent of it)."""
+
+    def __init__(self, source: str, caller: str) -> None:
+        self.source = source
+        self.caller = caller
+        super().__init__(
+            f"{caller} is not the client of source {source} (nor its agent); sign with the "
+            "client's key or have the client call terminal.set_agent(<your address>, True)"
+        )
+
+
+class NotMasterError(PermissionError):
+    """The account is not the master (or its agent) required for the operation."""
+
+    def __init__(self, account: str) -> None:
+        self.account = account
+        super().__init__(
+            f"{account} is not a paired master for this operation; pair with "
+            "terminal.announce_master / announce_provider first or sign with the master's key"
+        )
+
+
+class NotProviderError(PermissionError):
+    """The account is not a (paired) provider."""
+
+    def __init__(self, account: str) -> None:
+        self.account = account
+        super().__init__(
+            f"{account} is not a provider; announce a master (terminal.announce_master) and let "
+            "the master announce the provider before registering or attempting"
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Vault
+
+
+class VaultError(OGPUError):
+    """A Vault balance or stake condition failed."""
+
+
+class InsufficientBalanceError(VaultError):
+    """The account's liquid Vault balance is lower than required."""
+
+    def __init__(self, account: str, required: int, available: int) -> None:
+        self.account = account
+        self.required = required
+        self.available = available
+        missing = max(required - available, 0)
+        super().__init__(
+            f"{account} has {available} wei available in the Vault but {required} wei are "
+            f"required; deposit at least {missing} wei more (vault.deposit)"
+        )
+
+
+class InsufficientLockupError(VaultError):
+    """The account's stake (lockup) is lower than required."""
+
+    def __init__(self, account: str, required: int, available: int) -> None:
+        self.account = account
+        self.required = required
+        self.available = available
+        missing = max(required - available, 0)
+        super().__init__(
+            f"{account} has {available} wei locked but {required} wei are required; "
+            f"lock at least {missing} wei more (vault.lock)"
+        )
+
+
+class UnbondingPeriodNotElapsedError(VaultError):
+    """``claim`` was called before the unbonding period elapsed."""
+
+    def __init__(self, account: str, remaining_seconds: int) -> None:
+        self.account = account
+        self.remaining_seconds = remaining_seconds
+        super().__init__(
+            f"unbonding of {account} matures in {remaining_seconds} s; call claim after that"
+        )
+
+
+class NotEligibleError(VaultError):
+    """``Vault.isEligible`` is false for the account."""
+
+    def __init__(self, account: str) -> None:
+        self.account = account
+        super().__init__(
+            f"{account} is not eligible (vault.is_eligible is false): it needs enough stake "
+            "and no outstanding sanction, or a whitelist entry"
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Transactions
+
+
+class TxError(OGPUError):
+    """A transaction could not be built, sent or mined successfully."""
+
+
+class TxRevertError(TxError):
+    """A call reverted with a reason the SDK has no dedicated class for.
+
+    ``reason`` is the revert string or a rendering of the custom error (``"NotAgent(caller=…)"``).
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        tx_hash: str | None = None,
+        data: bytes | None = None,
+        error_name: str | None = None,
+        args: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.reason = reason
+        super().__init__(f"transaction reverted: {reason}")
+        self.with_revert(tx_hash=tx_hash, revert_data=data, error_name=error_name, error_args=args)
+
+    @property
+    def data(self) -> bytes | None:
+        """Raw revert data (selector + ABI-encoded arguments), if any."""
+        return self.revert_data
+
+    @property
+    def args_dict(self) -> dict[str, Any] | None:
+        """Decoded custom-error arguments by name (``None`` for string reasons)."""
+        return self.error_args
+
+
+class NonceError(TxError):
+    """The node rejected the nonce and it could not be recovered automatically."""
+
+    def __init__(self, address: str, tried: int, suggested: int) -> None:
+        self.address = address
+        self.tried = tried
+        self.suggested = suggested
+        super().__init__(
+            f"nonce {tried} was rejected for {address} (chain suggests {suggested}); "
+            "call ogpu.chain.reset_nonce_cache(address) or fix_nonce() and retry"
+        )
+
+
+class GasError(TxError):
+    """Gas estimation or pricing failed for a reason other than a revert."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"gas problem: {reason}")
+
+
+class TxReceiptTimeoutError(TxError):
+    """The transaction was broadcast but no receipt arrived in time; it may still be mined."""
+
+    def __init__(self, tx_hash: str, timeout: float) -> None:
+        self.timeout = timeout
+        super().__init__(
+            f"no receipt after {timeout:g} s; the transaction may still be mined. "
+            "Look it up by hash before sending it again"
+        )
+        self.tx_hash = tx_hash
+
+
+class TxRpcError(TxError):
+    """The RPC endpoint failed (transport error, HTTP 5xx, malformed reply) after retries."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"RPC failure: {reason}; check the endpoint (OGPU_RPC_URL) and retry")
+
+
+class InvalidRpcUrlError(TxError):
+    """The RPC URL is malformed or the endpoint does not answer."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        super().__init__(f"cannot reach an Ethereum JSON-RPC endpoint at {url}; check the URL")
+
+
+class PublishTimeoutError(OGPUError):
+    """A publish workflow exceeded its overall time budget."""
+
+    def __init__(self, budget: float, stage: str) -> None:
+        self.budget = budget
+        self.stage = stage
+        super().__init__(
+            f"publishing exceeded its {budget:g} s budget during {stage}; raise total_timeout "
+            "or check the RPC/IPFS endpoints"
+        )
+
+
+class WaitTimeoutError(OGPUError, TimeoutError):
+    """Waiting for a condition timed out. ``last_state`` is the last value observed."""
+
+    def __init__(self, what: str, timeout: float, last_state: Any = None) -> None:
+        self.what = what
+        self.timeout = timeout
+        self.last_state = last_state
+        super().__init__(
+            f"timed out after {timeout:g} s waiting for {what} (last state: {last_state!r})"
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Configuration
+
+
+class ConfigError(OGPUError):
+    """The SDK is misconfigured (signer, network, environment)."""
+
+
+class MissingSignerError(ConfigError):
+    """No signer was given and none could be found for the role."""
+
+    def __init__(self, role: Any = None) -> None:
+        self.role = role
+        if role is None:
+            msg = "this operation needs an explicit signer: pass signer=<private key or account>"
+        else:
+            name = str(getattr(role, "value", role)).upper()
+            msg = (
+                f"no signer for role {name.lower()}: pass signer=... or set the environment "
+                f"variable {name}_PRIVATE_KEY"
+            )
+        super().__init__(msg)
+
+
+class InvalidSignerError(ConfigError):
+    """The signer value is not a private key, an account or a signer object."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"invalid signer: {reason}")
+
+
+class ChainNotSupportedError(ConfigError):
+    """The chain is not one the SDK knows."""
+
+    def __init__(self, chain_id: object) -> None:
+        self.chain_id = chain_id
+        super().__init__(
+            f"chain {chain_id!r} is not supported; use mainnet, testnet, devnet or an RPC URL"
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# IPFS
+
+
+class IPFSError(OGPUError):
+    """Publishing to or fetching from IPFS failed."""
+
+
+class IPFSFetchError(IPFSError):
+    """A network, timeout or decoding failure while talking to IPFS."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"IPFS request to {url} failed: {reason}")
+
+
+class IPFSGatewayError(IPFSError):
+    """The IPFS gateway or pinning endpoint answered with an error status."""
+
+    def __init__(self, gateway: str, status_code: int) -> None:
+        self.gateway = gateway
+        self.status_code = status_code
+        super().__init__(
+            f"IPFS endpoint {gateway} answered HTTP {status_code}; check the URL or try "
+            "another gateway"
+        )
+
+
+class IPFSIntegrityError(IPFSError):
+    """Fetched content does not hash to the CID it was requested by."""
+
+    def __init__(self, url: str, expected_cid: str, actual_cid: str) -> None:
+        self.url = url
+        self.expected_cid = expected_cid
+        self.actual_cid = actual_cid
+        super().__init__(
+            f"content from {url} hashes to {actual_cid}, not {expected_cid}; "
+            "the gateway returned wrong data"
+        )
