@@ -1,0 +1,347 @@
+"""Decode contract reverts into typed :mod:`ogpu.types.errors` exceptions with real values.
+
+Custom errors are matched by 4-byte selector against every ``error`` entry of the packaged ABIs and
+their arguments decoded with eth-abi. ``Error(string)`` reasons (what the public chains' contracts
+produce) map to the same classes when the reason is exactly an identifier; ``Panic(uint256)`` is
+decoded to its meaning. Anything else becomes :class:`TxRevertError`.
+
+>>> from eth_abi import encode
+>>> data = bytes.fromhex("08c379a0") + encode(["string"], ["SourceInactive"])
+>>> type(decode_revert(data, context="Controller.publishTask")).__name__
+'SourceInactiveError'
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eth_abi.abi import decode as abi_decode
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+
+from ogpu.types import errors as E
+
+__all__ = [
+    "REVERT_PATTERN_MAP",
+    "ErrorSpec",
+    "decode_exception",
+    "decode_revert",
+    "error_registry",
+    "revert_data_of",
+]
+
+ERROR_STRING_SELECTOR = bytes.fromhex("08c379a0")
+PANIC_SELECTOR = bytes.fromhex("4e487b71")
+
+PANIC_CODES = {
+    0x00: "generic compiler panic",
+    0x01: "assertion failed",
+    0x11: "arithmetic overflow or underflow",
+    0x12: "division or modulo by zero",
+    0x21: "invalid enum value",
+    0x22: "invalid storage byte array",
+    0x31: "pop on an empty array",
+    0x32: "array index out of bounds",
+    0x41: "out of memory",
+    0x51: "call to an uninitialised function",
+}
+
+
+@dataclass(frozen=True)
+class ErrorSpec:
+    """One Solidity custom error: name, argument names and ABI types."""
+
+    name: str
+    arg_names: tuple[str, ...]
+    arg_types: tuple[str, ...]
+
+    @property
+    def signature(self) -> str:
+        return f"{self.name}({','.join(self.arg_types)})"
+
+    @property
+    def selector(self) -> bytes:
+        return keccak(text=self.signature)[:4]
+
+
+def _abi_type(entry: Mapping[str, Any]) -> str:
+    typ = str(entry["type"])
+    if typ.startswith("tuple"):
+        inner = ",".join(_abi_type(c) for c in entry.get("components", []))
+        return f"({inner}){typ[5:]}"
+    return typ
+
+
+def _artifact_names() -> list[str]:
+    folder = Path(__file__).with_name("artifacts")
+    return sorted(p.stem for p in folder.glob("*.json"))
+
+
+@functools.lru_cache(maxsize=1)
+def error_registry() -> dict[bytes, ErrorSpec]:
+    """Selector → :class:`ErrorSpec` for every ``error`` entry of all packaged ABIs."""
+    specs: dict[bytes, ErrorSpec] = {}
+    try:
+        from ogpu.chain._abi import load_abi
+    except ImportError:  # artifacts not built yet
+        return specs
+    for name in _artifact_names():
+        try:
+            abi = load_abi(name)
+        except Exception:
+            continue
+        for entry in abi:
+            if entry.get("type") != "error":
+                continue
+            inputs = entry.get("inputs", [])
+            spec = ErrorSpec(
+                name=str(entry["name"]),
+                arg_names=tuple(str(i.get("name") or f"arg{n}") for n, i in enumerate(inputs)),
+                arg_types=tuple(_abi_type(i) for i in inputs),
+            )
+            specs.setdefault(spec.selector, spec)
+    return specs
+
+
+# ---------------------------------------------------------------------------------------------
+# identifier -> exception builders. ``a`` holds the decoded arguments by position; string reasons
+# carry no arguments, so the builders fall back to the call context / caller.
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    args: tuple[Any, ...]
+    context: str | None
+    caller: str | None
+
+    def addr(self, i: int) -> str:
+        if i < len(self.args):
+            return str(self.args[i])
+        return self.context or "(unknown)"
+
+    def who(self, i: int) -> str:
+        if i < len(self.args):
+            return str(self.args[i])
+        return self.caller or "(unknown)"
+
+    def num(self, i: int) -> int:
+        if i < len(self.args):
+            return int(self.args[i])
+        return 0
+
+    def opt(self, i: int) -> int | None:
+        return int(self.args[i]) if i < len(self.args) else None
+
+
+def _is_source_context(ctx: _Ctx) -> bool:
+    return bool(ctx.context) and "source" in (ctx.context or "").lower()
+
+
+def _not_owner(ctx: _Ctx) -> E.OGPUError:
+    if _is_source_context(ctx):
+        return E.NotSourceOwnerError(ctx.addr(0), ctx.who(1))
+    return E.NotTaskOwnerError(ctx.addr(0), ctx.who(1))
+
+
+_Builder = Callable[[_Ctx], E.OGPUError]
+
+_BUILDERS: dict[str, _Builder] = {
+    "NotOwner": _not_owner,
+    "NotMaster": lambda c: E.NotMasterError(c.who(0)),
+    "NotProvider": lambda c: E.NotProviderError(c.who(0)),
+    "Expired": lambda c: E.TaskExpiredError(c.addr(0), c.num(1)),
+    "AlreadyConfirmed": lambda c: E.ResponseAlreadyConfirmedError(c.addr(0)),
+    "AlreadyFinalized": lambda c: E.TaskAlreadyFinalizedError(c.addr(0), c.opt(1)),
+    "InsufficientBalance": lambda c: E.InsufficientBalanceError(c.who(0), c.num(1), c.num(2)),
+    "InsufficientLockup": lambda c: E.InsufficientLockupError(c.who(0), c.num(1), c.num(2)),
+    "UnbondingNotElapsed": lambda c: E.UnbondingPeriodNotElapsedError(c.who(0), c.num(1)),
+    "NotEligible": lambda c: E.NotEligibleError(c.who(0)),
+    "SourceInactive": lambda c: E.SourceInactiveError(c.addr(0)),
+}
+
+
+#: Argument types each mapped identifier must have (others with the same name, e.g. OpenZeppelin's
+#: ``InsufficientBalance(uint256,uint256)``, stay generic ``TxRevertError``).
+_EXPECTED_TYPES: dict[str, tuple[str, ...]] = {
+    "NotOwner": ("address", "address"),
+    "NotMaster": ("address",),
+    "NotProvider": ("address",),
+    "Expired": ("address", "uint256"),
+    "AlreadyConfirmed": ("address",),
+    "AlreadyFinalized": ("address", "uint8"),
+    "InsufficientBalance": ("address", "uint256", "uint256"),
+    "InsufficientLockup": ("address", "uint256", "uint256"),
+    "UnbondingNotElapsed": ("address", "uint256"),
+    "NotEligible": ("address",),
+    "SourceInactive": ("address",),
+}
+
+
+def _compat_factory(name: str) -> Callable[[str, str, str], E.OGPUError]:
+    def build(reason: str, context: str, caller: str) -> E.OGPUError:
+        return _BUILDERS[name](_Ctx((), context, caller))
+
+    return build
+
+
+#: Compatibility with the official SDK: identifier → ``(reason, context, caller) -> OGPUError``.
+REVERT_PATTERN_MAP: dict[str, Callable[[str, str, str], E.OGPUError]] = {
+    name: _compat_factory(name) for name in _BUILDERS
+}
+
+
+def _norm(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, str) and len(value) == 42 and value.startswith("0x"):
+        try:
+            return to_checksum_address(value)
+        except ValueError:
+            return value
+    if isinstance(value, tuple | list):
+        return type(value)(_norm(v) for v in value)
+    return value
+
+
+def _to_bytes(data: bytes | str | None) -> bytes | None:
+    if data is None:
+        return None
+    if isinstance(data, bytes | bytearray):
+        return bytes(data)
+    text = data.strip()
+    if text.startswith(("0x", "0X")):
+        text = text[2:]
+    if not text or len(text) % 2 or not re.fullmatch(r"[0-9a-fA-F]*", text):
+        return None
+    return bytes.fromhex(text)
+
+
+_REASON_PREFIX = re.compile(r"^(?:execution reverted:?\s*|VM Exception.*?revert(?:ed)?:?\s*)", re.I)
+_IDENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:$|[\s:(])")
+
+
+def _from_reason(
+    reason: str, context: str | None, caller: str | None, data: bytes | None
+) -> E.OGPUError:
+    text = _REASON_PREFIX.sub("", reason.strip()).strip()
+    match = _IDENT.match(text)
+    ident = match.group(1) if match else None
+    if ident in _BUILDERS:
+        err = _BUILDERS[ident](_Ctx((), context, caller))
+        return err.with_revert(context=context, error_name=ident, revert_data=data)
+    out = E.TxRevertError(text or "execution reverted (no reason)", data=data)
+    return out.with_revert(context=context)
+
+
+def decode_revert(
+    data: bytes | str | None,
+    reason: str | None = None,
+    *,
+    context: str | None = None,
+    caller: str | None = None,
+    tx_hash: str | None = None,
+) -> E.OGPUError:
+    """Map revert ``data`` (selector + ABI args) or a ``reason`` string to a typed error.
+
+    ``context`` names the failing call (``"Nexus.updateSource"``); it decides whether ``NotOwner``
+    means the source or the task, and is shown in the message. ``caller`` fills the caller of
+    string reasons (which carry no arguments).
+
+    >>> from eth_abi import encode
+    >>> err = decode_revert("0x08c379a0" + encode(["string"], ["NotOwner"]).hex(),
+    ...                     context="Nexus.updateSource", caller="0xAbc")
+    >>> type(err).__name__, err.caller
+    ('NotSourceOwnerError', '0xAbc')
+    """
+    raw = _to_bytes(data)
+    err: E.OGPUError
+    if raw and len(raw) >= 4:
+        selector, body = raw[:4], raw[4:]
+        if selector == ERROR_STRING_SELECTOR:
+            try:
+                (text,) = abi_decode(["string"], body)
+            except Exception:
+                text = reason or "malformed Error(string) revert"
+            err = _from_reason(str(text), context, caller, raw)
+        elif selector == PANIC_SELECTOR:
+            try:
+                (code,) = abi_decode(["uint256"], body)
+            except Exception:
+                code = -1
+            meaning = PANIC_CODES.get(code, "unknown panic code")
+            err = E.TxRevertError(
+                f"Panic(0x{code:02x}): {meaning}",
+                data=raw,
+                error_name="Panic",
+                args={"code": code},
+            )
+        else:
+            spec = error_registry().get(selector)
+            if spec is None:
+                err = E.TxRevertError(
+                    f"unknown custom error 0x{selector.hex()} (data 0x{raw.hex()})", data=raw
+                )
+            else:
+                try:
+                    values = tuple(_norm(v) for v in abi_decode(list(spec.arg_types), body))
+                except Exception:
+                    values = ()
+                named = dict(zip(spec.arg_names, values, strict=False))
+                builder = _BUILDERS.get(spec.name)
+                if (
+                    builder is not None
+                    and values
+                    and _EXPECTED_TYPES.get(spec.name) == spec.arg_types
+                ):
+                    err = builder(_Ctx(values, context, caller))
+                else:
+                    rendered = ", ".join(f"{k}={v}" for k, v in named.items())
+                    err = E.TxRevertError(f"{spec.name}({rendered})")
+                err.with_revert(error_name=spec.name, error_args=named, revert_data=raw)
+    elif reason:
+        err = _from_reason(reason, context, caller, raw)
+    else:
+        err = E.TxRevertError("execution reverted without a reason", data=raw)
+    return err.with_revert(context=context, tx_hash=tx_hash)
+
+
+def revert_data_of(exc: BaseException) -> tuple[bytes | None, str | None] | None:
+    """``(data, message)`` of a revert carried by a web3/RPC exception, or ``None`` if not one."""
+    data: Any = getattr(exc, "data", None)
+    message: Any = getattr(exc, "message", None)
+    rpc = getattr(exc, "rpc_response", None)
+    if isinstance(rpc, Mapping) and isinstance(rpc.get("error"), Mapping):
+        error = rpc["error"]
+        data = data if data is not None else error.get("data")
+        message = message or error.get("message")
+    if isinstance(data, Mapping):  # some nodes nest {"data": "0x…"} or {"message": …}
+        data = data.get("data") or data.get("result")
+    from web3.exceptions import ContractLogicError
+
+    if isinstance(exc, ContractLogicError) or (
+        isinstance(message, str) and "revert" in message.lower()
+    ):
+        return _to_bytes(data) if isinstance(data, str | bytes) else None, (
+            str(message) if message else None
+        )
+    return None
+
+
+def decode_exception(
+    exc: BaseException,
+    *,
+    context: str | None = None,
+    caller: str | None = None,
+    tx_hash: str | None = None,
+) -> E.OGPUError | None:
+    """Typed error for a web3 revert exception (``ContractCustomError`` …), ``None`` otherwise."""
+    found = revert_data_of(exc)
+    if found is None:
+        return None
+    data, message = found
+    return decode_revert(data, message, context=context, caller=caller, tx_hash=tx_hash)

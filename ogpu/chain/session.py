@@ -1,0 +1,678 @@
+"""The :class:`Session`: one object owning the RPC connection, contracts, nonces and IPFS client.
+
+Instance classes and protocol functions use :func:`get_session` unless given a session, so two
+networks can live in one process and tests need no global resets.
+
+>>> # s = Session("devnet"); s.call(s.contract("Vault").functions.balanceOf(addr))
+>>> # with use_session(Session("testnet")): ...
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+import requests
+from eth_utils.abi import get_abi_output_types
+from eth_utils.address import to_checksum_address
+from web3 import HTTPProvider, Web3
+from web3._utils.abi import map_abi_data
+from web3._utils.normalizers import BASE_RETURN_NORMALIZERS
+from web3.contract import Contract
+from web3.contract.contract import ContractFunction
+
+from ogpu.chain.networks import Network, known_network_for_chain, resolve_network
+from ogpu.chain.nonce import NonceManager
+from ogpu.chain.retry import RetryPolicy, RpcError, call_with_retry, is_transient
+from ogpu.chain.revert import decode_revert
+from ogpu.chain.signers import SignerInput, SignerLike, resolve_signer
+from ogpu.types.enums import Role
+from ogpu.types.errors import ConfigError, OGPUError, TxRpcError
+from ogpu.types.receipt import DryRunResult, PendingTx, Receipt
+
+if TYPE_CHECKING:
+    from ogpu.chain.tx import TxExecutor
+
+__all__ = ["MalformedReplyError", "Session", "get_session", "set_session", "use_session"]
+
+log = logging.getLogger("ogpu.chain")
+
+BlockId = int | str
+
+_SINGLETON_NAMES = ("Nexus", "Controller", "Terminal", "Vault", "Manager")
+_INSTANCE_NAMES = ("Source", "Task", "Response")
+
+
+class MalformedReplyError(Exception):
+    """The endpoint's reply was not valid JSON-RPC (transient: retried for reads)."""
+
+
+def _canonical_name(name: str) -> str:
+    base = name[:-3] if name.lower().endswith("abi") else name
+    for known in (*_SINGLETON_NAMES, *_INSTANCE_NAMES):
+        if known.lower() == base.lower():
+            return known
+    return base
+
+
+def _block_param(block: BlockId) -> str:
+    if isinstance(block, int):
+        return hex(block)
+    return block
+
+
+def _is_retryable(exc: BaseException) -> bool:
+    return isinstance(exc, MalformedReplyError) or is_transient(exc)
+
+
+class Session:
+    """A connection to one OpenGPU network.
+
+    Args:
+        network: a :class:`Network`, ``"mainnet"``, ``"testnet"``, ``"devnet"`` or an RPC URL
+            (default: ``$OGPU_NETWORK`` or mainnet).
+        rpc_url: override the network's RPC URL.
+        ipfs: an ``ogpu.ipfs.IPFSClient`` (default: built from the network's IPFS settings).
+        request_timeout: HTTP timeout per JSON-RPC request (s).
+
+    Example:
+        >>> s = Session("http://127.0.0.1:8545")   # doctest: +SKIP
+        >>> s.block_number()                       # doctest: +SKIP
+        12
+    """
+
+    def __init__(
+        self,
+        network: Network | str | None = None,
+        *,
+        rpc_url: str | None = None,
+        ipfs: Any = None,
+        request_timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        if network is None:
+            network = os.environ.get("OGPU_NETWORK", "").strip() or "mainnet"
+        net = resolve_network(network)
+        if rpc_url:
+            net = net.replace(rpc_url=rpc_url)
+        self._network = net
+        self._resolved = net.chain_id is not None and net.addresses is not None
+        self.request_timeout = request_timeout
+        self.retry_policy = retry or RetryPolicy()
+        provider = HTTPProvider(
+            net.rpc_url,
+            request_kwargs={"timeout": request_timeout},
+            exception_retry_configuration=None,
+            cache_allowed_requests=True,
+        )
+        self.w3 = Web3(provider)
+        self._ipfs = ipfs
+        self._lock = threading.RLock()
+        self._contracts: dict[tuple[str, str], Contract] = {}
+        self._names: dict[str, str] = {}
+        self._chain_id: int | None = net.chain_id if net.name != "custom" else None
+        self._timestamps: OrderedDict[int, int] = OrderedDict()
+        self.nonces = NonceManager(self._pending_count)
+        self._executor: TxExecutor | None = None
+        self._batch_supported: bool | None = None
+
+    # ------------------------------------------------------------------ identity
+
+    def __repr__(self) -> str:
+        return f"Session(network={self._network.name!r}, rpc_url={self._network.rpc_url!r})"
+
+    @property
+    def network(self) -> Network:
+        """The network, with chain id and addresses resolved (for a bare URL: from the chain)."""
+        if not self._resolved:
+            with self._lock:
+                if not self._resolved:
+                    cid = self.chain_id
+                    known = known_network_for_chain(cid)
+                    net = self._network
+                    if known is not None:
+                        net = known.replace(
+                            rpc_url=net.rpc_url,
+                            ws_url=net.ws_url or known.ws_url,
+                        )
+                    else:
+                        net = net.replace(chain_id=cid)
+                    self._network = net
+                    self._resolved = True
+        return self._network
+
+    @property
+    def chain_id(self) -> int:
+        """EIP-155 chain id (read once from the node)."""
+        if self._chain_id is None:
+            self._chain_id = int(self.rpc("eth_chainId", []), 16)
+        return self._chain_id
+
+    @property
+    def ipfs(self) -> Any:
+        """The IPFS client (``ogpu.ipfs.IPFSClient``), built lazily from the network settings."""
+        if self._ipfs is None:
+            from ogpu.ipfs import IPFSClient
+            from ogpu.ipfs.backends import KuboBackend, PinningBackend
+
+            net = self.network
+            kwargs: dict[str, Any] = {}
+            if net.gateway_url:
+                kwargs["gateway"] = net.gateway_url
+            backend: Any
+            if net.pinning_url:
+                backend = PinningBackend(net.pinning_url)
+            elif net.kubo_api_url:
+                backend = KuboBackend(net.kubo_api_url)
+            else:
+                backend = None
+            self._ipfs = IPFSClient(backend, **kwargs)
+        return self._ipfs
+
+    # ------------------------------------------------------------------ raw JSON-RPC
+
+    def _request_once(self, method: str, params: Sequence[Any]) -> Any:
+        try:
+            response = self.w3.provider.make_request(method, list(params))  # type: ignore[arg-type]
+        except (requests.RequestException, OSError):
+            raise
+        except ValueError as exc:
+            raise MalformedReplyError(f"{method}: {exc}") from None
+        if not isinstance(response, dict):
+            raise MalformedReplyError(f"{method}: reply is not a JSON object")
+        error = response.get("error")
+        if error is not None:
+            if isinstance(error, dict):
+                raise RpcError(
+                    method, error.get("code"), str(error.get("message", "")), error.get("data")
+                )
+            raise RpcError(method, None, str(error))
+        if "result" not in response:
+            raise MalformedReplyError(f"{method}: reply has neither result nor error")
+        return response["result"]
+
+    def rpc(self, method: str, params: Sequence[Any] = (), *, retry: bool = True) -> Any:
+        """One raw JSON-RPC request; transient failures are retried when ``retry``.
+
+        Raises :class:`~ogpu.chain.retry.RpcError` for JSON-RPC error objects.
+        """
+        if not retry:
+            return self._request_once(method, params)
+        return call_with_retry(
+            lambda: self._request_once(method, params), self.retry_policy, retry_if=_is_retryable
+        )
+
+    def _pending_count(self, address: str) -> int:
+        return int(self.rpc("eth_getTransactionCount", [address, "pending"]), 16)
+
+    def _raw_batch(self, requests_: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
+        """One JSON-RPC batch; returns per-request ``result`` or an :class:`RpcError`."""
+        provider = self.w3.provider
+        payload = [(m, list(p)) for m, p in requests_]
+        try:
+            replies = provider.make_batch_request(payload)  # type: ignore[arg-type,attr-defined]
+        except (requests.RequestException, OSError):
+            raise
+        except ValueError as exc:
+            raise MalformedReplyError(f"batch: {exc}") from None
+        if not isinstance(replies, list) or len(replies) != len(payload):
+            raise RpcError("batch", None, "endpoint rejected the batch request")
+        out: list[Any] = []
+        for (method, _), reply in zip(payload, replies, strict=True):
+            error = reply.get("error") if isinstance(reply, dict) else "malformed"
+            if error is not None:
+                if isinstance(error, dict):
+                    out.append(
+                        RpcError(
+                            method,
+                            error.get("code"),
+                            str(error.get("message", "")),
+                            error.get("data"),
+                        )
+                    )
+                else:
+                    out.append(RpcError(method, None, str(error)))
+            else:
+                out.append(reply.get("result"))
+        return out
+
+    def rpc_batch(self, requests_: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
+        """Send requests as one JSON-RPC batch (sequentially if the endpoint refuses batches).
+
+        Each item of the result is the request's ``result`` or an :class:`RpcError` instance.
+        """
+        if not requests_:
+            return []
+        if self._batch_supported is not False:
+            try:
+                out = call_with_retry(
+                    lambda: self._raw_batch(requests_), self.retry_policy, retry_if=_is_retryable
+                )
+                self._batch_supported = True
+                return out
+            except RpcError:
+                log.info("endpoint refused a JSON-RPC batch; falling back to sequential calls")
+                self._batch_supported = False
+        results: list[Any] = []
+        for method, params in requests_:
+            try:
+                results.append(self.rpc(method, params))
+            except RpcError as exc:
+                results.append(exc)
+        return results
+
+    # ------------------------------------------------------------------ contracts
+
+    def address_of(self, name: str) -> str:
+        """Address of a singleton contract (``Nexus``, ``Controller``, ``Terminal``, ``Vault``,
+        ``Manager``) on this network."""
+        canonical = _canonical_name(name)
+        addresses = self.network.addresses
+        address = addresses.get(canonical) if addresses else None
+        if not address:
+            raise ConfigError(
+                f"no {canonical} address known for network {self.network.name!r} "
+                f"(chain {self.network.chain_id}); use a Network with addresses"
+            )
+        return address
+
+    def contract(self, name: str, address: str | None = None) -> Contract:
+        """A web3 contract bound to the packaged ABI ``name`` (cached).
+
+        Singletons take their address from the network; ``Source``/``Task``/``Response`` need one.
+
+        >>> # vault = session.contract("Vault"); task = session.contract("Task", task_address)
+        """
+        canonical = _canonical_name(name)
+        if address is None:
+            if canonical in _INSTANCE_NAMES:
+                raise ValueError(f"{canonical} contracts need an address")
+            address = self.address_of(canonical)
+        checksum = to_checksum_address(address)
+        key = (canonical, checksum)
+        found = self._contracts.get(key)
+        if found is None:
+            from ogpu.chain._abi import load_abi
+
+            found = self.w3.eth.contract(address=checksum, abi=load_abi(canonical))
+            self._contracts[key] = found
+            self._names[checksum] = canonical
+        return found
+
+    # ------------------------------------------------------------------ reads
+
+    def block_number(self) -> int:
+        """The latest block number."""
+        return int(self.rpc("eth_blockNumber", []), 16)
+
+    def timestamp(self, block: BlockId = "latest") -> int:
+        """Timestamp of ``block`` (cached for numbered blocks)."""
+        if isinstance(block, int):
+            cached = self._timestamps.get(block)
+            if cached is not None:
+                return cached
+        header = self.rpc("eth_getBlockByNumber", [_block_param(block), False])
+        if header is None:
+            raise ValueError(f"block {block} not found")
+        ts = int(header["timestamp"], 16)
+        if isinstance(block, int):
+            with self._lock:
+                self._timestamps[block] = ts
+                while len(self._timestamps) > 256:
+                    self._timestamps.popitem(last=False)
+        return ts
+
+    @staticmethod
+    def _call_request(
+        fn: ContractFunction, block: BlockId, sender: str | None = None
+    ) -> tuple[str, list[Any]]:
+        tx: dict[str, Any] = {"to": fn.address, "data": fn._encode_transaction_data()}
+        if sender:
+            tx["from"] = sender
+        return "eth_call", [tx, _block_param(block)]
+
+    def _decode_output(self, fn: ContractFunction, result: Any) -> Any:
+        output_types = get_abi_output_types(fn.abi)
+        if not output_types:
+            return None
+        data = bytes.fromhex(str(result)[2:]) if result else b""
+        if output_types and not data:
+            raise OGPUError(
+                f"{fn.address} returned no data for {fn.fn_name}: is there a contract at that address "
+                "on this network?"
+            )
+        values = self.w3.codec.decode(output_types, data)
+        normalized = map_abi_data(BASE_RETURN_NORMALIZERS, output_types, values)
+        if len(normalized) == 1:
+            return normalized[0]
+        return tuple(normalized)
+
+    def _call_error(self, fn: ContractFunction, exc: RpcError) -> OGPUError:
+        data = exc.data
+        if isinstance(data, dict):
+            data = data.get("data")
+        message = exc.message or ""
+        if isinstance(data, str) or "revert" in message.lower():
+            return decode_revert(
+                data if isinstance(data, str) else None,
+                message,
+                context=self._context_of(fn),
+            )
+        return TxRpcError(f"{exc.method} failed: {message}")
+
+    # public names for building custom batches (see ogpu.protocol); the underscored ones are aliases
+    def encode_call(self, fn: ContractFunction, block: BlockId = "latest") -> tuple[str, list[Any]]:
+        """The ``("eth_call", params)`` request for a view call (for :meth:`rpc_batch`)."""
+        return self._call_request(fn, block)
+
+    def decode_output(self, fn: ContractFunction, result: Any) -> Any:
+        """Decode an ``eth_call`` result (hex) of ``fn`` like web3 would (checksummed addresses)."""
+        return self._decode_output(fn, result)
+
+    def call_error(self, fn: ContractFunction, exc: RpcError) -> OGPUError:
+        """The typed error for a failed ``eth_call`` of ``fn``."""
+        return self._call_error(fn, exc)
+
+    def _context_of(self, fn: ContractFunction) -> str:
+        contract_name = self._names.get(str(fn.address), "Contract")
+        return f"{contract_name}.{fn.fn_name}"
+
+    def call(self, fn: ContractFunction, *, block: BlockId = "latest") -> Any:
+        """Run a view function (``eth_call``) and decode its output; reverts become typed errors."""
+        method, params = self._call_request(fn, block)
+        try:
+            result = self.rpc(method, params)
+        except RpcError as exc:
+            raise self._call_error(fn, exc) from None
+        return self._decode_output(fn, result)
+
+    def resolve_block(self, block: BlockId = "latest") -> int:
+        """A concrete block number for ``block`` (tags are resolved with one request)."""
+        if isinstance(block, int):
+            return block
+        if block == "latest":
+            return self.block_number()
+        header = self.rpc("eth_getBlockByNumber", [block, False])
+        return int(header["number"], 16)
+
+    def batch_call_at(
+        self,
+        calls: Sequence[ContractFunction],
+        *,
+        block: BlockId = "latest",
+        allow_failure: bool = False,
+    ) -> tuple[int, list[Any]]:
+        """Like :meth:`batch_call` but also returns the block number the reads were pinned to.
+
+        For ``"latest"`` the batch is bracketed by two ``eth_blockNumber`` requests: if both agree,
+        every call saw that block (one round trip); otherwise it is re-run pinned to the later one.
+        """
+        if not calls:
+            return (self.resolve_block(block), [])
+        if block == "latest":
+            bracket: list[tuple[str, Sequence[Any]]] = [("eth_blockNumber", [])]
+            raw = self.rpc_batch(
+                [*bracket, *(self.encode_call(fn, "latest") for fn in calls), *bracket]
+            )
+            first, last = raw[0], raw[-1]
+            if not isinstance(first, RpcError) and first == last:
+                return int(first, 16), self._decode_all(calls, raw[1:-1], allow_failure)
+            block = "latest" if isinstance(last, RpcError) else int(last, 16)
+        number = self.resolve_block(block)
+        raw = self.rpc_batch([self.encode_call(fn, number) for fn in calls])
+        return number, self._decode_all(calls, raw, allow_failure)
+
+    def _decode_all(
+        self, calls: Sequence[ContractFunction], raw: Sequence[Any], allow_failure: bool
+    ) -> list[Any]:
+        out: list[Any] = []
+        for fn, item in zip(calls, raw, strict=True):
+            try:
+                if isinstance(item, RpcError):
+                    raise self.call_error(fn, item)
+                out.append(self.decode_output(fn, item))
+            except Exception as exc:
+                if not allow_failure:
+                    raise
+                out.append(exc)
+        return out
+
+    def batch_call(
+        self,
+        calls: Sequence[ContractFunction],
+        *,
+        block: BlockId = "latest",
+        allow_failure: bool = False,
+    ) -> list[Any]:
+        """Run many view calls in ONE JSON-RPC batch, all pinned to the same block number.
+
+        With ``allow_failure`` a failing call yields its exception in place of a value.
+
+        >>> # bal, lock = session.batch_call([vault.functions.balanceOf(a), vault.functions.lockupOf(a)])
+        """
+        return self.batch_call_at(calls, block=block, allow_failure=allow_failure)[1]
+
+    # ------------------------------------------------------------------ writes
+
+    def resolve_signer(self, signer: SignerInput | None, role: Role | None = None) -> SignerLike:
+        """Resolve a signer (role env fallback; devnet dev keys on a devnet network)."""
+        return resolve_signer(signer, role, network=self._network)
+
+    @property
+    def executor(self) -> TxExecutor:
+        """The transaction executor of this session."""
+        if self._executor is None:
+            from ogpu.chain.tx import TxExecutor
+
+            with self._lock:
+                if self._executor is None:
+                    self._executor = TxExecutor(self)
+        return self._executor
+
+    @overload
+    def transact(
+        self,
+        fn: ContractFunction,
+        signer: SignerInput | None = ...,
+        *,
+        role: Role | None = ...,
+        value: int = ...,
+        wait: Literal[True] = ...,
+        gas: int | None = ...,
+        context: str | None = ...,
+        dry_run: Literal[False] = ...,
+        timeout: float = ...,
+    ) -> Receipt: ...
+
+    @overload
+    def transact(
+        self,
+        fn: ContractFunction,
+        signer: SignerInput | None = ...,
+        *,
+        role: Role | None = ...,
+        value: int = ...,
+        wait: Literal[False],
+        gas: int | None = ...,
+        context: str | None = ...,
+        dry_run: Literal[False] = ...,
+        timeout: float = ...,
+    ) -> PendingTx: ...
+
+    @overload
+    def transact(
+        self,
+        fn: ContractFunction,
+        signer: SignerInput | None = ...,
+        *,
+        role: Role | None = ...,
+        value: int = ...,
+        wait: bool = ...,
+        gas: int | None = ...,
+        context: str | None = ...,
+        dry_run: Literal[True],
+        timeout: float = ...,
+    ) -> DryRunResult: ...
+
+    def transact(
+        self,
+        fn: ContractFunction,
+        signer: SignerInput | None = None,
+        *,
+        role: Role | None = None,
+        value: int = 0,
+        wait: bool = True,
+        gas: int | None = None,
+        context: str | None = None,
+        dry_run: bool = False,
+        timeout: float = 120.0,
+    ) -> Receipt | PendingTx | DryRunResult:
+        """Simulate, sign, send and (by default) wait for a contract write.
+
+        A revert found by simulation raises the typed error before anything is sent. ``role``
+        selects the env fallback when ``signer`` is None; ``context`` (e.g. ``"Nexus.updateSource"``)
+        names the call in errors. ``wait=False`` returns a :class:`PendingTx`; ``dry_run=True``
+        returns a :class:`DryRunResult` and sends nothing.
+
+        >>> # receipt = session.transact(vault.functions.deposit(addr), "0x…key", value=10**18)
+        """
+        resolved = self.resolve_signer(signer, role)
+        ctx = context or self._context_of(fn)
+        ex = self.executor
+        if dry_run:
+            return ex.dry_run(fn, resolved, value=value, gas=gas, context=ctx)
+        pending = ex.send(fn, resolved, value=value, gas=gas, context=ctx)
+        if not wait:
+            return pending
+        return pending.wait(timeout)
+
+    def send(
+        self,
+        fn: ContractFunction,
+        signer: SignerInput | None = None,
+        *,
+        role: Role | None = None,
+        value: int = 0,
+        gas: int | None = None,
+        context: str | None = None,
+    ) -> PendingTx:
+        """:meth:`transact` with ``wait=False``."""
+        return self.transact(
+            fn, signer, role=role, value=value, gas=gas, context=context, wait=False
+        )
+
+    def dry_run(
+        self,
+        fn: ContractFunction,
+        signer: SignerInput | None = None,
+        *,
+        role: Role | None = None,
+        value: int = 0,
+        context: str | None = None,
+    ) -> DryRunResult:
+        """Simulate a write: decoded return value, gas and fees; nothing is signed or sent."""
+        return self.transact(fn, signer, role=role, value=value, context=context, dry_run=True)
+
+    def send_many(
+        self,
+        items: Sequence[tuple[ContractFunction, SignerInput | None, int]],
+        *,
+        role: Role | None = None,
+        context: str | None = None,
+    ) -> list[PendingTx]:
+        """Send several writes without waiting (each simulated first); returns their handles."""
+        return [
+            self.send(fn, signer, role=role, value=value, context=context)
+            for fn, signer, value in items
+        ]
+
+    def wait_all(self, pending: Sequence[PendingTx], timeout: float = 120.0) -> list[Receipt]:
+        """Wait for many pending transactions; the first failure is raised after all finished."""
+        receipts: list[Receipt] = []
+        first_error: BaseException | None = None
+        for p in pending:
+            try:
+                receipts.append(p.wait(timeout))
+            except Exception as exc:
+                first_error = first_error or exc
+        if first_error is not None:
+            raise first_error
+        return receipts
+
+    def reset(self) -> None:
+        """Forget cached chain state (nonces, block timestamps, last receipt block).
+
+        Done automatically when the chain is seen to roll back (``evm_revert``, reorgs).
+        """
+        self.nonces.clear_all()
+        with self._lock:
+            self._timestamps.clear()
+        if self._executor is not None:
+            self._executor._last_seen = None
+
+    def replace_nonce(self, signer: SignerLike, nonce: int) -> Receipt:
+        """Replace whatever is pending at ``nonce`` with a 0-value self-transfer (fee bumped)."""
+        return self.executor.replace_nonce(signer, nonce)
+
+    def close(self) -> None:
+        """Release HTTP connections."""
+        with contextlib.suppress(Exception):
+            self.w3.provider._request_session_manager.cache_and_return_session(  # type: ignore[attr-defined]
+                self._network.rpc_url
+            ).close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Process default session
+
+_default: Session | None = None
+_default_lock = threading.Lock()
+_current: contextvars.ContextVar[Session | None] = contextvars.ContextVar(
+    "ogpu_session", default=None
+)
+
+
+def _session_from_env() -> Session:
+    network = os.environ.get("OGPU_NETWORK", "").strip() or "mainnet"
+    rpc_url = os.environ.get("OGPU_RPC_URL", "").strip() or None
+    return Session(network, rpc_url=rpc_url)
+
+
+def get_session() -> Session:
+    """The session in effect: the innermost :func:`use_session`, else the process default
+    (built on first use from ``OGPU_NETWORK`` / ``OGPU_RPC_URL``; mainnet if unset)."""
+    current = _current.get()
+    if current is not None:
+        return current
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = _session_from_env()
+    return _default
+
+
+def set_session(session: Session | None) -> None:
+    """Replace the process default session (``None``: rebuild from the environment on next use)."""
+    global _default
+    with _default_lock:
+        _default = session
+
+
+@contextlib.contextmanager
+def use_session(session: Session) -> Iterator[Session]:
+    """Make ``session`` the current one inside a ``with`` block (per thread / asyncio task).
+
+    >>> # with use_session(Session("devnet")) as s: vault.deposit(...)
+    """
+    token = _current.set(session)
+    try:
+        yield session
+    finally:
+        _current.reset(token)

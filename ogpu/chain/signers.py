@@ -1,0 +1,146 @@
+"""Signers: hex keys, eth-account accounts, or any object that can sign a transaction.
+
+The SDK only ever uses a signer's ``address`` and ``sign_transaction``; it never reads a key
+attribute, so hardware/remote signers work. Keys never appear in reprs, logs or errors.
+
+>>> s = resolve_signer("0x" + "11" * 32)
+>>> repr(s).startswith("KeySigner(0x")
+True
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import TYPE_CHECKING, Any, Protocol, Union, runtime_checkable
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+
+from ogpu.types.enums import Role
+from ogpu.types.errors import InvalidSignerError, MissingSignerError
+
+if TYPE_CHECKING:
+    from ogpu.chain.networks import Network
+
+__all__ = ["KeySigner", "SignerInput", "SignerLike", "resolve_signer"]
+
+_HEX_KEY = re.compile(r"^(0x)?[0-9a-fA-F]{64}$")
+
+
+@runtime_checkable
+class SignerLike(Protocol):
+    """Anything with an ``address`` and ``sign_transaction(tx_dict)``.
+
+    ``sign_transaction`` returns an object with ``raw_transaction`` (bytes), like eth-account's
+    ``SignedTransaction``.
+    """
+
+    @property
+    def address(self) -> str: ...
+
+    def sign_transaction(self, transaction_dict: dict[str, Any]) -> Any: ...
+
+
+SignerInput = Union[str, LocalAccount, SignerLike]  # noqa: UP007 - runtime alias on 3.10
+
+
+class KeySigner:
+    """A local key wrapped so that only its address is ever shown.
+
+    >>> KeySigner.from_key("0x" + "22" * 32).address[:2]
+    '0x'
+    """
+
+    __slots__ = ("__account",)
+
+    def __init__(self, account: LocalAccount) -> None:
+        self.__account = account
+
+    @classmethod
+    def from_key(cls, key: str | bytes) -> KeySigner:
+        """Wrap a hex private key."""
+        return cls(Account.from_key(key))
+
+    @property
+    def address(self) -> str:
+        """Checksummed address."""
+        return str(self.__account.address)
+
+    def sign_transaction(self, transaction_dict: dict[str, Any]) -> Any:
+        """Sign a transaction dict with the wrapped key."""
+        return self.__account.sign_transaction(transaction_dict)  # type: ignore[arg-type]
+
+    def __repr__(self) -> str:
+        return f"KeySigner({self.address})"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, KeySigner) and other.address == self.address
+
+    def __hash__(self) -> int:
+        return hash(self.address)
+
+    def __reduce__(self) -> Any:
+        raise TypeError("KeySigner cannot be pickled (it holds a private key)")
+
+
+def _from_key(text: str) -> KeySigner:
+    value = text.strip()
+    if not _HEX_KEY.match(value):
+        raise InvalidSignerError(
+            "expected a 32-byte hex private key (64 hex digits, optional 0x), an eth-account "
+            "LocalAccount or an object with address and sign_transaction"
+        )
+    try:
+        return KeySigner.from_key(value if value.startswith("0x") else "0x" + value)
+    except Exception:  # a key outside the curve order
+        raise InvalidSignerError("the private key is not a valid secp256k1 key") from None
+
+
+def resolve_signer(
+    signer: SignerInput | None,
+    role: Role | None = None,
+    *,
+    network: Network | None = None,
+) -> SignerLike:
+    """Turn what the caller passed into a signer.
+
+    * hex key → :class:`KeySigner`; ``LocalAccount`` → :class:`KeySigner`;
+    * any object with ``address`` and ``sign_transaction`` is used as is;
+    * ``None`` with a role → env ``<ROLE>_PRIVATE_KEY``, then (devnet only) the manifest's dev key;
+    * ``None`` without a role → :class:`MissingSignerError`.
+
+    >>> resolve_signer(None, None)
+    Traceback (most recent call last):
+    ...
+    ogpu.types.errors.MissingSignerError: this operation needs an explicit signer: pass signer=<private key or account>
+    """
+    if signer is None:
+        if role is None:
+            raise MissingSignerError(None)
+        role = Role(role)
+        env = os.environ.get(role.env_var, "").strip()
+        if env:
+            return _from_key(env)
+        if network is not None and network.dev_keys:
+            key = network.dev_keys.get(role.value)
+            if key:
+                return _from_key(key)
+        raise MissingSignerError(role)
+    if isinstance(signer, str):
+        return _from_key(signer)
+    if isinstance(signer, KeySigner):
+        return signer
+    if isinstance(signer, LocalAccount):
+        return KeySigner(signer)
+    if isinstance(signer, bytes | bytearray):
+        return _from_key(bytes(signer).hex())
+    address = getattr(type(signer), "address", None) or getattr(signer, "address", None)
+    if address is None or not callable(getattr(signer, "sign_transaction", None)):
+        raise InvalidSignerError(
+            f"{type(signer).__name__} has no address/sign_transaction; pass a hex key, a "
+            "LocalAccount or a signer object"
+        )
+    return signer

@@ -1,0 +1,78 @@
+"""Fixtures shared by the whole suite.
+
+The chain fixtures (``anvil``, ``w3``, ``deployment``, ``devnet`` and per-test snapshot/revert) come
+from the ``ogpu.devnet.pytest_plugin``; these build SDK objects on top of them. Sessions are
+function-scoped so nonce caches never outlive an ``evm_revert``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from support.world import RpcCounter, World, network_from_deployment
+
+from ogpu.chain.networks import Network
+from ogpu.chain.session import Session
+from ogpu.devnet.deploy import Deployment
+from ogpu.devnet.node import AnvilNode
+
+ROLE_KEY_VARS = (
+    "CLIENT_PRIVATE_KEY",
+    "PROVIDER_PRIVATE_KEY",
+    "MASTER_PRIVATE_KEY",
+    "AGENT_PRIVATE_KEY",
+)
+
+
+@pytest.fixture(autouse=True)
+def _no_role_keys_in_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Role keys in the developer's environment must not change what a test signs with."""
+    for var in ROLE_KEY_VARS:
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def network(anvil: AnvilNode, deployment: Deployment) -> Network:
+    """The devnet network of the test session's deployment."""
+    return network_from_deployment(deployment, anvil.url)
+
+
+@pytest.fixture
+def session(network: Network) -> Iterator[Session]:
+    """A fresh Session per test."""
+    s = Session(network)
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+@pytest.fixture
+def rpc_counter(session: Session, monkeypatch: pytest.MonkeyPatch) -> RpcCounter:
+    """Wraps the session's HTTP provider (the transport boundary) to count round trips."""
+    counter = RpcCounter()
+    provider: Any = session.w3.provider
+    single: Callable[..., Any] = provider.make_request
+    many: Callable[..., Any] = provider.make_batch_request
+
+    def make_request(method: str, params: Any) -> Any:
+        counter.round_trips += 1
+        counter.methods.append([method])
+        return single(method, params)
+
+    def make_batch_request(requests: list[tuple[str, Any]]) -> Any:
+        counter.round_trips += 1
+        counter.methods.append([m for m, _ in requests])
+        return many(requests)
+
+    monkeypatch.setattr(provider, "make_request", make_request)
+    monkeypatch.setattr(provider, "make_batch_request", make_batch_request)
+    return counter
+
+
+@pytest.fixture
+def world(session: Session) -> World:
+    """Scenario steps on the test deployment."""
+    return World(session)

@@ -1,0 +1,160 @@
+"""Test support shared by every test folder: sessions on the test deployment, a round-trip counter,
+and scenario steps (``World``) written with the protocol layer itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ogpu.chain.networks import ContractAddresses, Network
+from ogpu.chain.session import Session
+from ogpu.devnet.accounts import DEV_ROLES, DevAccount, dev_account, dev_key
+from ogpu.devnet.deploy import Deployment
+from ogpu.protocol import Response, Source, Task, controller, nexus, terminal, vault
+from ogpu.types import DeliveryMethod, ResponseParams, SourceParams, TaskParams
+
+ETHER = 10**18
+
+
+def network_from_deployment(deployment: Deployment, rpc_url: str) -> Network:
+    """A devnet :class:`Network` for a deployment reached at ``rpc_url``; the dev keys give the
+    role fallback something to fall back to."""
+    return Network(
+        name="devnet",
+        chain_id=deployment.chain_id,
+        rpc_url=rpc_url,
+        addresses=ContractAddresses(
+            nexus=deployment.nexus,
+            controller=deployment.controller,
+            terminal=deployment.terminal,
+            vault=deployment.vault,
+            manager=deployment.manager,
+        ),
+        dev_keys={role: dev_key(role) for role in DEV_ROLES},
+    )
+
+
+def make_session(url: str, deployment: Deployment, **kwargs: Any) -> Session:
+    """A devnet Session on a test node."""
+    return Session(network_from_deployment(deployment, url), **kwargs)
+
+
+@dataclass
+class RpcCounter:
+    """Counts HTTP round trips (one per ``make_request`` / ``make_batch_request``) of a session."""
+
+    round_trips: int = 0
+    methods: list[list[str]] = field(default_factory=list)
+
+    def reset(self) -> None:
+        self.round_trips = 0
+        self.methods.clear()
+
+
+def acct(role: str) -> DevAccount:
+    return dev_account(role)
+
+
+def key(role: str) -> str:
+    return dev_key(role)
+
+
+@dataclass
+class World:
+    """Scenario steps written with the protocol layer itself."""
+
+    session: Session
+
+    def pair(self, provider: str = "provider", master: str = "master", amount: int = 0) -> None:
+        terminal.announce_master(acct(master).address, signer=key(provider), session=self.session)
+        terminal.announce_provider(
+            acct(provider).address, amount, signer=key(master), session=self.session
+        )
+
+    def source_params(
+        self,
+        client: str = "client",
+        delivery: DeliveryMethod = DeliveryMethod.MANUAL_CONFIRMATION,
+        **over: Any,
+    ) -> SourceParams:
+        values: dict[str, Any] = {
+            "client": acct(client).address,
+            "imageMetadataUrl": "https://meta.test/source.json",
+            "imageEnvironments": 1,
+            "minPayment": 10**15,
+            "minAvailableLockup": 0,
+            "maxExpiryDuration": 86_400,
+            "deliveryMethod": int(delivery),
+        }
+        values.update(over)
+        return SourceParams(**values)
+
+    def publish_source(
+        self,
+        client: str = "client",
+        delivery: DeliveryMethod = DeliveryMethod.MANUAL_CONFIRMATION,
+        **over: Any,
+    ) -> Source:
+        receipt = nexus.publish_source(
+            self.source_params(client, delivery, **over), signer=key(client), session=self.session
+        )
+        return Source(nexus.extract_source_address(receipt, session=self.session), self.session)
+
+    def fund(self, role: str = "client", amount: int = ETHER) -> None:
+        vault.deposit(acct(role).address, amount, signer=key(role), session=self.session)
+
+    def publish_task(
+        self, source: Source, client: str = "client", payment: int = 10**16, ttl: int = 3600
+    ) -> Task:
+        params = TaskParams(
+            source=source.address,
+            config="https://cfg.test/task.json",
+            expiryTime=self.session.timestamp() + ttl,
+            payment=payment,
+        )
+        receipt = controller.publish_task(params, signer=key(client), session=self.session)
+        return Task(controller.extract_task_address(receipt, session=self.session), self.session)
+
+    def register(
+        self, source: Source, provider: str = "provider", signer: str | None = None
+    ) -> None:
+        nexus.register(
+            source.address,
+            acct(provider).address,
+            1,
+            signer=key(signer or provider),
+            session=self.session,
+        )
+
+    def attempt(self, task: Task, provider: str = "provider", bid: int = 10**16) -> None:
+        nexus.attempt(
+            task.address, acct(provider).address, bid, signer=key(provider), session=self.session
+        )
+
+    def respond(
+        self, task: Task, provider: str = "provider", data: str | None = None, payment: int = 10**16
+    ) -> Response:
+        params = ResponseParams(
+            task=task.address,
+            provider=acct(provider).address,
+            data=data or f"https://data.test/{provider}.json",
+            payment=payment,
+        )
+        receipt = nexus.submit_response(params, signer=key(provider), session=self.session)
+        return Response(nexus.extract_response_address(receipt, session=self.session), self.session)
+
+    def ready_task(
+        self,
+        delivery: DeliveryMethod = DeliveryMethod.MANUAL_CONFIRMATION,
+        providers: tuple[str, ...] = ("provider",),
+    ) -> tuple[Source, Task]:
+        """Pair the providers, publish a source and a funded task, register the providers."""
+        masters = {"provider": "master", "provider2": "master2"}
+        for p in providers:
+            self.pair(p, masters[p])
+        source = self.publish_source(delivery=delivery)
+        self.fund()
+        task = self.publish_task(source)
+        for p in providers:
+            self.register(source, p)
+        return source, task
