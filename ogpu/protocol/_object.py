@@ -1,0 +1,78 @@
+"""Base of the instance classes (Source, Task, Response, Provider, Master).
+
+An instance is a lazy proxy: an address bound to a session. Construction does no I/O; identity is
+``(checksum address, chain id)``; ``str()`` is the address and ``repr()`` names the network.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ogpu.protocol._base import BlockId, View, call, checksum, resolve_session, view
+
+if TYPE_CHECKING:
+    from ogpu.chain import Session
+
+__all__ = ["ProtocolObject"]
+
+
+class ProtocolObject:
+    """An on-chain protocol object at ``address`` on ``session``'s network."""
+
+    __slots__ = ("_session", "address")
+
+    #: ABI name of the instance contract (None for synthetic objects such as Provider).
+    _contract: ClassVar[str | None] = None
+
+    address: str
+    _session: Session
+
+    def __init__(self, address: str, session: Session | None = None) -> None:
+        self.address = checksum(address, what=f"{type(self).__name__} address")
+        self._session = resolve_session(session)
+
+    @property
+    def session(self) -> Session:
+        """The session this object reads and writes through."""
+        return self._session
+
+    @property
+    def chain_id(self) -> int | None:
+        """Chain id of the bound network (no I/O when the network declares it)."""
+        network_chain = getattr(self._session.network, "chain_id", None)
+        if network_chain is not None:
+            return int(network_chain)
+        return int(self._session.chain_id)
+
+    def _fn(self, function: str, *args: Any) -> View:
+        """A read of this object's own contract (for batches)."""
+        assert self._contract is not None
+        return view(self._session, self._contract, function, *args, address=self.address)
+
+    def _call(self, function: str, *args: Any, block: BlockId = "latest") -> Any:
+        assert self._contract is not None
+        return call(
+            self._session, self._contract, function, *args, address=self.address, block=block
+        )
+
+    def _peer(self, cls: type[ProtocolObject], address: str) -> Any:
+        """Another protocol object on the same session, from an ABI-decoded (checksummed) address."""
+        obj = cls.__new__(cls)
+        obj.address = str(address)
+        obj._session = self._session
+        return obj
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ProtocolObject) or type(other) is not type(self):
+            return NotImplemented
+        return self.address == other.address and self.chain_id == other.chain_id
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.address, self.chain_id))
+
+    def __str__(self) -> str:
+        return self.address
+
+    def __repr__(self) -> str:
+        network = getattr(self._session.network, "name", None) or "?"
+        return f"<{type(self).__name__} {self.address[:8]}...{self.address[-4:]} @{network}>"

@@ -1,0 +1,156 @@
+"""Manager: the protocol's role registry (OpenZeppelin ``AccessControl``, protocol §4.1).
+
+Roles may be given as bytes32 ids or by name (``"CONTROLLER"``, ``"PROVIDER"``, ``"JUDGE"``,
+``"DEFAULT_ADMIN_ROLE"``): ids are ``keccak256(name)`` and the default admin role is zero.
+Role changes need the role's admin, so writes have no environment fallback.
+
+>>> from ogpu.protocol import manager
+>>> manager.has_role("PROVIDER", provider_address)  # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from eth_utils.crypto import keccak
+
+from ogpu.protocol._base import BlockId, Signer, call, checksum, send
+
+if TYPE_CHECKING:
+    from ogpu.chain import Session
+    from ogpu.types import Receipt
+
+__all__ = [
+    "get_controller_role",
+    "get_default_admin_role",
+    "get_judge_role",
+    "get_provider_role",
+    "get_role_admin",
+    "grant_role",
+    "has_role",
+    "renounce_role",
+    "revoke_role",
+    "role_id",
+    "supports_interface",
+]
+
+_M = "Manager"
+
+RoleLike = bytes | str
+
+
+def role_id(role: RoleLike) -> bytes:
+    """The bytes32 id of ``role``: bytes/hex pass through, a name is hashed.
+
+    >>> role_id("DEFAULT_ADMIN_ROLE") == bytes(32)
+    True
+    >>> role_id("PROVIDER").hex()[:8]
+    '4a3debff'
+    """
+    if isinstance(role, (bytes, bytearray)):
+        if len(role) != 32:
+            raise ValueError(f"a role id is 32 bytes, got {len(role)}")
+        return bytes(role)
+    if role.startswith("0x") and len(role) == 66:
+        return bytes.fromhex(role[2:])
+    if role == "DEFAULT_ADMIN_ROLE":
+        return bytes(32)
+    return keccak(text=role)
+
+
+def has_role(
+    role: RoleLike, account: str, *, session: Session | None = None, block: BlockId = "latest"
+) -> bool:
+    """Whether ``account`` holds ``role`` (``hasRole``)."""
+    return bool(call(session, _M, "hasRole", role_id(role), checksum(account), block=block))
+
+
+def get_role_admin(
+    role: RoleLike, *, session: Session | None = None, block: BlockId = "latest"
+) -> bytes:
+    """The role id that administers ``role`` (``getRoleAdmin``)."""
+    return bytes(call(session, _M, "getRoleAdmin", role_id(role), block=block))
+
+
+def supports_interface(interface_id: bytes | str, *, session: Session | None = None) -> bool:
+    """ERC-165 ``supportsInterface`` (4-byte id as bytes or ``0x…`` hex)."""
+    iid = bytes.fromhex(interface_id[2:]) if isinstance(interface_id, str) else bytes(interface_id)
+    return bool(call(session, _M, "supportsInterface", iid))
+
+
+def get_controller_role(*, session: Session | None = None) -> bytes:
+    """``CONTROLLER()`` role id."""
+    return bytes(call(session, _M, "CONTROLLER"))
+
+
+def get_provider_role(*, session: Session | None = None) -> bytes:
+    """``PROVIDER()`` role id."""
+    return bytes(call(session, _M, "PROVIDER"))
+
+
+def get_judge_role(*, session: Session | None = None) -> bytes:
+    """``JUDGE()`` role id."""
+    return bytes(call(session, _M, "JUDGE"))
+
+
+def get_default_admin_role(*, session: Session | None = None) -> bytes:
+    """``DEFAULT_ADMIN_ROLE()`` id (zero)."""
+    return bytes(call(session, _M, "DEFAULT_ADMIN_ROLE"))
+
+
+def grant_role(
+    role: RoleLike, account: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+) -> Receipt:
+    """``Manager.grantRole(role, account)`` (admin of ``role``)."""
+    result: Receipt = send(
+        session,
+        _M,
+        "grantRole",
+        role_id(role),
+        checksum(account),
+        signer=signer,
+        role=None,
+        **kwargs,
+    )
+    return result
+
+
+def revoke_role(
+    role: RoleLike, account: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+) -> Receipt:
+    """``Manager.revokeRole(role, account)`` (admin of ``role``)."""
+    result: Receipt = send(
+        session,
+        _M,
+        "revokeRole",
+        role_id(role),
+        checksum(account),
+        signer=signer,
+        role=None,
+        **kwargs,
+    )
+    return result
+
+
+def renounce_role(
+    role: RoleLike,
+    caller_confirmation: str,
+    *,
+    signer: Signer,
+    session: Session | None = None,
+    **kwargs: Any,
+) -> Receipt:
+    """``Manager.renounceRole(role, caller_confirmation)``: the signer gives up ``role``
+    (``caller_confirmation`` must be the signer's own address)."""
+    result: Receipt = send(
+        session,
+        _M,
+        "renounceRole",
+        role_id(role),
+        checksum(caller_confirmation),
+        signer=signer,
+        role=None,
+        **kwargs,
+    )
+    return result

@@ -1,0 +1,125 @@
+"""A master account (the human wallet that owns providers) seen through Terminal and Vault.
+
+>>> from ogpu.protocol import Master
+>>> master = Master(master_address)  # doctest: +SKIP
+>>> master.announce_provider(provider_address, 0, signer=master_key)  # doctest: +SKIP
+>>> master.snapshot().is_master  # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ogpu.protocol import terminal
+from ogpu.protocol._base import BlockId, Signer, batch_pinned, checksum
+from ogpu.protocol.provider import _Account
+from ogpu.types import MasterNotFoundError, MasterSnapshot
+
+if TYPE_CHECKING:
+    from ogpu.chain import Session
+    from ogpu.types import Receipt
+
+__all__ = ["Master"]
+
+
+class Master(_Account):
+    """A master: its providers, agents and Vault state."""
+
+    __slots__ = ()
+
+    @classmethod
+    def load(cls, address: str, session: Session | None = None) -> Master:
+        """A :class:`Master` after checking ``Terminal.isMaster`` (else ``MasterNotFoundError``)."""
+        master = cls(address, session)
+        if not terminal.is_master(master.address, session=master.session):
+            raise MasterNotFoundError(master.address)
+        return master
+
+    def get_provider(self, *, block: BlockId = "latest") -> str:
+        """The provider this master most recently announced (zero address if none)."""
+        return terminal.get_provider_of(self.address, session=self.session, block=block)
+
+    def is_master(self, *, block: BlockId = "latest") -> bool:
+        """Whether the account has at least one paired provider."""
+        return terminal.is_master(self.address, session=self.session, block=block)
+
+    def get_default_agent_disabled(self, *, block: BlockId = "latest") -> bool:
+        """Whether this master opted out of the default agent."""
+        return terminal.is_default_agent_disabled(self.address, session=self.session, block=block)
+
+    def is_agent(self, agent: str, *, block: BlockId = "latest") -> bool:
+        """Whether ``agent`` acts for this master (explicit grant or default agent)."""
+        return terminal.get_is_agent_of(self.address, agent, session=self.session, block=block)
+
+    def snapshot(self, *, block: BlockId = "latest") -> MasterSnapshot:
+        """Terminal and Vault state, read at one block in one round trip."""
+        values, number = batch_pinned(
+            self.session,
+            [
+                self._terminal("providerOf"),
+                self._terminal("isMaster"),
+                self._vault("balanceOf"),
+                self._vault("lockupOf"),
+                self._vault("unbondingOf"),
+                self._vault("totalEarningsOf"),
+                self._vault("frozenPayment"),
+                self._vault("isEligible"),
+                self._vault("isWhitelisted"),
+            ],
+            block,
+        )
+        provider, is_master, bal, lock, unb, earn, frozen, elig, white = values
+        return MasterSnapshot(
+            address=self.address,
+            provider=checksum(provider),
+            is_master=bool(is_master),
+            balance=int(bal),
+            lockup=int(lock),
+            unbonding=int(unb),
+            total_earnings=int(earn),
+            frozen_payment=int(frozen),
+            is_eligible=bool(elig),
+            is_whitelisted=bool(white),
+            block_number=number,
+        )
+
+    # ------------------------------------------------------------------------------------------
+    # Writes (role fallback MASTER unless stated)
+
+    def announce_provider(
+        self, provider: str, amount: int, *, signer: Signer | None = None, **kwargs: Any
+    ) -> Receipt:
+        """``Terminal.announceProvider(provider, amount)`` with ``value=amount``."""
+        return terminal.announce_provider(
+            provider, amount, signer=signer, session=self.session, **kwargs
+        )
+
+    def remove_provider(
+        self, provider: str, *, signer: Signer | None = None, **kwargs: Any
+    ) -> Receipt:
+        """``Terminal.removeProvider(provider)``."""
+        return terminal.remove_provider(provider, signer=signer, session=self.session, **kwargs)
+
+    def remove_container(
+        self, provider: str, source: str, *, signer: Signer | None = None, **kwargs: Any
+    ) -> Receipt:
+        """``Terminal.removeContainer(provider, source)``."""
+        return terminal.remove_container(
+            provider, source, signer=signer, session=self.session, **kwargs
+        )
+
+    def set_agent(
+        self, agent: str, value: bool, *, signer: Signer | None = None, **kwargs: Any
+    ) -> Receipt:
+        """``Terminal.setAgent(agent, value)`` (fallback is CLIENT, as the official SDK: pass the
+        master key explicitly)."""
+        return terminal.set_agent(agent, value, signer=signer, session=self.session, **kwargs)
+
+    def set_default_agent_disabled(
+        self, value: bool, *, signer: Signer | None = None, **kwargs: Any
+    ) -> Receipt:
+        """``Terminal.setDefaultAgentDisabled(value)`` signed by this master."""
+        return terminal.set_default_agent_disabled(
+            value, signer=signer, session=self.session, **kwargs
+        )

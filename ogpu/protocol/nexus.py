@@ -1,0 +1,561 @@
+"""Nexus: the source registry, provider-side coordinator and event hub (protocol §4.2).
+
+Writes return a :class:`~ogpu.types.Receipt` (``wait=False`` → ``PendingTx``, ``dry_run=True`` →
+``DryRunResult``; extra keyword arguments go to :meth:`ogpu.chain.Session.transact`). When
+``signer`` is ``None`` the key of the listed role is used (``<ROLE>_PRIVATE_KEY``).
+
+>>> from ogpu.protocol import nexus
+>>> receipt = nexus.register(source, provider, 1, signer=master_key)  # doctest: +SKIP
+>>> nexus.get_source_count()  # doctest: +SKIP
+3
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ogpu.protocol._base import (
+    BlockId,
+    Signer,
+    View,
+    batch,
+    batch_pinned,
+    call,
+    checksum,
+    decode_events,
+    drop_zero,
+    paginate,
+    resolve_session,
+    send,
+    view,
+)
+from ogpu.types import ResponseParams, ResponseStatus, Role, SourceParams, SourceStatus, TaskStatus
+
+if TYPE_CHECKING:
+    from ogpu.chain import Session
+    from ogpu.types import Receipt
+
+__all__ = [
+    "attempt",
+    "emit_task_published",
+    "extract_response_address",
+    "extract_source_address",
+    "get_active_source_count",
+    "get_client_at",
+    "get_client_count",
+    "get_clients",
+    "get_controller_role",
+    "get_manager",
+    "get_owner",
+    "get_provider_role",
+    "get_response_implementation",
+    "get_source_at",
+    "get_source_count",
+    "get_source_id",
+    "get_source_implementation",
+    "get_source_of",
+    "get_sources",
+    "get_sources_of",
+    "get_sources_of_count",
+    "get_suggested_payment_of",
+    "get_terminal",
+    "get_vault",
+    "inactivate_source",
+    "is_controller",
+    "is_response",
+    "is_task",
+    "publish_source",
+    "register",
+    "renounce_ownership",
+    "set_manager",
+    "set_response_status",
+    "set_source_status",
+    "set_task_status",
+    "set_terminal",
+    "set_vault",
+    "submit_response",
+    "transfer_ownership",
+    "unregister",
+    "update_source",
+]
+
+_N = "Nexus"
+
+
+# ----------------------------------------------------------------------------------------------
+# Client side
+
+
+def publish_source(
+    params: SourceParams,
+    *,
+    signer: Signer | None = None,
+    session: Session | None = None,
+    **kwargs: Any,
+) -> Receipt:
+    """``Nexus.publishSource(params)`` (role fallback CLIENT). See :func:`extract_source_address`.
+
+    >>> receipt = publish_source(params, signer=client_key)  # doctest: +SKIP
+    >>> source = extract_source_address(receipt)  # doctest: +SKIP
+    """
+    result: Receipt = send(
+        session, _N, "publishSource", params.to_tuple(), signer=signer, role=Role.CLIENT, **kwargs
+    )
+    return result
+
+
+def extract_source_address(receipt: Receipt, *, session: Session | None = None) -> str:
+    """Address of the source created by a ``publishSource`` receipt (``ValueError`` if absent)."""
+    events = decode_events(resolve_session(session), _N, "SourcePublished", receipt)
+    if not events:
+        raise ValueError(f"no SourcePublished event in transaction {receipt.tx_hash}")
+    return checksum(events[0]["source"])
+
+
+def update_source(
+    source_address: str,
+    params: SourceParams,
+    *,
+    signer: Signer | None = None,
+    session: Session | None = None,
+    **kwargs: Any,
+) -> Receipt:
+    """``Nexus.updateSource(source, params)`` (role fallback CLIENT); emits ``SourceUpdated``."""
+    result: Receipt = send(
+        session,
+        _N,
+        "updateSource",
+        checksum(source_address),
+        params.to_tuple(),
+        signer=signer,
+        role=Role.CLIENT,
+        **kwargs,
+    )
+    return result
+
+
+def inactivate_source(
+    source_address: str,
+    *,
+    signer: Signer | None = None,
+    session: Session | None = None,
+    **kwargs: Any,
+) -> Receipt:
+    """``Nexus.inactivateSource(source)`` (role fallback CLIENT); one-way for clients."""
+    result: Receipt = send(
+        session,
+        _N,
+        "inactivateSource",
+        checksum(source_address),
+        signer=signer,
+        role=Role.CLIENT,
+        **kwargs,
+    )
+    return result
+
+
+# ----------------------------------------------------------------------------------------------
+# Provider side
+
+
+def register(
+    source: str,
+    provider: str,
+    env: int,
+    *,
+    signer: Signer | None = None,
+    session: Session | None = None,
+    **kwargs: Any,
+) -> Receipt:
+    """``Nexus.register(source, provider, env)`` by the provider, its master or an agent
+    (role fallback PROVIDER). ``env`` is one environment flag present in the source's mask."""
+    result: Receipt = send(
+        session,
+        _N,
+        "register",
+        checksum(source),
+        checksum(provider),
+        int(env),
+        signer=signer,
+        role=Role.PROVIDER,
+        **kwargs,
+    )
+    return result
+
+
+def unregister(
+    source: str,
+    provider: str,
+    *,
+    signer: Signer | None = None,
+    session: Session | None = None,
+    **kwargs: Any,
+) -> Receipt:
+    """``Nexus.unregister(source, provider)`` (role fallback PROVIDER)."""
+    result: Receipt = send(
+        session,
+        _N,
+        "unregister",
+        checksum(source),
+        checksum(provider),
+        signer=signer,
+        role=Role.PROVIDER,
+        **kwargs,
+    )
+    return result
+
+
+def attempt(
+    task: str,
+    provider: str,
+    suggested_payment: int,
+    *,
+    signer: Signer | None = None,
+    session: Session | None = None,
+    **kwargs: Any,
+) -> Receipt:
+    """``Nexus.attempt(task, provider, suggested_payment)`` (role fallback PROVIDER).
+
+    On an overdue task this settles the expiry instead of recording an attempt (protocol §4.2).
+    """
+    result: Receipt = send(
+        session,
+        _N,
+        "attempt",
+        checksum(task),
+        checksum(provider),
+        int(suggested_payment),
+        signer=signer,
+        role=Role.PROVIDER,
+        **kwargs,
+    )
+    return result
+
+
+def submit_response(
+    params: ResponseParams,
+    *,
+    signer: Signer | None = None,
+    session: Session | None = None,
+    **kwargs: Any,
+) -> Receipt:
+    """``Nexus.submitResponse(params)`` (role fallback PROVIDER). See :func:`extract_response_address`.
+
+    Not wrapped by the official SDK (it lives in its provider runtime); exposed here 1:1.
+    """
+    result: Receipt = send(
+        session,
+        _N,
+        "submitResponse",
+        params.to_tuple(),
+        signer=signer,
+        role=Role.PROVIDER,
+        **kwargs,
+    )
+    return result
+
+
+def extract_response_address(receipt: Receipt, *, session: Session | None = None) -> str:
+    """Address of the response created by a ``submitResponse`` receipt (``ValueError`` if absent)."""
+    events = decode_events(resolve_session(session), _N, "ResponseSubmitted", receipt)
+    if not events:
+        raise ValueError(f"no ResponseSubmitted event in transaction {receipt.tx_hash}")
+    return checksum(events[0]["response"])
+
+
+# ----------------------------------------------------------------------------------------------
+# Controller hooks and admin (no environment fallback: the signer must be given)
+
+
+def set_source_status(
+    source: str,
+    status: SourceStatus,
+    *,
+    signer: Signer,
+    session: Session | None = None,
+    **kwargs: Any,
+) -> Receipt:
+    """``Nexus.setSourceStatus`` — admin route (CONTROLLER role or owner); the only way to reactivate."""
+    result: Receipt = send(
+        session,
+        _N,
+        "setSourceStatus",
+        checksum(source),
+        int(SourceStatus(status)),
+        signer=signer,
+        role=None,
+        **kwargs,
+    )
+    return result
+
+
+def set_task_status(
+    task: str, status: TaskStatus, *, signer: Signer, session: Session | None = None, **kwargs: Any
+) -> Receipt:
+    """``Nexus.setTaskStatus`` — CONTROLLER-role escape hatch (no transition checks)."""
+    result: Receipt = send(
+        session,
+        _N,
+        "setTaskStatus",
+        checksum(task),
+        int(TaskStatus(status)),
+        signer=signer,
+        role=None,
+        **kwargs,
+    )
+    return result
+
+
+def set_response_status(
+    response: str,
+    status: ResponseStatus,
+    *,
+    signer: Signer,
+    session: Session | None = None,
+    **kwargs: Any,
+) -> Receipt:
+    """``Nexus.setResponseStatus`` — CONTROLLER role."""
+    result: Receipt = send(
+        session,
+        _N,
+        "setResponseStatus",
+        checksum(response),
+        int(ResponseStatus(status)),
+        signer=signer,
+        role=None,
+        **kwargs,
+    )
+    return result
+
+
+def emit_task_published(
+    task: str, source: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+) -> Receipt:
+    """``Nexus.emitTaskPublished`` — CONTROLLER role (called by the Controller inside ``publishTask``)."""
+    result: Receipt = send(
+        session,
+        _N,
+        "emitTaskPublished",
+        checksum(task),
+        checksum(source),
+        signer=signer,
+        role=None,
+        **kwargs,
+    )
+    return result
+
+
+def set_manager(
+    address: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+) -> Receipt:
+    """``Nexus.setManager`` (owner only)."""
+    result: Receipt = send(
+        session, _N, "setManager", checksum(address), signer=signer, role=None, **kwargs
+    )
+    return result
+
+
+def set_terminal(
+    address: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+) -> Receipt:
+    """``Nexus.setTerminal`` (owner only)."""
+    result: Receipt = send(
+        session, _N, "setTerminal", checksum(address), signer=signer, role=None, **kwargs
+    )
+    return result
+
+
+def set_vault(
+    address: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+) -> Receipt:
+    """``Nexus.setVault`` (owner only)."""
+    result: Receipt = send(
+        session, _N, "setVault", checksum(address), signer=signer, role=None, **kwargs
+    )
+    return result
+
+
+def transfer_ownership(
+    new_owner: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+) -> Receipt:
+    """``Nexus.transferOwnership`` (owner only)."""
+    result: Receipt = send(
+        session, _N, "transferOwnership", checksum(new_owner), signer=signer, role=None, **kwargs
+    )
+    return result
+
+
+def renounce_ownership(*, signer: Signer, session: Session | None = None, **kwargs: Any) -> Receipt:
+    """``Nexus.renounceOwnership`` (owner only; irreversible)."""
+    result: Receipt = send(session, _N, "renounceOwnership", signer=signer, role=None, **kwargs)
+    return result
+
+
+# ----------------------------------------------------------------------------------------------
+# Views
+
+
+def get_source_count(*, session: Session | None = None, block: BlockId = "latest") -> int:
+    """Number of sources ever published (``getSourceCount``)."""
+    return int(call(session, _N, "getSourceCount", block=block))
+
+
+def get_sources(
+    lower: int = 0,
+    upper: int | None = None,
+    *,
+    session: Session | None = None,
+    block: BlockId = "latest",
+) -> list[str]:
+    """Source addresses ``[lower, upper)`` (``upper=None``: all), in two round trips at most.
+
+    >>> get_sources()  # doctest: +SKIP
+    ['0x5FbDB2315678afecb367f032d93F642f64180aa3']
+    """
+    s = resolve_session(session)
+    raw = paginate(
+        s,
+        lambda: view(s, _N, "getSourceCount"),
+        lambda lo, hi: view(s, _N, "getSources", lo, hi),
+        lower,
+        upper,
+        block=block,
+    )
+    return drop_zero(raw)
+
+
+def get_source_id(source: str, *, session: Session | None = None, block: BlockId = "latest") -> int:
+    """1-based id of ``source`` in the registry; 0 = not a source of this deployment (``getSourceId``)."""
+    return int(call(session, _N, "getSourceId", checksum(source), block=block))
+
+
+def get_active_source_count(
+    client: str, *, session: Session | None = None, block: BlockId = "latest"
+) -> int:
+    """Number of ACTIVE sources published by ``client`` (``getActiveSourceCount``)."""
+    return int(call(session, _N, "getActiveSourceCount", checksum(client), block=block))
+
+
+def get_source_at(index: int, *, session: Session | None = None, block: BlockId = "latest") -> str:
+    """``sources(index)``: the source at 0-based ``index`` of the registry."""
+    return checksum(call(session, _N, "sources", int(index), block=block))
+
+
+def get_client_at(index: int, *, session: Session | None = None, block: BlockId = "latest") -> str:
+    """``clients(index)``: the ``index``-th distinct client that published a source."""
+    return checksum(call(session, _N, "clients", int(index), block=block))
+
+
+def get_source_of(
+    client: str, index: int, *, session: Session | None = None, block: BlockId = "latest"
+) -> str:
+    """``sourcesOf(client, index)``: the ``index``-th source published by ``client``."""
+    return checksum(call(session, _N, "sourcesOf", checksum(client), int(index), block=block))
+
+
+def is_controller(
+    account: str, *, session: Session | None = None, block: BlockId = "latest"
+) -> bool:
+    """Whether ``account`` holds the CONTROLLER role (``checkController``)."""
+    return bool(call(session, _N, "checkController", checksum(account), block=block))
+
+
+def get_controller_role(*, session: Session | None = None) -> bytes:
+    """The ``CONTROLLER`` role id (bytes32)."""
+    return bytes(call(session, _N, "CONTROLLER"))
+
+
+def get_provider_role(*, session: Session | None = None) -> bytes:
+    """The ``PROVIDER`` role id (bytes32)."""
+    return bytes(call(session, _N, "PROVIDER"))
+
+
+def get_manager(*, session: Session | None = None) -> str:
+    """The Manager (role registry) Nexus uses."""
+    return checksum(call(session, _N, "manager"))
+
+
+def get_terminal(*, session: Session | None = None) -> str:
+    """The Terminal Nexus uses."""
+    return checksum(call(session, _N, "terminal"))
+
+
+def get_vault(*, session: Session | None = None) -> str:
+    """The Vault Nexus uses."""
+    return checksum(call(session, _N, "vault"))
+
+
+def get_owner(*, session: Session | None = None) -> str:
+    """The owner (admin) of Nexus."""
+    return checksum(call(session, _N, "owner"))
+
+
+# ----------------------------------------------------------------------------------------------
+# Devnet extension views (not on the official deployments; protocol §12)
+
+
+def is_task(address: str, *, session: Session | None = None, block: BlockId = "latest") -> bool:
+    """Whether ``address`` is a task of this deployment (``isTask``, devnet extension)."""
+    return bool(call(session, _N, "isTask", checksum(address), block=block))
+
+
+def is_response(address: str, *, session: Session | None = None, block: BlockId = "latest") -> bool:
+    """Whether ``address`` is a response of this deployment (``isResponse``, devnet extension)."""
+    return bool(call(session, _N, "isResponse", checksum(address), block=block))
+
+
+def get_suggested_payment_of(
+    task: str, provider: str, *, session: Session | None = None, block: BlockId = "latest"
+) -> int:
+    """The bid ``provider`` made when attempting ``task`` (``suggestedPaymentOf``, devnet extension)."""
+    return int(
+        call(session, _N, "suggestedPaymentOf", checksum(task), checksum(provider), block=block)
+    )
+
+
+def get_client_count(*, session: Session | None = None, block: BlockId = "latest") -> int:
+    """Number of distinct clients that published a source (``getClientCount``, devnet extension)."""
+    return int(call(session, _N, "getClientCount", block=block))
+
+
+def get_sources_of_count(
+    client: str, *, session: Session | None = None, block: BlockId = "latest"
+) -> int:
+    """Number of sources ``client`` published (``getSourcesOfCount``, devnet extension)."""
+    return int(call(session, _N, "getSourcesOfCount", checksum(client), block=block))
+
+
+def _indexed(s: Session, count: View, item: Callable[[int], View], block: BlockId) -> list[str]:
+    """A public array without a page getter: its length, then every element in one batch."""
+    (total,), at = batch_pinned(s, [count], block)
+    return drop_zero(
+        batch(s, [item(i) for i in range(int(total))], at if at is not None else block)
+    )
+
+
+def get_clients(*, session: Session | None = None, block: BlockId = "latest") -> list[str]:
+    """Every client that published a source, in two round trips (devnet ``getClientCount``)."""
+    s = resolve_session(session)
+    return _indexed(s, view(s, _N, "getClientCount"), lambda i: view(s, _N, "clients", i), block)
+
+
+def get_sources_of(
+    client: str, *, session: Session | None = None, block: BlockId = "latest"
+) -> list[str]:
+    """Every source ``client`` published, in two round trips (devnet ``getSourcesOfCount``)."""
+    s = resolve_session(session)
+    who = checksum(client)
+    return _indexed(
+        s, view(s, _N, "getSourcesOfCount", who), lambda i: view(s, _N, "sourcesOf", who, i), block
+    )
+
+
+def get_source_implementation(*, session: Session | None = None) -> str:
+    """Implementation every Source is cloned from (devnet extension)."""
+    return checksum(call(session, _N, "sourceImplementation"))
+
+
+def get_response_implementation(*, session: Session | None = None) -> str:
+    """Implementation every Response is cloned from (devnet extension)."""
+    return checksum(call(session, _N, "responseImplementation"))

@@ -1,0 +1,245 @@
+"""A provider account seen through Terminal, Vault and Nexus (no contract of its own).
+
+>>> from ogpu.protocol import Provider
+>>> provider = Provider.load(provider_address)  # doctest: +SKIP
+>>> provider.register_to(source_address, 1, signer=master_key)  # doctest: +SKIP
+>>> provider.snapshot().master  # doctest: +SKIP
+'0x90F79bf6EB2c4f870365E785982E1f101E93b906'
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ogpu.protocol import nexus, terminal, vault
+from ogpu.protocol._base import BlockId, Signer, View, batch_pinned, call, checksum, view
+from ogpu.protocol._object import ProtocolObject
+from ogpu.types import ProviderNotFoundError, ProviderSnapshot
+
+if TYPE_CHECKING:
+    from ogpu.chain import Session
+    from ogpu.types import Receipt
+
+__all__ = ["Provider"]
+
+
+class _Account(ProtocolObject):
+    """Vault reads and self-service writes shared by :class:`Provider` and :class:`Master`."""
+
+    __slots__ = ()
+
+    def _terminal(self, function: str, *args: Any) -> View:
+        return view(self.session, "Terminal", function, self.address, *args)
+
+    def _vault(self, function: str) -> View:
+        return view(self.session, "Vault", function, self.address)
+
+    def _vault_int(self, function: str, block: BlockId) -> int:
+        return int(call(self.session, "Vault", function, self.address, block=block))
+
+    def get_balance(self, *, block: BlockId = "latest") -> int:
+        """Liquid Vault balance (``balanceOf``)."""
+        return self._vault_int("balanceOf", block)
+
+    def get_lockup(self, *, block: BlockId = "latest") -> int:
+        """Staked amount (``lockupOf``)."""
+        return self._vault_int("lockupOf", block)
+
+    def get_unbonding(self, *, block: BlockId = "latest") -> int:
+        """Amount cooling down (``unbondingOf``)."""
+        return self._vault_int("unbondingOf", block)
+
+    def get_unbonding_timestamp(self, *, block: BlockId = "latest") -> int:
+        """Maturity of the unbonding bucket (0 = none)."""
+        return self._vault_int("unbondingTimestamp", block)
+
+    def get_total_earnings(self, *, block: BlockId = "latest") -> int:
+        """Cumulative task income (``totalEarningsOf``)."""
+        return self._vault_int("totalEarningsOf", block)
+
+    def get_frozen_payment(self, *, block: BlockId = "latest") -> int:
+        """Escrow held for this account (``frozenPayment``)."""
+        return self._vault_int("frozenPayment", block)
+
+    def get_sanction(self, *, block: BlockId = "latest") -> int:
+        """Stake seized pending judgement (``sanctionOf``)."""
+        return self._vault_int("sanctionOf", block)
+
+    def is_eligible(self, *, block: BlockId = "latest") -> bool:
+        """``Vault.isEligible``."""
+        return bool(call(self.session, "Vault", "isEligible", self.address, block=block))
+
+    def is_whitelisted(self, *, block: BlockId = "latest") -> bool:
+        """``Vault.isWhitelisted``."""
+        return bool(call(self.session, "Vault", "isWhitelisted", self.address, block=block))
+
+    # Vault self-service: the signer acts on its own account (signer required, no fallback).
+
+    def stake(self, amount: int, *, signer: Signer, **kwargs: Any) -> Receipt:
+        """``Vault.lock(amount)`` for the signer's own account."""
+        return vault.lock(amount, signer=signer, session=self.session, **kwargs)
+
+    def unstake(self, amount: int, *, signer: Signer, **kwargs: Any) -> Receipt:
+        """``Vault.unbond(amount)`` for the signer's own account."""
+        return vault.unbond(amount, signer=signer, session=self.session, **kwargs)
+
+    def cancel_unbonding(self, *, signer: Signer, **kwargs: Any) -> Receipt:
+        """``Vault.cancelUnbonding()`` for the signer's own account."""
+        return vault.cancel_unbonding(signer=signer, session=self.session, **kwargs)
+
+    def claim_earnings(self, *, signer: Signer, **kwargs: Any) -> Receipt:
+        """``Vault.claim()`` for the signer's own account."""
+        return vault.claim(signer=signer, session=self.session, **kwargs)
+
+    def deposit_to_vault(self, amount: int, *, signer: Signer, **kwargs: Any) -> Receipt:
+        """``Vault.deposit(self)`` with ``value=amount`` (anyone may fund this account)."""
+        return vault.deposit(self.address, amount, signer=signer, session=self.session, **kwargs)
+
+    def withdraw_from_vault(self, amount: int, *, signer: Signer, **kwargs: Any) -> Receipt:
+        """``Vault.withdraw(amount)`` for the signer's own account."""
+        return vault.withdraw(amount, signer=signer, session=self.session, **kwargs)
+
+
+class Provider(_Account):
+    """A provider: pairing, self-reported data, Vault state, and provider-side Nexus actions."""
+
+    __slots__ = ()
+
+    @classmethod
+    def load(cls, address: str, session: Session | None = None) -> Provider:
+        """A :class:`Provider` after checking ``Terminal.isProvider`` (else ``ProviderNotFoundError``)."""
+        provider = cls(address, session)
+        if not terminal.is_provider(provider.address, session=provider.session):
+            raise ProviderNotFoundError(provider.address)
+        return provider
+
+    def get_master(self, *, block: BlockId = "latest") -> str:
+        """The confirmed master (zero address if unpaired)."""
+        return terminal.get_master_of(self.address, session=self.session, block=block)
+
+    def get_base_data(self, *, block: BlockId = "latest") -> str:
+        """Self-reported base data."""
+        return terminal.get_base_data_of(self.address, session=self.session, block=block)
+
+    def get_live_data(self, *, block: BlockId = "latest") -> str:
+        """Self-reported live data."""
+        return terminal.get_live_data_of(self.address, session=self.session, block=block)
+
+    def is_provider(self, *, block: BlockId = "latest") -> bool:
+        """Whether the account is a paired provider."""
+        return terminal.is_provider(self.address, session=self.session, block=block)
+
+    def get_default_agent_disabled(self, *, block: BlockId = "latest") -> bool:
+        """``Terminal.defaultAgentDisabled(self)``."""
+        return terminal.is_default_agent_disabled(self.address, session=self.session, block=block)
+
+    def snapshot(self, *, block: BlockId = "latest") -> ProviderSnapshot:
+        """Terminal and Vault state, read at one block in one round trip."""
+        values, number = batch_pinned(
+            self.session,
+            [
+                self._terminal("masterOf"),
+                self._terminal("baseDataOf"),
+                self._terminal("liveDataOf"),
+                self._terminal("isProvider"),
+                self._terminal("defaultAgentDisabled"),
+                self._vault("balanceOf"),
+                self._vault("lockupOf"),
+                self._vault("unbondingOf"),
+                self._vault("unbondingTimestamp"),
+                self._vault("totalEarningsOf"),
+                self._vault("frozenPayment"),
+                self._vault("sanctionOf"),
+                self._vault("isEligible"),
+                self._vault("isWhitelisted"),
+            ],
+            block,
+        )
+        (
+            master,
+            base,
+            live,
+            is_prov,
+            disabled,
+            bal,
+            lock,
+            unb,
+            unb_ts,
+            earn,
+            frozen,
+            sanc,
+            elig,
+            white,
+        ) = values
+        return ProviderSnapshot(
+            address=self.address,
+            master=checksum(master),
+            base_data=str(base),
+            live_data=str(live),
+            is_provider=bool(is_prov),
+            default_agent_disabled=bool(disabled),
+            balance=int(bal),
+            lockup=int(lock),
+            unbonding=int(unb),
+            unbonding_timestamp=int(unb_ts),
+            total_earnings=int(earn),
+            frozen_payment=int(frozen),
+            sanction=int(sanc),
+            is_eligible=bool(elig),
+            is_whitelisted=bool(white),
+            block_number=number,
+        )
+
+    # ------------------------------------------------------------------------------------------
+    # Writes
+
+    def announce_master(
+        self, master: str, *, signer: Signer | None = None, **kwargs: Any
+    ) -> Receipt:
+        """``Terminal.announceMaster(master)`` signed by this provider (role fallback PROVIDER)."""
+        return terminal.announce_master(master, signer=signer, session=self.session, **kwargs)
+
+    def set_default_agent_disabled(
+        self, value: bool, *, signer: Signer | None = None, **kwargs: Any
+    ) -> Receipt:
+        """``Terminal.setDefaultAgentDisabled(value)`` (role fallback PROVIDER)."""
+        return terminal.set_default_agent_disabled(
+            value, signer=signer, session=self.session, **kwargs
+        )
+
+    def set_base_data(self, data: str, *, signer: Signer | None = None, **kwargs: Any) -> Receipt:
+        """``Terminal.setBaseData(data)`` signed by this provider (role fallback PROVIDER)."""
+        return terminal.set_base_data(data, signer=signer, session=self.session, **kwargs)
+
+    def set_live_data(self, data: str, *, signer: Signer | None = None, **kwargs: Any) -> Receipt:
+        """``Terminal.setLiveData(data)`` signed by this provider (role fallback PROVIDER)."""
+        return terminal.set_live_data(data, signer=signer, session=self.session, **kwargs)
+
+    def register_to(
+        self, source: str, env: int, *, signer: Signer | None = None, **kwargs: Any
+    ) -> Receipt:
+        """``Nexus.register(source, self, env)`` (role fallback PROVIDER)."""
+        return nexus.register(
+            checksum(source), self.address, env, signer=signer, session=self.session, **kwargs
+        )
+
+    def unregister_from(
+        self, source: str, *, signer: Signer | None = None, **kwargs: Any
+    ) -> Receipt:
+        """``Nexus.unregister(source, self)`` (role fallback PROVIDER)."""
+        return nexus.unregister(
+            checksum(source), self.address, signer=signer, session=self.session, **kwargs
+        )
+
+    def attempt(
+        self, task: str, suggested_payment: int, *, signer: Signer | None = None, **kwargs: Any
+    ) -> Receipt:
+        """``Nexus.attempt(task, self, suggested_payment)`` (role fallback PROVIDER)."""
+        return nexus.attempt(
+            checksum(task),
+            self.address,
+            suggested_payment,
+            signer=signer,
+            session=self.session,
+            **kwargs,
+        )

@@ -1,0 +1,128 @@
+"""A provider's response to a task (one ``Response`` contract per response, protocol §4.8).
+
+>>> from ogpu.protocol import Response
+>>> response = Response.load(response_address)  # doctest: +SKIP
+>>> response.fetch_data()  # doctest: +SKIP
+{'result': 'positive', 'confidence': 0.97}
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ogpu.protocol import controller
+from ogpu.protocol._base import BlockId, Signer, batch_pinned, checksum
+from ogpu.protocol._object import ProtocolObject
+from ogpu.types import ResponseNotFoundError, ResponseParams, ResponseSnapshot, ResponseStatus
+
+if TYPE_CHECKING:
+    from ogpu.chain import Session
+    from ogpu.protocol.task import Task
+    from ogpu.types import Receipt
+
+__all__ = ["Response"]
+
+
+class Response(ProtocolObject):
+    """A response contract: the provider, the payload URL, the claimed payment and its status.
+
+    ``Response(address)`` does no I/O; :meth:`load` checks the address is a response of this
+    deployment.
+    """
+
+    __slots__ = ()
+    _contract = "Response"
+
+    @classmethod
+    def load(cls, address: str, session: Session | None = None) -> Response:
+        """A :class:`Response` after checking this deployment created it (``Nexus.isResponse``).
+
+        Raises :class:`~ogpu.types.ResponseNotFoundError` otherwise.
+        """
+        from ogpu.protocol._membership import is_protocol_object
+
+        response = cls(address, session)
+        if not is_protocol_object(response, "isResponse"):
+            raise ResponseNotFoundError(response.address)
+        return response
+
+    # ------------------------------------------------------------------------------------------
+    # Reads
+
+    def get_params(self, *, block: BlockId = "latest") -> ResponseParams:
+        """The stored :class:`~ogpu.types.ResponseParams` (``getResponseParams``)."""
+        return ResponseParams.from_tuple(self._call("getResponseParams", block=block))
+
+    def get_task(self, *, block: BlockId = "latest") -> Task:
+        """The task this response answers."""
+        from ogpu.protocol.task import Task
+
+        result: Task = self._peer(Task, self.get_params(block=block).task)
+        return result
+
+    def get_provider(self, *, block: BlockId = "latest") -> str:
+        """The responding provider."""
+        return checksum(self.get_params(block=block).provider)
+
+    def get_data(self, *, block: BlockId = "latest") -> str:
+        """The payload URL (``params.data``); no I/O beyond the contract read."""
+        return self.get_params(block=block).data
+
+    def fetch_data(self) -> dict[str, Any]:
+        """The payload JSON, fetched through ``session.ipfs``.
+
+        >>> response.fetch_data()  # doctest: +SKIP
+        {'result': 42}
+        """
+        data: dict[str, Any] = self.session.ipfs.fetch_json(self.get_data())
+        return data
+
+    def get_status(self, *, block: BlockId = "latest") -> ResponseStatus:
+        """SUBMITTED or CONFIRMED (``getStatus``)."""
+        return ResponseStatus(self._call("getStatus", block=block))
+
+    def get_timestamp(self, *, block: BlockId = "latest") -> int:
+        """Block timestamp of the submission (``responseTimestamp``)."""
+        return int(self._call("responseTimestamp", block=block))
+
+    def is_confirmed(self, *, block: BlockId = "latest") -> bool:
+        """Whether this response won (``confirmedFinal``)."""
+        return bool(self._call("confirmedFinal", block=block))
+
+    def get_owner(self, *, block: BlockId = "latest") -> str:
+        """The contract owner (Nexus)."""
+        return checksum(self._call("owner", block=block))
+
+    def snapshot(self, *, block: BlockId = "latest") -> ResponseSnapshot:
+        """Every field, read at one block in one round trip."""
+        values, number = batch_pinned(
+            self.session,
+            [
+                self._fn("getResponseParams"),
+                self._fn("getStatus"),
+                self._fn("responseTimestamp"),
+                self._fn("confirmedFinal"),
+            ],
+            block,
+        )
+        raw_params, status, timestamp, confirmed = values
+        params = ResponseParams.from_tuple(raw_params)
+        return ResponseSnapshot(
+            address=self.address,
+            task=checksum(params.task),
+            params=params,
+            data=params.data,
+            status=ResponseStatus(status),
+            timestamp=int(timestamp),
+            confirmed=bool(confirmed),
+            block_number=number,
+        )
+
+    # ------------------------------------------------------------------------------------------
+    # Writes
+
+    def confirm(self, *, signer: Signer | None = None, **kwargs: Any) -> Receipt:
+        """``Controller.confirmResponse(self)`` (role fallback CLIENT)."""
+        return controller.confirm_response(
+            self.address, signer=signer, session=self.session, **kwargs
+        )

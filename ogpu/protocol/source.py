@@ -1,0 +1,206 @@
+"""A published source (one ``Source`` contract per source, protocol §4.6).
+
+>>> from ogpu.protocol import Source
+>>> source = Source.load("0x5FbDB2315678afecb367f032d93F642f64180aa3")  # doctest: +SKIP
+>>> source.snapshot().status  # doctest: +SKIP
+<SourceStatus.ACTIVE: 0>
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ogpu.protocol import nexus
+from ogpu.protocol._base import BlockId, Signer, batch_pinned, checksum, drop_zero, paginate
+from ogpu.protocol._object import ProtocolObject
+from ogpu.types import Environment, SourceNotFoundError, SourceParams, SourceSnapshot, SourceStatus
+
+if TYPE_CHECKING:
+    from ogpu.chain import Session
+    from ogpu.protocol.task import Task
+    from ogpu.types import Receipt
+
+__all__ = ["Source"]
+
+
+class Source(ProtocolObject):
+    """A source contract: its parameters, status, tasks and registered providers.
+
+    ``Source(address)`` does no I/O; :meth:`load` checks the address is a source of this
+    deployment.
+    """
+
+    __slots__ = ()
+    _contract = "Source"
+
+    @classmethod
+    def load(cls, address: str, session: Session | None = None) -> Source:
+        """A :class:`Source` after checking ``Nexus.getSourceId(address) != 0``.
+
+        Raises :class:`~ogpu.types.SourceNotFoundError` otherwise.
+
+        >>> Source.load("0x0000000000000000000000000000000000000001")  # doctest: +SKIP
+        Traceback (most recent call last):
+        ogpu.types.errors.SourceNotFoundError: no source at 0x0000…0001 ...
+        """
+        source = cls(address, session)
+        if nexus.get_source_id(source.address, session=source.session) == 0:
+            raise SourceNotFoundError(source.address)
+        return source
+
+    # ------------------------------------------------------------------------------------------
+    # Reads
+
+    def get_client(self, *, block: BlockId = "latest") -> str:
+        """The client that owns the source (``getClient``)."""
+        return checksum(self._call("getClient", block=block))
+
+    def get_status(self, *, block: BlockId = "latest") -> SourceStatus:
+        """ACTIVE or INACTIVE (``getStatus``)."""
+        return SourceStatus(self._call("getStatus", block=block))
+
+    def get_params(self, *, block: BlockId = "latest") -> SourceParams:
+        """The stored :class:`~ogpu.types.SourceParams` (``getSourceParams``)."""
+        return SourceParams.from_tuple(self._call("getSourceParams", block=block))
+
+    def get_metadata(self) -> dict[str, Any]:
+        """The source metadata JSON at ``imageMetadataUrl`` (fetched through ``session.ipfs``)."""
+        data: dict[str, Any] = self.session.ipfs.fetch_json(self.get_params().imageMetadataUrl)
+        return data
+
+    def get_task_count(self, *, block: BlockId = "latest") -> int:
+        """Number of tasks ever published on the source (``getTaskCount``)."""
+        return int(self._call("getTaskCount", block=block))
+
+    def get_tasks(
+        self, lower: int = 0, upper: int | None = None, *, block: BlockId = "latest"
+    ) -> list[Task]:
+        """Tasks ``[lower, upper)`` (``upper=None``: all) in at most two round trips.
+
+        >>> [t.address for t in source.get_tasks()]  # doctest: +SKIP
+        ['0xa16E02E87b7454126E5E10d957A927A7F5B5d2be']
+        """
+        from ogpu.protocol.task import Task
+
+        raw = paginate(
+            self.session,
+            lambda: self._fn("getTaskCount"),
+            lambda lo, hi: self._fn("getTasks", lo, hi),
+            lower,
+            upper,
+            block=block,
+        )
+        return [self._peer(Task, a) for a in drop_zero(raw)]
+
+    def get_task_at(self, index: int, *, block: BlockId = "latest") -> Task:
+        """The task at 0-based ``index`` (``tasks(index)``)."""
+        from ogpu.protocol.task import Task
+
+        result: Task = self._peer(Task, self._call("tasks", int(index), block=block))
+        return result
+
+    def get_registrant_count(self, *, block: BlockId = "latest") -> int:
+        """Number of registration slots, holes included (``getRegistrantCount``)."""
+        return int(self._call("getRegistrantCount", block=block))
+
+    def get_registrants(
+        self, lower: int = 0, upper: int | None = None, *, block: BlockId = "latest"
+    ) -> list[str]:
+        """Registered provider addresses in slots ``[lower, upper)``; unregistered holes dropped."""
+        raw = paginate(
+            self.session,
+            lambda: self._fn("getRegistrantCount"),
+            lambda lo, hi: self._fn("getRegistrants", lo, hi),
+            lower,
+            upper,
+            block=block,
+        )
+        return drop_zero(raw)
+
+    def get_registrant_at(self, index: int, *, block: BlockId = "latest") -> str:
+        """The provider in registration slot ``index`` (zero address for a hole)."""
+        return checksum(self._call("registrants", int(index), block=block))
+
+    def get_registrant_id(self, provider: str, *, block: BlockId = "latest") -> int:
+        """1-based registration id of ``provider``; 0 = not registered (``getRegistrantId``)."""
+        return int(self._call("getRegistrantId", checksum(provider), block=block))
+
+    def get_preferred_environment_of(
+        self, provider: str, *, block: BlockId = "latest"
+    ) -> Environment:
+        """The environment ``provider`` registered with (``Environment(0)`` if not registered)."""
+        return Environment(
+            int(self._call("preferredEnvironmentOf", checksum(provider), block=block))
+        )
+
+    def get_owner(self, *, block: BlockId = "latest") -> str:
+        """The contract owner (Nexus)."""
+        return checksum(self._call("owner", block=block))
+
+    def get_nexus(self, *, block: BlockId = "latest") -> str:
+        """The Nexus that created the source."""
+        return checksum(self._call("nexus", block=block))
+
+    def snapshot(self, *, block: BlockId = "latest") -> SourceSnapshot:
+        """Every non-paginated field, read at one block in one round trip.
+
+        >>> snap = source.snapshot()  # doctest: +SKIP
+        >>> snap.params.minPayment, snap.task_count  # doctest: +SKIP
+        (10000000000000000, 2)
+        """
+        values, number = batch_pinned(
+            self.session,
+            [
+                self._fn("getClient"),
+                self._fn("getStatus"),
+                self._fn("getSourceParams"),
+                self._fn("getTaskCount"),
+                self._fn("getRegistrantCount"),
+            ],
+            block,
+        )
+        client, status, params, task_count, registrant_count = values
+        return SourceSnapshot(
+            address=self.address,
+            client=checksum(client),
+            status=SourceStatus(status),
+            params=SourceParams.from_tuple(params),
+            task_count=int(task_count),
+            registrant_count=int(registrant_count),
+            block_number=number,
+        )
+
+    # ------------------------------------------------------------------------------------------
+    # Writes
+
+    def set_status(
+        self, status: SourceStatus, *, signer: Signer | None = None, **kwargs: Any
+    ) -> Receipt:
+        """Change the status through Nexus (protocol O-3; ``Source.setStatus`` is Nexus-only).
+
+        ``INACTIVE`` → ``Nexus.inactivateSource`` (client, role fallback CLIENT). ``ACTIVE`` →
+        ``Nexus.setSourceStatus`` (admin route: CONTROLLER role or Nexus owner; signer required).
+        """
+        if SourceStatus(status) is SourceStatus.INACTIVE:
+            return nexus.inactivate_source(
+                self.address, signer=signer, session=self.session, **kwargs
+            )
+        if signer is None:
+            from ogpu.types import MissingSignerError
+
+            raise MissingSignerError(None)
+        return nexus.set_source_status(
+            self.address, SourceStatus.ACTIVE, signer=signer, session=self.session, **kwargs
+        )
+
+    def set_params(
+        self, params: SourceParams, *, signer: Signer | None = None, **kwargs: Any
+    ) -> Receipt:
+        """``Nexus.updateSource(self, params)`` (role fallback CLIENT)."""
+        return nexus.update_source(
+            self.address, params, signer=signer, session=self.session, **kwargs
+        )
+
+    def inactivate(self, *, signer: Signer | None = None, **kwargs: Any) -> Receipt:
+        """``Nexus.inactivateSource(self)`` (role fallback CLIENT)."""
+        return nexus.inactivate_source(self.address, signer=signer, session=self.session, **kwargs)

@@ -1,0 +1,235 @@
+"""A published task (one ``Task`` contract per task, protocol §4.7).
+
+>>> from ogpu.protocol import Task
+>>> task = Task.load(task_address)  # doctest: +SKIP
+>>> task.snapshot().status  # doctest: +SKIP
+<TaskStatus.RESPONDED: 2>
+>>> [r.get_data() for r in task.get_responses()]  # doctest: +SKIP
+['https://cipfs.ogpuscan.io/ipfs/Qm...']
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ogpu.protocol import controller
+from ogpu.protocol._base import (
+    BlockId,
+    Signer,
+    address_or_none,
+    batch,
+    batch_pinned,
+    checksum,
+    drop_zero,
+    paginate,
+    paginate_pinned,
+)
+from ogpu.protocol._object import ProtocolObject
+from ogpu.types import DeliveryMethod, TaskNotFoundError, TaskParams, TaskSnapshot, TaskStatus
+
+if TYPE_CHECKING:
+    from ogpu.chain import Session
+    from ogpu.protocol.response import Response
+    from ogpu.protocol.source import Source
+    from ogpu.types import Receipt
+
+__all__ = ["Task"]
+
+
+class Task(ProtocolObject):
+    """A task contract: parameters, status, attempts and responses.
+
+    ``Task(address)`` does no I/O; :meth:`load` checks the address is a task of this deployment.
+    """
+
+    __slots__ = ()
+    _contract = "Task"
+
+    @classmethod
+    def load(cls, address: str, session: Session | None = None) -> Task:
+        """A :class:`Task` after checking this deployment created it (``Nexus.isTask``).
+
+        Raises :class:`~ogpu.types.TaskNotFoundError` otherwise.
+
+        >>> Task.load("0x0000000000000000000000000000000000000001")  # doctest: +SKIP
+        Traceback (most recent call last):
+        ogpu.types.errors.TaskNotFoundError: no task at 0x0000000000000000000000000000000000000001 ...
+        """
+        from ogpu.protocol._membership import is_protocol_object
+
+        task = cls(address, session)
+        if not is_protocol_object(task, "isTask"):
+            raise TaskNotFoundError(task.address)
+        return task
+
+    # ------------------------------------------------------------------------------------------
+    # Reads
+
+    def get_source(self, *, block: BlockId = "latest") -> Source:
+        """The source the task was published on (``getSource``)."""
+        from ogpu.protocol.source import Source
+
+        result: Source = self._peer(Source, self._call("getSource", block=block))
+        return result
+
+    def get_status(self, *, block: BlockId = "latest") -> TaskStatus:
+        """The lifecycle status (``getStatus``)."""
+        return TaskStatus(self._call("getStatus", block=block))
+
+    def get_params(self, *, block: BlockId = "latest") -> TaskParams:
+        """The stored :class:`~ogpu.types.TaskParams` (``taskParams``)."""
+        return TaskParams.from_tuple(self._call("taskParams", block=block))
+
+    def get_metadata(self) -> dict[str, Any]:
+        """The task config JSON at ``params.config`` (fetched through ``session.ipfs``)."""
+        data: dict[str, Any] = self.session.ipfs.fetch_json(self.get_params().config)
+        return data
+
+    def get_payment(self, *, block: BlockId = "latest") -> int:
+        """The escrowed payment in wei (``getPayment``)."""
+        return int(self._call("getPayment", block=block))
+
+    def get_expiry_time(self, *, block: BlockId = "latest") -> int:
+        """Absolute expiry, unix seconds (``getExpiryTime``)."""
+        return int(self._call("getExpiryTime", block=block))
+
+    def get_delivery_method(self, *, block: BlockId = "latest") -> DeliveryMethod:
+        """How the winner is chosen, copied from the source at publish time."""
+        return DeliveryMethod(self._call("getDeliveryMethod", block=block))
+
+    def get_attempt_count(self, *, block: BlockId = "latest") -> int:
+        """Number of attempts (``getAttemptCount``)."""
+        return int(self._call("getAttemptCount", block=block))
+
+    def get_attempters(
+        self, lower: int = 0, upper: int | None = None, *, block: BlockId = "latest"
+    ) -> list[str]:
+        """Providers that attempted, ``[lower, upper)`` (``upper=None``: all), ≤ 2 round trips."""
+        raw = paginate(
+            self.session,
+            lambda: self._fn("getAttemptCount"),
+            lambda lo, hi: self._fn("getAttempters", lo, hi),
+            lower,
+            upper,
+            block=block,
+        )
+        return drop_zero(raw)
+
+    def get_attempter_at(self, index: int, *, block: BlockId = "latest") -> str:
+        """The provider of attempt ``index`` (``attempters(index)``)."""
+        return checksum(self._call("attempters", int(index), block=block))
+
+    def get_attempter_id(self, provider: str, *, block: BlockId = "latest") -> int:
+        """1-based attempt id of ``provider``; 0 = never attempted (``getAttempterId``)."""
+        return int(self._call("getAttempterId", checksum(provider), block=block))
+
+    def get_attempt_timestamps(
+        self, lower: int = 0, upper: int | None = None, *, block: BlockId = "latest"
+    ) -> list[int]:
+        """Block timestamps of attempts ``[lower, upper)``, parallel to :meth:`get_attempters`."""
+        raw = paginate(
+            self.session,
+            lambda: self._fn("getAttemptCount"),
+            lambda lo, hi: self._fn("getAttemptTimestamps", lo, hi),
+            lower,
+            upper,
+            block=block,
+        )
+        return [int(t) for t in raw]
+
+    def get_attempt_timestamp_at(self, index: int, *, block: BlockId = "latest") -> int:
+        """Timestamp of attempt ``index`` (``attemptTimestamps(index)``)."""
+        return int(self._call("attemptTimestamps", int(index), block=block))
+
+    def get_response_of(self, provider: str, *, block: BlockId = "latest") -> Response | None:
+        """The response ``provider`` submitted, or ``None`` (``responseOf``)."""
+        from ogpu.protocol.response import Response
+
+        address = address_or_none(self._call("responseOf", checksum(provider), block=block))
+        return None if address is None else self._peer(Response, address)
+
+    def _responses(
+        self, lower: int, upper: int | None, block: BlockId
+    ) -> tuple[list[Response], BlockId]:
+        from ogpu.protocol.response import Response
+
+        raw, at = paginate_pinned(
+            self.session,
+            lambda: self._fn("getAttemptCount"),
+            lambda lo, hi: self._fn("getResponsesOf", lo, hi),
+            lower,
+            upper,
+            block=block,
+        )
+        return [self._peer(Response, a) for a in drop_zero(raw)], at
+
+    def get_responses(
+        self, lower: int = 0, upper: int | None = None, *, block: BlockId = "latest"
+    ) -> list[Response]:
+        """Responses of attempts ``[lower, upper)`` (``upper=None``: all), as :class:`Response`
+        objects, in at most two round trips (attempters without a response are skipped).
+
+        >>> len(task.get_responses())  # doctest: +SKIP
+        200
+        """
+        return self._responses(lower, upper, block)[0]
+
+    def get_confirmed_response(self, *, block: BlockId = "latest") -> Response | None:
+        """The CONFIRMED response, or ``None``: all responses plus their ``confirmedFinal`` flags,
+        read at one block in at most three round trips (no per-response calls)."""
+        responses, at = self._responses(0, None, block)
+        flags = batch(self.session, [r._fn("confirmedFinal") for r in responses], at)
+        return next((r for r, ok in zip(responses, flags, strict=True) if ok), None)
+
+    def get_winning_provider(self, *, block: BlockId = "latest") -> str | None:
+        """Provider of the confirmed response, or ``None`` (``winningProvider``)."""
+        return address_or_none(self._call("winningProvider", block=block))
+
+    def is_already_submitted(self, hash_bytes: bytes, *, block: BlockId = "latest") -> bool:
+        """Whether a response with ``keccak256(data) == hash_bytes`` exists (§8.5)."""
+        return bool(self._call("isAlreadySubmitted", bytes(hash_bytes), block=block))
+
+    def get_owner(self, *, block: BlockId = "latest") -> str:
+        """The contract owner (Nexus)."""
+        return checksum(self._call("owner", block=block))
+
+    def snapshot(self, *, block: BlockId = "latest") -> TaskSnapshot:
+        """Every non-paginated field, read at one block in one round trip.
+
+        >>> task.snapshot().attempt_count  # doctest: +SKIP
+        3
+        """
+        values, number = batch_pinned(
+            self.session,
+            [
+                self._fn("getSource"),
+                self._fn("getStatus"),
+                self._fn("taskParams"),
+                self._fn("getPayment"),
+                self._fn("getExpiryTime"),
+                self._fn("getDeliveryMethod"),
+                self._fn("getAttemptCount"),
+                self._fn("winningProvider"),
+            ],
+            block,
+        )
+        source, status, params, payment, expiry, delivery, attempts, winner = values
+        return TaskSnapshot(
+            address=self.address,
+            source=checksum(source),
+            status=TaskStatus(status),
+            params=TaskParams.from_tuple(params),
+            payment=int(payment),
+            expiry_time=int(expiry),
+            delivery_method=DeliveryMethod(delivery),
+            attempt_count=int(attempts),
+            winning_provider=address_or_none(winner),
+            block_number=number,
+        )
+
+    # ------------------------------------------------------------------------------------------
+    # Writes
+
+    def cancel(self, *, signer: Signer | None = None, **kwargs: Any) -> Receipt:
+        """``Controller.cancelTask(self)`` (role fallback CLIENT)."""
+        return controller.cancel_task(self.address, signer=signer, session=self.session, **kwargs)

@@ -1,0 +1,366 @@
+"""Terminal: identities, master/provider pairing, agents and provider self-reported data (§4.4).
+
+Writes return a :class:`~ogpu.types.Receipt` (``wait=False`` → ``PendingTx``, ``dry_run=True`` →
+``DryRunResult``; extra keyword arguments go to :meth:`ogpu.chain.Session.transact`).
+
+>>> from ogpu.protocol import terminal
+>>> terminal.announce_master(master_address, signer=provider_key)  # doctest: +SKIP
+>>> terminal.announce_provider(provider_address, 0, signer=master_key)  # doctest: +SKIP
+>>> terminal.get_master_of(provider_address)  # doctest: +SKIP
+'0x90F79bf6EB2c4f870365E785982E1f101E93b906'
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from eth_utils.address import is_address
+
+from ogpu.protocol._base import BlockId, Signer, call, checksum, send
+from ogpu.types import InvalidSignerError, Role
+
+if TYPE_CHECKING:
+    from ogpu.chain import Session
+    from ogpu.types import Receipt
+
+__all__ = [
+    "announce_master",
+    "announce_provider",
+    "get_announced_master_of",
+    "get_base_data_of",
+    "get_default_agent",
+    "get_is_agent_of",
+    "get_live_data_of",
+    "get_manager",
+    "get_master_of",
+    "get_owner",
+    "get_provider_count_of",
+    "get_provider_of",
+    "get_provider_role",
+    "get_vault",
+    "is_agent_of",
+    "is_default_agent_disabled",
+    "is_master",
+    "is_provider",
+    "remove_container",
+    "remove_provider",
+    "renounce_ownership",
+    "revoke_agent",
+    "set_agent",
+    "set_base_data",
+    "set_default_agent",
+    "set_default_agent_disabled",
+    "set_live_data",
+    "set_manager",
+    "set_vault",
+    "transfer_ownership",
+]
+
+_T = "Terminal"
+
+
+# ----------------------------------------------------------------------------------------------
+# Agents
+
+
+def set_agent(
+    agent: str,
+    value: bool,
+    *,
+    signer: Signer | None = None,
+    session: Session | None = None,
+    **kwargs: Any,
+) -> Receipt:
+    """``Terminal.setAgent(agent, value)`` for the signer (role fallback CLIENT; masters pass their key).
+
+    An invalid ``agent`` address raises :class:`~ogpu.types.InvalidSignerError` (official behaviour).
+    """
+    if not isinstance(agent, str) or not is_address(agent):
+        raise InvalidSignerError(f"invalid agent address: {agent!r}")
+    result: Receipt = send(
+        session,
+        _T,
+        "setAgent",
+        checksum(agent),
+        bool(value),
+        signer=signer,
+        role=Role.CLIENT,
+        **kwargs,
+    )
+    return result
+
+
+def revoke_agent(
+    agent: str, *, signer: Signer | None = None, session: Session | None = None, **kwargs: Any
+) -> Receipt:
+    """``Terminal.setAgent(agent, False)`` (role fallback CLIENT)."""
+    return set_agent(agent, False, signer=signer, session=session, **kwargs)
+
+
+# ----------------------------------------------------------------------------------------------
+# Pairing
+
+
+def announce_master(
+    master_address: str,
+    *,
+    signer: Signer | None = None,
+    session: Session | None = None,
+    **kwargs: Any,
+) -> Receipt:
+    """``Terminal.announceMaster(master)`` by the provider (role fallback PROVIDER)."""
+    result: Receipt = send(
+        session,
+        _T,
+        "announceMaster",
+        checksum(master_address),
+        signer=signer,
+        role=Role.PROVIDER,
+        **kwargs,
+    )
+    return result
+
+
+def announce_provider(
+    provider: str,
+    amount: int,
+    *,
+    signer: Signer | None = None,
+    session: Session | None = None,
+    **kwargs: Any,
+) -> Receipt:
+    """``Terminal.announceProvider(provider, amount)`` by the master with ``value=amount``
+    (role fallback MASTER); ``amount`` is credited to the provider's Vault lockup."""
+    result: Receipt = send(
+        session,
+        _T,
+        "announceProvider",
+        checksum(provider),
+        int(amount),
+        signer=signer,
+        role=Role.MASTER,
+        value=int(amount),
+        **kwargs,
+    )
+    return result
+
+
+def remove_provider(
+    provider: str, *, signer: Signer | None = None, session: Session | None = None, **kwargs: Any
+) -> Receipt:
+    """``Terminal.removeProvider(provider)`` (role fallback MASTER)."""
+    result: Receipt = send(
+        session, _T, "removeProvider", checksum(provider), signer=signer, role=Role.MASTER, **kwargs
+    )
+    return result
+
+
+def remove_container(
+    provider: str,
+    source: str,
+    *,
+    signer: Signer | None = None,
+    session: Session | None = None,
+    **kwargs: Any,
+) -> Receipt:
+    """``Terminal.removeContainer(provider, source)`` (role fallback MASTER): a teardown signal."""
+    result: Receipt = send(
+        session,
+        _T,
+        "removeContainer",
+        checksum(provider),
+        checksum(source),
+        signer=signer,
+        role=Role.MASTER,
+        **kwargs,
+    )
+    return result
+
+
+def set_default_agent_disabled(
+    value: bool, *, signer: Signer | None = None, session: Session | None = None, **kwargs: Any
+) -> Receipt:
+    """``Terminal.setDefaultAgentDisabled(value)`` for the signer (role fallback PROVIDER, as the
+    official SDK; the flag is keyed by master on-chain, so masters pass their key)."""
+    result: Receipt = send(
+        session,
+        _T,
+        "setDefaultAgentDisabled",
+        bool(value),
+        signer=signer,
+        role=Role.PROVIDER,
+        **kwargs,
+    )
+    return result
+
+
+def set_base_data(
+    data: str, *, signer: Signer | None = None, session: Session | None = None, **kwargs: Any
+) -> Receipt:
+    """``Terminal.setBaseData(data)`` for the signing provider (role fallback PROVIDER)."""
+    result: Receipt = send(
+        session, _T, "setBaseData", str(data), signer=signer, role=Role.PROVIDER, **kwargs
+    )
+    return result
+
+
+def set_live_data(
+    data: str, *, signer: Signer | None = None, session: Session | None = None, **kwargs: Any
+) -> Receipt:
+    """``Terminal.setLiveData(data)`` for the signing provider (role fallback PROVIDER)."""
+    result: Receipt = send(
+        session, _T, "setLiveData", str(data), signer=signer, role=Role.PROVIDER, **kwargs
+    )
+    return result
+
+
+# ----------------------------------------------------------------------------------------------
+# Admin (no environment fallback)
+
+
+def set_default_agent(
+    agent: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+) -> Receipt:
+    """``Terminal.setDefaultAgent(agent)`` (owner only; devnet extension, zero disables)."""
+    result: Receipt = send(
+        session, _T, "setDefaultAgent", checksum(agent), signer=signer, role=None, **kwargs
+    )
+    return result
+
+
+def set_manager(
+    address: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+) -> Receipt:
+    """``Terminal.setManager`` (owner only)."""
+    result: Receipt = send(
+        session, _T, "setManager", checksum(address), signer=signer, role=None, **kwargs
+    )
+    return result
+
+
+def set_vault(
+    address: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+) -> Receipt:
+    """``Terminal.setVault`` (owner only)."""
+    result: Receipt = send(
+        session, _T, "setVault", checksum(address), signer=signer, role=None, **kwargs
+    )
+    return result
+
+
+def transfer_ownership(
+    new_owner: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+) -> Receipt:
+    """``Terminal.transferOwnership`` (owner only)."""
+    result: Receipt = send(
+        session, _T, "transferOwnership", checksum(new_owner), signer=signer, role=None, **kwargs
+    )
+    return result
+
+
+def renounce_ownership(*, signer: Signer, session: Session | None = None, **kwargs: Any) -> Receipt:
+    """``Terminal.renounceOwnership`` (owner only; irreversible)."""
+    result: Receipt = send(session, _T, "renounceOwnership", signer=signer, role=None, **kwargs)
+    return result
+
+
+# ----------------------------------------------------------------------------------------------
+# Views
+
+
+def get_master_of(
+    provider: str, *, session: Session | None = None, block: BlockId = "latest"
+) -> str:
+    """Confirmed master of ``provider`` (zero address if unpaired) — ``masterOf``/``getMasterOf``."""
+    return checksum(call(session, _T, "masterOf", checksum(provider), block=block))
+
+
+def get_provider_of(
+    master: str, *, session: Session | None = None, block: BlockId = "latest"
+) -> str:
+    """Provider most recently announced by ``master`` (zero address if none) — ``providerOf``."""
+    return checksum(call(session, _T, "providerOf", checksum(master), block=block))
+
+
+def get_base_data_of(
+    provider: str, *, session: Session | None = None, block: BlockId = "latest"
+) -> str:
+    """Provider-reported base data (``baseDataOf``)."""
+    return str(call(session, _T, "baseDataOf", checksum(provider), block=block))
+
+
+def get_live_data_of(
+    provider: str, *, session: Session | None = None, block: BlockId = "latest"
+) -> str:
+    """Provider-reported live data (``liveDataOf``)."""
+    return str(call(session, _T, "liveDataOf", checksum(provider), block=block))
+
+
+def is_master(address: str, *, session: Session | None = None, block: BlockId = "latest") -> bool:
+    """Whether ``address`` is a master with at least one paired provider (``isMaster``/``getIsMaster``)."""
+    return bool(call(session, _T, "isMaster", checksum(address), block=block))
+
+
+def is_provider(address: str, *, session: Session | None = None, block: BlockId = "latest") -> bool:
+    """Whether ``address`` is a paired provider (``isProvider``)."""
+    return bool(call(session, _T, "isProvider", checksum(address), block=block))
+
+
+def is_agent_of(
+    account: str, agent: str, *, session: Session | None = None, block: BlockId = "latest"
+) -> bool:
+    """The raw ``isAgentOf(account, agent)`` grant (explicit ``setAgent`` only)."""
+    return bool(call(session, _T, "isAgentOf", checksum(account), checksum(agent), block=block))
+
+
+def get_is_agent_of(
+    master: str, agent: str, *, session: Session | None = None, block: BlockId = "latest"
+) -> bool:
+    """``getIsAgentOf(master, agent)``: the explicit grant or the default agent (provider-side checks)."""
+    return bool(call(session, _T, "getIsAgentOf", checksum(master), checksum(agent), block=block))
+
+
+def is_default_agent_disabled(
+    address: str, *, session: Session | None = None, block: BlockId = "latest"
+) -> bool:
+    """Whether ``address`` opted out of the default agent (``defaultAgentDisabled``)."""
+    return bool(call(session, _T, "defaultAgentDisabled", checksum(address), block=block))
+
+
+def get_default_agent(*, session: Session | None = None) -> str:
+    """The default scheduling agent (devnet extension ``defaultAgent()``; zero = none)."""
+    return checksum(call(session, _T, "defaultAgent"))
+
+
+def get_provider_role(*, session: Session | None = None) -> bytes:
+    """The ``PROVIDER`` role id (bytes32)."""
+    return bytes(call(session, _T, "PROVIDER"))
+
+
+def get_manager(*, session: Session | None = None) -> str:
+    """The Manager the Terminal uses."""
+    return checksum(call(session, _T, "manager"))
+
+
+def get_vault(*, session: Session | None = None) -> str:
+    """The Vault the Terminal uses."""
+    return checksum(call(session, _T, "vault"))
+
+
+def get_owner(*, session: Session | None = None) -> str:
+    """The owner (admin) of the Terminal."""
+    return checksum(call(session, _T, "owner"))
+
+
+def get_announced_master_of(
+    provider: str, *, session: Session | None = None, block: BlockId = "latest"
+) -> str:
+    """The master ``provider`` announced (its side of the handshake; devnet extension)."""
+    return checksum(call(session, _T, "announcedMasterOf", checksum(provider), block=block))
+
+
+def get_provider_count_of(
+    master: str, *, session: Session | None = None, block: BlockId = "latest"
+) -> int:
+    """Number of providers paired with ``master`` (``providerCountOf``, devnet extension)."""
+    return int(call(session, _T, "providerCountOf", checksum(master), block=block))

@@ -1,0 +1,364 @@
+"""Vault: balances, stake (lockup), unbonding, escrow and sanctions (protocol §4.5).
+
+Every Vault write moves money, so ``signer`` is mandatory (no ``<ROLE>_PRIVATE_KEY`` fallback;
+``None`` raises :class:`~ogpu.types.MissingSignerError`). Writes return a
+:class:`~ogpu.types.Receipt` (``wait=False`` → ``PendingTx``, ``dry_run=True`` → ``DryRunResult``).
+
+>>> from ogpu.protocol import vault
+>>> vault.deposit(client_address, 10**18, signer=client_key)  # doctest: +SKIP
+>>> vault.get_balance_of(client_address)  # doctest: +SKIP
+1000000000000000000
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ogpu.protocol._base import BlockId, Signer, call, checksum, send
+
+if TYPE_CHECKING:
+    from ogpu.chain import Session
+    from ogpu.types import Receipt
+
+__all__ = [
+    "cancel_unbonding",
+    "claim",
+    "deposit",
+    "emergency_exit",
+    "force_release_payment",
+    "freeze_payment",
+    "get_available_lockup_of",
+    "get_balance_of",
+    "get_frozen_payment",
+    "get_lockup_of",
+    "get_manager",
+    "get_min_lockup_per_source",
+    "get_nexus",
+    "get_sanction_of",
+    "get_sanctioned_amount",
+    "get_terminal",
+    "get_total_earnings_of",
+    "get_unbonding_of",
+    "get_unbonding_period",
+    "get_unbonding_timestamp",
+    "is_eligible",
+    "is_whitelisted",
+    "lock",
+    "process_payment",
+    "release_payment",
+    "sanction",
+    "set_max_unbonding_period",
+    "set_min_lockup_per_source",
+    "set_terminal",
+    "set_whitelist",
+    "unbond",
+    "waive",
+    "withdraw",
+    "withdraw_sanction_of",
+]
+
+_V = "Vault"
+
+
+def _send(
+    function: str,
+    *args: Any,
+    signer: Signer,
+    session: Session | None,
+    value: int = 0,
+    **kwargs: Any,
+) -> Receipt:
+    result: Receipt = send(
+        session, _V, function, *args, signer=signer, role=None, value=value, **kwargs
+    )
+    return result
+
+
+# ----------------------------------------------------------------------------------------------
+# Account-facing
+
+
+def deposit(
+    account: str, amount: int, *, signer: Signer, session: Session | None = None, **kwargs: Any
+) -> Receipt:
+    """``Vault.deposit(account)`` with ``value=amount``: credit ``account``'s liquid balance.
+
+    >>> deposit(client_address, 10**18, signer=client_key)  # doctest: +SKIP
+    """
+    return _send(
+        "deposit", checksum(account), signer=signer, session=session, value=int(amount), **kwargs
+    )
+
+
+def withdraw(
+    amount: int, *, signer: Signer, session: Session | None = None, **kwargs: Any
+) -> Receipt:
+    """``Vault.withdraw(amount)``: liquid balance back to the signer's wallet."""
+    return _send("withdraw", int(amount), signer=signer, session=session, **kwargs)
+
+
+def lock(amount: int, *, signer: Signer, session: Session | None = None, **kwargs: Any) -> Receipt:
+    """``Vault.lock(amount)``: balance → lockup (stake)."""
+    return _send("lock", int(amount), signer=signer, session=session, **kwargs)
+
+
+def unbond(
+    amount: int, *, signer: Signer, session: Session | None = None, **kwargs: Any
+) -> Receipt:
+    """``Vault.unbond(amount)``: lockup → unbonding; claimable after ``UNBONDING_PERIOD``."""
+    return _send("unbond", int(amount), signer=signer, session=session, **kwargs)
+
+
+def cancel_unbonding(*, signer: Signer, session: Session | None = None, **kwargs: Any) -> Receipt:
+    """``Vault.cancelUnbonding()``: the whole unbonding bucket back to lockup."""
+    return _send("cancelUnbonding", signer=signer, session=session, **kwargs)
+
+
+def claim(*, signer: Signer, session: Session | None = None, **kwargs: Any) -> Receipt:
+    """``Vault.claim()``: matured unbonding → balance."""
+    return _send("claim", signer=signer, session=session, **kwargs)
+
+
+# ----------------------------------------------------------------------------------------------
+# Judge / admin
+
+
+def sanction(
+    account: str, amount: int, *, signer: Signer, session: Session | None = None, **kwargs: Any
+) -> Receipt:
+    """``Vault.sanction(account, amount)`` (JUDGE): seize stake into ``sanctionOf``."""
+    return _send(
+        "sanction", checksum(account), int(amount), signer=signer, session=session, **kwargs
+    )
+
+
+def waive(
+    account: str, amount: int, *, signer: Signer, session: Session | None = None, **kwargs: Any
+) -> Receipt:
+    """``Vault.waive(account, amount)`` (JUDGE): return sanctioned stake to lockup."""
+    return _send("waive", checksum(account), int(amount), signer=signer, session=session, **kwargs)
+
+
+def set_whitelist(
+    account: str, value: bool, *, signer: Signer, session: Session | None = None, **kwargs: Any
+) -> Receipt:
+    """``Vault.setWhitelist(account, value)`` (JUDGE or admin)."""
+    return _send(
+        "setWhitelist", checksum(account), bool(value), signer=signer, session=session, **kwargs
+    )
+
+
+def force_release_payment(
+    client: str, task: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+) -> Receipt:
+    """``Vault.forceReleasePayment(client, task)`` (JUDGE or admin): refund an escrow regardless of state."""
+    return _send(
+        "forceReleasePayment",
+        checksum(client),
+        checksum(task),
+        signer=signer,
+        session=session,
+        **kwargs,
+    )
+
+
+def emergency_exit(
+    account: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+) -> Receipt:
+    """``Vault.emergencyExit(account)`` (admin): pay out balance + lockup + unbonding of ``account``."""
+    return _send("emergencyExit", checksum(account), signer=signer, session=session, **kwargs)
+
+
+def withdraw_sanction_of(
+    account: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+) -> Receipt:
+    """``Vault.withdrawSanctionOf(account)`` (admin): move ``account``'s sanctioned stake to the caller."""
+    return _send("withdrawSanctionOf", checksum(account), signer=signer, session=session, **kwargs)
+
+
+def set_min_lockup_per_source(
+    amount: int, *, signer: Signer, session: Session | None = None, **kwargs: Any
+) -> Receipt:
+    """``Vault.setMinLockupPerSource(amount)`` (admin)."""
+    return _send("setMinLockupPerSource", int(amount), signer=signer, session=session, **kwargs)
+
+
+def set_max_unbonding_period(
+    period: int, *, signer: Signer, session: Session | None = None, **kwargs: Any
+) -> Receipt:
+    """``Vault.setMaxUnbondingPeriod(period)`` (admin), seconds; affects future unbonds."""
+    return _send("setMaxUnbondingPeriod", int(period), signer=signer, session=session, **kwargs)
+
+
+def set_terminal(
+    address: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+) -> Receipt:
+    """``Vault.setTerminal(address)`` (admin)."""
+    return _send("setTerminal", checksum(address), signer=signer, session=session, **kwargs)
+
+
+# ----------------------------------------------------------------------------------------------
+# Protocol escrow hooks (Nexus or CONTROLLER role; exposed 1:1 for operators and tests)
+
+
+def freeze_payment(
+    client: str,
+    task: str,
+    amount: int,
+    *,
+    signer: Signer,
+    session: Session | None = None,
+    **kwargs: Any,
+) -> Receipt:
+    """``Vault.freezePayment(client, task, amount)`` (CONTROLLER role)."""
+    return _send(
+        "freezePayment",
+        checksum(client),
+        checksum(task),
+        int(amount),
+        signer=signer,
+        session=session,
+        **kwargs,
+    )
+
+
+def process_payment(
+    client: str,
+    provider: str,
+    task: str,
+    amount: int,
+    *,
+    signer: Signer,
+    session: Session | None = None,
+    **kwargs: Any,
+) -> Receipt:
+    """``Vault.processPayment(client, provider, task, amount)`` (CONTROLLER role)."""
+    return _send(
+        "processPayment",
+        checksum(client),
+        checksum(provider),
+        checksum(task),
+        int(amount),
+        signer=signer,
+        session=session,
+        **kwargs,
+    )
+
+
+def release_payment(
+    client: str, task: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+) -> Receipt:
+    """``Vault.releasePayment(client, task)`` (CONTROLLER role)."""
+    return _send(
+        "releasePayment", checksum(client), checksum(task), signer=signer, session=session, **kwargs
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# Views
+
+
+def _int(function: str, *args: Any, session: Session | None, block: BlockId) -> int:
+    return int(call(session, _V, function, *args, block=block))
+
+
+def get_balance_of(
+    address: str, *, session: Session | None = None, block: BlockId = "latest"
+) -> int:
+    """Liquid (withdrawable) balance in wei — ``balanceOf``/``getBalanceOf``.
+
+    >>> get_balance_of(client_address)  # doctest: +SKIP
+    990000000000000000
+    """
+    return _int("balanceOf", checksum(address), session=session, block=block)
+
+
+def get_lockup_of(
+    address: str, *, session: Session | None = None, block: BlockId = "latest"
+) -> int:
+    """Staked amount — ``lockupOf``/``getLockupOf``."""
+    return _int("lockupOf", checksum(address), session=session, block=block)
+
+
+def get_unbonding_of(
+    address: str, *, session: Session | None = None, block: BlockId = "latest"
+) -> int:
+    """Amount cooling down (``unbondingOf``)."""
+    return _int("unbondingOf", checksum(address), session=session, block=block)
+
+
+def get_unbonding_timestamp(
+    address: str, *, session: Session | None = None, block: BlockId = "latest"
+) -> int:
+    """Maturity time of the unbonding bucket, unix seconds (0 = none)."""
+    return _int("unbondingTimestamp", checksum(address), session=session, block=block)
+
+
+def get_total_earnings_of(
+    address: str, *, session: Session | None = None, block: BlockId = "latest"
+) -> int:
+    """Cumulative task income (``totalEarningsOf``)."""
+    return _int("totalEarningsOf", checksum(address), session=session, block=block)
+
+
+def get_frozen_payment(
+    address: str, *, session: Session | None = None, block: BlockId = "latest"
+) -> int:
+    """Escrow keyed by task (per task) or by client (aggregate) — ``frozenPayment``."""
+    return _int("frozenPayment", checksum(address), session=session, block=block)
+
+
+def get_sanction_of(
+    address: str, *, session: Session | None = None, block: BlockId = "latest"
+) -> int:
+    """Stake seized pending judgement (``sanctionOf``)."""
+    return _int("sanctionOf", checksum(address), session=session, block=block)
+
+
+def is_eligible(address: str, *, session: Session | None = None, block: BlockId = "latest") -> bool:
+    """Whether ``address`` may register/attempt (not sanctioned, floor met, or whitelisted)."""
+    return bool(call(session, _V, "isEligible", checksum(address), block=block))
+
+
+def is_whitelisted(
+    address: str, *, session: Session | None = None, block: BlockId = "latest"
+) -> bool:
+    """Whether ``address`` is exempt from lockup floors and sanction ineligibility."""
+    return bool(call(session, _V, "isWhitelisted", checksum(address), block=block))
+
+
+def get_min_lockup_per_source(*, session: Session | None = None, block: BlockId = "latest") -> int:
+    """``MIN_LOCKUP_PER_SOURCE``: client stake required per active source."""
+    return _int("MIN_LOCKUP_PER_SOURCE", session=session, block=block)
+
+
+def get_unbonding_period(*, session: Session | None = None, block: BlockId = "latest") -> int:
+    """``UNBONDING_PERIOD`` in seconds."""
+    return _int("UNBONDING_PERIOD", session=session, block=block)
+
+
+def get_sanctioned_amount(*, session: Session | None = None, block: BlockId = "latest") -> int:
+    """Total currently held in sanctions across accounts (``sanctionedAmount``)."""
+    return _int("sanctionedAmount", session=session, block=block)
+
+
+def get_manager(*, session: Session | None = None) -> str:
+    """The Manager the Vault uses."""
+    return checksum(call(session, _V, "manager"))
+
+
+def get_nexus(*, session: Session | None = None) -> str:
+    """The Nexus the Vault serves."""
+    return checksum(call(session, _V, "nexus"))
+
+
+def get_terminal(*, session: Session | None = None) -> str:
+    """The Terminal whose deposits go straight to lockup."""
+    return checksum(call(session, _V, "terminal"))
+
+
+def get_available_lockup_of(
+    address: str, *, session: Session | None = None, block: BlockId = "latest"
+) -> int:
+    """Lockup not backing the account's own sources (``availableLockupOf``, devnet extension, §6.2)."""
+    return _int("availableLockupOf", checksum(address), session=session, block=block)
