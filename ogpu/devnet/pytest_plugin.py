@@ -1,0 +1,139 @@
+"""pytest fixtures for testing against a real local OpenGPU network.
+
+Installed with the package (entry point ``pytest11``), so any project can use them:
+
+- ``anvil``: one anvil node for the whole test session (free port, log in a temporary directory);
+- ``w3``: a web3 connection to it;
+- ``deployment``: the protocol deployed once per session (addresses in a ``Deployment``);
+- ``devnet``: the full local network of ``ogpu devnet up`` (anvil, deployed and seeded protocol,
+  IPFS store, manifest) on free ports in a temporary home, started once per session; it yields a
+  :class:`~ogpu.devnet.manager.DevnetInfo`. While a test that uses it runs, ``OGPU_DEVNET_HOME``
+  points at that home, so ``network="devnet"`` finds it. It is a separate node from ``anvil``: its provider is already
+  paired and its client funded, which tests of the bare deployment must not see;
+- every test that uses a node runs inside ``evm_snapshot``/``evm_revert``, so tests share one
+  deployment without seeing each other's state.
+
+Example::
+
+    def test_nexus_is_deployed(w3, deployment):
+        assert w3.eth.get_code(deployment.nexus) != b""
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from web3 import Web3
+
+    from ogpu.devnet.deploy import Deployment
+    from ogpu.devnet.manager import DevnetInfo
+    from ogpu.devnet.node import AnvilNode
+
+_CHAIN_FIXTURES = frozenset({"anvil", "w3", "deployment"})
+
+
+@pytest.fixture(scope="session")
+def anvil(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AnvilNode]:
+    """A fresh anvil node for the test session, stopped at the end."""
+    from ogpu.devnet.node import AnvilNode
+
+    log: Path = tmp_path_factory.mktemp("anvil") / "anvil.log"
+    node = AnvilNode.start(log_path=log)
+    try:
+        yield node
+    finally:
+        node.stop()
+
+
+@pytest.fixture(scope="session")
+def w3(anvil: AnvilNode) -> Web3:
+    """A web3 HTTP connection to the session's anvil node."""
+    from web3 import HTTPProvider, Web3
+
+    return Web3(HTTPProvider(anvil.url, cache_allowed_requests=True))
+
+
+@pytest.fixture(scope="session")
+def deployment(w3: Web3) -> Deployment:
+    """The OpenGPU protocol deployed once on the session's node, with the development roles."""
+    from ogpu.devnet.accounts import dev_account
+    from ogpu.devnet.deploy import deploy_protocol
+
+    return deploy_protocol(
+        w3,
+        dev_account("admin").account,
+        judge=dev_account("judge").address,
+        default_agent=dev_account("agent").address,
+    )
+
+
+@pytest.fixture(scope="session")
+def devnet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevnetInfo]:
+    """The whole devnet (``ogpu devnet up``) on free ports in a temporary home, for the session.
+
+    Example::
+
+        def test_client_is_funded(devnet):
+            assert devnet.manifest["accounts"]["client"]
+            assert devnet.addresses["vault"]
+    """
+    from ogpu.devnet import manager
+    from ogpu.devnet.node import free_port
+
+    home = tmp_path_factory.mktemp("devnet")
+    port = free_port()
+    ipfs_port = free_port()
+    while ipfs_port == port:
+        ipfs_port = free_port()
+    try:
+        yield manager.up(home, port=port, ipfs_port=ipfs_port)
+    finally:
+        manager.down(home)
+
+
+def _snapshot(url: str) -> Any:
+    from ogpu.devnet.node import rpc_call
+
+    return rpc_call(url, "evm_snapshot")
+
+
+@pytest.fixture(autouse=True)
+def _ogpu_chain_isolation(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Snapshot each chain a test uses (session ``anvil``, ``devnet``) and revert it afterwards.
+
+    A test using ``devnet`` also gets ``OGPU_DEVNET_HOME`` set to the devnet's home.
+    """
+    import os
+
+    from ogpu.devnet.node import rpc_call
+
+    urls: list[str] = []
+    devnet_home: str | None = None
+    if _CHAIN_FIXTURES.intersection(request.fixturenames):
+        node: Any = request.getfixturevalue("anvil")
+        if "deployment" in request.fixturenames:
+            request.getfixturevalue("deployment")  # deploy before the snapshot, once per session
+        urls.append(node.url)
+    if "devnet" in request.fixturenames:
+        info: Any = request.getfixturevalue("devnet")
+        urls.append(info.rpc_url)
+        devnet_home = str(info.home)
+    snaps = [(url, _snapshot(url)) for url in urls]
+    old_home = os.environ.get("OGPU_DEVNET_HOME")
+    if devnet_home is not None:
+        os.environ["OGPU_DEVNET_HOME"] = devnet_home
+    try:
+        yield
+    finally:
+        if devnet_home is not None:
+            if old_home is None:
+                os.environ.pop("OGPU_DEVNET_HOME", None)
+            else:
+                os.environ["OGPU_DEVNET_HOME"] = old_home
+        for url, snap in reversed(snaps):
+            rpc_call(url, "evm_revert", [snap])
