@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
+import {ISource} from "./interfaces/ISource.sol";
+import {Pagination} from "./libraries/Pagination.sol";
+import {SourceParams, SourceStatus} from "./Types.sol";
+
+/// @title Source: one published service (protocol.md §4.6).
+/// @notice Deployed once as an implementation; every source is an EIP-1167 clone initialised by the Nexus,
+///         which owns it. The constructor ABI therefore differs from the official `constructor(SourceParams)`.
+contract Source is ISource, Ownable, Initializable {
+    using Pagination for address[];
+
+    /// @notice ACTIVE (0) or INACTIVE (1). Packed with the owner slot.
+    SourceStatus public status;
+    address private _nexus;
+    SourceParams public sourceParams;
+    address[] public tasks;
+    address[] public registrants;
+    mapping(address => uint256) public registrantId;
+    mapping(address => uint8) public preferredEnvironmentOf;
+
+    constructor() Ownable(msg.sender) {
+        _disableInitializers();
+    }
+
+    /// @inheritdoc ISource
+    function initialize(SourceParams calldata params, address owner_) external initializer {
+        _init(params, owner_);
+    }
+
+    function _init(SourceParams memory params, address owner_) internal {
+        _transferOwnership(owner_);
+        _nexus = owner_;
+        sourceParams = params;
+    }
+
+    function nexus() external view returns (address) {
+        return _nexus;
+    }
+
+    function getClient() external view returns (address) {
+        return sourceParams.client;
+    }
+
+    function getSourceParams() external view returns (SourceParams memory) {
+        return sourceParams;
+    }
+
+    function getStatus() external view returns (uint8) {
+        return uint8(status);
+    }
+
+    function getTerms()
+        external
+        view
+        returns (
+            address client,
+            uint8 status_,
+            uint8 imageEnvironments,
+            uint8 deliveryMethod,
+            uint256 minPayment,
+            uint256 minAvailableLockup,
+            uint256 maxExpiryDuration
+        )
+    {
+        SourceParams storage p = sourceParams;
+        return (
+            p.client,
+            uint8(status),
+            p.imageEnvironments,
+            p.deliveryMethod,
+            p.minPayment,
+            p.minAvailableLockup,
+            p.maxExpiryDuration
+        );
+    }
+
+    function getTaskCount() external view returns (uint256) {
+        return tasks.length;
+    }
+
+    function getTasks(uint256 lower, uint256 upper) external view returns (address[] memory) {
+        return tasks.slice(lower, upper);
+    }
+
+    function getRegistrantCount() external view returns (uint256) {
+        return registrants.length;
+    }
+
+    function getRegistrants(uint256 lower, uint256 upper) external view returns (address[] memory) {
+        return registrants.slice(lower, upper);
+    }
+
+    function getRegistrantId(address provider) external view returns (uint256) {
+        return registrantId[provider];
+    }
+
+    function publishTask(address task) external onlyOwner {
+        tasks.push(task);
+    }
+
+    function register(address provider, uint8 preferredEnvironment) external onlyOwner returns (uint256 id) {
+        if (registrantId[provider] != 0) revert AlreadyRegistered(address(this), provider);
+        registrants.push(provider);
+        id = registrants.length;
+        registrantId[provider] = id;
+        preferredEnvironmentOf[provider] = preferredEnvironment;
+    }
+
+    function unregister(address provider) external onlyOwner {
+        uint256 id = registrantId[provider];
+        if (id == 0) revert NotRegistered(address(this), provider);
+        registrants[id - 1] = address(0);
+        delete registrantId[provider];
+        delete preferredEnvironmentOf[provider];
+    }
+
+    function setSourceParams(SourceParams calldata params) external onlyOwner {
+        sourceParams = params;
+    }
+
+    function setStatus(uint8 status_) external onlyOwner {
+        if (status_ > uint8(SourceStatus.INACTIVE)) revert InvalidParams();
+        status = SourceStatus(status_);
+    }
+}

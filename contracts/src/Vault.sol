@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IManager} from "./interfaces/IManager.sol";
+import {INexus} from "./interfaces/INexus.sol";
+import {ITerminal} from "./interfaces/ITerminal.sol";
+import {IVault} from "./interfaces/IVault.sol";
+
+/// @title Vault: native-coin balances, stake, unbonding, task escrow and sanctions (protocol.md §4.5).
+/// @notice Not Ownable: admin functions are gated by Manager roles (DEFAULT_ADMIN_ROLE, JUDGE).
+///         `frozenPayment(a)` is dual-keyed: a task's open escrow, or a client's aggregate escrow.
+///         Solvency: balance == Σ(balanceOf + lockupOf + unbondingOf + sanctionOf) + Σ_tasks frozenPayment.
+contract Vault is IVault, ReentrancyGuard {
+    /// @dev Escrow record of one task, packed in one slot.
+    struct Escrow {
+        address client;
+        uint88 amount;
+        bool settled;
+    }
+
+    bytes32 private constant DEFAULT_ADMIN_ROLE = 0x00;
+    bytes32 private constant JUDGE = keccak256("JUDGE");
+    bytes32 private constant CONTROLLER = keccak256("CONTROLLER");
+
+    address public immutable manager;
+    address public immutable nexus;
+    address public terminal;
+
+    uint256 public MIN_LOCKUP_PER_SOURCE;
+    uint256 public UNBONDING_PERIOD;
+    uint256 public sanctionedAmount;
+
+    mapping(address => uint256) public balanceOf;
+    mapping(address => uint256) public lockupOf;
+    mapping(address => uint256) public unbondingOf;
+    mapping(address => uint256) public unbondingTimestamp;
+    mapping(address => uint256) public totalEarningsOf;
+    mapping(address => uint256) public sanctionOf;
+    mapping(address => bool) public isWhitelisted;
+    mapping(address => Escrow) private _escrow;
+    mapping(address => uint256) private _clientFrozen;
+
+    constructor(address _manager, address _nexus, address _terminal) {
+        manager = _manager;
+        nexus = _nexus;
+        terminal = _terminal;
+    }
+
+    // ---------------------------------------------------------------------------------- modifiers
+
+    modifier onlyProtocol() {
+        if (msg.sender != nexus && !IManager(manager).hasRole(CONTROLLER, msg.sender)) {
+            revert NotController(msg.sender);
+        }
+        _;
+    }
+
+    modifier onlyAdmin() {
+        if (!IManager(manager).hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) revert NotAdmin(msg.sender);
+        _;
+    }
+
+    modifier onlyJudge() {
+        if (!IManager(manager).hasRole(JUDGE, msg.sender)) revert NotJudge(msg.sender);
+        _;
+    }
+
+    modifier onlyJudgeOrAdmin() {
+        IManager m = IManager(manager);
+        if (!m.hasRole(JUDGE, msg.sender) && !m.hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
+            revert NotJudge(msg.sender);
+        }
+        _;
+    }
+
+    // ----------------------------------------------------------------------------------- accounts
+
+    function deposit(address account) external payable {
+        if (msg.value == 0) revert ZeroAmount();
+        if (account == address(0)) revert ZeroAddress();
+        emit Deposited(account, msg.value);
+        if (msg.sender == terminal) {
+            lockupOf[account] += msg.value;
+            emit Locked(account, msg.value);
+        } else {
+            balanceOf[account] += msg.value;
+        }
+    }
+
+    function withdraw(uint256 amount) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        uint256 bal = balanceOf[msg.sender];
+        if (amount > bal) revert InsufficientBalance(msg.sender, amount, bal);
+        balanceOf[msg.sender] = bal - amount;
+        emit Withdrawn(msg.sender, amount);
+        _send(msg.sender, amount);
+    }
+
+    function lock(uint256 amount) external {
+        if (amount == 0) revert ZeroAmount();
+        uint256 bal = balanceOf[msg.sender];
+        if (amount > bal) revert InsufficientBalance(msg.sender, amount, bal);
+        balanceOf[msg.sender] = bal - amount;
+        lockupOf[msg.sender] += amount;
+        emit Locked(msg.sender, amount);
+    }
+
+    function unbond(uint256 amount) external {
+        if (amount == 0) revert ZeroAmount();
+        uint256 locked = lockupOf[msg.sender];
+        if (amount > locked) revert InsufficientLockup(msg.sender, amount, locked);
+        uint256 floor = _requiredLockup(msg.sender);
+        if (locked - amount < floor) revert InsufficientLockup(msg.sender, floor + amount, locked);
+        lockupOf[msg.sender] = locked - amount;
+        unbondingOf[msg.sender] += amount;
+        unbondingTimestamp[msg.sender] = block.timestamp + UNBONDING_PERIOD;
+        emit Unbonded(msg.sender, amount);
+    }
+
+    function cancelUnbonding() external {
+        uint256 amount = unbondingOf[msg.sender];
+        if (amount == 0) revert NothingToCancel(msg.sender);
+        unbondingOf[msg.sender] = 0;
+        unbondingTimestamp[msg.sender] = 0;
+        lockupOf[msg.sender] += amount;
+        emit UnbondingCanceled(msg.sender, amount);
+    }
+
+    function claim() external nonReentrant {
+        uint256 amount = unbondingOf[msg.sender];
+        if (amount == 0) revert NothingToClaim(msg.sender);
+        uint256 maturity = unbondingTimestamp[msg.sender];
+        if (block.timestamp < maturity) revert UnbondingNotElapsed(msg.sender, maturity - block.timestamp);
+        unbondingOf[msg.sender] = 0;
+        unbondingTimestamp[msg.sender] = 0;
+        balanceOf[msg.sender] += amount;
+        emit Claimed(msg.sender, amount);
+    }
+
+    // -------------------------------------------------------------------------------------- views
+
+    function getBalanceOf(address account) external view returns (uint256) {
+        return balanceOf[account];
+    }
+
+    function getLockupOf(address account) external view returns (uint256) {
+        return lockupOf[account];
+    }
+
+    /// @notice Open escrow of a task, or aggregate open escrow of a client.
+    function frozenPayment(address account) external view returns (uint256) {
+        return _escrow[account].amount + _clientFrozen[account];
+    }
+
+    function isEligible(address account) public view returns (bool) {
+        if (isWhitelisted[account]) return true;
+        return sanctionOf[account] == 0 && lockupOf[account] >= _requiredLockup(account);
+    }
+
+    /// @inheritdoc IVault
+    function availableLockupOf(address account) external view returns (uint256) {
+        uint256 locked = lockupOf[account];
+        uint256 required = _requiredLockup(account);
+        return locked > required ? locked - required : 0;
+    }
+
+    /// @notice Client-side lockup floor: MIN_LOCKUP_PER_SOURCE × active sources (0 when whitelisted).
+    function _requiredLockup(address account) internal view returns (uint256) {
+        uint256 perSource = MIN_LOCKUP_PER_SOURCE;
+        if (perSource == 0 || isWhitelisted[account]) return 0;
+        return perSource * INexus(nexus).activeSourceCountOf(account);
+    }
+
+    // ------------------------------------------------------------------------------------- escrow
+
+    function freezePayment(address client, address task, uint256 amount) external onlyProtocol {
+        if (client == address(0) || task == address(0)) revert ZeroAddress();
+        if (_escrow[task].client != address(0)) revert InvalidParams();
+        uint256 bal = balanceOf[client];
+        if (amount > bal) revert InsufficientBalance(client, amount, bal);
+        balanceOf[client] = bal - amount;
+        _escrow[task] = Escrow(client, SafeCast.toUint88(amount), false);
+        _clientFrozen[client] += amount;
+    }
+
+    function processPayment(address client, address provider, address task, uint256 amount)
+        external
+        onlyProtocol
+    {
+        uint256 escrowed = _settle(client, task);
+        if (amount > escrowed) revert InvalidPayment(amount, escrowed);
+        address payee = ITerminal(terminal).getMasterOf(provider);
+        if (payee == address(0)) payee = provider;
+        balanceOf[payee] += amount;
+        totalEarningsOf[provider] += amount;
+        if (payee != provider) totalEarningsOf[payee] += amount;
+        if (escrowed > amount) balanceOf[client] += escrowed - amount;
+    }
+
+    function releasePayment(address client, address task) external onlyProtocol {
+        balanceOf[client] += _settle(client, task);
+    }
+
+    /// @dev Close the open escrow of `task` (owned by `client`) and return its amount.
+    function _settle(address client, address task) private returns (uint256 amount) {
+        Escrow storage e = _escrow[task];
+        if (e.client == address(0) || e.client != client || e.settled) revert EscrowNotFound(task);
+        amount = e.amount;
+        e.amount = 0;
+        e.settled = true;
+        _clientFrozen[client] -= amount;
+    }
+
+    // ------------------------------------------------------------------------------ judge / admin
+
+    function sanction(address account, uint256 amount) external onlyJudge {
+        if (amount == 0) revert ZeroAmount();
+        uint256 locked = lockupOf[account];
+        if (amount > locked) revert InsufficientLockup(account, amount, locked);
+        lockupOf[account] = locked - amount;
+        sanctionOf[account] += amount;
+        sanctionedAmount += amount;
+        emit Sanctioned(account, amount);
+    }
+
+    function waive(address account, uint256 amount) external onlyJudge {
+        uint256 sanctioned = sanctionOf[account];
+        if (amount > sanctioned) revert InvalidAmount(amount, sanctioned);
+        sanctionOf[account] = sanctioned - amount;
+        sanctionedAmount -= amount;
+        lockupOf[account] += amount;
+        emit Waived(account, amount);
+    }
+
+    /// @notice Move an account's sanctioned stake to the calling admin (treasury).
+    function withdrawSanctionOf(address account) external onlyAdmin nonReentrant {
+        uint256 amount = sanctionOf[account];
+        if (amount == 0) revert NothingToClaim(account);
+        sanctionOf[account] = 0;
+        sanctionedAmount -= amount;
+        _send(msg.sender, amount);
+    }
+
+    function setWhitelist(address account, bool value) external onlyJudgeOrAdmin {
+        isWhitelisted[account] = value;
+    }
+
+    /// @notice Escape hatch: refund a task's open escrow regardless of the task's state.
+    function forceReleasePayment(address client, address task) external onlyJudgeOrAdmin {
+        balanceOf[client] += _settle(client, task);
+    }
+
+    /// @notice Pay out an account's balance, lockup and unbonding bucket (escrow and sanctions excluded).
+    function emergencyExit(address account) external onlyAdmin nonReentrant {
+        uint256 amount = balanceOf[account] + lockupOf[account] + unbondingOf[account];
+        balanceOf[account] = 0;
+        lockupOf[account] = 0;
+        unbondingOf[account] = 0;
+        unbondingTimestamp[account] = 0;
+        if (amount > 0) _send(account, amount);
+    }
+
+    function setMinLockupPerSource(uint256 amount) external onlyAdmin {
+        MIN_LOCKUP_PER_SOURCE = amount;
+    }
+
+    function setMaxUnbondingPeriod(uint256 period) external onlyAdmin {
+        UNBONDING_PERIOD = period;
+    }
+
+    function setTerminal(address _terminal) external onlyAdmin {
+        if (_terminal == address(0)) revert ZeroAddress();
+        terminal = _terminal;
+    }
+
+    function _send(address to, uint256 amount) private {
+        (bool ok,) = to.call{value: amount}("");
+        if (!ok) revert TransferFailed(to, amount);
+    }
+}
