@@ -1,0 +1,69 @@
+"""Client-role workflows: publish sources and tasks, read responses, confirm, cancel.
+
+Each write takes ``private_key`` (hex key or ``LocalAccount``; ``signer=`` is a synonym). When
+omitted, ``CLIENT_PRIVATE_KEY`` is used (on a devnet session, the client dev key); with neither,
+:class:`~ogpu.types.MissingSignerError`. Unknown keywords raise ``TypeError``. Input the chain would
+refuse is refused before anything is uploaded or sent; reverts are raised as typed errors from
+simulation. ``session=`` picks the network (default: :func:`ogpu.chain.get_session`).
+
+>>> from ogpu.client import publish_task, TaskInfo, TaskInput
+>>> task = publish_task(TaskInfo(source=source_address,
+...     config=TaskInput("analyze", {"text": "great"}),
+...     expiryTime=now + 600, payment=10**16))  # doctest: +SKIP
+>>> [r.fetch_data() for r in task.get_responses()]  # doctest: +SKIP
+"""
+
+from ogpu.client._pending import PendingPublish, wait_all
+from ogpu.client.models import (
+    ImageEnvironments,
+    SourceInfo,
+    SourceMetadata,
+    TaskInfo,
+    TaskInput,
+)
+from ogpu.client.workflows import (
+    cancel_task,
+    confirm_response,
+    get_task_responses,
+    inactivate_source,
+    publish_source,
+    publish_task,
+    set_agent,
+    update_source,
+)
+from ogpu.protocol.response import Response
+from ogpu.protocol.source import Source
+from ogpu.protocol.task import Task
+from ogpu.types import (
+    DeliveryMethod,
+    Environment,
+    combine_environments,
+    environment_names,
+    parse_environments,
+)
+
+__all__ = [
+    "DeliveryMethod",
+    "Environment",
+    "ImageEnvironments",
+    "PendingPublish",
+    "Response",
+    "Source",
+    "SourceInfo",
+    "SourceMetadata",
+    "Task",
+    "TaskInfo",
+    "TaskInput",
+    "cancel_task",
+    "combine_environments",
+    "confirm_response",
+    "environment_names",
+    "get_task_responses",
+    "inactivate_source",
+    "parse_environments",
+    "publish_source",
+    "publish_task",
+    "set_agent",
+    "update_source",
+    "wait_all",
+]

@@ -1,0 +1,310 @@
+"""User-facing builders of the client workflows: what a source or a task *is* before it is published.
+
+Pure data with validation at construction (and on assignment): a value that the chain or the
+provider runtime would refuse is refused here, before anything is uploaded or signed. The models
+are pydantic dataclasses, so the official SDK's keyword and positional construction both work.
+Invalid input raises ``ValueError`` (``pydantic.ValidationError``) naming the field.
+
+>>> envs = ImageEnvironments(cpu="https://example.com/compose.yml")
+>>> info = SourceInfo(name="sentiment", description="demo", logoUrl="", imageEnvs=envs,
+...                   minPayment=10**16, minAvailableLockup=0, maxExpiryDuration=3600)
+>>> info.environments
+1
+>>> TaskInput("analyze", {"text": "hi"}, priority=2).to_dict()
+{'function_name': 'analyze', 'data': {'text': 'hi'}, 'priority': 2}
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from eth_utils.address import is_address, to_checksum_address
+from pydantic import BaseModel, ConfigDict, StrictInt, field_validator
+from pydantic.dataclasses import dataclass
+
+from ogpu.types.enums import DeliveryMethod, Environment
+
+__all__ = [
+    "MAX_UINT256",
+    "ImageEnvironments",
+    "SourceInfo",
+    "SourceMetadata",
+    "TaskInfo",
+    "TaskInput",
+    "validate_url",
+]
+
+#: Largest value of a Solidity ``uint256``.
+MAX_UINT256 = 2**256 - 1
+
+_URL_SCHEMES = ("http", "https", "ipfs")
+_CONFIG = ConfigDict(validate_assignment=True, arbitrary_types_allowed=True, extra="forbid")
+
+
+def validate_url(value: object, what: str, *, allow_empty: bool = True) -> str:
+    """``value`` if it is an http(s) or ipfs URL (or ``""`` when ``allow_empty``); else ``ValueError``.
+
+    >>> validate_url("ipfs://QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o", "logoUrl")
+    'ipfs://QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o'
+    """
+    if not isinstance(value, str):
+        raise ValueError(f"{what} must be a string URL, got {type(value).__name__}")
+    if value == "":
+        if allow_empty:
+            return value
+        raise ValueError(f"{what} must not be empty")
+    if value != value.strip() or any(c.isspace() or ord(c) < 0x20 for c in value):
+        raise ValueError(f"{what} must not contain whitespace or control characters: {value!r}")
+    try:
+        parts = urlsplit(value)
+    except ValueError as exc:
+        raise ValueError(f"{what} is not a valid URL: {value!r} ({exc})") from None
+    if parts.scheme not in _URL_SCHEMES:
+        raise ValueError(f"{what} must be an http(s):// or ipfs:// URL, got {value!r}")
+    if not parts.netloc:
+        raise ValueError(f"{what} has no host/CID: {value!r}")
+    if parts.scheme != "ipfs":
+        try:
+            parts.port  # noqa: B018 - raises ValueError for an invalid port
+        except ValueError:
+            raise ValueError(f"{what} has an invalid port: {value!r}") from None
+    return value
+
+
+def _uint(value: int, what: str, *, minimum: int = 0) -> int:
+    if value < minimum or value > MAX_UINT256:
+        bound = "positive" if minimum == 1 else "non-negative"
+        raise ValueError(f"{what} must be a {bound} integer that fits uint256, got {value}")
+    return value
+
+
+@dataclass(config=_CONFIG)
+class ImageEnvironments:
+    """Docker-compose URL per hardware environment (empty string: not supported).
+
+    >>> ImageEnvironments(nvidia="https://example.com/gpu.yml").mask
+    2
+    """
+
+    cpu: str = ""
+    nvidia: str = ""
+    amd: str = ""
+
+    @field_validator("cpu", "nvidia", "amd", mode="before")
+    @classmethod
+    def _url(cls, value: object, info: Any) -> str:
+        return validate_url(value, f"imageEnvs.{info.field_name}")
+
+    @property
+    def mask(self) -> int:
+        """The environment bitmask (protocol §8.4): CPU=1 | NVIDIA=2 | AMD=4."""
+        mask = 0
+        if self.cpu:
+            mask |= Environment.CPU
+        if self.nvidia:
+            mask |= Environment.NVIDIA
+        if self.amd:
+            mask |= Environment.AMD
+        return int(mask)
+
+
+@dataclass(config=_CONFIG)
+class SourceMetadata:
+    """The JSON document pinned as ``imageMetadata.json`` (protocol §8.1)."""
+
+    cpu: str
+    nvidia: str
+    amd: str
+    name: str
+    description: str
+    logoUrl: str
+
+    def to_dict(self) -> dict[str, str]:
+        """The document, keys as the Provider App reads them."""
+        return {
+            "cpu": self.cpu,
+            "nvidia": self.nvidia,
+            "amd": self.amd,
+            "name": self.name,
+            "description": self.description,
+            "logoUrl": self.logoUrl,
+        }
+
+
+@dataclass(config=_CONFIG)
+class SourceInfo:
+    """Everything needed to publish (or update) a source.
+
+    ``minPayment``/``minAvailableLockup`` are wei (≥ 0), ``maxExpiryDuration`` seconds (> 0; the
+    chain refuses 0), at least one environment URL must be set.
+    """
+
+    name: str
+    description: str
+    logoUrl: str
+    imageEnvs: ImageEnvironments
+    minPayment: StrictInt
+    minAvailableLockup: StrictInt
+    maxExpiryDuration: StrictInt
+    deliveryMethod: DeliveryMethod = DeliveryMethod.MANUAL_CONFIRMATION
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("name must not be empty")
+        return value
+
+    @field_validator("logoUrl", mode="before")
+    @classmethod
+    def _logo(cls, value: object) -> str:
+        return validate_url(value, "logoUrl")
+
+    @field_validator("imageEnvs", mode="before")
+    @classmethod
+    def _envs(cls, value: object) -> object:
+        if isinstance(value, Mapping):
+            return ImageEnvironments(**dict(value))
+        return value
+
+    @field_validator("imageEnvs")
+    @classmethod
+    def _envs_set(cls, value: ImageEnvironments) -> ImageEnvironments:
+        if value.mask == 0:
+            raise ValueError("imageEnvs must give at least one of cpu, nvidia, amd")
+        return value
+
+    @field_validator("minPayment", "minAvailableLockup")
+    @classmethod
+    def _amount(cls, value: int, info: Any) -> int:
+        return _uint(value, str(info.field_name))
+
+    @field_validator("maxExpiryDuration")
+    @classmethod
+    def _duration(cls, value: int) -> int:
+        return _uint(value, "maxExpiryDuration", minimum=1)
+
+    @field_validator("deliveryMethod", mode="before")
+    @classmethod
+    def _delivery(cls, value: object) -> DeliveryMethod:
+        if isinstance(value, bool) or not isinstance(value, int | DeliveryMethod):
+            raise ValueError(f"deliveryMethod must be a DeliveryMethod, got {value!r}")
+        try:
+            return DeliveryMethod(int(value))
+        except ValueError:
+            raise ValueError(f"deliveryMethod must be 0 or 1, got {value!r}") from None
+
+    @property
+    def environments(self) -> int:
+        """The environment bitmask sent on chain."""
+        return self.imageEnvs.mask
+
+    def metadata(self) -> SourceMetadata:
+        """The :class:`SourceMetadata` document for this source."""
+        return SourceMetadata(
+            cpu=self.imageEnvs.cpu,
+            nvidia=self.imageEnvs.nvidia,
+            amd=self.imageEnvs.amd,
+            name=self.name,
+            description=self.description,
+            logoUrl=self.logoUrl,
+        )
+
+
+def _json_safe(value: Any, what: str) -> None:
+    try:
+        json.dumps(value, allow_nan=False, sort_keys=True)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{what} is not JSON-serialisable: {exc}") from None
+
+
+class TaskInput:
+    """A task config: the handler to run, its input and optional extra top-level keys.
+
+    ``data`` is a dict or a pydantic model (dumped in JSON mode). Everything must be
+    JSON-serialisable; ``function_name`` must be a non-empty name.
+
+    >>> TaskInput(function_name="echo", data={"x": 1}).to_dict()
+    {'function_name': 'echo', 'data': {'x': 1}}
+    """
+
+    __slots__ = ("data", "extras", "function_name")
+
+    function_name: str
+    data: BaseModel | dict[str, Any]
+    extras: dict[str, Any]
+
+    def __init__(self, function_name: str, data: BaseModel | dict[str, Any], **extras: Any) -> None:
+        if not isinstance(function_name, str) or not function_name.strip():
+            raise ValueError("function_name must be a non-empty string")
+        if function_name != function_name.strip():
+            raise ValueError(
+                f"function_name must not have surrounding whitespace: {function_name!r}"
+            )
+        if not isinstance(data, BaseModel | dict):
+            raise ValueError(f"data must be a dict or a pydantic model, got {type(data).__name__}")
+        self.function_name = function_name
+        self.data = data
+        self.extras = dict(extras)
+        _json_safe(self.to_dict(), "task config")
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"function_name", "data", **extras}`` (pydantic ``data`` dumped in JSON mode)."""
+        data = self.data.model_dump(mode="json") if isinstance(self.data, BaseModel) else self.data
+        return {"function_name": self.function_name, "data": data, **self.extras}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TaskInput) and other.to_dict() == self.to_dict()
+
+    def __hash__(self) -> int:
+        return hash(json.dumps(self.to_dict(), sort_keys=True, default=str))
+
+    def __repr__(self) -> str:
+        extra = "".join(f", {k}={v!r}" for k, v in self.extras.items())
+        return f"TaskInput(function_name={self.function_name!r}, data={self.data!r}{extra})"
+
+
+@dataclass(config=_CONFIG)
+class TaskInfo:
+    """Everything needed to publish a task.
+
+    ``source`` is the source address, ``expiryTime`` absolute unix seconds, ``payment`` wei. The
+    chain-dependent rules (source ACTIVE, payment ≥ minPayment, expiry window, balance) are checked
+    by :func:`ogpu.client.publish_task` against the chain before anything is uploaded.
+    """
+
+    source: str
+    config: TaskInput
+    expiryTime: StrictInt
+    payment: StrictInt
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _source(cls, value: object) -> str:
+        value = getattr(value, "address", value)
+        if not isinstance(value, str) or not is_address(value):
+            raise ValueError(f"source must be a 20-byte hex address, got {value!r}")
+        return str(to_checksum_address(value))
+
+    @field_validator("config", mode="before")
+    @classmethod
+    def _config(cls, value: object) -> TaskInput:
+        if isinstance(value, TaskInput):
+            return value
+        if isinstance(value, Mapping) and "function_name" in value:
+            rest = {k: v for k, v in value.items() if k not in ("function_name", "data")}
+            return TaskInput(value["function_name"], value.get("data", {}), **rest)
+        raise ValueError(f"config must be a TaskInput, got {type(value).__name__}")
+
+    @field_validator("expiryTime")
+    @classmethod
+    def _expiry(cls, value: int) -> int:
+        return _uint(value, "expiryTime", minimum=1)
+
+    @field_validator("payment")
+    @classmethod
+    def _payment(cls, value: int) -> int:
+        return _uint(value, "payment")

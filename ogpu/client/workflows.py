@@ -1,0 +1,621 @@
+"""The client-role workflows (role fallback CLIENT). See :mod:`ogpu.client` for the overview.
+
+Order of every uploading workflow — nothing is uploaded and no gas is spent for input the chain
+would refuse:
+
+1. validate the input models locally (``ValueError``);
+2. read what the contract will check, pinned to one block, and raise the typed error with the
+   numbers (``publish_task``, ``update_source``);
+3. simulate the exact transaction (with the URL the content will have: its CID is computed
+   locally) — any other revert surfaces typed, still before uploading;
+4. upload the JSON document;
+5. send (and, by default, wait).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+from eth_utils.address import to_checksum_address
+
+from ogpu.client._options import IPFS_LEGACY, Options, parse_options
+from ogpu.client._pending import PendingPublish
+from ogpu.client.models import SourceInfo, TaskInfo, TaskInput
+from ogpu.ipfs import cid_of, encode_payload
+from ogpu.protocol import controller, nexus, terminal
+from ogpu.protocol._base import checksum
+from ogpu.protocol.response import Response
+from ogpu.protocol.source import Source
+from ogpu.protocol.task import Task
+from ogpu.types import (
+    DryRunResult,
+    InsufficientBalanceError,
+    IPFSError,
+    NotSourceOwnerError,
+    Receipt,
+    Role,
+    SourceInactiveError,
+    SourceNotFoundError,
+    SourceParams,
+    SourceStatus,
+    TaskExpiredError,
+    TaskParams,
+    TxRevertError,
+)
+
+if TYPE_CHECKING:
+    from ogpu.chain import Session
+    from ogpu.chain.signers import SignerInput, SignerLike
+
+__all__ = [
+    "cancel_task",
+    "confirm_response",
+    "get_task_responses",
+    "inactivate_source",
+    "publish_source",
+    "publish_task",
+    "set_agent",
+    "update_source",
+]
+
+_PUBLISH_EXTRA = ("wait", "dry_run", "budget")
+_ZERO = "0x0000000000000000000000000000000000000000"
+#: ``TaskExpiredError.task`` when the refused task was never created (official SDK value).
+_NOT_PUBLISHED = "(not published)"
+_UPLOAD_LEGACY = ("receipt_timeout", *IPFS_LEGACY)
+
+
+# ----------------------------------------------------------------------------------------------
+# Input normalisation (re-validates models that were mutated or built without validation)
+
+
+def _source_info(value: object) -> SourceInfo:
+    if not isinstance(value, SourceInfo):
+        raise TypeError(f"expected a SourceInfo, got {type(value).__name__}")
+    envs = value.imageEnvs
+    return SourceInfo(
+        name=value.name,
+        description=value.description,
+        logoUrl=value.logoUrl,
+        imageEnvs={"cpu": envs.cpu, "nvidia": envs.nvidia, "amd": envs.amd},  # type: ignore[arg-type]
+        minPayment=value.minPayment,
+        minAvailableLockup=value.minAvailableLockup,
+        maxExpiryDuration=value.maxExpiryDuration,
+        deliveryMethod=value.deliveryMethod,
+    )
+
+
+def _task_info(value: object) -> TaskInfo:
+    if not isinstance(value, TaskInfo):
+        raise TypeError(f"expected a TaskInfo, got {type(value).__name__}")
+    cfg = value.config
+    if not isinstance(cfg, TaskInput):
+        raise TypeError(f"TaskInfo.config must be a TaskInput, got {type(cfg).__name__}")
+    config = TaskInput(cfg.function_name, cfg.data, **cfg.extras)
+    return TaskInfo(
+        source=value.source, config=config, expiryTime=value.expiryTime, payment=value.payment
+    )
+
+
+def _build_source_params(info: SourceInfo, client: str, url: str) -> SourceParams:
+    """``SourceParams`` as the official SDK builds them (``lastUpdateTime`` is set by Nexus)."""
+    return SourceParams(
+        client=client,
+        imageMetadataUrl=url,
+        imageEnvironments=info.environments,
+        minPayment=info.minPayment,
+        minAvailableLockup=info.minAvailableLockup,
+        maxExpiryDuration=info.maxExpiryDuration,
+        privacyEnabled=False,
+        optionalParamsUrl="",
+        deliveryMethod=int(info.deliveryMethod),
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# Chain pre-checks
+
+
+@dataclass(frozen=True)
+class _SourceTerms:
+    address: str
+    client: str
+    status: SourceStatus
+    min_payment: int
+    max_expiry_duration: int
+    block_number: int
+    timestamp: int
+    signer_balance: int
+
+
+def _latest_header(session: Session) -> tuple[int, int]:
+    header = session.rpc("eth_getBlockByNumber", ["latest", False])
+    return int(header["number"], 16), int(header["timestamp"], 16)
+
+
+def _read_source(session: Session, source: str, signer: str) -> _SourceTerms:
+    """One batch at the latest block: registry id, the source's client/status/params and the
+    signer's Vault balance (getters of the official ABIs, so it works on every network)."""
+    number, now = _latest_header(session)
+    n = session.contract("Nexus")
+    s = session.contract("Source", source)
+    v = session.contract("Vault")
+    source_id, client, status, params, balance = session.batch_call(
+        [
+            n.functions.getSourceId(source),
+            s.functions.getClient(),
+            s.functions.getStatus(),
+            s.functions.getSourceParams(),
+            v.functions.balanceOf(signer),
+        ],
+        block=number,
+        allow_failure=True,
+    )
+    for value in (source_id, balance):
+        if isinstance(value, BaseException):
+            raise value
+    if int(source_id) == 0 or any(isinstance(x, BaseException) for x in (client, status, params)):
+        raise SourceNotFoundError(source).with_revert(error_name="UnknownSource")
+    stored = SourceParams.from_tuple(params)
+    return _SourceTerms(
+        address=source,
+        client=to_checksum_address(client),
+        status=SourceStatus(int(status)),
+        min_payment=int(stored.minPayment),
+        max_expiry_duration=int(stored.maxExpiryDuration),
+        block_number=number,
+        timestamp=now,
+        signer_balance=int(balance),
+    )
+
+
+def _require_operator(session: Session, terms: _SourceTerms, signer: str, context: str) -> int:
+    """Check the signer is the source's client or an agent of it; return the client's balance."""
+    if signer == terms.client:
+        return terms.signer_balance
+    t = session.contract("Terminal")
+    v = session.contract("Vault")
+    is_agent, balance = session.batch_call(
+        [t.functions.isAgentOf(terms.client, signer), v.functions.balanceOf(terms.client)],
+        block=terms.block_number,
+    )
+    if not is_agent:
+        raise NotSourceOwnerError(terms.address, signer).with_revert(
+            context=context, error_name="NotOwner"
+        )
+    return int(balance)
+
+
+def _check_task(session: Session, info: TaskInfo, signer: str, context: str) -> _SourceTerms:
+    """What ``Controller.publishTask`` checks, in its order, against the latest block.
+
+    The transaction executes in a later block (timestamp ≥ latest + 1), so an ``expiryTime`` of
+    ``latest + 1`` would revert on chain: it is refused here too. The upper bound only grows with
+    time, so ``latest + maxExpiryDuration`` is safe.
+    """
+    terms = _read_source(session, info.source, signer)
+    if terms.status is not SourceStatus.ACTIVE:
+        raise SourceInactiveError(terms.address).with_revert(
+            context=context, error_name="SourceInactive"
+        )
+    balance = _require_operator(session, terms, signer, context)
+    now = terms.timestamp
+    if info.expiryTime <= now + 1:
+        raise TaskExpiredError(_NOT_PUBLISHED, info.expiryTime).with_revert(
+            context=context, error_name="Expired"
+        )
+    latest_allowed = now + terms.max_expiry_duration
+    if info.expiryTime > latest_allowed:
+        raise TxRevertError(
+            f"expiryTime {info.expiryTime} is {info.expiryTime - now}s after the latest block "
+            f"(timestamp {now}); the source allows at most {terms.max_expiry_duration}s "
+            f"(latest allowed {latest_allowed})",
+            error_name="ExpiryTooLong",
+            args={"expiryTime": info.expiryTime, "latestAllowed": latest_allowed},
+        ).with_revert(context=context)
+    if info.payment < terms.min_payment:
+        raise TxRevertError(
+            f"payment {info.payment} wei is below the source's minPayment {terms.min_payment} wei",
+            error_name="InsufficientPayment",
+            args={"payment": info.payment, "minPayment": terms.min_payment},
+        ).with_revert(context=context)
+    if balance < info.payment:
+        raise InsufficientBalanceError(terms.client, info.payment, balance).with_revert(
+            context=context, error_name="InsufficientBalance"
+        )
+    return terms
+
+
+# ----------------------------------------------------------------------------------------------
+# Upload helpers
+
+
+def _prepare_upload(session: Session, document: Any) -> tuple[bytes, str]:
+    """The bytes to pin and the URL they will have (CID computed locally)."""
+    payload = encode_payload(document)
+    return payload, str(session.ipfs.gateway_url(cid_of(payload)))
+
+
+def _upload(opts: Options, payload: bytes, filename: str) -> str:
+    opts.check_budget("ipfs")
+    try:
+        url: str = opts.session.ipfs.publish_bytes(
+            payload,
+            filename,
+            "application/json",
+            timeout=opts.ipfs_timeout,
+            retries=opts.ipfs_retries,
+            backoff=opts.ipfs_backoff,
+            deadline=opts.deadline,
+        )
+    except IPFSError:
+        opts.check_budget("ipfs")  # the budget ran out during the upload: say so
+        raise
+    return url
+
+
+def _signer(opts: Options, role: Role = Role.CLIENT) -> SignerLike:
+    return opts.session.resolve_signer(opts.signer, role)
+
+
+# ----------------------------------------------------------------------------------------------
+# publish_source
+
+
+@overload
+def publish_source(
+    source_info: SourceInfo,
+    private_key: SignerInput | None = ...,
+    *,
+    wait: Literal[True] = ...,
+    dry_run: Literal[False] = ...,
+    **kwargs: Any,
+) -> Source: ...
+
+
+@overload
+def publish_source(
+    source_info: SourceInfo,
+    private_key: SignerInput | None = ...,
+    *,
+    wait: Literal[False],
+    dry_run: Literal[False] = ...,
+    **kwargs: Any,
+) -> PendingPublish[Source]: ...
+
+
+@overload
+def publish_source(
+    source_info: SourceInfo,
+    private_key: SignerInput | None = ...,
+    *,
+    wait: bool = ...,
+    dry_run: Literal[True],
+    **kwargs: Any,
+) -> DryRunResult: ...
+
+
+def publish_source(
+    source_info: SourceInfo, private_key: SignerInput | None = None, **kwargs: Any
+) -> Source | PendingPublish[Source] | DryRunResult:
+    """Publish a source: pin ``imageMetadata.json``, call ``Nexus.publishSource``, return the Source.
+
+    Keywords: ``signer`` (synonym of ``private_key``), ``session``, ``timeout`` (receipt wait),
+    ``gas``, ``wait=False`` (return a :class:`PendingPublish`), ``dry_run=True`` (validate and
+    simulate only; nothing uploaded or sent), ``budget`` (overall seconds).
+
+    >>> source = publish_source(SourceInfo(
+    ...     name="sentiment", description="demo", logoUrl="",
+    ...     imageEnvs=ImageEnvironments(cpu="https://example.com/compose.yml"),
+    ...     minPayment=10**16, minAvailableLockup=0, maxExpiryDuration=3600))  # doctest: +SKIP
+    >>> source.get_status()  # doctest: +SKIP
+    <SourceStatus.ACTIVE: 0>
+    """
+    opts = parse_options(
+        "publish_source", private_key, kwargs, extra=_PUBLISH_EXTRA, legacy=_UPLOAD_LEGACY
+    )
+    info = _source_info(source_info)
+    session = opts.session
+    signer = _signer(opts)
+    client = to_checksum_address(signer.address)
+    payload, predicted = _prepare_upload(session, info.metadata().to_dict())
+    context = f"Nexus.publishSource(client={client})"
+
+    def call(url: str, **extra: Any) -> Any:
+        params = _build_source_params(info, client, url)
+        return nexus.publish_source(
+            params, signer=signer, session=session, context=context, **extra
+        )
+
+    simulated: DryRunResult = call(predicted, dry_run=True)
+    if opts.dry_run:
+        return simulated
+    url = _upload(opts, payload, "imageMetadata.json")
+    gas = opts.gas or (simulated.gas if url == predicted else None)
+    opts.check_budget("send")
+    pending = call(url, wait=False, gas=gas)
+
+    def build(receipt: Receipt) -> Source:
+        return Source(nexus.extract_source_address(receipt, session=session), session)
+
+    result = PendingPublish(pending, build, url=url, budget=_budget(opts))
+    if not opts.wait:
+        return result
+    return result.wait(opts.wait_timeout())
+
+
+def _budget(opts: Options) -> tuple[float, float] | None:
+    deadline = opts.deadline
+    return None if deadline is None or opts.budget is None else (opts.budget, deadline)
+
+
+# ----------------------------------------------------------------------------------------------
+# publish_task
+
+
+@overload
+def publish_task(
+    task_info: TaskInfo,
+    private_key: SignerInput | None = ...,
+    *,
+    wait: Literal[True] = ...,
+    dry_run: Literal[False] = ...,
+    **kwargs: Any,
+) -> Task: ...
+
+
+@overload
+def publish_task(
+    task_info: TaskInfo,
+    private_key: SignerInput | None = ...,
+    *,
+    wait: Literal[False],
+    dry_run: Literal[False] = ...,
+    **kwargs: Any,
+) -> PendingPublish[Task]: ...
+
+
+@overload
+def publish_task(
+    task_info: TaskInfo,
+    private_key: SignerInput | None = ...,
+    *,
+    wait: bool = ...,
+    dry_run: Literal[True],
+    **kwargs: Any,
+) -> DryRunResult: ...
+
+
+def publish_task(
+    task_info: TaskInfo, private_key: SignerInput | None = None, **kwargs: Any
+) -> Task | PendingPublish[Task] | DryRunResult:
+    """Publish a task: check it against the chain, pin ``taskConfig.json``, call
+    ``Controller.publishTask``, return the live Task (from the ``TaskPublished`` log).
+
+    Before anything is uploaded or signed, one batched read at the latest block checks what the
+    Controller will check and raises, with the numbers: :class:`SourceNotFoundError`,
+    :class:`SourceInactiveError`, :class:`NotSourceOwnerError` (signer neither the client nor its
+    agent), :class:`TaskExpiredError` (``expiryTime <= now``), ``TxRevertError`` named
+    ``ExpiryTooLong`` / ``InsufficientPayment``, :class:`InsufficientBalanceError` (client's Vault
+    balance). Then the transaction is simulated, the config uploaded, the transaction sent.
+
+    Keywords: ``signer``, ``session``, ``timeout``, ``gas``, ``wait=False`` (→ PendingPublish),
+    ``dry_run=True``, ``budget`` (overall seconds → :class:`PublishTimeoutError`). Official-SDK
+    ``ipfs_timeout``/``ipfs_retries``/``ipfs_backoff``/``receipt_timeout``/``total_timeout`` are
+    honoured with a DeprecationWarning.
+
+    >>> task = publish_task(TaskInfo(source=source.address,
+    ...     config=TaskInput("analyze", {"text": "great"}),
+    ...     expiryTime=now + 600, payment=10**16))  # doctest: +SKIP
+    >>> task.get_status()  # doctest: +SKIP
+    <TaskStatus.NEW: 0>
+    """
+    opts = parse_options(
+        "publish_task",
+        private_key,
+        kwargs,
+        extra=_PUBLISH_EXTRA,
+        legacy=(*_UPLOAD_LEGACY, "total_timeout"),
+    )
+    info = _task_info(task_info)
+    session = opts.session
+    signer = _signer(opts)
+    sender = to_checksum_address(signer.address)
+    context = f"Controller.publishTask(source={info.source})"
+    _check_task(session, info, sender, context)
+    payload, predicted = _prepare_upload(session, info.config.to_dict())
+
+    def call(url: str, **extra: Any) -> Any:
+        params = TaskParams(
+            source=info.source, config=url, expiryTime=info.expiryTime, payment=info.payment
+        )
+        try:
+            return controller.publish_task(
+                params, signer=signer, session=session, context=context, **extra
+            )
+        except TaskExpiredError as err:  # Expired(address(0), expiry): the task does not exist
+            if err.task != _ZERO:
+                raise
+            raise TaskExpiredError(_NOT_PUBLISHED, err.expiry).with_revert(
+                tx_hash=err.tx_hash, context=context, error_name="Expired"
+            ) from None
+
+    opts.check_budget("simulate")
+    simulated: DryRunResult = call(predicted, dry_run=True)
+    if opts.dry_run:
+        return simulated
+    url = _upload(opts, payload, "taskConfig.json")
+    gas = opts.gas or (simulated.gas if url == predicted else None)
+    opts.check_budget("send")
+    pending = call(url, wait=False, gas=gas)
+
+    def build(receipt: Receipt) -> Task:
+        return Task(controller.extract_task_address(receipt, session=session), session)
+
+    result = PendingPublish(pending, build, url=url, budget=_budget(opts))
+    if not opts.wait:
+        return result
+    return result.wait(opts.wait_timeout())
+
+
+# ----------------------------------------------------------------------------------------------
+# Other writes
+
+
+def update_source(
+    source: str | Source,
+    new_info: SourceInfo,
+    private_key: SignerInput | None = None,
+    **kwargs: Any,
+) -> Receipt:
+    """Re-pin the metadata of ``new_info`` and call ``Nexus.updateSource`` with rebuilt params.
+
+    Checks first (no upload otherwise) that the source exists (:class:`SourceNotFoundError`) and
+    that the signer is its client or the client's agent (:class:`NotSourceOwnerError`).
+
+    >>> update_source(source, replace(info, description="v2"))  # doctest: +SKIP
+    Receipt(tx_hash='0x…', ...)
+    """
+    opts = parse_options(
+        "update_source",
+        private_key,
+        kwargs,
+        legacy=(*_UPLOAD_LEGACY, "total_timeout"),
+        extra=("budget",),
+    )
+    info = _source_info(new_info)
+    address = checksum(source, what="source address")
+    session = opts.session
+    signer = _signer(opts)
+    sender = to_checksum_address(signer.address)
+    context = f"Nexus.updateSource(source={address})"
+    terms = _read_source(session, address, sender)
+    _require_operator(session, terms, sender, context)
+    payload, predicted = _prepare_upload(session, info.metadata().to_dict())
+
+    def call(url: str, **extra: Any) -> Any:
+        params = _build_source_params(info, terms.client, url)
+        return nexus.update_source(
+            address, params, signer=signer, session=session, context=context, **extra
+        )
+
+    simulated: DryRunResult = call(predicted, dry_run=True)
+    url = _upload(opts, payload, "imageMetadata.json")
+    gas = opts.gas or (simulated.gas if url == predicted else None)
+    opts.check_budget("send")
+    receipt: Receipt = call(url, gas=gas, timeout=opts.wait_timeout())
+    return receipt
+
+
+def inactivate_source(
+    source: str | Source, private_key: SignerInput | None = None, **kwargs: Any
+) -> Receipt:
+    """``Nexus.inactivateSource`` (one-way for clients): new tasks and registrations are refused.
+
+    Raises :class:`SourceInactiveError` if already inactive, :class:`NotSourceOwnerError` for a
+    signer that is neither the client nor its agent (both found by simulation, before sending).
+
+    >>> inactivate_source(source)  # doctest: +SKIP
+    """
+    opts = parse_options("inactivate_source", private_key, kwargs)
+    address = checksum(source, what="source address")
+    receipt: Receipt = nexus.inactivate_source(
+        address,
+        signer=_signer(opts),
+        session=opts.session,
+        context=f"Nexus.inactivateSource(source={address})",
+        gas=opts.gas,
+        timeout=opts.timeout,
+    )
+    return receipt
+
+
+def cancel_task(task: str | Task, private_key: SignerInput | None = None, **kwargs: Any) -> Receipt:
+    """``Controller.cancelTask``: a NEW task is canceled and its escrow refunded.
+
+    Raises :class:`TaskAlreadyFinalizedError` once attempts landed (or after cancel/finalize),
+    :class:`TaskExpiredError` for an expired task, :class:`NotTaskOwnerError` for a stranger.
+
+    >>> cancel_task(task)  # doctest: +SKIP
+    """
+    opts = parse_options("cancel_task", private_key, kwargs)
+    address = checksum(task, what="task address")
+    receipt: Receipt = controller.cancel_task(
+        address,
+        signer=_signer(opts),
+        session=opts.session,
+        context=f"Controller.cancelTask(task={address})",
+        gas=opts.gas,
+        timeout=opts.timeout,
+    )
+    return receipt
+
+
+def confirm_response(
+    response_address: str | Response, private_key: SignerInput | None = None, **kwargs: Any
+) -> str:
+    """``Controller.confirmResponse``: finalize a MANUAL_CONFIRMATION task and pay; returns the tx hash.
+
+    Raises :class:`ResponseAlreadyConfirmedError`, :class:`TaskAlreadyFinalizedError`,
+    :class:`TaskExpiredError` or :class:`NotTaskOwnerError` (found by simulation, before sending).
+    ``wait=False`` returns the hash as soon as the transaction is broadcast.
+
+    >>> confirm_response(response.address)  # doctest: +SKIP
+    '0x…'
+    """
+    opts = parse_options("confirm_response", private_key, kwargs, extra=("wait",))
+    address = checksum(response_address, what="response address")
+    result: Any = controller.confirm_response(
+        address,
+        signer=_signer(opts),
+        session=opts.session,
+        context=f"Controller.confirmResponse(response={address})",
+        gas=opts.gas,
+        wait=False,
+    )
+    if opts.wait:
+        result.wait(opts.timeout)
+    return str(result.tx_hash)
+
+
+def set_agent(
+    agent_address: str, value: bool, private_key: SignerInput | None = None, **kwargs: Any
+) -> str:
+    """``Terminal.setAgent(agent, value)`` as the client; returns the tx hash.
+
+    An agent may then publish/cancel tasks and confirm responses for this client.
+
+    >>> set_agent("0x90F79bf6EB2c4f870365E785982E1f101E93b906", True)  # doctest: +SKIP
+    '0x…'
+    """
+    opts = parse_options("set_agent", private_key, kwargs, extra=("wait",))
+    if not isinstance(value, bool):
+        raise TypeError(f"value must be a bool, got {type(value).__name__}")
+    result: Any = terminal.set_agent(
+        agent_address, value, signer=_signer(opts), session=opts.session, gas=opts.gas, wait=False
+    )
+    if opts.wait:
+        result.wait(opts.timeout)
+    return str(result.tx_hash)
+
+
+# ----------------------------------------------------------------------------------------------
+# Reads
+
+
+def get_task_responses(
+    task_address: str | Task,
+    lower: int = 0,
+    upper: int | None = None,
+    *,
+    session: Session | None = None,
+) -> list[Response]:
+    """Responses of a task, ``[lower, upper)`` over attempt slots (``upper=None``: all).
+
+    >>> [r.get_data() for r in get_task_responses(task.address)]  # doctest: +SKIP
+    ['http://127.0.0.1:5001/ipfs/Qm…']
+    """
+    if session is None:
+        session = getattr(task_address, "session", None)
+    return Task(checksum(task_address, what="task address"), session).get_responses(lower, upper)
