@@ -8,11 +8,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ogpu.protocol import controller
 from ogpu.protocol._base import BlockId, Signer, batch_pinned, checksum
 from ogpu.protocol._object import ProtocolObject
+from ogpu.protocol._wait import wait_for_confirmation
 from ogpu.types import ResponseNotFoundError, ResponseParams, ResponseSnapshot, ResponseStatus
 
 if TYPE_CHECKING:
@@ -126,3 +128,19 @@ class Response(ProtocolObject):
         return controller.confirm_response(
             self.address, signer=signer, session=self.session, **kwargs
         )
+
+    # ------------------------------------------------------------------------------------------
+    # Waiting
+
+    def wait_for_confirmation(
+        self,
+        *,
+        timeout: float | None = 120.0,
+        poll_interval: float | None = None,
+        on_progress: Callable[[ResponseStatus], None] | None = None,
+    ) -> Response:
+        """Block until this response is CONFIRMED; raises ``WaitTimeoutError`` with the last status."""
+        confirmed: Response = wait_for_confirmation(
+            self, timeout=timeout, poll_interval=poll_interval, on_progress=on_progress
+        )
+        return confirmed

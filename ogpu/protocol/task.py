@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ogpu.protocol import controller
@@ -25,6 +26,7 @@ from ogpu.protocol._base import (
     paginate_pinned,
 )
 from ogpu.protocol._object import ProtocolObject
+from ogpu.protocol._wait import wait_for_response, wait_for_task_status
 from ogpu.types import DeliveryMethod, TaskNotFoundError, TaskParams, TaskSnapshot, TaskStatus
 
 if TYPE_CHECKING:
@@ -233,3 +235,44 @@ class Task(ProtocolObject):
     def cancel(self, *, signer: Signer | None = None, **kwargs: Any) -> Receipt:
         """``Controller.cancelTask(self)`` (role fallback CLIENT)."""
         return controller.cancel_task(self.address, signer=signer, session=self.session, **kwargs)
+
+    # ------------------------------------------------------------------------------------------
+    # Waiting
+
+    def wait_for_status(
+        self,
+        *statuses: TaskStatus,
+        timeout: float | None = 120.0,
+        poll_interval: float | None = None,
+        on_progress: Callable[[TaskStatus], None] | None = None,
+    ) -> TaskStatus:
+        """Block until the task is in one of ``statuses`` (default: any terminal state).
+
+        Raises :class:`~ogpu.types.WaitTimeoutError` carrying the last status seen.
+
+        >>> task.wait_for_status(TaskStatus.FINALIZED, timeout=30)  # doctest: +SKIP
+        """
+        return wait_for_task_status(
+            self, *statuses, timeout=timeout, poll_interval=poll_interval, on_progress=on_progress
+        )
+
+    def wait_for_response(
+        self,
+        *,
+        confirmed: bool = False,
+        timeout: float | None = 120.0,
+        poll_interval: float | None = None,
+        on_progress: Callable[[TaskStatus], None] | None = None,
+    ) -> Response:
+        """Block until the task has a response (``confirmed=True``: the confirmed one).
+
+        >>> task.wait_for_response(timeout=30).fetch_data()  # doctest: +SKIP
+        """
+        response: Response = wait_for_response(
+            self,
+            confirmed=confirmed,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            on_progress=on_progress,
+        )
+        return response
