@@ -16,6 +16,7 @@ from support.world import RpcCounter, World, network_from_deployment
 from ogpu.chain.networks import Network
 from ogpu.chain.session import Session
 from ogpu.devnet.deploy import Deployment
+from ogpu.devnet.ipfs_store import IPFSStore
 from ogpu.devnet.node import AnvilNode
 
 ROLE_KEY_VARS = (
@@ -31,6 +32,17 @@ def _no_role_keys_in_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Role keys in the developer's environment must not change what a test signs with."""
     for var in ROLE_KEY_VARS:
         monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture(scope="session")
+def ipfs_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IPFSStore]:
+    """One devnet IPFS store (free port) for the test session."""
+    store = IPFSStore(tmp_path_factory.mktemp("ipfs-store"))
+    store.start()
+    try:
+        yield store
+    finally:
+        store.stop()
 
 
 @pytest.fixture

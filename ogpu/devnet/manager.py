@@ -32,7 +32,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -871,6 +871,7 @@ def up(
     state_path: str | os.PathLike[str] | None = None,
     host: str = DEFAULT_HOST,
     timeout: float = 30.0,
+    services: Sequence[ExtraService] | None = None,
 ) -> DevnetInfo:
     """Start the devnet in ``home`` (or return the one already running there).
 
@@ -890,6 +891,7 @@ def up(
             state_path=state_path,
             host=host,
             timeout=timeout,
+            services=EXTRA_SERVICES if services is None else services,
         )
 
 
@@ -902,6 +904,7 @@ def _up(
     state_path: str | os.PathLike[str] | None,
     host: str,
     timeout: float,
+    services: Sequence[ExtraService],
 ) -> DevnetInfo:
     t0 = time.monotonic()
     prev = _read_manifest_or_none(h)
@@ -1001,7 +1004,7 @@ def _up(
             pids=pids,
             deployment=deployment,
         )
-        for svc in EXTRA_SERVICES:
+        for svc in services:
             pids[svc.name] = svc.start(h, manifest)
             manifest["pids"] = dict(pids)
             manifest["logs"][svc.name] = str(log_path(h, svc.name))
@@ -1069,6 +1072,7 @@ def reset(
     state_path: str | os.PathLike[str] | None = None,
     host: str | None = None,
     timeout: float = 30.0,
+    services: Sequence[ExtraService] | None = None,
 ) -> DevnetInfo:
     """``down`` + wipe the chain state and IPFS data + ``up`` (a fresh deployment).
 
@@ -1103,6 +1107,7 @@ def reset(
             state_path=state,
             host=host or str(prev.get("host") or DEFAULT_HOST),
             timeout=timeout,
+            services=EXTRA_SERVICES if services is None else services,
         )
 
 

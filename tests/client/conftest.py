@@ -16,28 +16,6 @@ from ogpu.devnet.ipfs_store import IPFSStore
 from ogpu.protocol import Source, terminal, vault
 
 
-@pytest.fixture(scope="session")
-def ipfs_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IPFSStore]:
-    """One devnet IPFS store for the test session."""
-    store = IPFSStore(tmp_path_factory.mktemp("client-ipfs"))
-    store.start()
-    try:
-        yield store
-    finally:
-        store.stop()
-
-
-@pytest.fixture(autouse=True)
-def _no_role_keys_in_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in (
-        "CLIENT_PRIVATE_KEY",
-        "PROVIDER_PRIVATE_KEY",
-        "MASTER_PRIVATE_KEY",
-        "AGENT_PRIVATE_KEY",
-    ):
-        monkeypatch.delenv(var, raising=False)
-
-
 @pytest.fixture
 def cs(anvil: Any, deployment: Any, ipfs_store: IPFSStore) -> Iterator[Session]:
     """A fresh client Session per test (nonce caches must not survive evm_revert); no dev keys."""

@@ -1,0 +1,170 @@
+"""The devnet's default provider: two demo sources and a provider process serving them.
+
+:func:`install` adds an :class:`~ogpu.devnet.manager.ExtraService` named ``provider`` to
+``manager.EXTRA_SERVICES``; ``up`` then (after anvil, the deployment and IPFS):
+
+* publishes two demo sources from the client dev account (handlers of
+  :mod:`ogpu.devnet.demo_handlers`), one FIRST_RESPONSE and one MANUAL_CONFIRMATION, and records
+  them in the manifest as ``"demo_sources": {"first_response": addr, "manual": addr}`` and
+  ``"demo_source"`` (= the FIRST_RESPONSE one); a chain restored from ``--state`` keeps its sources;
+* starts ``python -m ogpu.provider run --network devnet ...`` detached, serving both sources with
+  the provider dev key (paired with the master dev account by ``up``), logging to
+  ``<home>/logs/provider.log``, its state in ``<home>/provider/``.
+
+Example::
+
+    from ogpu.devnet import manager, provider_service
+    provider_service.install()
+    info = manager.up()
+    info.manifest["demo_source"]     # publish tasks here; the provider answers them
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from ogpu.devnet import manager
+from ogpu.devnet.node import rpc_call
+
+__all__ = [
+    "DEMO_HANDLERS",
+    "SERVICE_NAME",
+    "install",
+    "publish_demo_sources",
+    "service",
+    "start_provider",
+]
+
+SERVICE_NAME = "provider"
+DEMO_HANDLERS = "ogpu.devnet.demo_handlers"
+#: The minimum payment of the demo sources (0.001 OGPU).
+DEMO_MIN_PAYMENT = 10**15
+
+
+def publish_demo_sources(manifest: Mapping[str, Any], home: Path) -> dict[str, str]:
+    """Publish (or, on a restored chain, find) the two demo sources; returns their addresses."""
+    from ogpu.chain import Session
+    from ogpu.chain.networks import load_devnet_manifest
+    from ogpu.devnet.accounts import dev_account, dev_key
+    from ogpu.protocol import nexus
+    from ogpu.types import DeliveryMethod, SourceParams
+
+    session = Session(load_devnet_manifest(manager.manifest_path(home)))
+    try:
+        prev = (manifest.get("_previous") or {}).get("demo_sources")
+        if (
+            isinstance(prev, dict)
+            and {"first_response", "manual"} <= set(prev)
+            and all(nexus.get_source_id(str(a), session=session) != 0 for a in prev.values())
+        ):
+            return {k: str(v) for k, v in prev.items()}
+        client = dev_account("client").address
+        out: dict[str, str] = {}
+        for key, method in (
+            ("first_response", DeliveryMethod.FIRST_RESPONSE),
+            ("manual", DeliveryMethod.MANUAL_CONFIRMATION),
+        ):
+            meta_url = session.ipfs.publish(
+                {
+                    "cpu": DEMO_HANDLERS,
+                    "nvidia": "",
+                    "amd": "",
+                    "name": f"devnet demo ({key.replace('_', ' ')})",
+                    "description": "text_stats, sentiment, thumbnail, hash, echo "
+                    "(ogpu.devnet.demo_handlers), served by the devnet provider",
+                    "logoUrl": "",
+                },
+                "imageMetadata.json",
+            )
+            params = SourceParams(
+                client=client,
+                imageMetadataUrl=meta_url,
+                imageEnvironments=1,
+                minPayment=DEMO_MIN_PAYMENT,
+                minAvailableLockup=0,
+                maxExpiryDuration=86_400,
+                deliveryMethod=int(method),
+            )
+            receipt = nexus.publish_source(params, signer=dev_key("client"), session=session)
+            out[key] = nexus.extract_source_address(receipt, session=session)
+        return out
+    finally:
+        session.close()
+
+
+def start_provider(home: Path, manifest: Mapping[str, Any]) -> int:
+    """The ``ExtraService.start`` of the provider: demo sources, manifest update, process."""
+    previous = manager._read_manifest_or_none(home) or {}
+    m: dict[str, Any] = dict(manifest)
+    m["_previous"] = previous
+    # The provider process reads the network from the manifest: write it before starting it.
+    manager._write_manifest(home, {k: v for k, v in m.items() if k != "_previous"})
+    sources = publish_demo_sources(m, home)
+    state_dir = home / "provider"
+    if sources != (previous.get("demo_sources") or {}):
+        shutil.rmtree(state_dir, ignore_errors=True)  # a new chain: old cursors are meaningless
+    if isinstance(manifest, dict):  # ``up`` passes its own dict: the additions land in the manifest
+        manifest["demo_sources"] = dict(sources)
+        manifest["demo_source"] = sources["first_response"]
+    current = {**{k: v for k, v in m.items() if k != "_previous"}}
+    current["demo_sources"] = dict(sources)
+    current["demo_source"] = sources["first_response"]
+    manager._write_manifest(home, current)
+    from_block = int(rpc_call(str(manifest["rpc_url"]), "eth_blockNumber"), 16)
+    master = str((manifest.get("accounts") or {}).get("master"))
+    args = [
+        sys.executable,
+        "-m",
+        "ogpu.provider",
+        "run",
+        "--network",
+        "devnet",
+        "--master",
+        master,
+        "--source",
+        f"{sources['first_response']}={DEMO_HANDLERS}",
+        "--source",
+        f"{sources['manual']}={DEMO_HANDLERS}",
+        "--state-dir",
+        str(state_dir),
+        "--from-block",
+        str(from_block),
+    ]
+    env = {**os.environ, "OGPU_DEVNET_HOME": str(home), "OGPU_NETWORK": "devnet"}
+    env.pop("PROVIDER_PRIVATE_KEY", None)  # the devnet provider is the provider dev account
+    log = manager.log_path(home, SERVICE_NAME)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    out: IO[bytes]
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(
+            args,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
+    manager._children[proc.pid] = proc
+    return proc.pid
+
+
+def service() -> manager.ExtraService:
+    """The devnet provider as a service for ``manager.up(services=[...])``."""
+    return manager.ExtraService(SERVICE_NAME, start_provider, marker="ogpu.provider")
+
+
+def install() -> None:
+    """Make ``manager.up`` start the devnet provider (idempotent).
+
+    >>> install(); any(s.name == "provider" for s in manager.EXTRA_SERVICES)
+    True
+    """
+    if any(s.name == SERVICE_NAME for s in manager.EXTRA_SERVICES):
+        return
+    manager.EXTRA_SERVICES.append(service())

@@ -1,0 +1,123 @@
+"""How the provider runtime runs a task's handler: in-process (a Python module) or over HTTP.
+
+>>> h = make_handler("ogpu.devnet.demo_handlers")
+>>> h.run("sentiment", {"text": "not good"}, "0x" + "00" * 20)["label"]
+'negative'
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import httpx
+
+__all__ = [
+    "HandlerError",
+    "HttpHandler",
+    "ModuleHandler",
+    "TaskHandler",
+    "make_handler",
+]
+
+
+class HandlerError(Exception):
+    """The handler ran and failed (bad input, exception, bad output): not retried, not submitted."""
+
+
+class TaskHandler(Protocol):
+    """Runs ``function_name`` on ``data`` for a task and returns the JSON output (a dict)."""
+
+    description: str
+
+    def names(self) -> list[str]:
+        """The handler names this target exposes (best effort; empty when unknown)."""
+        ...
+
+    def run(self, function_name: str, data: Any, task: str) -> dict[str, Any]:
+        """Run one task; raise :class:`HandlerError` on a handler failure."""
+        ...
+
+    def close(self) -> None:
+        """Release resources."""
+        ...
+
+
+class ModuleHandler:
+    """Handlers of a Python module (``pkg.module``, ``pkg.module:service`` or a ``.py`` file),
+    run in the calling thread with :meth:`ogpu.service.Service.run`."""
+
+    def __init__(self, module_path: str) -> None:
+        from ogpu.service import load_handlers
+
+        self.description = module_path
+        self.service = load_handlers(module_path)
+
+    def names(self) -> list[str]:
+        return list(self.service.names())
+
+    def run(self, function_name: str, data: Any, task: str) -> dict[str, Any]:
+        from ogpu.service import ServiceError
+
+        try:
+            return self.service.run(function_name, data)
+        except ServiceError as exc:
+            raise HandlerError(str(exc)) from exc
+
+    def close(self) -> None:
+        return None
+
+
+class HttpHandler:
+    """A running source service: ``POST {url}/run/{function_name}/{task}?mode=sync``.
+
+    Connection errors propagate as ``httpx.TransportError`` (the runtime retries them); answers
+    other than ``200 {"status": "done", "result": ...}`` raise :class:`HandlerError`.
+    """
+
+    def __init__(self, url: str, *, timeout: float = 600.0, client: httpx.Client | None = None):
+        self.description = url
+        self.url = url.rstrip("/")
+        self._client = client or httpx.Client(
+            timeout=httpx.Timeout(timeout, connect=10.0), trust_env=False
+        )
+        self._owns = client is None
+
+    def names(self) -> list[str]:
+        try:
+            resp = self._client.get(f"{self.url}/handlers", timeout=5.0)
+            items = resp.json() if resp.status_code == 200 else []
+        except (httpx.HTTPError, ValueError):
+            return []
+        return [str(i["name"]) for i in items if isinstance(i, dict) and "name" in i]
+
+    def run(self, function_name: str, data: Any, task: str) -> dict[str, Any]:
+        resp = self._client.post(
+            f"{self.url}/run/{function_name}/{task}", params={"mode": "sync"}, json=data
+        )
+        try:
+            body = resp.json()
+        except ValueError:
+            body = None
+        if resp.status_code >= 500 and not isinstance(body, dict):
+            # the service (or a proxy in front of it) is down: transient
+            raise httpx.TransportError(f"service answered HTTP {resp.status_code}")
+        if resp.status_code != 200 or not isinstance(body, dict) or body.get("status") != "done":
+            detail = body.get("error") or body.get("detail") if isinstance(body, dict) else None
+            raise HandlerError(
+                f"service answered HTTP {resp.status_code}" + (f": {detail}" if detail else "")
+            )
+        result = body.get("result")
+        if not isinstance(result, dict):
+            raise HandlerError("service returned a result that is not a JSON object")
+        return result
+
+    def close(self) -> None:
+        if self._owns:
+            self._client.close()
+
+
+def make_handler(target: str, *, timeout: float = 600.0) -> TaskHandler:
+    """A :class:`HttpHandler` for an ``http(s)://`` URL, else a :class:`ModuleHandler`."""
+    if target.startswith(("http://", "https://")):
+        return HttpHandler(target, timeout=timeout)
+    return ModuleHandler(target)

@@ -1,0 +1,82 @@
+"""Helpers for the provider tests (plain functions)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from support.world import World
+
+from ogpu.chain.networks import Network
+from ogpu.chain.session import Session
+from ogpu.devnet.accounts import DEV_ROLES, dev_key
+from ogpu.protocol import Source, Task, controller
+from ogpu.provider import ProviderRuntime
+from ogpu.types import TaskParams
+
+T = TypeVar("T")
+
+
+def publish(
+    world: World,
+    source: Source,
+    function_name: str = "sentiment",
+    data: dict[str, Any] | None = None,
+    *,
+    payment: int = 10**16,
+    ttl: int = 3600,
+    config_url: str | None = None,
+) -> Task:
+    """Upload a task config (unless ``config_url`` is given) and publish a task on ``source``."""
+    s: Session = world.session
+    url = config_url or s.ipfs.publish(
+        {"function_name": function_name, "data": data if data is not None else {"text": "great"}},
+        "taskConfig.json",
+    )
+    params = TaskParams(
+        source=source.address, config=url, expiryTime=s.timestamp() + ttl, payment=payment
+    )
+    receipt = controller.publish_task(params, signer=dev_key("client"), session=s)
+    return Task(controller.extract_task_address(receipt, session=s), s)
+
+
+def wait_for(what: str, fn: Callable[[], T | None], timeout: float = 20.0) -> T:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fn()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+def outcome(rt: ProviderRuntime, task: Task, timeout: float = 20.0) -> str:
+    """Wait until the runtime has finished ``task``; its outcome (``responded``, ``failed``…)."""
+    assert rt.state is not None
+    state = rt.state
+    return wait_for(f"outcome of {task.address}", lambda: state.outcome(task.address), timeout)
+
+
+def write_manifest(home: Path, net: Network) -> None:
+    """A devnet manifest for the test deployment, so ``--network devnet`` finds it."""
+    assert net.addresses is not None
+    a = net.addresses
+    home.mkdir(parents=True, exist_ok=True)
+    manifest = {
+        "chain_id": net.chain_id,
+        "rpc_url": net.rpc_url,
+        "addresses": {
+            "nexus": a.nexus,
+            "controller": a.controller,
+            "terminal": a.terminal,
+            "vault": a.vault,
+            "manager": a.manager,
+        },
+        "ipfs": {"pinning_url": net.pinning_url, "gateway_url": net.gateway_url},
+        "keys": {role: dev_key(role) for role in DEV_ROLES},
+    }
+    (home / "manifest.json").write_text(json.dumps(manifest))
