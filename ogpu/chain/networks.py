@@ -142,7 +142,7 @@ def load_devnet_manifest(path: str | os.PathLike[str] | None = None) -> Network:
         data = json.loads(p.read_text())
     except FileNotFoundError:
         raise ConfigError(
-            f"no devnet manifest at {p}; start one with `ogpu devnet start` or set OGPU_DEVNET_HOME"
+            f"no devnet manifest at {p}; start one with `ogpu devnet up` or set OGPU_DEVNET_HOME"
         ) from None
     except (OSError, ValueError) as exc:
         raise ConfigError(f"cannot read the devnet manifest {p}: {exc}") from None

@@ -63,6 +63,12 @@ def _errors() -> Iterator[None]:
         _fail(f"unexpected {type(exc).__name__}: {exc}; see the logs with `ogpu devnet logs`")
 
 
+def _services(provider: bool) -> list[manager.ExtraService]:
+    from ogpu.devnet import provider_service
+
+    return [provider_service.service()] if provider else []
+
+
 def _print_info(info: manager.DevnetInfo) -> None:
     m = info.manifest
     if info.already_running:
@@ -88,6 +94,8 @@ def _print_info(info: manager.DevnetInfo) -> None:
     table.add_row("ipfs gateway", str(ipfs.get("gateway_url")))
     for role, addr in (m.get("accounts") or {}).items():
         table.add_row(f"account {role}", str(addr))
+    for kind, addr in (m.get("demo_sources") or {}).items():
+        table.add_row(f"demo source ({kind})", str(addr))
     if m.get("state_path"):
         table.add_row("state", str(m["state_path"]))
     table.add_row("manifest", str(info.manifest_path))
@@ -117,6 +125,13 @@ def up(
         Path | None,
         typer.Option(help="Persist the chain in this file across restarts (anvil --state)."),
     ] = None,
+    provider: Annotated[
+        bool,
+        typer.Option(
+            "--provider/--no-provider",
+            help="Also publish the demo sources and start a provider that answers their tasks.",
+        ),
+    ] = True,
 ) -> None:
     """Start the devnet in the background (reuses one that is already running).
 
@@ -125,7 +140,12 @@ def up(
     """
     with _errors():
         info = manager.up(
-            home, port=port, ipfs_port=ipfs_port, block_time=block_time, state_path=state
+            home,
+            port=port,
+            ipfs_port=ipfs_port,
+            block_time=block_time,
+            state_path=state,
+            services=_services(provider),
         )
         _print_info(info)
 
@@ -160,11 +180,23 @@ def reset(
     state: Annotated[
         Path | None, typer.Option(help="State file (default: the previous one); it is wiped.")
     ] = None,
+    provider: Annotated[
+        bool,
+        typer.Option(
+            "--provider/--no-provider",
+            help="Also publish the demo sources and start a provider that answers their tasks.",
+        ),
+    ] = True,
 ) -> None:
     """Stop the devnet, wipe its chain and IPFS data, and start a fresh one."""
     with _errors():
         info = manager.reset(
-            home, port=port, ipfs_port=ipfs_port, block_time=block_time, state_path=state
+            home,
+            port=port,
+            ipfs_port=ipfs_port,
+            block_time=block_time,
+            state_path=state,
+            services=_services(provider),
         )
         _print_info(info)
 

@@ -67,11 +67,14 @@ def home(tmp_path: Path) -> Iterator[Path]:
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, Any]]]:
-    """One devnet started through the CLI, shared by the read-only tests of this module."""
+    """One bare devnet (no provider) started through the CLI, shared by the read-only tests."""
     h = tmp_path_factory.mktemp("devnet-cli")
     port, ipfs_port = _ports()
     try:
-        r = cli("up", "--home", str(h), "--port", str(port), "--ipfs-port", str(ipfs_port))
+        r = cli(
+            "up", "--home", str(h), "--port", str(port), "--ipfs-port", str(ipfs_port),
+            "--no-provider",
+        )  # fmt: skip
         assert r.exit_code == 0, r.stdout + r.stderr
         yield h, manager.read_manifest(h)
     finally:
@@ -551,6 +554,11 @@ def test_cli_process_up_is_fast_and_detached(tmp_path: Path) -> None:
         # the CLI process has exited; the services keep running
         st = manager.status(h)
         assert st.running, st.problem()
+        # by default the devnet serves its demo sources with a provider of its own
+        m = manager.read_manifest(h)
+        assert set(m["pids"]) == {"anvil", "ipfs", "provider"}
+        assert set(m["demo_sources"]) == {"first_response", "manual"}
+        assert m["demo_source"] == m["demo_sources"]["first_response"]
         s = subprocess.run([str(exe), "devnet", "status"], env=env, capture_output=True,
                            text=True, timeout=60)  # fmt: skip
         assert s.returncode == 0 and "ok" in s.stdout

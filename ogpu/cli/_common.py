@@ -1,0 +1,598 @@
+"""Shared machinery of the ``ogpu`` sub-commands: global options, output, errors, keys, writes.
+
+Every command body runs inside :func:`command` (one-line errors, exit code 1, a traceback only
+with ``--debug``) and talks to the chain through a :class:`Cli` object::
+
+    @app.command(epilog="Example: ogpu vault balance 0x70997970C51812dc3A010C7d01b50e0d17dc79C8")
+    @command
+    def balance(address: str, as_json: JsonOpt = False) -> None:
+        cli = Cli(as_json)
+        ...
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, fields, is_dataclass
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+
+from ogpu.types import DryRunResult, OGPUError, Receipt, Role
+from ogpu.types.errors import (
+    ChainNotSupportedError,
+    InsufficientBalanceError,
+    InsufficientLockupError,
+    MissingSignerError,
+    NotFoundError,
+)
+
+if TYPE_CHECKING:
+    from ogpu.chain import Session
+    from ogpu.chain.signers import SignerLike
+
+__all__ = [
+    "STATE",
+    "Cli",
+    "CliError",
+    "DryRunOpt",
+    "JsonOpt",
+    "KeyFileOpt",
+    "NetworkOpt",
+    "RoleName",
+    "RoleOpt",
+    "TimeoutOpt",
+    "YesOpt",
+    "command",
+    "format_ogpu",
+    "jsonable",
+    "parse_address",
+    "parse_amount",
+    "parse_duration",
+    "read_key_file",
+]
+
+WEI_PER_OGPU = 10**18
+PUBLIC_NETWORKS = ("mainnet", "testnet")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+# ----------------------------------------------------------------------------------------------
+# Global state (set by the root callback in ogpu.cli.app)
+
+
+@dataclass
+class GlobalState:
+    """Options given before the sub-command (``ogpu --network devnet --json ...``)."""
+
+    network: str | None = None
+    json: bool = False
+    debug: bool = False
+
+
+STATE = GlobalState()
+
+
+def set_global(network: str | None, as_json: bool, debug: bool) -> None:
+    """Called by the root callback on every invocation (so in-process runs never leak state)."""
+    STATE.network = network
+    STATE.json = as_json
+    STATE.debug = debug
+
+
+# ----------------------------------------------------------------------------------------------
+# Shared option types
+
+
+class RoleName(str, Enum):
+    """Which role's key signs (``<ROLE>_PRIVATE_KEY``, or the devnet dev key of that role)."""
+
+    client = "client"
+    provider = "provider"
+    master = "master"
+    agent = "agent"
+
+    @property
+    def role(self) -> Role:
+        return Role(self.value)
+
+
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print machine-readable JSON on stdout (for scripts).")
+]
+DryRunOpt = Annotated[
+    bool,
+    typer.Option(
+        "--dry-run", help="Simulate only: show the effect and the gas; nothing is signed or sent."
+    ),
+]
+YesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--yes", "-y", help="Do not ask for confirmation before sending to mainnet/testnet."
+    ),
+]
+KeyFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--key-file",
+        help="File holding the private key (hex; must not be readable by group/others). "
+        "Default: the role's <ROLE>_PRIVATE_KEY variable, or the devnet development key.",
+        dir_okay=False,
+        show_default=False,
+    ),
+]
+NetworkOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--network",
+        help="mainnet, testnet, devnet or an RPC URL (overrides the global --network).",
+        show_default=False,
+    ),
+]
+RoleOpt = Annotated[
+    RoleName,
+    typer.Option("--role", help="Whose key signs (its <ROLE>_PRIVATE_KEY or dev key)."),
+]
+TimeoutOpt = Annotated[
+    float, typer.Option("--timeout", min=0.0, help="Seconds to wait for the transaction receipt.")
+]
+
+
+# ----------------------------------------------------------------------------------------------
+# Errors
+
+
+class CliError(Exception):
+    """A user-facing failure: printed as one line, exit code 1."""
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print ``error: <message>`` on stderr (one line) and exit with ``code``."""
+    typer.echo(f"error: {_one_line(message)}", err=True)
+    raise typer.Exit(code)
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line: what failed, with the values, and what to do."""
+    name = type(exc).__name__
+    if isinstance(exc, CliError):
+        return str(exc)
+    if isinstance(exc, MissingSignerError):
+        role = getattr(exc, "role", None)
+        if role is None:
+            return f"{name}: this command needs a key: pass --key-file PATH"
+        r = Role(role)
+        return (
+            f"{name}: no key for role {r.value}: set {r.env_var} or pass --key-file PATH "
+            "(on --network devnet the development keys are used automatically)"
+        )
+    if isinstance(exc, NotFoundError) and isinstance(getattr(exc, "address", None), str):
+        kind = name.removesuffix("NotFoundError").lower() or "object"
+        return (
+            f"{name}: no {kind} at {exc.address} on this network: check the address and "  # type: ignore[attr-defined]
+            "--network / OGPU_NETWORK"
+        )
+    if isinstance(exc, InsufficientBalanceError | InsufficientLockupError):
+        required = int(getattr(exc, "required", 0))
+        available = int(getattr(exc, "available", 0))
+        return (
+            f"{name}: {exc} (required {format_ogpu(required)}, available {format_ogpu(available)})"
+        )
+    if isinstance(exc, ChainNotSupportedError):
+        return f"{name}: {exc} (pass --network mainnet|testnet|devnet|http://host:port)"
+    if isinstance(exc, OGPUError):
+        return f"{name}: {exc}"
+    errors = getattr(exc, "errors", None)
+    if isinstance(exc, ValueError) and callable(errors):  # pydantic ValidationError
+        try:
+            parts = [
+                f"{'.'.join(str(p) for p in e.get('loc', ())) or 'value'}: {e.get('msg')}"
+                for e in errors()
+            ]
+            return "invalid input: " + "; ".join(parts)
+        except Exception:  # pragma: no cover - defensive
+            pass
+    if isinstance(exc, ValueError):
+        return f"invalid input: {exc}"
+    if _is_connection_error(exc):
+        text = str(exc)
+        url = getattr(getattr(exc, "request", None), "url", None)
+        found = re.search(r"\[Errno -?\d+\] ([^\"')\]]+)", text)
+        reason = found.group(1).strip() if found else (text[:160] or name)
+        where = f" at {url}" if url else ""
+        return (
+            f"cannot reach the network{where} ({name}: {reason}); check --network / "
+            "OGPU_NETWORK and that the node is running"
+        )
+    return f"unexpected {name}: {exc}; rerun with --debug for the traceback"
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    try:
+        import requests
+
+        if isinstance(exc, requests.ConnectionError | requests.Timeout):
+            return True
+    except ImportError:  # pragma: no cover
+        pass
+    return isinstance(exc, ConnectionError | OSError)
+
+
+@contextmanager
+def errors() -> Iterator[None]:
+    """Every failure becomes one line on stderr and exit code 1 (re-raised with ``--debug``)."""
+    try:
+        yield
+    except (typer.Exit, typer.Abort, typer.TyperException):  # usage errors, exits, aborts
+        raise
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
+    except Exception as exc:
+        if STATE.debug:
+            raise
+        fail(describe_error(exc))
+
+
+def command(func: F) -> F:
+    """Run a command body inside :func:`errors` (keeps the signature for Typer)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with errors():
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+# ----------------------------------------------------------------------------------------------
+# Parsing
+
+
+_AMOUNT = re.compile(r"^\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*([a-zA-Z]*)\s*$")
+_UNITS = {"": 18, "ogpu": 18, "ether": 18, "eth": 18, "gwei": 9, "wei": 0}
+
+
+def parse_amount(text: str, what: str = "amount") -> int:
+    """An amount in wei from ``"1.5"`` (OGPU), ``"1.5ogpu"``, ``"2gwei"`` or ``"1000wei"``.
+
+    >>> parse_amount("0.01"), parse_amount("5wei")
+    (10000000000000000, 5)
+    """
+    match = _AMOUNT.match(str(text))
+    unit = match.group(2).lower() if match else ""
+    if match is None or unit not in _UNITS:
+        raise CliError(
+            f"invalid {what} {text!r}: expected a non-negative number of OGPU such as 1.5, "
+            "or with a unit: 1.5ogpu, 20gwei, 1000wei"
+        )
+    try:
+        value = Decimal(match.group(1)) * (Decimal(10) ** _UNITS[unit])
+    except InvalidOperation:  # pragma: no cover - the regex only lets numbers through
+        raise CliError(f"invalid {what} {text!r}") from None
+    if value != value.to_integral_value():
+        raise CliError(f"invalid {what} {text!r}: it is not a whole number of wei")
+    return int(value)
+
+
+_DURATION = re.compile(r"^\s*([0-9]+)\s*([smhd]?)\s*$")
+_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str, what: str = "duration") -> int:
+    """Seconds from ``"600"``, ``"90s"``, ``"10m"``, ``"2h"`` or ``"1d"``.
+
+    >>> parse_duration("10m")
+    600
+    """
+    match = _DURATION.match(str(text).lower())
+    if match is None:
+        raise CliError(f"invalid {what} {text!r}: expected seconds or 90s, 10m, 2h, 1d")
+    return int(match.group(1)) * _SECONDS[match.group(2)]
+
+
+def parse_address(text: str, what: str = "address") -> str:
+    """The checksummed form of ``text``; a one-line :class:`CliError` if it is not an address.
+
+    >>> parse_address("0x70997970c51812dc3a010c7d01b50e0d17dc79c8")
+    '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
+    """
+    from eth_utils.address import is_address, to_checksum_address
+
+    value = str(text).strip()
+    if not is_address(value):
+        raise CliError(
+            f"invalid {what} {text!r}: expected 0x followed by 40 hex digits "
+            "(a 20-byte Ethereum address)"
+        )
+    return str(to_checksum_address(value))
+
+
+def format_ogpu(wei: int) -> str:
+    """``1500000000000000000`` → ``"1.5 OGPU"`` (exact; no rounding).
+
+    >>> format_ogpu(10**16)
+    '0.01 OGPU'
+    """
+    sign = "-" if wei < 0 else ""
+    whole, frac = divmod(abs(int(wei)), WEI_PER_OGPU)
+    text = str(whole)
+    if frac:
+        text += "." + f"{frac:018d}".rstrip("0")
+    return f"{sign}{text} OGPU"
+
+
+def jsonable(value: Any) -> Any:
+    """Dataclasses, enums, bytes, tuples → JSON-ready values (enums by name)."""
+    if isinstance(value, Enum):
+        name = value.name
+        return name if name is not None else int(value.value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, bool | int | float | str) or value is None:
+        return value
+    address = getattr(value, "address", None)
+    if isinstance(address, str):
+        return address
+    return str(value)
+
+
+# ----------------------------------------------------------------------------------------------
+# Keys
+
+
+def read_key_file(path: Path) -> str:
+    """The private key stored in ``path``; refuses files readable by group or others.
+
+    The key is never echoed: errors name the file, never its content.
+    """
+    path = path.expanduser()
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise CliError(f"key file {path} does not exist") from None
+    except OSError as exc:
+        raise CliError(f"cannot read key file {path}: {exc.strerror}") from None
+    if os.name == "posix" and st.st_mode & 0o077:
+        raise CliError(
+            f"key file {path} is readable by group/others (mode {oct(st.st_mode & 0o777)[2:]}); "
+            f"restrict it with `chmod 600 {path}`"
+        )
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read key file {path}: {type(exc).__name__}") from None
+    if not text:
+        raise CliError(f"key file {path} is empty")
+    return text
+
+
+# ----------------------------------------------------------------------------------------------
+# The per-invocation helper
+
+
+class Cli:
+    """What a command needs: the session, the signer, output and the write flow."""
+
+    def __init__(self, as_json: bool = False, network: str | None = None) -> None:
+        self.json = bool(as_json or STATE.json)
+        self._network = network or STATE.network
+        self._session: Session | None = None
+        tty = sys.stdout.isatty()
+        self.out = Console(highlight=False, soft_wrap=not tty, width=None if tty else 200)
+        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
+        self._live: Any = None
+
+    # -- chain
+
+    @property
+    def session(self) -> Session:
+        """The session on the selected network (``--network``, ``$OGPU_NETWORK``, mainnet)."""
+        if self._session is None:
+            from ogpu.chain import Session
+
+            name = self._network or os.environ.get("OGPU_NETWORK", "").strip() or "mainnet"
+            self._session = Session(name)
+        return self._session
+
+    @property
+    def network_name(self) -> str:
+        return str(self.session.network.name)
+
+    def signer(self, role: Role, key_file: Path | None = None) -> SignerLike:
+        """The signer of ``role``: ``--key-file``, else ``<ROLE>_PRIVATE_KEY``, else the devnet
+        development key (else :class:`MissingSignerError`)."""
+        key = read_key_file(key_file) if key_file is not None else None
+        return self.session.resolve_signer(key, role)
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    def __enter__(self) -> Cli:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- output
+
+    def emit(self, data: Any, human: Callable[[], None]) -> None:
+        """JSON on stdout with ``--json``, else ``human()``."""
+        if self.json:
+            typer.echo(json.dumps(jsonable(data), indent=2))
+        else:
+            human()
+
+    def fields(self, title: str, rows: list[tuple[str, Any]]) -> None:
+        """A titled block of ``label  value`` lines."""
+        self.out.print(f"[bold]{title}[/]")
+        width = max((len(k) for k, _ in rows), default=0)
+        for label, value in rows:
+            self.out.print(f"  {label.ljust(width)}  {value}", markup=False)
+
+    @contextmanager
+    def spinner(self, text: str) -> Iterator[None]:
+        """A transient rich spinner on stderr (only on a terminal and without ``--json``).
+
+        stdout is not redirected, so piped output stays clean; use :meth:`progress` for lines
+        printed while it spins.
+        """
+        if self.json or not self.err.is_terminal:
+            with nullcontext():
+                yield
+            return
+        from rich.live import Live
+        from rich.spinner import Spinner
+
+        live = Live(
+            Spinner("dots", text=text),
+            console=self.err,
+            transient=True,
+            redirect_stdout=False,
+            redirect_stderr=False,
+        )
+        with live:
+            self._live = live
+            try:
+                yield
+            finally:
+                self._live = None
+
+    def progress(self, text: str) -> None:
+        """A progress line on stdout (above the spinner when both are the same terminal)."""
+        live = self._live
+        if live is not None and self.out.is_terminal:
+            live.console.print(text, markup=False)
+        else:
+            self.out.print(text, markup=False)
+
+    # -- writes
+
+    def write(
+        self,
+        action: str,
+        call: Callable[..., Any],
+        *,
+        dry_run: bool,
+        yes: bool,
+        timeout: float = 120.0,
+        effect: str | None = None,
+    ) -> tuple[Any, Receipt] | None:
+        """Simulate, confirm on public networks, send, and wait for the receipt (spinner).
+
+        ``call(**kw)`` performs the write with ``kw`` forwarded to ``Session.transact`` (or a
+        client workflow): ``dry_run=True`` → a :class:`DryRunResult`; ``wait=False`` → a pending
+        object with ``tx_hash`` and ``wait``/``receipt``. Returns ``(pending, receipt)``, or
+        ``None`` after a dry run.
+        """
+        if dry_run:
+            simulated: DryRunResult = call(dry_run=True)
+            self.show_dry_run(action, simulated, effect)
+            return None
+        network = self.network_name
+        if network in PUBLIC_NETWORKS and not yes:
+            simulated = call(dry_run=True)
+            self.err.print(
+                f"{action}: {effect + '; ' if effect else ''}from {simulated.sender}, "
+                f"gas {simulated.gas:,}, max cost {format_ogpu(simulated.max_cost)} (fee + value)",
+                markup=False,
+            )
+            if not typer.confirm(f"Send {action} to {network}?", default=False, err=True):
+                raise CliError("aborted; nothing was sent")
+        with self.spinner(f"{action}: sending to {network}"):
+            pending = call(wait=False)
+            receipt: Receipt
+            if isinstance(pending, Receipt):  # a workflow that sends and waits itself
+                receipt = pending
+            else:
+                receipt_of = getattr(pending, "receipt", None)
+                receipt = receipt_of(timeout) if callable(receipt_of) else pending.wait(timeout)
+        return pending, receipt
+
+    def show_dry_run(self, action: str, result: DryRunResult, effect: str | None) -> None:
+        data = {
+            "dry_run": True,
+            "action": action,
+            "effect": effect,
+            "network": self.network_name,
+            "from": result.sender,
+            "to": result.to,
+            "value": result.value,
+            "gas": result.gas,
+            "max_cost": result.max_cost,
+            "return_value": jsonable(result.return_value),
+            "sent": False,
+        }
+
+        def human() -> None:
+            rows: list[tuple[str, Any]] = []
+            if effect:
+                rows.append(("effect", effect))
+            rows += [
+                ("network", data["network"]),
+                ("from", result.sender),
+                ("to", result.to),
+                ("value", format_ogpu(result.value)),
+                ("gas", f"{result.gas:,}"),
+                ("max cost", f"{format_ogpu(result.max_cost)} (fee + value)"),
+            ]
+            if result.return_value not in (None, [], ()):
+                rows.append(("returns", jsonable(result.return_value)))
+            self.fields(f"dry run of {action}: simulated, nothing sent", rows)
+
+        self.emit(data, human)
+
+    def receipt_rows(self, receipt: Receipt) -> list[tuple[str, Any]]:
+        return [
+            ("tx", receipt.tx_hash),
+            ("block", receipt.block_number),
+            ("gas used", f"{receipt.gas_used:,}"),
+            ("fee", format_ogpu(receipt.fee)),
+        ]
+
+    @staticmethod
+    def receipt_json(receipt: Receipt) -> dict[str, Any]:
+        return {
+            "tx_hash": receipt.tx_hash,
+            "block_number": receipt.block_number,
+            "gas_used": receipt.gas_used,
+            "status": receipt.status,
+            "fee": receipt.fee,
+        }
+
+    def done(self, title: str, receipt: Receipt, extra: dict[str, Any] | None = None) -> None:
+        """Print the outcome of a write (JSON: ``extra`` + the receipt)."""
+        extra = dict(extra or {})
+        data = {**extra, "receipt": self.receipt_json(receipt)}
+        rows = [
+            (k.replace("_", " "), format_ogpu(v) if k in _AMOUNT_KEYS else v)
+            for k, v in extra.items()
+            if v is not None
+        ]
+        self.emit(data, lambda: self.fields(title, rows + self.receipt_rows(receipt)))
+
+
+_AMOUNT_KEYS = frozenset({"amount", "payment", "min_payment"})

@@ -1,0 +1,242 @@
+"""``ogpu provider``: serve sources as a provider, and inspect a provider on-chain.
+
+Example::
+
+    ogpu provider run --network devnet --master 0x90F7… \\
+        --source 0x5FbD…=ogpu.devnet.demo_handlers --slots 4
+    ogpu provider status --network devnet --json
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from ogpu.cli import _common
+from ogpu.types.errors import OGPUError
+
+app = typer.Typer(
+    help=(
+        "Serve sources as a provider: watch tasks, run handlers, submit responses.\n\n"
+        "Example: ogpu provider run --source 0xSOURCE=my_pkg.handlers --master 0xMASTER"
+    ),
+    no_args_is_help=True,
+)
+
+NetworkOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--network",
+        help="mainnet, testnet, devnet or an RPC URL. Default: $OGPU_NETWORK or mainnet.",
+        show_default=False,
+    ),
+]
+KeyFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--key-file",
+        help="File holding the provider's private key (hex). Default: $PROVIDER_PRIVATE_KEY "
+        "(on the devnet: the provider dev key).",
+        show_default=False,
+    ),
+]
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {' '.join(message.split())}", err=True)
+    raise typer.Exit(1)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except (OGPUError, _common.CliError, ValueError, OSError) as exc:
+        _fail(str(exc))
+
+
+def _read_key(path: Path | None) -> str | None:
+    """The key in ``path`` (permissions checked, content never echoed), or None."""
+    return None if path is None else _common.read_key_file(path)
+
+
+def _session(network: str | None) -> Any:
+    from ogpu.chain import Session
+
+    return Session(network or _common.STATE.network or os.environ.get("OGPU_NETWORK") or "mainnet")
+
+
+def _devnet_master(session: Any) -> str | None:
+    if session.network.name != "devnet":
+        return None
+    from ogpu.devnet.accounts import dev_account
+
+    return dev_account("master").address
+
+
+@app.command(
+    epilog=(
+        "Example: ogpu provider run --network devnet --source 0xSRC=ogpu.devnet.demo_handlers "
+        "--source 0xSRC2=http://127.0.0.1:5555 --slots 4"
+    )
+)
+def run(
+    source: Annotated[
+        list[str],
+        typer.Option(
+            "--source",
+            help="SOURCE_ADDRESS=HANDLER, repeatable. HANDLER is a Python module (pkg.module) or "
+            "a service URL (http://host:5555); append @nvidia/@amd to pick the environment.",
+        ),
+    ],
+    master: Annotated[
+        str | None,
+        typer.Option(help="The master's address (devnet default: the master dev account)."),
+    ] = None,
+    slots: Annotated[int, typer.Option(min=1, help="Tasks handled concurrently.")] = 4,
+    key_file: KeyFileOpt = None,
+    master_key_file: Annotated[
+        Path | None,
+        typer.Option(help="Master's key file: completes the pairing if it is missing."),
+    ] = None,
+    network: NetworkOpt = None,
+    bid: Annotated[
+        int | None,
+        typer.Option(help="Bid in wei for MANUAL_CONFIRMATION tasks (default: full payment)."),
+    ] = None,
+    bid_fraction: Annotated[
+        float, typer.Option(help="Bid as a fraction of the payment when --bid is not given.")
+    ] = 1.0,
+    state_dir: Annotated[
+        Path | None,
+        typer.Option(help="Where the state file lives. Default: ~/.ogpu/provider."),
+    ] = None,
+    from_block: Annotated[
+        int | None,
+        typer.Option(help="First block to scan when there is no saved cursor (default: head)."),
+    ] = None,
+    live_data_interval: Annotated[
+        float, typer.Option(help="Seconds between live-data reports (0: never).")
+    ] = 60.0,
+    drain_timeout: Annotated[
+        float, typer.Option(help="Seconds to finish in-flight tasks on SIGINT/SIGTERM.")
+    ] = 30.0,
+    poll_interval: Annotated[
+        float | None, typer.Option(help="Event poll interval in seconds (default: automatic).")
+    ] = None,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning.")] = "info",
+) -> None:
+    """Serve the given sources until SIGINT/SIGTERM (then drain in-flight tasks)."""
+    logging.basicConfig(
+        level=getattr(logging, log_level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if log_level.lower() != "debug":
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+    from ogpu.provider import ProviderConfig, ProviderRuntime, SourceBinding
+
+    with _errors():
+        session = _session(network)
+        bindings = [SourceBinding.parse(spec) for spec in source]
+        master_addr = master or _devnet_master(session)
+        if master_addr is None:
+            _fail("give the master's address with --master")
+        config = ProviderConfig(
+            provider=_read_key(key_file),  # None → $PROVIDER_PRIVATE_KEY / devnet dev key
+            master=master_addr,
+            master_signer=_read_key(master_key_file),
+            sources=bindings,
+            slots=slots,
+            bid=bid,
+            bid_fraction=bid_fraction,
+            state_dir=state_dir,
+            from_block=from_block,
+            live_data_interval=live_data_interval,
+            drain_timeout=drain_timeout,
+            poll_interval=poll_interval,
+        )
+        runtime = ProviderRuntime(config, session=session)
+        abandoned = runtime.run_forever()
+    if abandoned:
+        # Handler threads that outlived the drain cannot be interrupted: do not wait for them.
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+
+def provider_status(session: Any, provider: str) -> dict[str, Any]:
+    """On-chain facts about ``provider``: master, registered sources, earnings, master's balance."""
+    import asyncio
+
+    from ogpu.events import RegisteredEvent, get_past_events
+    from ogpu.protocol import ZERO_ADDRESS, Provider, Source, vault
+
+    snap = Provider(provider, session).snapshot()
+    events = asyncio.run(
+        get_past_events(RegisteredEvent, where={"provider": provider}, session=session)
+    )
+    sources: list[str] = []
+    for ev in events:
+        src = session.w3.to_checksum_address(ev.source)
+        if src not in sources and Source(src, session).get_registrant_id(provider) != 0:
+            sources.append(src)
+    master = snap.master if snap.master != ZERO_ADDRESS else None
+    return {
+        "provider": snap.address,
+        "is_provider": snap.is_provider,
+        "master": master,
+        "registered_sources": sources,
+        "total_earnings": snap.total_earnings,
+        "lockup": snap.lockup,
+        "eligible": snap.is_eligible,
+        "master_vault_balance": vault.get_balance_of(master, session=session) if master else None,
+        "base_data": snap.base_data,
+        "live_data": snap.live_data,
+        "block_number": snap.block_number,
+    }
+
+
+@app.command(epilog="Example: ogpu provider status --network devnet --json")
+def status(
+    provider: Annotated[
+        str | None,
+        typer.Option(help="Provider address (default: the address of the provider key)."),
+    ] = None,
+    key_file: KeyFileOpt = None,
+    network: NetworkOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show a provider's master, registered sources, earnings and its master's vault balance."""
+    from ogpu.types import Role
+
+    with _errors():
+        key = _read_key(key_file)
+        session = _session(network)
+        address = provider or session.resolve_signer(key, Role.PROVIDER).address
+        info = provider_status(session, address)
+        if as_json:
+            typer.echo(json.dumps(info, indent=2))
+            return
+        typer.echo(f"provider            {info['provider']}")
+        typer.echo(f"paired              {'yes' if info['is_provider'] else 'no'}")
+        typer.echo(f"master              {info['master'] or '-'}")
+        typer.echo(f"registered sources  {len(info['registered_sources'])}")
+        for src in info["registered_sources"]:
+            typer.echo(f"  {src}")
+        typer.echo(f"total earnings      {info['total_earnings'] / 10**18:.6f} OGPU")
+        if info["master_vault_balance"] is not None:
+            typer.echo(f"master vault        {info['master_vault_balance'] / 10**18:.6f} OGPU")
+        typer.echo(f"base data           {info['base_data'] or '-'}")
+        typer.echo(f"live data           {info['live_data'] or '-'}")

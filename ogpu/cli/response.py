@@ -1,0 +1,150 @@
+"""``ogpu response``: inspect a provider's response, read its data, confirm it (client role).
+
+Example::
+
+    ogpu --network devnet response show 0x8464135c8F25Da09e49BC8782676a84730C318bC
+    ogpu --network devnet response data 0x8464135c8F25Da09e49BC8782676a84730C318bC
+    ogpu --network devnet response confirm 0x8464135c8F25Da09e49BC8782676a84730C318bC
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+
+from ogpu.cli._common import (
+    Cli,
+    DryRunOpt,
+    JsonOpt,
+    KeyFileOpt,
+    NetworkOpt,
+    TimeoutOpt,
+    YesOpt,
+    command,
+    format_ogpu,
+    parse_address,
+)
+from ogpu.types import ResponseSnapshot, Role
+
+app = typer.Typer(
+    help="Responses: a provider's answer to a task (data URL, claimed payment, status).\n\n"
+    "Example: ogpu --network devnet response data 0x8464135c8F25Da09e49BC8782676a84730C318bC",
+    no_args_is_help=True,
+)
+
+
+def snapshot_json(snap: ResponseSnapshot) -> dict[str, Any]:
+    return {
+        "address": snap.address,
+        "task": snap.task,
+        "provider": snap.params.provider,
+        "status": snap.status.name,
+        "confirmed": snap.confirmed,
+        "payment": int(snap.params.payment),
+        "data": snap.data,
+        "timestamp": snap.timestamp,
+        "block_number": snap.block_number,
+    }
+
+
+@app.command(epilog="Example: ogpu response show 0x8464135c8F25Da09e49BC8782676a84730C318bC --json")
+@command
+def show(
+    address: Annotated[str, typer.Argument(help="Response address.")],
+    as_json: JsonOpt = False,
+    network: NetworkOpt = None,
+) -> None:
+    """Show a response: task, provider, status, claimed payment and data URL."""
+    from ogpu.protocol import Response
+
+    addr = parse_address(address, "response address")
+    with Cli(as_json, network) as cli:
+        data = snapshot_json(Response.load(addr, cli.session).snapshot())
+        cli.emit(
+            data,
+            lambda: cli.fields(
+                f"response {addr}",
+                [
+                    ("task", data["task"]),
+                    ("provider", data["provider"]),
+                    ("status", data["status"]),
+                    ("payment", format_ogpu(data["payment"])),
+                    ("submitted", f"unix {data['timestamp']}"),
+                    ("data", data["data"]),
+                ],
+            ),
+        )
+
+
+@app.command(
+    epilog="Example: ogpu --network devnet response data 0x8464135c8F25Da09e49BC8782676a84730C318bC"
+)
+@command
+def data(
+    address: Annotated[str, typer.Argument(help="Response address.")],
+    url_only: Annotated[
+        bool, typer.Option("--url", help="Print the data URL only (no IPFS fetch).")
+    ] = False,
+    as_json: JsonOpt = False,
+    network: NetworkOpt = None,
+) -> None:
+    """Fetch a response's data from IPFS (verified against its CID) and print it as JSON."""
+    from ogpu.protocol import Response
+
+    addr = parse_address(address, "response address")
+    with Cli(as_json, network) as cli:
+        response = Response.load(addr, cli.session)
+        url = response.get_data()
+        if url_only:
+            cli.emit({"response": addr, "url": url}, lambda: typer.echo(url))
+            return
+        payload = response.fetch_data()
+        if cli.json:
+            typer.echo(json.dumps(payload, indent=2))
+        else:
+            typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+
+
+@app.command(
+    epilog="Example: ogpu --network devnet response confirm "
+    "0x8464135c8F25Da09e49BC8782676a84730C318bC --dry-run"
+)
+@command
+def confirm(
+    address: Annotated[str, typer.Argument(help="Response address.")],
+    key_file: KeyFileOpt = None,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+    timeout: TimeoutOpt = 120.0,
+    as_json: JsonOpt = False,
+    network: NetworkOpt = None,
+) -> None:
+    """Confirm a response (manual-confirmation tasks): finalizes the task and pays the provider."""
+    from ogpu.protocol import controller
+
+    addr = parse_address(address, "response address")
+    with Cli(as_json, network) as cli:
+        signer = cli.signer(Role.CLIENT, key_file)
+
+        def call(**kw: Any) -> Any:
+            return controller.confirm_response(
+                addr,
+                signer=signer,
+                session=cli.session,
+                context=f"Controller.confirmResponse(response={addr})",
+                **kw,
+            )
+
+        sent = cli.write(
+            "Controller.confirmResponse",
+            call,
+            dry_run=dry_run,
+            yes=yes,
+            timeout=timeout,
+            effect=f"confirm response {addr}: finalize its task and pay its provider",
+        )
+        if sent is None:
+            return
+        cli.done("response confirmed", sent[1], {"response": addr, "status": "CONFIRMED"})

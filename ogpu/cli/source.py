@@ -1,0 +1,492 @@
+"""``ogpu source``: publish, inspect, update and inactivate sources (client role).
+
+Example::
+
+    ogpu --network devnet source publish --name sentiment \\
+        --cpu https://example.com/compose.yml --min-payment 0.01 --max-expiry 1h
+    ogpu --network devnet source show 0x5FbDB2315678afecb367f032d93F642f64180aa3 --json
+    ogpu --network devnet source list --mine
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Any
+
+import typer
+
+from ogpu.cli._common import (
+    Cli,
+    CliError,
+    DryRunOpt,
+    JsonOpt,
+    KeyFileOpt,
+    NetworkOpt,
+    TimeoutOpt,
+    YesOpt,
+    command,
+    format_ogpu,
+    parse_address,
+    parse_amount,
+    parse_duration,
+)
+from ogpu.types import DeliveryMethod, Role, SourceParams, SourceSnapshot, SourceStatus
+from ogpu.types.enums import environment_names
+
+app = typer.Typer(
+    help="Sources: the Docker images providers run, with their price and limits (client role).\n\n"
+    "Example: ogpu --network devnet source list --mine",
+    no_args_is_help=True,
+)
+
+
+class Delivery(str, Enum):
+    """How a task's winner is chosen."""
+
+    manual = "manual"
+    first = "first"
+
+    @property
+    def method(self) -> DeliveryMethod:
+        return (
+            DeliveryMethod.MANUAL_CONFIRMATION
+            if self is Delivery.manual
+            else DeliveryMethod.FIRST_RESPONSE
+        )
+
+
+def snapshot_json(snap: SourceSnapshot, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+    p = snap.params
+    data: dict[str, Any] = {
+        "address": snap.address,
+        "client": snap.client,
+        "status": snap.status.name,
+        "environments": environment_names(int(p.imageEnvironments)),
+        "image_environments": int(p.imageEnvironments),
+        "metadata_url": p.imageMetadataUrl,
+        "min_payment": int(p.minPayment),
+        "min_available_lockup": int(p.minAvailableLockup),
+        "max_expiry_duration": int(p.maxExpiryDuration),
+        "delivery_method": DeliveryMethod(int(p.deliveryMethod)).name,
+        "last_update_time": int(p.lastUpdateTime),
+        "task_count": snap.task_count,
+        "registrant_count": snap.registrant_count,
+        "block_number": snap.block_number,
+    }
+    if metadata is not None:
+        data["metadata"] = metadata
+    return data
+
+
+def _show_source(cli: Cli, data: dict[str, Any]) -> None:
+    rows: list[tuple[str, Any]] = [
+        ("client", data["client"]),
+        ("status", data["status"]),
+        ("environments", ", ".join(data["environments"]) or "-"),
+        ("min payment", format_ogpu(data["min_payment"])),
+        ("min lockup", format_ogpu(data["min_available_lockup"])),
+        ("max expiry", f"{data['max_expiry_duration']} s"),
+        ("delivery", data["delivery_method"]),
+        ("tasks", data["task_count"]),
+        ("registrants", data["registrant_count"]),
+        ("metadata", data["metadata_url"]),
+    ]
+    for key, value in (data.get("metadata") or {}).items():
+        rows.append((f"  {key}", value))
+    cli.fields(f"source {data['address']}", rows)
+
+
+def _source_info(
+    *,
+    name: str,
+    description: str,
+    logo_url: str,
+    cpu: str,
+    nvidia: str,
+    amd: str,
+    min_payment: int,
+    min_lockup: int,
+    max_expiry: int,
+    delivery: DeliveryMethod,
+) -> Any:
+    from ogpu.client import ImageEnvironments, SourceInfo
+
+    return SourceInfo(
+        name=name,
+        description=description,
+        logoUrl=logo_url,
+        imageEnvs=ImageEnvironments(cpu=cpu, nvidia=nvidia, amd=amd),
+        minPayment=min_payment,
+        minAvailableLockup=min_lockup,
+        maxExpiryDuration=max_expiry,
+        deliveryMethod=delivery,
+    )
+
+
+NameOpt = Annotated[str | None, typer.Option("--name", help="Display name of the source.")]
+DescOpt = Annotated[str | None, typer.Option("--description", help="Short description.")]
+LogoOpt = Annotated[str | None, typer.Option("--logo-url", help="http(s):// or ipfs:// logo URL.")]
+CpuOpt = Annotated[str | None, typer.Option("--cpu", help="docker-compose URL for CPU providers.")]
+NvidiaOpt = Annotated[
+    str | None, typer.Option("--nvidia", help="docker-compose URL for NVIDIA GPU providers.")
+]
+AmdOpt = Annotated[
+    str | None, typer.Option("--amd", help="docker-compose URL for AMD GPU providers.")
+]
+MinPaymentOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--min-payment",
+        help="Lowest task payment accepted, OGPU (or 1000wei, 2gwei). Publish default: 0.",
+    ),
+]
+MinLockupOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--min-lockup", help="Stake a provider must have available, OGPU. Publish default: 0."
+    ),
+]
+MaxExpiryOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--max-expiry",
+        help="Longest task lifetime: seconds or 90s, 10m, 2h, 1d. Publish default: 1h.",
+    ),
+]
+DeliveryOpt = Annotated[
+    Delivery | None,
+    typer.Option(
+        "--delivery", help="manual: the client confirms a response; first: first response wins."
+    ),
+]
+
+
+@app.command(
+    epilog="Example: ogpu --network devnet source publish --name sentiment "
+    "--cpu https://example.com/compose.yml --min-payment 0.01 --max-expiry 1h"
+)
+@command
+def publish(
+    name: Annotated[str, typer.Option("--name", help="Display name of the source.")],
+    description: Annotated[str, typer.Option("--description", help="Short description.")] = "",
+    logo_url: Annotated[
+        str, typer.Option("--logo-url", help="http(s):// or ipfs:// logo URL.")
+    ] = "",
+    cpu: CpuOpt = None,
+    nvidia: NvidiaOpt = None,
+    amd: AmdOpt = None,
+    min_payment: MinPaymentOpt = None,
+    min_lockup: MinLockupOpt = None,
+    max_expiry: MaxExpiryOpt = None,
+    delivery: Annotated[
+        Delivery,
+        typer.Option(
+            "--delivery",
+            help="manual: the client confirms a response; first: the first response wins.",
+        ),
+    ] = Delivery.manual,
+    key_file: KeyFileOpt = None,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+    timeout: TimeoutOpt = 120.0,
+    as_json: JsonOpt = False,
+    network: NetworkOpt = None,
+) -> None:
+    """Publish a source: pin its metadata to IPFS and call Nexus.publishSource.
+
+    At least one of --cpu/--nvidia/--amd is required. Amounts are OGPU unless suffixed (wei, gwei).
+    """
+    from ogpu.client import publish_source
+
+    info = _source_info(
+        name=name,
+        description=description,
+        logo_url=logo_url,
+        cpu=cpu or "",
+        nvidia=nvidia or "",
+        amd=amd or "",
+        min_payment=parse_amount(min_payment or "0", "--min-payment"),
+        min_lockup=parse_amount(min_lockup or "0", "--min-lockup"),
+        max_expiry=parse_duration(max_expiry or "3600", "--max-expiry"),
+        delivery=delivery.method,
+    )
+    with Cli(as_json, network) as cli:
+        signer = cli.signer(Role.CLIENT, key_file)
+
+        def call(**kw: Any) -> Any:
+            return publish_source(info, signer, session=cli.session, timeout=timeout, **kw)
+
+        effect = (
+            f"publish source {name!r} ({', '.join(environment_names(info.environments))}; "
+            f"min payment {format_ogpu(info.minPayment)}) for client {signer.address}"
+        )
+        sent = cli.write("Nexus.publishSource", call, dry_run=dry_run, yes=yes, effect=effect)
+        if sent is None:
+            return
+        pending, receipt = sent
+        source = pending.wait(timeout)
+        cli.done(
+            "source published",
+            receipt,
+            {"source": source.address, "client": signer.address, "metadata_url": pending.url},
+        )
+
+
+@app.command(epilog="Example: ogpu source show 0x5FbDB2315678afecb367f032d93F642f64180aa3 --json")
+@command
+def show(
+    address: Annotated[str, typer.Argument(help="Source address.")],
+    metadata: Annotated[
+        bool, typer.Option("--metadata", help="Also fetch the metadata JSON from IPFS.")
+    ] = False,
+    as_json: JsonOpt = False,
+    network: NetworkOpt = None,
+) -> None:
+    """Show a source: owner, status, price, limits, task and registrant counts."""
+    from ogpu.protocol import Source
+
+    addr = parse_address(address, "source address")
+    with Cli(as_json, network) as cli:
+        source = Source.load(addr, cli.session)
+        snap = source.snapshot()
+        meta = source.get_metadata() if metadata else None
+        data = snapshot_json(snap, meta)
+        cli.emit(data, lambda: _show_source(cli, data))
+
+
+@app.command(
+    epilog="Example: ogpu --network devnet source update 0x5FbDB2315678afecb367f032d93F642f64180aa3 "
+    "--min-payment 0.02 --description 'v2'"
+)
+@command
+def update(
+    address: Annotated[str, typer.Argument(help="Source address.")],
+    name: NameOpt = None,
+    description: DescOpt = None,
+    logo_url: LogoOpt = None,
+    cpu: CpuOpt = None,
+    nvidia: NvidiaOpt = None,
+    amd: AmdOpt = None,
+    min_payment: MinPaymentOpt = None,
+    min_lockup: MinLockupOpt = None,
+    max_expiry: MaxExpiryOpt = None,
+    delivery: DeliveryOpt = None,
+    key_file: KeyFileOpt = None,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+    timeout: TimeoutOpt = 120.0,
+    as_json: JsonOpt = False,
+    network: NetworkOpt = None,
+) -> None:
+    """Change a source's parameters; options not given keep their current value.
+
+    The current metadata (name, description, image URLs) is read from IPFS and re-pinned with
+    your changes, then Nexus.updateSource is called. Pass '' to clear an image URL.
+    """
+    from ogpu.client import update_source
+    from ogpu.ipfs import cid_of, encode_payload
+    from ogpu.protocol import Source, nexus
+
+    addr = parse_address(address, "source address")
+    with Cli(as_json, network) as cli:
+        session = cli.session
+        signer = cli.signer(Role.CLIENT, key_file)
+        source = Source.load(addr, session)
+        snap = source.snapshot()
+        p = snap.params
+        needs_meta = any(v is None for v in (name, description, logo_url, cpu, nvidia, amd))
+        meta: dict[str, Any] = {}
+        if needs_meta:
+            try:
+                meta = source.get_metadata()
+            except Exception as exc:
+                raise CliError(
+                    f"cannot read the current metadata of source {addr} from "
+                    f"{p.imageMetadataUrl} ({type(exc).__name__}: {exc}); pass every one of "
+                    "--name --description --logo-url --cpu --nvidia --amd"
+                ) from None
+
+        def pick(given: str | None, key: str) -> str:
+            return given if given is not None else str(meta.get(key) or "")
+
+        info = _source_info(
+            name=pick(name, "name"),
+            description=pick(description, "description"),
+            logo_url=pick(logo_url, "logoUrl"),
+            cpu=pick(cpu, "cpu"),
+            nvidia=pick(nvidia, "nvidia"),
+            amd=pick(amd, "amd"),
+            min_payment=(
+                parse_amount(min_payment, "--min-payment")
+                if min_payment is not None
+                else int(p.minPayment)
+            ),
+            min_lockup=(
+                parse_amount(min_lockup, "--min-lockup")
+                if min_lockup is not None
+                else int(p.minAvailableLockup)
+            ),
+            max_expiry=(
+                parse_duration(max_expiry, "--max-expiry")
+                if max_expiry is not None
+                else int(p.maxExpiryDuration)
+            ),
+            delivery=delivery.method
+            if delivery is not None
+            else DeliveryMethod(int(p.deliveryMethod)),
+        )
+        context = f"Nexus.updateSource(source={addr})"
+
+        def call(*, dry_run: bool = False, wait: bool = True) -> Any:
+            if dry_run:
+                payload = encode_payload(info.metadata().to_dict())
+                url = str(session.ipfs.gateway_url(cid_of(payload)))
+                params = SourceParams(
+                    client=snap.client,
+                    imageMetadataUrl=url,
+                    imageEnvironments=info.environments,
+                    minPayment=info.minPayment,
+                    minAvailableLockup=info.minAvailableLockup,
+                    maxExpiryDuration=info.maxExpiryDuration,
+                    deliveryMethod=int(info.deliveryMethod),
+                )
+                return nexus.update_source(
+                    addr, params, signer=signer, session=session, context=context, dry_run=True
+                )
+            return update_source(addr, info, signer, session=session, timeout=timeout)
+
+        sent = cli.write(
+            "Nexus.updateSource",
+            call,
+            dry_run=dry_run,
+            yes=yes,
+            timeout=timeout,
+            effect=f"update source {addr} (min payment {format_ogpu(info.minPayment)}, "
+            f"max expiry {info.maxExpiryDuration} s, "
+            f"environments {', '.join(environment_names(info.environments))})",
+        )
+        if sent is None:
+            return
+        _, receipt = sent
+        cli.done("source updated", receipt, {"source": addr})
+
+
+@app.command(
+    epilog="Example: ogpu --network devnet source inactivate "
+    "0x5FbDB2315678afecb367f032d93F642f64180aa3 --yes"
+)
+@command
+def inactivate(
+    address: Annotated[str, typer.Argument(help="Source address.")],
+    key_file: KeyFileOpt = None,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+    timeout: TimeoutOpt = 120.0,
+    as_json: JsonOpt = False,
+    network: NetworkOpt = None,
+) -> None:
+    """Inactivate a source (one-way for clients): no new tasks or registrations."""
+    from ogpu.protocol import nexus
+
+    addr = parse_address(address, "source address")
+    with Cli(as_json, network) as cli:
+        signer = cli.signer(Role.CLIENT, key_file)
+
+        def call(**kw: Any) -> Any:
+            return nexus.inactivate_source(
+                addr,
+                signer=signer,
+                session=cli.session,
+                context=f"Nexus.inactivateSource(source={addr})",
+                **kw,
+            )
+
+        sent = cli.write(
+            "Nexus.inactivateSource",
+            call,
+            dry_run=dry_run,
+            yes=yes,
+            timeout=timeout,
+            effect=f"inactivate source {addr}",
+        )
+        if sent is None:
+            return
+        cli.done("source inactivated", sent[1], {"source": addr, "status": "INACTIVE"})
+
+
+@app.command(name="list", epilog="Example: ogpu --network devnet source list --mine --json")
+@command
+def list_(
+    client: Annotated[
+        str | None, typer.Option("--client", help="Only the sources of this client address.")
+    ] = None,
+    mine: Annotated[
+        bool, typer.Option("--mine", help="Only the sources of the client key (see --key-file).")
+    ] = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Show at most N (newest).")] = 50,
+    key_file: KeyFileOpt = None,
+    as_json: JsonOpt = False,
+    network: NetworkOpt = None,
+) -> None:
+    """List sources (newest last): address, client, status, environments, min payment, tasks."""
+    from ogpu.protocol import nexus
+
+    with Cli(as_json, network) as cli:
+        session = cli.session
+        owner: str | None = None
+        if client is not None:
+            owner = parse_address(client, "client address")
+        elif mine:
+            owner = cli.signer(Role.CLIENT, key_file).address
+        if owner is not None:
+            addresses = nexus.get_sources_of(owner, session=session)[-limit:]
+        else:
+            count = nexus.get_source_count(session=session)
+            addresses = nexus.get_sources(max(0, count - limit), count, session=session)
+        calls = []
+        for a in addresses:
+            c = session.contract("Source", a)
+            calls += [
+                c.functions.getClient(),
+                c.functions.getStatus(),
+                c.functions.getSourceParams(),
+                c.functions.getTaskCount(),
+            ]
+        values = session.batch_call(calls) if calls else []
+        rows: list[dict[str, Any]] = []
+        for i, a in enumerate(addresses):
+            owner_, status, raw, tasks = values[4 * i : 4 * i + 4]
+            params = SourceParams.from_tuple(raw)
+            rows.append(
+                {
+                    "address": a,
+                    "client": str(owner_),
+                    "status": SourceStatus(int(status)).name,
+                    "environments": environment_names(int(params.imageEnvironments)),
+                    "min_payment": int(params.minPayment),
+                    "delivery_method": DeliveryMethod(int(params.deliveryMethod)).name,
+                    "task_count": int(tasks),
+                }
+            )
+
+        def human() -> None:
+            if not rows:
+                cli.out.print("no sources")
+                return
+            from rich.table import Table
+
+            table = Table(box=None, pad_edge=False)
+            for col in ("source", "client", "status", "envs", "min payment", "tasks"):
+                table.add_column(col)
+            for r in rows:
+                table.add_row(
+                    r["address"],
+                    r["client"],
+                    r["status"],
+                    ",".join(r["environments"]),
+                    format_ogpu(r["min_payment"]),
+                    str(r["task_count"]),
+                )
+            cli.out.print(table)
+
+        cli.emit(rows, human)

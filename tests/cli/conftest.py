@@ -1,0 +1,127 @@
+"""Fixtures for the command-line tests.
+
+The commands run in-process (``typer.testing.CliRunner``) with ``--network devnet``; the devnet
+manifest is written for the session's anvil deployment and an in-process IPFS store, in a temporary
+``OGPU_DEVNET_HOME`` (with or without the development keys). Chain state is reverted after every
+test by the ogpu pytest plugin (the fixtures depend on ``deployment``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cli_helpers import Run, invoke
+
+from ogpu.chain import ContractAddresses, Network, Session
+from ogpu.devnet.accounts import DEV_ROLES, dev_key
+from ogpu.devnet.ipfs_store import IPFSStore
+
+
+@pytest.fixture(scope="session")
+def cli_ipfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IPFSStore]:
+    store = IPFSStore(tmp_path_factory.mktemp("cli-ipfs"))
+    store.start()
+    try:
+        yield store
+    finally:
+        store.stop()
+
+
+def _write_manifest(home: Path, anvil: Any, deployment: Any, store: IPFSStore, keys: bool) -> None:
+    manifest: dict[str, Any] = {
+        "network": "devnet",
+        "chain_id": deployment.chain_id,
+        "rpc_url": anvil.url,
+        "addresses": {
+            "manager": deployment.manager,
+            "nexus": deployment.nexus,
+            "controller": deployment.controller,
+            "terminal": deployment.terminal,
+            "vault": deployment.vault,
+        },
+        "ipfs": {
+            "api_url": store.url,
+            "gateway_url": store.url,
+            "pinning_url": f"{store.url}/file/create",
+        },
+    }
+    if keys:
+        manifest["keys"] = {role: dev_key(role) for role in DEV_ROLES}
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "manifest.json").write_text(json.dumps(manifest))
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("OGPU_NETWORK", "OGPU_RPC_URL"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def cli_home(
+    anvil: Any,
+    deployment: Any,
+    cli_ipfs: IPFSStore,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Path:
+    """``--network devnet`` = the test deployment, with the development keys (like a devnet)."""
+    home = tmp_path / "devnet"
+    _write_manifest(home, anvil, deployment, cli_ipfs, keys=True)
+    monkeypatch.setenv("OGPU_DEVNET_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def bare_home(
+    anvil: Any,
+    deployment: Any,
+    cli_ipfs: IPFSStore,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Path:
+    """``--network devnet`` = the test deployment, WITHOUT development keys."""
+    home = tmp_path / "bare"
+    _write_manifest(home, anvil, deployment, cli_ipfs, keys=False)
+    monkeypatch.setenv("OGPU_DEVNET_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def run(cli_home: Path) -> Run:
+    """``run("vault", "balance")`` → the click Result (devnet with dev keys)."""
+    return invoke
+
+
+@pytest.fixture
+def run_bare(bare_home: Path) -> Run:
+    return invoke
+
+
+@pytest.fixture
+def chain(cli_home: Path, anvil: Any, deployment: Any, cli_ipfs: IPFSStore) -> Iterator[Session]:
+    """A Session on the same deployment (to arrange state and check effects)."""
+    net = Network(
+        name="devnet",
+        chain_id=deployment.chain_id,
+        rpc_url=anvil.url,
+        addresses=ContractAddresses(
+            nexus=deployment.nexus,
+            controller=deployment.controller,
+            terminal=deployment.terminal,
+            vault=deployment.vault,
+            manager=deployment.manager,
+        ),
+        pinning_url=f"{cli_ipfs.url}/file/create",
+        gateway_url=cli_ipfs.url,
+        dev_keys={role: dev_key(role) for role in DEV_ROLES},
+    )
+    s = Session(net)
+    try:
+        yield s
+    finally:
+        s.close()
