@@ -259,6 +259,7 @@ def watch(
         list[StatusName] | None,
         typer.Option(
             "--until",
+            case_sensitive=False,
             help="Stop at this status (repeatable). Default: any final state "
             "(finalized, canceled, expired).",
         ),

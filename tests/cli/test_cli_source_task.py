@@ -205,7 +205,7 @@ def test_responses_data_confirm_and_watch(run: Run, chain: Session, world: World
     thread = threading.Thread(target=confirm_later)
     thread.start()
     try:
-        watched = run("task", "watch", task, "--until", "finalized", "--timeout", "30", "--json")
+        watched = run("task", "watch", task, "--until", "FINALIZED", "--timeout", "30", "--json")
     finally:
         thread.join()
     lines = [json.loads(line) for line in watched.stdout.splitlines()]
