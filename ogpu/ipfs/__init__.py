@@ -101,13 +101,27 @@ def client_from_env(environ: Mapping[str, str] | None = None, **kwargs: Any) -> 
     return IPFSClient(backend, gateway=gateway, **kwargs)
 
 
+_ENV_VARS = ("OGPU_IPFS_PINNING_URL", "OGPU_IPFS_API", "OGPU_IPFS_GATEWAY")
+
+
 def get_default_ipfs() -> IPFSClient:
-    """The process default client (built from the environment on first use)."""
+    """The client the module functions use.
+
+    In order: the one given to :func:`set_default_ipfs`/:func:`using_ipfs`; one built from the
+    ``OGPU_IPFS_*`` variables when any is set; otherwise the IPFS client of the default session, so
+    on the devnet uploads go to the devnet's store and on mainnet to the OpenGPU pinning service.
+    """
     global _default
     with _default_lock:
-        if _default is None:
+        if _default is not None:
+            return _default
+        if any(os.environ.get(v, "").strip() for v in _ENV_VARS):
             _default = client_from_env()
-        return _default
+            return _default
+    from ogpu.chain.session import get_session  # the session knows the network's IPFS settings
+
+    client: IPFSClient = get_session().ipfs
+    return client
 
 
 def set_default_ipfs(client: IPFSClient | None) -> IPFSClient | None:

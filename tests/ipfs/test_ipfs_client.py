@@ -160,3 +160,29 @@ def test_store_client_helper_round_trip(store: IPFSStore) -> None:
         url = c.publish({"from": "store.client"})
         assert url.startswith(f"{store.url}/ipfs/Qm")
         assert c.fetch_json(url) == {"from": "store.client"}
+
+
+def test_default_client_follows_the_default_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the devnet the module functions upload to the devnet's store, not the public service."""
+    from ogpu.chain import MAINNET, Session, use_session
+
+    for var in ("OGPU_IPFS_PINNING_URL", "OGPU_IPFS_API", "OGPU_IPFS_GATEWAY"):
+        monkeypatch.delenv(var, raising=False)
+    local = Session(
+        MAINNET.replace(
+            name="devnet",
+            pinning_url="http://127.0.0.1:9/file/create",
+            gateway_url="http://127.0.0.1:9",
+        )
+    )
+    with use_session(local):
+        assert ipfs.get_default_ipfs() is local.ipfs
+    monkeypatch.setenv("OGPU_IPFS_API", "http://127.0.0.1:5001")
+    previous = ipfs.set_default_ipfs(None)
+    try:
+        with use_session(local):
+            client = ipfs.get_default_ipfs()
+        assert client is not local.ipfs
+        assert isinstance(client.backend, KuboBackend)
+    finally:
+        ipfs.set_default_ipfs(previous)
