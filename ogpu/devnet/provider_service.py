@@ -151,7 +151,45 @@ def start_provider(home: Path, manifest: Mapping[str, Any]) -> int:
             start_new_session=True,
         )
     manager._children[proc.pid] = proc
+    _wait_serving(home, sources, proc, log)
     return proc.pid
+
+
+def _wait_serving(
+    home: Path,
+    sources: Mapping[str, str],
+    proc: subprocess.Popen[bytes],
+    log: Path,
+    timeout: float = 30.0,
+) -> None:
+    """Return once the provider is registered to every demo source, so that ``up`` hands over a
+    network whose tasks are answered; a provider that dies on start-up fails ``up`` with its log."""
+    import time
+
+    from ogpu.chain import Session
+    from ogpu.chain.networks import load_devnet_manifest
+    from ogpu.devnet.accounts import dev_account
+    from ogpu.protocol import Source
+
+    provider = dev_account("provider").address
+    session = Session(load_devnet_manifest(manager.manifest_path(home)))
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if all(Source(s, session).get_registrant_id(provider) for s in sources.values()):
+                return
+            if proc.poll() is not None:
+                tail = " | ".join(log.read_text(errors="replace").strip().splitlines()[-3:])
+                raise manager.DevnetStartError(
+                    f"the devnet provider exited with code {proc.returncode}: {tail}; see {log}"
+                )
+            if time.monotonic() > deadline:
+                raise manager.DevnetStartError(
+                    f"the devnet provider did not register within {timeout:.0f} s; see {log}"
+                )
+            time.sleep(0.1)
+    finally:
+        session.close()
 
 
 def service() -> manager.ExtraService:
