@@ -19,6 +19,9 @@ from ogpu.devnet.deploy import Deployment
 from ogpu.devnet.ipfs_store import IPFSStore
 from ogpu.devnet.node import AnvilNode
 
+# Fail any test whose output reveals a private key (see tests/support/secrets_guard.py).
+pytest_plugins = ["support.secrets_guard"]
+
 ROLE_KEY_VARS = (
     "CLIENT_PRIVATE_KEY",
     "PROVIDER_PRIVATE_KEY",

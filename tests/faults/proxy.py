@@ -11,6 +11,14 @@ then close without answering), delay, answer HTTP 429/502/503 without forwarding
 JSON (optionally after forwarding), or close in the middle of the reply body. Rules match by
 JSON-RPC method (a batch matches if any member does) and fire on the n-th match, on every match,
 or with a seeded probability. Every request is recorded in :attr:`FaultProxy.log`.
+
+Beyond JSON-RPC the proxy forwards any HTTP request (GET/HEAD/POST, path, query and headers kept),
+so it also sits in front of the IPFS store; rules can match a URL ``path`` prefix and
+:attr:`Fault.TAMPER` flips a byte of the forwarded reply body (content that no longer matches its
+CID). :attr:`Fault.RESTART` calls :attr:`FaultProxy.restart_hook` (e.g.
+:meth:`faults.node.RestartableAnvil.restart`) before forwarding the request that triggered it.
+Upstream connection failures (node down) are answered with HTTP 502, like a load balancer would.
+Fault counts per kind accumulate in :attr:`FaultProxy.injected` and in :data:`faults.stats.STATS`.
 """
 
 from __future__ import annotations
@@ -23,13 +31,17 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 __all__ = ["Fault", "FaultProxy", "LogEntry", "Rule"]
+
+# Local upstreams are reached directly: an http_proxy in the environment must not capture them.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 class Fault(Enum):
@@ -45,6 +57,8 @@ class Fault(Enum):
     MALFORMED = "malformed"  # answer 200 with invalid JSON (not forwarded)
     MALFORMED_AFTER_FORWARD = "malformed_after_forward"  # forwarded, reply garbled
     CLOSE_MID_BODY = "close_mid_body"  # forwarded, reply cut off half way
+    TAMPER = "tamper"  # forwarded, one byte of the reply body flipped (status/headers kept)
+    RESTART = "restart"  # call the proxy's restart_hook, then forward normally
 
 
 _STATUS = {Fault.HTTP_429: 429, Fault.HTTP_502: 502, Fault.HTTP_503: 503}
@@ -54,7 +68,12 @@ _FORWARDS = {
     Fault.DELAY,
     Fault.MALFORMED_AFTER_FORWARD,
     Fault.CLOSE_MID_BODY,
+    Fault.TAMPER,
+    Fault.RESTART,
 }
+_HOP_HEADERS = frozenset(
+    {"host", "content-length", "connection", "keep-alive", "transfer-encoding", "accept-encoding"}
+)
 
 
 @dataclass
@@ -63,6 +82,8 @@ class Rule:
 
     ``nth`` (1-based) fires only on that matching request; ``every`` fires on all matches;
     ``probability`` fires randomly (seeded by the proxy); ``times`` caps how often it fires.
+    ``path`` restricts the rule to request paths starting with it (e.g. ``"/ipfs/"``);
+    ``max_delay`` makes a DELAY random in ``[delay, max_delay]``.
     """
 
     fault: Fault
@@ -72,11 +93,20 @@ class Rule:
     probability: float | None = None
     times: int | None = None
     delay: float = 0.0
+    path: str | None = None
+    max_delay: float | None = None
     seen: int = field(default=0, init=False)
     fired: int = field(default=0, init=False)
 
-    def matches(self, methods: Iterable[str]) -> bool:
+    def matches(self, methods: Iterable[str], path: str = "/") -> bool:
+        if self.path is not None and not path.startswith(self.path):
+            return False
         return self.method is None or self.method in methods
+
+    def delay_for(self, rng: random.Random) -> float:
+        if self.max_delay is not None and self.max_delay > self.delay:
+            return rng.uniform(self.delay, self.max_delay)
+        return self.delay
 
     def decide(self, rng: random.Random) -> bool:
         self.seen += 1
@@ -102,6 +132,8 @@ class LogEntry:
     fault: Fault
     forwarded: bool
     body: bytes
+    path: str = "/"
+    http_method: str = "POST"
 
 
 class FaultProxy:
@@ -114,14 +146,25 @@ class FaultProxy:
         seed: int = 0,
         host: str = "127.0.0.1",
         reject_batches: bool = False,
+        keep_bodies: bool = True,
+        restart_hook: Callable[[], None] | None = None,
     ) -> None:
-        self.upstream = upstream
+        self.upstream = upstream.rstrip("/")
         #: answer JSON-RPC batches (arrays) with a single error object, like some public endpoints
         self.reject_batches = reject_batches
         self.rules: list[Rule] = []
         self.log: list[LogEntry] = []
+        #: keep request bodies in :attr:`log` (off for long soaks: only methods are kept)
+        self.keep_bodies = keep_bodies
+        #: called (holding the request) when a RESTART fault fires
+        self.restart_hook = restart_hook
+        #: faults fired so far, by kind (NONE excluded)
+        self.injected: Counter[Fault] = Counter()
+        #: while True, every request is answered 502 without forwarding (node "down")
+        self.down = False
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
+        self._restart_lock = threading.Lock()
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -135,6 +178,12 @@ class FaultProxy:
                 body = self.rfile.read(length)
                 proxy._handle(self, body)
 
+            def do_GET(self) -> None:
+                proxy._handle(self, b"")
+
+            def do_HEAD(self) -> None:
+                proxy._handle(self, b"")
+
         self._server = ThreadingHTTPServer((host, 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -144,7 +193,8 @@ class FaultProxy:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        name = host.decode() if isinstance(host, bytes) else host
+        return f"http://{name}:{port}"
 
     def start(self) -> FaultProxy:
         self._thread.start()
@@ -153,6 +203,9 @@ class FaultProxy:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+        from faults.stats import STATS
+
+        STATS.add_faults(self.injected)
 
     def __enter__(self) -> FaultProxy:
         return self.start()
@@ -175,14 +228,38 @@ class FaultProxy:
         faults: Iterable[Fault],
         *,
         method: str | None = None,
+        path: str | None = None,
+        delay: float = 0.0,
+        max_delay: float | None = None,
     ) -> list[Rule]:
         """Seeded random faults: each request for ``method`` breaks with probability ``rate``,
         spread over ``faults``."""
         kinds = list(faults)
         return [
-            self.add_rule(Rule(fault=f, method=method, probability=rate / len(kinds)))
+            self.add_rule(
+                Rule(
+                    fault=f,
+                    method=method,
+                    probability=rate / len(kinds),
+                    path=path,
+                    delay=delay,
+                    max_delay=max_delay,
+                )
+            )
             for f in kinds
         ]
+
+    def total_injected(self) -> int:
+        """How many faults fired (all kinds)."""
+        with self._lock:
+            return sum(self.injected.values())
+
+    def restart(self) -> None:
+        """Run :attr:`restart_hook` now (serialised with RESTART faults)."""
+        if self.restart_hook is None:
+            raise RuntimeError("this proxy has no restart_hook")
+        with self._restart_lock:
+            self.restart_hook()
 
     def count(self, method: str, *, forwarded: bool | None = None) -> int:
         """How many requests for ``method`` were seen (optionally: that reached upstream)."""
@@ -204,22 +281,35 @@ class FaultProxy:
         items = obj if isinstance(obj, list) else [obj]
         return tuple(str(i.get("method")) for i in items if isinstance(i, dict))
 
-    def _choose(self, methods: tuple[str, ...]) -> tuple[Fault, float]:
+    def _choose(self, methods: tuple[str, ...], path: str = "/") -> tuple[Fault, float]:
         with self._lock:
             for rule in self.rules:
-                if rule.matches(methods) and rule.decide(self._rng):
-                    return rule.fault, rule.delay
+                if rule.matches(methods, path) and rule.decide(self._rng):
+                    if rule.fault is not Fault.NONE:
+                        self.injected[rule.fault] += 1
+                    return rule.fault, rule.delay_for(self._rng)
         return Fault.NONE, 0.0
 
-    def _forward(self, body: bytes) -> tuple[int, bytes]:
+    def _forward(
+        self,
+        body: bytes,
+        path: str = "/",
+        http_method: str = "POST",
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, bytes, dict[str, str]]:
+        url = self.upstream + (path if path != "/" else "")
+        send_headers = headers if headers is not None else {"Content-Type": "application/json"}
         req = urllib.request.Request(
-            self.upstream, data=body, headers={"Content-Type": "application/json"}, method="POST"
+            url,
+            data=body if http_method == "POST" else None,
+            headers=send_headers,
+            method=http_method,
         )
         try:
-            with urllib.request.urlopen(req, timeout=60) as resp:
-                return resp.status, resp.read()
+            with _DIRECT.open(req, timeout=60) as resp:
+                return resp.status, resp.read(), dict(resp.headers.items())
         except urllib.error.HTTPError as err:
-            return err.code, err.read()
+            return err.code, err.read(), dict(err.headers.items())
 
     @staticmethod
     def _abort(handler: BaseHTTPRequestHandler) -> None:
@@ -228,28 +318,42 @@ class FaultProxy:
             handler.connection.shutdown(socket.SHUT_RDWR)
 
     @staticmethod
-    def _reply(handler: BaseHTTPRequestHandler, status: int, payload: bytes) -> None:
+    def _reply(
+        handler: BaseHTTPRequestHandler,
+        status: int,
+        payload: bytes,
+        content_type: str = "application/json",
+    ) -> None:
         handler.send_response(status)
-        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Type", content_type)
         handler.send_header("Content-Length", str(len(payload)))
         handler.end_headers()
-        handler.wfile.write(payload)
+        if handler.command != "HEAD":
+            handler.wfile.write(payload)
 
     def _handle(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
-        methods = self._methods(body)
+        # the client may give up (its own timeout): then there is nothing to answer
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self._handle_inner(handler, body)
+
+    def _handle_inner(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
+        methods = self._methods(body) if body else ()
+        path = handler.path or "/"
+        http_method = handler.command or "POST"
+        kept = body if self.keep_bodies else b""
         if self.reject_batches and body.lstrip().startswith(b"["):
             with self._lock:
-                self.log.append(LogEntry(methods, Fault.NONE, False, body))
+                self.log.append(LogEntry(methods, Fault.NONE, False, kept, path, http_method))
             self._reply(
                 handler,
                 200,
                 b'{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"batch not supported"}}',
             )
             return
-        fault, delay = self._choose(methods)
-        forwarded = fault in _FORWARDS
+        fault, delay = self._choose(methods, path)
+        forwarded = fault in _FORWARDS and not self.down
         with self._lock:
-            self.log.append(LogEntry(methods, fault, forwarded, body))
+            self.log.append(LogEntry(methods, fault, forwarded, kept, path, http_method))
         if fault is Fault.DROP_REQUEST:
             self._abort(handler)
             return
@@ -261,7 +365,24 @@ class FaultProxy:
             return
         if fault is Fault.DELAY:
             time.sleep(delay)
-        status, payload = self._forward(body)
+        if fault is Fault.RESTART and self.restart_hook is not None:
+            with self._restart_lock:
+                self.restart_hook()
+        if self.down:
+            self._reply(handler, 502, b'{"error":"upstream down"}')
+            return
+        headers = {
+            k: v for k, v in handler.headers.items() if k.lower() not in _HOP_HEADERS
+        } or None
+        try:
+            status, payload, reply_headers = self._forward(body, path, http_method, headers)
+        except (urllib.error.URLError, OSError):
+            self._reply(handler, 502, b'{"error":"upstream unreachable"}')
+            return
+        content_type = reply_headers.get("Content-Type", "application/json")
+        if fault is Fault.TAMPER and payload:
+            i = len(payload) // 2
+            payload = payload[:i] + bytes([payload[i] ^ 0x01]) + payload[i + 1 :]
         if fault is Fault.DROP_REPLY:
             self._abort(handler)
             return
@@ -270,11 +391,11 @@ class FaultProxy:
             return
         if fault is Fault.CLOSE_MID_BODY:
             handler.send_response(status)
-            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Type", content_type)
             handler.send_header("Content-Length", str(len(payload)))
             handler.end_headers()
             handler.wfile.write(payload[: len(payload) // 2])
             handler.wfile.flush()
             self._abort(handler)
             return
-        self._reply(handler, status, payload)
+        self._reply(handler, status, payload, content_type)

@@ -1,0 +1,109 @@
+"""Fixtures of the reliability suite (issue 9): an IPFS store, client sessions (direct and through
+a :class:`~faults.proxy.FaultProxy`), soak sizing, Hypothesis profiles and the closing summary.
+
+Sizes: ``OGPU_SOAK_SIZE`` (default 500; ``.ci/run`` sets 200) sizes the ``soak``-marked runs;
+the unmarked variants use a small fixed size so the normal suite stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from faults.stats import STATS
+from hypothesis import HealthCheck, settings
+
+from ogpu.chain import ContractAddresses, Network, Session
+from ogpu.devnet.deploy import Deployment
+from ogpu.devnet.ipfs_store import IPFSStore
+
+settings.register_profile(
+    "ogpu-reliability",
+    max_examples=int(os.environ.get("OGPU_FUZZ_EXAMPLES", "40")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    derandomize=True,
+)
+
+SMALL_SIZE = 60
+_started = time.monotonic()
+
+
+def soak_size(default: int = 500) -> int:
+    """The size of the soak-marked runs (``OGPU_SOAK_SIZE``)."""
+    return int(os.environ.get("OGPU_SOAK_SIZE", str(default)))
+
+
+def client_network(deployment: Deployment, rpc_url: str, store_url: str) -> Network:
+    """A network on ``deployment`` reached at ``rpc_url`` with the store as pinning + gateway."""
+    return Network(
+        name="reliability",
+        chain_id=deployment.chain_id,
+        rpc_url=rpc_url,
+        addresses=ContractAddresses(
+            nexus=deployment.nexus,
+            controller=deployment.controller,
+            terminal=deployment.terminal,
+            vault=deployment.vault,
+            manager=deployment.manager,
+        ),
+        pinning_url=f"{store_url}/file/create",
+        gateway_url=store_url,
+    )
+
+
+@pytest.fixture(scope="session")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IPFSStore]:
+    """One devnet IPFS store for the reliability tests."""
+    s = IPFSStore(tmp_path_factory.mktemp("reliability-ipfs"))
+    s.start()
+    try:
+        yield s
+    finally:
+        s.stop()
+
+
+@pytest.fixture
+def direct(anvil: Any, deployment: Deployment, store: IPFSStore) -> Iterator[Session]:
+    """A client session straight to the node (set-up and verification, no faults)."""
+    s = Session(client_network(deployment, anvil.url, store.url))
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+@pytest.fixture(scope="module")
+def restartable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Deployment]]:
+    """A node of its own that tests may restart (``--state`` dump/load), with the protocol
+    deployed: ``(RestartableAnvil, Deployment)``. No per-test snapshots: tests use fresh objects."""
+    from faults.node import RestartableAnvil
+    from web3 import HTTPProvider, Web3
+
+    from ogpu.devnet.accounts import dev_account
+    from ogpu.devnet.deploy import deploy_protocol
+
+    home = tmp_path_factory.mktemp("restartable")
+    node = RestartableAnvil.start(home / "state.json", log_path=home / "anvil.log")
+    try:
+        deployment = deploy_protocol(
+            Web3(HTTPProvider(node.url)),
+            dev_account("admin").account,
+            judge=dev_account("judge").address,
+            default_agent=dev_account("agent").address,
+        )
+        yield node, deployment
+    finally:
+        node.stop()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not (STATS.calls or STATS.fuzz_examples or STATS.events_checked):
+        return
+    terminalreporter.section("ogpu reliability summary")
+    for line in STATS.lines():
+        terminalreporter.write_line(line)
+    terminalreporter.write_line(f"session time: {time.monotonic() - _started:.1f} s")
