@@ -25,6 +25,7 @@ from eth_utils.address import is_address, to_checksum_address
 from pydantic import BaseModel, ConfigDict, StrictInt, field_validator
 from pydantic.dataclasses import dataclass
 
+from ogpu.types import jsonsafe
 from ogpu.types.enums import DeliveryMethod, Environment
 
 __all__ = [
@@ -216,8 +217,9 @@ class SourceInfo:
 
 def _json_safe(value: Any, what: str) -> None:
     try:
+        jsonsafe.check_depth(value)
         json.dumps(value, allow_nan=False, sort_keys=True)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:
         raise ValueError(f"{what} is not JSON-serialisable: {exc}") from None
 
 

@@ -26,6 +26,7 @@ import httpx
 
 from ogpu.chain.retry import TRANSIENT_HTTP_STATUS, TRANSIENT_RPC_CODES, RetryPolicy
 from ogpu.events.errors import EventsRpcError
+from ogpu.types import jsonsafe
 
 __all__ = ["AsyncRpc", "HttpRpc", "RpcReplyError", "WsRpc", "open_rpc"]
 
@@ -265,7 +266,7 @@ class HttpRpc(AsyncRpc):
             raise RpcReplyError(
                 "http", resp.status_code, f"HTTP {resp.status_code}: {resp.text[:200]}"
             )
-        return json.loads(resp.content)
+        return jsonsafe.loads(resp.content)
 
     async def close(self) -> None:
         await self._client.aclose()
@@ -310,7 +311,7 @@ class WsRpc(AsyncRpc):
         error: BaseException = _TransientTransportError(f"websocket {self.url} closed")
         try:
             async for raw in ws:
-                msg = json.loads(raw)
+                msg = jsonsafe.loads(raw)
                 items = msg if isinstance(msg, list) else [msg]
                 if isinstance(msg, list):
                     # A batch reply: route it by the first id.

@@ -10,7 +10,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -18,6 +17,7 @@ from typing import Any, Protocol
 from ogpu.ipfs._http import Reply
 from ogpu.ipfs.cid import has_subpath, parse_cid_from_url
 from ogpu.ipfs.errors import IPFSGatewayError
+from ogpu.types import jsonsafe
 
 __all__ = [
     "DEFAULT_GATEWAY",
@@ -67,7 +67,7 @@ class Backend(Protocol):
 
 def _json_object(reply: Reply) -> dict[str, Any] | None:
     try:
-        obj = json.loads(reply.content)
+        obj = jsonsafe.loads(reply.content)
     except ValueError:
         return None
     return obj if isinstance(obj, dict) else None
@@ -121,7 +121,7 @@ class KuboBackend:
         cid = None
         for line in reply.content.decode("utf-8", "replace").splitlines():
             try:
-                obj = json.loads(line)
+                obj = jsonsafe.loads(line)
             except ValueError:
                 continue
             if isinstance(obj, dict) and isinstance(obj.get("Hash"), str):

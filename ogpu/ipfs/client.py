@@ -38,6 +38,7 @@ from ogpu.ipfs import _http
 from ogpu.ipfs.backends import DEFAULT_GATEWAY, Backend, PinningBackend
 from ogpu.ipfs.cid import cid_of, has_subpath, parse_cid, parse_cid_from_url, verify
 from ogpu.ipfs.errors import IPFSContentMismatchError, IPFSFetchError
+from ogpu.types import jsonsafe
 
 __all__ = ["DEFAULT_MAX_FETCH_BYTES", "IPFSClient", "encode_payload"]
 
@@ -69,8 +70,9 @@ def encode_payload(data: Any) -> bytes:
         if callable(to_dict):
             data = to_dict()
     try:
+        jsonsafe.check_depth(data)
         text = json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:
         raise TypeError(f"cannot publish {type(data).__name__} as JSON: {exc}") from exc
     return text.encode("utf-8")
 
@@ -318,7 +320,7 @@ class IPFSClient:
             deadline=deadline,
         )
         try:
-            obj = json.loads(raw)
+            obj = jsonsafe.loads(raw)
         except ValueError as exc:
             raise IPFSFetchError(url, f"invalid JSON: {exc}") from exc
         if not isinstance(obj, dict):

@@ -24,7 +24,6 @@ Example::
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import socket
 import sys
@@ -51,6 +50,7 @@ from ogpu.service.errors import (
 )
 from ogpu.service.handler import Handler, Service, default_service
 from ogpu.service.log import logger
+from ogpu.types import jsonsafe
 
 __all__ = [
     "BackgroundServer",
@@ -209,7 +209,7 @@ def create_app(service: Service | None = None, config: ServiceConfig | None = No
             )
         raw = await request.body()
         try:
-            data = json.loads(raw) if raw.strip() else {}
+            data = jsonsafe.loads(raw) if raw.strip() else {}
         except ValueError as exc:
             detail = [{"type": "json_invalid", "loc": ["body"], "msg": f"invalid JSON: {exc}"}]
             return JSONResponse(

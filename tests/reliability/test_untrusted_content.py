@@ -169,15 +169,8 @@ def _fetch_deep(depth: int) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SEGFAULT: web3 imports py_ecc, which sets sys.setrecursionlimit(100000); json.loads of "
-    "a ~100k-deep hostile payload then overflows the C stack and kills the process (fix in "
-    "ogpu/ipfs/client.py fetch_json: refuse nesting deeper than a bound, e.g. 512, before "
-    "json.loads, and catch RecursionError)",
-)
 def test_deeply_nested_payload_is_refused_typed() -> None:
-    """Run in a child process: today the payload crashes the interpreter."""
+    """Run in a child process, so a regression (a C-stack overflow) cannot take the suite down."""
     proc = _fetch_deep(100_000)
     assert proc.returncode == 0, f"child died with {proc.returncode}: {proc.stderr[-300:]}"
     assert "typed" in proc.stdout and "untyped" not in proc.stdout, proc.stdout
@@ -187,7 +180,7 @@ def test_moderately_nested_payload_does_not_crash() -> None:
     """Nesting a bit past Python's default limit: the child survives (typed or parsed)."""
     proc = _fetch_deep(3_000)
     assert proc.returncode == 0, proc.stderr[-300:]
-    assert "recursion limit 100000" in proc.stdout  # the hazard the xfail above is about
+    assert "recursion limit 100000" in proc.stdout  # the hazard the test above guards against
 
 
 def test_metadata_urls_are_fetched_only_on_request(
