@@ -71,6 +71,19 @@ def _is_retryable(exc: BaseException) -> bool:
     return isinstance(exc, MalformedReplyError) or is_transient(exc)
 
 
+#: Transport-level failures of a JSON-RPC request (as opposed to a JSON-RPC error object).
+_TRANSPORT_ERRORS = (requests.RequestException, OSError, MalformedReplyError)
+
+
+def _transport_error(method: str, exc: BaseException) -> TxRpcError:
+    """The typed error for a request that still failed after retries (``__cause__`` = ``exc``)."""
+    detail = str(exc)
+    if len(detail) > 200:
+        detail = detail[:197] + "..."
+    retried = " after retries" if _is_retryable(exc) else ""
+    return TxRpcError(f"{method} failed{retried}: {type(exc).__name__}: {detail}")
+
+
 class Session:
     """A connection to one OpenGPU network.
 
@@ -200,13 +213,24 @@ class Session:
     def rpc(self, method: str, params: Sequence[Any] = (), *, retry: bool = True) -> Any:
         """One raw JSON-RPC request; transient failures are retried when ``retry``.
 
-        Raises :class:`~ogpu.chain.retry.RpcError` for JSON-RPC error objects.
+        Raises :class:`~ogpu.chain.retry.RpcError` for JSON-RPC error objects. With ``retry`` a
+        transport failure that outlives the retries (connection refused or reset, HTTP 429/5xx,
+        malformed reply) raises :class:`~ogpu.types.TxRpcError` naming ``method``, the original
+        exception chained as ``__cause__``. ``retry=False`` (the transaction executor's broadcast)
+        raises the raw transport exception so ambiguous sends can be told apart.
+
+        >>> # session.rpc("eth_blockNumber")  ->  "0x1b4"
         """
         if not retry:
             return self._request_once(method, params)
-        return call_with_retry(
-            lambda: self._request_once(method, params), self.retry_policy, retry_if=_is_retryable
-        )
+        try:
+            return call_with_retry(
+                lambda: self._request_once(method, params),
+                self.retry_policy,
+                retry_if=_is_retryable,
+            )
+        except _TRANSPORT_ERRORS as exc:
+            raise _transport_error(method, exc) from exc
 
     def _pending_count(self, address: str) -> int:
         return int(self.rpc("eth_getTransactionCount", [address, "pending"]), 16)
@@ -245,7 +269,8 @@ class Session:
     def rpc_batch(self, requests_: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
         """Send requests as one JSON-RPC batch (sequentially if the endpoint refuses batches).
 
-        Each item of the result is the request's ``result`` or an :class:`RpcError` instance.
+        Each item of the result is the request's ``result`` or an :class:`RpcError` instance. A
+        transport failure that outlives the retries raises :class:`~ogpu.types.TxRpcError`.
         """
         if not requests_:
             return []
@@ -259,6 +284,10 @@ class Session:
             except RpcError:
                 log.info("endpoint refused a JSON-RPC batch; falling back to sequential calls")
                 self._batch_supported = False
+            except _TRANSPORT_ERRORS as exc:
+                methods = sorted({m for m, _ in requests_})
+                label = "batch[" + ",".join(methods[:3]) + (",…" if len(methods) > 3 else "") + "]"
+                raise _transport_error(label, exc) from exc
         results: list[Any] = []
         for method, params in requests_:
             try:
@@ -542,6 +571,10 @@ class Session:
 
         >>> # receipt = session.transact(vault.functions.deposit(addr), "0x…key", value=10**18)
         """
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"value must be an int (wei), got {type(value).__name__}")
+        if not 0 <= value < 1 << 256:
+            raise ValueError("value must be in [0, 2**256) wei")
         resolved = self.resolve_signer(signer, role)
         ctx = context or self._context_of(fn)
         ex = self.executor

@@ -81,8 +81,11 @@ def _send_error_kind(exc: RpcError) -> str:
 
 
 def _is_ambiguous(exc: BaseException) -> bool:
+    """A transport failure: raw (``retry=False``) or wrapped in ``TxRpcError`` by ``Session.rpc``."""
     from ogpu.chain.session import MalformedReplyError
 
+    if isinstance(exc, TxRpcError) and exc.__cause__ is not None:
+        exc = exc.__cause__
     return isinstance(exc, requests.RequestException | OSError | MalformedReplyError)
 
 

@@ -235,8 +235,14 @@ def _is_connection_error(exc: BaseException) -> bool:
 
 
 @contextmanager
-def errors() -> Iterator[None]:
-    """Every failure becomes one line on stderr and exit code 1 (re-raised with ``--debug``)."""
+def errors(describe: Callable[[BaseException], str] = describe_error) -> Iterator[None]:
+    """Every failure becomes one line on stderr and exit code 1 (re-raised with ``--debug``).
+
+    ``describe(exc)`` words the line (default :func:`describe_error`)::
+
+        with errors(lambda exc: f"{exc}; see the logs"):
+            ...
+    """
     try:
         yield
     except (typer.Exit, typer.Abort, typer.TyperException):  # usage errors, exits, aborts
@@ -246,7 +252,7 @@ def errors() -> Iterator[None]:
     except Exception as exc:
         if STATE.debug:
             raise
-        fail(describe_error(exc))
+        fail(describe(exc))
 
 
 def command(func: F) -> F:

@@ -28,6 +28,7 @@ app = typer.Typer(
 
 @app.callback()
 def root(
+    ctx: typer.Context,
     network: Annotated[
         str | None,
         typer.Option(
@@ -51,6 +52,7 @@ def root(
     Writes accept --dry-run; on mainnet/testnet they ask for confirmation unless --yes.
     """
     _common.set_global(network, as_json, debug)
+    ctx.call_on_close(lambda: _common.set_global(None, False, False))  # no leak to the next run
 
 
 def _register_subcommands() -> None:

@@ -11,15 +11,14 @@ Example::
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from ogpu.cli._common import errors, fail
 from ogpu.devnet import manager
 from ogpu.types.errors import OGPUError
 
@@ -44,23 +43,11 @@ HomeOpt = Annotated[
 ]
 
 
-def _fail(message: str) -> NoReturn:
-    """One line on stderr, exit code 1 (never wrapped, never a traceback)."""
-    typer.echo(f"error: {' '.join(message.split())}", err=True)
-    raise typer.Exit(1)
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Every failure becomes one line on stderr and exit code 1 (no traceback)."""
-    try:
-        yield
-    except typer.Exit:
-        raise
-    except OGPUError as exc:
-        _fail(str(exc))
-    except Exception as exc:
-        _fail(f"unexpected {type(exc).__name__}: {exc}; see the logs with `ogpu devnet logs`")
+def _describe(exc: BaseException) -> str:
+    """The devnet's own errors by their message; anything else points at the logs."""
+    if isinstance(exc, OGPUError):
+        return str(exc)
+    return f"unexpected {type(exc).__name__}: {exc}; see the logs with `ogpu devnet logs`"
 
 
 def _services(provider: bool) -> list[manager.ExtraService]:
@@ -138,7 +125,7 @@ def up(
     Logs go to <home>/logs, the manifest (URLs, addresses, dev keys) to <home>/manifest.json;
     stop everything with `ogpu devnet down`.
     """
-    with _errors():
+    with errors(_describe):
         info = manager.up(
             home,
             port=port,
@@ -153,7 +140,7 @@ def up(
 @app.command(epilog="Example: ogpu devnet down")
 def down(home: HomeOpt = None) -> None:
     """Stop every devnet service (also cleans up after a crash)."""
-    with _errors():
+    with errors(_describe):
         h = manager.resolve_home(home)
         if not manager.manifest_path(h).exists():
             _out.print(f"no devnet in {h}; nothing to stop")
@@ -189,7 +176,7 @@ def reset(
     ] = True,
 ) -> None:
     """Stop the devnet, wipe its chain and IPFS data, and start a fresh one."""
-    with _errors():
+    with errors(_describe):
         info = manager.reset(
             home,
             port=port,
@@ -217,7 +204,7 @@ def status(
 
     Exits 1 when the devnet is not running.
     """
-    with _errors():
+    with errors(_describe):
         st = manager.status(home)
         if as_json:
             typer.echo(json.dumps(st.to_json(), indent=2))
@@ -226,7 +213,7 @@ def status(
             return
         problem = st.problem()
         if st.state in ("absent", "stopped"):
-            _fail(str(problem))
+            fail(str(problem))
         m = st.manifest or {}
         table = Table(title=f"devnet {st.home}", title_justify="left")
         table.add_column("service")
@@ -251,7 +238,7 @@ def status(
             f"started {m.get('started_at')}"
         )
         if problem:
-            _fail(str(problem))
+            fail(str(problem))
 
 
 @app.command(epilog="Example: ogpu devnet logs anvil -n 100 --follow")
@@ -266,7 +253,7 @@ def logs(
     ] = False,
 ) -> None:
     """Show the devnet's logs (stored in <home>/logs/)."""
-    with _errors():
+    with errors(_describe):
         h = manager.resolve_home(home)
         log_dir = h / "logs"
         if service is not None:

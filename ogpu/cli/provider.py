@@ -13,10 +13,8 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
@@ -50,19 +48,11 @@ KeyFileOpt = Annotated[
 ]
 
 
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {' '.join(message.split())}", err=True)
-    raise typer.Exit(1)
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    try:
-        yield
-    except typer.Exit:
-        raise
-    except (OGPUError, _common.CliError, ValueError, OSError) as exc:
-        _fail(str(exc))
+def _describe(exc: BaseException) -> str:
+    """Bad input, key files and protocol errors by their message; the rest as every command."""
+    if isinstance(exc, OGPUError | _common.CliError | ValueError | OSError):
+        return str(exc)
+    return _common.describe_error(exc)
 
 
 def _read_key(path: Path | None) -> str | None:
@@ -146,12 +136,12 @@ def run(
         logging.getLogger("httpx").setLevel(logging.WARNING)
     from ogpu.provider import ProviderConfig, ProviderRuntime, SourceBinding
 
-    with _errors():
+    with _common.errors(_describe):
         session = _session(network)
         bindings = [SourceBinding.parse(spec) for spec in source]
         master_addr = master or _devnet_master(session)
         if master_addr is None:
-            _fail("give the master's address with --master")
+            _common.fail("give the master's address with --master")
         config = ProviderConfig(
             provider=_read_key(key_file),  # None → $PROVIDER_PRIVATE_KEY / devnet dev key
             master=master_addr,
@@ -221,7 +211,7 @@ def status(
     """Show a provider's master, registered sources, earnings and its master's vault balance."""
     from ogpu.types import Role
 
-    with _errors():
+    with _common.errors(_describe):
         key = _read_key(key_file)
         session = _session(network)
         address = provider or session.resolve_signer(key, Role.PROVIDER).address

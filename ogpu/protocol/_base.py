@@ -14,7 +14,7 @@ real ``ContractFunction`` to the session so reverts decode exactly as everywhere
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +42,7 @@ __all__ = [
     "batch",
     "batch_pinned",
     "call",
+    "check_args",
     "checksum",
     "context_of",
     "decode_events",
@@ -51,6 +52,8 @@ __all__ = [
     "paginate_pinned",
     "resolve_session",
     "send",
+    "struct",
+    "uint",
     "view",
 ]
 
@@ -90,6 +93,56 @@ def checksum(address: object, *, what: str = "address") -> str:
     if not isinstance(value, str) or not is_address(value):
         raise ValueError(f"invalid {what}: {value!r}")
     return to_checksum_address(value)
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def uint(value: object, name: str, bits: int = 256) -> int:
+    """``value`` checked as a Solidity ``uint<bits>`` argument named ``name``, before anything is sent.
+
+    Only a plain ``int`` (not ``bool``) in ``[0, 2**bits)`` passes: ``TypeError`` for other types
+    (``True``, ``1.5``, ``Decimal("2")``, ``"1"`` are refused, never truncated), ``ValueError``
+    when out of range. Int subclasses such as ``IntEnum`` members come back as plain ints.
+
+    >>> uint(10**18, "amount")
+    1000000000000000000
+    >>> uint(-1, "amount")
+    Traceback (most recent call last):
+    ...
+    ValueError: amount must be in [0, 2**256), got -1
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(
+            f"{name} must be an int (wei / whole units), got {type(value).__name__} {_show(value)}"
+        )
+    if not 0 <= value < 1 << bits:
+        raise ValueError(f"{name} must be in [0, 2**{bits}), got {_show(value)}")
+    return int(value)
+
+
+def struct(params: Any, name: str = "params") -> tuple[Any, ...]:
+    """ABI tuple of a params dataclass (``SourceParams``…), its integer fields checked by :func:`uint`.
+
+    The params' own ``to_tuple()`` coerces with ``int()``; this refuses ``True``/``1.5``/``"1"``
+    first, naming the field (``params.minPayment``). Narrower ``uint8`` fields are range-checked
+    against the ABI by :func:`send`.
+
+    >>> struct(TaskParams(source=addr, config="ipfs://x", expiryTime=1.5, payment=1))  # doctest: +SKIP
+    Traceback (most recent call last):
+    TypeError: params.expiryTime must be an int (wei / whole units), got float 1.5
+    """
+    to_tuple = getattr(params, "to_tuple", None)
+    if not callable(to_tuple):
+        raise TypeError(f"{name} must be a params object, got {type(params).__name__}")
+    if is_dataclass(params):
+        for f in fields(params):
+            if f.type in ("int", int):
+                uint(getattr(params, f.name), f"{name}.{f.name}")
+    out = to_tuple()
+    return tuple(out)
 
 
 def address_or_none(value: str) -> str | None:
@@ -303,6 +356,55 @@ def batch_pinned(
     return [v.decode(session, r) for v, r in zip(views, raw[1:-1], strict=True)], int(first, 16)
 
 
+@cache
+def _inputs(contract: str, function: str) -> tuple[dict[str, Any], ...] | None:
+    from ogpu.chain.artifacts import load_abi  # type: ignore[attr-defined,unused-ignore]
+
+    found = [
+        e for e in load_abi(contract) if e.get("type") == "function" and e.get("name") == function
+    ]
+    return tuple(found[0]["inputs"]) if len(found) == 1 else None
+
+
+def _check_value(entry: dict[str, Any], value: Any, name: str) -> None:
+    t = str(entry["type"])
+    if t.endswith("]"):
+        if isinstance(value, (list, tuple)):
+            inner = dict(entry, type=t[: t.rindex("[")])
+            for i, v in enumerate(value):
+                _check_value(inner, v, f"{name}[{i}]")
+    elif t == "tuple":
+        components = entry["components"]
+        if isinstance(value, (list, tuple)) and len(value) == len(components):
+            for i, (c, v) in enumerate(zip(components, value, strict=True)):
+                _check_value(c, v, f"{name}.{str(c.get('name') or i).strip('_')}")
+    elif t.startswith("uint"):
+        uint(value, name, int(t[4:] or 256))
+    elif t.startswith("int"):
+        bits = int(t[3:] or 256)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{name} must be an int, got {type(value).__name__} {_show(value)}")
+        if not -(1 << (bits - 1)) <= value < 1 << (bits - 1):
+            raise ValueError(f"{name} must fit int{bits}, got {_show(value)}")
+
+
+def check_args(contract: str, function: str, args: Sequence[Any]) -> None:
+    """Type- and range-check the integer arguments of ``contract.function(*args)`` against its ABI.
+
+    Raises ``TypeError``/``ValueError`` naming the parameter (struct fields as ``params.field``)
+    instead of web3's untyped encoding errors, before anything is signed or sent.
+
+    >>> check_args("Nexus", "register", (source, provider, 256))  # doctest: +SKIP
+    Traceback (most recent call last):
+    ValueError: preferredEnvironment must be in [0, 2**8), got 256
+    """
+    inputs = _inputs(contract, function)
+    if inputs is None or len(inputs) != len(args):
+        return  # unknown or overloaded: web3 resolves and reports
+    for i, (entry, value) in enumerate(zip(inputs, args, strict=True)):
+        _check_value(entry, value, str(entry.get("name") or f"arg{i}").strip("_"))
+
+
 def send(
     session: Session | None,
     contract: str,
@@ -319,6 +421,8 @@ def send(
     ``role`` is the environment fallback used when ``signer`` is ``None`` (``None`` = the signer is
     mandatory). ``kwargs`` (``wait``, ``dry_run``, …) go to ``session.transact`` unchanged.
     """
+    check_args(contract, function, args)
+    value = uint(value, "value")
     s = resolve_session(session)
     bound = fn(s, contract, function, *args, address=address)
     label = contract if address is None else f"{contract}({_short(address)})"

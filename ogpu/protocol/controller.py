@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ogpu.protocol._base import Signer, call, checksum, decode_events, resolve_session, send
+from ogpu.protocol._base import (
+    Signer,
+    call,
+    checksum,
+    decode_events,
+    resolve_session,
+    send,
+    struct,
+)
 from ogpu.types import Role, TaskParams
 
 if TYPE_CHECKING:
@@ -49,7 +57,7 @@ def publish_task(
     """``Controller.publishTask(params)`` (role fallback CLIENT): escrows ``params.payment`` from the
     client's Vault balance. See :func:`extract_task_address`."""
     result: Receipt = send(
-        session, _C, "publishTask", params.to_tuple(), signer=signer, role=Role.CLIENT, **kwargs
+        session, _C, "publishTask", struct(params), signer=signer, role=Role.CLIENT, **kwargs
     )
     return result
 

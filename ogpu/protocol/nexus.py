@@ -28,6 +28,8 @@ from ogpu.protocol._base import (
     paginate,
     resolve_session,
     send,
+    struct,
+    uint,
     view,
 )
 from ogpu.types import ResponseParams, ResponseStatus, Role, SourceParams, SourceStatus, TaskStatus
@@ -100,7 +102,7 @@ def publish_source(
     >>> source = extract_source_address(receipt)  # doctest: +SKIP
     """
     result: Receipt = send(
-        session, _N, "publishSource", params.to_tuple(), signer=signer, role=Role.CLIENT, **kwargs
+        session, _N, "publishSource", struct(params), signer=signer, role=Role.CLIENT, **kwargs
     )
     return result
 
@@ -127,7 +129,7 @@ def update_source(
         _N,
         "updateSource",
         checksum(source_address),
-        params.to_tuple(),
+        struct(params),
         signer=signer,
         role=Role.CLIENT,
         **kwargs,
@@ -176,7 +178,7 @@ def register(
         "register",
         checksum(source),
         checksum(provider),
-        int(env),
+        uint(env, "env", bits=8),
         signer=signer,
         role=Role.PROVIDER,
         **kwargs,
@@ -225,7 +227,7 @@ def attempt(
         "attempt",
         checksum(task),
         checksum(provider),
-        int(suggested_payment),
+        uint(suggested_payment, "suggested_payment"),
         signer=signer,
         role=Role.PROVIDER,
         **kwargs,
@@ -248,7 +250,7 @@ def submit_response(
         session,
         _N,
         "submitResponse",
-        params.to_tuple(),
+        struct(params),
         signer=signer,
         role=Role.PROVIDER,
         **kwargs,
@@ -282,7 +284,7 @@ def set_source_status(
         _N,
         "setSourceStatus",
         checksum(source),
-        int(SourceStatus(status)),
+        int(SourceStatus(uint(status, "status", bits=8))),
         signer=signer,
         role=None,
         **kwargs,
@@ -299,7 +301,7 @@ def set_task_status(
         _N,
         "setTaskStatus",
         checksum(task),
-        int(TaskStatus(status)),
+        int(TaskStatus(uint(status, "status", bits=8))),
         signer=signer,
         role=None,
         **kwargs,
@@ -321,7 +323,7 @@ def set_response_status(
         _N,
         "setResponseStatus",
         checksum(response),
-        int(ResponseStatus(status)),
+        int(ResponseStatus(uint(status, "status", bits=8))),
         signer=signer,
         role=None,
         **kwargs,

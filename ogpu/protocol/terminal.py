@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from eth_utils.address import is_address
 
-from ogpu.protocol._base import BlockId, Signer, call, checksum, send
+from ogpu.protocol._base import BlockId, Signer, call, checksum, send, uint
 from ogpu.types import InvalidSignerError, Role
 
 if TYPE_CHECKING:
@@ -136,10 +136,10 @@ def announce_provider(
         _T,
         "announceProvider",
         checksum(provider),
-        int(amount),
+        uint(amount, "amount"),
         signer=signer,
         role=Role.MASTER,
-        value=int(amount),
+        value=uint(amount, "amount"),
         **kwargs,
     )
     return result

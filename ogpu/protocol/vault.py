@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ogpu.protocol._base import BlockId, Signer, call, checksum, send
+from ogpu.protocol._base import BlockId, Signer, call, checksum, send, uint
 
 if TYPE_CHECKING:
     from ogpu.chain import Session
@@ -86,7 +86,12 @@ def deposit(
     >>> deposit(client_address, 10**18, signer=client_key)  # doctest: +SKIP
     """
     return _send(
-        "deposit", checksum(account), signer=signer, session=session, value=int(amount), **kwargs
+        "deposit",
+        checksum(account),
+        signer=signer,
+        session=session,
+        value=uint(amount, "amount"),
+        **kwargs,
     )
 
 
@@ -94,19 +99,19 @@ def withdraw(
     amount: int, *, signer: Signer, session: Session | None = None, **kwargs: Any
 ) -> Receipt:
     """``Vault.withdraw(amount)``: liquid balance back to the signer's wallet."""
-    return _send("withdraw", int(amount), signer=signer, session=session, **kwargs)
+    return _send("withdraw", uint(amount, "amount"), signer=signer, session=session, **kwargs)
 
 
 def lock(amount: int, *, signer: Signer, session: Session | None = None, **kwargs: Any) -> Receipt:
     """``Vault.lock(amount)``: balance → lockup (stake)."""
-    return _send("lock", int(amount), signer=signer, session=session, **kwargs)
+    return _send("lock", uint(amount, "amount"), signer=signer, session=session, **kwargs)
 
 
 def unbond(
     amount: int, *, signer: Signer, session: Session | None = None, **kwargs: Any
 ) -> Receipt:
     """``Vault.unbond(amount)``: lockup → unbonding; claimable after ``UNBONDING_PERIOD``."""
-    return _send("unbond", int(amount), signer=signer, session=session, **kwargs)
+    return _send("unbond", uint(amount, "amount"), signer=signer, session=session, **kwargs)
 
 
 def cancel_unbonding(*, signer: Signer, session: Session | None = None, **kwargs: Any) -> Receipt:
@@ -128,7 +133,12 @@ def sanction(
 ) -> Receipt:
     """``Vault.sanction(account, amount)`` (JUDGE): seize stake into ``sanctionOf``."""
     return _send(
-        "sanction", checksum(account), int(amount), signer=signer, session=session, **kwargs
+        "sanction",
+        checksum(account),
+        uint(amount, "amount"),
+        signer=signer,
+        session=session,
+        **kwargs,
     )
 
 
@@ -136,7 +146,9 @@ def waive(
     account: str, amount: int, *, signer: Signer, session: Session | None = None, **kwargs: Any
 ) -> Receipt:
     """``Vault.waive(account, amount)`` (JUDGE): return sanctioned stake to lockup."""
-    return _send("waive", checksum(account), int(amount), signer=signer, session=session, **kwargs)
+    return _send(
+        "waive", checksum(account), uint(amount, "amount"), signer=signer, session=session, **kwargs
+    )
 
 
 def set_whitelist(
@@ -180,14 +192,18 @@ def set_min_lockup_per_source(
     amount: int, *, signer: Signer, session: Session | None = None, **kwargs: Any
 ) -> Receipt:
     """``Vault.setMinLockupPerSource(amount)`` (admin)."""
-    return _send("setMinLockupPerSource", int(amount), signer=signer, session=session, **kwargs)
+    return _send(
+        "setMinLockupPerSource", uint(amount, "amount"), signer=signer, session=session, **kwargs
+    )
 
 
 def set_max_unbonding_period(
     period: int, *, signer: Signer, session: Session | None = None, **kwargs: Any
 ) -> Receipt:
     """``Vault.setMaxUnbondingPeriod(period)`` (admin), seconds; affects future unbonds."""
-    return _send("setMaxUnbondingPeriod", int(period), signer=signer, session=session, **kwargs)
+    return _send(
+        "setMaxUnbondingPeriod", uint(period, "period"), signer=signer, session=session, **kwargs
+    )
 
 
 def set_terminal(
@@ -215,7 +231,7 @@ def freeze_payment(
         "freezePayment",
         checksum(client),
         checksum(task),
-        int(amount),
+        uint(amount, "amount"),
         signer=signer,
         session=session,
         **kwargs,
@@ -238,7 +254,7 @@ def process_payment(
         checksum(client),
         checksum(provider),
         checksum(task),
-        int(amount),
+        uint(amount, "amount"),
         signer=signer,
         session=session,
         **kwargs,

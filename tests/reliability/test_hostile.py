@@ -118,14 +118,17 @@ def test_addresses(guarded: tuple[Session, FaultProxy], address: Any, which: int
 # ----------------------------------------------------------------------------------------------
 # amounts
 
-# Fuzzed amounts: zero, too large for the signer, and non-numbers. The classes the protocol
-# helpers mishandle today (bools, floats, Decimals and numeric strings are truncated with int() and
-# SENT; negative / >= 2**256 raise web3's untyped MismatchedABI) are pinned by the strict xfails
-# below: when they are fixed, add st.booleans(), st.floats(), st.decimals(), negative and huge
-# integers back here.
+# Fuzzed amounts: zero, too large for the signer, outside uint256, and non-integers (bools,
+# floats, Decimals and numeric strings must be refused, never truncated with int() and sent).
 bad_amounts = st.one_of(
     st.just(0),
     st.integers(min_value=10**24, max_value=2**256 - 1),
+    st.integers(max_value=-1),
+    st.integers(min_value=2**256),
+    st.booleans(),
+    st.floats(),
+    st.decimals(),
+    st.text(alphabet="0123456789", min_size=1, max_size=4),
     st.text(alphabet="abcxyz -_", max_size=12),
     st.none(),
     st.lists(st.integers(), max_size=2),
@@ -160,22 +163,12 @@ def _refused_unsent(guarded: tuple[Session, FaultProxy], values: list[Any]) -> N
     assert not problems, problems
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ogpu.protocol.vault coerces amounts with int(): True, 1.5, Decimal('2'), '1' are "
-    "truncated and SENT (fix: require a non-bool int, TypeError otherwise)",
-)
 def test_non_integer_amounts_are_refused(guarded: tuple[Session, FaultProxy]) -> None:
     from decimal import Decimal
 
     _refused_unsent(guarded, [True, 1.5, Decimal("2"), "1", float("inf")])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="negative / >= 2**256 amounts reach web3 and raise its untyped MismatchedABI (fix: "
-    "ValueError for amounts outside uint256 in ogpu.protocol before encoding)",
-)
 def test_out_of_range_amounts_are_refused(guarded: tuple[Session, FaultProxy]) -> None:
     _refused_unsent(guarded, [-1, 2**256, 2**300])
 
@@ -314,12 +307,6 @@ def _deep(depth: int) -> dict[str, Any]:
     return d
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="RecursionError escapes TaskInput/_json_safe and encode_payload for deeply nested data "
-    "(fix: also catch RecursionError in ogpu/client/models.py _json_safe and "
-    "ogpu/ipfs/client.py encode_payload)",
-)
 def test_deeply_nested_task_config_is_refused_with_a_typed_error(
     guarded: tuple[Session, FaultProxy], funded_source: str
 ) -> None:
@@ -414,12 +401,6 @@ RPC_FAULTS = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Session.rpc/rpc_batch re-raise the last transport failure after retries untyped "
-    "(requests.HTTPError/ConnectionError/ChunkedEncodingError, MalformedReplyError); fix: wrap "
-    "them in TxRpcError (an OGPUError) on the retry=True paths",
-)
 @pytest.mark.parametrize("fault", RPC_FAULTS, ids=lambda f: f.value)
 def test_rpc_answers_that_stay_broken_end_in_a_typed_error(
     anvil: Any, deployment: Any, store: Any, fault: Fault
