@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 from faults.stats import STATS
 from hypothesis import HealthCheck, settings
+from support.reliability import client_network
 
-from ogpu.chain import ContractAddresses, Network, Session
+from ogpu.chain import Session
 from ogpu.devnet.deploy import Deployment
 from ogpu.devnet.ipfs_store import IPFSStore
 
@@ -28,31 +29,7 @@ settings.register_profile(
     derandomize=True,
 )
 
-SMALL_SIZE = 60
 _started = time.monotonic()
-
-
-def soak_size(default: int = 500) -> int:
-    """The size of the soak-marked runs (``OGPU_SOAK_SIZE``)."""
-    return int(os.environ.get("OGPU_SOAK_SIZE", str(default)))
-
-
-def client_network(deployment: Deployment, rpc_url: str, store_url: str) -> Network:
-    """A network on ``deployment`` reached at ``rpc_url`` with the store as pinning + gateway."""
-    return Network(
-        name="reliability",
-        chain_id=deployment.chain_id,
-        rpc_url=rpc_url,
-        addresses=ContractAddresses(
-            nexus=deployment.nexus,
-            controller=deployment.controller,
-            terminal=deployment.terminal,
-            vault=deployment.vault,
-            manager=deployment.manager,
-        ),
-        pinning_url=f"{store_url}/file/create",
-        gateway_url=store_url,
-    )
 
 
 @pytest.fixture(scope="session")

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from conftest import SMALL_SIZE, client_network, soak_size
 from faults.proxy import Fault, FaultProxy, Rule
 from faults.stats import STATS
+from support.reliability import SMALL_SIZE, client_network, soak_size
 
 from ogpu.chain import Session
 from ogpu.client import (

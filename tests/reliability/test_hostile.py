@@ -14,11 +14,11 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import client_network
 from faults.proxy import Fault, FaultProxy, Rule
 from faults.stats import STATS
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.reliability import client_network
 
 import ogpu.client as client
 from ogpu.chain import Session

@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from conftest import client_network
 from faults.proxy import Fault, FaultProxy
 from faults.stats import STATS
+from support.reliability import client_network
 
 from ogpu.chain import Session
 from ogpu.devnet.accounts import dev_account, dev_key

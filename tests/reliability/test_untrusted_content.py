@@ -13,8 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from conftest import client_network
 from faults.proxy import Fault, FaultProxy, Rule
+from support.reliability import client_network
 from support.world import World
 
 import ogpu.client as client
