@@ -61,3 +61,11 @@ def test_block_time_mines_without_transactions(tmp_path: Path) -> None:
         first = int(node.rpc("eth_blockNumber"), 16)
         time.sleep(0.7)
         assert int(node.rpc("eth_blockNumber"), 16) > first
+
+
+def test_dev_accounts_are_the_accounts_anvil_funds() -> None:
+    from ogpu.devnet.accounts import dev_accounts
+
+    with AnvilNode.start() as node:
+        funded = [a.lower() for a in node.rpc("eth_accounts")]
+    assert [a.address.lower() for a in dev_accounts()] == funded

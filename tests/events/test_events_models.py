@@ -16,7 +16,8 @@ from ogpu.events.models import EVENT_TYPES, EventCursor, SourceUpdatedEvent, bui
 from ogpu.events.watcher import _Query
 from ogpu.types import SourceParams, TaskStatus
 
-REFERENCE = Path("/work/shared/reference/abi/mainnet")
+# The published ABIs lie beside the checkout when the project is laid out with its shared/ folder.
+REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "abi" / "mainnet"
 
 
 def _canonical(inp: dict) -> str:
