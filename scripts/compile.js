@@ -19,7 +19,7 @@ const ROOT = path.resolve(__dirname, "..");
 const SOLC_VERSION = "0.8.37";
 const ARTIFACT_DIR = path.join(ROOT, "ogpu", "chain", "artifacts");
 const SIGNATURES = path.join(ROOT, "contracts", "abi-signatures.txt");
-const REFERENCE_DIR = path.resolve(ROOT, "..", "shared", "reference", "abi", "mainnet");
+const REFERENCE_DIR = path.join(ROOT, "contracts", "reference-abi", "mainnet");
 // Contracts whose official ABI we keep; Source/Task/Response are clones, so their constructors differ.
 const REFERENCE = ["Controller", "Manager", "Nexus", "Response", "Source", "Task", "Terminal", "Vault"];
 const CLONED = new Set(["Response", "Source", "Task"]);

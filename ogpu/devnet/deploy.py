@@ -35,12 +35,20 @@ from web3.contract import Contract
 
 from ogpu.chain.artifacts import load_artifact
 
-__all__ = ["Deployment", "DeploymentError", "deploy_protocol", "ensure_wiring", "protocol_contract"]
+__all__ = [
+    "Deployment",
+    "DeploymentError",
+    "assert_controller_holders",
+    "deploy_protocol",
+    "ensure_wiring",
+    "protocol_contract",
+]
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 DEFAULT_ADMIN_ROLE = b"\x00" * 32
 CONTROLLER_ROLE = keccak(text="CONTROLLER")
 JUDGE_ROLE = keccak(text="JUDGE")
+_ROLE_GRANTED = keccak(text="RoleGranted(bytes32,address,address)")
 
 _CALL_GAS = 300_000
 _RECEIPT_TIMEOUT = 120.0
@@ -278,11 +286,41 @@ def ensure_wiring(w3: Web3, admin: LocalAccount, deployment: Deployment) -> list
     wanted.append((f"setDefaultAgent({agent})", terminal, "setDefaultAgent", (agent,), ok))
 
     missing = [w for w in wanted if not w[4]]
-    if not missing:
-        return []
-    sender = _Sender(w3, admin)
-    for label, contract, fn, args, _ in missing:
-        data = contract.encode_abi(fn, args=list(args))
-        sender.send(label, contract.address, data, _CALL_GAS)
-    sender.wait()
+    if missing:
+        sender = _Sender(w3, admin)
+        for label, contract, fn, args, _ in missing:
+            data = contract.encode_abi(fn, args=list(args))
+            sender.send(label, contract.address, data, _CALL_GAS)
+        sender.wait()
+    assert_controller_holders(w3, d)
     return [w[0] for w in missing]
+
+
+def assert_controller_holders(w3: Web3, deployment: Deployment) -> None:
+    """Raise :class:`DeploymentError` unless CONTROLLER is held only by Controller, Nexus and Terminal.
+
+    CONTROLLER moves escrow in the Vault and drives the Nexus hooks, so any other holder could
+    spend clients' balances. The Manager is not enumerable: every account its ``RoleGranted`` logs
+    ever named for CONTROLLER is checked against ``hasRole`` now.
+    """
+    d = deployment
+    manager = protocol_contract(w3, "Manager", d.manager)
+    logs = w3.eth.get_logs(
+        {
+            "address": d.manager,
+            "fromBlock": 0,
+            "toBlock": "latest",
+            "topics": [HexBytes(_ROLE_GRANTED).to_0x_hex(), HexBytes(CONTROLLER_ROLE).to_0x_hex()],
+        }
+    )
+    own = {d.controller.lower(), d.nexus.lower(), d.terminal.lower()}
+    granted = {to_checksum_address(bytes(log["topics"][2])[12:]) for log in logs}
+    foreign = sorted(
+        a
+        for a in granted
+        if a.lower() not in own and manager.functions.hasRole(CONTROLLER_ROLE, a).call()
+    )
+    if foreign:
+        raise DeploymentError(
+            f"CONTROLLER role held outside the protocol's contracts: {', '.join(foreign)}"
+        )
