@@ -50,8 +50,8 @@ contract Controller is IController, Ownable {
         if (_taskParams.payment < minPayment) revert InsufficientPayment(_taskParams.payment, minPayment);
 
         address task = _createTask(_taskParams, deliveryMethod);
+        INexus(nexus).emitTaskPublished(task, source); // registers the task, which the Vault requires
         IVault(vault).freezePayment(client, task, _taskParams.payment);
-        INexus(nexus).emitTaskPublished(task, source);
     }
 
     /// @dev Create and initialise a Task instance (overridden by the full-deployment bench variant).

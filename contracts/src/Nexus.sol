@@ -10,6 +10,7 @@ import {ISource} from "./interfaces/ISource.sol";
 import {ITask} from "./interfaces/ITask.sol";
 import {ITerminal} from "./interfaces/ITerminal.sol";
 import {IVault} from "./interfaces/IVault.sol";
+import {ContentKey} from "./libraries/ContentKey.sol";
 import {Pagination} from "./libraries/Pagination.sol";
 import {Response} from "./Response.sol";
 import {Source} from "./Source.sol";
@@ -48,6 +49,13 @@ contract Nexus is INexus, Ownable {
     mapping(address => bool) public isTask;
     /// @notice A provider's bid on a task (informational, devnet view).
     mapping(address => mapping(address => uint256)) public suggestedPaymentOf;
+    /// @notice Highest `minAvailableLockup` among a provider's stake-requiring registrations; the Vault keeps
+    ///         it back from unbonding until the last of them is unregistered (devnet addition).
+    mapping(address => uint256) public requiredStakeOf;
+    /// @notice Number of a provider's registrations made under a nonzero `minAvailableLockup`.
+    mapping(address => uint256) public stakedRegistrationCountOf;
+    /// @dev Whether (source, provider)'s registration counts in `stakedRegistrationCountOf`.
+    mapping(address => mapping(address => bool)) private _stakedRegistration;
 
     constructor(address _manager, address _terminal, address _vault) Ownable(msg.sender) {
         manager = _manager;
@@ -205,6 +213,11 @@ contract Nexus is INexus, Ownable {
             if (available < minAvailableLockup) revert InsufficientLockup(provider, minAvailableLockup, available);
         }
         uint256 id = ISource(source).register(provider, preferredEnvironment);
+        if (minAvailableLockup > 0) {
+            _stakedRegistration[source][provider] = true;
+            stakedRegistrationCountOf[provider] += 1;
+            if (minAvailableLockup > requiredStakeOf[provider]) requiredStakeOf[provider] = minAvailableLockup;
+        }
         emit Registered(provider, id, source, preferredEnvironment);
     }
 
@@ -212,6 +225,12 @@ contract Nexus is INexus, Ownable {
         if (sourceId[source] == 0) revert UnknownSource(source);
         if (!_isProviderOperator(provider, msg.sender)) revert NotAgent(msg.sender, provider);
         ISource(source).unregister(provider);
+        if (_stakedRegistration[source][provider]) {
+            delete _stakedRegistration[source][provider];
+            uint256 left = stakedRegistrationCountOf[provider] - 1;
+            stakedRegistrationCountOf[provider] = left;
+            if (left == 0) delete requiredStakeOf[provider];
+        }
     }
 
     function attempt(address task, address provider, uint256 suggestedPayment) external {
@@ -249,14 +268,21 @@ contract Nexus is INexus, Ownable {
         }
         if (status == uint8(TaskStatus.EXPIRED) || block.timestamp > expiryTime) revert Expired(task, expiryTime);
         if (ITask(task).getAttempterId(provider) == 0) revert NotAttempted(task, provider);
-        bytes32 dataHash = keccak256(bytes(_responseParams.data));
-        if (ITask(task).responseOf(provider) != address(0) || ITask(task).isAlreadySubmitted(dataHash)) {
+        bytes32 contentKey = ContentKey.compute(_responseParams.data);
+        if (ITask(task).responseOf(provider) != address(0) || ITask(task).isAlreadySubmitted(contentKey)) {
             revert AlreadySubmitted(task, provider);
         }
         if (_responseParams.payment > payment) revert InvalidPayment(_responseParams.payment, payment);
 
         address response = _createResponse(_responseParams);
-        ITask(task).recordResponse(response, provider, dataHash);
+        // MANUAL: fix the payee now, so re-pairing before the confirmation cannot redirect the payment.
+        // FIRST_RESPONSE pays in this transaction and needs no record.
+        address payee;
+        if (deliveryMethod != uint8(DeliveryMethod.FIRST_RESPONSE)) {
+            payee = ITerminal(terminal).masterOf(provider);
+            if (payee == address(0)) payee = provider;
+        }
+        ITask(task).recordResponse(response, provider, contentKey, payee);
         emit ResponseSubmitted(response, task);
 
         if (deliveryMethod == uint8(DeliveryMethod.FIRST_RESPONSE)) {

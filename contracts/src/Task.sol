@@ -6,6 +6,7 @@ import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.s
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IResponse} from "./interfaces/IResponse.sol";
 import {ITask} from "./interfaces/ITask.sol";
+import {ContentKey} from "./libraries/ContentKey.sol";
 import {Pagination} from "./libraries/Pagination.sol";
 import {TaskParams, TaskStatus} from "./Types.sol";
 
@@ -32,7 +33,10 @@ contract Task is ITask, Ownable, Initializable {
     uint256[] public attemptTimestamps;
     mapping(address => uint256) public attempterId;
     mapping(address => address) public responseOf;
+    /// @notice Content keys (ContentKey.compute of the data) of the responses recorded so far.
     mapping(bytes32 => bool) public isAlreadySubmitted;
+    /// @inheritdoc ITask
+    mapping(address => address) public payeeOf;
 
     constructor() Ownable(msg.sender) {
         _disableInitializers();
@@ -122,20 +126,25 @@ contract Task is ITask, Ownable, Initializable {
     }
 
     function submitResponse(address response, address provider) external onlyOwner {
-        _record(response, provider, keccak256(bytes(IResponse(response).getResponseParams().data)));
+        _record(response, provider, ContentKey.compute(IResponse(response).getResponseParams().data), address(0));
     }
 
-    function recordResponse(address response, address provider, bytes32 dataHash) external onlyOwner {
-        _record(response, provider, dataHash);
+    /// @inheritdoc ITask
+    function recordResponse(address response, address provider, bytes32 contentKey, address payee)
+        external
+        onlyOwner
+    {
+        _record(response, provider, contentKey, payee);
     }
 
-    function _record(address response, address provider, bytes32 dataHash) private {
+    function _record(address response, address provider, bytes32 contentKey, address payee) private {
         if (attempterId[provider] == 0) revert NotAttempted(address(this), provider);
-        if (responseOf[provider] != address(0) || isAlreadySubmitted[dataHash]) {
+        if (responseOf[provider] != address(0) || isAlreadySubmitted[contentKey]) {
             revert AlreadySubmitted(address(this), provider);
         }
         responseOf[provider] = response;
-        isAlreadySubmitted[dataHash] = true;
+        isAlreadySubmitted[contentKey] = true;
+        if (payee != address(0)) payeeOf[provider] = payee;
     }
 
     function recordWinner(address provider) external onlyOwner {

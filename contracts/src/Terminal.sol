@@ -68,7 +68,8 @@ contract Terminal is ITerminal, Ownable {
     function removeProvider(address provider) external {
         if (!isProvider[provider]) revert NotProvider(provider);
         address master = masterOf[provider];
-        if (msg.sender != provider && msg.sender != master && !getIsAgentOf(master, msg.sender)) {
+        // Explicit per-master grants only: the default agent acts for every master and must not unpair.
+        if (msg.sender != provider && msg.sender != master && !isAgentOf[master][msg.sender]) {
             revert NotMaster(msg.sender);
         }
         delete masterOf[provider];
@@ -95,7 +96,8 @@ contract Terminal is ITerminal, Ownable {
     function setAgent(address agent, bool value) external {
         if (agent == address(0)) revert ZeroAddress();
         if (agent == msg.sender) revert InvalidAgent(agent);
-        if (isProvider[msg.sender]) revert ProviderCannotSetAgent(msg.sender);
+        // A provider may not grant agents, but may always revoke one granted before it was paired.
+        if (value && isProvider[msg.sender]) revert ProviderCannotSetAgent(msg.sender);
         isAgentOf[msg.sender][agent] = value;
         emit AgentSet(msg.sender, agent, value);
     }

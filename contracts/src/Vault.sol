@@ -5,6 +5,7 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IManager} from "./interfaces/IManager.sol";
 import {INexus} from "./interfaces/INexus.sol";
+import {ITask} from "./interfaces/ITask.sol";
 import {ITerminal} from "./interfaces/ITerminal.sol";
 import {IVault} from "./interfaces/IVault.sol";
 
@@ -50,10 +51,13 @@ contract Vault is IVault, ReentrancyGuard {
 
     // ---------------------------------------------------------------------------------- modifiers
 
-    modifier onlyProtocol() {
+    /// @dev Caller is the Nexus or a CONTROLLER holder, and `task` is a task of this deployment (so a
+    ///      stray CONTROLLER key cannot open or settle an escrow for an address of its choosing).
+    modifier onlyProtocol(address task) {
         if (msg.sender != nexus && !IManager(manager).hasRole(CONTROLLER, msg.sender)) {
             revert NotController(msg.sender);
         }
+        if (!INexus(nexus).isTask(task)) revert UnknownTask(task);
         _;
     }
 
@@ -111,7 +115,7 @@ contract Vault is IVault, ReentrancyGuard {
         if (amount == 0) revert ZeroAmount();
         uint256 locked = lockupOf[msg.sender];
         if (amount > locked) revert InsufficientLockup(msg.sender, amount, locked);
-        uint256 floor = _requiredLockup(msg.sender);
+        uint256 floor = _requiredLockup(msg.sender) + INexus(nexus).requiredStakeOf(msg.sender);
         if (locked - amount < floor) revert InsufficientLockup(msg.sender, floor + amount, locked);
         lockupOf[msg.sender] = locked - amount;
         unbondingOf[msg.sender] += amount;
@@ -175,7 +179,7 @@ contract Vault is IVault, ReentrancyGuard {
 
     // ------------------------------------------------------------------------------------- escrow
 
-    function freezePayment(address client, address task, uint256 amount) external onlyProtocol {
+    function freezePayment(address client, address task, uint256 amount) external onlyProtocol(task) {
         if (client == address(0) || task == address(0)) revert ZeroAddress();
         if (_escrow[task].client != address(0)) revert InvalidParams();
         uint256 bal = balanceOf[client];
@@ -187,19 +191,24 @@ contract Vault is IVault, ReentrancyGuard {
 
     function processPayment(address client, address provider, address task, uint256 amount)
         external
-        onlyProtocol
+        onlyProtocol(task)
     {
         uint256 escrowed = _settle(client, task);
         if (amount > escrowed) revert InvalidPayment(amount, escrowed);
-        address payee = ITerminal(terminal).getMasterOf(provider);
-        if (payee == address(0)) payee = provider;
+        // The payee recorded when the response was submitted; else (FIRST_RESPONSE pays in the same
+        // transaction) the provider's master now, or the provider itself when unpaired.
+        address payee = ITask(task).payeeOf(provider);
+        if (payee == address(0)) {
+            payee = ITerminal(terminal).getMasterOf(provider);
+            if (payee == address(0)) payee = provider;
+        }
         balanceOf[payee] += amount;
         totalEarningsOf[provider] += amount;
         if (payee != provider) totalEarningsOf[payee] += amount;
         if (escrowed > amount) balanceOf[client] += escrowed - amount;
     }
 
-    function releasePayment(address client, address task) external onlyProtocol {
+    function releasePayment(address client, address task) external onlyProtocol(task) {
         balanceOf[client] += _settle(client, task);
     }
 
@@ -215,11 +224,19 @@ contract Vault is IVault, ReentrancyGuard {
 
     // ------------------------------------------------------------------------------ judge / admin
 
+    /// @notice Seize `amount` of stake: from the lockup first, then from the unbonding bucket (so
+    ///         unbonding ahead of a pending sanction does not escape it).
     function sanction(address account, uint256 amount) external onlyJudge {
         if (amount == 0) revert ZeroAmount();
         uint256 locked = lockupOf[account];
-        if (amount > locked) revert InsufficientLockup(account, amount, locked);
-        lockupOf[account] = locked - amount;
+        uint256 unbonding = unbondingOf[account];
+        if (amount > locked + unbonding) revert InsufficientLockup(account, amount, locked + unbonding);
+        if (amount <= locked) {
+            lockupOf[account] = locked - amount;
+        } else {
+            lockupOf[account] = 0;
+            unbondingOf[account] = unbonding - (amount - locked);
+        }
         sanctionOf[account] += amount;
         sanctionedAmount += amount;
         emit Sanctioned(account, amount);

@@ -61,6 +61,8 @@ class World:
     t_att: str  # attempted by provider
     t_resp: str  # RESPONDED by provider2
     r: str  # provider2's response on t_resp
+    s3: str  # MANUAL source of master: a principal that is both master and client
+    t3: str  # NEW task on s3
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +89,10 @@ def world(w3: Web3, deployment: Deployment, anvil: Any) -> Iterator[World]:
     send(w3, "stranger", p.vault.functions.deposit(addr("stranger")), value=ETH // 100)
     send(w3, "stranger", p.vault.functions.lock(ETH // 100))
     send(w3, "judge", p.vault.functions.sanction(addr("stranger"), 1))
-    yield World(p, s, s2, t_new, t_att, t_resp, r)
+    send(w3, "master", p.vault.functions.deposit(addr("master")), value=ETH)
+    s3 = publish_source(p, client="master", delivery=0)
+    t3 = publish_task(p, s3, client="master")
+    yield World(p, s, s2, t_new, t_att, t_resp, r, s3, t3)
     anvil.rpc("evm_revert", [snap])
 
 
@@ -108,6 +113,8 @@ class Case:
 CLIENT_SIDE = ("client", "client_agent")
 PROVIDER_SIDE = ("provider", "master", "master_agent", "agent")
 MASTER_SIDE = ("master", "master_agent", "agent")
+# The master as a client: its explicit agent acts for it, the default agent (a provider-side helper) never.
+DUAL_CLIENT_SIDE = ("master", "master_agent")
 ADMIN = ("admin",)
 NOBODY: tuple[str, ...] = ()
 
@@ -165,6 +172,21 @@ CASES: list[Case] = [
          "NotOwner", lambda w, c: (w.t_new, c)),
     Case("Controller.confirmResponse", lambda w: w.p.controller.functions.confirmResponse(w.r), CLIENT_SIDE,
          "NotOwner", lambda w, c: (w.t_resp, c)),
+    Case("Controller.publishTask(dual)",
+         lambda w: w.p.controller.functions.publishTask((w.s3, "cfg", w.p.now() + 3000, 10**16)),
+         DUAL_CLIENT_SIDE, "NotOwner", lambda w, c: (w.s3, c)),
+    Case("Controller.cancelTask(dual)", lambda w: w.p.controller.functions.cancelTask(w.t3), DUAL_CLIENT_SIDE,
+         "NotOwner", lambda w, c: (w.t3, c)),
+    Case("Nexus.inactivateSource(dual)", lambda w: w.p.nexus.functions.inactivateSource(w.s3), DUAL_CLIENT_SIDE,
+         "NotOwner", lambda w, c: (w.s3, c)),
+    Case("Nexus.publishSource(dual)",
+         lambda w: w.p.nexus.functions.publishSource(source_params(addr("master"), delivery=0)), DUAL_CLIENT_SIDE,
+         "NotOwner", lambda w, c: (addr("master"), c)),
+    Case("Controller.transferOwnership",
+         lambda w: w.p.controller.functions.transferOwnership(addr("judge")), ADMIN,
+         "OwnableUnauthorizedAccount", caller_only),
+    Case("Controller.renounceOwnership", lambda w: w.p.controller.functions.renounceOwnership(), ADMIN,
+         "OwnableUnauthorizedAccount", caller_only),
     Case("Controller.setNexus", lambda w: w.p.controller.functions.setNexus(w.p.d.nexus), ADMIN,
          "OwnableUnauthorizedAccount", caller_only),
     Case("Controller.setTerminal", lambda w: w.p.controller.functions.setTerminal(w.p.d.terminal), ADMIN,
@@ -173,7 +195,7 @@ CASES: list[Case] = [
          "OwnableUnauthorizedAccount", caller_only),
     # ---------------------------------------------------------------- Terminal
     Case("Terminal.removeProvider", lambda w: w.p.terminal.functions.removeProvider(addr("provider")),
-         PROVIDER_SIDE, "NotMaster", caller_only),
+         ("provider", "master", "master_agent"), "NotMaster", caller_only),
     Case("Terminal.removeContainer", lambda w: w.p.terminal.functions.removeContainer(addr("provider"), w.s),
          MASTER_SIDE, "NotMaster", caller_only),
     Case("Terminal.setBaseData", lambda w: w.p.terminal.functions.setBaseData("gpu"), ("provider", "provider2"),
@@ -183,6 +205,12 @@ CASES: list[Case] = [
     Case("Terminal.setAgent", lambda w: w.p.terminal.functions.setAgent(DEAD, True),
          tuple(r for r in ROLES if r not in ("provider", "provider2")),
          "ProviderCannotSetAgent", caller_only),
+    Case("Terminal.setAgent(revoke)", lambda w: w.p.terminal.functions.setAgent(DEAD, False), ROLES,
+         "ProviderCannotSetAgent", caller_only),
+    Case("Terminal.transferOwnership", lambda w: w.p.terminal.functions.transferOwnership(addr("judge")), ADMIN,
+         "OwnableUnauthorizedAccount", caller_only),
+    Case("Terminal.renounceOwnership", lambda w: w.p.terminal.functions.renounceOwnership(), ADMIN,
+         "OwnableUnauthorizedAccount", caller_only),
     Case("Terminal.setManager", lambda w: w.p.terminal.functions.setManager(w.p.d.manager), ADMIN,
          "OwnableUnauthorizedAccount", caller_only),
     Case("Terminal.setVault", lambda w: w.p.terminal.functions.setVault(w.p.d.vault), ADMIN,
@@ -237,6 +265,10 @@ CASES: list[Case] = [
          "OwnableUnauthorizedAccount", caller_only),
     Case("Source.setStatus", lambda w: w.p.source(w.s).functions.setStatus(1), NOBODY,
          "OwnableUnauthorizedAccount", caller_only),
+    Case("Source.transferOwnership", lambda w: w.p.source(w.s).functions.transferOwnership(addr("stranger")),
+         NOBODY, "OwnableUnauthorizedAccount", caller_only),
+    Case("Source.renounceOwnership", lambda w: w.p.source(w.s).functions.renounceOwnership(), NOBODY,
+         "OwnableUnauthorizedAccount", caller_only),
     Case("Source.initialize", lambda w: w.p.source(w.s).functions.initialize(sp(w), addr("stranger")), NOBODY,
          "InvalidInitialization", lambda w, c: ()),
     Case("Task.attempt", lambda w: w.p.task(w.t_new).functions.attempt(addr("provider")), NOBODY,
@@ -244,11 +276,16 @@ CASES: list[Case] = [
     Case("Task.submitResponse", lambda w: w.p.task(w.t_att).functions.submitResponse(w.r, addr("provider")),
          NOBODY, "OwnableUnauthorizedAccount", caller_only),
     Case("Task.recordResponse",
-         lambda w: w.p.task(w.t_att).functions.recordResponse(w.r, addr("provider"), b"\x01" * 32), NOBODY,
+         lambda w: w.p.task(w.t_att).functions.recordResponse(w.r, addr("provider"), b"\x01" * 32, DEAD),
+         NOBODY,
          "OwnableUnauthorizedAccount", caller_only),
     Case("Task.recordWinner", lambda w: w.p.task(w.t_att).functions.recordWinner(addr("provider")), NOBODY,
          "OwnableUnauthorizedAccount", caller_only),
     Case("Task.setStatus", lambda w: w.p.task(w.t_new).functions.setStatus(5), NOBODY,
+         "OwnableUnauthorizedAccount", caller_only),
+    Case("Task.transferOwnership", lambda w: w.p.task(w.t_new).functions.transferOwnership(addr("stranger")),
+         NOBODY, "OwnableUnauthorizedAccount", caller_only),
+    Case("Task.renounceOwnership", lambda w: w.p.task(w.t_new).functions.renounceOwnership(), NOBODY,
          "OwnableUnauthorizedAccount", caller_only),
     Case("Task.initialize",
          lambda w: w.p.task(w.t_new).functions.initialize((w.s, "c", 1, 1), 0, addr("stranger")), NOBODY,
@@ -256,6 +293,10 @@ CASES: list[Case] = [
     Case("Response.confirm", lambda w: w.p.response(w.r).functions.confirm(), NOBODY,
          "OwnableUnauthorizedAccount", caller_only),
     Case("Response.setStatus", lambda w: w.p.response(w.r).functions.setStatus(1), NOBODY,
+         "OwnableUnauthorizedAccount", caller_only),
+    Case("Response.transferOwnership", lambda w: w.p.response(w.r).functions.transferOwnership(addr("stranger")),
+         NOBODY, "OwnableUnauthorizedAccount", caller_only),
+    Case("Response.renounceOwnership", lambda w: w.p.response(w.r).functions.renounceOwnership(), NOBODY,
          "OwnableUnauthorizedAccount", caller_only),
     Case("Response.initialize",
          lambda w: w.p.response(w.r).functions.initialize((w.t_new, addr("provider"), "d", 1), addr("stranger")),
@@ -283,10 +324,7 @@ def test_every_state_changing_function_is_covered() -> None:
     open_by_design = {
         "Terminal.announceMaster", "Terminal.announceProvider", "Terminal.setDefaultAgentDisabled",
         "Vault.deposit", "Vault.withdraw", "Vault.lock", "Vault.unbond", "Vault.cancelUnbonding", "Vault.claim",
-        "Manager.renounceRole", "Controller.transferOwnership", "Controller.renounceOwnership",
-        "Terminal.transferOwnership", "Terminal.renounceOwnership", "Source.transferOwnership",
-        "Source.renounceOwnership", "Task.transferOwnership", "Task.renounceOwnership",
-        "Response.transferOwnership", "Response.renounceOwnership",
+        "Manager.renounceRole",
     }  # fmt: skip
     covered = {c.id.split("(")[0] for c in CASES}
     missing = []

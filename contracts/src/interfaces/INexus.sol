@@ -71,6 +71,8 @@ interface INexus is IErrors {
     function checkController(address account) external view returns (bool);
     /// @notice True for tasks published through this deployment (devnet addition).
     function isTask(address task) external view returns (bool);
+    /// @notice Stake a provider's active registrations hold back from unbonding (devnet addition).
+    function requiredStakeOf(address provider) external view returns (uint256);
     /// @notice True for responses created by this Nexus (devnet addition).
     function isResponse(address response) external view returns (bool);
 }

@@ -28,8 +28,11 @@ interface ITask is IErrors {
 
     function attempt(address provider) external;
     function submitResponse(address response, address provider) external;
-    /// @notice Record a response with its data hash (devnet addition; avoids re-reading the data).
-    function recordResponse(address response, address provider, bytes32 dataHash) external;
+    /// @notice Record a response with its content key and the payee fixed at submission (devnet addition;
+    ///         `payee` zero means "resolve at payment").
+    function recordResponse(address response, address provider, bytes32 contentKey, address payee) external;
+    /// @notice Payee fixed when `provider`'s response was submitted (zero if none was recorded).
+    function payeeOf(address provider) external view returns (address);
     /// @notice Record the provider of the confirmed response (devnet addition).
     function recordWinner(address provider) external;
     function setStatus(uint8 status) external;
