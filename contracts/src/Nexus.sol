@@ -53,8 +53,8 @@ contract Nexus is INexus, Ownable {
     ///         it back from unbonding until the last of them is unregistered (devnet addition).
     mapping(address => uint256) public requiredStakeOf;
     /// @notice Number of a provider's registrations made under a nonzero `minAvailableLockup`.
-    mapping(address => uint256) public stakedRegistrationCountOf;
-    /// @dev Whether (source, provider)'s registration counts in `stakedRegistrationCountOf`.
+    mapping(address => uint256) private _stakedRegistrationCount;
+    /// @dev Whether (source, provider)'s registration counts in `_stakedRegistrationCount`.
     mapping(address => mapping(address => bool)) private _stakedRegistration;
 
     constructor(address _manager, address _terminal, address _vault) Ownable(msg.sender) {
@@ -215,7 +215,7 @@ contract Nexus is INexus, Ownable {
         uint256 id = ISource(source).register(provider, preferredEnvironment);
         if (minAvailableLockup > 0) {
             _stakedRegistration[source][provider] = true;
-            stakedRegistrationCountOf[provider] += 1;
+            _stakedRegistrationCount[provider] += 1;
             if (minAvailableLockup > requiredStakeOf[provider]) requiredStakeOf[provider] = minAvailableLockup;
         }
         emit Registered(provider, id, source, preferredEnvironment);
@@ -227,8 +227,8 @@ contract Nexus is INexus, Ownable {
         ISource(source).unregister(provider);
         if (_stakedRegistration[source][provider]) {
             delete _stakedRegistration[source][provider];
-            uint256 left = stakedRegistrationCountOf[provider] - 1;
-            stakedRegistrationCountOf[provider] = left;
+            uint256 left = _stakedRegistrationCount[provider] - 1;
+            _stakedRegistrationCount[provider] = left;
             if (left == 0) delete requiredStakeOf[provider];
         }
     }

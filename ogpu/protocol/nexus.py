@@ -51,6 +51,7 @@ __all__ = [
     "get_manager",
     "get_owner",
     "get_provider_role",
+    "get_required_stake_of",
     "get_response_implementation",
     "get_source_at",
     "get_source_count",
@@ -437,6 +438,13 @@ def get_active_source_count(
 ) -> int:
     """Number of ACTIVE sources published by ``client`` (``getActiveSourceCount``)."""
     return int(call(session, _N, "getActiveSourceCount", checksum(client), block=block))
+
+
+def get_required_stake_of(
+    provider: str, *, session: Session | None = None, block: BlockId = "latest"
+) -> int:
+    """Stake ``provider``'s registrations keep back from unbonding (``requiredStakeOf``)."""
+    return int(call(session, _N, "requiredStakeOf", checksum(provider), block=block))
 
 
 def get_source_at(index: int, *, session: Session | None = None, block: BlockId = "latest") -> str:

@@ -187,8 +187,12 @@ class Task(ProtocolObject):
         """Provider of the confirmed response, or ``None`` (``winningProvider``)."""
         return address_or_none(self._call("winningProvider", block=block))
 
+    def get_payee_of(self, provider: str, *, block: BlockId = "latest") -> str | None:
+        """Payee fixed when ``provider``'s MANUAL response was submitted, or ``None`` (``payeeOf``)."""
+        return address_or_none(self._call("payeeOf", checksum(provider), block=block))
+
     def is_already_submitted(self, hash_bytes: bytes, *, block: BlockId = "latest") -> bool:
-        """Whether a response with ``keccak256(data) == hash_bytes`` exists (§8.5)."""
+        """Whether a response with this content key exists (the CID's hash; docs/protocol.md)."""
         return bool(self._call("isAlreadySubmitted", bytes(hash_bytes), block=block))
 
     def get_owner(self, *, block: BlockId = "latest") -> str:

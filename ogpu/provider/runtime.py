@@ -34,6 +34,7 @@ from ogpu.chain.retry import is_transient
 from ogpu.chain.session import Session, get_session
 from ogpu.chain.signers import SignerInput
 from ogpu.events.models import AttemptedEvent, EventCursor
+from ogpu.ipfs.client import encode_payload
 from ogpu.ipfs.errors import IPFSContentMismatchError, IPFSError, IPFSSizeLimitError
 from ogpu.protocol import ZERO_ADDRESS, nexus, terminal
 from ogpu.protocol._base import checksum
@@ -758,12 +759,12 @@ class ProviderRuntime:
             lambda: s.ipfs.publish(output, "response.json"),
         )
         self._check_abandon()
-        self._submit(task, url, bid)
+        self._submit(task, url, bid, output)
         ms = (time.monotonic() - started) * 1000
         log.info("task %s responded in %.0f ms", _short(task), ms)
         return "responded"
 
-    def _submit(self, task: str, url: str, bid: int) -> None:
+    def _submit(self, task: str, url: str, bid: int, output: Any) -> None:
         s = self.session
         # Last check against double submission (another runtime with the same key, a restart).
         existing = checksum(s.call(s.contract("Task", task).functions.responseOf(self.address)))
@@ -781,11 +782,13 @@ class ProviderRuntime:
         except TxRevertError as exc:
             if exc.error_name != "AlreadySubmitted":
                 raise
-            # Same output as another provider's response (same CID → same URL): the task
-            # refuses identical data, so name our copy distinctly (the content is unchanged).
-            sep = "&" if "?" in url else "?"
-            self._retry(
-                "submitting the response",
+            # Same output as another provider's response: the task refuses a second response
+            # with the same CID, so pin our copy with trailing whitespace derived from our
+            # address (the same JSON value under another CID).
+            pad = "".join(" \t"[int(b)] for b in f"{int(self.address, 16):0160b}").encode()
+            own = self._retry(
+                "uploading the response",
                 task,
-                lambda: send(f"{url}{sep}provider={self.address}"),
+                lambda: s.ipfs.publish(encode_payload(output) + pad, "response.json"),
             )
+            self._retry("submitting the response", task, lambda: send(own))

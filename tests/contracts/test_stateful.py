@@ -1,6 +1,8 @@
 """Hypothesis stateful test: random protocol operations against a model of the Vault.
 
-After every step: the Vault is solvent (native balance == Σ balances + lockups + unbonding +
+Rules cover the Vault's account operations, the Terminal stake path (a master funding its provider's
+lockup), the judge and admin paths (sanction, waive, forceReleasePayment, emergencyExit) and the task
+lifecycle. After every step: the Vault is solvent (native balance == Σ balances + lockups + unbonding +
 sanctions + open escrow), every known account and task matches the model exactly, and no task is
 ever paid twice. Reverted transactions must leave the state unchanged; operations the spec says must
 succeed are checked to succeed.
@@ -12,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -46,6 +49,7 @@ from .helpers import (
     send,
     tx_for,
 )
+from tests.support.reliability import soak_size
 
 CLIENTS = ("client", "client2")
 PROVIDERS = ("provider", "provider2")
@@ -65,6 +69,7 @@ class TaskModel:
     frozen: int = 0
     attempts: set[str] = field(default_factory=set)
     responses: dict[str, tuple[str, int]] = field(default_factory=dict)
+    released: bool = False  # escrow force-released by the judge: every later settlement reverts
 
 
 def try_send(p: Protocol, role: str, fn: Any, value: int = 0) -> Any:
@@ -86,6 +91,7 @@ class ProtocolMachine(RuleBasedStateMachine):
         self.bal = {a: self.p.balance(addr(a)) for a in ACCOUNTS}
         self.lock = {a: self.p.lockup(addr(a)) for a in ACCOUNTS}
         self.unb = dict.fromkeys(ACCOUNTS, 0)
+        self.sanc = dict.fromkeys(ACCOUNTS, 0)
         self.maturity = dict.fromkeys(ACCOUNTS, 0)
         self.earned = dict.fromkeys(PROVIDERS, 0)
         self.tasks: list[TaskModel] = []
@@ -120,48 +126,57 @@ class ProtocolMachine(RuleBasedStateMachine):
         t.status = FINALIZED
 
     # ------------------------------------------------------------------------------ vault rules
-    @rule(
-        op=st.sampled_from(["deposit", "withdraw", "lock", "unbond", "claim", "cancelUnbonding"]),
-        who=st.sampled_from(ACCOUNTS),
-        amount=st.integers(0, ETH // 5),
-    )
-    def vault_op(self, op: str, who: str, amount: int) -> None:
-        v = self.p.vault.functions
-        if op == "deposit":
-            r = try_send(self.p, who, v.deposit(addr(who)), value=amount)
-            assert r["status"] == (1 if amount > 0 else 0)
-            self.bal[who] += amount if r["status"] else 0
-        elif op == "withdraw":
-            r = try_send(self.p, who, v.withdraw(amount))
-            assert r["status"] == (1 if 0 < amount <= self.bal[who] else 0)
-            self.bal[who] -= amount if r["status"] else 0
-        elif op == "lock":
-            r = try_send(self.p, who, v.lock(amount))
-            assert r["status"] == (1 if 0 < amount <= self.bal[who] else 0)
-            if r["status"]:
-                self.bal[who] -= amount
-                self.lock[who] += amount
-        elif op == "unbond":
-            r = try_send(self.p, who, v.unbond(amount))
-            assert r["status"] == (1 if 0 < amount <= self.lock[who] else 0)
-            if r["status"]:
-                self.lock[who] -= amount
-                self.unb[who] += amount
-                self.maturity[who] = self.block_ts(r) + UNBONDING
-        elif op == "claim":
-            r = try_send(self.p, who, v.claim())
-            if r["status"]:
-                assert self.unb[who] > 0 and self.block_ts(r) >= self.maturity[who]
-                self.bal[who] += self.unb[who]
-                self.unb[who] = 0
-            else:
-                assert self.unb[who] == 0 or self.block_ts(r) < self.maturity[who] + 2
+    # Amounts other than deposits are a fraction of what the account holds (frac: 0, ¼ … all, and
+    # one wei too much), so the edges are reached in a few steps.
+    @rule(who=st.sampled_from(ACCOUNTS), amount=st.integers(0, ETH // 5))
+    def deposit(self, who: str, amount: int) -> None:
+        r = try_send(self.p, who, self.p.vault.functions.deposit(addr(who)), value=amount)
+        assert r["status"] == (1 if amount > 0 else 0)
+        self.bal[who] += amount if r["status"] else 0
+
+    @rule(who=st.sampled_from(ACCOUNTS), frac=st.integers(0, 5))
+    def withdraw(self, who: str, frac: int) -> None:
+        amount = self.bal[who] * frac // 4 + (frac == 5)
+        r = try_send(self.p, who, self.p.vault.functions.withdraw(amount))
+        assert r["status"] == (1 if 0 < amount <= self.bal[who] else 0)
+        self.bal[who] -= amount if r["status"] else 0
+
+    @rule(who=st.sampled_from(ACCOUNTS), frac=st.integers(0, 5))
+    def lock(self, who: str, frac: int) -> None:
+        amount = self.bal[who] * frac // 4 + (frac == 5)
+        r = try_send(self.p, who, self.p.vault.functions.lock(amount))
+        assert r["status"] == (1 if 0 < amount <= self.bal[who] else 0)
+        if r["status"]:
+            self.bal[who] -= amount
+            self.lock[who] += amount
+
+    @rule(who=st.sampled_from(ACCOUNTS), frac=st.integers(0, 5))
+    def unbond(self, who: str, frac: int) -> None:
+        amount = self.lock[who] * frac // 4 + (frac == 5)
+        r = try_send(self.p, who, self.p.vault.functions.unbond(amount))
+        assert r["status"] == (1 if 0 < amount <= self.lock[who] else 0)
+        if r["status"]:
+            self.lock[who] -= amount
+            self.unb[who] += amount
+            self.maturity[who] = self.block_ts(r) + UNBONDING
+
+    @rule(who=st.sampled_from(ACCOUNTS))
+    def claim(self, who: str) -> None:
+        r = try_send(self.p, who, self.p.vault.functions.claim())
+        if r["status"]:
+            assert self.unb[who] > 0 and self.block_ts(r) >= self.maturity[who]
+            self.bal[who] += self.unb[who]
+            self.unb[who] = 0
         else:
-            r = try_send(self.p, who, v.cancelUnbonding())
-            assert r["status"] == (1 if self.unb[who] > 0 else 0)
-            if r["status"]:
-                self.lock[who] += self.unb[who]
-                self.unb[who] = 0
+            assert self.unb[who] == 0 or self.block_ts(r) < self.maturity[who] + 2
+
+    @rule(who=st.sampled_from(ACCOUNTS))
+    def cancel_unbonding(self, who: str) -> None:
+        r = try_send(self.p, who, self.p.vault.functions.cancelUnbonding())
+        assert r["status"] == (1 if self.unb[who] > 0 else 0)
+        if r["status"]:
+            self.lock[who] += self.unb[who]
+            self.unb[who] = 0
 
     @rule(seconds=st.sampled_from([30, 301, 700]))
     def advance(self, seconds: int) -> None:
@@ -205,7 +220,12 @@ class ProtocolMachine(RuleBasedStateMachine):
         r = try_send(self.p, sender, self.p.nexus.functions.attempt(t.address, addr(provider), bid))
         open_ = t.status in (NEW, ATTEMPTED, RESPONDED)
         if not r["status"]:
-            assert not open_ or provider in t.attempts
+            assert (
+                not open_
+                or provider in t.attempts
+                or self.sanc[provider] > 0
+                or (t.released and self.block_ts(r) > t.expiry)
+            )
             return
         assert open_
         names = [(e.name, e.args.get("status")) for e in decode_events(self.p.w3, r)]
@@ -235,6 +255,7 @@ class ProtocolMachine(RuleBasedStateMachine):
             and provider in t.attempts
             and provider not in t.responses
             and payment <= t.payment
+            and not (t.released and t.delivery == FIRST_RESPONSE)
         )
         if not r["status"]:
             assert not can or self.block_ts(r) > t.expiry
@@ -257,7 +278,7 @@ class ProtocolMachine(RuleBasedStateMachine):
             return
         resp, payment = t.responses[provider]
         r = try_send(self.p, t.client, self.p.controller.functions.confirmResponse(resp))
-        assert r["status"] == (1 if t.status == RESPONDED else 0)
+        assert r["status"] == (1 if t.status == RESPONDED and not t.released else 0)
         if r["status"]:
             self.pay(t, provider, payment)
 
@@ -266,7 +287,9 @@ class ProtocolMachine(RuleBasedStateMachine):
     def cancel(self, i: int) -> None:
         t = self.pick(i)
         r = try_send(self.p, t.client, self.p.controller.functions.cancelTask(t.address))
-        if t.status == NEW:
+        if t.released:
+            assert r["status"] == 0
+        elif t.status == NEW:
             assert r["status"] == 1
             self.refund(t, CANCELED)
         elif t.status in (ATTEMPTED, RESPONDED):
@@ -276,6 +299,59 @@ class ProtocolMachine(RuleBasedStateMachine):
                 self.refund(t, EXPIRED)
         else:
             assert r["status"] == 0
+
+    # ------------------------------------------------------------------- stake, judge and admin
+    @rule(provider=st.sampled_from(PROVIDERS), amount=st.integers(0, ETH // 10))
+    def terminal_stake(self, provider: str, amount: int) -> None:
+        """The master re-announces its provider with a stake: it lands in the provider's lockup."""
+        master = MASTER[provider]
+        fn = self.p.terminal.functions.announceProvider(addr(provider), amount)
+        r = try_send(self.p, master, fn, value=amount)
+        assert r["status"] == 1
+        self.lock[provider] += amount
+
+    @rule(who=st.sampled_from(ACCOUNTS), frac=st.integers(0, 5))
+    def sanction(self, who: str, frac: int) -> None:
+        """A fraction of the stake within reach (lockup + unbonding): 0, ¼ … all, or too much."""
+        amount = (self.lock[who] + self.unb[who]) * frac // 4 + (frac == 5)
+        r = try_send(self.p, "judge", self.p.vault.functions.sanction(addr(who), amount))
+        assert r["status"] == (1 if 0 < amount <= self.lock[who] + self.unb[who] else 0)
+        if r["status"]:
+            event("sanction reached unbonding" if amount > self.lock[who] else "sanction")
+            from_lock = min(amount, self.lock[who])
+            self.lock[who] -= from_lock
+            self.unb[who] -= amount - from_lock
+            self.sanc[who] += amount
+
+    @rule(who=st.sampled_from(ACCOUNTS), part=st.integers(0, 3))
+    def waive(self, who: str, part: int) -> None:
+        amount = self.sanc[who] * part // 2  # 0, half, all or more than sanctioned
+        r = try_send(self.p, "judge", self.p.vault.functions.waive(addr(who), amount))
+        assert r["status"] == (1 if amount <= self.sanc[who] else 0)
+        if r["status"]:
+            self.sanc[who] -= amount
+            self.lock[who] += amount
+
+    @rule(who=st.sampled_from(ACCOUNTS))
+    def emergency_exit(self, who: str) -> None:
+        r = try_send(self.p, "admin", self.p.vault.functions.emergencyExit(addr(who)))
+        assert r["status"] == 1
+        event("emergency exit")
+        self.bal[who] = self.lock[who] = self.unb[who] = 0
+        self.maturity[who] = 0
+
+    @precondition(lambda self: self.tasks)
+    @rule(i=st.integers(0, 99))
+    def force_release(self, i: int) -> None:
+        t = self.pick(i, lambda t: t.frozen > 0)
+        fn = self.p.vault.functions.forceReleasePayment(addr(t.client), t.address)
+        r = try_send(self.p, "judge", fn)
+        assert r["status"] == (1 if t.frozen > 0 else 0)
+        if r["status"]:
+            event("escrow force-released")
+            self.bal[t.client] += t.frozen
+            t.frozen = 0
+            t.released = True
 
     # ------------------------------------------------------------------------------- invariants
     def reads(self) -> list[Any]:
@@ -307,7 +383,12 @@ class ProtocolMachine(RuleBasedStateMachine):
         for a in ACCOUNTS:
             bal, lock, unb, sanction = values[k : k + 4]
             k += 4
-            assert (bal, lock, unb) == (self.bal[a], self.lock[a], self.unb[a]), a
+            assert (bal, lock, unb, sanction) == (
+                self.bal[a],
+                self.lock[a],
+                self.unb[a],
+                self.sanc[a],
+            ), a
             liabilities += bal + lock + unb + sanction
         for c in CLIENTS:
             assert values[k] == sum(t.frozen for t in self.tasks if t.client == c), c
@@ -326,10 +407,11 @@ class ProtocolMachine(RuleBasedStateMachine):
         assert finalized == self.paid
 
 
-def test_protocol_state_machine(w3: Web3, deployment: Deployment) -> None:
+def _run(w3: Web3, deployment: Deployment, max_examples: int, steps: int) -> None:
     p = Protocol(w3, deployment)
-    for c in CLIENTS:
-        send(w3, c, p.vault.functions.deposit(addr(c)), value=ETH // 5)
+    for a in ACCOUNTS:  # everyone starts with a balance and a stake
+        send(w3, a, p.vault.functions.deposit(addr(a)), value=ETH // 5)
+        send(w3, a, p.vault.functions.lock(ETH // 10))
     pair(p, "provider", "master")
     pair(p, "provider2", "master2")
     sources = {}
@@ -344,10 +426,22 @@ def test_protocol_state_machine(w3: Web3, deployment: Deployment) -> None:
     run_state_machine_as_test(
         ProtocolMachine,
         settings=settings(
-            max_examples=15,
-            stateful_step_count=25,
+            max_examples=max_examples,
+            stateful_step_count=steps,
             deadline=None,
             suppress_health_check=list(HealthCheck),
             derandomize=True,
         ),
     )
+
+
+def test_protocol_state_machine(w3: Web3, deployment: Deployment) -> None:
+    """Default budget: about 1,000 steps, a few seconds here; finds a money bug that needs a
+    sanction, an unbond and an exit in the right order well within a minute."""
+    _run(w3, deployment, max_examples=100, steps=30)
+
+
+@pytest.mark.soak
+def test_protocol_state_machine_soak(w3: Web3, deployment: Deployment) -> None:
+    """``OGPU_SOAK_SIZE`` examples of 50 steps each."""
+    _run(w3, deployment, max_examples=soak_size(), steps=50)

@@ -100,6 +100,7 @@ INSTANCE_VIEWS: dict[type, dict[str, str]] = {
         "status": "get_status",
         "isAlreadySubmitted": "is_already_submitted",
         "owner": "get_owner",
+        "payeeOf": "get_payee_of",
         "responseOf": "get_response_of",
         "taskParams": "get_params",
         "winningProvider": "get_winning_provider",
