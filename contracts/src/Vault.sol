@@ -271,7 +271,7 @@ contract Vault is IVault, ReentrancyGuard {
 
     /// @notice Pay out an account's balance, lockup and unbonding bucket (escrow and sanctions excluded).
     function emergencyExit(address account) external onlyAdmin nonReentrant {
-        uint256 amount = balanceOf[account] + lockupOf[account];
+        uint256 amount = balanceOf[account] + lockupOf[account] + unbondingOf[account];
         balanceOf[account] = 0;
         lockupOf[account] = 0;
         unbondingOf[account] = 0;
