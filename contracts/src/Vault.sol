@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IManager} from "./interfaces/IManager.sol";
 import {INexus} from "./interfaces/INexus.sol";
@@ -13,7 +13,7 @@ import {IVault} from "./interfaces/IVault.sol";
 /// @notice Not Ownable: admin functions are gated by Manager roles (DEFAULT_ADMIN_ROLE, JUDGE).
 ///         `frozenPayment(a)` is dual-keyed: a task's open escrow, or a client's aggregate escrow.
 ///         Solvency: balance == Σ(balanceOf + lockupOf + unbondingOf + sanctionOf) + Σ_tasks frozenPayment.
-contract Vault is IVault, ReentrancyGuard {
+contract Vault is IVault, ReentrancyGuardTransient {
     /// @dev Escrow record of one task, packed in one slot.
     struct Escrow {
         address client;
