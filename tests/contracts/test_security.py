@@ -41,7 +41,11 @@ def test_default_agent_cannot_unpair_a_masters_provider(funded: Protocol) -> Non
     p, w3 = funded, funded.w3
     assert p.terminal.functions.getIsAgentOf(addr("master"), addr("agent")).call()
     expect_error(
-        w3, "agent", p.terminal.functions.removeProvider(addr("provider")), "NotMaster", addr("agent")
+        w3,
+        "agent",
+        p.terminal.functions.removeProvider(addr("provider")),
+        "NotMaster",
+        addr("agent"),
     )
     # The explicit per-master grant still may.
     send(w3, "master", p.terminal.functions.setAgent(addr("stranger"), True))
@@ -82,7 +86,11 @@ def test_a_controller_role_holder_cannot_escrow_for_a_task_that_is_not_ours(
     send(w3, "admin", p.manager.functions.grantRole(CONTROLLER_ROLE, addr("stranger")))
     fake = addr("stranger")
     expect_error(
-        w3, "stranger", p.vault.functions.freezePayment(addr("client"), fake, ETH), "UnknownTask", fake
+        w3,
+        "stranger",
+        p.vault.functions.freezePayment(addr("client"), fake, ETH),
+        "UnknownTask",
+        fake,
     )
     expect_error(
         w3,
@@ -106,7 +114,9 @@ def test_deployment_refuses_a_foreign_controller_role_holder(w3: Web3, p: Protoc
     assert_controller_holders(w3, p.d)
 
 
-def test_payee_is_fixed_when_the_response_is_submitted(funded: Protocol, manual_source: str) -> None:
+def test_payee_is_fixed_when_the_response_is_submitted(
+    funded: Protocol, manual_source: str
+) -> None:
     p, w3 = funded, funded.w3
     t = publish_task(p, manual_source, payment=PAY)
     send(w3, "provider", p.nexus.functions.attempt(t, addr("provider"), PAY))

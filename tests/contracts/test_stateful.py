@@ -27,6 +27,7 @@ from hypothesis.stateful import (
 from web3 import Web3
 
 from ogpu.devnet.deploy import Deployment
+from tests.support.reliability import soak_size
 
 from .helpers import (
     ATTEMPTED,
@@ -49,12 +50,14 @@ from .helpers import (
     send,
     tx_for,
 )
-from tests.support.reliability import soak_size
 
 CLIENTS = ("client", "client2")
 PROVIDERS = ("provider", "provider2")
 MASTER = {"provider": "master", "provider2": "master2"}
 ACCOUNTS = ("client", "client2", "provider", "provider2", "master", "master2")
+# Stake and judge rules act on fewer accounts, so sequences on one account (unbond, then sanction,
+# then exit) come up within the default budget.
+STAKERS = ("client", "provider", "master")
 UNBONDING = 600
 
 
@@ -150,7 +153,7 @@ class ProtocolMachine(RuleBasedStateMachine):
             self.bal[who] -= amount
             self.lock[who] += amount
 
-    @rule(who=st.sampled_from(ACCOUNTS), frac=st.integers(0, 5))
+    @rule(who=st.sampled_from(STAKERS), frac=st.integers(0, 5))
     def unbond(self, who: str, frac: int) -> None:
         amount = self.lock[who] * frac // 4 + (frac == 5)
         r = try_send(self.p, who, self.p.vault.functions.unbond(amount))
@@ -160,7 +163,7 @@ class ProtocolMachine(RuleBasedStateMachine):
             self.unb[who] += amount
             self.maturity[who] = self.block_ts(r) + UNBONDING
 
-    @rule(who=st.sampled_from(ACCOUNTS))
+    @rule(who=st.sampled_from(STAKERS))
     def claim(self, who: str) -> None:
         r = try_send(self.p, who, self.p.vault.functions.claim())
         if r["status"]:
@@ -170,7 +173,7 @@ class ProtocolMachine(RuleBasedStateMachine):
         else:
             assert self.unb[who] == 0 or self.block_ts(r) < self.maturity[who] + 2
 
-    @rule(who=st.sampled_from(ACCOUNTS))
+    @rule(who=st.sampled_from(STAKERS))
     def cancel_unbonding(self, who: str) -> None:
         r = try_send(self.p, who, self.p.vault.functions.cancelUnbonding())
         assert r["status"] == (1 if self.unb[who] > 0 else 0)
@@ -310,7 +313,7 @@ class ProtocolMachine(RuleBasedStateMachine):
         assert r["status"] == 1
         self.lock[provider] += amount
 
-    @rule(who=st.sampled_from(ACCOUNTS), frac=st.integers(0, 5))
+    @rule(who=st.sampled_from(STAKERS), frac=st.integers(0, 5))
     def sanction(self, who: str, frac: int) -> None:
         """A fraction of the stake within reach (lockup + unbonding): 0, ¼ … all, or too much."""
         amount = (self.lock[who] + self.unb[who]) * frac // 4 + (frac == 5)
@@ -323,7 +326,7 @@ class ProtocolMachine(RuleBasedStateMachine):
             self.unb[who] -= amount - from_lock
             self.sanc[who] += amount
 
-    @rule(who=st.sampled_from(ACCOUNTS), part=st.integers(0, 3))
+    @rule(who=st.sampled_from(STAKERS), part=st.integers(0, 3))
     def waive(self, who: str, part: int) -> None:
         amount = self.sanc[who] * part // 2  # 0, half, all or more than sanctioned
         r = try_send(self.p, "judge", self.p.vault.functions.waive(addr(who), amount))
@@ -332,7 +335,7 @@ class ProtocolMachine(RuleBasedStateMachine):
             self.sanc[who] -= amount
             self.lock[who] += amount
 
-    @rule(who=st.sampled_from(ACCOUNTS))
+    @rule(who=st.sampled_from(STAKERS))
     def emergency_exit(self, who: str) -> None:
         r = try_send(self.p, "admin", self.p.vault.functions.emergencyExit(addr(who)))
         assert r["status"] == 1
@@ -436,9 +439,9 @@ def _run(w3: Web3, deployment: Deployment, max_examples: int, steps: int) -> Non
 
 
 def test_protocol_state_machine(w3: Web3, deployment: Deployment) -> None:
-    """Default budget: about 1,000 steps, a few seconds here; finds a money bug that needs a
-    sanction, an unbond and an exit in the right order well within a minute."""
-    _run(w3, deployment, max_examples=100, steps=30)
+    """Default budget: 50 runs of up to 30 steps (about 20 s here). A planted solvency bug on the
+    sanction-of-unbonding or emergency-exit path fails it within 5 s."""
+    _run(w3, deployment, max_examples=50, steps=30)
 
 
 @pytest.mark.soak
