@@ -54,29 +54,45 @@ contract Vault is IVault, ReentrancyGuardTransient {
     /// @dev Caller is the Nexus or a CONTROLLER holder, and `task` is a task of this deployment (so a
     ///      stray CONTROLLER key cannot open or settle an escrow for an address of its choosing).
     modifier onlyProtocol(address task) {
-        if (msg.sender != nexus && !IManager(manager).hasRole(CONTROLLER, msg.sender)) {
-            revert NotController(msg.sender);
-        }
-        if (!INexus(nexus).isTask(task)) revert UnknownTask(task);
+        _checkProtocol(task);
         _;
     }
 
     modifier onlyAdmin() {
-        if (!IManager(manager).hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) revert NotAdmin(msg.sender);
+        _checkAdmin();
         _;
     }
 
     modifier onlyJudge() {
-        if (!IManager(manager).hasRole(JUDGE, msg.sender)) revert NotJudge(msg.sender);
+        _checkJudge();
         _;
     }
 
     modifier onlyJudgeOrAdmin() {
+        _checkJudgeOrAdmin();
+        _;
+    }
+
+    function _checkProtocol(address task) internal view {
+        if (msg.sender != nexus && !IManager(manager).hasRole(CONTROLLER, msg.sender)) {
+            revert NotController(msg.sender);
+        }
+        if (!INexus(nexus).isTask(task)) revert UnknownTask(task);
+    }
+
+    function _checkAdmin() internal view {
+        if (!IManager(manager).hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) revert NotAdmin(msg.sender);
+    }
+
+    function _checkJudge() internal view {
+        if (!IManager(manager).hasRole(JUDGE, msg.sender)) revert NotJudge(msg.sender);
+    }
+
+    function _checkJudgeOrAdmin() internal view {
         IManager m = IManager(manager);
         if (!m.hasRole(JUDGE, msg.sender) && !m.hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
             revert NotJudge(msg.sender);
         }
-        _;
     }
 
     // ----------------------------------------------------------------------------------- accounts
