@@ -246,12 +246,14 @@ def test_watchers_running_at_exit_stop_when_asyncio_run_cancels_them(
         # A watcher that ignores its cancellation would hang asyncio.run: stop the loop instead.
         loop.call_later(2.0, loop.stop)
         nodes = [ScriptedNode() for _ in range(4)]
+        consumers = []
         for node in nodes:
-            asyncio.create_task(_consume(_watcher(node)))
+            consumers.append(asyncio.create_task(_consume(_watcher(node))))
             await _parked(node)
         for node in nodes:
             node.new_head()
         await _steps(delay_steps)
+        assert not any(c.done() for c in consumers)
 
     for _ in range(5):
         for delay_steps in range(8):
