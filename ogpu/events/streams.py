@@ -40,12 +40,15 @@ class _ByEvent(Generic[E]):
     (``<field>_address`` or ``<field>``, each filtering on ``<field>``)."""
 
     prefix = ""
+    what = ""
 
     def __init__(self, event: type[E], *params: str) -> None:
         self.event = event
         self.params = params
         self.__name__ = self.__qualname__ = f"{self.prefix}{_snake(event.event_name)}"
         self.__module__ = __name__
+        on = " and ".join(f"``{p.removesuffix('_address')}``" for p in params)
+        self.__doc__ = f"{self.what} ``{event.event_name}`` events, filtered on {on} when given."
         filters = [
             inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None)
             for p in params
@@ -74,6 +77,7 @@ class EventWatch(_ByEvent[E]):
     """``watch_<event>(*filters, **options)``: a live :class:`EventWatcher` of one event."""
 
     prefix = "watch_"
+    what = "Watch"
 
     def __call__(self, *filters: str | None, **options: Unpack[WatchOptions]) -> EventWatcher[E]:
         where, rest = self._split(filters, options)
@@ -84,6 +88,7 @@ class PastEvents(_ByEvent[E]):
     """``get_past_<event>(*filters, **options)``: the past events of one event, in chain order."""
 
     prefix = "get_past_"
+    what = "Past"
 
     async def __call__(self, *filters: str | None, **options: Unpack[PastOptions]) -> list[E]:
         where, rest = self._split(filters, options)
