@@ -22,9 +22,15 @@ Live semantics (:class:`EventWatcher`):
   ``on_reorg(Reorg)``, logged as a warning on the ``ogpu.events`` logger and, with
   ``include_removed=True``, yielded again with ``removed=True``. A reorganisation deeper than the
   window raises :class:`~ogpu.events.errors.ReorgTooDeepError`.
-* Transport: HTTP polling every ``poll_interval`` s (default 0.05 s on a loopback node, 0.25 s
-  otherwise), or ``eth_subscribe("newHeads")`` over a WebSocket to trigger the scans (with a
-  polling fallback) when the URL is ``ws://``/``wss://``.
+* Transport: ``eth_subscribe("newHeads")`` over a WebSocket triggers the scans when the URL is
+  ``ws://``/``wss://`` (the session's ``ws_url`` is preferred when its network has one), with a
+  fallback poll every ``idle_interval`` s (default 1 s). Otherwise HTTP polling: every
+  ``poll_interval`` s (default 0.05 s on a loopback node, 0.25 s otherwise) while new blocks
+  arrive, the pause growing with the time since the last new head (a quarter of it) up to
+  ``idle_interval``, so an idle chain costs at most one request per second.
+* Cancellation and closing: cancelling the task that iterates always stops the watcher (also
+  when it lands as a new head is delivered), and ``aclose()`` may be called from another task:
+  the ``async for`` in progress then ends.
 * Errors: transient RPC failures are retried with backoff; persistent ones raise
   :class:`~ogpu.events.errors.EventsRpcError` from the ``async for``. Nothing is swallowed.
 """
