@@ -40,7 +40,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections import Counter
+import statistics
+from collections import Counter, deque
 from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypedDict, TypeVar
@@ -506,6 +507,7 @@ class EventWatcher(Generic[E]):
         self._waiter: asyncio.Future[None] | None = None
         self._head_pending = False
         self._head_changed_at = 0.0
+        self._block_times: deque[float] = deque(maxlen=4)
         self._stepping: asyncio.Task[Any] | None = None
         self._idle = asyncio.Event()
         self._idle.set()
@@ -646,11 +648,34 @@ class EventWatcher(Generic[E]):
                 self._waiter = None
                 self._head_pending = False
 
+    def _saw_head(self, head: int) -> None:
+        """Note when the head moved, and the time per block it implies."""
+        now = asyncio.get_running_loop().time()
+        if self.head is not None and head > self.head:
+            self._block_times.append((now - self._head_changed_at) / (head - self.head))
+        if self.head is None or head > self.head:
+            self._head_changed_at = now
+
+    def _block_time(self) -> float | None:
+        """The chain's block time, when the last blocks came at a regular pace (else None)."""
+        times = self._block_times
+        if len(times) < 3 or max(times) > 2 * min(times):
+            return None
+        return statistics.median(times)
+
     def _idle_delay(self) -> float:
-        """The next polling pause: ``poll_interval`` while blocks arrive, growing with the time
-        since the last new head (a quarter of it) up to ``idle_interval``."""
-        idle = asyncio.get_running_loop().time() - self._head_changed_at
-        return min(self.idle_interval, max(self.poll_interval, idle / 4))
+        """The next polling pause. With a regular block time: sleep until just before the next
+        block is due, then poll every ``poll_interval``. Otherwise (and once an expected block is
+        late) the pause grows with the time waited (a quarter of it), from ``poll_interval`` up
+        to ``idle_interval``."""
+        waited = asyncio.get_running_loop().time() - self._head_changed_at
+        block_time = self._block_time()
+        if block_time is not None:
+            due = block_time - waited - self.poll_interval
+            if due > 0:
+                return min(self.idle_interval, max(self.poll_interval, due))
+            waited = -due
+        return min(self.idle_interval, max(self.poll_interval, waited / 4))
 
     async def _wait(self) -> None:
         if self._heads_task is None:
@@ -776,12 +801,16 @@ class EventWatcher(Generic[E]):
         try:
             await self._start()
             retries = 0
+            caught_up = False
             while True:
+                if caught_up:
+                    # The last scan reached the head: the next block cannot be there yet.
+                    caught_up = False
+                    await self._wait()
                 head = await self._poll_head()
                 if head is None:
                     continue
-                if self.head is None or head > self.head:
-                    self._head_changed_at = asyncio.get_running_loop().time()
+                self._saw_head(head)
                 self.head = head
                 target = head - self.confirmations
                 if target < self._next_block:
@@ -816,6 +845,7 @@ class EventWatcher(Generic[E]):
                     reincluded = self._pending_removed.pop(key, None) is not None
                     batch.append((ev, not reincluded))
                 self._next_block = end + 1
+                caught_up = self._next_block > target
                 self._prune(head)
                 reorged = self._pending_removed or self._fork is not None
                 if reorged and self._next_block > target:

@@ -79,3 +79,38 @@ def test_websocket_watcher_is_quiet_when_idle(chain: Any, ws_session: Any) -> No
         return await _requests_between(w, 1.0, 4.0)
 
     assert run(main()) <= 1.0 + 1 / 3
+
+
+def test_regular_empty_blocks_cost_about_one_request_per_block(chain: Any, session: Any) -> None:
+    """A chain mining an (empty) block every second: the watcher learns the block time and polls
+    when the next block is due (without it: ~12 requests/s, polling fast after every block)."""
+    client = dev_account("client").address
+
+    async def main() -> tuple[float, list[float]]:
+        async with watch_deposited(client, session=session) as w:
+            consumer = asyncio.create_task(w.__anext__())
+            await asyncio.sleep(3.0)  # learn the block time
+            before = w.rpc.round_trips
+            await asyncio.sleep(4.0)
+            rate = (w.rpc.round_trips - before) / 4.0
+            assert not consumer.done()
+            latencies = []
+            for i in range(3):
+                await asyncio.sleep(0.3 + 0.25 * i)
+                t0 = time.monotonic()
+                await in_thread(
+                    chain.rpc, "eth_sendTransaction", [chain.deposit_tx("client", i + 1)]
+                )
+                ev = await asyncio.wait_for(consumer if i == 0 else w.__anext__(), 5)
+                latencies.append(time.monotonic() - t0)
+                assert ev.amount == i + 1 and ev.account == client
+            return rate, latencies
+
+    chain.automine(False)
+    chain.rpc("evm_setIntervalMining", [1])
+    try:
+        rate, latencies = run(main())
+    finally:
+        chain.rpc("evm_setIntervalMining", [0])
+    assert rate <= 4.0, rate  # ~2.5: the due poll, one more if the block is late, the scan
+    assert max(latencies) <= 1.0 + 0.5, latencies
