@@ -2,10 +2,10 @@
 
 Async watchers (``watch_<event>``) and queries (``get_past_<event>``) exist for every Nexus,
 Terminal and Vault event, under the official SDK's names; they read bounded ``eth_getLogs``
-ranges (no server-side filters), poll fast (0.05 s on a local node) or follow ``newHeads`` over a
-WebSocket, survive restarts through :class:`EventCursor`, detect chain reorganisations, retry
-transient RPC failures and raise persistent ones. See :mod:`ogpu.events.watcher` for the exact
-semantics.
+ranges (no server-side filters), poll fast (0.05 s on a local node, backing off to 1 s while the
+chain is idle) or follow ``newHeads`` over a WebSocket, survive restarts through
+:class:`EventCursor`, detect chain reorganisations, retry transient RPC failures and raise
+persistent ones. See :mod:`ogpu.events.watcher` for the exact semantics.
 
 Example::
 
@@ -21,87 +21,23 @@ The blocking helpers (:func:`wait_for_task_status`, :func:`wait_for_response`,
 :func:`wait_for_confirmation`) back ``task.wait_for_status()`` and friends.
 """
 
+from ogpu.events import models as _models
+from ogpu.events import streams as _streams
+from ogpu.events import watcher as _watcher
 from ogpu.events.errors import EventsError, EventsRpcError, ReorgTooDeepError
-from ogpu.events.models import (
-    EVENT_TYPES,
-    AgentSetEvent,
-    AttemptedEvent,
-    BaseDataUpdatedEvent,
-    ChainEvent,
-    ClaimedEvent,
-    DefaultAgentDisabledEvent,
-    DepositedEvent,
-    EventCursor,
-    LiveDataUpdatedEvent,
-    LockedEvent,
-    MasterAnnouncedEvent,
-    ProviderAnnouncedEvent,
-    ProviderRemovedEvent,
-    RegisteredEvent,
-    RemoveContainerEvent,
-    ResponseStatusChangedEvent,
-    ResponseSubmittedEvent,
-    SanctionedEvent,
-    SourcePublishedEvent,
-    SourceStatusChangedEvent,
-    SourceUpdatedEvent,
-    TaskPublishedEvent,
-    TaskStatusChangedEvent,
-    UnbondedEvent,
-    UnbondingCanceledEvent,
-    WaivedEvent,
-    WithdrawnEvent,
-)
+from ogpu.events.models import *  # noqa: F403
 from ogpu.events.streams import *  # noqa: F403
-from ogpu.events.streams import __all__ as _streams_all
-from ogpu.events.watcher import (
-    EventWatcher,
-    Reorg,
-    default_poll_interval,
-    get_past_events,
-    watch_events,
-)
+from ogpu.events.watcher import *  # noqa: F403
 from ogpu.protocol._wait import wait_for_confirmation, wait_for_response, wait_for_task_status
 
 __all__ = [
-    "EVENT_TYPES",
-    "AgentSetEvent",
-    "AttemptedEvent",
-    "BaseDataUpdatedEvent",
-    "ChainEvent",
-    "ClaimedEvent",
-    "DefaultAgentDisabledEvent",
-    "DepositedEvent",
-    "EventCursor",
-    "EventWatcher",
     "EventsError",
     "EventsRpcError",
-    "LiveDataUpdatedEvent",
-    "LockedEvent",
-    "MasterAnnouncedEvent",
-    "ProviderAnnouncedEvent",
-    "ProviderRemovedEvent",
-    "RegisteredEvent",
-    "RemoveContainerEvent",
-    "Reorg",
     "ReorgTooDeepError",
-    "ResponseStatusChangedEvent",
-    "ResponseSubmittedEvent",
-    "SanctionedEvent",
-    "SourcePublishedEvent",
-    "SourceStatusChangedEvent",
-    "SourceUpdatedEvent",
-    "TaskPublishedEvent",
-    "TaskStatusChangedEvent",
-    "UnbondedEvent",
-    "UnbondingCanceledEvent",
-    "WaivedEvent",
-    "WithdrawnEvent",
-    "default_poll_interval",
-    "get_past_events",
     "wait_for_confirmation",
     "wait_for_response",
     "wait_for_task_status",
-    "watch_events",
-    *_streams_all,
 ]
+__all__ += _models.__all__
+__all__ += _streams.__all__
+__all__ += _watcher.__all__

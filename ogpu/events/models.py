@@ -1,9 +1,13 @@
 """Typed, frozen event records of the Nexus, Terminal and Vault contracts, and the resumable cursor.
 
-Every record starts with the event's own fields (snake_case of the Solidity names, as in the
-official SDK), then ``block_number``, ``transaction_hash``, ``log_index`` (the official trailing
-fields), then ``block_hash`` and ``removed`` (``True`` only on a removal notice after a chain
-reorganisation; see :mod:`ogpu.events.watcher`).
+Each class declares only its own fields (snake_case of the Solidity names, as in the official
+SDK); :class:`ChainEvent` makes it a frozen dataclass whose fields are those, then
+``block_number``, ``transaction_hash``, ``log_index`` (the official trailing fields), then
+``block_hash`` and ``removed`` (``True`` only on a removal notice after a chain reorganisation; see
+:mod:`ogpu.events.watcher`), then any own field declared with a default. Name, signature, ABI
+types and topic come from the packaged ABI of the emitting contract (read on first use), and
+:func:`check_abi` verifies that the declared fields are the ABI's. Every class is registered in
+:data:`EVENTS` by its Solidity name.
 
 >>> ev = TaskPublishedEvent(task="0x" + "11" * 20, source="0x" + "22" * 20,
 ...                         block_number=7, transaction_hash="0x" + "ab" * 32, log_index=0)
@@ -13,49 +17,26 @@ EventCursor(block_number=7, log_index=0, block_hash=None)
 
 from __future__ import annotations
 
+import enum
+import inspect
 import json
+import re
+import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, ClassVar
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from eth_abi.abi import decode as abi_decode
+from eth_utils.abi import abi_to_signature, collapse_if_tuple, event_abi_to_log_topic
 from eth_utils.address import to_checksum_address
-from eth_utils.crypto import keccak
+from typing_extensions import dataclass_transform
+
+if TYPE_CHECKING:
+    from eth_typing import ABIEvent
 
 from ogpu.types.enums import ResponseStatus, SourceStatus, TaskStatus
 from ogpu.types.params import SourceParams
-
-__all__ = [
-    "EVENT_TYPES",
-    "AgentSetEvent",
-    "AttemptedEvent",
-    "BaseDataUpdatedEvent",
-    "ChainEvent",
-    "ClaimedEvent",
-    "DefaultAgentDisabledEvent",
-    "DepositedEvent",
-    "EventCursor",
-    "LiveDataUpdatedEvent",
-    "LockedEvent",
-    "MasterAnnouncedEvent",
-    "ProviderAnnouncedEvent",
-    "ProviderRemovedEvent",
-    "RegisteredEvent",
-    "RemoveContainerEvent",
-    "ResponseStatusChangedEvent",
-    "ResponseSubmittedEvent",
-    "SanctionedEvent",
-    "SourcePublishedEvent",
-    "SourceStatusChangedEvent",
-    "SourceUpdatedEvent",
-    "TaskPublishedEvent",
-    "TaskStatusChangedEvent",
-    "UnbondedEvent",
-    "UnbondingCanceledEvent",
-    "WaivedEvent",
-    "WithdrawnEvent",
-]
 
 #: ``log_index`` of a cursor that covers a whole block (every event of the block was delivered).
 WHOLE_BLOCK = 2**63 - 1
@@ -112,22 +93,72 @@ class EventCursor:
         return cls.from_dict(json.loads(text))
 
 
-class ChainEvent:
-    """Common behaviour of the event records (each is a frozen dataclass)."""
+@dataclass(frozen=True)
+class _AbiEvent:
+    signature: str
+    topic0: str
+    fields: tuple[tuple[str, str], ...]
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+@dataclass_transform(frozen_default=True, kw_only_default=True)
+class _EventType(type):
+    """Metaclass of the event records: the ABI-derived class attributes, read on first use."""
+
+    @property
+    def signature(cls) -> str:
+        """Solidity signature, e.g. ``"TaskPublished(address,address)"``."""
+        return _abi_event(cls).signature
+
+    @property
+    def abi_fields(cls) -> tuple[tuple[str, str], ...]:
+        """``(python field, ABI type)`` in ABI order."""
+        return _abi_event(cls).fields
+
+
+#: Every event record class by Solidity event name (filled as the classes are defined).
+EVENTS: dict[str, type[ChainEvent]] = {}
+
+_TRAILING = {
+    "block_number": "int",
+    "transaction_hash": "str",
+    "log_index": "int",
+    "block_hash": "str",
+    "removed": "bool",
+}
+
+
+class ChainEvent(metaclass=_EventType):
+    """Base of the event records. A subclass ``<Name>Event`` of ``contract=`` declares its own
+    fields; the base turns it into a frozen dataclass and registers it (see the module docs)."""
 
     #: Solidity event name and emitting contract (class constants).
     event_name: ClassVar[str]
     contract: ClassVar[str]
-    #: Solidity signature, e.g. ``"TaskPublished(address,address)"``.
-    signature: ClassVar[str]
-    #: ``(python field, ABI type)`` in ABI order.
-    abi_fields: ClassVar[tuple[tuple[str, str], ...]]
 
     block_number: int
     transaction_hash: str
     log_index: int
     block_hash: str
     removed: bool
+
+    def __init_subclass__(cls, *, contract: str, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        own: dict[str, Any] = dict(inspect.get_annotations(cls))
+        late = {n: t for n, t in own.items() if n in cls.__dict__}
+        required = {n: t for n, t in own.items() if n not in late}
+        cls.__annotations__ = {**required, **_TRAILING, **late}
+        cls.block_hash = ""
+        cls.removed = False
+        cls.event_name = cls.__name__.removesuffix("Event")
+        cls.contract = contract
+        dataclass(frozen=True)(cls)
+        if cls.event_name in EVENTS:
+            raise TypeError(f"two classes for the event {cls.event_name}")
+        EVENTS[cls.event_name] = cls
 
     @property
     def tx_hash(self) -> str:
@@ -142,555 +173,220 @@ class ChainEvent:
     @classmethod
     def topic0(cls) -> str:
         """keccak256 of the signature (the log's ``topics[0]``)."""
-        return _topic0(cls.signature)
+        return _abi_event(cls).topic0
 
 
-@lru_cache(maxsize=64)
-def _topic0(signature: str) -> str:
-    return "0x" + keccak(text=signature).hex()
+@cache
+def _abi_event(cls: type[ChainEvent]) -> _AbiEvent:
+    from ogpu.chain._abi import load_abi
+
+    entries = [
+        e
+        for e in load_abi(cls.contract)
+        if e.get("type") == "event" and e.get("name") == cls.event_name
+    ]
+    if len(entries) != 1:
+        raise TypeError(f"{cls.contract} declares no single event {cls.event_name}")
+    entry = cast("ABIEvent", entries[0])
+    fields = tuple((_snake(i["name"]), collapse_if_tuple(i)) for i in entry["inputs"])
+    return _AbiEvent(abi_to_signature(entry), "0x" + event_abi_to_log_topic(entry).hex(), fields)
+
+
+def check_abi(cls: type[ChainEvent]) -> None:
+    """Raise ``TypeError`` unless ``cls`` declares exactly the fields of its ABI event, in order
+    (fields with a default may follow the trailing ones), and the event has no indexed
+    parameters (the decoder reads every field from the log data)."""
+    declared = [f for f in cls.__dataclass_fields__ if f not in _TRAILING]  # type: ignore[attr-defined]
+    abi = [n for n, _ in cls.abi_fields]
+    if declared != abi:
+        raise TypeError(f"{cls.__name__} declares {declared}, the ABI of {cls.signature} has {abi}")
+    from ogpu.chain._abi import load_abi
+
+    for e in load_abi(cls.contract):
+        if e.get("name") == cls.event_name and any(i.get("indexed") for i in e["inputs"]):
+            raise TypeError(f"{cls.signature} has indexed parameters")
 
 
 # ----------------------------------------------------------------------------------------------
 # Nexus
 
 
-@dataclass(frozen=True)
-class TaskPublishedEvent(ChainEvent):
-    """``Nexus.TaskPublished(address task, address source)``."""
-
-    event_name: ClassVar[str] = "TaskPublished"
-    contract: ClassVar[str] = "Nexus"
-    signature: ClassVar[str] = "TaskPublished(address,address)"
-    abi_fields: ClassVar[tuple[tuple[str, str], ...]] = (("task", "address"), ("source", "address"))
-
+class TaskPublishedEvent(ChainEvent, contract="Nexus"):
     task: str
     source: str
-    block_number: int
-    transaction_hash: str
-    log_index: int
-    block_hash: str = ""
-    removed: bool = False
 
 
-@dataclass(frozen=True)
-class AttemptedEvent(ChainEvent):
-    """``Nexus.Attempted(address task, address provider, uint256 suggestedPayment)``."""
-
-    event_name: ClassVar[str] = "Attempted"
-    contract: ClassVar[str] = "Nexus"
-    signature: ClassVar[str] = "Attempted(address,address,uint256)"
-    abi_fields: ClassVar[tuple[tuple[str, str], ...]] = (
-        ("task", "address"),
-        ("provider", "address"),
-        ("suggested_payment", "uint256"),
-    )
-
+class AttemptedEvent(ChainEvent, contract="Nexus"):
     task: str
     provider: str
     suggested_payment: int
-    block_number: int
-    transaction_hash: str
-    log_index: int
-    block_hash: str = ""
-    removed: bool = False
 
 
-@dataclass(frozen=True)
-class ResponseSubmittedEvent(ChainEvent):
-    """``Nexus.ResponseSubmitted(address response, address task)``."""
-
-    event_name: ClassVar[str] = "ResponseSubmitted"
-    contract: ClassVar[str] = "Nexus"
-    signature: ClassVar[str] = "ResponseSubmitted(address,address)"
-    abi_fields: ClassVar[tuple[tuple[str, str], ...]] = (
-        ("response", "address"),
-        ("task", "address"),
-    )
-
+class ResponseSubmittedEvent(ChainEvent, contract="Nexus"):
     response: str
     task: str
-    block_number: int
-    transaction_hash: str
-    log_index: int
-    block_hash: str = ""
-    removed: bool = False
 
 
-@dataclass(frozen=True)
-class ResponseStatusChangedEvent(ChainEvent):
-    """``Nexus.ResponseStatusChanged(address response, uint8 status)``."""
-
-    event_name: ClassVar[str] = "ResponseStatusChanged"
-    contract: ClassVar[str] = "Nexus"
-    signature: ClassVar[str] = "ResponseStatusChanged(address,uint8)"
-    abi_fields: ClassVar[tuple[tuple[str, str], ...]] = (
-        ("response", "address"),
-        ("status", "uint8"),
-    )
-
+class ResponseStatusChangedEvent(ChainEvent, contract="Nexus"):
     response: str
     status: ResponseStatus
-    block_number: int
-    transaction_hash: str
-    log_index: int
-    block_hash: str = ""
-    removed: bool = False
 
 
-@dataclass(frozen=True)
-class TaskStatusChangedEvent(ChainEvent):
-    """``Nexus.TaskStatusChanged(address task, uint8 status)``."""
-
-    event_name: ClassVar[str] = "TaskStatusChanged"
-    contract: ClassVar[str] = "Nexus"
-    signature: ClassVar[str] = "TaskStatusChanged(address,uint8)"
-    abi_fields: ClassVar[tuple[tuple[str, str], ...]] = (("task", "address"), ("status", "uint8"))
-
+class TaskStatusChangedEvent(ChainEvent, contract="Nexus"):
     task: str
     status: TaskStatus
-    block_number: int
-    transaction_hash: str
-    log_index: int
-    block_hash: str = ""
-    removed: bool = False
 
 
-@dataclass(frozen=True)
-class RegisteredEvent(ChainEvent):
-    """``Nexus.Registered(address provider, uint256 registrantId, address source, uint8
-    preferredEnvironment)`` (``preferred_environment`` comes after the official fields)."""
-
-    event_name: ClassVar[str] = "Registered"
-    contract: ClassVar[str] = "Nexus"
-    signature: ClassVar[str] = "Registered(address,uint256,address,uint8)"
-    abi_fields: ClassVar[tuple[tuple[str, str], ...]] = (
-        ("provider", "address"),
-        ("registrant_id", "uint256"),
-        ("source", "address"),
-        ("preferred_environment", "uint8"),
-    )
+class RegisteredEvent(ChainEvent, contract="Nexus"):
+    """``preferred_environment`` comes after the official fields."""
 
     provider: str
     registrant_id: int
     source: str
-    block_number: int
-    transaction_hash: str
-    log_index: int
-    block_hash: str = ""
-    removed: bool = False
     preferred_environment: int = 0
 
 
-@dataclass(frozen=True)
-class SourcePublishedEvent(ChainEvent):
-    """``Nexus.SourcePublished(address source)``."""
-
-    event_name: ClassVar[str] = "SourcePublished"
-    contract: ClassVar[str] = "Nexus"
-    signature: ClassVar[str] = "SourcePublished(address)"
-    abi_fields: ClassVar[tuple[tuple[str, str], ...]] = (("source", "address"),)
-
+class SourcePublishedEvent(ChainEvent, contract="Nexus"):
     source: str
-    block_number: int
-    transaction_hash: str
-    log_index: int
-    block_hash: str = ""
-    removed: bool = False
 
 
-_SOURCE_PARAMS_TYPE = "(address,string,uint8,uint256,uint256,uint256,bool,string,uint8,uint256)"
-
-
-@dataclass(frozen=True)
-class SourceUpdatedEvent(ChainEvent):
-    """``Nexus.SourceUpdated(address source, SourceParams sourceParams)``."""
-
-    event_name: ClassVar[str] = "SourceUpdated"
-    contract: ClassVar[str] = "Nexus"
-    signature: ClassVar[str] = f"SourceUpdated(address,{_SOURCE_PARAMS_TYPE})"
-    abi_fields: ClassVar[tuple[tuple[str, str], ...]] = (
-        ("source", "address"),
-        ("source_params", _SOURCE_PARAMS_TYPE),
-    )
-
+class SourceUpdatedEvent(ChainEvent, contract="Nexus"):
     source: str
     source_params: SourceParams
-    block_number: int
-    transaction_hash: str
-    log_index: int
-    block_hash: str = ""
-    removed: bool = False
 
 
-@dataclass(frozen=True)
-class SourceStatusChangedEvent(ChainEvent):
-    """``Nexus.SourceStatusChanged(address source, uint8 status)``."""
-
-    event_name: ClassVar[str] = "SourceStatusChanged"
-    contract: ClassVar[str] = "Nexus"
-    signature: ClassVar[str] = "SourceStatusChanged(address,uint8)"
-    abi_fields: ClassVar[tuple[tuple[str, str], ...]] = (
-        ("source", "address"),
-        ("status", "uint8"),
-    )
-
+class SourceStatusChangedEvent(ChainEvent, contract="Nexus"):
     source: str
     status: SourceStatus
-    block_number: int
-    transaction_hash: str
-    log_index: int
-    block_hash: str = ""
-    removed: bool = False
 
 
 # ----------------------------------------------------------------------------------------------
 # Terminal
 
 
-@dataclass(frozen=True)
-class MasterAnnouncedEvent(ChainEvent):
-    """``Terminal.MasterAnnounced(address provider, address master)``."""
-
-    event_name: ClassVar[str] = "MasterAnnounced"
-    contract: ClassVar[str] = "Terminal"
-    signature: ClassVar[str] = "MasterAnnounced(address,address)"
-    abi_fields: ClassVar[tuple[tuple[str, str], ...]] = (
-        ("provider", "address"),
-        ("master", "address"),
-    )
-
+class MasterAnnouncedEvent(ChainEvent, contract="Terminal"):
     provider: str
     master: str
-    block_number: int
-    transaction_hash: str
-    log_index: int
-    block_hash: str = ""
-    removed: bool = False
 
 
-@dataclass(frozen=True)
-class ProviderAnnouncedEvent(ChainEvent):
-    """``Terminal.ProviderAnnounced(address provider, address master)``."""
-
-    event_name: ClassVar[str] = "ProviderAnnounced"
-    contract: ClassVar[str] = "Terminal"
-    signature: ClassVar[str] = "ProviderAnnounced(address,address)"
-    abi_fields: ClassVar[tuple[tuple[str, str], ...]] = (
-        ("provider", "address"),
-        ("master", "address"),
-    )
-
+class ProviderAnnouncedEvent(ChainEvent, contract="Terminal"):
     provider: str
     master: str
-    block_number: int
-    transaction_hash: str
-    log_index: int
-    block_hash: str = ""
-    removed: bool = False
 
 
-@dataclass(frozen=True)
-class ProviderRemovedEvent(ChainEvent):
-    """``Terminal.ProviderRemoved(address provider)``."""
-
-    event_name: ClassVar[str] = "ProviderRemoved"
-    contract: ClassVar[str] = "Terminal"
-    signature: ClassVar[str] = "ProviderRemoved(address)"
-    abi_fields: ClassVar[tuple[tuple[str, str], ...]] = (("provider", "address"),)
-
+class ProviderRemovedEvent(ChainEvent, contract="Terminal"):
     provider: str
-    block_number: int
-    transaction_hash: str
-    log_index: int
-    block_hash: str = ""
-    removed: bool = False
 
 
-@dataclass(frozen=True)
-class RemoveContainerEvent(ChainEvent):
-    """``Terminal.RemoveContainer(address provider, address source)``."""
-
-    event_name: ClassVar[str] = "RemoveContainer"
-    contract: ClassVar[str] = "Terminal"
-    signature: ClassVar[str] = "RemoveContainer(address,address)"
-    abi_fields: ClassVar[tuple[tuple[str, str], ...]] = (
-        ("provider", "address"),
-        ("source", "address"),
-    )
-
+class RemoveContainerEvent(ChainEvent, contract="Terminal"):
     provider: str
     source: str
-    block_number: int
-    transaction_hash: str
-    log_index: int
-    block_hash: str = ""
-    removed: bool = False
 
 
-@dataclass(frozen=True)
-class AgentSetEvent(ChainEvent):
-    """``Terminal.AgentSet(address account, address agent, bool value)``."""
-
-    event_name: ClassVar[str] = "AgentSet"
-    contract: ClassVar[str] = "Terminal"
-    signature: ClassVar[str] = "AgentSet(address,address,bool)"
-    abi_fields: ClassVar[tuple[tuple[str, str], ...]] = (
-        ("account", "address"),
-        ("agent", "address"),
-        ("value", "bool"),
-    )
-
+class AgentSetEvent(ChainEvent, contract="Terminal"):
     account: str
     agent: str
     value: bool
-    block_number: int
-    transaction_hash: str
-    log_index: int
-    block_hash: str = ""
-    removed: bool = False
 
 
-@dataclass(frozen=True)
-class DefaultAgentDisabledEvent(ChainEvent):
-    """``Terminal.DefaultAgentDisabled(address master, bool value)``."""
-
-    event_name: ClassVar[str] = "DefaultAgentDisabled"
-    contract: ClassVar[str] = "Terminal"
-    signature: ClassVar[str] = "DefaultAgentDisabled(address,bool)"
-    abi_fields: ClassVar[tuple[tuple[str, str], ...]] = (("master", "address"), ("value", "bool"))
-
+class DefaultAgentDisabledEvent(ChainEvent, contract="Terminal"):
     master: str
     value: bool
-    block_number: int
-    transaction_hash: str
-    log_index: int
-    block_hash: str = ""
-    removed: bool = False
 
 
-@dataclass(frozen=True)
-class BaseDataUpdatedEvent(ChainEvent):
-    """``Terminal.BaseDataUpdated(address provider)``."""
-
-    event_name: ClassVar[str] = "BaseDataUpdated"
-    contract: ClassVar[str] = "Terminal"
-    signature: ClassVar[str] = "BaseDataUpdated(address)"
-    abi_fields: ClassVar[tuple[tuple[str, str], ...]] = (("provider", "address"),)
-
+class BaseDataUpdatedEvent(ChainEvent, contract="Terminal"):
     provider: str
-    block_number: int
-    transaction_hash: str
-    log_index: int
-    block_hash: str = ""
-    removed: bool = False
 
 
-@dataclass(frozen=True)
-class LiveDataUpdatedEvent(ChainEvent):
-    """``Terminal.LiveDataUpdated(address provider)``."""
-
-    event_name: ClassVar[str] = "LiveDataUpdated"
-    contract: ClassVar[str] = "Terminal"
-    signature: ClassVar[str] = "LiveDataUpdated(address)"
-    abi_fields: ClassVar[tuple[tuple[str, str], ...]] = (("provider", "address"),)
-
+class LiveDataUpdatedEvent(ChainEvent, contract="Terminal"):
     provider: str
-    block_number: int
-    transaction_hash: str
-    log_index: int
-    block_hash: str = ""
-    removed: bool = False
 
 
 # ----------------------------------------------------------------------------------------------
-# Vault (all ``(address account, uint256 amount)``)
-
-_ACCOUNT_AMOUNT: tuple[tuple[str, str], ...] = (("account", "address"), ("amount", "uint256"))
+# Vault
 
 
-@dataclass(frozen=True)
-class DepositedEvent(ChainEvent):
-    """``Vault.Deposited(address account, uint256 amount)``."""
-
-    event_name: ClassVar[str] = "Deposited"
-    contract: ClassVar[str] = "Vault"
-    signature: ClassVar[str] = "Deposited(address,uint256)"
-    abi_fields: ClassVar[tuple[tuple[str, str], ...]] = _ACCOUNT_AMOUNT
-
+class DepositedEvent(ChainEvent, contract="Vault"):
     account: str
     amount: int
-    block_number: int
-    transaction_hash: str
-    log_index: int
-    block_hash: str = ""
-    removed: bool = False
 
 
-@dataclass(frozen=True)
-class WithdrawnEvent(ChainEvent):
-    """``Vault.Withdrawn(address account, uint256 amount)``."""
-
-    event_name: ClassVar[str] = "Withdrawn"
-    contract: ClassVar[str] = "Vault"
-    signature: ClassVar[str] = "Withdrawn(address,uint256)"
-    abi_fields: ClassVar[tuple[tuple[str, str], ...]] = _ACCOUNT_AMOUNT
-
+class WithdrawnEvent(ChainEvent, contract="Vault"):
     account: str
     amount: int
-    block_number: int
-    transaction_hash: str
-    log_index: int
-    block_hash: str = ""
-    removed: bool = False
 
 
-@dataclass(frozen=True)
-class LockedEvent(ChainEvent):
-    """``Vault.Locked(address account, uint256 amount)``."""
-
-    event_name: ClassVar[str] = "Locked"
-    contract: ClassVar[str] = "Vault"
-    signature: ClassVar[str] = "Locked(address,uint256)"
-    abi_fields: ClassVar[tuple[tuple[str, str], ...]] = _ACCOUNT_AMOUNT
-
+class LockedEvent(ChainEvent, contract="Vault"):
     account: str
     amount: int
-    block_number: int
-    transaction_hash: str
-    log_index: int
-    block_hash: str = ""
-    removed: bool = False
 
 
-@dataclass(frozen=True)
-class UnbondedEvent(ChainEvent):
-    """``Vault.Unbonded(address account, uint256 amount)``."""
-
-    event_name: ClassVar[str] = "Unbonded"
-    contract: ClassVar[str] = "Vault"
-    signature: ClassVar[str] = "Unbonded(address,uint256)"
-    abi_fields: ClassVar[tuple[tuple[str, str], ...]] = _ACCOUNT_AMOUNT
-
+class UnbondedEvent(ChainEvent, contract="Vault"):
     account: str
     amount: int
-    block_number: int
-    transaction_hash: str
-    log_index: int
-    block_hash: str = ""
-    removed: bool = False
 
 
-@dataclass(frozen=True)
-class UnbondingCanceledEvent(ChainEvent):
-    """``Vault.UnbondingCanceled(address account, uint256 amount)``."""
-
-    event_name: ClassVar[str] = "UnbondingCanceled"
-    contract: ClassVar[str] = "Vault"
-    signature: ClassVar[str] = "UnbondingCanceled(address,uint256)"
-    abi_fields: ClassVar[tuple[tuple[str, str], ...]] = _ACCOUNT_AMOUNT
-
+class UnbondingCanceledEvent(ChainEvent, contract="Vault"):
     account: str
     amount: int
-    block_number: int
-    transaction_hash: str
-    log_index: int
-    block_hash: str = ""
-    removed: bool = False
 
 
-@dataclass(frozen=True)
-class ClaimedEvent(ChainEvent):
-    """``Vault.Claimed(address account, uint256 amount)``."""
-
-    event_name: ClassVar[str] = "Claimed"
-    contract: ClassVar[str] = "Vault"
-    signature: ClassVar[str] = "Claimed(address,uint256)"
-    abi_fields: ClassVar[tuple[tuple[str, str], ...]] = _ACCOUNT_AMOUNT
-
+class ClaimedEvent(ChainEvent, contract="Vault"):
     account: str
     amount: int
-    block_number: int
-    transaction_hash: str
-    log_index: int
-    block_hash: str = ""
-    removed: bool = False
 
 
-@dataclass(frozen=True)
-class SanctionedEvent(ChainEvent):
-    """``Vault.Sanctioned(address account, uint256 amount)``."""
-
-    event_name: ClassVar[str] = "Sanctioned"
-    contract: ClassVar[str] = "Vault"
-    signature: ClassVar[str] = "Sanctioned(address,uint256)"
-    abi_fields: ClassVar[tuple[tuple[str, str], ...]] = _ACCOUNT_AMOUNT
-
+class SanctionedEvent(ChainEvent, contract="Vault"):
     account: str
     amount: int
-    block_number: int
-    transaction_hash: str
-    log_index: int
-    block_hash: str = ""
-    removed: bool = False
 
 
-@dataclass(frozen=True)
-class WaivedEvent(ChainEvent):
-    """``Vault.Waived(address account, uint256 amount)``."""
-
-    event_name: ClassVar[str] = "Waived"
-    contract: ClassVar[str] = "Vault"
-    signature: ClassVar[str] = "Waived(address,uint256)"
-    abi_fields: ClassVar[tuple[tuple[str, str], ...]] = _ACCOUNT_AMOUNT
-
+class WaivedEvent(ChainEvent, contract="Vault"):
     account: str
     amount: int
-    block_number: int
-    transaction_hash: str
-    log_index: int
-    block_hash: str = ""
-    removed: bool = False
 
 
 #: Every event record type, Nexus first, then Terminal, then Vault.
-EVENT_TYPES: tuple[type[ChainEvent], ...] = (
-    TaskPublishedEvent,
-    AttemptedEvent,
-    ResponseSubmittedEvent,
-    ResponseStatusChangedEvent,
-    TaskStatusChangedEvent,
-    RegisteredEvent,
-    SourcePublishedEvent,
-    SourceUpdatedEvent,
-    SourceStatusChangedEvent,
-    MasterAnnouncedEvent,
-    ProviderAnnouncedEvent,
-    ProviderRemovedEvent,
-    RemoveContainerEvent,
-    AgentSetEvent,
-    DefaultAgentDisabledEvent,
-    BaseDataUpdatedEvent,
-    LiveDataUpdatedEvent,
-    DepositedEvent,
-    WithdrawnEvent,
-    LockedEvent,
-    UnbondedEvent,
-    UnbondingCanceledEvent,
-    ClaimedEvent,
-    SanctionedEvent,
-    WaivedEvent,
-)
+EVENT_TYPES: tuple[type[ChainEvent], ...] = tuple(EVENTS.values())
+
+__all__ = [
+    "EVENTS",
+    "EVENT_TYPES",
+    "AgentSetEvent",
+    "AttemptedEvent",
+    "BaseDataUpdatedEvent",
+    "ChainEvent",
+    "ClaimedEvent",
+    "DefaultAgentDisabledEvent",
+    "DepositedEvent",
+    "EventCursor",
+    "LiveDataUpdatedEvent",
+    "LockedEvent",
+    "MasterAnnouncedEvent",
+    "ProviderAnnouncedEvent",
+    "ProviderRemovedEvent",
+    "RegisteredEvent",
+    "RemoveContainerEvent",
+    "ResponseStatusChangedEvent",
+    "ResponseSubmittedEvent",
+    "SanctionedEvent",
+    "SourcePublishedEvent",
+    "SourceStatusChangedEvent",
+    "SourceUpdatedEvent",
+    "TaskPublishedEvent",
+    "TaskStatusChangedEvent",
+    "UnbondedEvent",
+    "UnbondingCanceledEvent",
+    "WaivedEvent",
+    "WithdrawnEvent",
+    "check_abi",
+]
 
 
 # ----------------------------------------------------------------------------------------------
 # Decoding (all fields are in the log's data: these events have no indexed parameters)
 
 _STATIC = frozenset({"address", "uint256", "uint8", "bool"})
-_ENUMS: dict[tuple[type[ChainEvent], str], type[Any]] = {
-    (ResponseStatusChangedEvent, "status"): ResponseStatus,
-    (TaskStatusChangedEvent, "status"): TaskStatus,
-    (SourceStatusChangedEvent, "status"): SourceStatus,
-}
 
 
 @lru_cache(maxsize=4096)
@@ -707,17 +403,16 @@ def _enum_or_int(enum: type[Any], value: int) -> Any:
 
 
 _Plan = tuple[bool, tuple[tuple[str, str, Any], ...]]
-_PLANS: dict[type[ChainEvent], _Plan] = {}
 
 
+@cache
 def _plan(cls: type[ChainEvent]) -> _Plan:
     """(all fields static?, (name, ABI type, enum or None) per field) of an event type."""
-    plan = _PLANS.get(cls)
-    if plan is None:
-        enums = {name: enum for (klass, name), enum in _ENUMS.items() if klass is cls}
-        fields = tuple((n, t, enums.get(n)) for n, t in cls.abi_fields)
-        plan = _PLANS[cls] = (all(t in _STATIC for _, t, _ in fields), fields)
-    return plan
+    hints = typing.get_type_hints(cls)
+    fields = tuple(
+        (n, t, hints[n] if isinstance(hints[n], enum.EnumMeta) else None) for n, t in cls.abi_fields
+    )
+    return (all(t in _STATIC for _, t, _ in fields), fields)
 
 
 def decode_fields(cls: type[ChainEvent], data_hex: str) -> dict[str, Any]:

@@ -22,9 +22,15 @@ Live semantics (:class:`EventWatcher`):
   ``on_reorg(Reorg)``, logged as a warning on the ``ogpu.events`` logger and, with
   ``include_removed=True``, yielded again with ``removed=True``. A reorganisation deeper than the
   window raises :class:`~ogpu.events.errors.ReorgTooDeepError`.
-* Transport: HTTP polling every ``poll_interval`` s (default 0.05 s on a loopback node, 0.25 s
-  otherwise), or ``eth_subscribe("newHeads")`` over a WebSocket to trigger the scans (with a
-  polling fallback) when the URL is ``ws://``/``wss://``.
+* Transport: ``eth_subscribe("newHeads")`` over a WebSocket triggers the scans when the URL is
+  ``ws://``/``wss://`` (the session's ``ws_url`` is preferred when its network has one), with a
+  fallback poll every ``idle_interval`` s (default 1 s). Otherwise HTTP polling: every
+  ``poll_interval`` s (default 0.05 s on a loopback node, 0.25 s otherwise) while new blocks
+  arrive, the pause growing with the time since the last new head (a quarter of it) up to
+  ``idle_interval``, so an idle chain costs at most one request per second.
+* Cancellation and closing: cancelling the task that iterates always stops the watcher (also
+  when it lands as a new head is delivered), and ``aclose()`` may be called from another task:
+  the ``async for`` in progress then ends.
 * Errors: transient RPC failures are retried with backoff; persistent ones raise
   :class:`~ogpu.events.errors.EventsRpcError` from the ``async for``. Nothing is swallowed.
 """
@@ -32,14 +38,16 @@ Live semantics (:class:`EventWatcher`):
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
-from collections import Counter
+import statistics
+from collections import Counter, deque
 from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypedDict, TypeVar
 from urllib.parse import urlparse
+
+from typing_extensions import Unpack
 
 from ogpu.chain.retry import RetryPolicy
 from ogpu.events._rpc import DEFAULT_RETRY, AsyncRpc, RpcReplyError, open_rpc
@@ -47,10 +55,13 @@ from ogpu.events.errors import EventsRpcError, ReorgTooDeepError
 from ogpu.events.models import WHOLE_BLOCK, ChainEvent, EventCursor, build_event
 
 __all__ = [
+    "DEFAULT_IDLE_INTERVAL",
     "DEFAULT_MAX_RANGE",
     "DEFAULT_REORG_WINDOW",
     "EventWatcher",
+    "PastOptions",
     "Reorg",
+    "WatchOptions",
     "default_poll_interval",
     "get_past_events",
     "watch_events",
@@ -65,6 +76,66 @@ DEFAULT_MAX_RANGE = 2000
 #: How many recent blocks a watcher remembers to detect reorganisations.
 DEFAULT_REORG_WINDOW = 64
 
+#: Longest pause between two polls of an idle chain (at most one request per second).
+DEFAULT_IDLE_INTERVAL = 1.0
+
+
+class _SourceOptions(TypedDict, total=False):
+    confirmations: int
+    """Only blocks at least this deep (default 0: the head itself)."""
+    max_range: int
+    """Blocks per ``eth_getLogs`` request (default :data:`DEFAULT_MAX_RANGE`)."""
+    session: Any
+    """The :class:`~ogpu.chain.Session` giving the node and addresses (default: the current)."""
+    rpc_url: str | None
+    """Another node URL than the session's (``ws://``/``wss://`` subscribes to ``newHeads``)."""
+    addresses: Mapping[str, str] | None
+    """Contract name → address, instead of the session's."""
+    rpc: AsyncRpc | None
+    """An open client to use (not closed by the watcher)."""
+    retry: RetryPolicy | None
+    """Retry schedule of transient RPC failures."""
+
+
+class WatchOptions(_SourceOptions, total=False):
+    """Keyword options of :class:`EventWatcher`, :func:`watch_events` and the ``watch_*``
+    functions."""
+
+    from_block: int | None
+    """First block to deliver (default: after the current head)."""
+    cursor: EventCursor | None
+    """Resume right after this position (exclusive with ``from_block``)."""
+    poll_interval: float | None
+    """Pause between polls while blocks arrive (default :func:`default_poll_interval`)."""
+    idle_interval: float | None
+    """Longest pause on an idle chain, and the WebSocket fallback poll (default 1 s)."""
+    reorg_window: int
+    """Recent blocks remembered to detect reorganisations (default 64)."""
+    include_removed: bool
+    """Yield removed events again with ``removed=True`` after a reorganisation."""
+    on_reorg: Callable[[Reorg], None] | None
+    """Called with each :class:`Reorg`."""
+    websocket: bool | None
+    """Use the network's ``ws_url`` (None: when it has one; False: never; True: required)."""
+
+
+class PastOptions(_SourceOptions, total=False):
+    """Keyword options of :func:`get_past_events` and the ``get_past_*`` functions."""
+
+    from_block: int
+    """First block (default 0)."""
+    to_block: int | None
+    """Last block (default: the head minus ``confirmations``)."""
+    concurrency: int
+    """``eth_getLogs`` requests in flight (default 4)."""
+
+
+def _check_options(options: Mapping[str, Any], kind: type[Any]) -> None:
+    unknown = sorted(set(options) - set(kind.__annotations__) - set(_SourceOptions.__annotations__))
+    if unknown:
+        raise TypeError(f"unknown option(s): {', '.join(unknown)}")
+
+
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
 _RANGE_HINTS = (
     "more than",
@@ -77,6 +148,17 @@ _RANGE_HINTS = (
     "max results",
     "limit",
 )
+
+
+def _release(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+def _uncancel(task: asyncio.Task[Any]) -> int:
+    """``task.uncancel()`` where it exists (Python 3.11+); 0 before."""
+    uncancel = getattr(task, "uncancel", None)
+    return int(uncancel()) if uncancel is not None else 0
 
 
 def default_poll_interval(url: str) -> float:
@@ -311,18 +393,7 @@ def _resolve(
 
 
 async def get_past_events(
-    *event_types: type[E],
-    where: Mapping[str, Any] | None = None,
-    from_block: int = 0,
-    to_block: int | None = None,
-    confirmations: int = 0,
-    max_range: int = DEFAULT_MAX_RANGE,
-    session: Any = None,
-    rpc_url: str | None = None,
-    addresses: Mapping[str, str] | None = None,
-    rpc: AsyncRpc | None = None,
-    retry: RetryPolicy | None = None,
-    concurrency: int = 4,
+    *event_types: type[E], where: Mapping[str, Any] | None = None, **options: Unpack[PastOptions]
 ) -> list[E]:
     """Events of the given types in ``[from_block, to_block]``, in chain order.
 
@@ -334,14 +405,20 @@ async def get_past_events(
 
         events = await get_past_events(TaskPublishedEvent, where={"source": src}, from_block=0)
     """
-    url, addrs = _resolve(event_types, session, rpc_url, addresses, websocket=False)
+    _check_options(options, PastOptions)
+    o = options
+    url, addrs = _resolve(
+        event_types, o.get("session"), o.get("rpc_url"), o.get("addresses"), websocket=False
+    )
     query = _Query(event_types, addrs, where)
-    client = rpc or open_rpc(url, retry=retry)
+    rpc = o.get("rpc")
+    client = rpc or open_rpc(url, retry=o.get("retry"))
     try:
+        to_block = o.get("to_block")
         if to_block is None:
-            to_block = int(await client.call("eth_blockNumber"), 16) - confirmations
-        fetcher = _LogFetcher(client, query, max_range)
-        raws = await fetcher.fetch(from_block, to_block, concurrency)
+            to_block = int(await client.call("eth_blockNumber"), 16) - o.get("confirmations", 0)
+        fetcher = _LogFetcher(client, query, o.get("max_range", DEFAULT_MAX_RANGE))
+        raws = await fetcher.fetch(o.get("from_block", 0), to_block, o.get("concurrency", 4))
         out: list[E] = []
         for raw in raws:
             ev = query.decode(raw)
@@ -376,41 +453,42 @@ class EventWatcher(Generic[E]):
         event_types: Sequence[type[E]],
         *,
         where: Mapping[str, Any] | None = None,
-        from_block: int | None = None,
-        cursor: EventCursor | None = None,
-        confirmations: int = 0,
-        poll_interval: float | None = None,
-        max_range: int = DEFAULT_MAX_RANGE,
-        reorg_window: int = DEFAULT_REORG_WINDOW,
-        include_removed: bool = False,
-        on_reorg: Callable[[Reorg], None] | None = None,
-        session: Any = None,
-        rpc_url: str | None = None,
-        websocket: bool | None = None,
-        addresses: Mapping[str, str] | None = None,
-        rpc: AsyncRpc | None = None,
-        retry: RetryPolicy | None = None,
+        **options: Unpack[WatchOptions],
     ) -> None:
+        _check_options(options, WatchOptions)
+        o = options
+        confirmations = o.get("confirmations", 0)
+        reorg_window = o.get("reorg_window", DEFAULT_REORG_WINDOW)
+        from_block, cursor = o.get("from_block"), o.get("cursor")
+        rpc = o.get("rpc")
         if confirmations < 0:
             raise ValueError("confirmations must be >= 0")
         if reorg_window < 1:
             raise ValueError("reorg_window must be >= 1")
         if from_block is not None and cursor is not None:
             raise ValueError("give from_block or cursor, not both")
-        url, addrs = _resolve(event_types, session, rpc_url, addresses, websocket)
+        url, addrs = _resolve(
+            event_types, o.get("session"), o.get("rpc_url"), o.get("addresses"), o.get("websocket")
+        )
         self.url = url
         self.query = _Query(event_types, addrs, where)
         self.confirmations = confirmations
+        poll_interval = o.get("poll_interval")
         self.poll_interval = (
             default_poll_interval(url) if poll_interval is None else float(poll_interval)
         )
+        idle_interval = o.get("idle_interval")
+        self.idle_interval = max(
+            self.poll_interval,
+            DEFAULT_IDLE_INTERVAL if idle_interval is None else float(idle_interval),
+        )
         self.reorg_window = max(reorg_window, confirmations + 1)
-        self.include_removed = include_removed
-        self.on_reorg = on_reorg
-        self.retry = retry or DEFAULT_RETRY
+        self.include_removed = o.get("include_removed", False)
+        self.on_reorg = o.get("on_reorg")
+        self.retry = o.get("retry") or DEFAULT_RETRY
         self._owns_rpc = rpc is None
         self.rpc: AsyncRpc = rpc or open_rpc(url, retry=self.retry)
-        self._fetcher = _LogFetcher(self.rpc, self.query, max_range)
+        self._fetcher = _LogFetcher(self.rpc, self.query, o.get("max_range", DEFAULT_MAX_RANGE))
         self._from_block = from_block
         self._start_cursor = cursor
         #: Position of the last delivered event (None before the first one, unless resumed).
@@ -426,7 +504,15 @@ class EventWatcher(Generic[E]):
         self._pending_removed: dict[tuple[Any, ...], ChainEvent] = {}
         self._fork: int | None = None
         self._heads_task: asyncio.Task[None] | None = None
-        self._head_event = asyncio.Event()
+        self._waiter: asyncio.Future[None] | None = None
+        self._head_pending = False
+        self._head_changed_at = 0.0
+        self._block_times: deque[float] = deque(maxlen=4)
+        self._stepping: asyncio.Task[Any] | None = None
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._closing = False
+        self._cleaned = False
         self._ws_head: int | None = None
         self._heads_error: BaseException | None = None
         self._agen = self._run()
@@ -437,7 +523,21 @@ class EventWatcher(Generic[E]):
         return self
 
     async def __anext__(self) -> E:
-        return await self._agen.__anext__()
+        if self._closing:
+            raise StopAsyncIteration
+        task = asyncio.current_task()
+        self._stepping = task
+        self._idle.clear()
+        try:
+            return await self._agen.__anext__()
+        except asyncio.CancelledError:
+            # aclose() from another task cancels the step in progress: end the iteration.
+            if self._closing and task is not None and _uncancel(task) == 0:
+                raise StopAsyncIteration from None
+            raise
+        finally:
+            self._stepping = None
+            self._idle.set()
 
     async def __aenter__(self) -> EventWatcher[E]:
         return self
@@ -446,17 +546,28 @@ class EventWatcher(Generic[E]):
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Stop watching and release the connection."""
+        """Stop watching and release the connection (safe from any task, and more than once).
+
+        From another task than the one iterating, the ``async for`` in progress ends (as if the
+        events had run out) once its current step has been stopped.
+        """
+        self._closing = True
+        step = self._stepping
+        if step is not None and step is not asyncio.current_task():
+            step.cancel()
+            await self._idle.wait()
         await self._agen.aclose()
         await self._cleanup()
 
     async def _cleanup(self) -> None:
-        if self._heads_task is not None:
-            self._heads_task.cancel()
-            with contextlib.suppress(BaseException):
-                await self._heads_task
-            self._heads_task = None
-        if self._owns_rpc:
+        heads, self._heads_task = self._heads_task, None
+        if heads is not None:
+            heads.cancel()
+            # wait() does not raise the task's CancelledError, while a cancellation of this task
+            # still propagates.
+            await asyncio.wait({heads})
+        if self._owns_rpc and not self._cleaned:
+            self._cleaned = True
             await self.rpc.close()
 
     # -- engine --------------------------------------------------------------------------
@@ -494,7 +605,7 @@ class EventWatcher(Generic[E]):
             try:
                 async for number in self.rpc.new_heads():
                     self._ws_head = number
-                    self._head_event.set()
+                    self._wake()
                     delays = self.retry.delays()
             except asyncio.CancelledError:
                 raise
@@ -502,19 +613,76 @@ class EventWatcher(Generic[E]):
                 delay = next(delays, None)
                 if delay is None:
                     self._heads_error = exc
-                    self._head_event.set()
+                    self._wake()
                     return
                 log.debug("newHeads subscription lost (%s); resubscribing", exc)
                 await asyncio.sleep(delay)
 
+    def _wake(self) -> None:
+        """A new head arrived: end the current wait, or the next one at once."""
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        else:
+            self._head_pending = True
+
+    async def _sleep(self, seconds: float, *, until_head: bool) -> None:
+        """Sleep ``seconds`` (or until a new head when ``until_head``).
+
+        The task awaits one future directly (no ``asyncio.wait_for`` and no inner task), so a
+        cancellation always propagates, even when it lands just as a head is delivered.
+        """
+        if until_head and self._head_pending:
+            self._head_pending = False
+            return
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        timer = loop.call_later(seconds, _release, waiter)
+        if until_head:
+            self._waiter = waiter
+        try:
+            await waiter
+        finally:
+            timer.cancel()
+            if until_head:
+                self._waiter = None
+                self._head_pending = False
+
+    def _saw_head(self, head: int) -> None:
+        """Note when the head moved, and the time per block it implies."""
+        now = asyncio.get_running_loop().time()
+        if self.head is not None and head > self.head:
+            self._block_times.append((now - self._head_changed_at) / (head - self.head))
+        if self.head is None or head > self.head:
+            self._head_changed_at = now
+
+    def _block_time(self) -> float | None:
+        """The chain's block time, when the last blocks came at a regular pace (else None)."""
+        times = self._block_times
+        if len(times) < 3 or max(times) > 2 * min(times):
+            return None
+        return statistics.median(times)
+
+    def _idle_delay(self) -> float:
+        """The next polling pause. With a regular block time: sleep until just before the next
+        block is due, then poll every ``poll_interval``. Otherwise (and once an expected block is
+        late) the pause grows with the time waited (a quarter of it), from ``poll_interval`` up
+        to ``idle_interval``."""
+        waited = asyncio.get_running_loop().time() - self._head_changed_at
+        block_time = self._block_time()
+        if block_time is not None:
+            due = block_time - waited - self.poll_interval
+            if due > 0:
+                return min(self.idle_interval, max(self.poll_interval, due))
+            waited = -due
+        return min(self.idle_interval, max(self.poll_interval, waited / 4))
+
     async def _wait(self) -> None:
         if self._heads_task is None:
-            await asyncio.sleep(self.poll_interval)
+            await self._sleep(self._idle_delay(), until_head=False)
             return
         # WebSocket: wake on a new head; poll as a fallback in case a notification is lost.
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._head_event.wait(), max(self.poll_interval, 1.0))
-        self._head_event.clear()
+        await self._sleep(self.idle_interval, until_head=True)
         if self._heads_error is not None:
             err = self._heads_error
             raise EventsRpcError("eth_subscribe", f"newHeads subscription failed: {err}") from err
@@ -633,10 +801,16 @@ class EventWatcher(Generic[E]):
         try:
             await self._start()
             retries = 0
+            caught_up = False
             while True:
+                if caught_up:
+                    # The last scan reached the head: the next block cannot be there yet.
+                    caught_up = False
+                    await self._wait()
                 head = await self._poll_head()
                 if head is None:
                     continue
+                self._saw_head(head)
                 self.head = head
                 target = head - self.confirmations
                 if target < self._next_block:
@@ -671,6 +845,7 @@ class EventWatcher(Generic[E]):
                     reincluded = self._pending_removed.pop(key, None) is not None
                     batch.append((ev, not reincluded))
                 self._next_block = end + 1
+                caught_up = self._next_block > target
                 self._prune(head)
                 reorged = self._pending_removed or self._fork is not None
                 if reorged and self._next_block > target:
@@ -698,24 +873,10 @@ class EventWatcher(Generic[E]):
 
 
 def watch_events(
-    *event_types: type[E],
-    where: Mapping[str, Any] | None = None,
-    from_block: int | None = None,
-    cursor: EventCursor | None = None,
-    confirmations: int = 0,
-    poll_interval: float | None = None,
-    max_range: int = DEFAULT_MAX_RANGE,
-    reorg_window: int = DEFAULT_REORG_WINDOW,
-    include_removed: bool = False,
-    on_reorg: Callable[[Reorg], None] | None = None,
-    session: Any = None,
-    rpc_url: str | None = None,
-    websocket: bool | None = None,
-    addresses: Mapping[str, str] | None = None,
-    rpc: AsyncRpc | None = None,
-    retry: RetryPolicy | None = None,
+    *event_types: type[E], where: Mapping[str, Any] | None = None, **options: Unpack[WatchOptions]
 ) -> EventWatcher[E]:
-    """Watch one or more event types (see :class:`EventWatcher` and the module docs).
+    """Watch one or more event types (see :class:`EventWatcher`, :class:`WatchOptions` and the
+    module docs).
 
     ``from_block`` None (and no ``cursor``) starts after the current head. ``where`` filters on
     event fields (e.g. ``{"task": addr}``), addresses case-insensitively.
@@ -726,21 +887,4 @@ def watch_events(
                                      where={"task": task.address}, from_block=0):
             print(type(ev).__name__, ev.block_number)
     """
-    return EventWatcher(
-        event_types,
-        where=where,
-        from_block=from_block,
-        cursor=cursor,
-        confirmations=confirmations,
-        poll_interval=poll_interval,
-        max_range=max_range,
-        reorg_window=reorg_window,
-        include_removed=include_removed,
-        on_reorg=on_reorg,
-        session=session,
-        rpc_url=rpc_url,
-        websocket=websocket,
-        addresses=addresses,
-        rpc=rpc,
-        retry=retry,
-    )
+    return EventWatcher(event_types, where=where, **options)

@@ -1,14 +1,14 @@
 """IPFS: content addressing, publishing and verified fetching.
 
-The module-level functions keep the official SDK's names and use a process default
-:class:`IPFSClient`, built on first use from the environment:
+The module-level functions keep the official SDK's names and use the IPFS client of the current
+session (``get_session().ipfs``): give a session its client with ``Session(ipfs=...)`` and make
+it current with ``use_session(...)`` (per thread and asyncio task). When any of these variables is
+set, the functions use a client built from them instead:
 
 * ``OGPU_IPFS_PINNING_URL`` — OpenGPU-style pinning endpoint (default
   ``https://capi.ogpuscan.io/file/create``);
 * ``OGPU_IPFS_API`` — a Kubo RPC base URL; used for uploads when no pinning URL is set;
 * ``OGPU_IPFS_GATEWAY`` — path gateway for reads by CID (default ``https://cipfs.ogpuscan.io``).
-
-Swap it with :func:`set_default_ipfs` or temporarily with :func:`using_ipfs`.
 
 Example:
     >>> import ogpu.ipfs as ipfs
@@ -22,9 +22,8 @@ Example:
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from ogpu.ipfs.backends import (
@@ -71,13 +70,8 @@ __all__ = [
     "parse_cid_from_url",
     "publish_bytes",
     "publish_to_ipfs",
-    "set_default_ipfs",
-    "using_ipfs",
     "verify",
 ]
-
-_default: IPFSClient | None = None
-_default_lock = threading.Lock()
 
 
 def client_from_env(environ: Mapping[str, str] | None = None, **kwargs: Any) -> IPFSClient:
@@ -105,49 +99,22 @@ _ENV_VARS = ("OGPU_IPFS_PINNING_URL", "OGPU_IPFS_API", "OGPU_IPFS_GATEWAY")
 
 
 def get_default_ipfs() -> IPFSClient:
-    """The client the module functions use.
-
-    In order: the one given to :func:`set_default_ipfs`/:func:`using_ipfs`; one built from the
-    ``OGPU_IPFS_*`` variables when any is set; otherwise the IPFS client of the default session, so
-    on the devnet uploads go to the devnet's store and on mainnet to the OpenGPU pinning service.
-    """
-    global _default
-    with _default_lock:
-        if _default is not None:
-            return _default
-        if any(os.environ.get(v, "").strip() for v in _ENV_VARS):
-            _default = client_from_env()
-            return _default
+    """The client the module functions use: one built from the ``OGPU_IPFS_*`` variables when
+    any is set, otherwise the current session's (``get_session().ipfs``), so on the devnet uploads
+    go to the devnet's store and on mainnet to the OpenGPU pinning service."""
+    env = tuple(os.environ.get(v, "").strip() for v in _ENV_VARS)
+    if any(env):
+        return _client_for(env)
     from ogpu.chain.session import get_session  # the session knows the network's IPFS settings
 
     client: IPFSClient = get_session().ipfs
     return client
 
 
-def set_default_ipfs(client: IPFSClient | None) -> IPFSClient | None:
-    """Replace the process default client (``None``: rebuild from the environment on next use).
-
-    Returns the previous default so callers can restore it.
-    """
-    global _default
-    with _default_lock:
-        previous, _default = _default, client
-        return previous
-
-
-@contextmanager
-def using_ipfs(client: IPFSClient) -> Iterator[IPFSClient]:
-    """Use ``client`` as the process default inside a ``with`` block.
-
-    Example:
-        >>> with using_ipfs(IPFSClient(KuboBackend("http://127.0.0.1:5001"))):  # doctest: +SKIP
-        ...     publish_to_ipfs({"a": 1})
-    """
-    previous = set_default_ipfs(client)
-    try:
-        yield client
-    finally:
-        set_default_ipfs(previous)
+@lru_cache(maxsize=4)
+def _client_for(env: tuple[str, ...]) -> IPFSClient:
+    """One client per ``OGPU_IPFS_*`` setting (its connections are reused)."""
+    return client_from_env(dict(zip(_ENV_VARS, env, strict=True)))
 
 
 def publish_to_ipfs(

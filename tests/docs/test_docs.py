@@ -67,7 +67,6 @@ def test_page_blocks_run(
     page: Path, docs_devnet: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     from ogpu.chain import set_session
-    from ogpu.ipfs import set_default_ipfs
 
     text = page.read_text()
     blocks = python_blocks(text)
@@ -81,7 +80,6 @@ def test_page_blocks_run(
     monkeypatch.chdir(tmp_path)
     namespace: dict[str, object] = {"__name__": f"docs_{page.stem.replace('-', '_')}"}
     set_session(None)
-    set_default_ipfs(None)
     try:
         for line, code in blocks:
             where = f"{page.relative_to(REPO)}:{line}"
@@ -93,7 +91,6 @@ def test_page_blocks_run(
                 ) from exc
     finally:
         set_session(None)
-        set_default_ipfs(None)
 
 
 def test_shell_reads_shown_in_the_pages(docs_devnet: Path, monkeypatch: pytest.MonkeyPatch) -> None:

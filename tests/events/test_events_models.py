@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 from eth_abi.abi import encode
@@ -12,12 +11,17 @@ from eth_utils.crypto import keccak
 
 import ogpu.events as events
 from ogpu.chain.artifacts import load_abi
-from ogpu.events.models import EVENT_TYPES, EventCursor, SourceUpdatedEvent, build_event
+from ogpu.events.models import (
+    EVENT_TYPES,
+    EVENTS,
+    ChainEvent,
+    EventCursor,
+    SourceUpdatedEvent,
+    build_event,
+    check_abi,
+)
 from ogpu.events.watcher import _Query
 from ogpu.types import SourceParams, TaskStatus
-
-# The published ABIs lie beside the checkout when the project is laid out with its shared/ folder.
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "abi" / "mainnet"
 
 
 def _canonical(inp: dict) -> str:
@@ -44,15 +48,38 @@ def test_event_matches_compiled_abi(cls: type[events.ChainEvent]) -> None:
     assert [n for n, _ in cls.abi_fields] == [_snake(i["name"]) for i in abi_event["inputs"]]
 
 
-@pytest.mark.skipif(not REFERENCE.exists(), reason="reference ABIs not available")
-@pytest.mark.parametrize("cls", EVENT_TYPES, ids=lambda c: c.__name__)
-def test_event_matches_reference_abi(cls: type[events.ChainEvent]) -> None:
-    raw = json.loads((REFERENCE / f"{cls.contract}Abi.json").read_text())
-    abi = raw["abi"] if isinstance(raw, dict) else raw
-    abi_event = _abi_events(abi)[cls.event_name]
-    assert (
-        cls.signature == f"{cls.event_name}({','.join(_canonical(i) for i in abi_event['inputs'])})"
-    )
+def test_every_abi_event_has_one_registered_class() -> None:
+    declared = {
+        (c, e["name"])
+        for c in ("Nexus", "Terminal", "Vault")
+        for e in load_abi(c)
+        if e["type"] == "event" and e["name"] != "OwnershipTransferred"
+    }
+    assert {(cls.contract, name) for name, cls in EVENTS.items()} == declared
+    assert tuple(EVENTS.values()) == EVENT_TYPES
+    for cls in EVENT_TYPES:
+        check_abi(cls)
+        assert cls.__name__ in events.__all__
+
+
+def test_a_class_that_disagrees_with_the_abi_is_refused() -> None:
+    """The fields a class declares are checked against its ABI event, and an event has one
+    class."""
+    saved = EVENTS.pop("Locked")
+    try:
+
+        class LockedEvent(ChainEvent, contract="Vault"):  # wrong: no ``amount``
+            account: str
+
+        with pytest.raises(TypeError, match="declares"):
+            check_abi(LockedEvent)
+    finally:
+        EVENTS["Locked"] = saved
+    with pytest.raises(TypeError, match="two classes"):
+
+        class DepositedEvent(ChainEvent, contract="Vault"):
+            account: str
+            amount: int
 
 
 def test_every_event_has_a_watcher_and_a_query() -> None:

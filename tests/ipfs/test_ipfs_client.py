@@ -74,9 +74,15 @@ def test_store_upload_limit_surfaces_as_413(pinning_client: IPFSClient, store: I
     assert "limit" in str(info.value)
 
 
-def test_module_functions_use_the_default_client(pinning_client: IPFSClient) -> None:
-    with ipfs.using_ipfs(pinning_client) as c:
-        assert ipfs.get_default_ipfs() is c
+def test_module_functions_use_the_session_client(
+    pinning_client: IPFSClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ogpu.chain import MAINNET, Session, use_session
+
+    for var in ("OGPU_IPFS_PINNING_URL", "OGPU_IPFS_API", "OGPU_IPFS_GATEWAY"):
+        monkeypatch.delenv(var, raising=False)
+    with use_session(Session(MAINNET, ipfs=pinning_client)):
+        assert ipfs.get_default_ipfs() is pinning_client
         url = ipfs.publish_to_ipfs({"b": 2, "a": 1}, "x.json")
         assert ipfs.fetch_ipfs_json(url) == {"a": 1, "b": 2}
         burl = ipfs.publish_bytes(b"\x00\x01\x02", "blob.bin")
@@ -92,13 +98,30 @@ def test_module_functions_accept_explicit_client(kubo_client: IPFSClient) -> Non
     assert ipfs.fetch_ipfs_json(url, client=kubo_client) == {"k": [1, 2]}
 
 
-def test_set_default_ipfs_returns_previous() -> None:
-    a = IPFSClient(KuboBackend("http://127.0.0.1:1"))
-    old = ipfs.set_default_ipfs(a)
-    try:
-        assert ipfs.get_default_ipfs() is a
-    finally:
-        assert ipfs.set_default_ipfs(old) is a
+def test_the_default_is_per_thread_not_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two threads using two sessions see their own session's client."""
+    import threading
+
+    from ogpu.chain import MAINNET, Session, use_session
+
+    for var in ("OGPU_IPFS_PINNING_URL", "OGPU_IPFS_API", "OGPU_IPFS_GATEWAY"):
+        monkeypatch.delenv(var, raising=False)
+    clients = [IPFSClient(KuboBackend(f"http://127.0.0.1:{p}")) for p in (1, 2)]
+    seen: dict[int, IPFSClient] = {}
+    barrier = threading.Barrier(2)
+
+    def run(i: int) -> None:
+        with use_session(Session(MAINNET, ipfs=clients[i])):
+            barrier.wait(5)
+            seen[i] = ipfs.get_default_ipfs()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert seen == {0: clients[0], 1: clients[1]}
+    assert not hasattr(ipfs, "set_default_ipfs") and not hasattr(ipfs, "using_ipfs")
 
 
 def test_client_from_env() -> None:
@@ -178,11 +201,8 @@ def test_default_client_follows_the_default_session(monkeypatch: pytest.MonkeyPa
     with use_session(local):
         assert ipfs.get_default_ipfs() is local.ipfs
     monkeypatch.setenv("OGPU_IPFS_API", "http://127.0.0.1:5001")
-    previous = ipfs.set_default_ipfs(None)
-    try:
-        with use_session(local):
-            client = ipfs.get_default_ipfs()
-        assert client is not local.ipfs
-        assert isinstance(client.backend, KuboBackend)
-    finally:
-        ipfs.set_default_ipfs(previous)
+    with use_session(local):
+        client = ipfs.get_default_ipfs()
+    assert client is not local.ipfs
+    assert isinstance(client.backend, KuboBackend)
+    assert ipfs.get_default_ipfs() is client  # one client per setting: connections are reused
