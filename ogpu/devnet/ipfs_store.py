@@ -32,13 +32,11 @@ import socket
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from multiformats import CID
@@ -48,6 +46,9 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from ogpu.ipfs.backends import PinningBackend
 from ogpu.ipfs.cid import cid_and_size
 from ogpu.ipfs.client import IPFSClient
+
+if TYPE_CHECKING:
+    from ogpu.service.server import BackgroundServer
 
 __all__ = ["DEFAULT_MAX_UPLOAD_BYTES", "BlobStore", "IPFSStore", "create_app", "main"]
 
@@ -290,8 +291,7 @@ class IPFSStore:
         self.port = port
         self.max_upload_bytes = max_upload_bytes
         self.public_url = public_url
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._server: BackgroundServer | None = None
         self._socket: socket.socket | None = None
 
     @property
@@ -309,10 +309,13 @@ class IPFSStore:
         """
         return IPFSClient(PinningBackend(f"{self.url}/file/create"), gateway=self.url, **kwargs)
 
-    def _prepare(self) -> uvicorn.Server:
-        sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self.port))
+    def start(self, timeout: float = 10.0) -> str:
+        """Serve in a background thread; return the base URL once it accepts requests."""
+        if self._server is not None:
+            return self.url
+        from ogpu.service.server import listen_socket, run_uvicorn_in_thread
+
+        sock = listen_socket(self.host, self.port)
         self.port = sock.getsockname()[1]
         self._socket = sock
         app = create_app(
@@ -320,27 +323,13 @@ class IPFSStore:
             max_upload_bytes=self.max_upload_bytes,
             public_url=self.public_url,
         )
-        config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
-        self._server = uvicorn.Server(config)
-        return self._server
-
-    def start(self, timeout: float = 10.0) -> str:
-        """Serve in a background thread; return the base URL once it accepts requests."""
-        if self._thread is not None:
-            return self.url
-        server = self._prepare()
-        assert self._socket is not None
-        sock = self._socket
-        self._thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [sock]}, name="ogpu-ipfs-store", daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"IPFS store did not start on {self.host}:{self.port}")
-            time.sleep(0.01)
+        try:
+            self._server = run_uvicorn_in_thread(
+                app, sock, name="ogpu-ipfs-store", lifespan="off", startup_timeout=timeout
+            )
+        except Exception as exc:
+            self._socket = None
+            raise RuntimeError(f"IPFS store did not start on {self.host}:{self.port}") from exc
         return self.url
 
     def serve_forever(self) -> None:
@@ -355,7 +344,7 @@ class IPFSStore:
             url = self.start()
             print(f"OGPU_IPFS_STORE_URL={url}", flush=True)
             while not stop.wait(0.5):
-                if self._thread is None or not self._thread.is_alive():
+                if self._server is None or not self._server.alive:
                     raise RuntimeError("IPFS store server thread exited unexpectedly")
         finally:
             self.stop()
@@ -365,11 +354,8 @@ class IPFSStore:
     def stop(self, timeout: float = 10.0) -> None:
         """Stop serving and release the port (idempotent)."""
         if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-        self._server = None
+            self._server.stop(timeout)
+            self._server = None
         self._close_socket()
 
     def _close_socket(self) -> None:

@@ -315,6 +315,6 @@ def test_demo_service_over_http(demo: Service) -> None:
     from ogpu.service import ServiceConfig, create_app
 
     with TestClient(create_app(demo, ServiceConfig())) as client:
-        resp = client.post("/run/sentiment/0xabc", json={"text": "not good"})
+        resp = client.post("/run/sentiment/0x" + "ab" * 20, json={"text": "not good"})
         assert resp.status_code == 200
         assert resp.json()["result"]["label"] == "negative"
