@@ -30,7 +30,6 @@ import os
 import signal
 import socket
 import sys
-import tempfile
 import threading
 from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
@@ -43,6 +42,7 @@ from multiformats import CID
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
+from ogpu.files import atomic_write
 from ogpu.ipfs.backends import PinningBackend
 from ogpu.ipfs.cid import cid_and_size
 from ogpu.ipfs.client import IPFSClient
@@ -87,16 +87,7 @@ class BlobStore:
         return str(parsed.set(version=0, base="base58btc"))
 
     def _write_atomic(self, path: Path, data: bytes) -> None:
-        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(path, data, mode=0o644)
 
     def put(self, data: bytes, filename: str, content_type: str) -> tuple[StoredObject, int]:
         """Store ``data``; return its metadata and the DAG size Kubo would report."""

@@ -31,6 +31,7 @@ from typing import IO, Any
 
 from ogpu.devnet import manager
 from ogpu.devnet.node import rpc_call
+from ogpu.files import open_log
 from ogpu.provider.fetch import ALLOWED_ORIGINS_ENV
 
 __all__ = [
@@ -142,9 +143,8 @@ def start_provider(home: Path, manifest: Mapping[str, Any]) -> int:
     env[ALLOWED_ORIGINS_ENV] = str((manifest.get("ipfs") or {}).get("api_url", ""))
     env.pop("PROVIDER_PRIVATE_KEY", None)  # the devnet provider is the provider dev account
     log = manager.log_path(home, SERVICE_NAME)
-    log.parent.mkdir(parents=True, exist_ok=True)
     out: IO[bytes]
-    with open(log, "ab") as out:
+    with open_log(log) as out:
         proc = subprocess.Popen(
             args,
             stdout=out,
