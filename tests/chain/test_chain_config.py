@@ -278,11 +278,10 @@ def test_dotenv_files_never_override(tmp_path: Path) -> None:
     env = {"SET": "yes"}
     read = load_env_files([first, tmp_path / "missing.env", second], env)
     assert read == [first, second]
-    assert env == {
+    assert env == {  # only the SDK's own variables are taken
         "SET": "yes",
         "CLIENT_PRIVATE_KEY": "0xabc",
         "OGPU_NETWORK": "devnet",
-        "OTHER": "2",
     }
     assert load_env_files([first], {"OGPU_NO_DOTENV": "1"}) == []
 
