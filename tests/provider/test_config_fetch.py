@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.memory import memory_guard
 
 from ogpu.devnet.ipfs_store import IPFSStore
 from ogpu.ipfs import cid_of, encode_payload
@@ -258,7 +259,7 @@ def test_the_size_is_capped(serve: Any) -> None:
 
     srv = serve(big)
     policy = FetchPolicy(allowed_origins=(srv.origin,), max_bytes=100_000)
-    with pytest.raises(ConfigFetchError, match="100000"):
+    with memory_guard(16 << 20), pytest.raises(ConfigFetchError, match="100000"):
         fetch_task_config(f"{srv.origin}/cfg", policy=policy)
 
 

@@ -55,9 +55,7 @@ def test_values_are_not_interpolated(tmp_path: Path) -> None:
 def test_python_dotenv_quoting_rules_apply(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text(
-        "export OGPU_A='single # not a comment'\n"
-        'OGPU_B="line\\nbreak"\n'
-        "OGPU_C=bare # comment\n"
+        "export OGPU_A='single # not a comment'\nOGPU_B=\"line\\nbreak\"\nOGPU_C=bare # comment\n"
     )
     env: dict[str, str] = {}
     load_env_files([env_file], env)
