@@ -6,15 +6,15 @@ transport boundary), so no test touches a real network.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
+from provider_helpers import Behaviour, LocalHTTP, dripping, json_reply
 from support.memory import memory_guard
 
 from ogpu.devnet.ipfs_store import IPFSStore
@@ -28,53 +28,17 @@ from ogpu.provider.fetch import (
 )
 
 
-class _Server:
-    """A ThreadingHTTPServer on 127.0.0.1 whose GET behaviour is a function of the path."""
-
-    def __init__(self, behave: Any) -> None:
-        self.hits: list[str] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                outer.hits.append(self.path)
-                behave(self)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self.origin = f"http://127.0.0.1:{self.port}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 @pytest.fixture
-def serve() -> Iterator[Any]:
-    servers: list[_Server] = []
+def serve() -> Iterator[Callable[[Behaviour], LocalHTTP]]:
+    servers: list[LocalHTTP] = []
 
-    def make(behave: Any) -> _Server:
-        s = _Server(behave)
-        servers.append(s)
-        return s
+    def make(behave: Behaviour) -> LocalHTTP:
+        servers.append(LocalHTTP(behave))
+        return servers[-1]
 
     yield make
     for s in servers:
         s.close()
-
-
-def _json(h: BaseHTTPRequestHandler, obj: Any) -> None:
-    body = json.dumps(obj).encode()
-    h.send_response(200)
-    h.send_header("Content-Type", "application/json")
-    h.send_header("Content-Length", str(len(body)))
-    h.end_headers()
-    h.wfile.write(body)
 
 
 CONFIG = {"function_name": "echo", "data": {"x": 1}}
@@ -152,7 +116,7 @@ def test_allowlisted_origin_is_fetched_through_the_pinned_address(serve: Any) ->
 
     def ok(h: BaseHTTPRequestHandler) -> None:
         seen_hosts.append(h.headers["Host"])
-        _json(h, CONFIG)
+        json_reply(h, CONFIG)
 
     srv = serve(ok)
     policy = FetchPolicy(
@@ -164,14 +128,14 @@ def test_allowlisted_origin_is_fetched_through_the_pinned_address(serve: Any) ->
 
 
 def test_loopback_server_is_refused_without_allowlist(serve: Any) -> None:
-    srv = serve(lambda h: _json(h, CONFIG))
+    srv = serve(lambda h: json_reply(h, CONFIG))
     with pytest.raises(DestinationRefusedError):
         fetch_task_config(f"{srv.origin}/cfg", policy=FetchPolicy())
     assert srv.hits == []
 
 
 def test_redirect_into_loopback_is_refused(serve: Any) -> None:
-    target = serve(lambda h: _json(h, CONFIG))
+    target = serve(lambda h: json_reply(h, CONFIG))
 
     def redirect(h: BaseHTTPRequestHandler) -> None:
         h.send_response(302)
@@ -202,20 +166,7 @@ def test_redirects_are_bounded(serve: Any) -> None:
 
 def test_a_dripping_server_is_cut_at_the_total_deadline(serve: Any) -> None:
     stop = threading.Event()
-
-    def drip(h: BaseHTTPRequestHandler) -> None:
-        h.send_response(200)
-        h.send_header("Content-Length", "100000")
-        h.end_headers()
-        while not stop.is_set():
-            try:
-                h.wfile.write(b" ")
-                h.wfile.flush()
-            except OSError:
-                return
-            time.sleep(0.05)
-
-    srv = serve(drip)
+    srv = serve(dripping(stop))
     policy = FetchPolicy(allowed_origins=(srv.origin,), timeout=1.0)
     started = time.monotonic()
     try:
