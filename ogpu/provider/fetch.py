@@ -24,6 +24,7 @@ import re
 import socket
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -50,6 +51,9 @@ ALLOWED_ORIGINS_ENV = "OGPU_PROVIDER_ALLOWED_ORIGINS"
 Resolver = Callable[[str, int], list[str]]
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+# Name resolution runs here, not in the event loop's default executor: a resolver stuck past the
+# deadline must not hold up ``asyncio.run`` (which waits for its default executor on exit).
+_RESOLVERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ogpu-resolve")
 _SAFE_SUBPATH = re.compile(r"^(/[A-Za-z0-9._-]+)*/?$")
 
 
@@ -220,7 +224,7 @@ async def _pin(request: httpx.Request, url: str, policy: FetchPolicy) -> None:
         addrs = [str(ipaddress.ip_address(host))]
     except ValueError:
         try:
-            addrs = await asyncio.to_thread(policy.resolver, host, port)
+            addrs = await asyncio.wrap_future(_RESOLVERS.submit(policy.resolver, host, port))
         except OSError as exc:
             raise ConfigFetchError(f"cannot resolve {host}: {exc}") from exc
     if not addrs:

@@ -95,6 +95,22 @@ def test_every_resolved_address_is_checked() -> None:
         fetch_task_config("https://cfg.test/task.json", policy=policy)
 
 
+def test_a_stuck_resolver_costs_no_more_than_the_deadline() -> None:
+    release = threading.Event()
+
+    def stuck(host: str, port: int) -> list[str]:
+        release.wait(10)
+        return ["93.184.216.34"]
+
+    started = time.monotonic()
+    try:
+        with pytest.raises(ConfigFetchError, match="deadline"):
+            fetch_task_config("http://slow.test/", policy=FetchPolicy(resolver=stuck, timeout=0.5))
+        assert time.monotonic() - started < 1.5
+    finally:
+        release.set()
+
+
 @pytest.mark.parametrize(
     "url",
     [
