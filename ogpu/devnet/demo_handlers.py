@@ -1,12 +1,14 @@
-"""The devnet's demo source: light, real handlers with no model downloads (stdlib + pydantic).
+"""The devnet's demo source: light, real handlers with no model downloads.
 
 Handlers (registered on :data:`demo_service`):
 
 * ``text_stats`` — words, sentences, characters, top words, average word length, reading time;
-* ``sentiment`` — a small lexicon-based scorer with negation, intensifiers and "but" clauses;
-* ``thumbnail`` — decode a PNG/PPM (or generate an image), box-filter downscale, encode a PNG;
-* ``hash`` — SHA-256 / SHA3-256 / Keccak-256 / BLAKE2b digests of text or bytes;
+* ``sentiment`` — VADER (``vaderSentiment``'s lexicon and rules: negation, intensifiers, "but");
+* ``thumbnail`` — decode a PNG/PPM with Pillow (or generate an image), box-filter downscale, PNG;
+* ``hash`` — SHA-256 / SHA3-256 / Keccak-256 (``eth_hash``) / BLAKE2b digests of text or bytes;
 * ``echo`` — diagnostic: returns its payload, can sleep or fail on request.
+
+Pillow and vaderSentiment come with the ``demo`` extra (``pip install 'ogpu[demo]'``).
 
 >>> from ogpu.service import load_handlers
 >>> svc = load_handlers("ogpu.devnet.demo_handlers")
@@ -18,26 +20,27 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
-import math
+import io
 import re
-import struct
 import time
-import zlib
 from collections import Counter
-from dataclasses import dataclass
 from typing import Literal
 
+from eth_hash.auto import keccak
+from PIL import Image, ImageStat, UnidentifiedImageError
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from ogpu.service import Service
 
 __all__ = [
+    "MAX_SOURCE_PIXELS",
     "EchoInput",
     "EchoOutput",
     "HashInput",
     "HashOutput",
-    "Image",
     "ImageSpec",
     "SentimentInput",
     "SentimentOutput",
@@ -46,15 +49,10 @@ __all__ = [
     "ThumbnailInput",
     "ThumbnailOutput",
     "decode_image",
-    "decode_png",
-    "decode_ppm",
     "demo_service",
-    "downscale",
     "echo",
-    "encode_png",
     "generate_image",
     "hash_data",
-    "keccak256",
     "sentiment",
     "text_stats",
     "thumbnail",
@@ -62,7 +60,6 @@ __all__ = [
 
 demo_service = Service("demo")
 """The service the demo handlers are registered on (``load_handlers`` finds it)."""
-
 
 # ---------------------------------------------------------------------------------------------
 # text_stats
@@ -141,51 +138,15 @@ def text_stats(data: TextStatsInput) -> TextStatsOutput:
 # sentiment
 # ---------------------------------------------------------------------------------------------
 
-# Valence in [-4, 4], a small hand-picked subset in the spirit of VADER/AFINN.
-# fmt: off
-_LEXICON: dict[str, float] = {
-    # positive
-    "good": 1.9, "great": 3.1, "excellent": 3.2, "amazing": 2.8, "awesome": 3.1,
-    "fantastic": 2.6, "wonderful": 2.7, "love": 3.2, "loved": 2.9, "loves": 2.7, "like": 1.5,
-    "liked": 1.8, "enjoy": 2.2, "enjoyed": 2.3, "happy": 2.7, "glad": 2.0, "pleased": 1.9,
-    "nice": 1.8, "best": 3.2, "better": 1.9, "beautiful": 2.9, "brilliant": 2.8, "perfect": 2.7,
-    "fast": 1.0, "reliable": 1.7, "helpful": 1.8, "fun": 2.3, "recommend": 1.5,
-    "recommended": 1.6, "impressive": 2.3, "satisfied": 1.8, "superb": 3.1, "pleasant": 2.3,
-    "cool": 1.3, "win": 2.8, "wins": 2.7, "success": 2.7, "successful": 2.8, "works": 0.8,
-    "smooth": 1.4, "friendly": 2.2, "delightful": 2.9, "positive": 2.3, "thanks": 1.9,
-    "thank": 1.5, "correct": 1.3, "easy": 1.9, "clean": 1.6, "secure": 1.4, "cheap": 0.8,
-    "worth": 0.9,
-    # negative
-    "bad": -2.5, "terrible": -2.1, "awful": -2.0, "horrible": -2.5, "worst": -3.1,
-    "worse": -2.1, "hate": -2.7, "hated": -3.2, "hates": -1.9, "dislike": -1.6, "poor": -2.1,
-    "sad": -2.1, "angry": -2.3, "annoying": -1.7, "annoyed": -1.6, "boring": -1.3,
-    "broken": -1.6, "slow": -1.0, "bug": -1.2, "buggy": -1.7, "crash": -1.7, "crashes": -1.8,
-    "crashed": -1.7, "fail": -2.5, "failed": -2.3, "fails": -2.2, "failure": -2.3,
-    "wrong": -2.1, "error": -1.7, "problem": -1.7, "problems": -1.7, "ugly": -2.3,
-    "useless": -1.8, "disappointing": -2.2, "disappointed": -1.9, "expensive": -0.9,
-    "painful": -1.9, "scam": -2.7, "lost": -1.3, "lose": -1.7, "unhappy": -1.8,
-    "difficult": -1.5, "hard": -0.4, "confusing": -1.3, "mediocre": -1.0, "waste": -1.8,
-    "insecure": -1.8, "negative": -2.7, "sucks": -1.5,
-}
-# fmt: on
+# VADER's cost grows with the square of a passage's length: score long texts in passages of at
+# most this many words (a 200 000-character text then takes under a second, not minutes).
+_PASSAGE_WORDS = 60
+_SENTENCE_RE = re.compile(r"[^.!?…]+[.!?…]*")
 
-_NEGATOR_TEXT = (
-    "not no never none nobody nothing neither nor nowhere cannot without hardly barely "
-    "scarcely dont doesnt didnt isnt arent wasnt werent wont cant couldnt shouldnt wouldnt "
-    "aint havent hasnt hadnt"
-)
-_NEGATORS = frozenset(_NEGATOR_TEXT.split())
-# fmt: off
-_INTENSIFIERS: dict[str, float] = {
-    "very": 1.3, "really": 1.3, "so": 1.2, "extremely": 1.5, "incredibly": 1.5,
-    "absolutely": 1.4, "totally": 1.3, "completely": 1.3, "highly": 1.3, "quite": 1.1,
-    "super": 1.3, "most": 1.2, "slightly": 0.6, "somewhat": 0.7, "kinda": 0.7, "little": 0.7,
-}
-# fmt: on
 
-_NEGATION_FACTOR = -0.74
-_NEGATION_SCOPE = 3
-_SENTIMENT_TOKEN_RE = re.compile("[a-z]+(?:['\u2019][a-z]+)*|[.,;:!?]")
+@functools.lru_cache(maxsize=1)
+def _analyzer() -> SentimentIntensityAnalyzer:
+    return SentimentIntensityAnalyzer()
 
 
 class SentimentInput(BaseModel):
@@ -196,386 +157,107 @@ class SentimentInput(BaseModel):
 
 
 class MatchedTerm(BaseModel):
-    """A lexicon word found in the text, with its effective weight after modifiers."""
+    """A lexicon word found in the text, with its VADER valence (-4..4) and word position."""
 
     term: str
-    base_weight: float
-    weight: float
-    negated: bool
+    valence: float
     position: int
 
 
 class SentimentOutput(BaseModel):
-    """Normalised score in [-1, 1], label and the terms that produced it."""
+    """VADER compound score in [-1, 1], label, the proportions of positive, negative and neutral
+    text, the word count and the lexicon words found."""
 
     score: float
     label: Literal["positive", "negative", "neutral"]
     positive: float
     negative: float
+    neutral: float
     tokens: int
     matched: list[MatchedTerm]
 
 
-def _is_negator(token: str) -> bool:
-    plain = token.replace("\u2019", "'")
-    return plain in _NEGATORS or plain.endswith("n't") or plain.replace("'", "") in _NEGATORS
+def _passages(text: str) -> list[str]:
+    words = text.split()
+    if len(words) <= _PASSAGE_WORDS:
+        return [text] if words else []
+    out: list[str] = []
+    for sentence in _SENTENCE_RE.findall(text):
+        sw = sentence.split()
+        out += [" ".join(sw[i : i + _PASSAGE_WORDS]) for i in range(0, len(sw), _PASSAGE_WORDS)]
+    return out
 
 
 @demo_service.expose
 def sentiment(data: SentimentInput) -> SentimentOutput:
-    """Lexicon sentiment: negation flips (x -0.74) the next 3 words, intensifiers scale,
-    clauses after "but" weigh 1.5x and before it 0.5x. Score = s / sqrt(s² + 15).
+    """VADER sentiment. A long text is scored per passage (sentences of at most 60 words) and the
+    scores are averaged, weighted by length.
 
     Example: ``{"text": "not good"}`` → label ``negative``.
     """
-    tokens = _SENTIMENT_TOKEN_RE.findall(data.text.lower())
-    words_seen = 0
-    negate_left = 0
-    boost = 1.0
-    items: list[tuple[int, MatchedTerm]] = []  # (clause index, term)
-    clause = 0
-    but_clauses: list[int] = []
-    for tok in tokens:
-        if tok in ".;:!?":
-            negate_left, boost = 0, 1.0
-            clause += 1
-            continue
-        if tok == ",":
-            continue
-        position = words_seen
-        words_seen += 1
-        if tok == "but":
-            clause += 1
-            but_clauses.append(clause)
-            negate_left, boost = 0, 1.0
-            continue
-        if _is_negator(tok):
-            negate_left = _NEGATION_SCOPE
-            continue
-        if tok in _INTENSIFIERS:
-            boost *= _INTENSIFIERS[tok]
-            continue
-        base = _LEXICON.get(tok.replace("\u2019", "'"))
-        if base is not None:
-            weight = base * boost
-            negated = negate_left > 0
-            if negated:
-                weight *= _NEGATION_FACTOR
-            items.append(
-                (
-                    clause,
-                    MatchedTerm(
-                        term=tok,
-                        base_weight=base,
-                        weight=weight,
-                        negated=negated,
-                        position=position,
-                    ),
-                )
-            )
-            boost = 1.0
-        if negate_left:
-            negate_left -= 1
-    if but_clauses:
-        pivot = but_clauses[-1]
-        for cl, term in items:
-            term.weight *= 1.5 if cl >= pivot else 0.5
-    matched = [t for _, t in items]
-    for t in matched:
-        t.weight = round(t.weight, 4)
-    total = sum(t.weight for t in matched)
-    score = total / math.sqrt(total * total + 15.0) if total else 0.0
-    score = max(-1.0, min(1.0, round(score, 4)))
+    vader = _analyzer()
+    totals = {"compound": 0.0, "pos": 0.0, "neg": 0.0, "neu": 0.0}
+    n_words = 0
+    for passage in _passages(data.text):
+        weight = len(passage.split())
+        for key, value in vader.polarity_scores(passage).items():
+            totals[key] += value * weight
+        n_words += weight
+    if n_words:
+        totals = {k: v / n_words for k, v in totals.items()}
+    else:
+        totals["neu"] = 1.0
+    score = round(max(-1.0, min(1.0, totals["compound"])), 4)
+    label: Literal["positive", "negative", "neutral"] = "neutral"
     if score >= data.neutral_threshold and score > 0:
-        label: Literal["positive", "negative", "neutral"] = "positive"
+        label = "positive"
     elif score <= -data.neutral_threshold and score < 0:
         label = "negative"
-    else:
-        label = "neutral"
+    words = [w.strip(".,;:!?…\"'()[]").lower() for w in data.text.split()]
+    matched = [
+        MatchedTerm(term=w, valence=vader.lexicon[w], position=i)
+        for i, w in enumerate(words)
+        if w in vader.lexicon
+    ]
     return SentimentOutput(
         score=score,
         label=label,
-        positive=round(sum(t.weight for t in matched if t.weight > 0), 4),
-        negative=round(-sum(t.weight for t in matched if t.weight < 0), 4),
-        tokens=words_seen,
-        matched=matched,
+        positive=round(totals["pos"], 4),
+        negative=round(totals["neg"], 4),
+        neutral=round(totals["neu"], 4),
+        tokens=n_words,
+        matched=matched[:100],
     )
 
 
 # ---------------------------------------------------------------------------------------------
-# images: a tiny PNG/PPM codec and a box-filter downscaler
+# images (Pillow)
 # ---------------------------------------------------------------------------------------------
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-MAX_SOURCE_PIXELS = 1_048_576  # pure-python decoding: keep inputs small (1 megapixel)
+#: Largest source image decoded (checked from the header, before any pixel is inflated).
+MAX_SOURCE_PIXELS = 4_194_304
+_FORMATS = {"PNG": "png", "PPM": "ppm"}
 
 
-@dataclass
-class Image:
-    """8-bit pixels, row-major, ``channels`` = 3 (RGB) or 4 (RGBA)."""
+def decode_image(raw: bytes) -> tuple[Image.Image, str]:
+    """Decode PNG or PPM bytes into an RGB/RGBA image; ``(image, "png" | "ppm")``.
 
-    width: int
-    height: int
-    channels: int
-    pixels: bytes
-
-    def pixel(self, x: int, y: int) -> tuple[int, ...]:
-        """The channel values at column ``x``, row ``y``."""
-        i = (y * self.width + x) * self.channels
-        return tuple(self.pixels[i : i + self.channels])
-
-    @property
-    def mode(self) -> Literal["RGB", "RGBA"]:
-        """``"RGB"`` or ``"RGBA"``."""
-        return "RGBA" if self.channels == 4 else "RGB"
-
-
-def _chunk(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-
-def encode_png(image: Image, *, level: int = 9) -> bytes:
-    """Encode an RGB/RGBA :class:`Image` as an 8-bit non-interlaced PNG (filter type 0)."""
-    if image.channels not in (3, 4):
-        raise ValueError(f"can only encode RGB or RGBA images, got {image.channels} channels")
-    stride = image.width * image.channels
-    raw = bytearray()
-    for y in range(image.height):
-        raw.append(0)
-        raw += image.pixels[y * stride : (y + 1) * stride]
-    color_type = 6 if image.channels == 4 else 2
-    ihdr = struct.pack(">IIBBBBB", image.width, image.height, 8, color_type, 0, 0, 0)
-    return (
-        PNG_SIGNATURE
-        + _chunk(b"IHDR", ihdr)
-        + _chunk(b"IDAT", zlib.compress(bytes(raw), level))
-        + _chunk(b"IEND", b"")
-    )
-
-
-def _paeth(a: int, b: int, c: int) -> int:
-    p = a + b - c
-    pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-    if pa <= pb and pa <= pc:
-        return a
-    return b if pb <= pc else c
-
-
-def _unfilter(raw: bytes, height: int, stride: int, bpp: int) -> bytearray:
-    out = bytearray(height * stride)
-    prev = bytearray(stride)
-    pos = 0
-    for y in range(height):
-        ftype = raw[pos]
-        line = bytearray(raw[pos + 1 : pos + 1 + stride])
-        pos += 1 + stride
-        if len(line) != stride:
-            raise ValueError("PNG image data is truncated")
-        if ftype == 1:
-            for i in range(bpp, stride):
-                line[i] = (line[i] + line[i - bpp]) & 0xFF
-        elif ftype == 2:
-            for i in range(stride):
-                line[i] = (line[i] + prev[i]) & 0xFF
-        elif ftype == 3:
-            for i in range(stride):
-                left = line[i - bpp] if i >= bpp else 0
-                line[i] = (line[i] + ((left + prev[i]) >> 1)) & 0xFF
-        elif ftype == 4:
-            for i in range(stride):
-                left = line[i - bpp] if i >= bpp else 0
-                upleft = prev[i - bpp] if i >= bpp else 0
-                line[i] = (line[i] + _paeth(left, prev[i], upleft)) & 0xFF
-        elif ftype != 0:
-            raise ValueError(f"unknown PNG filter type {ftype} in row {y}")
-        out[y * stride : (y + 1) * stride] = line
-        prev = line
-    return out
-
-
-def _check_size(width: int, height: int) -> None:
-    if width <= 0 or height <= 0:
-        raise ValueError(f"image has an empty size {width}x{height}")
-    if width * height > MAX_SOURCE_PIXELS:
-        raise ValueError(
-            f"image is {width}x{height} = {width * height} pixels, over the "
-            f"{MAX_SOURCE_PIXELS}-pixel limit of this demo handler"
-        )
-
-
-def decode_png(data: bytes) -> Image:
-    """Decode a non-interlaced PNG (grey, grey+alpha, RGB, RGBA, palette; 8- or 16-bit) to RGB/RGBA."""
-    if not data.startswith(PNG_SIGNATURE):
-        raise ValueError("not a PNG file (bad signature)")
-    pos = len(PNG_SIGNATURE)
-    header: tuple[int, ...] | None = None
-    palette = b""
-    palette_alpha = b""
-    idat = bytearray()
-    while pos + 8 <= len(data):
-        (length,) = struct.unpack(">I", data[pos : pos + 4])
-        kind = data[pos + 4 : pos + 8]
-        body = data[pos + 8 : pos + 8 + length]
-        crc_bytes = data[pos + 8 + length : pos + 12 + length]
-        if len(body) != length or len(crc_bytes) != 4:
-            raise ValueError(f"PNG chunk {kind!r} is truncated")
-        if struct.unpack(">I", crc_bytes)[0] != zlib.crc32(kind + body):
-            raise ValueError(f"PNG chunk {kind!r} has a bad CRC")
-        pos += 12 + length
-        if kind == b"IHDR":
-            header = struct.unpack(">IIBBBBB", body)
-        elif kind == b"PLTE":
-            palette = body
-        elif kind == b"tRNS":
-            palette_alpha = body
-        elif kind == b"IDAT":
-            idat += body
-        elif kind == b"IEND":
-            break
-    if header is None:
-        raise ValueError("PNG has no IHDR chunk")
-    width, height, depth, color_type, _compression, _filter, interlace = header
-    _check_size(width, height)
-    if interlace:
-        raise ValueError("interlaced PNGs are not supported")
-    channels_of = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
-    if color_type not in channels_of:
-        raise ValueError(f"unsupported PNG colour type {color_type}")
-    if depth not in (8, 16) or (color_type == 3 and depth != 8):
-        raise ValueError(f"unsupported PNG bit depth {depth} (8-bit, or 16-bit non-palette)")
-    samples = channels_of[color_type]
-    bpp = samples * depth // 8
-    stride = width * bpp
+    Other formats, and images above :data:`MAX_SOURCE_PIXELS`, raise ``ValueError`` before
+    their pixels are decoded (Pillow's own decompression-bomb check stays on too).
+    """
     try:
-        raw = zlib.decompress(bytes(idat))
-    except zlib.error as exc:
-        raise ValueError(f"PNG image data is corrupt: {exc}") from exc
-    flat = _unfilter(raw, height, stride, bpp)
-    if depth == 16:
-        flat = flat[0::2]  # keep the high byte of each sample
-    n = width * height
-    if color_type == 2:
-        return Image(width, height, 3, bytes(flat))
-    if color_type == 6:
-        return Image(width, height, 4, bytes(flat))
-    if color_type == 0:
-        rgb = bytearray(n * 3)
-        for k in range(3):
-            rgb[k::3] = flat
-        return Image(width, height, 3, bytes(rgb))
-    if color_type == 4:
-        rgba = bytearray(n * 4)
-        for k in range(3):
-            rgba[k::4] = flat[0::2]
-        rgba[3::4] = flat[1::2]
-        return Image(width, height, 4, bytes(rgba))
-    # palette
-    if not palette:
-        raise ValueError("palette PNG without a PLTE chunk")
-    entries = len(palette) // 3
-    channels = 4 if palette_alpha else 3
-    table = []
-    for i in range(entries):
-        rgb_entry = palette[i * 3 : i * 3 + 3]
-        if channels == 4:
-            rgb_entry += bytes([palette_alpha[i] if i < len(palette_alpha) else 255])
-        table.append(rgb_entry)
-    out = bytearray()
-    for index in flat:
-        if index >= entries:
-            raise ValueError(f"palette index {index} out of range ({entries} entries)")
-        out += table[index]
-    return Image(width, height, channels, bytes(out))
-
-
-def decode_ppm(data: bytes) -> Image:
-    """Decode a binary (P6) or ASCII (P3) PPM with maxval <= 255... or up to 65535 (scaled)."""
-    magic = data[:2]
-    if magic not in (b"P6", b"P3"):
-        raise ValueError("not a PPM file (expected P6 or P3)")
-    fields: list[int] = []
-    pos = 2
-    while len(fields) < 3:
-        while pos < len(data) and data[pos : pos + 1].isspace():
-            pos += 1
-        if data[pos : pos + 1] == b"#":
-            while pos < len(data) and data[pos : pos + 1] not in (b"\n", b"\r"):
-                pos += 1
-            continue
-        start = pos
-        while pos < len(data) and data[pos : pos + 1].isdigit():
-            pos += 1
-        if start == pos:
-            raise ValueError("malformed PPM header")
-        fields.append(int(data[start:pos]))
-    width, height, maxval = fields
-    _check_size(width, height)
-    if not 0 < maxval < 65536:
-        raise ValueError(f"bad PPM maxval {maxval}")
-    n = width * height * 3
-    if magic == b"P6":
-        pos += 1  # exactly one whitespace byte after maxval
-        size = 2 if maxval > 255 else 1
-        body = data[pos : pos + n * size]
-        if len(body) != n * size:
-            raise ValueError("PPM pixel data is truncated")
-        values: list[int] | bytes = body if size == 1 else list(struct.unpack(f">{n}H", body))
-    else:
-        values = [int(v) for v in data[pos:].split()[:n]]
-        if len(values) != n:
-            raise ValueError("PPM pixel data is truncated")
-    if maxval == 255:
-        return Image(width, height, 3, bytes(values))
-    return Image(width, height, 3, bytes(min(255, round(v * 255 / maxval)) for v in values))
-
-
-def decode_image(data: bytes) -> tuple[Image, str]:
-    """Decode PNG or PPM bytes; returns the image and ``"png"``/``"ppm"``."""
-    if data.startswith(PNG_SIGNATURE):
-        return decode_png(data), "png"
-    if data[:2] in (b"P6", b"P3"):
-        return decode_ppm(data), "ppm"
-    raise ValueError("unrecognised image format (PNG or PPM P6/P3 expected)")
-
-
-def _box_weights(src: int, dst: int) -> list[list[tuple[int, float]]]:
-    scale = src / dst
-    table = []
-    for d in range(dst):
-        lo, hi = d * scale, (d + 1) * scale
-        row = []
-        for s in range(int(lo), min(src, math.ceil(hi))):
-            overlap = min(hi, s + 1) - max(lo, s)
-            if overlap > 1e-12:
-                row.append((s, overlap / scale))
-        table.append(row)
-    return table
-
-
-def downscale(image: Image, width: int, height: int) -> Image:
-    """Area-average (box filter) resample to ``width`` x ``height`` (both <= the source size)."""
-    if not (0 < width <= image.width and 0 < height <= image.height):
-        raise ValueError(f"cannot downscale {image.width}x{image.height} to {width}x{height}")
-    c = image.channels
-    src = image.pixels
-    xw = _box_weights(image.width, width)
-    yw = _box_weights(image.height, height)
-    # horizontal pass: rows of the source -> `width` columns (floats)
-    stride = image.width * c
-    horiz: list[list[float]] = []
-    for y in range(image.height):
-        base = y * stride
-        row: list[float] = []
-        for weights in xw:
-            for ch in range(c):
-                row.append(sum(src[base + s * c + ch] * w for s, w in weights))
-        horiz.append(row)
-    out = bytearray()
-    for weights in yw:
-        for i in range(width * c):
-            v = sum(horiz[s][i] * w for s, w in weights)
-            out.append(max(0, min(255, round(v))))
-    return Image(width, height, c, bytes(out))
+        img = Image.open(io.BytesIO(raw), formats=list(_FORMATS))
+    except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
+        raise ValueError(f"unrecognised image format or unsafe image: {exc}") from exc
+    if img.width * img.height > MAX_SOURCE_PIXELS:
+        raise ValueError(f"image is {img.width}x{img.height}: more than {MAX_SOURCE_PIXELS} pixels")
+    fmt = _FORMATS[str(img.format)]
+    try:
+        img.load()
+    except (OSError, SyntaxError) as exc:
+        raise ValueError(f"corrupt {fmt} image: {exc}") from exc
+    has_alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
+    return img.convert("RGBA" if has_alpha else "RGB"), fmt
 
 
 class ImageSpec(BaseModel):
@@ -598,22 +280,23 @@ class ImageSpec(BaseModel):
         return self
 
 
-def generate_image(spec: ImageSpec) -> Image:
-    """Render an :class:`ImageSpec` as an RGB :class:`Image`."""
+def generate_image(spec: ImageSpec) -> Image.Image:
+    """Render an :class:`ImageSpec` as an RGB image."""
     w, h = spec.width, spec.height
-    out = bytearray()
+    if spec.kind == "solid":
+        return Image.new("RGB", (w, h), spec.color)
+    if spec.kind == "checkerboard":
+        img = Image.new("RGB", (w, h), spec.color2)
+        for y in range(0, h, spec.cell):
+            for x in range((y // spec.cell) % 2 * spec.cell, w, 2 * spec.cell):
+                img.paste(spec.color, (x, y, min(x + spec.cell, w), min(y + spec.cell, h)))
+        return img
+    reds = bytes(round(255 * x / (w - 1)) if w > 1 else 0 for x in range(w))
+    rows = bytearray()
     for y in range(h):
-        for x in range(w):
-            if spec.kind == "gradient":
-                r = round(255 * x / (w - 1)) if w > 1 else 0
-                g = round(255 * y / (h - 1)) if h > 1 else 0
-                out += bytes((r, g, spec.blue))
-            elif spec.kind == "checkerboard":
-                on = ((x // spec.cell) + (y // spec.cell)) % 2 == 0
-                out += bytes(spec.color if on else spec.color2)
-            else:
-                out += bytes(spec.color)
-    return Image(w, h, 3, bytes(out))
+        g = round(255 * y / (h - 1)) if h > 1 else 0
+        rows += b"".join(bytes((r, g, spec.blue)) for r in reds)
+    return Image.frombytes("RGB", (w, h), bytes(rows))
 
 
 class ThumbnailInput(BaseModel):
@@ -668,19 +351,19 @@ def thumbnail(data: ThumbnailInput) -> ThumbnailOutput:
             raise ValueError(f"image_base64 is not valid base64: {exc}") from exc
         image, fmt = decode_image(raw)
     tw, th = _fit(image.width, image.height, data.max_width, data.max_height)
-    thumb = image if (tw, th) == (image.width, image.height) else downscale(image, tw, th)
-    png = encode_png(thumb)
-    n = tw * th
-    mean = [round(sum(thumb.pixels[k :: thumb.channels]) / n, 2) for k in range(thumb.channels)]
+    thumb = image if (tw, th) == image.size else image.resize((tw, th), Image.Resampling.BOX)
+    buf = io.BytesIO()
+    thumb.save(buf, "PNG", compress_level=9)
+    png = buf.getvalue()
     return ThumbnailOutput(
         png_base64=base64.b64encode(png).decode("ascii"),
         width=tw,
         height=th,
-        mode=thumb.mode,
+        mode=thumb.mode,  # type: ignore[arg-type]
         source_width=image.width,
         source_height=image.height,
         source_format=fmt,  # type: ignore[arg-type]
-        mean_color=mean,
+        mean_color=[round(m, 2) for m in ImageStat.Stat(thumb).mean],
         png_bytes=len(png),
     )
 
@@ -688,69 +371,6 @@ def thumbnail(data: ThumbnailInput) -> ThumbnailOutput:
 # ---------------------------------------------------------------------------------------------
 # hash
 # ---------------------------------------------------------------------------------------------
-
-# fmt: off
-_KECCAK_RC = (
-    0x0000000000000001, 0x0000000000008082, 0x800000000000808A, 0x8000000080008000,
-    0x000000000000808B, 0x0000000080000001, 0x8000000080008081, 0x8000000000008009,
-    0x000000000000008A, 0x0000000000000088, 0x0000000080008009, 0x000000008000000A,
-    0x000000008000808B, 0x800000000000008B, 0x8000000000008089, 0x8000000000008003,
-    0x8000000000008002, 0x8000000000000080, 0x000000000000800A, 0x800000008000000A,
-    0x8000000080008081, 0x8000000000008080, 0x0000000080000001, 0x8000000080008008,
-)
-# fmt: on
-
-# rotation offsets r[x][y]
-_KECCAK_ROT = (
-    (0, 36, 3, 41, 18),
-    (1, 44, 10, 45, 2),
-    (62, 6, 43, 15, 61),
-    (28, 55, 25, 21, 56),
-    (27, 20, 39, 8, 14),
-)
-_MASK64 = (1 << 64) - 1
-
-
-def _rotl(v: int, n: int) -> int:
-    return ((v << n) | (v >> (64 - n))) & _MASK64 if n else v
-
-
-def _keccak_f(a: list[int]) -> list[int]:
-    for rc in _KECCAK_RC:
-        c = [a[x] ^ a[x + 5] ^ a[x + 10] ^ a[x + 15] ^ a[x + 20] for x in range(5)]
-        d = [c[(x - 1) % 5] ^ _rotl(c[(x + 1) % 5], 1) for x in range(5)]
-        a = [a[i] ^ d[i % 5] for i in range(25)]
-        b = [0] * 25
-        for x in range(5):
-            for y in range(5):
-                b[y + 5 * ((2 * x + 3 * y) % 5)] = _rotl(a[x + 5 * y], _KECCAK_ROT[x][y])
-        a = [
-            b[i] ^ ((~b[(i % 5 + 1) % 5 + 5 * (i // 5)]) & b[(i % 5 + 2) % 5 + 5 * (i // 5)])
-            for i in range(25)
-        ]
-        a[0] ^= rc
-    return a
-
-
-def keccak256(data: bytes) -> bytes:
-    """Ethereum's Keccak-256 (original padding, not NIST SHA3-256), in pure Python.
-
-    >>> keccak256(b"").hex()[:16]
-    'c5d2460186f7233c'
-    """
-    rate = 136
-    padded = bytearray(data)
-    padded.append(0x01)
-    padded += b"\x00" * (-len(padded) % rate)
-    padded[-1] |= 0x80
-    state = [0] * 25
-    for off in range(0, len(padded), rate):
-        block = padded[off : off + rate]
-        for i in range(rate // 8):
-            state[i] ^= int.from_bytes(block[i * 8 : i * 8 + 8], "little")
-        state = _keccak_f(state)
-    return b"".join(state[i].to_bytes(8, "little") for i in range(4))
-
 
 HashAlgorithm = Literal["sha256", "sha3_256", "keccak256", "blake2b", "sha512"]
 _DEFAULT_ALGORITHMS: tuple[HashAlgorithm, ...] = ("sha256", "keccak256")
@@ -780,9 +400,13 @@ class HashOutput(BaseModel):
 
 
 def hash_data(data: bytes, algorithm: str) -> bytes:
-    """One digest of ``data`` (``sha256``, ``sha3_256``, ``keccak256``, ``blake2b``, ``sha512``)."""
+    """One digest of ``data`` (``sha256``, ``sha3_256``, ``keccak256``, ``blake2b``, ``sha512``).
+
+    >>> hash_data(b"", "keccak256").hex()[:16]
+    'c5d2460186f7233c'
+    """
     if algorithm == "keccak256":
-        return keccak256(data)
+        return bytes(keccak(data))
     if algorithm == "blake2b":
         return hashlib.blake2b(data, digest_size=32).digest()
     return hashlib.new(algorithm, data).digest()

@@ -30,24 +30,25 @@ import os
 import signal
 import socket
 import sys
-import tempfile
 import threading
-import time
 from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from multiformats import CID
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
+from ogpu.files import atomic_write
 from ogpu.ipfs.backends import PinningBackend
 from ogpu.ipfs.cid import cid_and_size
 from ogpu.ipfs.client import IPFSClient
+
+if TYPE_CHECKING:
+    from ogpu.service.server import BackgroundServer
 
 __all__ = ["DEFAULT_MAX_UPLOAD_BYTES", "BlobStore", "IPFSStore", "create_app", "main"]
 
@@ -86,16 +87,7 @@ class BlobStore:
         return str(parsed.set(version=0, base="base58btc"))
 
     def _write_atomic(self, path: Path, data: bytes) -> None:
-        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(path, data, mode=0o644)
 
     def put(self, data: bytes, filename: str, content_type: str) -> tuple[StoredObject, int]:
         """Store ``data``; return its metadata and the DAG size Kubo would report."""
@@ -293,8 +285,7 @@ class IPFSStore:
         self.port = port
         self.max_upload_bytes = max_upload_bytes
         self.public_url = public_url
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._server: BackgroundServer | None = None
         self._socket: socket.socket | None = None
 
     @property
@@ -312,15 +303,13 @@ class IPFSStore:
         """
         return IPFSClient(PinningBackend(f"{self.url}/file/create"), gateway=self.url, **kwargs)
 
-    def _prepare(self) -> uvicorn.Server:
-        # asyncio sets TCP_NODELAY on accepted connections only when the listening socket was
-        # created with IPPROTO_TCP (protocol 0 is inherited and skipped); without it a
-        # kept-alive response waits for the client's delayed ACK (~40 ms per request).
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        proto = socket.IPPROTO_TCP if self.tcp_nodelay else 0
-        sock = socket.socket(family, socket.SOCK_STREAM, proto)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self.port))
+    def start(self, timeout: float = 10.0) -> str:
+        """Serve in a background thread; return the base URL once it accepts requests."""
+        if self._server is not None:
+            return self.url
+        from ogpu.service.server import listen_socket, run_uvicorn_in_thread
+
+        sock = listen_socket(self.host, self.port, nodelay=self.tcp_nodelay)
         self.port = sock.getsockname()[1]
         self._socket = sock
         app = create_app(
@@ -328,27 +317,13 @@ class IPFSStore:
             max_upload_bytes=self.max_upload_bytes,
             public_url=self.public_url,
         )
-        config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
-        self._server = uvicorn.Server(config)
-        return self._server
-
-    def start(self, timeout: float = 10.0) -> str:
-        """Serve in a background thread; return the base URL once it accepts requests."""
-        if self._thread is not None:
-            return self.url
-        server = self._prepare()
-        assert self._socket is not None
-        sock = self._socket
-        self._thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [sock]}, name="ogpu-ipfs-store", daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"IPFS store did not start on {self.host}:{self.port}")
-            time.sleep(0.01)
+        try:
+            self._server = run_uvicorn_in_thread(
+                app, sock, name="ogpu-ipfs-store", lifespan="off", startup_timeout=timeout
+            )
+        except Exception as exc:
+            self._socket = None
+            raise RuntimeError(f"IPFS store did not start on {self.host}:{self.port}") from exc
         return self.url
 
     def serve_forever(self) -> None:
@@ -363,7 +338,7 @@ class IPFSStore:
             url = self.start()
             print(f"OGPU_IPFS_STORE_URL={url}", flush=True)
             while not stop.wait(0.5):
-                if self._thread is None or not self._thread.is_alive():
+                if self._server is None or not self._server.alive:
                     raise RuntimeError("IPFS store server thread exited unexpectedly")
         finally:
             self.stop()
@@ -373,11 +348,8 @@ class IPFSStore:
     def stop(self, timeout: float = 10.0) -> None:
         """Stop serving and release the port (idempotent)."""
         if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-        self._server = None
+            self._server.stop(timeout)
+            self._server = None
         self._close_socket()
 
     def _close_socket(self) -> None:

@@ -48,6 +48,7 @@ from ogpu.devnet.node import (
     rpc_call,
     stop_pid,
 )
+from ogpu.files import atomic_write, open_log
 from ogpu.types.errors import OGPUError
 
 if TYPE_CHECKING:
@@ -211,20 +212,7 @@ def public_manifest(manifest: Mapping[str, Any]) -> dict[str, Any]:
 def _write_manifest(home: Path, manifest: Mapping[str, Any]) -> Path:
     """Write atomically (temp file + rename), mode 600: it holds (public, test-only) keys."""
     path = home / MANIFEST_NAME
-    tmp = home / f".{MANIFEST_NAME}.{os.getpid()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(manifest, f, indent=2, sort_keys=False)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    atomic_write(path, json.dumps(manifest, indent=2, sort_keys=False) + "\n", mode=0o600)
     return path
 
 
@@ -624,7 +612,7 @@ def _start_ipfs(home: Path, host: str, port: int) -> subprocess.Popen[bytes]:
     if host != DEFAULT_HOST:
         args += ["--host", host]
     out: IO[bytes]
-    with open(log, "ab") as out:
+    with open_log(log) as out:
         proc = subprocess.Popen(
             args,
             stdout=out,

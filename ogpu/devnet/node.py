@@ -28,6 +28,7 @@ from types import TracebackType
 from typing import Any
 
 from ogpu.devnet.accounts import DEV_MNEMONIC
+from ogpu.files import open_log
 
 __all__ = [
     "AnvilError",
@@ -197,8 +198,7 @@ class AnvilNode:
         args += extra_args or []
         log = Path(log_path) if log_path is not None else None
         if log is not None:
-            log.parent.mkdir(parents=True, exist_ok=True)
-            out: Any = open(log, "ab")  # noqa: SIM115 - handed to the child, closed below
+            out: Any = open_log(log)  # handed to the child, closed below
         else:
             out = subprocess.DEVNULL
         try:

@@ -31,6 +31,8 @@ from typing import IO, Any
 
 from ogpu.devnet import manager
 from ogpu.devnet.node import rpc_call
+from ogpu.files import open_log
+from ogpu.provider.fetch import ALLOWED_ORIGINS_ENV
 
 __all__ = [
     "DEMO_HANDLERS",
@@ -137,11 +139,12 @@ def start_provider(home: Path, manifest: Mapping[str, Any]) -> int:
         str(from_block),
     ]
     env = {**os.environ, "OGPU_DEVNET_HOME": str(home), "OGPU_NETWORK": "devnet"}
+    # Task configs come from the devnet's own store on a loopback address: allow that origin only.
+    env[ALLOWED_ORIGINS_ENV] = str((manifest.get("ipfs") or {}).get("api_url", ""))
     env.pop("PROVIDER_PRIVATE_KEY", None)  # the devnet provider is the provider dev account
     log = manager.log_path(home, SERVICE_NAME)
-    log.parent.mkdir(parents=True, exist_ok=True)
     out: IO[bytes]
-    with open(log, "ab") as out:
+    with open_log(log) as out:
         proc = subprocess.Popen(
             args,
             stdout=out,

@@ -7,13 +7,17 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Protocol
 
 import httpx
 
+from ogpu.types.errors import OGPUError
+
 __all__ = [
     "HandlerError",
     "HttpHandler",
+    "InvalidFunctionNameError",
     "ModuleHandler",
     "TaskHandler",
     "make_handler",
@@ -22,6 +26,21 @@ __all__ = [
 
 class HandlerError(Exception):
     """The handler ran and failed (bad input, exception, bad output): not retried, not submitted."""
+
+
+class InvalidFunctionNameError(HandlerError, OGPUError):
+    """A task config's ``function_name`` is not an identifier (``^[A-Za-z_][A-Za-z0-9_]*$``)."""
+
+
+_FUNCTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+
+
+def check_function_name(name: object) -> str:
+    """``name`` when it is an identifier; else :class:`InvalidFunctionNameError`."""
+    if not isinstance(name, str) or not _FUNCTION_NAME.fullmatch(name):
+        raise InvalidFunctionNameError(f"function_name {name!r} is not an identifier")
+    return name
 
 
 class TaskHandler(Protocol):
@@ -91,6 +110,10 @@ class HttpHandler:
         return [str(i["name"]) for i in items if isinstance(i, dict) and "name" in i]
 
     def run(self, function_name: str, data: Any, task: str) -> dict[str, Any]:
+        # Both come from strangers and become path segments: identifiers and addresses only.
+        check_function_name(function_name)
+        if not _ADDRESS.fullmatch(task):
+            raise HandlerError(f"task {task!r} is not an address")
         resp = self._client.post(
             f"{self.url}/run/{function_name}/{task}", params={"mode": "sync"}, json=data
         )

@@ -38,6 +38,7 @@ from ogpu.ipfs.client import encode_payload
 from ogpu.ipfs.errors import IPFSContentMismatchError, IPFSError, IPFSSizeLimitError
 from ogpu.protocol import ZERO_ADDRESS, nexus, terminal
 from ogpu.protocol._base import checksum
+from ogpu.provider.fetch import FetchPolicy, fetch_task_config
 from ogpu.provider.handlers import HandlerError, TaskHandler, make_handler
 from ogpu.provider.state import ProviderState, default_state_dir
 from ogpu.types import (
@@ -134,6 +135,7 @@ class ProviderConfig:
     retry_backoff: float = 0.5
     handler_timeout: float = 600.0
     announce_amount: int = 0
+    fetch_policy: FetchPolicy = field(default_factory=FetchPolicy.from_env)
 
     def __post_init__(self) -> None:
         if self.slots < 1:
@@ -743,9 +745,7 @@ class ProviderRuntime:
                     raise _Skip("the task had expired (the attempt settled its expiry)")
             log.info("task %s attempted (bid %d wei)", _short(task), bid)
         self._check_abandon()
-        config = self._retry(
-            "fetching the task config", task, lambda: s.ipfs.fetch_json(info["config"])
-        )
+        config = self._fetch_config(task, info["config"])
         fn_name = config.get("function_name")
         if not isinstance(fn_name, str) or not fn_name:
             raise HandlerError("the task config has no function_name")
@@ -763,6 +763,18 @@ class ProviderRuntime:
         ms = (time.monotonic() - started) * 1000
         log.info("task %s responded in %.0f ms", _short(task), ms)
         return "responded"
+
+    def _fetch_config(self, task: str, url: str) -> dict[str, Any]:
+        """The task config under the fetch policy; one deadline covers every retry."""
+        policy = self.config.fetch_policy
+        deadline = time.monotonic() + policy.timeout
+        return self._retry(
+            "fetching the task config",
+            task,
+            lambda: fetch_task_config(
+                url, policy=policy, ipfs=self.session.ipfs, deadline=deadline
+            ),
+        )
 
     def _submit(self, task: str, url: str, bid: int, output: Any) -> None:
         s = self.session

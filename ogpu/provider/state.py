@@ -1,6 +1,7 @@
 """The provider runtime's state file: event cursor, tasks in progress, tasks already handled.
 
-One JSON file per provider address (``<state_dir>/<address>.json``), rewritten atomically.
+One JSON file per provider address (``<state_dir>/<address>.json``), rewritten atomically and
+synced to disk on every change.
 It is what makes restarts safe: the watcher resumes after ``cursor``; tasks left in ``pending``
 are looked at again; tasks in ``handled`` are never processed again.
 
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ogpu.events.models import EventCursor
+from ogpu.files import atomic_write
 
 __all__ = ["MAX_HANDLED", "ProviderState", "default_state_dir"]
 
@@ -138,9 +140,6 @@ class ProviderState:
             }
 
     def save(self) -> None:
-        """Write the file atomically (temp file + rename)."""
+        """Write the file atomically and durably (see :func:`ogpu.files.atomic_write`)."""
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(self.to_dict(), separators=(",", ":")))
-            os.replace(tmp, self.path)
+            atomic_write(self.path, json.dumps(self.to_dict(), separators=(",", ":")))

@@ -16,7 +16,7 @@ A source's container runs a module like::
         return Out(length=len(data.text))
 
     if __name__ == "__main__":
-        start()          # POST /run/count/{task_address} on 0.0.0.0:5555
+        start()          # POST /run/count/{task_address} on 127.0.0.1:5555
 
 ``expose`` registers on the process-default :class:`Service`; create your own ``Service()`` for
 isolation (tests, several services in one process) and use ``svc.expose`` / ``svc.run`` /

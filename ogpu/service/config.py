@@ -18,6 +18,8 @@ from dataclasses import dataclass, replace
 
 __all__ = [
     "CALLBACK_URL",
+    "DEFAULT_MAX_BODY_BYTES",
+    "DEFAULT_MAX_INFLIGHT",
     "DEFAULT_MAX_OUTPUT_BYTES",
     "PROTOCOL_VERSION",
     "PROVIDER_ADDRESS",
@@ -31,7 +33,12 @@ __all__ = [
 
 SDK_VERSION = "0.1.0"
 DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024
-SERVICE_HOST = "0.0.0.0"
+#: Largest ``POST /run`` body accepted (a task config's ``data``); larger ones get 413.
+DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
+#: Most asynchronous jobs running at once; more get 503 with ``Retry-After``.
+DEFAULT_MAX_INFLIGHT = 64
+#: Loopback unless told otherwise: a container publishing the port sets ``OGPU_SERVICE_HOST``.
+SERVICE_HOST = "127.0.0.1"
 SERVICE_PORT = 5555
 
 SENTRY_DSN: str | None = os.environ.get("OGPU_SDK_SENTRY_DSN") or None
@@ -48,13 +55,16 @@ class ServiceConfig:
     ``callback_url`` set means the official asynchronous shape by default (202 then a POST of the
     output to ``{callback_url}/{task_address}``); unset means synchronous answers.
     ``max_output_bytes``, when set, overrides the service's cap on a handler's JSON output size
-    (the service's own default is 1 MiB).
+    (the service's own default is 1 MiB). ``max_body_bytes`` caps request bodies (413);
+    ``max_inflight`` bounds asynchronous jobs (503 with ``Retry-After`` beyond it).
     """
 
     host: str = SERVICE_HOST
     port: int = SERVICE_PORT
     callback_url: str | None = None
     max_output_bytes: int | None = None
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_inflight: int = DEFAULT_MAX_INFLIGHT
     callback_timeout: float = 30.0
     callback_retries: int = 2
     source_address: str = "0xundefined"
@@ -66,8 +76,9 @@ class ServiceConfig:
     def from_env(cls, env: Mapping[str, str] | None = None) -> ServiceConfig:
         """Read the container environment (``os.environ`` by default).
 
-        Besides the official variables, ``OGPU_SERVICE_HOST``, ``OGPU_SERVICE_PORT`` and
-        ``OGPU_SERVICE_MAX_OUTPUT_BYTES`` override the defaults.
+        Besides the official variables, ``OGPU_SERVICE_HOST``, ``OGPU_SERVICE_PORT``,
+        ``OGPU_SERVICE_MAX_OUTPUT_BYTES``, ``OGPU_SERVICE_MAX_BODY_BYTES`` and
+        ``OGPU_SERVICE_MAX_INFLIGHT`` override the defaults.
         """
         e = os.environ if env is None else env
         return cls(
@@ -79,6 +90,8 @@ class ServiceConfig:
                 if e.get("OGPU_SERVICE_MAX_OUTPUT_BYTES")
                 else None
             ),
+            max_body_bytes=int(e.get("OGPU_SERVICE_MAX_BODY_BYTES") or DEFAULT_MAX_BODY_BYTES),
+            max_inflight=int(e.get("OGPU_SERVICE_MAX_INFLIGHT") or DEFAULT_MAX_INFLIGHT),
             source_address=e.get("SOURCE_ADDRESS", "0xundefined"),
             provider_address=e.get("PROVIDER_ADDRESS", "0xundefined"),
             protocol_version=e.get("PROTOCOL_VERSION", ""),

@@ -11,6 +11,9 @@ Routes:
   as ``{"task_address", "status": "error", "error": "<type>: <msg>"}`` with ``X-OGPU-Status: error``.
   Invalid input → 422 ``{"status": "invalid", "detail": [pydantic errors]}`` (both modes, before
   anything runs); unknown function → 404; failing handler in sync mode → 500 with the error result.
+  Limits: the task address must be ``0x`` + 40 hex digits (else 422, before anything runs);
+  bodies above ``max_body_bytes`` get 413 (judged from ``Content-Length`` or while streaming,
+  never read whole); beyond ``max_inflight`` asynchronous jobs, 503 with ``Retry-After``.
 * ``GET /health`` — ``{"status": "ok", "handlers": [...], ...}``.
 * ``GET /handlers`` — name, docstring, input and output JSON schemas of every handler.
 
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import socket
 import sys
 import threading
@@ -55,13 +59,33 @@ from ogpu.types import jsonsafe
 __all__ = [
     "BackgroundServer",
     "create_app",
+    "listen_socket",
+    "run_uvicorn_in_thread",
     "send_callback",
     "serve_in_background",
     "start",
 ]
 
 MODE_HEADER = "x-ogpu-mode"
+_TASK_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 STATUS_HEADER = "X-OGPU-Status"
+
+
+async def _read_capped(request: Request, limit: int) -> bytes | None:
+    """The request body, or ``None`` as soon as it is known to exceed ``limit`` bytes."""
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > limit):
+        return None
+    buf = bytearray()
+    async for chunk in request.stream():
+        buf += chunk
+        if len(buf) > limit:
+            return None
+    return bytes(buf)
+
+
+def _refuse(task_address: str, status_code: int, **body: Any) -> JSONResponse:
+    return JSONResponse({"task_address": task_address, **body}, status_code=status_code)
 
 
 def _error_text(exc: BaseException) -> str:
@@ -186,6 +210,11 @@ def create_app(service: Service | None = None, config: ServiceConfig | None = No
 
     @app.post("/run/{function_name}/{task_address}")
     async def run(function_name: str, task_address: str, request: Request) -> JSONResponse:
+        if not _TASK_ADDRESS.fullmatch(task_address):
+            detail = [
+                {"type": "value_error", "loc": ["path", "task_address"], "msg": "not an address"}
+            ]
+            return _refuse(task_address[:100], 422, status="invalid", detail=detail)
         mode = (request.query_params.get("mode") or request.headers.get(MODE_HEADER) or "").lower()
         if mode not in ("", "sync", "async"):
             return JSONResponse(
@@ -207,7 +236,20 @@ def create_app(service: Service | None = None, config: ServiceConfig | None = No
                 },
                 status_code=400,
             )
-        raw = await request.body()
+        if mode == "async" and len(inflight) >= cfg.max_inflight:
+            return JSONResponse(
+                {"task_address": task_address, "status": "busy", "error": "too many jobs"},
+                status_code=503,
+                headers={"Retry-After": "1"},
+            )
+        raw = await _read_capped(request, cfg.max_body_bytes)
+        if raw is None:
+            return _refuse(
+                task_address,
+                413,
+                status="invalid",
+                error=f"body larger than {cfg.max_body_bytes} bytes",
+            )
         try:
             data = jsonsafe.loads(raw) if raw.strip() else {}
         except ValueError as exc:
@@ -296,7 +338,7 @@ def start(
 ) -> None:
     """Serve ``service`` (default: the process-default service) until interrupted.
 
-    Host, port and callback URL default to the environment (``0.0.0.0:5555``, ``CALLBACK_URL``).
+    Host, port and callback URL default to the environment (``127.0.0.1:5555``, ``CALLBACK_URL``).
 
     >>> from ogpu.service import expose, start  # doctest: +SKIP
     >>> start()  # doctest: +SKIP
@@ -324,6 +366,11 @@ class BackgroundServer:
         """Base URL, e.g. ``http://127.0.0.1:40123``."""
         return f"http://{self.host}:{self.port}"
 
+    @property
+    def alive(self) -> bool:
+        """True while the server thread runs."""
+        return self._thread.is_alive()
+
     def stop(self, timeout: float = 10.0) -> None:
         """Ask uvicorn to exit and wait for the thread."""
         self._server.should_exit = True
@@ -342,6 +389,50 @@ class BackgroundServer:
         self.stop()
 
 
+def listen_socket(host: str, port: int, *, nodelay: bool = True) -> socket.socket:
+    """A TCP socket bound to ``host:port`` (``0`` = a free port), ready for uvicorn.
+
+    Created with ``IPPROTO_TCP`` so that asyncio sets ``TCP_NODELAY`` on accepted connections
+    (it skips sockets whose protocol is 0); without it a kept-alive response waits for the
+    client's delayed ACK, about 40 ms per request. ``nodelay=False`` exists only to measure that.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    proto = socket.IPPROTO_TCP if nodelay else 0
+    sock = socket.socket(family, socket.SOCK_STREAM, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def run_uvicorn_in_thread(
+    app: Any,
+    sock: socket.socket,
+    *,
+    name: str,
+    lifespan: str = "on",
+    startup_timeout: float = 10.0,
+) -> BackgroundServer:
+    """Serve the ASGI ``app`` on ``sock`` in a daemon thread; return once it accepts requests."""
+    config = uvicorn.Config(app, log_level="warning", lifespan=lifespan, access_log=False)  # type: ignore[arg-type]
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=name, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + startup_timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            thread.join(1.0)
+            sock.close()
+            host, port = sock.getsockname()[:2] if sock.fileno() != -1 else ("?", 0)
+            raise ServiceError(f"{name} did not start on {host}:{port} within {startup_timeout} s")
+        time.sleep(0.01)
+    return BackgroundServer(server, thread, sock)
+
+
 def serve_in_background(
     service: Service | None = None,
     *,
@@ -352,21 +443,8 @@ def serve_in_background(
 ) -> BackgroundServer:
     """Start ``service`` on ``host:port`` (``0`` = a free port) in a thread; returns once it serves."""
     cfg = (config or ServiceConfig.from_env()).with_(host=host)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    sock = listen_socket(host, port)
     cfg = cfg.with_(port=sock.getsockname()[1])
-    app = create_app(service, cfg)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name="ogpu-service", daemon=True
+    return run_uvicorn_in_thread(
+        create_app(service, cfg), sock, name="ogpu-service", startup_timeout=startup_timeout
     )
-    thread.start()
-    deadline = time.monotonic() + startup_timeout
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            sock.close()
-            raise ServiceError(f"service did not start on {host}:{port} within {startup_timeout} s")
-        time.sleep(0.01)
-    return BackgroundServer(server, thread, sock)

@@ -268,25 +268,6 @@ def test_default_session_from_environment(monkeypatch: pytest.MonkeyPatch) -> No
     assert s.network.chain_id == TESTNET.chain_id and s.network.rpc_url == "http://127.0.0.1:1234"
 
 
-def test_dotenv_files_never_override(tmp_path: Path) -> None:
-    from ogpu.chain.dotenv import load_env_files
-
-    first = tmp_path / "a.env"
-    first.write_text('CLIENT_PRIVATE_KEY="0xabc"\nexport OGPU_NETWORK=devnet # local\nSET=no\n')
-    second = tmp_path / "b.env"
-    second.write_text("OGPU_NETWORK=testnet\nOTHER=2\n")
-    env = {"SET": "yes"}
-    read = load_env_files([first, tmp_path / "missing.env", second], env)
-    assert read == [first, second]
-    assert env == {
-        "SET": "yes",
-        "CLIENT_PRIVATE_KEY": "0xabc",
-        "OGPU_NETWORK": "devnet",
-        "OTHER": "2",
-    }
-    assert load_env_files([first], {"OGPU_NO_DOTENV": "1"}) == []
-
-
 def test_session_builds_its_ipfs_client_from_the_network(tmp_path: Path) -> None:
     from ogpu.ipfs import IPFSClient
     from ogpu.ipfs.backends import PinningBackend

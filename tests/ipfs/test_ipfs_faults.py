@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
+from support.memory import memory_guard
 
 from ogpu.ipfs import (
     IPFSClient,
@@ -235,7 +236,7 @@ def test_size_limit_aborts_streaming_read(mock_client: MakeClient) -> None:
         return httpx.Response(200, content=endless())  # chunked: no Content-Length
 
     client, sleeps = mock_client(handler, max_fetch_bytes=256 * 1024, retries=3)
-    with pytest.raises(IPFSSizeLimitError):
+    with memory_guard(32 << 20), pytest.raises(IPFSSizeLimitError):  # endless if the cap breaks
         client.fetch_bytes("https://gw.test/stream")
     assert produced[0] <= 6 and sleeps == []  # aborted early, not retried
 

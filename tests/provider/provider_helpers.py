@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -80,3 +82,59 @@ def write_manifest(home: Path, net: Network) -> None:
         "keys": {role: dev_key(role) for role in DEV_ROLES},
     }
     (home / "manifest.json").write_text(json.dumps(manifest))
+
+
+Behaviour = Callable[[BaseHTTPRequestHandler], None]
+
+
+class LocalHTTP:
+    """A real HTTP server on 127.0.0.1 whose GET answer is ``behave(handler)``; records paths."""
+
+    def __init__(self, behave: Behaviour) -> None:
+        self.hits: list[str] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                outer.hits.append(self.path)
+                behave(self)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.origin = f"http://127.0.0.1:{self.port}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def json_reply(h: BaseHTTPRequestHandler, obj: Any) -> None:
+    body = json.dumps(obj).encode()
+    h.send_response(200)
+    h.send_header("Content-Type", "application/json")
+    h.send_header("Content-Length", str(len(body)))
+    h.end_headers()
+    h.wfile.write(body)
+
+
+def dripping(stop: threading.Event) -> Behaviour:
+    """Announce 100 000 bytes, then send one every 50 ms until ``stop``."""
+
+    def drip(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Length", "100000")
+        h.end_headers()
+        while not stop.is_set():
+            try:
+                h.wfile.write(b" ")
+                h.wfile.flush()
+            except OSError:
+                return
+            time.sleep(0.05)
+
+    return drip
