@@ -7,7 +7,8 @@ function-scoped so nonce caches never outlive an ``evm_revert``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +22,15 @@ from ogpu.devnet.node import AnvilNode
 
 # Fail any test whose output reveals a private key (see tests/support/secrets_guard.py).
 pytest_plugins = ["support.secrets_guard"]
+
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> Generator[None, list[Any], list[Any]]:
+    """``--doctest-modules`` is for the package: test modules and conftests have no doctests."""
+    collected: list[Any] = yield
+    return [c for c in collected if type(c).__name__ != "DoctestModule"]
+
 
 ROLE_KEY_VARS = (
     "CLIENT_PRIVATE_KEY",
