@@ -24,9 +24,10 @@ from ogpu.devnet.node import AnvilNode
 pytest_plugins = ["support.secrets_guard"]
 
 
-
 @pytest.hookimpl(wrapper=True)
-def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> Generator[None, list[Any], list[Any]]:
+def pytest_collect_file(
+    file_path: Path, parent: pytest.Collector
+) -> Generator[None, list[Any], list[Any]]:
     """``--doctest-modules`` is for the package: test modules and conftests have no doctests."""
     collected: list[Any] = yield
     return [c for c in collected if type(c).__name__ != "DoctestModule"]
