@@ -1,7 +1,7 @@
 """Fixtures of the reliability suite (issue 9): an IPFS store, client sessions (direct and through
 a :class:`~faults.proxy.FaultProxy`), soak sizing, Hypothesis profiles and the closing summary.
 
-Sizes: ``OGPU_SOAK_SIZE`` (default 500; ``.ci/run`` sets 200) sizes the ``soak``-marked runs;
+Sizes: ``OGPU_SOAK_SIZE`` (default 200) sizes the ``soak``-marked runs (left out by `make test`);
 the unmarked variants use a small fixed size so the normal suite stays fast.
 """
 

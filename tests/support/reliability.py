@@ -10,9 +10,16 @@ from ogpu.devnet.deploy import Deployment
 SMALL_SIZE = 60
 
 
-def soak_size(default: int = 500) -> int:
-    """The size of the soak-marked runs (``OGPU_SOAK_SIZE``)."""
-    return int(os.environ.get("OGPU_SOAK_SIZE", str(default)))
+#: Size of the soak-marked runs when ``OGPU_SOAK_SIZE`` is not set (``.ci/run`` sets it).
+SOAK_SIZE = 200
+
+
+def soak_size() -> int:
+    """The size of the soak-marked runs: ``OGPU_SOAK_SIZE`` (a positive integer) or SOAK_SIZE."""
+    raw = os.environ.get("OGPU_SOAK_SIZE", "").strip() or str(SOAK_SIZE)
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"OGPU_SOAK_SIZE must be a positive integer, not {raw!r}")
+    return int(raw)
 
 
 def client_network(deployment: Deployment, rpc_url: str, store_url: str) -> Network:
