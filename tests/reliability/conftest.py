@@ -33,14 +33,9 @@ _started = time.monotonic()
 
 
 @pytest.fixture(scope="session")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IPFSStore]:
-    """One devnet IPFS store for the reliability tests."""
-    s = IPFSStore(tmp_path_factory.mktemp("reliability-ipfs"))
-    s.start()
-    try:
-        yield s
-    finally:
-        s.stop()
+def store(ipfs_store: IPFSStore) -> IPFSStore:
+    """The session's IPFS store (tests/conftest.py)."""
+    return ipfs_store
 
 
 @pytest.fixture

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 
-from ogpu.chain import ContractAddresses, Network
+from ogpu.chain import Network
 from ogpu.devnet.deploy import Deployment
+from support.world import network_from_deployment
 
 SMALL_SIZE = 60
 
@@ -24,17 +25,6 @@ def soak_size() -> int:
 
 def client_network(deployment: Deployment, rpc_url: str, store_url: str) -> Network:
     """A network on ``deployment`` reached at ``rpc_url`` with the store as pinning + gateway."""
-    return Network(
-        name="reliability",
-        chain_id=deployment.chain_id,
-        rpc_url=rpc_url,
-        addresses=ContractAddresses(
-            nexus=deployment.nexus,
-            controller=deployment.controller,
-            terminal=deployment.terminal,
-            vault=deployment.vault,
-            manager=deployment.manager,
-        ),
-        pinning_url=f"{store_url}/file/create",
-        gateway_url=store_url,
+    return network_from_deployment(
+        deployment, rpc_url, store_url=store_url, dev_keys=False, name="reliability"
     )
