@@ -18,11 +18,11 @@ from typing import Any
 from ogpu.types.errors import ChainNotSupportedError, ConfigError
 
 __all__ = [
+    "DEVNET_MANIFEST_NAME",
     "MAINNET",
     "TESTNET",
     "ContractAddresses",
     "Network",
-    "DEVNET_MANIFEST_NAME",
     "devnet_home",
     "devnet_manifest_path",
     "known_network_for_chain",
