@@ -7,6 +7,7 @@ function-scoped so nonce caches never outlive an ``evm_revert``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,21 @@ ROLE_KEY_VARS = (
     "MASTER_PRIVATE_KEY",
     "AGENT_PRIVATE_KEY",
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _worker_devnet_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No test reaches the developer's ``~/.ogpu/devnet``: each session (each xdist worker) has a
+    default devnet home of its own, which tests and fixtures may point elsewhere."""
+    old = os.environ.get("OGPU_DEVNET_HOME")
+    os.environ["OGPU_DEVNET_HOME"] = str(tmp_path_factory.mktemp("default-devnet-home"))
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("OGPU_DEVNET_HOME", None)
+        else:
+            os.environ["OGPU_DEVNET_HOME"] = old
 
 
 @pytest.fixture(autouse=True)

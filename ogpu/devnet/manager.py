@@ -438,11 +438,6 @@ def _start_anvil(h: Path, opts: _UpOptions, sup: Supervisor) -> AnvilNode:
             timeout=opts.timeout,
             detach=True,
         )
-    except DevnetPortInUseError:
-        raise DevnetPortInUseError(
-            f"port {opts.port} (anvil) is already in use; stop what listens there "
-            "or choose another with --port"
-        ) from None
     except DevnetStartError as exc:
         raise DevnetStartError(f"anvil failed to start: {exc}; see {anvil_log}") from None
     assert node.process is not None
