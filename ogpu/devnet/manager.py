@@ -263,8 +263,7 @@ def _chain_counts(manifest: Mapping[str, Any]) -> tuple[int | None, int | None, 
     from ogpu.events import TaskPublishedEvent
 
     addresses = manifest.get("addresses") or {}
-    session = devnet_session(str(manifest["rpc_url"]), addresses if addresses else None)
-    session.request_timeout = 2.0
+    session = devnet_session(str(manifest["rpc_url"]), addresses or None, timeout=2.0)
     block = sources = tasks = None
     try:
         with contextlib.suppress(OGPUError):
@@ -285,8 +284,7 @@ def _chain_counts(manifest: Mapping[str, Any]) -> tuple[int | None, int | None, 
 
 
 def _rpc_ok(url: str) -> bool:
-    session = devnet_session(url)
-    session.request_timeout = 1.0
+    session = devnet_session(url, timeout=1.0)
     try:
         session.rpc("eth_chainId", [], retry=False)
     except OGPUError:

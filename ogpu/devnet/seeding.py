@@ -30,13 +30,15 @@ CLIENT_VAULT_DEPOSIT_WEI = 100 * 10**18
 CONTRACTS = ("manager", "nexus", "controller", "terminal", "vault")
 
 
-def devnet_session(rpc_url: str, addresses: Mapping[str, str] | None = None) -> Session:
+def devnet_session(
+    rpc_url: str, addresses: Mapping[str, str] | None = None, *, timeout: float = 10.0
+) -> Session:
     """A session on a devnet node (with the protocol's addresses once they are known)."""
     addrs = None
     if addresses:
         addrs = ContractAddresses(**{name: str(addresses[name]) for name in CONTRACTS})
     network = Network(name="devnet", chain_id=CHAIN_ID, rpc_url=rpc_url, addresses=addrs)
-    return Session(network, request_timeout=10.0)
+    return Session(network, request_timeout=timeout)
 
 
 def deploy_and_seed(rpc_url: str) -> tuple[dict[str, str], Any]:

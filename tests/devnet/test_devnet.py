@@ -518,6 +518,41 @@ def test_concurrent_ups_start_one_devnet(home: Path) -> None:
     assert manager.running_manifest(home)["pids"] == results[0].pids
 
 
+def test_a_held_home_lock_makes_a_second_command_wait_then_say_so(tmp_path: Path) -> None:
+    from ogpu.devnet.manifest import locked
+
+    held, release = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with locked(tmp_path):
+            held.set()
+            release.wait(10)
+
+    t = threading.Thread(target=holder)
+    t.start()
+    try:
+        assert held.wait(10)
+        start = time.monotonic()
+        busy = pytest.raises(manager.DevnetBusyError, match="another `ogpu devnet` command")
+        with busy, locked(tmp_path, timeout=0.3):
+            pass
+        assert time.monotonic() - start >= 0.25
+    finally:
+        release.set()
+        t.join(10)
+    with locked(tmp_path, timeout=1):
+        pass  # released: the next command goes ahead
+
+
+def test_node_errors_are_the_devnet_errors() -> None:
+    from ogpu.devnet import node
+    from ogpu.types.errors import OGPUError
+
+    assert node.AnvilError is manager.DevnetError and issubclass(node.AnvilError, OGPUError)
+    assert node.PortInUseError is manager.DevnetPortInUseError
+    assert node.AnvilNotFoundError is manager.DevnetAnvilNotFoundError
+
+
 # ---------------------------------------------------------------------------------------------
 # the real command, as a user runs it
 
