@@ -75,50 +75,27 @@ def deploy_and_seed(rpc_url: str) -> tuple[dict[str, str], Any]:
 def seed(session: Session) -> None:
     """Pair provider↔master on the Terminal and fund the client's vault balance.
 
-    Each sender has one transaction, so all three go out at once with explicit nonces (the
-    pairing handshake is order-independent) and are then awaited.
+    Each sender has one transaction, so all three go out at once (the pairing handshake is
+    order-independent) and are then awaited.
     """
     from ogpu.devnet.accounts import dev_account
 
-    w3 = session.w3
     terminal, vault = session.contract("Terminal"), session.contract("Vault")
     provider, master, client = dev_account("provider"), dev_account("master"), dev_account("client")
     calls = [
-        ("Terminal.announceMaster", provider, terminal.functions.announceMaster(master.address), 0),
-        (
-            "Terminal.announceProvider",
-            master,
-            terminal.functions.announceProvider(provider.address, 0),
-            0,
-        ),
-        (
-            "Vault.deposit",
-            client,
-            vault.functions.deposit(client.address),
-            CLIENT_VAULT_DEPOSIT_WEI,
-        ),
+        (terminal.functions.announceMaster(master.address), provider, 0),
+        (terminal.functions.announceProvider(provider.address, 0), master, 0),
+        (vault.functions.deposit(client.address), client, CLIENT_VAULT_DEPOSIT_WEI),
     ]
-    sent: list[tuple[str, Any]] = []
-    for label, who, fn, value in calls:
-        sender = w3.to_checksum_address(who.address)
-        nonce = w3.eth.get_transaction_count(sender, "pending")
-        try:
-            params: Any = {"from": sender, "nonce": nonce, "chainId": CHAIN_ID, "value": value}
-            tx: Any = fn.build_transaction(params)
-        except Exception as exc:  # estimate_gas reverted
-            raise DevnetDeployError(
-                f"{label} failed while seeding the devnet: {one_line(exc)}; run `ogpu devnet reset`"
-            ) from None
-        signed = who.account.sign_transaction(tx)
-        sent.append((label, w3.eth.send_raw_transaction(signed.raw_transaction)))
-    for label, tx_hash in sent:
-        receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=30, poll_latency=0.02)
-        if receipt["status"] != 1:
-            raise DevnetDeployError(
-                f"{label} reverted while seeding the devnet (tx {tx_hash.hex()}); "
-                "run `ogpu devnet reset`"
-            )
-    if session.call(terminal.functions.masterOf(provider.address)) != master.address:
+    try:
+        pending = [session.transact(f, who.account, value=v, wait=False) for f, who, v in calls]
+        session.wait_all(pending, timeout=30)
+        paired = session.call(terminal.functions.masterOf(provider.address)) == master.address
+    except OGPUError as exc:
+        raise DevnetDeployError(
+            f"seeding the devnet failed: {one_line(exc)}; run `ogpu devnet reset`"
+        ) from None
+    if not paired:
         raise DevnetDeployError(
             "pairing the default provider with its master did not take effect; run `ogpu devnet reset`"
         )
