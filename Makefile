@@ -7,15 +7,21 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
-PYTEST_ARGS ?=
+# `make test` runs on every core (pytest-xdist; each worker has its own anvil, IPFS store and devnet
+# on free ports), a test file per worker at a time so module-scoped chains are built once, and
+# leaves out the long `soak` runs (`.ci/run` runs them with PYTEST_ARGS=).
+PYTEST_WORKERS ?= auto
+PYTEST_ARGS ?= -m "not soak"
 
 .PHONY: demo test setup lint typecheck compile bench clean
 
 demo: setup
 	$(BIN)/ogpu demo
 
+# Exit code 5 (no test selected, e.g. by a -k or -m filter) is not a failure.
 test: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=15 $(PYTEST_ARGS); \
+	rc=$$?; [ $$rc -eq 5 ] && rc=0; exit $$rc
 
 setup: $(STAMP) $(NPM_STAMP)
 

@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // Compile the protocol contracts with solc-js (standard JSON) into committed artifacts.
 //
-//   node scripts/compile.js                 write ogpu/chain/artifacts/<Name>.json + contracts/abi-signatures.txt
+//   node scripts/compile.js                 write ogpu/chain/artifacts/<Name>.json, check them against the
+//                                           official ABIs in contracts/reference-abi/mainnet and rewrite
+//                                           contracts/abi-signatures.txt
+//   node scripts/compile.js --reference DIR the same against the official ABIs (<Name>Abi.json) in DIR
 //   node scripts/compile.js --check         recompile in memory; exit 1 if committed files drifted
 //   node scripts/compile.js --out DIR       write artifacts into DIR instead (signatures untouched)
 //   node scripts/compile.js --bench --out DIR   also compile contracts/bench (full-deployment variants)
@@ -19,18 +22,20 @@ const ROOT = path.resolve(__dirname, "..");
 const SOLC_VERSION = "0.8.37";
 const ARTIFACT_DIR = path.join(ROOT, "ogpu", "chain", "artifacts");
 const SIGNATURES = path.join(ROOT, "contracts", "abi-signatures.txt");
+// The official (mainnet) ABIs, kept in the repository; --reference DIR checks against another copy.
 const REFERENCE_DIR = path.join(ROOT, "contracts", "reference-abi", "mainnet");
 // Contracts whose official ABI we keep; Source/Task/Response are clones, so their constructors differ.
 const REFERENCE = ["Controller", "Manager", "Nexus", "Response", "Source", "Task", "Terminal", "Vault"];
 const CLONED = new Set(["Response", "Source", "Task"]);
 
 function parseArgs(argv) {
-  const args = { check: false, bench: false, out: null };
+  const args = { check: false, bench: false, out: null, reference: REFERENCE_DIR };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--check") args.check = true;
     else if (a === "--bench") args.bench = true;
     else if (a === "--out") args.out = path.resolve(argv[++i]);
+    else if (a === "--reference") args.reference = path.resolve(argv[++i]);
     else throw new Error(`unknown argument ${a}`);
   }
   return args;
@@ -159,12 +164,13 @@ function signature(contract, entry) {
   return null;
 }
 
-/** Signatures of the reference ABIs that our ABIs reproduce, or null if the reference is absent. */
-function compatibleSignatures(artifacts) {
-  if (!fs.existsSync(REFERENCE_DIR)) return null;
+/** Signatures of the reference ABIs that our ABIs reproduce. */
+function compatibleSignatures(artifacts, referenceDir) {
+  if (referenceDir === null) return null;
+  if (!fs.existsSync(referenceDir)) throw new Error(`--reference ${referenceDir} does not exist`);
   const lines = [];
   for (const name of REFERENCE) {
-    const ref = JSON.parse(fs.readFileSync(path.join(REFERENCE_DIR, `${name}Abi.json`), "utf8"));
+    const ref = JSON.parse(fs.readFileSync(path.join(referenceDir, `${name}Abi.json`), "utf8"));
     const ours = new Set(artifacts[name].abi.map((e) => signature(name, e)).filter(Boolean));
     for (const e of ref) {
       if (e.type === "constructor" && CLONED.has(name)) continue;
@@ -190,7 +196,7 @@ function main() {
   const artifacts = compile(args.bench);
   const rendered = {};
   for (const name of Object.keys(artifacts).sort()) rendered[`${name}.json`] = render(artifacts[name]);
-  const signatures = args.bench ? null : compatibleSignatures(artifacts);
+  const signatures = args.bench ? null : compatibleSignatures(artifacts, args.reference);
 
   if (args.check) {
     const drift = [];
@@ -223,7 +229,7 @@ function main() {
   for (const [file, text] of Object.entries(rendered)) fs.writeFileSync(path.join(dir, file), text);
   if (!args.out && signatures !== null) fs.writeFileSync(SIGNATURES, signatures);
   if (!args.out && signatures === null) {
-    process.stderr.write(`note: ${REFERENCE_DIR} absent; ${path.relative(ROOT, SIGNATURES)} left unchanged\n`);
+    process.stderr.write(`note: no --reference DIR; ${path.relative(ROOT, SIGNATURES)} left unchanged\n`);
   }
   process.stdout.write(`wrote ${Object.keys(rendered).length} artifacts to ${path.relative(ROOT, dir) || dir}\n`);
 }

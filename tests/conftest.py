@@ -7,7 +7,9 @@ function-scoped so nonce caches never outlive an ``evm_revert``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,12 +24,37 @@ from ogpu.devnet.node import AnvilNode
 # Fail any test whose output reveals a private key (see tests/support/secrets_guard.py).
 pytest_plugins = ["support.secrets_guard"]
 
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collect_file(
+    file_path: Path, parent: pytest.Collector
+) -> Generator[None, list[Any], list[Any]]:
+    """``--doctest-modules`` is for the package: test modules and conftests have no doctests."""
+    collected: list[Any] = yield
+    return [c for c in collected if type(c).__name__ != "DoctestModule"]
+
+
 ROLE_KEY_VARS = (
     "CLIENT_PRIVATE_KEY",
     "PROVIDER_PRIVATE_KEY",
     "MASTER_PRIVATE_KEY",
     "AGENT_PRIVATE_KEY",
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _worker_devnet_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No test reaches the developer's ``~/.ogpu/devnet``: each session (each xdist worker) has a
+    default devnet home of its own, which tests and fixtures may point elsewhere."""
+    old = os.environ.get("OGPU_DEVNET_HOME")
+    os.environ["OGPU_DEVNET_HOME"] = str(tmp_path_factory.mktemp("default-devnet-home"))
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("OGPU_DEVNET_HOME", None)
+        else:
+            os.environ["OGPU_DEVNET_HOME"] = old
 
 
 @pytest.fixture(autouse=True)

@@ -18,10 +18,12 @@ from typing import Any
 from ogpu.types.errors import ChainNotSupportedError, ConfigError
 
 __all__ = [
+    "DEVNET_MANIFEST_NAME",
     "MAINNET",
     "TESTNET",
     "ContractAddresses",
     "Network",
+    "devnet_home",
     "devnet_manifest_path",
     "known_network_for_chain",
     "load_devnet_manifest",
@@ -121,12 +123,19 @@ TESTNET = Network(
 _KNOWN: dict[str, Network] = {"mainnet": MAINNET, "testnet": TESTNET}
 
 
+DEVNET_MANIFEST_NAME = "manifest.json"
+
+
+def devnet_home() -> Path:
+    """The devnet home: ``$OGPU_DEVNET_HOME`` or ``~/.ogpu/devnet``."""
+    env = os.environ.get("OGPU_DEVNET_HOME")
+    return Path(env).expanduser() if env else Path.home() / ".ogpu" / "devnet"
+
+
 def devnet_manifest_path() -> Path:
     """Where the devnet manifest lives: ``$OGPU_DEVNET_HOME/manifest.json`` or
     ``~/.ogpu/devnet/manifest.json``."""
-    home = os.environ.get("OGPU_DEVNET_HOME")
-    base = Path(home) if home else Path.home() / ".ogpu" / "devnet"
-    return base / "manifest.json"
+    return devnet_home() / DEVNET_MANIFEST_NAME
 
 
 def load_devnet_manifest(path: str | os.PathLike[str] | None = None) -> Network:

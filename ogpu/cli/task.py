@@ -245,7 +245,11 @@ def cancel(
         )
         if sent is None:
             return
-        cli.done("task canceled", sent[1], {"task": addr, "status": "CANCELED"})
+        from ogpu.protocol import Task
+
+        # An overdue task is expired rather than cancelled: report the status the chain reports.
+        status = Task.load(addr, cli.session).get_status().name
+        cli.done(f"task {status.lower()}", sent[1], {"task": addr, "status": status})
 
 
 @app.command(

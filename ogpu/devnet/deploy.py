@@ -178,7 +178,9 @@ def deploy_protocol(
     contracts; ``judge`` gets the JUDGE role; ``default_agent`` (optional) becomes the Terminal's
     default agent for masters.
 
-    >>> d = deploy_protocol(w3, dev_account("admin").account, judge=dev_account("judge").address)  # doctest: +SKIP
+    >>> from ogpu.devnet.accounts import dev_account
+    >>> w3 = Web3(Web3.HTTPProvider(devnet.rpc_url))
+    >>> d = deploy_protocol(w3, dev_account("admin").account, judge=dev_account("judge").address)
     >>> d.unbonding_period
     600
     """

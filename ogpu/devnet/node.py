@@ -28,6 +28,12 @@ from types import TracebackType
 from typing import Any
 
 from ogpu.devnet.accounts import DEV_MNEMONIC
+from ogpu.devnet.errors import (
+    DevnetAnvilNotFoundError,
+    DevnetError,
+    DevnetPortInUseError,
+    DevnetStartError,
+)
 from ogpu.files import open_log
 
 __all__ = [
@@ -42,16 +48,10 @@ __all__ = [
 ]
 
 
-class AnvilError(RuntimeError):
-    """The anvil node could not be started or stopped."""
-
-
-class AnvilNotFoundError(AnvilError):
-    """No anvil executable was found."""
-
-
-class PortInUseError(AnvilError):
-    """The requested port is already taken by another process."""
+# The node's errors are the devnet's (one hierarchy, no translation between layers).
+AnvilError = DevnetError
+AnvilNotFoundError = DevnetAnvilNotFoundError
+PortInUseError = DevnetPortInUseError
 
 
 def _platform_package() -> str:
@@ -226,7 +226,7 @@ class AnvilNode:
         while True:
             if proc.poll() is not None:
                 tail = node.log_tail()
-                raise AnvilError(
+                raise DevnetStartError(
                     f"anvil exited with code {proc.returncode} during start-up"
                     + (f": {tail}" if tail else "")
                 )
@@ -236,7 +236,7 @@ class AnvilNode:
             except (urllib.error.URLError, ConnectionError, OSError):
                 if time.monotonic() > deadline:
                     node.stop()
-                    raise AnvilError(
+                    raise DevnetStartError(
                         f"anvil did not answer on {url} within {timeout:.0f} s"
                     ) from None
                 time.sleep(0.02)

@@ -11,7 +11,11 @@ Installed with the package (entry point ``pytest11``), so any project can use th
   points at that home, so ``network="devnet"`` finds it. It is a separate node from ``anvil``: its provider is already
   paired and its client funded, which tests of the bare deployment must not see;
 - every test that uses a node runs inside ``evm_snapshot``/``evm_revert``, so tests share one
-  deployment without seeing each other's state.
+  deployment without seeing each other's state;
+- a doctest in ``ogpu.devnet`` that names ``devnet`` gets that fixture in its namespace.
+
+Under pytest-xdist every worker is its own session: its own nodes, IPFS store and devnet, on free
+ports, in the worker's temporary directory.
 
 Example::
 
@@ -37,13 +41,25 @@ if TYPE_CHECKING:
 _CHAIN_FIXTURES = frozenset({"anvil", "w3", "deployment"})
 
 
+#: Attempts to start a service on fresh free ports (another xdist worker may take a port between
+#: the moment the OS offers it and the moment the service binds it).
+_PORT_ATTEMPTS = 3
+
+
 @pytest.fixture(scope="session")
 def anvil(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AnvilNode]:
     """A fresh anvil node for the test session, stopped at the end."""
+    from ogpu.devnet.errors import DevnetError
     from ogpu.devnet.node import AnvilNode
 
     log: Path = tmp_path_factory.mktemp("anvil") / "anvil.log"
-    node = AnvilNode.start(log_path=log)
+    for attempt in range(_PORT_ATTEMPTS):
+        try:
+            node = AnvilNode.start(log_path=log)
+            break
+        except DevnetError:
+            if attempt == _PORT_ATTEMPTS - 1:
+                raise
     try:
         yield node
     finally:
@@ -86,14 +102,29 @@ def devnet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevnetInfo]:
     from ogpu.devnet.node import free_port
 
     home = tmp_path_factory.mktemp("devnet")
-    port = free_port()
-    ipfs_port = free_port()
-    while ipfs_port == port:
+    for attempt in range(_PORT_ATTEMPTS):
+        port = free_port()
         ipfs_port = free_port()
+        while ipfs_port == port:
+            ipfs_port = free_port()
+        try:
+            info = manager.up(home, port=port, ipfs_port=ipfs_port)
+            break
+        except manager.DevnetPortInUseError:
+            if attempt == _PORT_ATTEMPTS - 1:
+                raise
     try:
-        yield manager.up(home, port=port, ipfs_port=ipfs_port)
+        yield info
     finally:
-        manager.down(home)
+        manager.down(home, supervisor=info.supervisor)
+
+
+def _doctest_wants_devnet(request: pytest.FixtureRequest) -> bool:
+    """A doctest of ``ogpu.devnet`` whose examples use the name ``devnet``."""
+    dtest = getattr(request.node, "dtest", None)
+    if dtest is None or str(dtest.name).split(".")[:2] != ["ogpu", "devnet"]:
+        return False
+    return any("devnet" in ex.source.replace("ogpu.devnet", "") for ex in dtest.examples)
 
 
 def _snapshot(url: str) -> Any:
@@ -106,7 +137,8 @@ def _snapshot(url: str) -> Any:
 def _ogpu_chain_isolation(request: pytest.FixtureRequest) -> Iterator[None]:
     """Snapshot each chain a test uses (session ``anvil``, ``devnet``) and revert it afterwards.
 
-    A test using ``devnet`` also gets ``OGPU_DEVNET_HOME`` set to the devnet's home.
+    A test using ``devnet`` also gets ``OGPU_DEVNET_HOME`` set to the devnet's home (a doctest
+    of ``ogpu.devnet`` naming ``devnet`` also gets the fixture in its namespace).
     """
     import os
 
@@ -119,8 +151,11 @@ def _ogpu_chain_isolation(request: pytest.FixtureRequest) -> Iterator[None]:
         if "deployment" in request.fixturenames:
             request.getfixturevalue("deployment")  # deploy before the snapshot, once per session
         urls.append(node.url)
-    if "devnet" in request.fixturenames:
+    doctest = _doctest_wants_devnet(request)
+    if doctest or "devnet" in request.fixturenames:
         info: Any = request.getfixturevalue("devnet")
+        if doctest:
+            request.getfixturevalue("doctest_namespace")["devnet"] = info
         urls.append(info.rpc_url)
         devnet_home = str(info.home)
     snaps = [(url, _snapshot(url)) for url in urls]

@@ -15,20 +15,17 @@ from typing import Any
 
 import pytest
 from cli_helpers import Run, invoke
+from support.world import network_from_deployment
 
-from ogpu.chain import ContractAddresses, Network, Session
+from ogpu.chain import Session
 from ogpu.devnet.accounts import DEV_ROLES, dev_key
 from ogpu.devnet.ipfs_store import IPFSStore
 
 
 @pytest.fixture(scope="session")
-def cli_ipfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IPFSStore]:
-    store = IPFSStore(tmp_path_factory.mktemp("cli-ipfs"))
-    store.start()
-    try:
-        yield store
-    finally:
-        store.stop()
+def cli_ipfs(ipfs_store: IPFSStore) -> IPFSStore:
+    """The session's IPFS store (tests/conftest.py)."""
+    return ipfs_store
 
 
 def _write_manifest(home: Path, anvil: Any, deployment: Any, store: IPFSStore, keys: bool) -> None:
@@ -105,22 +102,7 @@ def run_bare(bare_home: Path) -> Run:
 @pytest.fixture
 def chain(cli_home: Path, anvil: Any, deployment: Any, cli_ipfs: IPFSStore) -> Iterator[Session]:
     """A Session on the same deployment (to arrange state and check effects)."""
-    net = Network(
-        name="devnet",
-        chain_id=deployment.chain_id,
-        rpc_url=anvil.url,
-        addresses=ContractAddresses(
-            nexus=deployment.nexus,
-            controller=deployment.controller,
-            terminal=deployment.terminal,
-            vault=deployment.vault,
-            manager=deployment.manager,
-        ),
-        pinning_url=f"{cli_ipfs.url}/file/create",
-        gateway_url=cli_ipfs.url,
-        dev_keys={role: dev_key(role) for role in DEV_ROLES},
-    )
-    s = Session(net)
+    s = Session(network_from_deployment(deployment, anvil.url, store_url=cli_ipfs.url))
     try:
         yield s
     finally:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ogpu.chain import ContractAddresses, Network, Session
+from support.world import network_from_deployment
+
+from ogpu.chain import Network, Session
 from ogpu.client import ImageEnvironments, SourceInfo, TaskInfo, TaskInput
-from ogpu.devnet.accounts import DEV_ROLES, dev_key
 
 ETH = 10**18
 COMPOSE = "https://example.com/compose.yml"
@@ -16,21 +17,7 @@ def make_network(
     deployment: Any, rpc_url: str, store_url: str, *, dev_keys: bool = False
 ) -> Network:
     """A network for ``deployment`` with the store as pinning service and gateway."""
-    return Network(
-        name="devnet" if dev_keys else "client-test",
-        chain_id=deployment.chain_id,
-        rpc_url=rpc_url,
-        addresses=ContractAddresses(
-            nexus=deployment.nexus,
-            controller=deployment.controller,
-            terminal=deployment.terminal,
-            vault=deployment.vault,
-            manager=deployment.manager,
-        ),
-        pinning_url=f"{store_url}/file/create",
-        gateway_url=store_url,
-        dev_keys={role: dev_key(role) for role in DEV_ROLES} if dev_keys else None,
-    )
+    return network_from_deployment(deployment, rpc_url, store_url=store_url, dev_keys=dev_keys)
 
 
 def source_info(**changes: Any) -> SourceInfo:

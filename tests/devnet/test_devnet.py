@@ -233,15 +233,6 @@ def test_status_counts_published_sources_and_tasks(running: tuple[Path, dict[str
         rpc_call(m["rpc_url"], "evm_revert", [snap])
 
 
-def test_event_constants_match_the_abi() -> None:
-    from eth_utils import keccak
-
-    assert "0x" + keccak(text="getSourceCount()").hex()[:8] == manager.SEL_GET_SOURCE_COUNT
-    assert (
-        "0x" + keccak(text="TaskPublished(address,address)").hex() == manager.TOPIC_TASK_PUBLISHED
-    )
-
-
 def test_follow_logs_yields_new_lines(tmp_path: Path) -> None:
     log = tmp_path / "x.log"
     log.write_text("old\n")
@@ -291,30 +282,26 @@ def test_fixture_devnet_is_seeded(devnet: manager.DevnetInfo) -> None:
 # down / reset / state
 
 
-def test_down_stops_everything_including_extra_services(
-    home: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """`down` stops anvil, IPFS and the services registered in EXTRA_SERVICES (issue 6's hook)."""
+def test_down_stops_everything_including_extra_services(home: Path) -> None:
+    """`down` stops anvil, IPFS and the extra services ``up`` was given, found by the marker the
+    manifest records (a later command in another process has no registry to ask)."""
     seen: dict[str, Any] = {}
 
-    def start_sleeper(h: Path, manifest: Any) -> int:
+    def start_sleeper(h: Path, manifest: Any) -> subprocess.Popen[bytes]:
         seen["rpc_url"] = manifest["rpc_url"]
         with open(manager.log_path(h, "sleeper"), "ab") as log:
-            proc = subprocess.Popen(
+            return subprocess.Popen(
                 [sys.executable, "-c", "import time; time.sleep(120)", "ogpu-test-sleeper"],
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
-        return proc.pid
 
-    monkeypatch.setattr(
-        manager,
-        "EXTRA_SERVICES",
-        [manager.ExtraService("sleeper", start_sleeper, "ogpu-test-sleeper")],
-    )
+    sleeper = manager.ExtraService("sleeper", start_sleeper, "ogpu-test-sleeper")
     port, ipfs_port = _ports()
-    info = manager.up(home, port=port, ipfs_port=ipfs_port)
+    info = manager.up(home, port=port, ipfs_port=ipfs_port, services=[sleeper])
     pids = info.pids
     assert set(pids) == {"anvil", "ipfs", "sleeper"} and seen["rpc_url"] == info.rpc_url
+    assert info.manifest["markers"] == {"sleeper": "ogpu-test-sleeper"}
+    assert info.supervisor is not None and set(info.supervisor.pids()) == set(pids.values())
     assert {s.name for s in manager.status(home).services if s.healthy} == set(pids)
     r = cli("down", "--home", str(home))
     assert r.exit_code == 0 and "devnet stopped" in r.stdout and "sleeper" in r.stdout
@@ -325,10 +312,11 @@ def test_down_stops_everything_including_extra_services(
     assert "stopped" in _one_line_error(st)
     again = cli("down", "--home", str(home))
     assert again.exit_code == 0 and "not running" in again.stdout
-    # the ports are free again: a new devnet can start on them
-    monkeypatch.setattr(manager, "EXTRA_SERVICES", [])
+    # the ports are free again: a new devnet (without the extra service) can start on them
     info2 = manager.up(home, port=port, ipfs_port=ipfs_port)
-    assert not info2.already_running
+    assert not info2.already_running and set(info2.pids) == {"anvil", "ipfs"}
+    assert manager.down(home, supervisor=info2.supervisor) == ["ipfs", "anvil"]
+    assert info2.supervisor is not None and info2.supervisor.pids() == {}
 
 
 def test_reset_wipes_chain_and_ipfs(home: Path) -> None:
@@ -528,6 +516,41 @@ def test_concurrent_ups_start_one_devnet(home: Path) -> None:
     assert sorted(r.already_running for r in results) == [False, True]
     assert results[0].pids == results[1].pids
     assert manager.running_manifest(home)["pids"] == results[0].pids
+
+
+def test_a_held_home_lock_makes_a_second_command_wait_then_say_so(tmp_path: Path) -> None:
+    from ogpu.devnet.manifest import locked
+
+    held, release = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with locked(tmp_path):
+            held.set()
+            release.wait(10)
+
+    t = threading.Thread(target=holder)
+    t.start()
+    try:
+        assert held.wait(10)
+        start = time.monotonic()
+        busy = pytest.raises(manager.DevnetBusyError, match="another `ogpu devnet` command")
+        with busy, locked(tmp_path, timeout=0.3):
+            pass
+        assert time.monotonic() - start >= 0.25
+    finally:
+        release.set()
+        t.join(10)
+    with locked(tmp_path, timeout=1):
+        pass  # released: the next command goes ahead
+
+
+def test_node_errors_are_the_devnet_errors() -> None:
+    from ogpu.devnet import node
+    from ogpu.types.errors import OGPUError
+
+    assert node.AnvilError is manager.DevnetError and issubclass(node.AnvilError, OGPUError)
+    assert node.PortInUseError is manager.DevnetPortInUseError
+    assert node.AnvilNotFoundError is manager.DevnetAnvilNotFoundError
 
 
 # ---------------------------------------------------------------------------------------------

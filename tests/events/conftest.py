@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.world import network_from_deployment
 
-from ogpu.chain.networks import ContractAddresses, Network
+from ogpu.chain.networks import Network
 from ogpu.chain.session import Session
 from ogpu.devnet.accounts import dev_account
 from ogpu.devnet.deploy import Deployment
@@ -29,18 +30,8 @@ if _TESTS not in sys.path:
 
 
 def make_network(url: str, deployment: Deployment, ws_url: str | None = None) -> Network:
-    return Network(
-        name="anvil-test",
-        chain_id=deployment.chain_id,
-        rpc_url=url,
-        ws_url=ws_url,
-        addresses=ContractAddresses(
-            nexus=deployment.nexus,
-            controller=deployment.controller,
-            terminal=deployment.terminal,
-            vault=deployment.vault,
-            manager=deployment.manager,
-        ),
+    return network_from_deployment(
+        deployment, url, ws_url=ws_url, dev_keys=False, name="anvil-test"
     )
 
 

@@ -1,9 +1,11 @@
-"""Event records, signatures and cursors, checked against the compiled and the reference ABIs."""
+"""Event records, signatures and cursors, checked against the compiled ABIs and the official
+surface committed in ``contracts/abi-signatures.txt``."""
 
 from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from eth_abi.abi import encode
@@ -22,6 +24,9 @@ from ogpu.events.models import (
 )
 from ogpu.events.watcher import _Query
 from ogpu.types import SourceParams, TaskStatus
+
+# The official (mainnet) ABI's signatures, committed with the contracts by scripts/compile.js.
+OFFICIAL = Path(__file__).resolve().parents[2] / "contracts" / "abi-signatures.txt"
 
 
 def _canonical(inp: dict) -> str:
@@ -80,6 +85,12 @@ def test_a_class_that_disagrees_with_the_abi_is_refused() -> None:
         class DepositedEvent(ChainEvent, contract="Vault"):
             account: str
             amount: int
+
+
+@pytest.mark.parametrize("cls", EVENT_TYPES, ids=lambda c: c.__name__)
+def test_event_matches_official_abi(cls: type[events.ChainEvent]) -> None:
+    official = set(OFFICIAL.read_text().splitlines())
+    assert f"{cls.contract} event {cls.signature}" in official
 
 
 def test_every_event_has_a_watcher_and_a_query() -> None:

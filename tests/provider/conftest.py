@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.ipfs_fixtures import with_ipfs
-from support.world import World, network_from_deployment
+from support.world import World, network_from_deployment, with_ipfs
 
 from ogpu.chain.networks import Network
 from ogpu.chain.session import Session

@@ -21,11 +21,7 @@ P1 = dev_account("provider").address
 
 
 @pytest.fixture
-def devnet_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setattr(manager, "EXTRA_SERVICES", [])
-    provider_service.install()
-    provider_service.install()  # idempotent
-    assert [s.name for s in manager.EXTRA_SERVICES] == ["provider"]
+def devnet_home(tmp_path: Path) -> Iterator[Path]:
     home = tmp_path / "devnet"
     try:
         yield home
@@ -38,7 +34,9 @@ def test_devnet_up_serves_two_demo_sources(devnet_home: Path) -> None:
     ipfs_port = free_port()
     while ipfs_port == port:
         ipfs_port = free_port()
-    info = manager.up(devnet_home, port=port, ipfs_port=ipfs_port)
+    info = manager.up(
+        devnet_home, port=port, ipfs_port=ipfs_port, services=[provider_service.service()]
+    )
     m = manager.read_manifest(devnet_home)
     demo = m["demo_sources"]
     assert m["demo_source"] == demo["first_response"] and set(demo) == {"first_response", "manual"}

@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from faults.proxy import Fault, FaultProxy, Rule
 from provider_helpers import outcome, publish
-from support.ipfs_fixtures import with_ipfs
-from support.world import World
+from support.world import World, with_ipfs
 
 from ogpu.chain.networks import Network
 from ogpu.chain.session import Session

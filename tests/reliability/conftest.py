@@ -1,7 +1,7 @@
 """Fixtures of the reliability suite (issue 9): an IPFS store, client sessions (direct and through
 a :class:`~faults.proxy.FaultProxy`), soak sizing, Hypothesis profiles and the closing summary.
 
-Sizes: ``OGPU_SOAK_SIZE`` (default 500; ``.ci/run`` sets 200) sizes the ``soak``-marked runs;
+Sizes: ``OGPU_SOAK_SIZE`` (default 200) sizes the ``soak``-marked runs (left out by `make test`);
 the unmarked variants use a small fixed size so the normal suite stays fast.
 """
 
@@ -33,14 +33,9 @@ _started = time.monotonic()
 
 
 @pytest.fixture(scope="session")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IPFSStore]:
-    """One devnet IPFS store for the reliability tests."""
-    s = IPFSStore(tmp_path_factory.mktemp("reliability-ipfs"))
-    s.start()
-    try:
-        yield s
-    finally:
-        s.stop()
+def store(ipfs_store: IPFSStore) -> IPFSStore:
+    """The session's IPFS store (tests/conftest.py)."""
+    return ipfs_store
 
 
 @pytest.fixture

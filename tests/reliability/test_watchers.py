@@ -15,8 +15,9 @@ import pytest
 from faults.node import RestartableAnvil
 from faults.proxy import Fault, FaultProxy, Rule
 from faults.stats import STATS
+from support.world import network_from_deployment
 
-from ogpu.chain import ContractAddresses, Network, Session
+from ogpu.chain import Network, Session
 from ogpu.chain.retry import RetryPolicy
 from ogpu.devnet.accounts import dev_account
 from ogpu.devnet.deploy import Deployment
@@ -30,18 +31,7 @@ def node(restartable: tuple[RestartableAnvil, Deployment]) -> tuple[RestartableA
 
 
 def _network(url: str, d: Deployment) -> Network:
-    return Network(
-        name="restartable",
-        chain_id=d.chain_id,
-        rpc_url=url,
-        addresses=ContractAddresses(
-            nexus=d.nexus,
-            controller=d.controller,
-            terminal=d.terminal,
-            vault=d.vault,
-            manager=d.manager,
-        ),
-    )
+    return network_from_deployment(d, url, dev_keys=False, name="restartable")
 
 
 def _deposit(n: RestartableAnvil, d: Deployment, session: Session, amount: int) -> None:

@@ -16,13 +16,27 @@ from ogpu.types import DeliveryMethod, ResponseParams, SourceParams, TaskParams
 ETHER = 10**18
 
 
-def network_from_deployment(deployment: Deployment, rpc_url: str) -> Network:
-    """A devnet :class:`Network` for a deployment reached at ``rpc_url``; the dev keys give the
-    role fallback something to fall back to."""
-    return Network(
-        name="devnet",
+def network_from_deployment(
+    deployment: Deployment,
+    rpc_url: str,
+    *,
+    store_url: str | None = None,
+    ws_url: str | None = None,
+    dev_keys: bool = True,
+    name: str | None = None,
+) -> Network:
+    """The :class:`Network` of a test deployment reached at ``rpc_url`` (the one builder every
+    test folder uses).
+
+    ``store_url``: an IPFS store as pinning service and gateway; ``dev_keys`` give the role
+    fallback something to fall back to (a network without them is named ``client-test`` unless
+    ``name`` says otherwise).
+    """
+    network = Network(
+        name=name or ("devnet" if dev_keys else "client-test"),
         chain_id=deployment.chain_id,
         rpc_url=rpc_url,
+        ws_url=ws_url,
         addresses=ContractAddresses(
             nexus=deployment.nexus,
             controller=deployment.controller,
@@ -30,8 +44,14 @@ def network_from_deployment(deployment: Deployment, rpc_url: str) -> Network:
             vault=deployment.vault,
             manager=deployment.manager,
         ),
-        dev_keys={role: dev_key(role) for role in DEV_ROLES},
+        dev_keys={role: dev_key(role) for role in DEV_ROLES} if dev_keys else None,
     )
+    return with_ipfs(network, store_url) if store_url is not None else network
+
+
+def with_ipfs(network: Network, store_url: str) -> Network:
+    """``network`` pinning through and reading from the devnet IPFS store at ``store_url``."""
+    return network.replace(pinning_url=f"{store_url}/file/create", gateway_url=store_url)
 
 
 def make_session(url: str, deployment: Deployment, **kwargs: Any) -> Session:

@@ -1,0 +1,256 @@
+"""The devnet's processes: start them detached, tell whether a recorded pid is still ours, stop them.
+
+A :class:`Supervisor` holds the :class:`subprocess.Popen` of every service this Python process
+started, so stopping one also reaps it (no zombies while a test session runs a devnet). Processes
+started by another ``ogpu devnet`` command are stopped by pid, after checking that the pid still
+runs the service's program (after a reboot the number may belong to something else).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+
+from ogpu.devnet.errors import DevnetStartError, one_line
+from ogpu.devnet.manifest import DEFAULT_HOST, log_path
+from ogpu.devnet.node import pid_alive, stop_pid
+from ogpu.files import open_log
+
+__all__ = ["ExtraService", "Supervisor", "follow_logs", "http_ok", "owned_alive", "tail_log"]
+
+#: Substrings of the built-in services' command lines.
+BUILTIN_MARKERS: dict[str, str] = {"anvil": "anvil", "ipfs": "ogpu.devnet.ipfs_store"}
+
+
+@dataclass(frozen=True)
+class ExtraService:
+    """A further process ``up`` starts after the chain and IPFS, and ``down`` stops.
+
+    ``start(home, manifest)`` launches a *detached* process (logging to ``log_path(home, name)``)
+    and returns it (or its pid); ``manifest`` is complete except for ``pids``.
+    ``healthy(manifest)`` says whether it works (default: the process is alive). ``marker`` is a
+    substring of its command line, recorded in the manifest so any later command can stop it.
+
+    Example::
+
+        up(services=[ExtraService("provider", start_provider, marker="ogpu.provider")])
+    """
+
+    name: str
+    start: Callable[[Path, Mapping[str, Any]], int | subprocess.Popen[bytes]]
+    marker: str
+    healthy: Callable[[Mapping[str, Any]], bool] | None = None
+
+
+def _cmdline(pid: int) -> str | None:
+    """The command line of ``pid`` (None where /proc is unavailable)."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
+        return "" if not Path("/proc/self").exists() else None
+    except OSError:
+        return None
+    return raw.replace(b"\0", b" ").decode(errors="replace")
+
+
+def owned_alive(pid: int | None, marker: str) -> bool:
+    """True when ``pid`` is alive and its command line contains ``marker``."""
+    if not pid or not pid_alive(pid):
+        return False
+    if not Path("/proc/self").exists():
+        return True  # no /proc (macOS): trust the pid
+    cmd = _cmdline(pid)
+    return cmd is not None and marker in cmd
+
+
+def marker_of(name: str, manifest: Mapping[str, Any]) -> str:
+    """The command-line marker of service ``name`` in a devnet described by ``manifest``."""
+    recorded = (manifest.get("markers") or {}).get(name)
+    return str(recorded or BUILTIN_MARKERS.get(name) or "ogpu")
+
+
+def http_ok(url: str, timeout: float = 1.0) -> bool:
+    """True when ``url`` answers 2xx (local services only: no proxy from the environment)."""
+    try:
+        return httpx.get(url, timeout=timeout, trust_env=False).is_success
+    except (httpx.HTTPError, OSError, ValueError):
+        return False
+
+
+class Supervisor:
+    """The devnet processes started by this Python process (``up`` returns it in its result).
+
+    Example::
+
+        info = up(home)
+        info.supervisor.pids()   # {pid: 'anvil', ...}
+        down(home, supervisor=info.supervisor)
+    """
+
+    def __init__(self) -> None:
+        self._children: dict[int, tuple[str, subprocess.Popen[bytes]]] = {}
+
+    def adopt(self, name: str, proc: subprocess.Popen[bytes]) -> int:
+        """Keep ``proc`` (service ``name``) so that stopping it also reaps it; returns its pid."""
+        self._children[proc.pid] = (name, proc)
+        return proc.pid
+
+    def pids(self) -> dict[int, str]:
+        """The pids this supervisor started and has not stopped, with their service names."""
+        return {pid: name for pid, (name, _) in self._children.items()}
+
+    def spawn(
+        self, name: str, args: Sequence[str], home: Path, env: Mapping[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
+        """Start ``args`` detached (own session), logging to ``<home>/logs/<name>.log``."""
+        log = log_path(home, name)
+        out: IO[bytes]
+        with open_log(log) as out:
+            proc = subprocess.Popen(
+                list(args),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=dict(env) if env is not None else None,
+                start_new_session=True,
+            )
+        self.adopt(name, proc)
+        return proc
+
+    def stop(self, pid: int | None, marker: str, timeout: float = 5.0) -> bool:
+        """Stop one service by pid (terminate → wait → kill). True if it was running."""
+        if not pid:
+            return False
+        was = owned_alive(pid, marker)
+        if was:
+            stop_pid(pid, timeout=timeout)
+        _, child = self._children.pop(pid, ("", None))
+        if child is not None:
+            if child.poll() is None:
+                child.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                child.wait(timeout=timeout)
+        return was
+
+    def stop_all(self, manifest: Mapping[str, Any]) -> list[str]:
+        """Stop the services a manifest names, last started first; the names that were running."""
+        pids: Mapping[str, Any] = manifest.get("pids") or {}
+        return [
+            name
+            for name in reversed(list(pids))
+            if self.stop(int(pids[name]) if pids[name] else None, marker_of(name, manifest))
+        ]
+
+    def start_ipfs(self, home: Path, host: str, port: int) -> subprocess.Popen[bytes]:
+        """Start the devnet IPFS store (data in ``<home>/ipfs``)."""
+        data_dir = home / "ipfs"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        args = [sys.executable, "-m", "ogpu.devnet.ipfs_store", "--data-dir", str(data_dir)]
+        args += ["--port", str(port)]
+        if host != DEFAULT_HOST:
+            args += ["--host", host]
+        return self.spawn("ipfs", args, home)
+
+
+def wait_http(
+    proc: subprocess.Popen[bytes], what: str, url: str, log: Path, timeout: float
+) -> None:
+    """Wait until ``url`` answers; a clear error when ``proc`` exits or time runs out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            tail = tail_text(log, 3)
+            raise DevnetStartError(
+                f"{what} exited with code {proc.returncode} during start-up"
+                + (f": {tail}" if tail else "")
+                + f"; see {log}"
+            )
+        if http_ok(url, timeout=0.5):
+            return
+        if time.monotonic() > deadline:
+            raise DevnetStartError(
+                f"{what} did not answer on {url} within {timeout:.0f} s; see {log}"
+            )
+        time.sleep(0.05)
+
+
+def tail_text(path: Path, lines: int) -> str:
+    """The last ``lines`` lines of a log on one line (for error messages)."""
+    try:
+        text = path.read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return ""
+    return one_line(" | ".join(text[-lines:]))
+
+
+def tail_log(path: Path, lines: int = 50) -> list[str]:
+    """The last ``lines`` lines of a log file (empty when it does not exist)."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            block = 64 * 1024
+            data = b""
+            pos = size
+            while pos > 0 and data.count(b"\n") <= lines:
+                step = min(block, pos)
+                pos -= step
+                f.seek(pos)
+                data = f.read(step) + data
+    except FileNotFoundError:
+        return []
+    text = data.decode(errors="replace").splitlines()
+    return text[-lines:] if lines > 0 else []
+
+
+def follow_logs(
+    paths: Mapping[str, Path],
+    *,
+    poll_s: float = 0.25,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> Iterator[tuple[str, str]]:
+    """Yield ``(service, line)`` for lines appended to the logs from now on, until ``should_stop``.
+
+    Example::
+
+        for service, line in follow_logs({"anvil": log_path(None, "anvil")}):
+            print(service, line)
+    """
+    offsets: dict[str, int] = {}
+    for name, p in paths.items():
+        try:
+            offsets[name] = p.stat().st_size
+        except FileNotFoundError:
+            offsets[name] = 0
+    partial: dict[str, str] = dict.fromkeys(paths, "")
+    while not should_stop():
+        got = False
+        for name, p in paths.items():
+            try:
+                size = p.stat().st_size
+            except FileNotFoundError:
+                continue
+            if size < offsets[name]:
+                offsets[name] = 0  # truncated / replaced
+            if size == offsets[name]:
+                continue
+            with open(p, "rb") as f:
+                f.seek(offsets[name])
+                chunk = f.read(size - offsets[name])
+            offsets[name] = size
+            text = partial[name] + chunk.decode(errors="replace")
+            *complete, partial[name] = text.split("\n")
+            for line in complete:
+                got = True
+                yield name, line
+        if not got:
+            time.sleep(poll_s)
