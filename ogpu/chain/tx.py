@@ -21,15 +21,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import requests
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
-from web3._utils.method_formatters import receipt_formatter
-from web3.contract.contract import ContractFunction
 
-from ogpu.chain.retry import RetryPolicy, RpcError, is_transient
+from ogpu.chain.calls import ContractCall
+from ogpu.chain.receipts import format_receipt
 from ogpu.chain.revert import decode_revert
 from ogpu.chain.signers import SignerLike
+from ogpu.rpc import RetryPolicy, RpcError, classify
 from ogpu.types.errors import (
     GasError,
     NonceError,
@@ -82,11 +81,9 @@ def _send_error_kind(exc: RpcError) -> str:
 
 def _is_ambiguous(exc: BaseException) -> bool:
     """A transport failure: raw (``retry=False``) or wrapped in ``TxRpcError`` by ``Session.rpc``."""
-    from ogpu.chain.session import MalformedReplyError
-
     if isinstance(exc, TxRpcError) and exc.__cause__ is not None:
         exc = exc.__cause__
-    return isinstance(exc, requests.RequestException | OSError | MalformedReplyError)
+    return not isinstance(exc, RpcError) and classify(exc) != "permanent"
 
 
 def _revert_payload(exc: RpcError) -> tuple[str | None, str] | None:
@@ -167,11 +164,11 @@ class TxExecutor:
     # ------------------------------------------------------------------ building blocks
 
     @staticmethod
-    def _call_tx(fn: ContractFunction, sender: str, value: int) -> dict[str, Any]:
+    def _call_tx(fn: ContractCall, sender: str, value: int) -> dict[str, Any]:
         return {
             "from": sender,
             "to": to_checksum_address(fn.address),
-            "data": fn._encode_transaction_data(),
+            "data": fn.data,
             "value": hex(value),
         }
 
@@ -205,12 +202,6 @@ class TxExecutor:
             raise GasError(f"estimating {context}: {exc.message}") from None
         estimate = int(raw, 16)
         return max(int(estimate * self.gas_margin), estimate + GAS_HEADROOM)
-
-    def simulate_and_estimate(self, call_tx: dict[str, Any], *, context: str) -> int:
-        """:meth:`simulate` and :meth:`estimate_gas` in one JSON-RPC batch (one round trip)."""
-        gas, _ = self.preflight(call_tx, context=context)
-        assert gas is not None
-        return gas
 
     def preflight(
         self,
@@ -333,7 +324,7 @@ class TxExecutor:
                     raise _Rejected(TxRpcError(f"node rejected {context}: {exc.message}")) from None
                 cause: BaseException = exc
             except Exception as exc:
-                if not (_is_ambiguous(exc) or is_transient(exc)):
+                if not _is_ambiguous(exc):
                     raise
                 ambiguous = cause = exc
                 log.warning(
@@ -364,7 +355,7 @@ class TxExecutor:
 
     def dry_run(
         self,
-        fn: ContractFunction,
+        fn: ContractCall,
         signer: SignerLike,
         *,
         value: int = 0,
@@ -377,7 +368,7 @@ class TxExecutor:
         gas_limit = gas or self.estimate_gas(call_tx, context=context)
         decoded: Any = None
         try:
-            decoded = self.session._decode_output(fn, result)
+            decoded = fn.decode(result)
         except Exception:
             decoded = result
         fee = self.fees()
@@ -396,7 +387,7 @@ class TxExecutor:
 
     def send(
         self,
-        fn: ContractFunction,
+        fn: ContractCall,
         signer: SignerLike,
         *,
         value: int = 0,
@@ -480,7 +471,7 @@ class TxExecutor:
             except RpcError:
                 raw = None
             except Exception as exc:
-                if not (_is_ambiguous(exc) or is_transient(exc)):
+                if not _is_ambiguous(exc):
                     raise
                 raw = None
             if raw:
@@ -500,7 +491,7 @@ class TxExecutor:
     ) -> Receipt:
         """Wait for ``tx_hash``; a mined revert is replayed and raised as a typed error."""
         raw = self.wait_receipt(tx_hash, timeout)
-        formatted = receipt_formatter(raw)
+        formatted = format_receipt(raw)
         block = int(formatted["blockNumber"])
         # some nodes (anvil, reth, geth >= 1.14) put the block timestamp in every log
         stamped = [log.get("blockTimestamp") for log in raw.get("logs") or []]

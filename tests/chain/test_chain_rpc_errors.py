@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
-import requests
 from faults.proxy import Fault, FaultProxy, Rule
 
 from ogpu.chain import Network, RetryPolicy, RpcError, Session
@@ -25,11 +25,11 @@ FAST = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.002)
 
 #: persistent fault -> the raw exception type chained as ``__cause__``
 PERSISTENT = [
-    (Fault.HTTP_503, requests.HTTPError),
-    (Fault.HTTP_429, requests.HTTPError),
+    (Fault.HTTP_503, httpx.HTTPStatusError),
+    (Fault.HTTP_429, httpx.HTTPStatusError),
     (Fault.MALFORMED, MalformedReplyError),
-    (Fault.DROP_REQUEST, requests.ConnectionError),
-    (Fault.CLOSE_MID_BODY, requests.RequestException),
+    (Fault.DROP_REQUEST, httpx.TransportError),
+    (Fault.CLOSE_MID_BODY, httpx.TransportError),
 ]
 
 
@@ -82,7 +82,7 @@ def test_reads_built_on_rpc_raise_typed_errors(
 def test_retry_false_keeps_the_raw_transport_error(proxied: Session, proxy: FaultProxy) -> None:
     """The executor relies on the raw exception to detect an ambiguous broadcast."""
     proxy.add_rule(Rule(fault=Fault.HTTP_503, every=True))
-    with pytest.raises(requests.HTTPError):
+    with pytest.raises(httpx.HTTPStatusError):
         proxied.rpc("eth_blockNumber", retry=False)
     proxy.clear_rules()
     proxy.add_rule(Rule(fault=Fault.MALFORMED, every=True))

@@ -9,6 +9,7 @@ import pytest
 from eth_account import Account
 
 from ogpu.chain import Network, Session
+from ogpu.chain.receipts import decode_logs
 from ogpu.devnet.accounts import dev_account, dev_key
 from ogpu.types import (
     GasError,
@@ -63,12 +64,8 @@ def test_receipt_fields_and_eip1559_fees(session: Session) -> None:
     base = int(block["baseFeePerGas"], 16)
     assert int(tx["maxFeePerGas"], 16) >= 2 * base
     assert int(tx["maxPriorityFeePerGas"], 16) > 0
-    events = (
-        vault.events.Deposited().process_receipt(r.raw)
-        if hasattr(vault.events, "Deposited")
-        else r.logs
-    )
-    assert len(events) == 1
+    (event,) = decode_logs("Vault", "Deposited", r.logs, emitter=vault.address)
+    assert event == {"account": CLIENT.address, "amount": 7}
 
 
 def test_wait_false_then_wait_all(session: Session) -> None:
