@@ -34,7 +34,7 @@ from ogpu.types.receipt import DryRunResult, PendingTx, Receipt
 if TYPE_CHECKING:
     from web3 import Web3
 
-    from ogpu.chain.tx import TxExecutor
+    from ogpu.chain.tx import FeeQuote, TxExecutor
 
 __all__ = ["MalformedReplyError", "Session", "get_session", "set_session", "use_session"]
 
@@ -70,6 +70,8 @@ class Session:
         request_timeout: HTTP timeout per JSON-RPC request (s).
         retry: the retry policy of reads (default :class:`~ogpu.rpc.RetryPolicy`).
         transport: an httpx transport in front of the node (tests inject faults with it).
+        send_sync: send with ``eth_sendRawTransactionSync`` (the receipt in the reply): ``None``
+            decides from the node (anvil mining on arrival), ``True``/``False`` force it.
 
     Example:
         >>> s = Session("http://127.0.0.1:8545")   # doctest: +SKIP
@@ -86,6 +88,7 @@ class Session:
         request_timeout: float = 30.0,
         retry: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
+        send_sync: bool | None = None,
     ) -> None:
         if network is None:
             network = os.environ.get("OGPU_NETWORK", "").strip() or "mainnet"
@@ -108,6 +111,7 @@ class Session:
         self._timestamps: OrderedDict[int, int] = OrderedDict()
         self.nonces = NonceManager(self._pending_count)
         self._executor: TxExecutor | None = None
+        self.send_sync = send_sync
 
     # ------------------------------------------------------------------ identity
 
@@ -436,6 +440,7 @@ class Session:
         context: str | None = ...,
         dry_run: Literal[False] = ...,
         timeout: float = ...,
+        fee: FeeQuote | None = ...,
     ) -> Receipt: ...
 
     @overload
@@ -451,6 +456,7 @@ class Session:
         context: str | None = ...,
         dry_run: Literal[False] = ...,
         timeout: float = ...,
+        fee: FeeQuote | None = ...,
     ) -> PendingTx: ...
 
     @overload
@@ -466,6 +472,7 @@ class Session:
         context: str | None = ...,
         dry_run: Literal[True],
         timeout: float = ...,
+        fee: FeeQuote | None = ...,
     ) -> DryRunResult: ...
 
     def transact(
@@ -480,13 +487,15 @@ class Session:
         context: str | None = None,
         dry_run: bool = False,
         timeout: float = 120.0,
+        fee: FeeQuote | None = None,
     ) -> Receipt | PendingTx | DryRunResult:
         """Simulate, sign, send and (by default) wait for a contract write.
 
         A revert found by simulation raises the typed error before anything is sent. ``role``
         selects the env fallback when ``signer`` is None; ``context`` (e.g. ``"Nexus.updateSource"``)
         names the call in errors. ``wait=False`` returns a :class:`PendingTx`; ``dry_run=True``
-        returns a :class:`DryRunResult` and sends nothing.
+        returns a :class:`DryRunResult` and sends nothing. ``gas`` with ``fee`` (both from a
+        preflight just made, see :meth:`TxExecutor.preflight`) send without another preflight.
 
         >>> # receipt = session.transact(vault.functions.deposit(addr), "0x…key", value=10**18)
         """
@@ -499,7 +508,7 @@ class Session:
         ex = self.executor
         if dry_run:
             return ex.dry_run(fn, resolved, value=value, gas=gas, context=ctx)
-        pending = ex.send(fn, resolved, value=value, gas=gas, context=ctx)
+        pending = ex.send(fn, resolved, value=value, gas=gas, context=ctx, fee=fee)
         if not wait:
             return pending
         return pending.wait(timeout)

@@ -120,6 +120,7 @@ def test_receipt_wait_outlasts_an_outage_longer_than_the_retries(
     session: Session, proxied: Session, proxy: FaultProxy
 ) -> None:
     """``wait`` keeps polling when a receipt poll ends in TxRpcError (a wrapped transport error)."""
+    proxied.send_sync = False  # a plain send: the receipt comes from polling
     pending = proxied.send(proxied.contract("Vault").functions.deposit(CLIENT), CLIENT_KEY, value=5)
     # two polls exhaust their retries (TxRpcError), the third gets through
     proxy.add_rule(
