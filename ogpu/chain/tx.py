@@ -196,7 +196,8 @@ class TxExecutor:
     # ------------------------------------------------------------------ building blocks
 
     @staticmethod
-    def _call_tx(fn: ContractCall, sender: str, value: int) -> dict[str, Any]:
+    def call_tx(fn: ContractCall, sender: str, value: int = 0) -> dict[str, Any]:
+        """The ``eth_call``/``eth_estimateGas`` transaction object of ``fn`` from ``sender``."""
         return {
             "from": sender,
             "to": to_checksum_address(fn.address),
@@ -485,7 +486,7 @@ class TxExecutor:
         context: str,
     ) -> DryRunResult:
         """Simulate and estimate only (one batch)."""
-        call_tx = self._call_tx(fn, signer.address, value)
+        call_tx = self.call_tx(fn, signer.address, value)
         pf = self.preflight(call_tx, context=context, estimate=not gas)
         return self.dry_run_result(fn, signer.address, value, pf, context=context, gas=gas)
 
@@ -533,7 +534,7 @@ class TxExecutor:
         """
         sender = to_checksum_address(signer.address)
         if gas is None or fee is None or self._anvil is None:
-            call_tx = self._call_tx(fn, sender, value)
+            call_tx = self.call_tx(fn, sender, value)
             pf = self.preflight(
                 call_tx, context=context, simulate=not self._skip_simulation, estimate=not gas
             )

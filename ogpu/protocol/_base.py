@@ -45,6 +45,7 @@ __all__ = [
     "fn",
     "paginate",
     "paginate_pinned",
+    "prepare",
     "resolve_session",
     "send",
     "struct",
@@ -293,13 +294,20 @@ def send(
     ``role`` is the environment fallback used when ``signer`` is ``None`` (``None`` = the signer is
     mandatory). ``kwargs`` (``wait``, ``dry_run``, …) go to ``session.transact`` unchanged.
     """
-    check_args(contract, function, args)
     value = uint(value, "value")
     s = resolve_session(session)
-    bound = fn(s, contract, function, *args, address=address)
+    bound = prepare(s, contract, function, *args, address=address)
     label = contract if address is None else f"{contract}({_short(address)})"
     kwargs.setdefault("context", context_of(label, function, args))
     return s.transact(bound, signer, role=role, value=value, **kwargs)
+
+
+def prepare(
+    session: Session, contract: str, function: str, *args: Any, address: str | None = None
+) -> ContractCall:
+    """The write ``contract.function(*args)``, its integer arguments checked (:func:`check_args`)."""
+    check_args(contract, function, args)
+    return fn(session, contract, function, *args, address=address)
 
 
 def _chunks(lower: int, upper: int, size: int) -> list[tuple[int, int]]:
