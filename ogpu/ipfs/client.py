@@ -143,7 +143,9 @@ class IPFSClient:
         """The underlying ``httpx.Client`` (created on first use)."""
         with self._lock:
             if self._http is None:
-                self._http = httpx.Client(follow_redirects=True)
+                from ogpu.rpc._transport import http_transport
+
+                self._http = httpx.Client(follow_redirects=True, transport=http_transport())
             return self._http
 
     def close(self) -> None:

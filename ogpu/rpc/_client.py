@@ -27,6 +27,7 @@ from ogpu.rpc._models import (
     parse_batch,
     parse_reply,
 )
+from ogpu.rpc._transport import http_transport
 from ogpu.rpc.retry import RetryPolicy, acall_with_retry, call_with_retry, is_retryable
 
 __all__ = ["AsyncRpcClient", "BaseRpcClient", "RpcClient"]
@@ -108,7 +109,9 @@ class RpcClient(BaseRpcClient):
     ) -> None:
         super().__init__(url, timeout=timeout, retry=retry)
         self._http = httpx.Client(
-            timeout=timeout, transport=transport, headers=_HEADERS, limits=_LIMITS
+            timeout=timeout,
+            transport=transport or http_transport(limits=_LIMITS),
+            headers=_HEADERS,
         )
 
     def post(self, body: bytes) -> bytes:
