@@ -267,7 +267,9 @@ def _floor(session: Any, key: str, source: str, expiry: int, n: int, store_url: 
 
 
 def _run(root: Path, args: argparse.Namespace, floor: bool) -> dict[str, Any]:
-    env = dict(os.environ, PYTHONPATH=str(root))
+    from ogpu.devnet.node import find_anvil
+
+    env = dict(os.environ, PYTHONPATH=str(root), OGPU_ANVIL=find_anvil())
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker"]
     cmd += ["--count", str(args.count), "--best", str(args.best), "--threads", str(args.threads)]
     if floor:

@@ -24,7 +24,7 @@ import json
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
@@ -78,16 +78,20 @@ def http_status_of(exc: BaseException) -> int | None:
     return int(status) if isinstance(status, int) else None
 
 
-def retry_after(exc: BaseException) -> float | None:
-    """The server's ``Retry-After`` (seconds, at most :data:`RETRY_AFTER_CAP`) of a failure."""
-    response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None)
+def retry_after_header(headers: Mapping[str, str] | None) -> float | None:
+    """A ``Retry-After`` header in seconds, when it is a number in ``[0, RETRY_AFTER_CAP]``."""
     value = headers.get("retry-after") if headers is not None else None
     try:
         seconds = float(value) if value is not None else -1.0
     except ValueError:
         return None
     return seconds if 0 <= seconds <= RETRY_AFTER_CAP else None
+
+
+def retry_after(exc: BaseException) -> float | None:
+    """The server's ``Retry-After`` (seconds, at most :data:`RETRY_AFTER_CAP`) of a failure."""
+    response = getattr(exc, "response", None)
+    return retry_after_header(getattr(response, "headers", None))
 
 
 def classify(exc: BaseException) -> FailureKind:

@@ -136,3 +136,22 @@ def test_receipt_wait_outlasts_an_outage_longer_than_the_retries(
     assert proxy.count("eth_getTransactionReceipt") > 2 * FAST.max_attempts
     mined = session.rpc("eth_getTransactionByHash", [pending.tx_hash])
     assert int(mined["value"], 16) == 5
+
+
+def test_no_devnet_running_says_how_to_start_one() -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    s = Session(Network(name="devnet", chain_id=31337, rpc_url=url), retry=FAST)
+    try:
+        with pytest.raises(TxRpcError) as info:
+            s.block_number()
+    finally:
+        s.close()
+    message = str(info.value)
+    assert "\n" not in message
+    assert f"no devnet is running at {url}" in message and "ogpu devnet up" in message
+    assert isinstance(info.value.__cause__, httpx.ConnectError)
