@@ -78,6 +78,41 @@ def resolve_session(session: Session | None) -> Session:
     return get_session()
 
 
+_chain_sessions: dict[tuple[str, str], Session] = {}
+
+
+def session_for(chain: object) -> Session:
+    """The session for an official-SDK ``chain`` argument.
+
+    ``None``: the current session; a ``Session``: itself; a ``ChainId`` or chain id: the current
+    session when it is on that chain, else one session per chain (kept); a ``Network`` or network
+    name/URL: one session per network (kept).
+    """
+    from ogpu.chain import Session, get_session
+    from ogpu.chain.config import ChainId, _network_for
+    from ogpu.chain.networks import Network, resolve_network
+
+    if chain is None:
+        return get_session()
+    if isinstance(chain, Session):
+        return chain
+    if isinstance(chain, ChainId | int) and not isinstance(chain, bool):
+        chain_id = chain.value if isinstance(chain, ChainId) else chain
+        current = get_session()
+        if current.network.chain_id == chain_id:
+            return current
+        network = _network_for(ChainId(chain_id))
+    elif isinstance(chain, Network | str):
+        network = resolve_network(chain)
+    else:
+        raise TypeError(f"chain must be a Session, ChainId, Network or name, not {chain!r}")
+    key = (network.name, network.rpc_url)
+    found = _chain_sessions.get(key)
+    if found is None:
+        found = _chain_sessions.setdefault(key, Session(network))
+    return found
+
+
 def checksum(address: object, *, what: str = "address") -> str:
     """EIP-55 checksum form of ``address``; ``ValueError`` if it is not a 20-byte address.
 
