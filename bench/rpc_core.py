@@ -8,12 +8,13 @@ source, then measures:
 * ``sequential``: ``publish_task`` N times, each waiting for its receipt: latency median/p95,
   client CPU per publish (``time.process_time``), HTTP round trips per publish (every request
   through httpx or requests is counted, IPFS included);
-* ``best``: M publishes from one key as fast as the SDK goes: ``wait=False`` for all, then
-  ``wait_all`` (and with ``--threads`` K threads doing the same), tasks/s;
+* ``pipelined``: M publishes from one key, ``wait=False`` for all, then ``wait_all``;
+* ``threads``: M publishes from one key on K threads, each waiting for its receipt;
 * ``floor`` (this tree only): pre-signed ``publishTask`` transactions sent one by one with
   ``eth_sendRawTransactionSync``, plus one IPFS add of the same bytes each.
 
-Chain length: a fresh chain per implementation (deploy + 1 source + the publishes measured).
+Chain length: a fresh chain per measurement (deploy, one deposit, one source, one warm-up
+publish, then the publishes measured): anvil slows down as its chain grows.
 
 Run: ``.venv/bin/python bench/rpc_core.py [--count 200] [--best 500] [--baseline /tmp/main]``
 """
@@ -73,7 +74,7 @@ class _Counter:
         requests.adapters.HTTPAdapter.send = counted_send  # type: ignore[method-assign]
 
 
-def _worker(count: int, best: int, threads: int, floor: bool) -> dict[str, Any]:
+def _worker(mode: str, count: int, threads: int) -> dict[str, Any]:
     counter = _Counter()
     from concurrent.futures import ThreadPoolExecutor
 
@@ -147,51 +148,43 @@ def _worker(count: int, best: int, threads: int, floor: bool) -> dict[str, Any]:
                 payment=PAYMENT,
             )
 
-        out: dict[str, Any] = {"chain": "fresh anvil, automine"}
+        out: dict[str, Any] = {"mode": mode, "count": count}
+        if mode == "floor":
+            out.update(_floor(session, key, source, expiry, count, store_url))
+            session.close()
+            return out
         publish_task(info("warm", 0), key, session=session)  # first-use costs out of the way
         latencies: list[float] = []
         trips0, cpu0 = counter.n, time.process_time()
         t0 = time.perf_counter()
-        for i in range(count):
-            s = time.perf_counter()
-            publish_task(info("seq", i), key, session=session)
-            latencies.append(time.perf_counter() - s)
-        elapsed = time.perf_counter() - t0
-        out["sequential"] = {
-            "count": count,
-            "latency_median_ms": round(statistics.median(latencies) * 1000, 2),
-            "latency_p95_ms": round(_percentile(latencies, 0.95) * 1000, 2),
-            "cpu_ms_per_publish": round((time.process_time() - cpu0) * 1000 / count, 2),
-            "round_trips_per_publish": round((counter.n - trips0) / count, 2),
-            "tasks_per_s": round(count / elapsed, 1),
-        }
-
-        t0 = time.perf_counter()
-        pending = [
-            publish_task(info("pipe", i), key, session=session, wait=False) for i in range(best)
-        ]
-        wait_all(pending, timeout=600)
-        elapsed = time.perf_counter() - t0
-        out["best_pipelined"] = {"count": best, "tasks_per_s": round(best / elapsed, 1)}
-        if threads > 1:
-            t0 = time.perf_counter()
+        if mode == "sequential":
+            for i in range(count):
+                s = time.perf_counter()
+                publish_task(info("seq", i), key, session=session)
+                latencies.append(time.perf_counter() - s)
+        elif mode == "pipelined":
+            pending = [
+                publish_task(info("pipe", i), key, session=session, wait=False)
+                for i in range(count)
+            ]
+            wait_all(pending, timeout=600)
+        else:
             with ThreadPoolExecutor(threads) as pool:
                 list(
                     pool.map(
-                        lambda i: publish_task(info("thr", i), key, session=session), range(best)
+                        lambda i: publish_task(info("thr", i), key, session=session), range(count)
                     )
                 )
-            elapsed = time.perf_counter() - t0
-            out["best_threads"] = {
-                "count": best,
-                "threads": threads,
-                "tasks_per_s": round(best / elapsed, 1),
-            }
-        expected = 1 + count + best + (best if threads > 1 else 0)
-        assert Source(source, session).get_task_count() == expected, "missing or extra tasks"
-        out["verified_tasks"] = expected
-        if floor:
-            out["floor"] = _floor(session, key, source, expiry, count, store_url)
+            out["threads"] = threads
+        elapsed = time.perf_counter() - t0
+        out["tasks_per_s"] = round(count / elapsed, 1)
+        out["cpu_ms_per_publish"] = round((time.process_time() - cpu0) * 1000 / count, 2)
+        out["round_trips_per_publish"] = round((counter.n - trips0) / count, 2)
+        if latencies:
+            out["latency_median_ms"] = round(statistics.median(latencies) * 1000, 2)
+            out["latency_p95_ms"] = round(_percentile(latencies, 0.95) * 1000, 2)
+        assert Source(source, session).get_task_count() == count + 1, "missing or extra tasks"
+        out["verified_tasks"] = count + 1
         session.close()
         return out
     finally:
@@ -260,23 +253,20 @@ def _floor(session: Any, key: str, source: str, expiry: int, n: int, store_url: 
     elapsed = time.perf_counter() - t0
     http.close()
     return {
-        "count": n,
-        "per_task_median_ms": round(statistics.median(times) * 1000, 2),
+        "latency_median_ms": round(statistics.median(times) * 1000, 2),
         "tasks_per_s": round(n / elapsed, 1),
     }
 
 
-def _run(root: Path, args: argparse.Namespace, floor: bool) -> dict[str, Any]:
+def _run(root: Path, mode: str, count: int, threads: int) -> dict[str, Any]:
     from ogpu.devnet.node import find_anvil
 
     env = dict(os.environ, PYTHONPATH=str(root), OGPU_ANVIL=find_anvil())
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker"]
-    cmd += ["--count", str(args.count), "--best", str(args.best), "--threads", str(args.threads)]
-    if floor:
-        cmd.append("--floor")
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", mode]
+    cmd += ["--count", str(count), "--threads", str(threads)]
     done = subprocess.run(cmd, env=env, cwd=root, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise RuntimeError(f"worker for {root} failed:\n{done.stderr[-3000:]}")
+        raise RuntimeError(f"{mode} worker for {root} failed:\n{done.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
@@ -285,18 +275,24 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     p.add_argument("--count", type=int, default=200, help="sequential publishes (latency, CPU)")
     p.add_argument("--best", type=int, default=500, help="publishes for throughput")
-    p.add_argument("--threads", type=int, default=0, help="also measure K threads")
+    p.add_argument("--threads", type=int, default=4, help="threads of the threaded mode")
     p.add_argument("--baseline", type=Path, help="another SDK checkout to compare against")
-    p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    p.add_argument("--floor", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--worker", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.worker:
-        print(json.dumps(_worker(args.count, args.best, args.threads, args.floor)))
+        print(json.dumps(_worker(args.worker, args.count, args.threads)))
         return 0
-    report: dict[str, Any] = {}
+    roots = {"current": HERE}
     if args.baseline is not None:
-        report["baseline"] = _run(args.baseline.resolve(), args, floor=False)
-    report["current"] = _run(HERE, args, floor=True)
+        roots = {"baseline": args.baseline.resolve(), **roots}
+    report: dict[str, Any] = {"chain": "a fresh anvil (automine) per measurement"}
+    for name, root in roots.items():
+        report[name] = {
+            "sequential": _run(root, "sequential", args.count, args.threads),
+            "pipelined": _run(root, "pipelined", args.best, args.threads),
+            "threads": _run(root, "threads", args.best, args.threads),
+        }
+    report["floor"] = _run(HERE, "floor", args.count, args.threads)
     print(json.dumps(report, indent=2))
     return 0
 

@@ -23,7 +23,8 @@ from eth_utils.address import to_checksum_address
 from ogpu.client._options import IPFS_LEGACY, Options, parse_options
 from ogpu.client._pending import PendingPublish
 from ogpu.client.models import SourceInfo, TaskInfo, TaskInput
-from ogpu.ipfs import cid_of, encode_payload
+from ogpu.ipfs import encode_payload
+from ogpu.ipfs.client import local_cid
 from ogpu.protocol import controller, nexus, terminal
 from ogpu.protocol._base import checksum, prepare, struct
 from ogpu.protocol.response import Response
@@ -263,7 +264,7 @@ def _raise_publish_revert(pf: Preflight, context: str) -> None:
 def _prepare_upload(session: Session, document: Any) -> tuple[bytes, str]:
     """The bytes to pin and the URL they will have (CID computed locally)."""
     payload = encode_payload(document)
-    return payload, str(session.ipfs.gateway_url(cid_of(payload)))
+    return payload, str(session.ipfs.gateway_url(local_cid(payload)))
 
 
 def _upload(opts: Options, payload: bytes, filename: str) -> str:
