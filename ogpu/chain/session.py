@@ -182,9 +182,7 @@ class Session:
 
     def _transport_error(self, method: str, exc: BaseException) -> TxRpcError:
         """The typed error for a request that still failed after retries (``__cause__`` = ``exc``)."""
-        if self._network.is_devnet and isinstance(
-            exc, httpx.ConnectError | ConnectionRefusedError
-        ):
+        if self._network.is_devnet and isinstance(exc, httpx.ConnectError | ConnectionRefusedError):
             return TxRpcError(
                 f"no devnet is running at {self._network.rpc_url}; start one with `ogpu devnet up`"
             )

@@ -587,6 +587,8 @@ class TxExecutor:
             )
             if mined is not None:
                 pending.wait(None)  # resolve now: a revert is raised like on a later wait
+            else:
+                self.receipts.expect(tx_hash)
             return pending
         suggested = self.session._pending_count(sender)
         raise NonceError(sender, suggested, suggested)
@@ -692,6 +694,18 @@ class _ReceiptPoller:
         self._found: dict[str, dict[str, Any] | None] = {}
         self._polling = False
 
+    #: hashes remembered at most (sent but never waited for are forgotten oldest first)
+    LIMIT = 4096
+    #: receipts asked for in one poll at most
+    BATCH = 256
+
+    def expect(self, tx_hash: str) -> None:
+        """Poll for ``tx_hash`` too from now on (it was just sent)."""
+        with self._cond:
+            self._found.setdefault(tx_hash, None)
+            while len(self._found) > self.LIMIT:
+                del self._found[next(iter(self._found))]
+
     def wait(self, tx_hash: str, timeout: float | None) -> dict[str, Any]:
         deadline = None if timeout is None else time.monotonic() + timeout
         interval = self._ex.poll_min
@@ -712,7 +726,8 @@ class _ReceiptPoller:
                     if got is not None:
                         return got
                     self._polling = True
-                    wanted = [h for h, r in self._found.items() if r is None]
+                    others = [h for h, r in self._found.items() if r is None and h != tx_hash]
+                    wanted = [tx_hash, *others[: self.BATCH - 1]]
                 try:
                     replies = self._poll(wanted)
                 finally:
