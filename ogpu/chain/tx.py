@@ -246,21 +246,18 @@ class TxExecutor:
         reads: Sequence[ContractCall] = (),
         defer_revert: bool = False,
     ) -> Preflight:
-        """ONE JSON-RPC batch before a write: the head block, ``reads`` (decoded, pinned to that
-        block), the simulation, the gas estimate, the priority fee (cached ``fee_ttl`` s), the
-        sender's pending nonce (first time per sender), the block of our last receipt (rollback
-        detection) and whether the node mines on arrival (anvil's automine).
+        """ONE JSON-RPC batch before a write: ``reads`` (decoded), the simulation, the gas
+        estimate, the priority fee (cached ``fee_ttl`` s), the sender's pending nonce (first time
+        per sender), the block of our last receipt (rollback detection), whether the node mines on arrival (anvil's automine) and, last, the head block
+        (fees; its number and timestamp are at least as new as the state the reads saw).
 
         A reverting simulation/estimate raises its typed error, or with ``defer_revert`` is left
         in :attr:`Preflight.error` so the caller's own checks of ``reads`` can speak first.
         """
-        for _ in range(3):
-            pf = self._preflight_once(call_tx, context, simulate, estimate, reads)
-            if pf is not None:
-                if pf.error is not None and not defer_revert:
-                    raise pf.error
-                return pf
-        raise TxRpcError(f"the chain kept moving while {context} was prepared; try again")
+        pf = self._preflight_once(call_tx, context, simulate, estimate, reads)
+        if pf.error is not None and not defer_revert:
+            raise pf.error
+        return pf
 
     def _preflight_once(
         self,
@@ -269,11 +266,10 @@ class TxExecutor:
         simulate: bool,
         estimate: bool,
         reads: Sequence[ContractCall],
-    ) -> Preflight | None:
+    ) -> Preflight:
         sender = call_tx["from"]
         s = self.session
-        reqs: list[tuple[str, list[Any]]] = [("eth_getBlockByNumber", ["latest", False])]
-        reqs.extend(fn.request("latest") for fn in reads)
+        reqs: list[tuple[str, list[Any]]] = [fn.request("latest") for fn in reads]
         i_sim = len(reqs)
         if simulate:
             reqs.append(("eth_call", [call_tx, "latest"]))
@@ -296,16 +292,14 @@ class TxExecutor:
         if self._anvil is not False:
             reqs.append(("anvil_getAutomine", []))
         i_end = len(reqs)
-        if reads:
-            reqs.append(("eth_blockNumber", []))  # bracket: the reads all saw the head block
+        # the head last: the checks of the reads use a block at least as new as the one they read
+        reqs.append(("eth_getBlockByNumber", ["latest", False]))
         out = s.rpc_batch(reqs)
 
-        head = out[0]
+        head = out[-1]
         if not isinstance(head, dict):
             raise TxRpcError(f"preparing {context}: the node returned no head block")
         number = int(head["number"], 16)
-        if reads and (isinstance(out[-1], RpcError) or int(out[-1], 16) != number):
-            return None  # a block arrived mid-batch: read again
         if last is not None:
             seen = out[i_seen]
             if isinstance(seen, RpcError) or not seen or seen.get("hash") != last[1]:
@@ -321,7 +315,7 @@ class TxExecutor:
             tip_raw = out[i_tip]
             self._store_tip(DEFAULT_TIP if isinstance(tip_raw, RpcError) else int(tip_raw, 16))
 
-        values = s._decode_all(reads, out[1:i_sim], allow_failure=True)
+        values = s._decode_all(reads, out[:i_sim], allow_failure=True)
         error: OGPUError | None = None
         return_data: str | None = None
         for outcome in (out[i_sim] if simulate else None, out[i_est] if estimate else None):

@@ -4,10 +4,11 @@ Order of every uploading workflow — nothing is uploaded and no gas is spent fo
 would refuse:
 
 1. validate the input models locally (``ValueError``);
-2. read what the contract will check, pinned to one block, and raise the typed error with the
-   numbers (``publish_task``, ``update_source``);
+2. read what the contract will check and raise the typed error with the numbers
+   (``publish_task``, ``update_source``);
 3. simulate the exact transaction (with the URL the content will have: its CID is computed
-   locally) — any other revert surfaces typed, still before uploading;
+   locally) — any other revert surfaces typed, still before uploading. ``publish_task`` does 2
+   and 3 in one round trip with the gas estimate and fees (the executor's preflight);
 4. upload the JSON document;
 5. send (and, by default, wait).
 """
