@@ -325,10 +325,6 @@ class Session:
             )
         return TxRpcError(f"{exc.method} failed: {message}")
 
-    # older private names, kept for callers outside the chain package
-    _decode_output = decode_output
-    _call_error = call_error
-
     def call(self, fn: ContractCall, *, block: BlockId = "latest") -> Any:
         """Run a view function (``eth_call``) and decode its output; reverts become typed errors."""
         method, params = fn.request(block)

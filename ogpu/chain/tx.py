@@ -444,7 +444,7 @@ class TxExecutor:
                 if not _is_ambiguous(exc):
                     raise
                 ambiguous = cause = exc
-                log.warning(
+                log.debug(
                     "ambiguous failure sending tx %s (%s); re-broadcasting",
                     tx_hash,
                     type(exc).__name__,

@@ -155,3 +155,18 @@ def test_no_devnet_running_says_how_to_start_one() -> None:
     assert "\n" not in message
     assert f"no devnet is running at {url}" in message and "ogpu devnet up" in message
     assert isinstance(info.value.__cause__, httpx.ConnectError)
+
+
+def test_a_recovered_fault_logs_one_debug_line_and_no_traceback(
+    proxied: Session, proxy: FaultProxy, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    proxy.add_rule(Rule(fault=Fault.HTTP_503, method="eth_blockNumber", nth=1))
+    with caplog.at_level(logging.DEBUG):
+        assert proxied.block_number() >= 0
+    ours = [r for r in caplog.records if r.name.startswith("ogpu")]
+    about = [r for r in ours if "eth_blockNumber" in r.getMessage()]
+    assert len(about) == 1 and about[0].levelno == logging.DEBUG
+    assert all(r.exc_info is None and r.levelno < logging.WARNING for r in ours)
+    assert proxy.count("eth_blockNumber") == 2
