@@ -363,9 +363,9 @@ def publish_source(
     if opts.dry_run:
         return simulated
     url = _upload(opts, payload, "imageMetadata.json")
-    gas = opts.gas or (simulated.gas if url == predicted else None)
+    gas, fee = _reuse(opts, simulated, url == predicted)
     opts.check_budget("send")
-    pending = call(url, wait=False, gas=gas)
+    pending = call(url, wait=False, gas=gas, fee=fee)
 
     def build(receipt: Receipt) -> Source:
         return Source(nexus.extract_source_address(receipt, session=session), session)
@@ -374,6 +374,22 @@ def publish_source(
     if not opts.wait:
         return result
     return result.wait(opts.wait_timeout())
+
+
+def _reuse(
+    opts: Options, simulated: DryRunResult, same_call: bool
+) -> tuple[int | None, FeeQuote | None]:
+    """Gas and fees of a simulation just made, for sending the same call without another one."""
+    from ogpu.chain.tx import FeeQuote
+
+    if not same_call:
+        return opts.gas, None
+    fee = FeeQuote(
+        max_fee_per_gas=simulated.max_fee_per_gas,
+        max_priority_fee_per_gas=simulated.max_priority_fee_per_gas,
+        gas_price=simulated.gas_price,
+    )
+    return opts.gas or simulated.gas, fee
 
 
 def _budget(opts: Options) -> tuple[float, float] | None:
@@ -539,9 +555,9 @@ def update_source(
 
     simulated: DryRunResult = call(predicted, dry_run=True)
     url = _upload(opts, payload, "imageMetadata.json")
-    gas = opts.gas or (simulated.gas if url == predicted else None)
+    gas, fee = _reuse(opts, simulated, url == predicted)
     opts.check_budget("send")
-    receipt: Receipt = call(url, gas=gas, timeout=opts.wait_timeout())
+    receipt: Receipt = call(url, gas=gas, fee=fee, timeout=opts.wait_timeout())
     return receipt
 
 

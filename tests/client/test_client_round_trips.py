@@ -69,3 +69,20 @@ def test_without_sync_sends_many_in_flight_share_one_receipt_poll(
     assert sorted(t.get_payment() for t in tasks) == [10**15, 10**15 + 1, 10**15 + 2]
     polls = [m for m in trips.rpc if "eth_getTransactionReceipt" in m]
     assert polls and len(polls[0]) == 3  # the first poll asked for all three at once
+
+
+def test_publish_source_reuses_its_simulation_for_the_send(
+    cs: Session, source: Source, client_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from client_helpers import source_info
+
+    from ogpu.client import publish_source
+
+    trips = Trips(cs, monkeypatch)
+    published = publish_source(source_info(name="second"), client_key, session=cs)
+    methods = [m for batch in trips.rpc for m in batch]
+    assert (
+        methods.count("eth_estimateGas") == 1 and methods.count("eth_sendRawTransactionSync") == 1
+    )
+    assert len(trips.rpc) == 2 and trips.ipfs == ["/file/create"]
+    assert published.get_status() == source.get_status()
