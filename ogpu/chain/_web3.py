@@ -37,7 +37,11 @@ class CoreProvider(JSONBaseProvider):
         calls = [(m, list(p)) for m, p in requests]
         body, _ = encode_batch(calls, first_id=self.client._next_ids(len(calls)))
         reply = load_reply(self.client.post(body), "batch")
-        return cast(list[RPCResponse], reply if isinstance(reply, list) else [reply])
+        if not isinstance(reply, list):
+            return cast(list[RPCResponse], [reply])
+        # answers in request order (web3 matches them by position)
+        reply.sort(key=_id_of)
+        return cast(list[RPCResponse], reply)
 
     def is_connected(self, show_traceback: bool = False) -> bool:
         try:
@@ -47,6 +51,11 @@ class CoreProvider(JSONBaseProvider):
                 raise
             return False
         return True
+
+
+def _id_of(reply: Any) -> int:
+    rid = reply.get("id") if isinstance(reply, dict) else None
+    return rid if isinstance(rid, int) else 0
 
 
 def web3_for(client: RpcClient) -> Web3:
