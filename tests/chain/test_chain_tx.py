@@ -353,3 +353,22 @@ def test_mined_out_of_gas_is_a_gas_error(session: Session) -> None:
     with pytest.raises(GasError) as info:
         session.transact(vault.functions.deposit(CLIENT.address), CLIENT_KEY, value=1, gas=30_000)
     assert info.value.tx_hash is not None and "out of gas" in str(info.value)
+
+
+def test_send_mode_follows_the_mining_mode(session: Session) -> None:
+    """Automine: the receipt comes with the synchronous send. Manual mining: a plain send, and the
+    receipt arrives by polling once a block is mined (the synchronous send would block)."""
+    vault = session.contract("Vault")
+    first = session.transact(vault.functions.deposit(CLIENT.address), CLIENT_KEY, value=1)
+    assert first.ok and session.executor.sends_sync
+    session.rpc("evm_setAutomine", [False])
+    try:
+        pending = session.send(vault.functions.deposit(CLIENT.address), CLIENT_KEY, value=2)
+        assert not session.executor.sends_sync and not pending.done
+        timer = threading.Timer(0.2, lambda: session.rpc("evm_mine", []))
+        timer.start()
+        receipt = pending.wait(10)
+        timer.join()
+    finally:
+        session.rpc("evm_setAutomine", [True])
+    assert receipt.ok and receipt.block_number > first.block_number
