@@ -93,24 +93,21 @@ def session(network: Network) -> Iterator[Session]:
 
 @pytest.fixture
 def rpc_counter(session: Session, monkeypatch: pytest.MonkeyPatch) -> RpcCounter:
-    """Wraps the session's HTTP provider (the transport boundary) to count round trips."""
+    """Wraps the session's JSON-RPC transport (one HTTP post) to count round trips."""
+    import json
+
     counter = RpcCounter()
-    provider: Any = session.w3.provider
-    single: Callable[..., Any] = provider.make_request
-    many: Callable[..., Any] = provider.make_batch_request
+    client: Any = session.rpc_client
+    post: Callable[[bytes], bytes] = client.post
 
-    def make_request(method: str, params: Any) -> Any:
+    def counted(body: bytes) -> bytes:
         counter.round_trips += 1
-        counter.methods.append([method])
-        return single(method, params)
+        payload = json.loads(body)
+        items = payload if isinstance(payload, list) else [payload]
+        counter.methods.append([item["method"] for item in items])
+        return post(body)
 
-    def make_batch_request(requests: list[tuple[str, Any]]) -> Any:
-        counter.round_trips += 1
-        counter.methods.append([m for m, _ in requests])
-        return many(requests)
-
-    monkeypatch.setattr(provider, "make_request", make_request)
-    monkeypatch.setattr(provider, "make_batch_request", make_batch_request)
+    monkeypatch.setattr(client, "post", counted)
     return counter
 
 

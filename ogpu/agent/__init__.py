@@ -85,14 +85,6 @@ def attempt(
     >>> attempt(task, provider, 10**16)  # doctest: +SKIP
     """
     opts = parse_options("attempt", private_key, kwargs)
-    if (
-        isinstance(suggested_payment, bool)
-        or not isinstance(suggested_payment, int)
-        or suggested_payment < 0
-    ):
-        raise ValueError(
-            f"suggested_payment must be a non-negative integer, got {suggested_payment!r}"
-        )
     receipt: Receipt = nexus.attempt(
         checksum(task, what="task address"),
         checksum(provider, what="provider address"),

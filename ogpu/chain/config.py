@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Any, ClassVar
-
-from web3 import Web3
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ogpu.chain.networks import MAINNET, TESTNET, Network, load_devnet_manifest
 from ogpu.types.errors import ChainNotSupportedError, InvalidRpcUrlError
+
+if TYPE_CHECKING:
+    from web3 import Web3
 
 __all__ = ["WEB3", "ChainConfig", "ChainId", "get_web3_for_chain"]
 

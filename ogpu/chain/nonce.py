@@ -52,12 +52,16 @@ class NonceManager:
             self._next[key] = nonce + 1
             return nonce
 
-    def observe(self, address: str, chain_pending: int) -> None:
-        """Note the chain's pending count: if another party used the key, skip past its nonces."""
+    def observe(self, address: str, chain_pending: int, *, seed: bool = False) -> None:
+        """Note the chain's pending count: if another party used the key, skip past its nonces.
+
+        With ``seed`` the count also becomes the next nonce when none is cached (saves the
+        request :meth:`reserve` would otherwise make).
+        """
         key = address.lower()
         with self._lock(key):
             cached = self._next.get(key)
-            if cached is not None and chain_pending > cached:
+            if (cached is None and seed) or (cached is not None and chain_pending > cached):
                 self._next[key] = chain_pending
 
     def release(self, address: str, nonce: int) -> None:

@@ -18,39 +18,33 @@ from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-import requests
-from eth_utils.abi import get_abi_output_types
+import httpx
 from eth_utils.address import to_checksum_address
-from web3 import HTTPProvider, Web3
-from web3._utils.abi import map_abi_data
-from web3._utils.normalizers import BASE_RETURN_NORMALIZERS
-from web3.contract import Contract
-from web3.contract.contract import ContractFunction
 
+from ogpu.chain.calls import BlockId, BoundContract, ContractCall, block_param
 from ogpu.chain.networks import Network, known_network_for_chain, resolve_network
 from ogpu.chain.nonce import NonceManager
-from ogpu.chain.retry import RetryPolicy, RpcError, call_with_retry, is_transient
 from ogpu.chain.revert import decode_revert
 from ogpu.chain.signers import SignerInput, SignerLike, resolve_signer
+from ogpu.rpc import MalformedReplyError, RetryPolicy, RpcClient, RpcError, classify
 from ogpu.types.enums import Role
 from ogpu.types.errors import ConfigError, OGPUError, TxRpcError
 from ogpu.types.receipt import DryRunResult, PendingTx, Receipt
 
 if TYPE_CHECKING:
-    from ogpu.chain.tx import TxExecutor
+    from web3 import Web3
+
+    from ogpu.chain.tx import FeeQuote, TxExecutor
 
 __all__ = ["MalformedReplyError", "Session", "get_session", "set_session", "use_session"]
 
 log = logging.getLogger("ogpu.chain")
 
-BlockId = int | str
-
 _SINGLETON_NAMES = ("Nexus", "Controller", "Terminal", "Vault", "Manager")
 _INSTANCE_NAMES = ("Source", "Task", "Response")
 
-
-class MalformedReplyError(Exception):
-    """The endpoint's reply was not valid JSON-RPC (transient: retried for reads)."""
+#: Transport-level failures of a JSON-RPC request (as opposed to a JSON-RPC error object).
+_TRANSPORT_ERRORS = (httpx.HTTPError, OSError, MalformedReplyError)
 
 
 def _canonical_name(name: str) -> str:
@@ -62,26 +56,7 @@ def _canonical_name(name: str) -> str:
 
 
 def _block_param(block: BlockId) -> str:
-    if isinstance(block, int):
-        return hex(block)
-    return block
-
-
-def _is_retryable(exc: BaseException) -> bool:
-    return isinstance(exc, MalformedReplyError) or is_transient(exc)
-
-
-#: Transport-level failures of a JSON-RPC request (as opposed to a JSON-RPC error object).
-_TRANSPORT_ERRORS = (requests.RequestException, OSError, MalformedReplyError)
-
-
-def _transport_error(method: str, exc: BaseException) -> TxRpcError:
-    """The typed error for a request that still failed after retries (``__cause__`` = ``exc``)."""
-    detail = str(exc)
-    if len(detail) > 200:
-        detail = detail[:197] + "..."
-    retried = " after retries" if _is_retryable(exc) else ""
-    return TxRpcError(f"{method} failed{retried}: {type(exc).__name__}: {detail}")
+    return block_param(block)
 
 
 class Session:
@@ -93,6 +68,10 @@ class Session:
         rpc_url: override the network's RPC URL.
         ipfs: an ``ogpu.ipfs.IPFSClient`` (default: built from the network's IPFS settings).
         request_timeout: HTTP timeout per JSON-RPC request (s).
+        retry: the retry policy of reads (default :class:`~ogpu.rpc.RetryPolicy`).
+        transport: an httpx transport in front of the node (tests inject faults with it).
+        send_sync: send with ``eth_sendRawTransactionSync`` (the receipt in the reply): ``None``
+            decides from the node (anvil mining on arrival), ``True``/``False`` force it.
 
     Example:
         >>> s = Session("http://127.0.0.1:8545")   # doctest: +SKIP
@@ -108,6 +87,8 @@ class Session:
         ipfs: Any = None,
         request_timeout: float = 30.0,
         retry: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+        send_sync: bool | None = None,
     ) -> None:
         if network is None:
             network = os.environ.get("OGPU_NETWORK", "").strip() or "mainnet"
@@ -118,22 +99,19 @@ class Session:
         self._resolved = net.chain_id is not None and net.addresses is not None
         self.request_timeout = request_timeout
         self.retry_policy = retry or RetryPolicy()
-        provider = HTTPProvider(
-            net.rpc_url,
-            request_kwargs={"timeout": request_timeout},
-            exception_retry_configuration=None,
-            cache_allowed_requests=True,
+        #: the JSON-RPC client (one keep-alive HTTP connection pool)
+        self.rpc_client = RpcClient(
+            net.rpc_url, timeout=request_timeout, retry=self.retry_policy, transport=transport
         )
-        self.w3 = Web3(provider)
+        self._w3: Web3 | None = None
         self._ipfs = ipfs
         self._lock = threading.RLock()
-        self._contracts: dict[tuple[str, str], Contract] = {}
-        self._names: dict[str, str] = {}
+        self._contracts: dict[tuple[str, str], BoundContract] = {}
         self._chain_id: int | None = net.chain_id if net.name != "custom" else None
         self._timestamps: OrderedDict[int, int] = OrderedDict()
         self.nonces = NonceManager(self._pending_count)
         self._executor: TxExecutor | None = None
-        self._batch_supported: bool | None = None
+        self.send_sync = send_sync
 
     # ------------------------------------------------------------------ identity
 
@@ -168,6 +146,18 @@ class Session:
         return self._chain_id
 
     @property
+    def w3(self) -> Web3:
+        """A ``web3.Web3`` speaking through this session's JSON-RPC client (built on first use).
+
+        The SDK itself never uses it; it is here for callers that want web3's API.
+        """
+        if self._w3 is None:
+            from ogpu.chain._web3 import web3_for
+
+            self._w3 = web3_for(self.rpc_client)
+        return self._w3
+
+    @property
     def ipfs(self) -> Any:
         """The IPFS client (``ogpu.ipfs.IPFSClient``), built lazily from the network settings."""
         if self._ipfs is None:
@@ -190,30 +180,22 @@ class Session:
 
     # ------------------------------------------------------------------ raw JSON-RPC
 
-    def _request_once(self, method: str, params: Sequence[Any]) -> Any:
-        try:
-            response = self.w3.provider.make_request(method, list(params))  # type: ignore[arg-type]
-        except (requests.RequestException, OSError):
-            raise
-        except ValueError as exc:
-            raise MalformedReplyError(f"{method}: {exc}") from None
-        if not isinstance(response, dict):
-            raise MalformedReplyError(f"{method}: reply is not a JSON object")
-        error = response.get("error")
-        if error is not None:
-            if isinstance(error, dict):
-                raise RpcError(
-                    method, error.get("code"), str(error.get("message", "")), error.get("data")
-                )
-            raise RpcError(method, None, str(error))
-        if "result" not in response:
-            raise MalformedReplyError(f"{method}: reply has neither result nor error")
-        return response["result"]
+    def _transport_error(self, method: str, exc: BaseException) -> TxRpcError:
+        """The typed error for a request that still failed after retries (``__cause__`` = ``exc``)."""
+        if self._network.is_devnet and isinstance(exc, httpx.ConnectError | ConnectionRefusedError):
+            return TxRpcError(
+                f"no devnet is running at {self._network.rpc_url}; start one with `ogpu devnet up`"
+            )
+        detail = str(exc)
+        if len(detail) > 200:
+            detail = detail[:197] + "..."
+        retried = " after retries" if classify(exc) != "permanent" else ""
+        return TxRpcError(f"{method} failed{retried}: {type(exc).__name__}: {detail}")
 
     def rpc(self, method: str, params: Sequence[Any] = (), *, retry: bool = True) -> Any:
         """One raw JSON-RPC request; transient failures are retried when ``retry``.
 
-        Raises :class:`~ogpu.chain.retry.RpcError` for JSON-RPC error objects. With ``retry`` a
+        Raises :class:`~ogpu.rpc.RpcError` for JSON-RPC error objects. With ``retry`` a
         transport failure that outlives the retries (connection refused or reset, HTTP 429/5xx,
         malformed reply) raises :class:`~ogpu.types.TxRpcError` naming ``method``, the original
         exception chained as ``__cause__``. ``retry=False`` (the transaction executor's broadcast)
@@ -221,80 +203,32 @@ class Session:
 
         >>> # session.rpc("eth_blockNumber")  ->  "0x1b4"
         """
-        if not retry:
-            return self._request_once(method, params)
         try:
-            return call_with_retry(
-                lambda: self._request_once(method, params),
-                self.retry_policy,
-                retry_if=_is_retryable,
-            )
+            return self.rpc_client.request(method, params, retry=retry)
         except _TRANSPORT_ERRORS as exc:
-            raise _transport_error(method, exc) from exc
+            if not retry:
+                raise
+            raise self._transport_error(method, exc) from exc
 
     def _pending_count(self, address: str) -> int:
         return int(self.rpc("eth_getTransactionCount", [address, "pending"]), 16)
 
-    def _raw_batch(self, requests_: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
-        """One JSON-RPC batch; returns per-request ``result`` or an :class:`RpcError`."""
-        provider = self.w3.provider
-        payload = [(m, list(p)) for m, p in requests_]
-        try:
-            replies = provider.make_batch_request(payload)  # type: ignore[arg-type,attr-defined]
-        except (requests.RequestException, OSError):
-            raise
-        except ValueError as exc:
-            raise MalformedReplyError(f"batch: {exc}") from None
-        if not isinstance(replies, list) or len(replies) != len(payload):
-            raise RpcError("batch", None, "endpoint rejected the batch request")
-        out: list[Any] = []
-        for (method, _), reply in zip(payload, replies, strict=True):
-            error = reply.get("error") if isinstance(reply, dict) else "malformed"
-            if error is not None:
-                if isinstance(error, dict):
-                    out.append(
-                        RpcError(
-                            method,
-                            error.get("code"),
-                            str(error.get("message", "")),
-                            error.get("data"),
-                        )
-                    )
-                else:
-                    out.append(RpcError(method, None, str(error)))
-            else:
-                out.append(reply.get("result"))
-        return out
-
-    def rpc_batch(self, requests_: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
-        """Send requests as one JSON-RPC batch (sequentially if the endpoint refuses batches).
+    def rpc_batch(
+        self, requests_: Sequence[tuple[str, Sequence[Any]]], *, retry: bool = True
+    ) -> list[Any]:
+        """Send requests as one JSON-RPC batch (one by one if the endpoint refuses batches).
 
         Each item of the result is the request's ``result`` or an :class:`RpcError` instance. A
         transport failure that outlives the retries raises :class:`~ogpu.types.TxRpcError`.
         """
-        if not requests_:
-            return []
-        if self._batch_supported is not False:
-            try:
-                out = call_with_retry(
-                    lambda: self._raw_batch(requests_), self.retry_policy, retry_if=_is_retryable
-                )
-                self._batch_supported = True
-                return out
-            except RpcError:
-                log.info("endpoint refused a JSON-RPC batch; falling back to sequential calls")
-                self._batch_supported = False
-            except _TRANSPORT_ERRORS as exc:
-                methods = sorted({m for m, _ in requests_})
-                label = "batch[" + ",".join(methods[:3]) + (",…" if len(methods) > 3 else "") + "]"
-                raise _transport_error(label, exc) from exc
-        results: list[Any] = []
-        for method, params in requests_:
-            try:
-                results.append(self.rpc(method, params))
-            except RpcError as exc:
-                results.append(exc)
-        return results
+        try:
+            return self.rpc_client.batch(requests_, retry=retry)
+        except _TRANSPORT_ERRORS as exc:
+            if not retry:
+                raise
+            methods = sorted({m for m, _ in requests_})
+            label = "batch[" + ",".join(methods[:3]) + (",…" if len(methods) > 3 else "") + "]"
+            raise self._transport_error(label, exc) from exc
 
     # ------------------------------------------------------------------ contracts
 
@@ -311,8 +245,8 @@ class Session:
             )
         return address
 
-    def contract(self, name: str, address: str | None = None) -> Contract:
-        """A web3 contract bound to the packaged ABI ``name`` (cached).
+    def contract(self, name: str, address: str | None = None) -> BoundContract:
+        """The packaged ABI ``name`` at an address (cached): ``.functions.f(*args)`` builds calls.
 
         Singletons take their address from the network; ``Source``/``Task``/``Response`` need one.
 
@@ -327,12 +261,26 @@ class Session:
         key = (canonical, checksum)
         found = self._contracts.get(key)
         if found is None:
-            from ogpu.chain._abi import load_abi
-
-            found = self.w3.eth.contract(address=checksum, abi=load_abi(canonical))
-            self._contracts[key] = found
-            self._names[checksum] = canonical
+            found = BoundContract(canonical, checksum)
+            with self._lock:
+                if len(self._contracts) > 4096:
+                    self._contracts.clear()
+                self._contracts[key] = found
         return found
+
+    def function(
+        self, contract: str, function: str, *args: Any, address: str | None = None
+    ) -> ContractCall:
+        """The :class:`~ogpu.chain.calls.ContractCall` ``contract.function(*args)``.
+
+        Singletons resolve their address from the network; instance contracts need ``address``.
+        """
+        canonical = _canonical_name(contract)
+        if address is None:
+            if canonical in _INSTANCE_NAMES:
+                raise ValueError(f"{canonical} contracts need an address")
+            address = self.address_of(canonical)
+        return ContractCall.build(canonical, function, *args, address=address)
 
     # ------------------------------------------------------------------ reads
 
@@ -357,69 +305,34 @@ class Session:
                     self._timestamps.popitem(last=False)
         return ts
 
-    @staticmethod
-    def _call_request(
-        fn: ContractFunction, block: BlockId, sender: str | None = None
-    ) -> tuple[str, list[Any]]:
-        tx: dict[str, Any] = {"to": fn.address, "data": fn._encode_transaction_data()}
-        if sender:
-            tx["from"] = sender
-        return "eth_call", [tx, _block_param(block)]
+    def encode_call(self, fn: ContractCall, block: BlockId = "latest") -> tuple[str, list[Any]]:
+        """The ``("eth_call", params)`` request for a view call (for :meth:`rpc_batch`)."""
+        return fn.request(block)
 
-    def _decode_output(self, fn: ContractFunction, result: Any) -> Any:
-        output_types = get_abi_output_types(fn.abi)
-        if not output_types:
-            return None
-        data = bytes.fromhex(str(result)[2:]) if result else b""
-        if output_types and not data:
-            raise OGPUError(
-                f"{fn.address} returned no data for {fn.fn_name}: is there a contract at that address "
-                "on this network?"
-            )
-        values = self.w3.codec.decode(output_types, data)
-        normalized = map_abi_data(BASE_RETURN_NORMALIZERS, output_types, values)
-        if len(normalized) == 1:
-            return normalized[0]
-        return tuple(normalized)
+    def decode_output(self, fn: ContractCall, result: Any) -> Any:
+        """Decode an ``eth_call`` result (hex) of ``fn`` (addresses checksummed)."""
+        return fn.decode(result)
 
-    def _call_error(self, fn: ContractFunction, exc: RpcError) -> OGPUError:
+    def call_error(self, fn: ContractCall, exc: RpcError) -> OGPUError:
+        """The typed error for a failed ``eth_call`` of ``fn``."""
         data = exc.data
         if isinstance(data, dict):
             data = data.get("data")
         message = exc.message or ""
         if isinstance(data, str) or "revert" in message.lower():
             return decode_revert(
-                data if isinstance(data, str) else None,
-                message,
-                context=self._context_of(fn),
+                data if isinstance(data, str) else None, message, context=fn.context
             )
         return TxRpcError(f"{exc.method} failed: {message}")
 
-    # public names for building custom batches (see ogpu.protocol); the underscored ones are aliases
-    def encode_call(self, fn: ContractFunction, block: BlockId = "latest") -> tuple[str, list[Any]]:
-        """The ``("eth_call", params)`` request for a view call (for :meth:`rpc_batch`)."""
-        return self._call_request(fn, block)
-
-    def decode_output(self, fn: ContractFunction, result: Any) -> Any:
-        """Decode an ``eth_call`` result (hex) of ``fn`` like web3 would (checksummed addresses)."""
-        return self._decode_output(fn, result)
-
-    def call_error(self, fn: ContractFunction, exc: RpcError) -> OGPUError:
-        """The typed error for a failed ``eth_call`` of ``fn``."""
-        return self._call_error(fn, exc)
-
-    def _context_of(self, fn: ContractFunction) -> str:
-        contract_name = self._names.get(str(fn.address), "Contract")
-        return f"{contract_name}.{fn.fn_name}"
-
-    def call(self, fn: ContractFunction, *, block: BlockId = "latest") -> Any:
+    def call(self, fn: ContractCall, *, block: BlockId = "latest") -> Any:
         """Run a view function (``eth_call``) and decode its output; reverts become typed errors."""
-        method, params = self._call_request(fn, block)
+        method, params = fn.request(block)
         try:
             result = self.rpc(method, params)
         except RpcError as exc:
-            raise self._call_error(fn, exc) from None
-        return self._decode_output(fn, result)
+            raise self.call_error(fn, exc) from None
+        return fn.decode(result)
 
     def resolve_block(self, block: BlockId = "latest") -> int:
         """A concrete block number for ``block`` (tags are resolved with one request)."""
@@ -432,49 +345,53 @@ class Session:
 
     def batch_call_at(
         self,
-        calls: Sequence[ContractFunction],
+        calls: Sequence[ContractCall],
         *,
         block: BlockId = "latest",
         allow_failure: bool = False,
+        extra: Sequence[tuple[str, Sequence[Any]]] = (),
     ) -> tuple[int, list[Any]]:
         """Like :meth:`batch_call` but also returns the block number the reads were pinned to.
 
         For ``"latest"`` the batch is bracketed by two ``eth_blockNumber`` requests: if both agree,
         every call saw that block (one round trip); otherwise it is re-run pinned to the later one.
+        Other tags are resolved to a number first. ``extra`` raw requests ride in the same batch;
+        their raw results (or :class:`RpcError`) follow the decoded values.
         """
-        if not calls:
+        if not calls and not extra:
             return (self.resolve_block(block), [])
-        if block == "latest":
-            bracket: list[tuple[str, Sequence[Any]]] = [("eth_blockNumber", [])]
-            raw = self.rpc_batch(
-                [*bracket, *(self.encode_call(fn, "latest") for fn in calls), *bracket]
-            )
-            first, last = raw[0], raw[-1]
-            if not isinstance(first, RpcError) and first == last:
-                return int(first, 16), self._decode_all(calls, raw[1:-1], allow_failure)
-            block = "latest" if isinstance(last, RpcError) else int(last, 16)
-        number = self.resolve_block(block)
-        raw = self.rpc_batch([self.encode_call(fn, number) for fn in calls])
-        return number, self._decode_all(calls, raw, allow_failure)
+        if not isinstance(block, int) and block != "latest":
+            block = self.resolve_block(block)
+        if isinstance(block, int):
+            raw = self.rpc_batch([*(fn.request(block) for fn in calls), *extra])
+            return block, self._decode_all(calls, raw, allow_failure)
+        bracket: tuple[str, Sequence[Any]] = ("eth_blockNumber", [])
+        raw = self.rpc_batch([bracket, *(fn.request("latest") for fn in calls), *extra, bracket])
+        first, last = raw[0], raw[-1]
+        if not isinstance(first, RpcError) and first == last:
+            return int(first, 16), self._decode_all(calls, raw[1:-1], allow_failure)
+        retry_at: BlockId = "latest" if isinstance(last, RpcError) else int(last, 16)
+        return self.batch_call_at(calls, block=retry_at, allow_failure=allow_failure, extra=extra)
 
     def _decode_all(
-        self, calls: Sequence[ContractFunction], raw: Sequence[Any], allow_failure: bool
+        self, calls: Sequence[ContractCall], raw: Sequence[Any], allow_failure: bool
     ) -> list[Any]:
         out: list[Any] = []
-        for fn, item in zip(calls, raw, strict=True):
+        for fn, item in zip(calls, raw, strict=False):
             try:
                 if isinstance(item, RpcError):
                     raise self.call_error(fn, item)
-                out.append(self.decode_output(fn, item))
+                out.append(fn.decode(item))
             except Exception as exc:
                 if not allow_failure:
                     raise
                 out.append(exc)
+        out.extend(raw[len(calls) :])
         return out
 
     def batch_call(
         self,
-        calls: Sequence[ContractFunction],
+        calls: Sequence[ContractCall],
         *,
         block: BlockId = "latest",
         allow_failure: bool = False,
@@ -507,7 +424,7 @@ class Session:
     @overload
     def transact(
         self,
-        fn: ContractFunction,
+        fn: ContractCall,
         signer: SignerInput | None = ...,
         *,
         role: Role | None = ...,
@@ -517,12 +434,13 @@ class Session:
         context: str | None = ...,
         dry_run: Literal[False] = ...,
         timeout: float = ...,
+        fee: FeeQuote | None = ...,
     ) -> Receipt: ...
 
     @overload
     def transact(
         self,
-        fn: ContractFunction,
+        fn: ContractCall,
         signer: SignerInput | None = ...,
         *,
         role: Role | None = ...,
@@ -532,12 +450,13 @@ class Session:
         context: str | None = ...,
         dry_run: Literal[False] = ...,
         timeout: float = ...,
+        fee: FeeQuote | None = ...,
     ) -> PendingTx: ...
 
     @overload
     def transact(
         self,
-        fn: ContractFunction,
+        fn: ContractCall,
         signer: SignerInput | None = ...,
         *,
         role: Role | None = ...,
@@ -547,11 +466,12 @@ class Session:
         context: str | None = ...,
         dry_run: Literal[True],
         timeout: float = ...,
+        fee: FeeQuote | None = ...,
     ) -> DryRunResult: ...
 
     def transact(
         self,
-        fn: ContractFunction,
+        fn: ContractCall,
         signer: SignerInput | None = None,
         *,
         role: Role | None = None,
@@ -561,13 +481,15 @@ class Session:
         context: str | None = None,
         dry_run: bool = False,
         timeout: float = 120.0,
+        fee: FeeQuote | None = None,
     ) -> Receipt | PendingTx | DryRunResult:
         """Simulate, sign, send and (by default) wait for a contract write.
 
         A revert found by simulation raises the typed error before anything is sent. ``role``
         selects the env fallback when ``signer`` is None; ``context`` (e.g. ``"Nexus.updateSource"``)
         names the call in errors. ``wait=False`` returns a :class:`PendingTx`; ``dry_run=True``
-        returns a :class:`DryRunResult` and sends nothing.
+        returns a :class:`DryRunResult` and sends nothing. ``gas`` with ``fee`` (both from a
+        preflight just made, see :meth:`TxExecutor.preflight`) send without another preflight.
 
         >>> # receipt = session.transact(vault.functions.deposit(addr), "0x…key", value=10**18)
         """
@@ -576,18 +498,18 @@ class Session:
         if not 0 <= value < 1 << 256:
             raise ValueError("value must be in [0, 2**256) wei")
         resolved = self.resolve_signer(signer, role)
-        ctx = context or self._context_of(fn)
+        ctx = context or fn.context
         ex = self.executor
         if dry_run:
             return ex.dry_run(fn, resolved, value=value, gas=gas, context=ctx)
-        pending = ex.send(fn, resolved, value=value, gas=gas, context=ctx)
+        pending = ex.send(fn, resolved, value=value, gas=gas, context=ctx, fee=fee)
         if not wait:
             return pending
         return pending.wait(timeout)
 
     def send(
         self,
-        fn: ContractFunction,
+        fn: ContractCall,
         signer: SignerInput | None = None,
         *,
         role: Role | None = None,
@@ -602,7 +524,7 @@ class Session:
 
     def dry_run(
         self,
-        fn: ContractFunction,
+        fn: ContractCall,
         signer: SignerInput | None = None,
         *,
         role: Role | None = None,
@@ -611,19 +533,6 @@ class Session:
     ) -> DryRunResult:
         """Simulate a write: decoded return value, gas and fees; nothing is signed or sent."""
         return self.transact(fn, signer, role=role, value=value, context=context, dry_run=True)
-
-    def send_many(
-        self,
-        items: Sequence[tuple[ContractFunction, SignerInput | None, int]],
-        *,
-        role: Role | None = None,
-        context: str | None = None,
-    ) -> list[PendingTx]:
-        """Send several writes without waiting (each simulated first); returns their handles."""
-        return [
-            self.send(fn, signer, role=role, value=value, context=context)
-            for fn, signer, value in items
-        ]
 
     def wait_all(self, pending: Sequence[PendingTx], timeout: float = 120.0) -> list[Receipt]:
         """Wait for many pending transactions; the first failure is raised after all finished."""
@@ -656,9 +565,7 @@ class Session:
     def close(self) -> None:
         """Release HTTP connections."""
         with contextlib.suppress(Exception):
-            self.w3.provider._request_session_manager.cache_and_return_session(  # type: ignore[attr-defined]
-                self._network.rpc_url
-            ).close()
+            self.rpc_client.close()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,9 +1,13 @@
 """The one transaction executor behind :meth:`Session.transact`.
 
-For every write: simulate (``eth_call``) and raise the typed, decoded revert before anything is
-sent; estimate gas (x1.2); take a nonce from the session's local nonce manager; price with
-EIP-1559 fees when the chain has a base fee (legacy ``gasPrice`` otherwise); sign locally; send the
-raw bytes. After an ambiguous failure (timeout, connection reset, HTTP 5xx, garbled reply) the
+For every write, ONE preflight JSON-RPC batch carries the caller's own pre-check reads, the
+simulation (``eth_call``: the typed, decoded revert is raised before anything is sent), the gas
+estimate (x1.2), the head block (EIP-1559 fees when it has a base fee, legacy ``gasPrice``
+otherwise), the priority fee and, the first time per signer, the pending nonce. Nonces then come
+from the session's local nonce manager; the transaction is signed locally and sent in ONE request:
+``eth_sendRawTransactionSync`` (EIP-7966, the receipt in the reply) where the node offers it and
+mines on arrival, else ``eth_sendRawTransaction`` with receipts fetched for every pending
+transaction of the session in one batched poll. After an ambiguous failure (timeout, connection reset, HTTP 5xx, garbled reply) the
 *same* signed bytes are re-broadcast and the transaction is looked up by hash — a write is never
 re-signed with a new nonce unless the node rejected it outright. A mined revert (status 0) is
 replayed as ``eth_call`` to recover its reason.
@@ -14,22 +18,22 @@ against a small table (:data:`SEND_ERROR_KINDS`), everything else is decided fro
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import requests
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
-from web3._utils.method_formatters import receipt_formatter
-from web3.contract.contract import ContractFunction
 
-from ogpu.chain.retry import RetryPolicy, RpcError, is_transient
+from ogpu.chain.calls import ContractCall
+from ogpu.chain.receipts import format_receipt
 from ogpu.chain.revert import decode_revert
 from ogpu.chain.signers import SignerLike
+from ogpu.rpc import RetryPolicy, RpcError, classify
 from ogpu.types.errors import (
     GasError,
     NonceError,
@@ -82,11 +86,9 @@ def _send_error_kind(exc: RpcError) -> str:
 
 def _is_ambiguous(exc: BaseException) -> bool:
     """A transport failure: raw (``retry=False``) or wrapped in ``TxRpcError`` by ``Session.rpc``."""
-    from ogpu.chain.session import MalformedReplyError
-
     if isinstance(exc, TxRpcError) and exc.__cause__ is not None:
         exc = exc.__cause__
-    return isinstance(exc, requests.RequestException | OSError | MalformedReplyError)
+    return not isinstance(exc, RpcError) and classify(exc) != "permanent"
 
 
 def _revert_payload(exc: RpcError) -> tuple[str | None, str] | None:
@@ -123,6 +125,29 @@ class FeeQuote:
         return FeeQuote(
             b(self.max_fee_per_gas), b(self.max_priority_fee_per_gas), b(self.gas_price)
         )
+
+
+@dataclass
+class Preflight:
+    """What the preflight batch learned (see :meth:`TxExecutor.preflight`)."""
+
+    #: block number and timestamp of the head the batch read
+    block_number: int
+    timestamp: int
+    #: the caller's reads, decoded (a typed exception in place of a failed read)
+    reads: list[Any]
+    #: gas limit (estimate with margin), ``None`` when not estimated
+    gas: int | None
+    fee: FeeQuote
+    #: raw return data of the simulation (``None`` when not simulated or reverted)
+    return_data: str | None = None
+    #: the typed error of a reverting simulation/estimate (raised by :meth:`raise_for_revert`)
+    error: OGPUError | None = None
+
+    def raise_for_revert(self) -> None:
+        """Raise the simulation's typed revert, if any."""
+        if self.error is not None:
+            raise self.error
 
 
 class _NonceTooLow(Exception):
@@ -163,15 +188,20 @@ class TxExecutor:
         self._last_seen: tuple[int, str] | None = None
         #: test hook: skip the pre-send simulation (forces mined reverts); never set in production
         self._skip_simulation = False
+        #: whether sends use eth_sendRawTransactionSync: None until the node has been probed
+        self._anvil: bool | None = None
+        self._automine = False
+        self.receipts = _ReceiptPoller(self)
 
     # ------------------------------------------------------------------ building blocks
 
     @staticmethod
-    def _call_tx(fn: ContractFunction, sender: str, value: int) -> dict[str, Any]:
+    def call_tx(fn: ContractCall, sender: str, value: int = 0) -> dict[str, Any]:
+        """The ``eth_call``/``eth_estimateGas`` transaction object of ``fn`` from ``sender``."""
         return {
             "from": sender,
             "to": to_checksum_address(fn.address),
-            "data": fn._encode_transaction_data(),
+            "data": fn.data,
             "value": hex(value),
         }
 
@@ -206,12 +236,6 @@ class TxExecutor:
         estimate = int(raw, 16)
         return max(int(estimate * self.gas_margin), estimate + GAS_HEADROOM)
 
-    def simulate_and_estimate(self, call_tx: dict[str, Any], *, context: str) -> int:
-        """:meth:`simulate` and :meth:`estimate_gas` in one JSON-RPC batch (one round trip)."""
-        gas, _ = self.preflight(call_tx, context=context)
-        assert gas is not None
-        return gas
-
     def preflight(
         self,
         call_tx: dict[str, Any],
@@ -219,63 +243,128 @@ class TxExecutor:
         context: str,
         simulate: bool = True,
         estimate: bool = True,
-    ) -> tuple[int | None, FeeQuote]:
-        """One JSON-RPC batch before a write: simulation, gas estimate, head block (fees), the
-        sender's pending nonce and the block of our last receipt (rollback detection).
+        reads: Sequence[ContractCall] = (),
+        defer_revert: bool = False,
+    ) -> Preflight:
+        """ONE JSON-RPC batch before a write: ``reads`` (decoded), the simulation, the gas
+        estimate, the priority fee (cached ``fee_ttl`` s), the sender's pending nonce (first time
+        per sender), the block of our last receipt (rollback detection), whether the node mines on arrival (anvil's automine) and, last, the head block
+        (fees; its number and timestamp are at least as new as the state the reads saw).
 
-        Raises the decoded revert of the simulation/estimate. Returns ``(gas, fee quote)``.
+        A reverting simulation/estimate raises its typed error, or with ``defer_revert`` is left
+        in :attr:`Preflight.error` so the caller's own checks of ``reads`` can speak first.
         """
+        pf = self._preflight_once(call_tx, context, simulate, estimate, reads)
+        if pf.error is not None and not defer_revert:
+            raise pf.error
+        return pf
+
+    def _preflight_once(
+        self,
+        call_tx: dict[str, Any],
+        context: str,
+        simulate: bool,
+        estimate: bool,
+        reads: Sequence[ContractCall],
+    ) -> Preflight:
         sender = call_tx["from"]
-        reqs: list[tuple[str, list[Any]]] = [
-            ("eth_getBlockByNumber", ["latest", False]),
-            ("eth_getTransactionCount", [sender, "pending"]),
-        ]
+        s = self.session
+        reqs: list[tuple[str, list[Any]]] = [fn.request("latest") for fn in reads]
+        i_sim = len(reqs)
+        if simulate:
+            reqs.append(("eth_call", [call_tx, "latest"]))
+        i_est = len(reqs)
+        if estimate:
+            reqs.append(("eth_estimateGas", [call_tx]))
+        i_tip = len(reqs)
+        need_tip = self._cached_tip() is None
+        if need_tip:
+            reqs.append(("eth_maxPriorityFeePerGas", []))
+        i_nonce = len(reqs)
+        need_nonce = s.nonces.get_cached_nonce(sender) is None
+        if need_nonce:
+            reqs.append(("eth_getTransactionCount", [sender, "pending"]))
+        i_seen = len(reqs)
         last = self._last_seen
         if last is not None:
             reqs.append(("eth_getBlockByNumber", [hex(last[0]), False]))
-        first_extra = len(reqs)
-        if simulate:
-            reqs.append(("eth_call", [call_tx, "latest"]))
-        if estimate:
-            reqs.append(("eth_estimateGas", [call_tx]))
-        out = self.session.rpc_batch(reqs)
-        head, pending = out[0], out[1]
+        i_mine = len(reqs)
+        if self._anvil is not False:
+            reqs.append(("anvil_getAutomine", []))
+        i_end = len(reqs)
+        # the head last: the checks of the reads use a block at least as new as the one they read
+        reqs.append(("eth_getBlockByNumber", ["latest", False]))
+        out = s.rpc_batch(reqs)
+
+        head = out[-1]
+        if not isinstance(head, dict):
+            raise TxRpcError(f"preparing {context}: the node returned no head block")
+        number = int(head["number"], 16)
         if last is not None:
-            seen = out[2]
+            seen = out[i_seen]
             if isinstance(seen, RpcError) or not seen or seen.get("hash") != last[1]:
                 log.warning("chain was rolled back or reorganised; dropping cached nonces")
-                self.session.reset()
-        if not isinstance(pending, RpcError):
-            self.session.nonces.observe(sender, int(pending, 16))
-        outcomes = out[first_extra:]
-        for outcome in outcomes:
-            if isinstance(outcome, RpcError):
-                err = self._revert_error(outcome, context, sender)
-                if err is not None:
-                    raise err
-        gas: int | None = None
-        if simulate and isinstance(outcomes[0], RpcError):
-            raise TxRpcError(f"simulation of {context} failed: {outcomes[0].message}")
-        if estimate:
-            est = outcomes[-1]
-            if isinstance(est, RpcError):
-                raise GasError(f"estimating {context}: {est.message}")
-            value = int(str(est), 16)
-            gas = max(int(value * self.gas_margin), value + GAS_HEADROOM)
-        quote = self._quote_from_head(head) if isinstance(head, dict) else self.fees()
-        return gas, quote
+                s.reset()
+        if i_mine < i_end:
+            mining = out[i_mine]
+            self._anvil = not isinstance(mining, RpcError)
+            self._automine = mining is True
+        if need_nonce and not isinstance(out[i_nonce], RpcError):
+            s.nonces.observe(sender, int(out[i_nonce], 16), seed=True)
+        if need_tip:
+            tip_raw = out[i_tip]
+            self._store_tip(DEFAULT_TIP if isinstance(tip_raw, RpcError) else int(tip_raw, 16))
 
-    def _tip(self) -> int:
+        values = s._decode_all(reads, out[:i_sim], allow_failure=True)
+        error: OGPUError | None = None
+        return_data: str | None = None
+        for outcome in (out[i_sim] if simulate else None, out[i_est] if estimate else None):
+            if isinstance(outcome, RpcError) and error is None:
+                error = self._revert_error(outcome, context, sender)
+        if error is None and simulate:
+            sim = out[i_sim]
+            if isinstance(sim, RpcError):
+                error = TxRpcError(f"simulation of {context} failed: {sim.message}")
+            else:
+                return_data = str(sim)
+        gas: int | None = None
+        if error is None and estimate:
+            est = out[i_est]
+            if isinstance(est, RpcError):
+                error = GasError(f"estimating {context}: {est.message}")
+            else:
+                value = int(str(est), 16)
+                gas = max(int(value * self.gas_margin), value + GAS_HEADROOM)
+        return Preflight(
+            block_number=number,
+            timestamp=int(head["timestamp"], 16),
+            reads=values,
+            gas=gas,
+            fee=self._quote_from_head(head),
+            return_data=return_data,
+            error=error,
+        )
+
+    def _cached_tip(self) -> int | None:
         with self._fee_lock:
             cached = self._tip_cache
             if cached is not None and time.monotonic() - cached[0] < self.fee_ttl:
                 return cached[1]
+        return None
+
+    def _store_tip(self, tip: int) -> None:
+        with self._fee_lock:
+            self._tip_cache = (time.monotonic(), tip)
+
+    def _tip(self) -> int:
+        cached = self._cached_tip()
+        if cached is not None:
+            return cached
         try:
             tip = int(self.session.rpc("eth_maxPriorityFeePerGas", []), 16)
         except RpcError:
             tip = DEFAULT_TIP
-        with self._fee_lock:
-            self._tip_cache = (time.monotonic(), tip)
+        self._store_tip(tip)
         return tip
 
     def _quote_from_head(self, head: dict[str, Any]) -> FeeQuote:
@@ -306,26 +395,45 @@ class TxExecutor:
             return False
         return found is not None
 
-    def _broadcast(self, raw: str, tx_hash: str, sender: str, context: str) -> None:
-        """Send signed bytes; on ambiguity re-send the SAME bytes and look the hash up."""
+    @property
+    def sends_sync(self) -> bool:
+        """True when sends use ``eth_sendRawTransactionSync`` (the node mines on arrival)."""
+        forced = self.session.send_sync
+        if forced is not None:
+            return forced
+        return bool(self._anvil and self._automine)
+
+    def _broadcast(
+        self, raw: str, tx_hash: str, sender: str, context: str
+    ) -> dict[str, Any] | None:
+        """Send signed bytes; on ambiguity re-send the SAME bytes and look the hash up.
+
+        Returns the receipt when the node gave it with the reply (EIP-7966), else ``None``.
+        """
         delays = self.rebroadcast.delays()
         ambiguous: BaseException | None = None
+        sync = self.sends_sync
         while True:
             try:
+                if sync and ambiguous is None:
+                    reply = self.session.rpc("eth_sendRawTransactionSync", [raw], retry=False)
+                    return reply if isinstance(reply, dict) and reply.get("blockHash") else None
                 self.session.rpc("eth_sendRawTransaction", [raw], retry=False)
-                return
+                return None
             except RpcError as exc:
+                if sync and exc.code == 4:  # EIP-7966: accepted, not mined within the timeout
+                    return None
                 kind = _send_error_kind(exc)
                 if kind == "known":
                     log.info("tx %s already known to the node", tx_hash)
-                    return
+                    return None
                 if kind == "nonce_low":
                     if self._tx_known(tx_hash):  # an earlier broadcast of these bytes landed
-                        return
+                        return None
                     raise _NonceTooLow() from None
                 if kind != "transient":
                     if ambiguous is not None and self._tx_known(tx_hash):
-                        return
+                        return None
                     if kind == "funds":
                         raise _Rejected(
                             GasError(f"{sender} cannot pay for {context}: {exc.message}")
@@ -333,10 +441,10 @@ class TxExecutor:
                     raise _Rejected(TxRpcError(f"node rejected {context}: {exc.message}")) from None
                 cause: BaseException = exc
             except Exception as exc:
-                if not (_is_ambiguous(exc) or is_transient(exc)):
+                if not _is_ambiguous(exc):
                     raise
                 ambiguous = cause = exc
-                log.warning(
+                log.debug(
                     "ambiguous failure sending tx %s (%s); re-broadcasting",
                     tx_hash,
                     type(exc).__name__,
@@ -345,7 +453,7 @@ class TxExecutor:
             if ambiguous is not None:
                 try:
                     if self._tx_known(tx_hash):
-                        return
+                        return None
                 except Exception:
                     pass
             if delay is None:
@@ -364,29 +472,39 @@ class TxExecutor:
 
     def dry_run(
         self,
-        fn: ContractFunction,
+        fn: ContractCall,
         signer: SignerLike,
         *,
         value: int = 0,
         gas: int | None = None,
         context: str,
     ) -> DryRunResult:
-        """Simulate and estimate only."""
-        call_tx = self._call_tx(fn, signer.address, value)
-        result = self.simulate(call_tx, context=context)
-        gas_limit = gas or self.estimate_gas(call_tx, context=context)
-        decoded: Any = None
-        try:
-            decoded = self.session._decode_output(fn, result)
-        except Exception:
-            decoded = result
-        fee = self.fees()
+        """Simulate and estimate only (one batch)."""
+        call_tx = self.call_tx(fn, signer.address, value)
+        pf = self.preflight(call_tx, context=context, estimate=not gas)
+        return self.dry_run_result(fn, signer.address, value, pf, context=context, gas=gas)
+
+    @staticmethod
+    def dry_run_result(
+        fn: ContractCall,
+        sender: str,
+        value: int,
+        pf: Preflight,
+        *,
+        context: str,
+        gas: int | None = None,
+    ) -> DryRunResult:
+        """The :class:`DryRunResult` of a successful preflight of ``fn``."""
+        decoded: Any = pf.return_data
+        with contextlib.suppress(Exception):
+            decoded = fn.decode(pf.return_data)
+        fee = pf.fee
         return DryRunResult(
-            to=call_tx["to"],
-            sender=signer.address,
-            data=call_tx["data"],
+            to=to_checksum_address(fn.address),
+            sender=sender,
+            data=fn.data,
             value=value,
-            gas=gas_limit,
+            gas=gas or pf.gas or 0,
             return_value=decoded,
             max_fee_per_gas=fee.max_fee_per_gas,
             max_priority_fee_per_gas=fee.max_priority_fee_per_gas,
@@ -396,26 +514,31 @@ class TxExecutor:
 
     def send(
         self,
-        fn: ContractFunction,
+        fn: ContractCall,
         signer: SignerLike,
         *,
         value: int = 0,
         gas: int | None = None,
         context: str,
+        fee: FeeQuote | None = None,
     ) -> PendingTx:
-        """Simulate, sign and broadcast; returns a handle to wait on."""
+        """Preflight (unless ``gas`` and ``fee`` come from a preflight already), sign, send.
+
+        Returns a handle to wait on (already resolved when the node returned the receipt).
+        """
         sender = to_checksum_address(signer.address)
-        call_tx = self._call_tx(fn, sender, value)
-        estimated, quote = self.preflight(
-            call_tx, context=context, simulate=not self._skip_simulation, estimate=not gas
-        )
-        gas_limit = gas or estimated or 0
+        if gas is None or fee is None or self._anvil is None:
+            call_tx = self.call_tx(fn, sender, value)
+            pf = self.preflight(
+                call_tx, context=context, simulate=not self._skip_simulation, estimate=not gas
+            )
+            gas, fee = gas or pf.gas or 0, fee or pf.fee
         return self._send_prepared(
             signer,
             sender,
-            {"to": call_tx["to"], "data": call_tx["data"], "value": value, "gas": gas_limit},
+            {"to": to_checksum_address(fn.address), "data": fn.data, "value": value, "gas": gas},
             context,
-            fee=quote,
+            fee=fee,
         )
 
     def _send_prepared(
@@ -441,7 +564,7 @@ class TxExecutor:
                     nonces.release(sender, n)
                 raise
             try:
-                self._broadcast(raw, tx_hash, sender, context)
+                mined = self._broadcast(raw, tx_hash, sender, context)
             except _NonceTooLow:
                 if nonce is not None:
                     raise NonceError(sender, n, self.session._pending_count(sender)) from None
@@ -452,43 +575,35 @@ class TxExecutor:
                 if nonce is None and rej.error.tx_hash is None:
                     nonces.release(sender, n)
                 raise rej.error from None
-            log.info("sent tx %s (%s) from %s nonce %d", tx_hash, context, sender, n)
-            return PendingTx(
-                tx_hash,
-                self._waiter(tx_hash, tx, sender, context),
-                sender=sender,
-                nonce=n,
+            log.debug("sent tx %s (%s) from %s nonce %d", tx_hash, context, sender, n)
+            pending = PendingTx(
+                tx_hash, self._waiter(tx_hash, tx, sender, context, mined), sender=sender, nonce=n
             )
+            if mined is not None:
+                pending.wait(None)  # resolve now: a revert is raised like on a later wait
+            else:
+                self.receipts.expect(tx_hash)
+            return pending
         suggested = self.session._pending_count(sender)
         raise NonceError(sender, suggested, suggested)
 
     def _waiter(
-        self, tx_hash: str, tx: dict[str, Any], sender: str, context: str
+        self,
+        tx_hash: str,
+        tx: dict[str, Any],
+        sender: str,
+        context: str,
+        mined: dict[str, Any] | None = None,
     ) -> Callable[[float | None], Receipt]:
         def wait(timeout: float | None) -> Receipt:
-            return self.wait(tx_hash, tx, sender, context, timeout)
+            return self.wait(tx_hash, tx, sender, context, timeout, raw=mined)
 
         return wait
 
     def wait_receipt(self, tx_hash: str, timeout: float | None) -> dict[str, Any]:
-        """Poll for a receipt with an adaptive interval; ``TxReceiptTimeoutError`` on timeout."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        interval = self.poll_min
-        while True:
-            try:
-                raw = self.session.rpc("eth_getTransactionReceipt", [tx_hash])
-            except RpcError:
-                raw = None
-            except Exception as exc:
-                if not (_is_ambiguous(exc) or is_transient(exc)):
-                    raise
-                raw = None
-            if raw:
-                return dict(raw)
-            if deadline is not None and time.monotonic() >= deadline:
-                raise TxReceiptTimeoutError(tx_hash, timeout or 0.0)
-            time.sleep(interval)
-            interval = min(interval * 1.5, self.poll_max)
+        """The raw receipt, polled with an adaptive interval together with every other pending
+        transaction of the session (one batch); ``TxReceiptTimeoutError`` on timeout."""
+        return self.receipts.wait(tx_hash, timeout)
 
     def wait(
         self,
@@ -497,10 +612,14 @@ class TxExecutor:
         sender: str,
         context: str,
         timeout: float | None,
+        *,
+        raw: dict[str, Any] | None = None,
     ) -> Receipt:
-        """Wait for ``tx_hash``; a mined revert is replayed and raised as a typed error."""
-        raw = self.wait_receipt(tx_hash, timeout)
-        formatted = receipt_formatter(raw)
+        """Wait for ``tx_hash`` (``raw``: its receipt, already known); a mined revert is replayed
+        and raised as a typed error."""
+        if raw is None:
+            raw = self.wait_receipt(tx_hash, timeout)
+        formatted = format_receipt(raw)
         block = int(formatted["blockNumber"])
         # some nodes (anvil, reth, geth >= 1.14) put the block timestamp in every log
         stamped = [log.get("blockTimestamp") for log in raw.get("logs") or []]
@@ -554,3 +673,80 @@ class TxExecutor:
             signer, sender, body, "fix_nonce", nonce=nonce, fee=self.fees().bumped(1.5)
         )
         return pending.wait(120.0)
+
+
+class _ReceiptPoller:
+    """Receipts of every pending transaction of a session, fetched in ONE batch per poll.
+
+    Whoever waits first polls for everyone (no thread per transaction, none in the background);
+    the others sleep on a condition until their receipt arrives or their timeout passes.
+    """
+
+    def __init__(self, executor: TxExecutor) -> None:
+        self._ex = executor
+        self._cond = threading.Condition()
+        self._found: dict[str, dict[str, Any] | None] = {}
+        self._polling = False
+
+    #: hashes remembered at most (sent but never waited for are forgotten oldest first)
+    LIMIT = 4096
+    #: receipts asked for in one poll at most
+    BATCH = 256
+
+    def expect(self, tx_hash: str) -> None:
+        """Poll for ``tx_hash`` too from now on (it was just sent)."""
+        with self._cond:
+            self._found.setdefault(tx_hash, None)
+            while len(self._found) > self.LIMIT:
+                del self._found[next(iter(self._found))]
+
+    def wait(self, tx_hash: str, timeout: float | None) -> dict[str, Any]:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        interval = self._ex.poll_min
+        with self._cond:
+            self._found.setdefault(tx_hash, None)
+        try:
+            while True:
+                with self._cond:
+                    while self._polling:
+                        got = self._found.get(tx_hash)
+                        if got is not None:
+                            return got
+                        left = None if deadline is None else deadline - time.monotonic()
+                        if left is not None and left <= 0:
+                            raise TxReceiptTimeoutError(tx_hash, timeout or 0.0)
+                        self._cond.wait(left if left is not None else interval)
+                    got = self._found.get(tx_hash)
+                    if got is not None:
+                        return got
+                    self._polling = True
+                    others = [h for h, r in self._found.items() if r is None and h != tx_hash]
+                    wanted = [tx_hash, *others[: self.BATCH - 1]]
+                try:
+                    replies = self._poll(wanted)
+                finally:
+                    with self._cond:
+                        self._polling = False
+                        for h, r in zip(wanted, replies, strict=True):
+                            if r is not None and h in self._found:
+                                self._found[h] = r
+                        self._cond.notify_all()
+                got = self._found.get(tx_hash)
+                if got is not None:
+                    return got
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise TxReceiptTimeoutError(tx_hash, timeout or 0.0)
+                time.sleep(interval)
+                interval = min(interval * 1.5, self._ex.poll_max)
+        finally:
+            with self._cond:
+                self._found.pop(tx_hash, None)
+
+    def _poll(self, hashes: Sequence[str]) -> list[dict[str, Any] | None]:
+        try:
+            out = self._ex.session.rpc_batch([("eth_getTransactionReceipt", [h]) for h in hashes])
+        except Exception as exc:
+            if not _is_ambiguous(exc):
+                raise
+            return [None] * len(hashes)
+        return [dict(r) if isinstance(r, dict) else None for r in out]

@@ -4,27 +4,30 @@ Order of every uploading workflow — nothing is uploaded and no gas is spent fo
 would refuse:
 
 1. validate the input models locally (``ValueError``);
-2. read what the contract will check, pinned to one block, and raise the typed error with the
-   numbers (``publish_task``, ``update_source``);
+2. read what the contract will check and raise the typed error with the numbers
+   (``publish_task``, ``update_source``);
 3. simulate the exact transaction (with the URL the content will have: its CID is computed
-   locally) — any other revert surfaces typed, still before uploading;
+   locally) — any other revert surfaces typed, still before uploading. ``publish_task`` does 2
+   and 3 in one round trip with the gas estimate and fees (the executor's preflight);
 4. upload the JSON document;
 5. send (and, by default, wait).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 from eth_utils.address import to_checksum_address
 
 from ogpu.client._options import IPFS_LEGACY, Options, parse_options
 from ogpu.client._pending import PendingPublish
 from ogpu.client.models import SourceInfo, TaskInfo, TaskInput
-from ogpu.ipfs import cid_of, encode_payload
+from ogpu.ipfs import encode_payload
+from ogpu.ipfs.client import local_cid
 from ogpu.protocol import controller, nexus, terminal
-from ogpu.protocol._base import checksum
+from ogpu.protocol._base import checksum, prepare, struct
 from ogpu.protocol.response import Response
 from ogpu.protocol.source import Source
 from ogpu.protocol.task import Task
@@ -42,11 +45,14 @@ from ogpu.types import (
     TaskExpiredError,
     TaskParams,
     TxRevertError,
+    TxRpcError,
 )
 
 if TYPE_CHECKING:
     from ogpu.chain import Session
+    from ogpu.chain.calls import ContractCall
     from ogpu.chain.signers import SignerInput, SignerLike
+    from ogpu.chain.tx import FeeQuote, Preflight
 
 __all__ = [
     "cancel_task",
@@ -129,29 +135,22 @@ class _SourceTerms:
     signer_balance: int
 
 
-def _latest_header(session: Session) -> tuple[int, int]:
-    header = session.rpc("eth_getBlockByNumber", ["latest", False])
-    return int(header["number"], 16), int(header["timestamp"], 16)
-
-
-def _read_source(session: Session, source: str, signer: str) -> _SourceTerms:
-    """One batch at the latest block: registry id, the source's client/status/params and the
-    signer's Vault balance (getters of the official ABIs, so it works on every network)."""
-    number, now = _latest_header(session)
+def _source_reads(session: Session, source: str, signer: str) -> list[ContractCall]:
+    """What the Controller/Nexus check about a source and the signer (official-ABI getters)."""
     n = session.contract("Nexus")
     s = session.contract("Source", source)
-    v = session.contract("Vault")
-    source_id, client, status, params, balance = session.batch_call(
-        [
-            n.functions.getSourceId(source),
-            s.functions.getClient(),
-            s.functions.getStatus(),
-            s.functions.getSourceParams(),
-            v.functions.balanceOf(signer),
-        ],
-        block=number,
-        allow_failure=True,
-    )
+    return [
+        n.functions.getSourceId(source),
+        s.functions.getClient(),
+        s.functions.getStatus(),
+        s.functions.getSourceParams(),
+        session.contract("Vault").functions.balanceOf(signer),
+    ]
+
+
+def _source_terms(source: str, values: Sequence[Any], number: int, now: int) -> _SourceTerms:
+    """The terms from the values of :func:`_source_reads` (typed error if there is no source)."""
+    source_id, client, status, params, balance = values
     for value in (source_id, balance):
         if isinstance(value, BaseException):
             raise value
@@ -168,6 +167,20 @@ def _read_source(session: Session, source: str, signer: str) -> _SourceTerms:
         timestamp=now,
         signer_balance=int(balance),
     )
+
+
+def _read_source(session: Session, source: str, signer: str) -> _SourceTerms:
+    """One batch at the latest block: registry id, the source's client/status/params and the
+    signer's Vault balance, with the block's header."""
+    number, values = session.batch_call_at(
+        _source_reads(session, source, signer),
+        allow_failure=True,
+        extra=[("eth_getBlockByNumber", ["latest", False])],
+    )
+    header = values[-1]
+    if not isinstance(header, dict):
+        raise TxRpcError("the node returned no head block")
+    return _source_terms(source, values[:-1], number, int(header["timestamp"], 16))
 
 
 def _require_operator(session: Session, terms: _SourceTerms, signer: str, context: str) -> int:
@@ -187,14 +200,16 @@ def _require_operator(session: Session, terms: _SourceTerms, signer: str, contex
     return int(balance)
 
 
-def _check_task(session: Session, info: TaskInfo, signer: str, context: str) -> _SourceTerms:
-    """What ``Controller.publishTask`` checks, in its order, against the latest block.
+def _check_task(
+    session: Session, info: TaskInfo, signer: str, context: str, pf: Preflight
+) -> _SourceTerms:
+    """What ``Controller.publishTask`` checks, in its order, against the preflight's block.
 
     The transaction executes in a later block (timestamp ≥ latest + 1), so an ``expiryTime`` of
     ``latest + 1`` would revert on chain: it is refused here too. The upper bound only grows with
     time, so ``latest + maxExpiryDuration`` is safe.
     """
-    terms = _read_source(session, info.source, signer)
+    terms = _source_terms(info.source, pf.reads, pf.block_number, pf.timestamp)
     if terms.status is not SourceStatus.ACTIVE:
         raise SourceInactiveError(terms.address).with_revert(
             context=context, error_name="SourceInactive"
@@ -227,6 +242,22 @@ def _check_task(session: Session, info: TaskInfo, signer: str, context: str) -> 
     return terms
 
 
+def _not_published(err: TaskExpiredError, context: str) -> TaskExpiredError:
+    """``Expired(address(0), expiry)``: the task was never created (official SDK wording)."""
+    if err.task != _ZERO:
+        return err
+    out = TaskExpiredError(_NOT_PUBLISHED, err.expiry)
+    out.with_revert(tx_hash=err.tx_hash, context=context, error_name="Expired")
+    return out
+
+
+def _raise_publish_revert(pf: Preflight, context: str) -> None:
+    try:
+        pf.raise_for_revert()
+    except TaskExpiredError as err:
+        raise _not_published(err, context) from None
+
+
 # ----------------------------------------------------------------------------------------------
 # Upload helpers
 
@@ -234,7 +265,7 @@ def _check_task(session: Session, info: TaskInfo, signer: str, context: str) -> 
 def _prepare_upload(session: Session, document: Any) -> tuple[bytes, str]:
     """The bytes to pin and the URL they will have (CID computed locally)."""
     payload = encode_payload(document)
-    return payload, str(session.ipfs.gateway_url(cid_of(payload)))
+    return payload, str(session.ipfs.gateway_url(local_cid(payload)))
 
 
 def _upload(opts: Options, payload: bytes, filename: str) -> str:
@@ -332,9 +363,9 @@ def publish_source(
     if opts.dry_run:
         return simulated
     url = _upload(opts, payload, "imageMetadata.json")
-    gas = opts.gas or (simulated.gas if url == predicted else None)
+    gas, fee = _reuse(opts, simulated, url == predicted)
     opts.check_budget("send")
-    pending = call(url, wait=False, gas=gas)
+    pending = call(url, wait=False, gas=gas, fee=fee)
 
     def build(receipt: Receipt) -> Source:
         return Source(nexus.extract_source_address(receipt, session=session), session)
@@ -343,6 +374,22 @@ def publish_source(
     if not opts.wait:
         return result
     return result.wait(opts.wait_timeout())
+
+
+def _reuse(
+    opts: Options, simulated: DryRunResult, same_call: bool
+) -> tuple[int | None, FeeQuote | None]:
+    """Gas and fees of a simulation just made, for sending the same call without another one."""
+    from ogpu.chain.tx import FeeQuote
+
+    if not same_call:
+        return opts.gas, None
+    fee = FeeQuote(
+        max_fee_per_gas=simulated.max_fee_per_gas,
+        max_priority_fee_per_gas=simulated.max_priority_fee_per_gas,
+        gas_price=simulated.gas_price,
+    )
+    return opts.gas or simulated.gas, fee
 
 
 def _budget(opts: Options) -> tuple[float, float] | None:
@@ -423,32 +470,38 @@ def publish_task(
     signer = _signer(opts)
     sender = to_checksum_address(signer.address)
     context = f"Controller.publishTask(source={info.source})"
-    _check_task(session, info, sender, context)
     payload, predicted = _prepare_upload(session, info.config.to_dict())
 
-    def call(url: str, **extra: Any) -> Any:
+    def publish(url: str) -> ContractCall:
         params = TaskParams(
             source=info.source, config=url, expiryTime=info.expiryTime, payment=info.payment
         )
-        try:
-            return controller.publish_task(
-                params, signer=signer, session=session, context=context, **extra
-            )
-        except TaskExpiredError as err:  # Expired(address(0), expiry): the task does not exist
-            if err.task != _ZERO:
-                raise
-            raise TaskExpiredError(_NOT_PUBLISHED, err.expiry).with_revert(
-                tx_hash=err.tx_hash, context=context, error_name="Expired"
-            ) from None
+        return prepare(session, "Controller", "publishTask", struct(params))
 
+    # ONE round trip: the Controller's pre-checks, the simulation, gas, fees (and first nonce)
     opts.check_budget("simulate")
-    simulated: DryRunResult = call(predicted, dry_run=True)
+    call = publish(predicted)
+    ex = session.executor
+    pf = ex.preflight(
+        ex.call_tx(call, sender),
+        context=context,
+        estimate=not opts.gas,
+        reads=_source_reads(session, info.source, sender),
+        defer_revert=True,
+    )
+    _check_task(session, info, sender, context, pf)
+    _raise_publish_revert(pf, context)
     if opts.dry_run:
-        return simulated
+        return ex.dry_run_result(call, sender, 0, pf, context=context, gas=opts.gas)
     url = _upload(opts, payload, "taskConfig.json")
-    gas = opts.gas or (simulated.gas if url == predicted else None)
+    gas, fee = opts.gas or pf.gas, cast("FeeQuote | None", pf.fee)
+    if url != predicted:  # the store chose another URL: simulate that call before sending
+        call, gas, fee = publish(url), opts.gas, None
     opts.check_budget("send")
-    pending = call(url, wait=False, gas=gas)
+    try:
+        pending = session.transact(call, signer, wait=False, gas=gas, fee=fee, context=context)
+    except TaskExpiredError as err:
+        raise _not_published(err, context) from None
 
     def build(receipt: Receipt) -> Task:
         return Task(controller.extract_task_address(receipt, session=session), session)
@@ -502,9 +555,9 @@ def update_source(
 
     simulated: DryRunResult = call(predicted, dry_run=True)
     url = _upload(opts, payload, "imageMetadata.json")
-    gas = opts.gas or (simulated.gas if url == predicted else None)
+    gas, fee = _reuse(opts, simulated, url == predicted)
     opts.check_budget("send")
-    receipt: Receipt = call(url, gas=gas, timeout=opts.wait_timeout())
+    receipt: Receipt = call(url, gas=gas, fee=fee, timeout=opts.wait_timeout())
     return receipt
 
 

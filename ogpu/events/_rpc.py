@@ -1,14 +1,10 @@
-"""A small async JSON-RPC client for the event machinery (HTTP via httpx, WebSocket via websockets).
+"""The event machinery's async JSON-RPC clients: a thin layer over :mod:`ogpu.rpc`.
 
-Why not web3's ``AsyncWeb3``: the watchers issue a handful of methods (``eth_blockNumber``,
-``eth_getLogs``, ``eth_getBlockByNumber``, ``eth_subscribe``) in JSON-RPC batches, decode logs
-themselves (plain dicts, no ``AttributeDict``/``HexBytes`` per log) and must classify every
-failure precisely. A thin client keeps that fast and lets tests inject faults at the HTTP
-transport (``httpx`` transports) instead of mocking web3.
-
-Failures: transport errors, HTTP 408/425/429/5xx, undecodable replies and the rate-limit JSON-RPC
-codes of :mod:`ogpu.chain.retry` are *transient* and retried with its :class:`RetryPolicy`
-(backoff with full jitter); everything else is raised at once as :class:`EventsRpcError`.
+Encoding, reply checks, the retry policy and the failure classifier are the core's; this module
+adds what the watchers need: a batch in which any error fails the whole batch, the ``give_up``
+hook (a caller handles some errors itself, e.g. halving a log range), persistent failures raised
+as :class:`EventsRpcError` with the attempt count, and the WebSocket transport with
+``eth_subscribe`` notifications. Tests inject faults at the ``httpx`` transport.
 """
 
 from __future__ import annotations
@@ -16,16 +12,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import json
 import logging
 import random
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import httpx
 
-from ogpu.chain.retry import TRANSIENT_HTTP_STATUS, TRANSIENT_RPC_CODES, RetryPolicy
 from ogpu.events.errors import EventsRpcError
+from ogpu.rpc import AsyncRpcClient, BatchRefusedError, RetryPolicy, RpcError, is_retryable
+from ogpu.rpc._models import encode, encode_batch, parse_batch, parse_reply
 from ogpu.types import jsonsafe
 
 __all__ = ["AsyncRpc", "HttpRpc", "RpcReplyError", "WsRpc", "open_rpc"]
@@ -35,45 +31,19 @@ log = logging.getLogger("ogpu.events")
 #: The default retry schedule of the watchers: ~6 attempts over ~3 s at most.
 DEFAULT_RETRY = RetryPolicy(max_attempts=6, base_delay=0.05, max_delay=1.0)
 
+#: A JSON-RPC error object in a reply (the core's :class:`~ogpu.rpc.RpcError`).
+RpcReplyError = RpcError
 
-class RpcReplyError(Exception):
-    """A JSON-RPC error object in a reply (internal; surfaced as :class:`EventsRpcError`)."""
-
-    def __init__(self, method: str, code: int | None, message: str, data: Any = None) -> None:
-        self.method = method
-        self.code = code
-        self.message = message
-        self.data = data
-        super().__init__(f"{method}: {message} (code {code})")
+#: True when retrying the same request may succeed (the core's classifier).
+is_transient = is_retryable
 
 
-class _BatchRefused(Exception):
-    """The node answered a batch with a single error object."""
-
-
-class _TransientTransportError(Exception):
-    """A failure of the transport that may go away (HTTP 5xx/429, closed socket, bad reply)."""
-
-
-def is_transient(exc: BaseException) -> bool:
-    """True when retrying the same request may succeed."""
-    if isinstance(exc, RpcReplyError):
-        return exc.code in TRANSIENT_RPC_CODES
-    return isinstance(
-        exc,
-        _TransientTransportError
-        | httpx.TransportError
-        | ConnectionError
-        | TimeoutError
-        | asyncio.TimeoutError  # distinct from TimeoutError before Python 3.11
-        | OSError
-        | json.JSONDecodeError
-        | UnicodeDecodeError,
-    )
+class _TransientTransportError(ConnectionError):
+    """The WebSocket dropped or could not be opened (retried like any connection failure)."""
 
 
 def _to_events_error(method: str, exc: BaseException, attempts: int) -> EventsRpcError:
-    if isinstance(exc, RpcReplyError):
+    if isinstance(exc, RpcError):
         return EventsRpcError(
             method,
             exc.message,
@@ -88,7 +58,7 @@ def _to_events_error(method: str, exc: BaseException, attempts: int) -> EventsRp
 
 
 class AsyncRpc:
-    """Base of the JSON-RPC clients: ids, reply parsing and the retry loop (I/O in subclasses)."""
+    """Base of the clients: ids, retries and error surfacing; ``_exchange`` is the I/O."""
 
     supports_subscriptions = False
 
@@ -100,7 +70,8 @@ class AsyncRpc:
         #: False once the node refused a batch (then requests go one by one).
         self.batches_supported = True
 
-    async def _send(self, payload: Any) -> Any:  # pragma: no cover - abstract
+    async def _exchange(self, body: bytes, ids: Sequence[int]) -> Any:  # pragma: no cover
+        """Send one encoded request or batch; return the reply (bytes or parsed JSON)."""
         raise NotImplementedError
 
     async def close(self) -> None:
@@ -112,46 +83,26 @@ class AsyncRpc:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    @staticmethod
-    def _result(method: str, reply: Any) -> Any:
-        if not isinstance(reply, dict):
-            raise _TransientTransportError(f"malformed JSON-RPC reply to {method}: {reply!r:.200}")
-        err = reply.get("error")
-        if err is not None:
-            if isinstance(err, dict):
-                code = err.get("code")
-                raise RpcReplyError(
-                    method,
-                    code if isinstance(code, int) else None,
-                    str(err.get("message", "")),
-                    err.get("data"),
-                )
-            raise RpcReplyError(method, None, str(err))
-        if "result" not in reply:
-            raise _TransientTransportError(f"JSON-RPC reply to {method} has no result")
-        return reply["result"]
-
     async def _with_retry(
         self,
         what: str,
-        attempt: Callable[[], Any],
+        attempt: Callable[[], Awaitable[Any]],
         give_up: Callable[[BaseException], bool] | None,
     ) -> Any:
-        delays = self.retry.delays()
-        attempts = 0
+        schedule = self.retry.schedule()
         while True:
-            attempts += 1
+            schedule.attempts += 1
             try:
                 return await attempt()
             except Exception as exc:
                 if give_up is not None and give_up(exc):
                     raise
                 if not is_transient(exc):
-                    raise _to_events_error(what, exc, attempts) from exc
-                delay = next(delays, None)
+                    raise _to_events_error(what, exc, schedule.attempts) from exc
+                delay = schedule.next_delay(exc)
                 if delay is None:
-                    raise _to_events_error(what, exc, attempts) from exc
-                log.debug("transient RPC failure of %s (attempt %d): %s", what, attempts, exc)
+                    raise _to_events_error(what, exc, schedule.attempts) from exc
+                log.debug("%s failed (attempt %d): %.120s", what, schedule.attempts, exc)
                 await asyncio.sleep(delay)
 
     async def call(
@@ -170,10 +121,7 @@ class AsyncRpc:
         async def attempt() -> Any:
             rid = next(self._ids)
             self.round_trips += 1
-            reply = await self._send(
-                {"jsonrpc": "2.0", "id": rid, "method": method, "params": list(params)}
-            )
-            return self._result(method, reply)
+            return parse_reply(method, await self._exchange(encode(method, params, rid), [rid]))
 
         return await self._with_retry(method, attempt, give_up)
 
@@ -192,35 +140,26 @@ class AsyncRpc:
         names = ",".join(sorted({m for m, _ in calls}))
 
         async def attempt() -> list[Any]:
-            ids = [next(self._ids) for _ in calls]
-            payload = [
-                {"jsonrpc": "2.0", "id": i, "method": m, "params": list(p)}
-                for i, (m, p) in zip(ids, calls, strict=True)
-            ]
+            first = next(self._ids)
+            for _ in range(len(calls) - 1):
+                next(self._ids)
+            body, ids = encode_batch(calls, first_id=first)
             self.round_trips += 1
-            replies = await self._send(payload)
-            if not isinstance(replies, list):
-                if isinstance(replies, dict) and replies.get("error") is not None:
-                    # Some public endpoints refuse batches with one error object: go sequential.
-                    log.info("the node refuses JSON-RPC batches; sending requests one by one")
-                    self.batches_supported = False
-                    raise _BatchRefused
-                raise _TransientTransportError(f"malformed batch reply: {replies!r:.200}")
-            by_id = {r.get("id"): r for r in replies if isinstance(r, dict)}
-            out = []
-            for i, (m, _) in zip(ids, calls, strict=True):
-                if i not in by_id:
-                    raise _TransientTransportError(f"batch reply lacks the answer to {m}")
-                out.append(self._result(m, by_id[i]))
+            out = parse_batch(calls, ids, await self._exchange(body, ids))
+            for item in out:
+                if isinstance(item, RpcError):
+                    raise item
             return out
 
         try:
             result: list[Any] = await self._with_retry(
                 names,
                 attempt,
-                lambda exc: isinstance(exc, _BatchRefused) or bool(give_up and give_up(exc)),
+                lambda exc: isinstance(exc, BatchRefusedError) or bool(give_up and give_up(exc)),
             )
-        except _BatchRefused:
+        except BatchRefusedError:
+            log.info("the node refuses JSON-RPC batches; sending requests one by one")
+            self.batches_supported = False
             return [await self.call(m, p, give_up=give_up) for m, p in calls]
         return result
 
@@ -230,7 +169,7 @@ class AsyncRpc:
 
 
 class HttpRpc(AsyncRpc):
-    """JSON-RPC over HTTP(S) with a persistent ``httpx.AsyncClient``.
+    """JSON-RPC over HTTP(S) through the core's :class:`~ogpu.rpc.AsyncRpcClient`.
 
     ``transport`` lets tests put an ``httpx`` transport (a fault injector) in front of the node.
     """
@@ -245,28 +184,10 @@ class HttpRpc(AsyncRpc):
     ) -> None:
         super().__init__(retry=retry)
         self.url = url
-        self._client = httpx.AsyncClient(
-            timeout=timeout,
-            transport=transport,
-            headers={"Content-Type": "application/json"},
-        )
+        self._client = AsyncRpcClient(url, timeout=timeout, retry=self.retry, transport=transport)
 
-    async def _send(self, payload: Any) -> Any:
-        resp = await self._client.post(self.url, content=json.dumps(payload))
-        if resp.status_code in TRANSIENT_HTTP_STATUS:
-            raise _TransientTransportError(f"HTTP {resp.status_code} from {self.url}")
-        if resp.status_code >= 400:
-            # A JSON-RPC error may still come with a 4xx status; otherwise it is persistent.
-            try:
-                body = resp.json()
-            except ValueError:
-                body = None
-            if isinstance(body, dict | list):
-                return body
-            raise RpcReplyError(
-                "http", resp.status_code, f"HTTP {resp.status_code}: {resp.text[:200]}"
-            )
-        return jsonsafe.loads(resp.content)
+    async def _exchange(self, body: bytes, ids: Sequence[int]) -> Any:
+        return await self._client.post(body)
 
     async def close(self) -> None:
         await self._client.aclose()
@@ -349,24 +270,20 @@ class WsRpc(AsyncRpc):
                 queue.put_nowait(error)
             self._subs.clear()
 
-    async def _send(self, payload: Any) -> Any:
+    async def _exchange(self, body: bytes, ids: Sequence[int]) -> Any:
         ws = await self._connect()
-        key = payload[0]["id"] if isinstance(payload, list) else payload["id"]
         fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        if isinstance(payload, list):
-            for p in payload:
-                self._pending[p["id"]] = fut
-        else:
-            self._pending[key] = fut
+        for i in ids:
+            self._pending[i] = fut
         try:
-            await ws.send(json.dumps(payload))
+            await ws.send(body.decode())
         except Exception as exc:
             raise _TransientTransportError(f"websocket send failed: {exc}") from exc
         try:
             return await asyncio.wait_for(fut, self.timeout)
         finally:
-            for p in payload if isinstance(payload, list) else [payload]:
-                self._pending.pop(p["id"], None)
+            for i in ids:
+                self._pending.pop(i, None)
 
     async def new_heads(self) -> AsyncIterator[int]:  # type: ignore[override]
         """Block numbers from an ``eth_subscribe("newHeads")`` subscription.

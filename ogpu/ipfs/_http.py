@@ -1,8 +1,11 @@
 """One HTTP request policy for every IPFS call: timeouts, bounded retries, size-limited reads.
 
-Retried: connection/read/write errors, timeouts, HTTP 429 and 5xx, with exponential backoff and
-jitter (``backoff * 2**attempt * U(0.5, 1.5)``, at least the server's ``Retry-After`` when that is
-at most 30 s). Never retried: other 4xx, unsupported URLs, size-limit overruns.
+Which failures are retried is decided by the SDK's one classifier (:func:`ogpu.rpc.classify`):
+connection/read/write errors, timeouts, HTTP 408/425/429/500/502/503/504, with exponential
+backoff and jitter (``backoff * 2**attempt * U(0.5, 1.5)``, at least the server's ``Retry-After``
+when that is at most 30 s). Never retried: other 4xx, unsupported URLs, size-limit overruns.
+Uploads are idempotent (content addressed), so an ambiguous failure is retried like a transient
+one.
 """
 
 from __future__ import annotations
@@ -17,10 +20,10 @@ from typing import Any
 import httpx
 
 from ogpu.ipfs.errors import IPFSFetchError, IPFSGatewayError, IPFSSizeLimitError
+from ogpu.rpc.retry import TRANSIENT_HTTP_STATUS, is_retryable, retry_after_header
 
 log = logging.getLogger("ogpu.ipfs")
 
-_RETRY_AFTER_CAP = 30.0
 _SNIPPET = 300
 
 
@@ -42,10 +45,6 @@ class RetryPolicy:
     retries: int = 2
     backoff: float = 0.5
     deadline: float | None = None
-
-
-def _is_transient(exc: httpx.HTTPError) -> bool:
-    return isinstance(exc, httpx.TimeoutException | httpx.NetworkError | httpx.RemoteProtocolError)
 
 
 def _read_limited(
@@ -70,15 +69,6 @@ def _snippet(resp: httpx.Response) -> str:
     except (httpx.HTTPError, IPFSSizeLimitError):
         return ""
     return raw[:_SNIPPET].decode("utf-8", "replace").strip()
-
-
-def _retry_after(resp_headers: Mapping[str, str]) -> float | None:
-    value = resp_headers.get("retry-after", "")
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None
-    return seconds if 0 <= seconds <= _RETRY_AFTER_CAP else None
 
 
 def request(
@@ -119,15 +109,15 @@ def request(
                 error = IPFSGatewayError(url, status)
                 if detail:
                     error.message += f" ({detail})"
-                retryable = status == 429 or status >= 500
-                wait = _retry_after(resp.headers)
+                retryable = status in TRANSIENT_HTTP_STATUS
+                wait = retry_after_header(resp.headers)
         except httpx.HTTPError as exc:
             if isinstance(exc, httpx.TimeoutException):
                 reason = f"timed out after {timeout:g} s ({type(exc).__name__})"
             else:
                 reason = f"{type(exc).__name__}: {exc}"
             error = IPFSFetchError(url, reason)
-            retryable = _is_transient(exc)
+            retryable = is_retryable(exc)
         if not retryable or attempt >= policy.retries:
             if attempt:
                 error.message += f" [after {attempt + 1} attempts]"

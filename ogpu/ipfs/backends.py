@@ -10,9 +10,13 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from bases import base58btc
 
 from ogpu.ipfs._http import Reply
 from ogpu.ipfs.cid import has_subpath, parse_cid_from_url
@@ -65,6 +69,30 @@ class Backend(Protocol):
         ...
 
 
+#: ``/ipfs/<CIDv0>``: the path of the link a pinning service answers with
+_V0_PATH = re.compile(r"/ipfs/(Qm[1-9A-HJ-NP-Za-km-z]{44})")
+
+
+def _link_cid(link: str) -> str | None:
+    """The CID a pinning link names, ``None`` when it names none or a file below a CID (a
+    directory wrapper: not comparable with the content's own CID).
+
+    The common ``http(s)://host/ipfs/<CIDv0>`` form is recognised without building a CID object
+    (a base58 decode to the 34-byte sha2-256 multihash); anything else is parsed in full.
+    """
+    parts = urlsplit(link.strip())
+    path = _V0_PATH.fullmatch(parts.path)
+    if path and parts.scheme in ("http", "https") and not parts.query and not parts.fragment:
+        text = path.group(1)
+        try:
+            digest = base58btc.decode(text)
+        except Exception:
+            digest = b""
+        if len(digest) == 34 and digest[:2] == b"\x12\x20" and ".ipfs." not in parts.netloc:
+            return text
+    return None if has_subpath(link) else parse_cid_from_url(link)
+
+
 def _json_object(reply: Reply) -> dict[str, Any] | None:
     try:
         obj = jsonsafe.loads(reply.content)
@@ -92,9 +120,7 @@ class PinningBackend:
             err = IPFSGatewayError(self.url, reply.status_code)
             err.message += ' (answer has no "link" field)'
             raise err
-        # A link below a CID (``/ipfs/<dir>/<name>``) names a directory wrapper: not comparable.
-        cid = None if has_subpath(link) else parse_cid_from_url(link)
-        return Added(cid=cid, url=link)
+        return Added(cid=_link_cid(link), url=link)
 
     def cat(self, send: Sender, cid: str, limit: int) -> bytes | None:
         return None

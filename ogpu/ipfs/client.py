@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from functools import lru_cache
 from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -40,7 +41,15 @@ from ogpu.ipfs.cid import cid_of, has_subpath, parse_cid, parse_cid_from_url, ve
 from ogpu.ipfs.errors import IPFSContentMismatchError, IPFSFetchError
 from ogpu.types import jsonsafe
 
-__all__ = ["DEFAULT_MAX_FETCH_BYTES", "IPFSClient", "encode_payload"]
+
+@lru_cache(maxsize=16)
+def local_cid(data: bytes) -> str:
+    """:func:`~ogpu.ipfs.cid.cid_of`, remembered for the last few payloads: a workflow computes
+    the CID to build its transaction, then the upload checks the store's answer against it."""
+    return cid_of(data)
+
+
+__all__ = ["DEFAULT_MAX_FETCH_BYTES", "IPFSClient", "encode_payload", "local_cid"]
 
 log = logging.getLogger("ogpu.ipfs")
 
@@ -143,7 +152,9 @@ class IPFSClient:
         """The underlying ``httpx.Client`` (created on first use)."""
         with self._lock:
             if self._http is None:
-                self._http = httpx.Client(follow_redirects=True)
+                from ogpu.rpc._transport import http_transport
+
+                self._http = httpx.Client(follow_redirects=True, transport=http_transport())
             return self._http
 
     def close(self) -> None:
@@ -213,7 +224,7 @@ class IPFSClient:
             'http://127.0.0.1:8081/ipfs/QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o'
         """
         data = bytes(data)
-        local = cid_of(data)
+        local = local_cid(data)
         send = self._sender(self._policy(timeout, retries, backoff, deadline))
         added = self.backend.add(send, data, filename, content_type)
         url = added.url or self.gateway_url(added.cid or local)

@@ -40,7 +40,11 @@ def load_contract(
     >>> load_contract("Vault").functions.UNBONDING_PERIOD().call()  # doctest: +SKIP
     600
     """
-    return resolve_session(session).contract(abi_name, address)
+    from ogpu.chain._abi import load_abi
+
+    s = resolve_session(session)
+    bound = s.contract(abi_name, address)
+    return s.w3.eth.contract(address=bound.address, abi=load_abi(bound.name))  # type: ignore[call-overload,no-any-return]
 
 
 __all__ = [

@@ -5,30 +5,25 @@ Everything that talks to the chain goes through :class:`ogpu.chain.Session`: ``s
 signer resolution live there; this module only builds the calls, names them (``context``) and
 converts raw ABI values into SDK types.
 
-Reads use :class:`View`, a precomputed ``eth_call`` (calldata + output ABI, cached per function),
-instead of web3 ``ContractFunction`` objects: building and decoding those costs ~1.5 ms a call in
-Python, which would dominate a batched snapshot against a local node. Error paths still hand a
-real ``ContractFunction`` to the session so reverts decode exactly as everywhere else.
+Reads and writes use :class:`View` (:class:`ogpu.chain.calls.ContractCall`): calldata encoded with
+eth-abi against cached selectors and the output ABI to decode the reply, a few microseconds to
+build where a web3 ``ContractFunction`` costs about a millisecond.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import fields, is_dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from eth_abi.abi import decode as abi_decode
-from eth_abi.abi import encode as abi_encode
-from eth_hash.auto import keccak
 from eth_utils.address import is_address, to_checksum_address
 
+from ogpu.chain.calls import BlockId, ContractCall, function_spec
 from ogpu.chain.signers import SignerInput
 from ogpu.types import Role
 
 if TYPE_CHECKING:
-    from web3.contract.contract import ContractFunction
-
     from ogpu.chain import Session
     from ogpu.types import Receipt
 
@@ -50,6 +45,7 @@ __all__ = [
     "fn",
     "paginate",
     "paginate_pinned",
+    "prepare",
     "resolve_session",
     "send",
     "struct",
@@ -69,8 +65,8 @@ _ONE_TRIP_CHUNKS = 10
 #: A signer: a hex private key, an eth-account ``LocalAccount`` or any ``SignerLike``.
 Signer = SignerInput
 
-#: A block selector accepted by reads: a block number or a tag such as ``"latest"``.
-BlockId = int | str
+#: One contract call (read or write): target, calldata and how to decode the reply.
+View = ContractCall
 
 
 def resolve_session(session: Session | None) -> Session:
@@ -80,6 +76,41 @@ def resolve_session(session: Session | None) -> Session:
     from ogpu.chain import get_session
 
     return get_session()
+
+
+_chain_sessions: dict[tuple[str, str], Session] = {}
+
+
+def session_for(chain: object) -> Session:
+    """The session for an official-SDK ``chain`` argument.
+
+    ``None``: the current session; a ``Session``: itself; a ``ChainId`` or chain id: the current
+    session when it is on that chain, else one session per chain (kept); a ``Network`` or network
+    name/URL: one session per network (kept).
+    """
+    from ogpu.chain import Session, get_session
+    from ogpu.chain.config import ChainId, _network_for
+    from ogpu.chain.networks import Network, resolve_network
+
+    if chain is None:
+        return get_session()
+    if isinstance(chain, Session):
+        return chain
+    if isinstance(chain, ChainId | int) and not isinstance(chain, bool):
+        chain_id = chain.value if isinstance(chain, ChainId) else chain
+        current = get_session()
+        if current.network.chain_id == chain_id:
+            return current
+        network = _network_for(ChainId(chain_id))
+    elif isinstance(chain, Network | str):
+        network = resolve_network(chain)
+    else:
+        raise TypeError(f"chain must be a Session, ChainId, Network or name, not {chain!r}")
+    key = (network.name, network.rpc_url)
+    found = _chain_sessions.get(key)
+    if found is None:
+        found = _chain_sessions.setdefault(key, Session(network))
+    return found
 
 
 def checksum(address: object, *, what: str = "address") -> str:
@@ -183,109 +214,13 @@ def fn(
     function: str,
     *args: Any,
     address: str | None = None,
-) -> ContractFunction:
-    """The bound web3 ``ContractFunction`` ``contract.function(*args)``.
+) -> ContractCall:
+    """The call ``contract.function(*args)`` (see :meth:`ogpu.chain.Session.function`).
 
     Singletons (Nexus, Controller, Terminal, Vault, Manager) resolve their address from the
     session's network; instance contracts (Source, Task, Response) need ``address``.
     """
-    c = session.contract(contract, address)
-    bound: ContractFunction = getattr(c.functions, function)(*args)
-    return bound
-
-
-# ------------------------------------------------------------------------------------------------
-# Reads
-
-
-@dataclass(frozen=True)
-class _Spec:
-    selector: bytes
-    inputs: tuple[str, ...]
-    outputs: tuple[dict[str, Any], ...]
-    output_types: tuple[str, ...]
-
-
-def _abi_type(entry: dict[str, Any]) -> str:
-    t = str(entry["type"])
-    if t.startswith("tuple"):
-        return "(" + ",".join(_abi_type(c) for c in entry["components"]) + ")" + t[len("tuple") :]
-    return t
-
-
-@cache
-def _spec(contract: str, function: str) -> _Spec:
-    from ogpu.chain.artifacts import load_abi  # type: ignore[attr-defined,unused-ignore]
-
-    for entry in load_abi(contract):
-        if entry.get("type") == "function" and entry.get("name") == function:
-            inputs = tuple(_abi_type(i) for i in entry["inputs"])
-            selector = keccak(f"{function}({','.join(inputs)})".encode())[:4]
-            outputs = tuple(entry.get("outputs", []))
-            return _Spec(selector, inputs, outputs, tuple(_abi_type(o) for o in outputs))
-    raise ValueError(f"{contract} has no function {function!r}")
-
-
-@cache
-def _checksum_lower(address: str) -> str:
-    """EIP-55 form of an ABI-decoded (lower-case ``0x``) address, without eth-utils' validation."""
-    body = address[2:].lower()
-    digest = keccak(body.encode()).hex()
-    return "0x" + "".join(
-        c.upper() if int(d, 16) >= 8 else c for c, d in zip(body, digest[:40], strict=True)
-    )
-
-
-def _normalize(entry: dict[str, Any], value: Any) -> Any:
-    t = str(entry["type"])
-    if t.endswith("]"):
-        inner = dict(entry, type=t[: t.rindex("[")])
-        return [_normalize(inner, v) for v in value]
-    if t == "tuple":
-        return tuple(_normalize(c, v) for c, v in zip(entry["components"], value, strict=True))
-    if t == "address":
-        return _checksum_lower(value)
-    return value
-
-
-@dataclass(frozen=True)
-class View:
-    """One ``eth_call`` ready to send: the target, the calldata, and how to decode the reply."""
-
-    contract: str
-    function: str
-    address: str
-    args: tuple[Any, ...]
-    data: str
-
-    def request(self, block: BlockId) -> tuple[str, list[Any]]:
-        """The JSON-RPC request (method, params) reading this view at ``block``."""
-        return "eth_call", [
-            {"to": self.address, "data": self.data},
-            hex(block) if isinstance(block, int) else block,
-        ]
-
-    def decode(self, session: Session, result: Any) -> Any:
-        """Decoded output (one value, or a tuple for several outputs); reverts become typed errors."""
-        from ogpu.chain.retry import RpcError
-
-        if isinstance(result, RpcError):
-            raise session._call_error(self.function_object(session), result)
-        spec = _spec(self.contract, self.function)
-        raw = bytes.fromhex(str(result)[2:]) if result else b""
-        if spec.outputs and not raw:
-            session._decode_output(
-                self.function_object(session), result
-            )  # raises the session's error
-        values = [
-            _normalize(o, v)
-            for o, v in zip(spec.outputs, abi_decode(spec.output_types, raw), strict=True)
-        ]
-        return values[0] if len(values) == 1 else tuple(values)
-
-    def function_object(self, session: Session) -> ContractFunction:
-        """The equivalent web3 ``ContractFunction`` (error paths and callers that need one)."""
-        return fn(session, self.contract, self.function, *self.args, address=self.address)
+    return session.function(contract, function, *args, address=address)
 
 
 def view(
@@ -296,10 +231,7 @@ def view(
     address: str | None = None,
 ) -> View:
     """A :class:`View` of ``contract.function(*args)`` (singletons resolve their own address)."""
-    spec = _spec(contract, function)
-    target = address if address is not None else session.address_of(contract)
-    data = spec.selector + (abi_encode(spec.inputs, args) if spec.inputs else b"")
-    return View(contract, function, target, tuple(args), "0x" + data.hex())
+    return session.function(contract, function, *args, address=address)
 
 
 def call(
@@ -311,16 +243,8 @@ def call(
     block: BlockId = "latest",
 ) -> Any:
     """Read ``contract.function(*args)`` (one ``eth_call``) and return the decoded output."""
-    from ogpu.chain.retry import RpcError
-
     s = resolve_session(session)
-    v = view(s, contract, function, *args, address=address)
-    method, params = v.request(block)
-    try:
-        result = s.rpc(method, params)
-    except RpcError as exc:
-        result = exc
-    return v.decode(s, result)
+    return s.call(view(s, contract, function, *args, address=address), block=block)
 
 
 def batch(session: Session, views: Sequence[View], block: BlockId = "latest") -> list[Any]:
@@ -333,37 +257,21 @@ def batch_pinned(
 ) -> tuple[list[Any], int | None]:
     """Like :func:`batch`, plus the block number the batch was read at.
 
-    For ``"latest"`` this stays ONE round trip: the batch is bracketed by two ``eth_blockNumber``
-    requests and the calls read ``latest``; when both brackets agree every call saw that block.
-    If a block was mined in between (rare), the calls are re-read pinned to the later block.
-    Other tags (``"safe"``, ``"finalized"``…) are resolved to a number first.
+    The session's :meth:`~ogpu.chain.Session.batch_call_at`: for ``"latest"`` ONE round trip
+    bracketed by ``eth_blockNumber``; re-read pinned to the later block if one was mined between.
     """
-    from ogpu.chain.retry import RpcError
-
     if not views:
         return [], block if isinstance(block, int) else None
-    if not isinstance(block, int) and block != "latest":
-        block = session.resolve_block(block)
-    if isinstance(block, int):
-        raw = session.rpc_batch([v.request(block) for v in views])
-        return [v.decode(session, r) for v, r in zip(views, raw, strict=True)], block
-    bracket: tuple[str, list[Any]] = ("eth_blockNumber", [])
-    raw = session.rpc_batch([bracket, *(v.request("latest") for v in views), bracket])
-    first, last = raw[0], raw[-1]
-    if isinstance(first, RpcError) or isinstance(last, RpcError) or first != last:
-        retry_at: BlockId = "latest" if isinstance(last, RpcError) else int(last, 16)
-        return batch_pinned(session, views, retry_at)
-    return [v.decode(session, r) for v, r in zip(views, raw[1:-1], strict=True)], int(first, 16)
+    number, values = session.batch_call_at(views, block=block)
+    return values, number
 
 
 @cache
 def _inputs(contract: str, function: str) -> tuple[dict[str, Any], ...] | None:
-    from ogpu.chain.artifacts import load_abi  # type: ignore[attr-defined,unused-ignore]
-
-    found = [
-        e for e in load_abi(contract) if e.get("type") == "function" and e.get("name") == function
-    ]
-    return tuple(found[0]["inputs"]) if len(found) == 1 else None
+    try:
+        return tuple(function_spec(contract, function).abi["inputs"])
+    except AttributeError:
+        return None
 
 
 def _check_value(entry: dict[str, Any], value: Any, name: str) -> None:
@@ -400,7 +308,7 @@ def check_args(contract: str, function: str, args: Sequence[Any]) -> None:
     """
     inputs = _inputs(contract, function)
     if inputs is None or len(inputs) != len(args):
-        return  # unknown or overloaded: web3 resolves and reports
+        return  # unknown function or wrong arity: the encoder reports
     for i, (entry, value) in enumerate(zip(inputs, args, strict=True)):
         _check_value(entry, value, str(entry.get("name") or f"arg{i}").strip("_"))
 
@@ -421,13 +329,20 @@ def send(
     ``role`` is the environment fallback used when ``signer`` is ``None`` (``None`` = the signer is
     mandatory). ``kwargs`` (``wait``, ``dry_run``, …) go to ``session.transact`` unchanged.
     """
-    check_args(contract, function, args)
     value = uint(value, "value")
     s = resolve_session(session)
-    bound = fn(s, contract, function, *args, address=address)
+    bound = prepare(s, contract, function, *args, address=address)
     label = contract if address is None else f"{contract}({_short(address)})"
     kwargs.setdefault("context", context_of(label, function, args))
     return s.transact(bound, signer, role=role, value=value, **kwargs)
+
+
+def prepare(
+    session: Session, contract: str, function: str, *args: Any, address: str | None = None
+) -> ContractCall:
+    """The write ``contract.function(*args)``, its integer arguments checked (:func:`check_args`)."""
+    check_args(contract, function, args)
+    return fn(session, contract, function, *args, address=address)
 
 
 def _chunks(lower: int, upper: int, size: int) -> list[tuple[int, int]]:
@@ -501,17 +416,6 @@ def decode_events(
     session: Session, contract: str, event: str, receipt: Receipt
 ) -> list[dict[str, Any]]:
     """Arguments of every ``contract.event`` log in ``receipt`` (emitted by that contract)."""
-    from web3.exceptions import LogTopicError, MismatchedABI
+    from ogpu.chain.receipts import decode_logs
 
-    c = session.contract(contract)
-    emitter = checksum(c.address)
-    out: list[dict[str, Any]] = []
-    for log in receipt.logs:
-        if checksum(log["address"]) != emitter:
-            continue
-        try:
-            decoded = getattr(c.events, event)().process_log(log)
-        except (MismatchedABI, LogTopicError):
-            continue
-        out.append(dict(decoded["args"]))
-    return out
+    return decode_logs(contract, event, receipt.logs, emitter=session.address_of(contract))

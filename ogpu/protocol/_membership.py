@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from web3.exceptions import Web3Exception
-
 from ogpu.protocol._base import call, checksum
 from ogpu.types import OGPUError, TxRpcError
 
@@ -27,12 +25,12 @@ def is_protocol_object(obj: ProtocolObject, registry_view: str) -> bool:
         return bool(call(s, "Nexus", registry_view, obj.address))
     except TxRpcError:
         raise
-    except (OGPUError, Web3Exception, ValueError):
+    except (OGPUError, AttributeError, TypeError, ValueError):
         pass
     try:
         owner = obj._call("owner")
     except TxRpcError:
         raise
-    except (OGPUError, Web3Exception, ValueError):
+    except (OGPUError, AttributeError, TypeError, ValueError):
         return False
     return checksum(owner) == checksum(s.address_of("Nexus"))

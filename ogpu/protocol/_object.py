@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ogpu.protocol._base import BlockId, View, call, checksum, resolve_session, view
+from ogpu.protocol._base import BlockId, View, call, checksum, session_for, view
 
 if TYPE_CHECKING:
     from ogpu.chain import Session
@@ -27,9 +27,13 @@ class ProtocolObject:
     address: str
     _session: Session
 
-    def __init__(self, address: str, session: Session | None = None) -> None:
+    def __init__(
+        self, address: str, chain: object = None, *, session: Session | None = None
+    ) -> None:
+        """``chain``: a :class:`~ogpu.chain.Session`, a ``ChainId``/chain id, a ``Network`` or a
+        network name (``None``: the current session); ``session`` names a session explicitly."""
         self.address = checksum(address, what=f"{type(self).__name__} address")
-        self._session = resolve_session(session)
+        self._session = session if session is not None else session_for(chain)
 
     @property
     def session(self) -> Session:

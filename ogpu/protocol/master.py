@@ -29,9 +29,9 @@ class Master(_Account):
     __slots__ = ()
 
     @classmethod
-    def load(cls, address: str, session: Session | None = None) -> Master:
+    def load(cls, address: str, chain: object = None, *, session: Session | None = None) -> Master:
         """A :class:`Master` after checking ``Terminal.isMaster`` (else ``MasterNotFoundError``)."""
-        master = cls(address, session)
+        master = cls(address, chain, session=session)
         if not terminal.is_master(master.address, session=master.session):
             raise MasterNotFoundError(master.address)
         return master

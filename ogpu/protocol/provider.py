@@ -106,9 +106,11 @@ class Provider(_Account):
     __slots__ = ()
 
     @classmethod
-    def load(cls, address: str, session: Session | None = None) -> Provider:
+    def load(
+        cls, address: str, chain: object = None, *, session: Session | None = None
+    ) -> Provider:
         """A :class:`Provider` after checking ``Terminal.isProvider`` (else ``ProviderNotFoundError``)."""
-        provider = cls(address, session)
+        provider = cls(address, chain, session=session)
         if not terminal.is_provider(provider.address, session=provider.session):
             raise ProviderNotFoundError(provider.address)
         return provider

@@ -36,14 +36,16 @@ class Response(ProtocolObject):
     _contract = "Response"
 
     @classmethod
-    def load(cls, address: str, session: Session | None = None) -> Response:
+    def load(
+        cls, address: str, chain: object = None, *, session: Session | None = None
+    ) -> Response:
         """A :class:`Response` after checking this deployment created it (``Nexus.isResponse``).
 
         Raises :class:`~ogpu.types.ResponseNotFoundError` otherwise.
         """
         from ogpu.protocol._membership import is_protocol_object
 
-        response = cls(address, session)
+        response = cls(address, chain, session=session)
         if not is_protocol_object(response, "isResponse"):
             raise ResponseNotFoundError(response.address)
         return response

@@ -34,7 +34,7 @@ class Source(ProtocolObject):
     _contract = "Source"
 
     @classmethod
-    def load(cls, address: str, session: Session | None = None) -> Source:
+    def load(cls, address: str, chain: object = None, *, session: Session | None = None) -> Source:
         """A :class:`Source` after checking ``Nexus.getSourceId(address) != 0``.
 
         Raises :class:`~ogpu.types.SourceNotFoundError` otherwise.
@@ -43,7 +43,7 @@ class Source(ProtocolObject):
         Traceback (most recent call last):
         ogpu.types.errors.SourceNotFoundError: no source at 0x0000…0001 ...
         """
-        source = cls(address, session)
+        source = cls(address, chain, session=session)
         if nexus.get_source_id(source.address, session=source.session) == 0:
             raise SourceNotFoundError(source.address)
         return source

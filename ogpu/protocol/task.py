@@ -48,7 +48,7 @@ class Task(ProtocolObject):
     _contract = "Task"
 
     @classmethod
-    def load(cls, address: str, session: Session | None = None) -> Task:
+    def load(cls, address: str, chain: object = None, *, session: Session | None = None) -> Task:
         """A :class:`Task` after checking this deployment created it (``Nexus.isTask``).
 
         Raises :class:`~ogpu.types.TaskNotFoundError` otherwise.
@@ -59,7 +59,7 @@ class Task(ProtocolObject):
         """
         from ogpu.protocol._membership import is_protocol_object
 
-        task = cls(address, session)
+        task = cls(address, chain, session=session)
         if not is_protocol_object(task, "isTask"):
             raise TaskNotFoundError(task.address)
         return task

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-import requests
 from eth_account import Account
 
 from ogpu.chain import (
@@ -167,13 +167,12 @@ def test_resolve_signer_inputs(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_retry_policy_decides_from_types_and_codes() -> None:
-    assert is_transient(requests.ConnectionError()) and is_transient(requests.Timeout())
-    resp = requests.Response()
-    resp.status_code = 503
-    assert is_transient(requests.HTTPError(response=resp))
-    resp4 = requests.Response()
-    resp4.status_code = 400
-    assert not is_transient(requests.HTTPError(response=resp4))
+    assert is_transient(httpx.ConnectError("refused")) and is_transient(httpx.ReadTimeout("slow"))
+    req = httpx.Request("POST", "http://node")
+    resp = httpx.Response(503, request=req)
+    assert is_transient(httpx.HTTPStatusError("503", request=req, response=resp))
+    resp4 = httpx.Response(400, request=req)
+    assert not is_transient(httpx.HTTPStatusError("400", request=req, response=resp4))
     assert is_transient(RpcError("eth_call", -32005, "limit exceeded"))
     assert not is_transient(RpcError("eth_call", 3, "execution reverted"))
     delays = list(RetryPolicy(max_attempts=6, base_delay=0.1, max_delay=0.3).delays())
@@ -184,7 +183,7 @@ def test_retry_policy_decides_from_types_and_codes() -> None:
     def flaky() -> str:
         attempts.append(1)
         if len(attempts) < 3:
-            raise requests.ConnectionError("reset")
+            raise httpx.ConnectError("reset")
         return "ok"
 
     slept: list[float] = []

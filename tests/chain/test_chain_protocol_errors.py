@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from web3.logs import DISCARD
 
 from ogpu.chain import Session
+from ogpu.chain.receipts import decode_logs
 from ogpu.devnet.accounts import dev_account, dev_key
 from ogpu.types import NotSourceOwnerError, SourceInactiveError, SourceParams, TxRevertError
 
@@ -24,8 +24,8 @@ def _publish(session: Session) -> str:
         maxExpiryDuration=3600,
     )
     receipt = session.transact(nexus.functions.publishSource(params.to_tuple()), dev_key("client"))
-    (event,) = nexus.events.SourcePublished().process_receipt(receipt.raw, errors=DISCARD)
-    return str(event["args"]["source"])
+    (event,) = decode_logs("Nexus", "SourcePublished", receipt.logs, emitter=nexus.address)
+    return str(event["source"])
 
 
 def test_not_owner_on_a_source_carries_source_and_caller(session: Session) -> None:

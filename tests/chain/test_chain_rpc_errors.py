@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
-import requests
 from faults.proxy import Fault, FaultProxy, Rule
 
 from ogpu.chain import Network, RetryPolicy, RpcError, Session
@@ -25,11 +25,11 @@ FAST = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.002)
 
 #: persistent fault -> the raw exception type chained as ``__cause__``
 PERSISTENT = [
-    (Fault.HTTP_503, requests.HTTPError),
-    (Fault.HTTP_429, requests.HTTPError),
+    (Fault.HTTP_503, httpx.HTTPStatusError),
+    (Fault.HTTP_429, httpx.HTTPStatusError),
     (Fault.MALFORMED, MalformedReplyError),
-    (Fault.DROP_REQUEST, requests.ConnectionError),
-    (Fault.CLOSE_MID_BODY, requests.RequestException),
+    (Fault.DROP_REQUEST, httpx.TransportError),
+    (Fault.CLOSE_MID_BODY, httpx.TransportError),
 ]
 
 
@@ -82,7 +82,7 @@ def test_reads_built_on_rpc_raise_typed_errors(
 def test_retry_false_keeps_the_raw_transport_error(proxied: Session, proxy: FaultProxy) -> None:
     """The executor relies on the raw exception to detect an ambiguous broadcast."""
     proxy.add_rule(Rule(fault=Fault.HTTP_503, every=True))
-    with pytest.raises(requests.HTTPError):
+    with pytest.raises(httpx.HTTPStatusError):
         proxied.rpc("eth_blockNumber", retry=False)
     proxy.clear_rules()
     proxy.add_rule(Rule(fault=Fault.MALFORMED, every=True))
@@ -120,6 +120,7 @@ def test_receipt_wait_outlasts_an_outage_longer_than_the_retries(
     session: Session, proxied: Session, proxy: FaultProxy
 ) -> None:
     """``wait`` keeps polling when a receipt poll ends in TxRpcError (a wrapped transport error)."""
+    proxied.send_sync = False  # a plain send: the receipt comes from polling
     pending = proxied.send(proxied.contract("Vault").functions.deposit(CLIENT), CLIENT_KEY, value=5)
     # two polls exhaust their retries (TxRpcError), the third gets through
     proxy.add_rule(
@@ -135,3 +136,37 @@ def test_receipt_wait_outlasts_an_outage_longer_than_the_retries(
     assert proxy.count("eth_getTransactionReceipt") > 2 * FAST.max_attempts
     mined = session.rpc("eth_getTransactionByHash", [pending.tx_hash])
     assert int(mined["value"], 16) == 5
+
+
+def test_no_devnet_running_says_how_to_start_one() -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    s = Session(Network(name="devnet", chain_id=31337, rpc_url=url), retry=FAST)
+    try:
+        with pytest.raises(TxRpcError) as info:
+            s.block_number()
+    finally:
+        s.close()
+    message = str(info.value)
+    assert "\n" not in message
+    assert f"no devnet is running at {url}" in message and "ogpu devnet up" in message
+    assert isinstance(info.value.__cause__, httpx.ConnectError)
+
+
+def test_a_recovered_fault_logs_one_debug_line_and_no_traceback(
+    proxied: Session, proxy: FaultProxy, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    proxy.add_rule(Rule(fault=Fault.HTTP_503, method="eth_blockNumber", nth=1))
+    with caplog.at_level(logging.DEBUG):
+        assert proxied.block_number() >= 0
+    ours = [r for r in caplog.records if r.name.startswith("ogpu")]
+    about = [r for r in ours if "eth_blockNumber" in r.getMessage()]
+    assert len(about) == 1 and about[0].levelno == logging.DEBUG
+    assert all(r.exc_info is None and r.levelno < logging.WARNING for r in ours)
+    assert proxy.count("eth_blockNumber") == 2

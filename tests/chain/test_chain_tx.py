@@ -9,6 +9,7 @@ import pytest
 from eth_account import Account
 
 from ogpu.chain import Network, Session
+from ogpu.chain.receipts import decode_logs
 from ogpu.devnet.accounts import dev_account, dev_key
 from ogpu.types import (
     GasError,
@@ -63,12 +64,8 @@ def test_receipt_fields_and_eip1559_fees(session: Session) -> None:
     base = int(block["baseFeePerGas"], 16)
     assert int(tx["maxFeePerGas"], 16) >= 2 * base
     assert int(tx["maxPriorityFeePerGas"], 16) > 0
-    events = (
-        vault.events.Deposited().process_receipt(r.raw)
-        if hasattr(vault.events, "Deposited")
-        else r.logs
-    )
-    assert len(events) == 1
+    (event,) = decode_logs("Vault", "Deposited", r.logs, emitter=vault.address)
+    assert event == {"account": CLIENT.address, "amount": 7}
 
 
 def test_wait_false_then_wait_all(session: Session) -> None:
@@ -356,3 +353,22 @@ def test_mined_out_of_gas_is_a_gas_error(session: Session) -> None:
     with pytest.raises(GasError) as info:
         session.transact(vault.functions.deposit(CLIENT.address), CLIENT_KEY, value=1, gas=30_000)
     assert info.value.tx_hash is not None and "out of gas" in str(info.value)
+
+
+def test_send_mode_follows_the_mining_mode(session: Session) -> None:
+    """Automine: the receipt comes with the synchronous send. Manual mining: a plain send, and the
+    receipt arrives by polling once a block is mined (the synchronous send would block)."""
+    vault = session.contract("Vault")
+    first = session.transact(vault.functions.deposit(CLIENT.address), CLIENT_KEY, value=1)
+    assert first.ok and session.executor.sends_sync
+    session.rpc("evm_setAutomine", [False])
+    try:
+        pending = session.send(vault.functions.deposit(CLIENT.address), CLIENT_KEY, value=2)
+        assert not session.executor.sends_sync and not pending.done
+        timer = threading.Timer(0.2, lambda: session.rpc("evm_mine", []))
+        timer.start()
+        receipt = pending.wait(10)
+        timer.join()
+    finally:
+        session.rpc("evm_setAutomine", [True])
+    assert receipt.ok and receipt.block_number > first.block_number

@@ -9,6 +9,7 @@ from ogpu.agent import attempt, register_to, unregister_from
 from ogpu.chain import Session
 from ogpu.client import Source, publish_task
 from ogpu.devnet.accounts import dev_account, dev_key
+from ogpu.protocol import nexus
 from ogpu.types import MissingSignerError, TaskStatus, TxRevertError
 
 
@@ -49,6 +50,11 @@ def test_agent_errors(cs: Session, source: Source, paired: tuple[str, str]) -> N
             register_to(source.address, provider, env, dev_key("agent"), session=cs)
     with pytest.raises(ValueError):
         attempt(source.address, provider, -1, dev_key("agent"), session=cs)
+    # validated once, at the ABI boundary: the same error type as the protocol function
+    with pytest.raises(TypeError, match="suggested_payment"):
+        attempt(source.address, provider, 1.5, dev_key("agent"), session=cs)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="suggested_payment"):
+        nexus.attempt(source.address, provider, 1.5, signer=dev_key("agent"), session=cs)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="'suggested'"):
         attempt(source.address, provider, 1, dev_key("agent"), session=cs, suggested=2)
 

@@ -281,7 +281,11 @@ class FaultProxy:
         except ValueError:
             return ()
         items = obj if isinstance(obj, list) else [obj]
-        return tuple(str(i.get("method")) for i in items if isinstance(i, dict))
+        names = [str(i.get("method")) for i in items if isinstance(i, dict)]
+        # the synchronous send (EIP-7966) is a send: rules and counts for one cover both
+        if "eth_sendRawTransactionSync" in names:
+            names.append("eth_sendRawTransaction")
+        return tuple(names)
 
     def _choose(self, methods: tuple[str, ...], path: str = "/") -> tuple[Fault, float]:
         with self._lock:

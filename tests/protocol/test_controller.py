@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from support.world import World, acct, key
 
-from ogpu.chain.session import Session
+from ogpu.chain.session import Session, use_session
 from ogpu.devnet.deploy import Deployment
 from ogpu.protocol import ZERO_ADDRESS, Task, controller, vault
 from ogpu.types import (
@@ -99,3 +99,18 @@ def test_views_and_owner_setters(session: Session, deployment: Deployment) -> No
     assert controller.get_owner(session=session) == acct("stranger").address
     controller.renounce_ownership(signer=key("stranger"), session=session)
     assert controller.get_owner(session=session) == ZERO_ADDRESS
+
+
+def test_instance_classes_take_the_official_chain_argument(session: Session) -> None:
+    from ogpu.chain.config import ChainId
+    from ogpu.protocol import Source
+
+    addr = session.address_of("Nexus")
+    assert Task(addr, session).session is session
+    assert Task(addr, session=session).session is session
+    assert Source(addr, chain=session).session is session
+    with use_session(session):
+        assert Task(addr).session is session
+        assert Task(addr, ChainId.DEVNET).session is session  # the current session's chain
+    with pytest.raises(TypeError):
+        Task(addr, chain=3.5)

@@ -1,0 +1,230 @@
+"""JSON-RPC over HTTP: the shared logic once (:class:`BaseRpcClient`), the I/O twice.
+
+:class:`RpcClient` (one ``httpx.Client``) and :class:`AsyncRpcClient` (one ``httpx.AsyncClient``)
+keep their connection alive and reuse it. Both send single requests and batches, retry per the
+:class:`~ogpu.rpc.retry.RetryPolicy` with the one classifier, and fall back to one-by-one
+requests when an endpoint refuses batches. Errors are raised as they are (``RpcError``,
+``MalformedReplyError``, httpx exceptions): callers decide how to present them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+from ogpu.rpc._models import (
+    BatchRefusedError,
+    Call,
+    RpcError,
+    encode,
+    encode_batch,
+    load_reply,
+    parse_batch,
+    parse_reply,
+)
+from ogpu.rpc._transport import http_transport
+from ogpu.rpc.retry import RetryPolicy, acall_with_retry, call_with_retry, is_retryable
+
+__all__ = ["AsyncRpcClient", "BaseRpcClient", "RpcClient"]
+
+log = logging.getLogger("ogpu.rpc")
+
+_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
+_LIMITS = httpx.Limits(max_connections=32, max_keepalive_connections=16, keepalive_expiry=30.0)
+
+
+def _label(calls: Sequence[Call]) -> str:
+    methods = sorted({m for m, _ in calls})
+    return "batch[" + ",".join(methods[:3]) + (",…" if len(methods) > 3 else "") + "]"
+
+
+class BaseRpcClient:
+    """What both transports share: ids, counters, encoding, reply checks, batch fallback state."""
+
+    def __init__(
+        self, url: str, *, timeout: float = 30.0, retry: RetryPolicy | None = None
+    ) -> None:
+        self.url = url
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self._ids = itertools.count(1)
+        self._id_lock = threading.Lock()
+        #: HTTP round trips sent (a batch counts once); for tests and benchmarks.
+        self.round_trips = 0
+        #: False once the endpoint refused a batch (then requests go one by one).
+        self.batches_supported = True
+
+    def _next_ids(self, n: int) -> int:
+        with self._id_lock:
+            first = next(self._ids)
+            for _ in range(n - 1):
+                next(self._ids)
+        return first
+
+    @staticmethod
+    def _content(resp: httpx.Response) -> bytes:
+        """The body of a reply worth parsing; an HTTP failure without a JSON-RPC body raises."""
+        if resp.status_code >= 400:
+            # A JSON-RPC error object may come with a 4xx status; anything else is an HTTP error.
+            if resp.status_code < 500 and resp.status_code not in (408, 425, 429):
+                try:
+                    body = load_reply(resp.content, "http")
+                except Exception:
+                    body = None
+                if isinstance(body, dict | list):
+                    return resp.content
+            raise httpx.HTTPStatusError(
+                f"HTTP {resp.status_code} from {resp.url}", request=resp.request, response=resp
+            )
+        return resp.content
+
+    def _single(self, method: str, params: Sequence[Any]) -> tuple[bytes, str]:
+        return encode(method, params, self._next_ids(1)), method
+
+    def _refused(self) -> None:
+        log.info("the endpoint refuses JSON-RPC batches; sending requests one by one")
+        self.batches_supported = False
+
+
+class RpcClient(BaseRpcClient):
+    """Synchronous JSON-RPC over one keep-alive ``httpx.Client``.
+
+    ``transport`` lets tests put an httpx transport in front of the node.
+
+    >>> # RpcClient("http://127.0.0.1:8545").request("eth_chainId")  ->  "0x7a69"
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        super().__init__(url, timeout=timeout, retry=retry)
+        self._http = httpx.Client(
+            timeout=timeout,
+            transport=transport or http_transport(limits=_LIMITS),
+            headers=_HEADERS,
+        )
+
+    def post(self, body: bytes) -> bytes:
+        """One HTTP round trip (the transport boundary); returns the reply body."""
+        self.round_trips += 1
+        return self._content(self._http.post(self.url, content=body))
+
+    def request(self, method: str, params: Sequence[Any] = (), *, retry: bool = True) -> Any:
+        """One request's ``result``; ``retry=False`` makes exactly one attempt."""
+
+        def once() -> Any:
+            body, _ = self._single(method, params)
+            return parse_reply(method, self.post(body))
+
+        if not retry:
+            return once()
+        return call_with_retry(once, self.retry, what=method)
+
+    def batch(self, calls: Sequence[Call], *, retry: bool = True) -> list[Any]:
+        """Per-call ``result`` or :class:`RpcError` instance, in order, in one round trip."""
+        if not calls:
+            return []
+        if self.batches_supported:
+
+            def once() -> list[Any]:
+                body, ids = encode_batch(calls, first_id=self._next_ids(len(calls)))
+                return parse_batch(calls, ids, self.post(body))
+
+            try:
+                if not retry:
+                    return once()
+                return call_with_retry(
+                    once,
+                    self.retry,
+                    retry_if=lambda e: not isinstance(e, BatchRefusedError) and is_retryable(e),
+                    what=_label(calls),
+                )
+            except BatchRefusedError:
+                self._refused()
+        out: list[Any] = []
+        for method, params in calls:
+            try:
+                out.append(self.request(method, params, retry=retry))
+            except RpcError as exc:
+                out.append(exc)
+        return out
+
+    def close(self) -> None:
+        """Release the connection."""
+        self._http.close()
+
+
+class AsyncRpcClient(BaseRpcClient):
+    """The ``asyncio`` twin of :class:`RpcClient` over one ``httpx.AsyncClient``."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        super().__init__(url, timeout=timeout, retry=retry)
+        self._http = httpx.AsyncClient(
+            timeout=timeout, transport=transport, headers=_HEADERS, limits=_LIMITS
+        )
+
+    async def post(self, body: bytes) -> bytes:
+        """One HTTP round trip (the transport boundary); returns the reply body."""
+        self.round_trips += 1
+        return self._content(await self._http.post(self.url, content=body))
+
+    async def request(self, method: str, params: Sequence[Any] = (), *, retry: bool = True) -> Any:
+        """One request's ``result``; ``retry=False`` makes exactly one attempt."""
+
+        async def once() -> Any:
+            body, _ = self._single(method, params)
+            return parse_reply(method, await self.post(body))
+
+        if not retry:
+            return await once()
+        return await acall_with_retry(once, self.retry, what=method)
+
+    async def batch(self, calls: Sequence[Call], *, retry: bool = True) -> list[Any]:
+        """Per-call ``result`` or :class:`RpcError` instance, in order, in one round trip."""
+        if not calls:
+            return []
+        if self.batches_supported:
+
+            async def once() -> list[Any]:
+                body, ids = encode_batch(calls, first_id=self._next_ids(len(calls)))
+                return parse_batch(calls, ids, await self.post(body))
+
+            try:
+                if not retry:
+                    return await once()
+                return await acall_with_retry(
+                    once,
+                    self.retry,
+                    retry_if=lambda e: not isinstance(e, BatchRefusedError) and is_retryable(e),
+                    what=_label(calls),
+                )
+            except BatchRefusedError:
+                self._refused()
+        out: list[Any] = []
+        for method, params in calls:
+            try:
+                out.append(await self.request(method, params, retry=retry))
+            except RpcError as exc:
+                out.append(exc)
+        return out
+
+    async def aclose(self) -> None:
+        """Release the connection."""
+        await self._http.aclose()
