@@ -721,6 +721,7 @@ class ProviderRuntime:
             raise _Skip(f"payment {info['payment']} below the minimum")
         bid = self._bid(info)
         if not info["attempted"]:
+            self._refuse_unserved(task, source, info["config"])
             self._check_abandon()
             try:
                 receipt = self._retry(
@@ -762,6 +763,25 @@ class ProviderRuntime:
         ms = (time.monotonic() - started) * 1000
         log.info("task %s responded in %.0f ms", _short(task), ms)
         return "responded"
+
+    def _refuse_unserved(self, task: str, source: str, config_url: str) -> None:
+        """Skip, before attempting (the task stays NEW, the client can cancel), a task whose
+        function the source's handlers do not serve or whose input they would refuse."""
+        from ogpu.service.schemas import InvalidHandlersDocumentError, check_served
+        from ogpu.types import InvalidTaskInputError, UnknownFunctionError
+
+        s = self.session
+        config = self._retry(
+            "fetching the task config", task, lambda: s.ipfs.fetch_json(config_url)
+        )
+        try:
+            check_served(
+                self._handlers[source], str(config.get("function_name", "")), config.get("data", {})
+            )
+        except (UnknownFunctionError, InvalidTaskInputError) as exc:
+            raise _Skip(f"not attempted: {exc}") from exc
+        except InvalidHandlersDocumentError as exc:
+            log.warning("task %s: input not checked: %s", _short(task), exc)
 
     def _submit(self, task: str, url: str, bid: int) -> None:
         s = self.session

@@ -12,7 +12,7 @@ Routes:
   Invalid input → 422 ``{"status": "invalid", "detail": [pydantic errors]}`` (both modes, before
   anything runs); unknown function → 404; failing handler in sync mode → 500 with the error result.
 * ``GET /health`` — ``{"status": "ok", "handlers": [...], ...}``.
-* ``GET /handlers`` — name, docstring, input and output JSON schemas of every handler.
+* ``GET /handlers`` — the handler schema document (:mod:`ogpu.service.schemas`).
 
 Example::
 
@@ -158,8 +158,10 @@ def create_app(service: Service | None = None, config: ServiceConfig | None = No
         }
 
     @app.get("/handlers")
-    async def handlers() -> list[dict[str, Any]]:
-        return [svc.get(name).describe() for name in svc.names()]
+    async def handlers() -> dict[str, Any]:
+        from ogpu.service.schemas import handlers_document
+
+        return handlers_document(svc)
 
     async def run_and_callback(handler: Handler, model: Any, task_address: str) -> None:
         assert cfg.callback_url is not None
