@@ -115,8 +115,10 @@ def _with_input(schema: Any) -> dict[str, Any]:
         (_with_input(json.loads("[" * 40 + "]" * 40)), "must be a JSON object"),
         ({"version": 1, "functions": [{"name": "a/b", "input_schema": {}}]}, "invalid name"),
         ({"version": 2, "functions": []}, "version 1"),
-        ({"version": 1, "functions": [{"name": f"f{i}", "input_schema": {}} for i in range(65)]},
-         "at most 64"),
+        (
+            {"version": 1, "functions": [{"name": f"f{i}", "input_schema": {}} for i in range(65)]},
+            "at most 64",
+        ),
     ],
 )
 def test_hostile_documents_are_refused(document: Any, needle: str) -> None:

@@ -112,7 +112,9 @@ def test_bad_input_is_refused_before_paying_with_its_path(
 
 
 def test_valid_input_is_published(ts: Session, typed_source: Source, client_key: str) -> None:
-    task = publish_task(_task(typed_source, ts, "sentiment", {"text": "great"}), client_key, session=ts)
+    task = publish_task(
+        _task(typed_source, ts, "sentiment", {"text": "great"}), client_key, session=ts
+    )
     assert task.get_status() is TaskStatus.NEW
 
 
