@@ -41,12 +41,10 @@ def typed_devnet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     while ipfs_port == port:
         ipfs_port = free_port()
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(manager, "EXTRA_SERVICES", [])
-        provider_service.install()
         mp.setenv("OGPU_DEVNET_HOME", str(home))
         mp.delenv("OGPU_NETWORK", raising=False)
         try:
-            manager.up(home, port=port, ipfs_port=ipfs_port)
+            manager.up(home, port=port, ipfs_port=ipfs_port, services=[provider_service.service()])
             yield manager.read_manifest(home)
         finally:
             manager.down(home)
@@ -130,7 +128,7 @@ def test_stubs_are_mypy_clean_and_work_end_to_end(
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
     client = _import(out)
-    assert client.SOURCE == demo
+    assert demo == client.SOURCE
     task = client.sentiment(
         client.SentimentIn(text="This is great, really good."),
         payment=10**16,
