@@ -227,8 +227,9 @@ class _Emitter:
         for prop, sub in (props or {}).items():
             prop = str(prop)
             py = _ident(prop, "field")
-            if py in _MODEL_ATTRS or py.startswith("model_") or py in names:
-                py = f"{py}_"
+            # a field must not shadow a name later annotations use (str, list, model classes)
+            if py in _MODEL_ATTRS or py.startswith("model_") or py in self.used:
+                py = f"f_{py}"
             while py in names:
                 py += "_"
             names.add(py)
