@@ -6,10 +6,11 @@ function the source does not declare (:class:`~ogpu.types.UnknownFunctionError`)
 ``data`` does not match the input schema (:class:`~ogpu.types.InvalidTaskInputError`) — it runs
 in :func:`ogpu.client.publish_task` before anything is uploaded or signed.
 
-The metadata document is fetched once per CID, verified against it, and kept in a small LRU
-cache (a CID names immutable content). Sources without schemas, metadata that cannot be fetched
-and schema documents that fail the safety checks all behave as before: the task is not checked
-(the last two are logged on the ``ogpu.client`` logger).
+The metadata document is fetched once per CID — by CID, through the session's own IPFS
+endpoint, verified against it — and kept in a small LRU cache (a CID names immutable content).
+Sources without schemas, metadata URLs without a CID (never fetched: the URL is the source
+owner's choice), metadata that cannot be fetched and schema documents that fail the safety checks
+all behave as before: the task is not checked (the last two are logged on ``ogpu.client``).
 
 >>> doc = source_handlers(source.address)  # doctest: +SKIP
 >>> doc.names()  # doctest: +SKIP
@@ -24,6 +25,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from ogpu.ipfs import parse_cid_from_url
+from ogpu.ipfs.cid import has_subpath
 from ogpu.protocol._base import checksum
 from ogpu.service.schemas import (
     MAX_DOCUMENT_BYTES,
@@ -44,6 +46,8 @@ log = logging.getLogger("ogpu.client")
 #: Metadata documents larger than this are not read (the schemas plus the official keys).
 MAX_METADATA_BYTES = MAX_DOCUMENT_BYTES + 16 * 1024
 CACHE_SIZE = 128
+FETCH_TIMEOUT = 10.0
+FETCH_RETRIES = 1
 
 _cache: OrderedDict[str, HandlersDocument | None] = OrderedDict()
 _lock = threading.Lock()
@@ -81,18 +85,23 @@ def source_handlers(
         address = checksum(getattr(source, "address", source), what="source address")
         metadata_url = Source(address, s).get_params().imageMetadataUrl
     cid = parse_cid_from_url(metadata_url)
-    if cid is not None:
-        with _lock:
-            if cid in _cache:
-                _cache.move_to_end(cid)
-                return _cache[cid]
-    metadata = s.ipfs.fetch_json(metadata_url, max_bytes=MAX_METADATA_BYTES)
+    if cid is None or has_subpath(metadata_url):
+        # Not content-addressed: nothing to verify against, and fetching a URL a stranger chose
+        # would let them point the client anywhere. Such sources are not checked.
+        return None
+    with _lock:
+        if cid in _cache:
+            _cache.move_to_end(cid)
+            return _cache[cid]
+    # By CID through the session's own IPFS endpoint, verified against it.
+    metadata = s.ipfs.fetch_json(
+        cid, max_bytes=MAX_METADATA_BYTES, timeout=FETCH_TIMEOUT, retries=FETCH_RETRIES
+    )
     document = _parse_metadata(metadata, metadata_url)
-    if cid is not None:  # content-addressed: the answer never changes
-        with _lock:
-            _cache[cid] = document
-            while len(_cache) > CACHE_SIZE:
-                _cache.popitem(last=False)
+    with _lock:  # content-addressed: the answer never changes
+        _cache[cid] = document
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
     return document
 
 

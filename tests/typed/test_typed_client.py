@@ -4,6 +4,7 @@ never attempts what it does not serve (the client cancels and gets every wei bac
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -14,12 +15,19 @@ from pydantic import BaseModel, ConfigDict
 
 from ogpu.chain import Session
 from ogpu.client import TaskInfo, TaskInput, publish_task, update_source
-from ogpu.client.schemas import source_handlers
+from ogpu.client.schemas import clear_cache, source_handlers
 from ogpu.devnet.accounts import dev_account, dev_key
 from ogpu.devnet.ipfs_store import IPFSStore
-from ogpu.protocol import Source, Task, vault
+from ogpu.ipfs import parse_cid_from_url
+from ogpu.protocol import Source, Task, nexus, vault
 from ogpu.provider import ProviderConfig, ProviderRuntime, SourceBinding
-from ogpu.types import InvalidTaskInputError, TaskStatus, UnknownFunctionError
+from ogpu.types import (
+    DeliveryMethod,
+    InvalidTaskInputError,
+    SourceParams,
+    TaskStatus,
+    UnknownFunctionError,
+)
 
 CLIENT = dev_account("client").address
 
@@ -166,3 +174,67 @@ def test_provider_leaves_an_unserved_task_new_and_the_client_gets_a_full_refund(
     finally:
         runtime.stop(drain_timeout=5)
         runtime.session.close()
+
+
+def test_schema_document_is_fetched_once_per_cid(
+    ts: Session, typed_source: Source, client_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clear_cache()
+    fetched: list[str] = []
+    real = ts.ipfs.fetch_json
+
+    def counting(url: str, **kwargs: Any) -> dict[str, Any]:
+        fetched.append(url)
+        return real(url, **kwargs)
+
+    monkeypatch.setattr(ts.ipfs, "fetch_json", counting)
+    for _ in range(3):
+        with pytest.raises(UnknownFunctionError):
+            publish_task(_task(typed_source, ts, "nope", {}), client_key, session=ts)
+    cid = parse_cid_from_url(typed_source.get_params().imageMetadataUrl)
+    assert fetched == [cid]
+
+
+def _source_with_metadata(ts: Session, client_key: str, url: str) -> Source:
+    params = SourceParams(
+        client=CLIENT,
+        imageMetadataUrl=url,
+        imageEnvironments=1,
+        minPayment=10**15,
+        minAvailableLockup=0,
+        maxExpiryDuration=3600,
+        deliveryMethod=int(DeliveryMethod.FIRST_RESPONSE),
+    )
+    receipt = nexus.publish_source(params, signer=client_key, session=ts)
+    return Source(nexus.extract_source_address(receipt, session=ts), ts)
+
+
+def test_metadata_without_cid_is_never_fetched(
+    ts: Session, funded: int, client_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = _source_with_metadata(ts, client_key, "http://169.254.169.254/latest/meta-data")
+
+    def refuse(url: str, **kwargs: Any) -> dict[str, Any]:
+        raise AssertionError(f"fetched {url}")
+
+    monkeypatch.setattr(ts.ipfs, "fetch_json", refuse)
+    task = publish_task(_task(source, ts, "anything", {}), client_key, session=ts)
+    assert task.get_status() is TaskStatus.NEW
+
+
+def test_unsafe_schemas_in_metadata_are_ignored(
+    ts: Session, funded: int, client_key: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    meta = {
+        **demo_info().metadata().to_dict(),
+        "handlers": {
+            "version": 1,
+            "functions": [{"name": "f", "input_schema": {"$ref": "http://10.0.0.1/s.json"}}],
+        },
+    }
+    url = ts.ipfs.publish(meta, "imageMetadata.json")
+    source = _source_with_metadata(ts, client_key, url)
+    with caplog.at_level(logging.WARNING, logger="ogpu.client"):
+        task = publish_task(_task(source, ts, "anything", {}), client_key, session=ts)
+    assert task.get_status() is TaskStatus.NEW
+    assert "only local references" in caplog.text
