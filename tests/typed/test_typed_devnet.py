@@ -146,3 +146,30 @@ def test_stubs_are_mypy_clean_and_work_end_to_end(
     ).wait_for_result(timeout=90)
     assert (stats.words, stats.sentences) == (6, 2)
     assert stats.top_words[0].word == "dog"
+
+
+def test_cli_publish_with_handlers_then_list_them(typed_devnet: Any, ds: Session) -> None:
+    published = ogpu(
+        "--json",
+        "source",
+        "publish",
+        "--name",
+        "cli typed",
+        "--cpu",
+        "https://example.com/compose.yml",
+        "--min-payment",
+        "0.001",
+        "--handlers",
+        "ogpu.devnet.demo_handlers:demo_service",
+        "--yes",
+    )
+    assert published.exit_code == 0, published.output
+    address = json.loads(published.stdout)["source"]
+    listed = ogpu("--json", "source", "handlers", address)
+    assert listed.exit_code == 0, listed.output
+    names = [h["name"] for h in json.loads(listed.stdout)["handlers"]]
+    assert names == ["echo", "hash", "sentiment", "text_stats", "thumbnail"]
+    human = ogpu("source", "handlers", address)
+    assert "neutral_threshold: number?" in human.stdout
+    missing = ogpu("source", "stubs", typed_devnet["addresses"]["nexus"], "-o", "x.py")
+    assert missing.exit_code == 1
