@@ -362,10 +362,12 @@ def served_document(target: Any) -> HandlersDocument | None:
     service = target if isinstance(target, Service) else getattr(target, "service", None)
     if isinstance(service, Service):
         names = tuple(service.names())
-        cached = _local.get(service)
+        with _served_lock:
+            cached = _local.get(service)
         if cached is None or cached[0] != names:
             cached = (names, HandlersDocument.parse(_from_handlers(service.handlers.values())))
-            _local[service] = cached
+            with _served_lock:
+                _local[service] = cached
         return cached[1]
     url, client = getattr(target, "url", None), getattr(target, "_client", None)
     if not isinstance(url, str) or not isinstance(client, httpx.Client):
