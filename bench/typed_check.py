@@ -2,9 +2,10 @@
 
 One run, fresh anvil + deployment + devnet IPFS store: the same ``publish_task(..., dry_run=True)``
 (chain pre-checks and simulation; nothing uploaded or sent) on a source published without handler
-schemas (the baseline) and on one published with the demo handlers' schemas, interleaved, N
-times each. The typed path adds one ``getSourceParams`` read and a cached ``jsonschema``
-validation; the first call also fetches the metadata by CID (reported separately).
+schemas and on one published with the demo handlers' schemas, interleaved, N times each; and the
+check alone (``check_task_input``: one ``getSourceParams`` read and a cached ``jsonschema``
+validation) against the whole dry run as baseline. The first call also fetches the metadata by
+CID (reported separately).
 
 Run: ``.venv/bin/python bench/typed_check.py [--count 200]``
 """
@@ -28,7 +29,7 @@ from ogpu.client import (
     publish_source,
     publish_task,
 )
-from ogpu.client.schemas import clear_cache
+from ogpu.client.schemas import check_task_input, clear_cache
 from ogpu.devnet.accounts import dev_account, dev_key
 from ogpu.devnet.deploy import deploy_protocol
 from ogpu.devnet.ipfs_store import IPFSStore
@@ -101,11 +102,24 @@ def run(count: int, data_dir: Path) -> dict[str, Any]:
         for _ in range(count):
             times["plain"].append(once(plain))
             times["typed"].append(once(typed))
+        check: list[float] = []
+        info = TaskInfo(
+            source=typed,
+            config=TaskInput("sentiment", {"text": "great"}),
+            expiryTime=expiry,
+            payment=10**16,
+        )
+        for _ in range(count):
+            started = time.perf_counter()
+            check_task_input(session, info)
+            check.append(time.perf_counter() - started)
+        times["check_only"] = check
         med = {k: statistics.median(v) * 1000 for k, v in times.items()}
         return {
             "count": count,
             "median_ms": {k: round(v, 3) for k, v in med.items()},
             "typed_over_plain": round(med["typed"] / med["plain"], 3),
+            "check_share_of_typed_dry_run": round(med["check_only"] / med["typed"], 3),
             "first_typed_call_ms (metadata fetched by CID)": round(cold * 1000, 3),
         }
     finally:
