@@ -9,33 +9,15 @@ from typing import Any
 import pytest
 from support.ipfs_fixtures import with_ipfs
 from support.world import network_from_deployment
+from typed_helpers import DEMO, ETH, demo_info
 
 from ogpu.chain import Session
 from ogpu.chain.networks import Network
-from ogpu.client import ImageEnvironments, SourceInfo, publish_source
+from ogpu.client import publish_source
 from ogpu.client.schemas import clear_cache
 from ogpu.devnet.accounts import dev_account, dev_key
 from ogpu.devnet.ipfs_store import IPFSStore
 from ogpu.protocol import Source, vault
-from ogpu.types import DeliveryMethod
-
-DEMO = "ogpu.devnet.demo_handlers"
-ETH = 10**18
-
-
-def demo_info(**changes: Any) -> SourceInfo:
-    fields: dict[str, Any] = {
-        "name": "typed demo",
-        "description": "typed-source tests",
-        "logoUrl": "https://example.com/logo.png",
-        "imageEnvs": ImageEnvironments(cpu="https://example.com/compose.yml"),
-        "minPayment": 10**15,
-        "minAvailableLockup": 0,
-        "maxExpiryDuration": 3600,
-        "deliveryMethod": DeliveryMethod.FIRST_RESPONSE,
-    }
-    fields.update(changes)
-    return SourceInfo(**fields)
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import DEMO, demo_info
 from pydantic import BaseModel, ConfigDict
+from typed_helpers import DEMO, demo_info
 
 from ogpu.chain import Session
 from ogpu.client import TaskInfo, TaskInput, publish_task, update_source
