@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +34,7 @@ from ogpu.service.schemas import (
     HandlersDocument,
     InvalidHandlersDocumentError,
 )
-from ogpu.types.errors import IPFSError
+from ogpu.types.errors import IPFSError, IPFSFetchError
 
 if TYPE_CHECKING:
     from ogpu.chain import Session
@@ -48,8 +49,11 @@ MAX_METADATA_BYTES = MAX_DOCUMENT_BYTES + 16 * 1024
 CACHE_SIZE = 128
 FETCH_TIMEOUT = 10.0
 FETCH_RETRIES = 1
+#: After a failed metadata fetch, that CID is not fetched again for this many seconds.
+FAILURE_TTL = 60.0
 
 _cache: OrderedDict[str, HandlersDocument | None] = OrderedDict()
+_failed: OrderedDict[str, float] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -57,6 +61,7 @@ def clear_cache() -> None:
     """Forget every cached schema document."""
     with _lock:
         _cache.clear()
+        _failed.clear()
 
 
 def _parse_metadata(metadata: dict[str, Any], url: str) -> HandlersDocument | None:
@@ -93,10 +98,20 @@ def source_handlers(
         if cid in _cache:
             _cache.move_to_end(cid)
             return _cache[cid]
+        failed_at = _failed.get(cid)
+    if failed_at is not None and time.monotonic() - failed_at < FAILURE_TTL:
+        raise IPFSFetchError(cid, f"unavailable less than {FAILURE_TTL:.0f} s ago; not retried yet")
     # By CID through the session's own IPFS endpoint, verified against it.
-    metadata = s.ipfs.fetch_json(
-        cid, max_bytes=MAX_METADATA_BYTES, timeout=FETCH_TIMEOUT, retries=FETCH_RETRIES
-    )
+    try:
+        metadata = s.ipfs.fetch_json(
+            cid, max_bytes=MAX_METADATA_BYTES, timeout=FETCH_TIMEOUT, retries=FETCH_RETRIES
+        )
+    except IPFSError:
+        with _lock:  # a gateway outage must not slow every publish by the fetch timeout
+            _failed[cid] = time.monotonic()
+            while len(_failed) > CACHE_SIZE:
+                _failed.popitem(last=False)
+        raise
     document = _parse_metadata(metadata, metadata_url)
     with _lock:  # content-addressed: the answer never changes
         _cache[cid] = document

@@ -18,7 +18,7 @@ from ogpu.client import TaskInfo, TaskInput, publish_task, update_source
 from ogpu.client.schemas import clear_cache, source_handlers
 from ogpu.devnet.accounts import dev_account, dev_key
 from ogpu.devnet.ipfs_store import IPFSStore
-from ogpu.ipfs import parse_cid_from_url
+from ogpu.ipfs import cid_of, parse_cid_from_url
 from ogpu.protocol import Source, Task, nexus, vault
 from ogpu.provider import ProviderConfig, ProviderRuntime, SourceBinding
 from ogpu.types import (
@@ -238,3 +238,29 @@ def test_unsafe_schemas_in_metadata_are_ignored(
         task = publish_task(_task(source, ts, "anything", {}), client_key, session=ts)
     assert task.get_status() is TaskStatus.NEW
     assert "only local references" in caplog.text
+
+
+def test_unavailable_metadata_does_not_block_or_slow_publishing(
+    ts: Session,
+    funded: int,
+    client_key: str,
+    ipfs_store: IPFSStore,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    missing = cid_of(b"metadata nobody pinned")
+    source = _source_with_metadata(ts, client_key, f"{ipfs_store.url}/ipfs/{missing}")
+    fetched: list[str] = []
+    real = ts.ipfs.fetch_json
+
+    def counting(url: str, **kwargs: Any) -> dict[str, Any]:
+        fetched.append(url)
+        return real(url, **kwargs)
+
+    monkeypatch.setattr(ts.ipfs, "fetch_json", counting)
+    with caplog.at_level(logging.WARNING, logger="ogpu.client"):
+        for _ in range(2):
+            task = publish_task(_task(source, ts, "anything", {}), client_key, session=ts)
+            assert task.get_status() is TaskStatus.NEW
+    assert fetched == [missing]  # the failure is remembered: the second publish does not wait
+    assert "not checked" in caplog.text
