@@ -30,6 +30,7 @@ from ogpu.cli._common import (
     parse_amount,
     parse_duration,
 )
+from ogpu.cli.source_schemas import HandlersOpt, add_handlers, register, show_handlers
 from ogpu.types import DeliveryMethod, Role, SourceParams, SourceSnapshot, SourceStatus
 from ogpu.types.enums import environment_names
 
@@ -38,6 +39,7 @@ app = typer.Typer(
     "Example: ogpu --network devnet source list --mine",
     no_args_is_help=True,
 )
+register(app)  # `source handlers`, `source stubs`
 
 
 class Delivery(str, Enum):
@@ -185,6 +187,7 @@ def publish(
             help="manual: the client confirms a response; first: the first response wins.",
         ),
     ] = Delivery.manual,
+    handlers: HandlersOpt = None,
     key_file: KeyFileOpt = None,
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
@@ -214,7 +217,9 @@ def publish(
         signer = cli.signer(Role.CLIENT, key_file)
 
         def call(**kw: Any) -> Any:
-            return publish_source(info, signer, session=cli.session, timeout=timeout, **kw)
+            return publish_source(
+                info, signer, session=cli.session, timeout=timeout, handlers=handlers, **kw
+            )
 
         effect = (
             f"publish source {name!r} ({', '.join(environment_names(info.environments))}; "
@@ -251,7 +256,8 @@ def show(
         snap = source.snapshot()
         meta = source.get_metadata() if metadata else None
         data = snapshot_json(snap, meta)
-        cli.emit(data, lambda: _show_source(cli, data))
+        add_handlers(cli, addr, data)
+        cli.emit(data, lambda: show_handlers(cli, data, before=_show_source))
 
 
 @app.command(

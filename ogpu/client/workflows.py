@@ -24,6 +24,7 @@ from eth_utils.address import to_checksum_address
 from ogpu.client._options import IPFS_LEGACY, Options, parse_options
 from ogpu.client._pending import PendingPublish
 from ogpu.client.models import SourceInfo, TaskInfo, TaskInput
+from ogpu.client.schemas import check_task_input, source_metadata
 from ogpu.ipfs import encode_payload
 from ogpu.ipfs.client import local_cid
 from ogpu.protocol import controller, nexus, terminal
@@ -133,6 +134,7 @@ class _SourceTerms:
     block_number: int
     timestamp: int
     signer_balance: int
+    metadata_url: str
 
 
 def _source_reads(session: Session, source: str, signer: str) -> list[ContractCall]:
@@ -166,6 +168,7 @@ def _source_terms(source: str, values: Sequence[Any], number: int, now: int) -> 
         block_number=number,
         timestamp=now,
         signer_balance=int(balance),
+        metadata_url=str(stored.imageMetadataUrl),
     )
 
 
@@ -328,13 +331,19 @@ def publish_source(
 
 
 def publish_source(
-    source_info: SourceInfo, private_key: SignerInput | None = None, **kwargs: Any
+    source_info: SourceInfo,
+    private_key: SignerInput | None = None,
+    *,
+    handlers: Any = None,
+    **kwargs: Any,
 ) -> Source | PendingPublish[Source] | DryRunResult:
     """Publish a source: pin ``imageMetadata.json``, call ``Nexus.publishSource``, return the Source.
 
     Keywords: ``signer`` (synonym of ``private_key``), ``session``, ``timeout`` (receipt wait),
     ``gas``, ``wait=False`` (return a :class:`PendingPublish`), ``dry_run=True`` (validate and
-    simulate only; nothing uploaded or sent), ``budget`` (overall seconds).
+    simulate only; nothing uploaded or sent), ``budget`` (overall seconds), ``handlers`` (a
+    ``Service``, a module path or a schema document: stored in the metadata so clients can check
+    tasks before paying, see :mod:`ogpu.client.schemas`).
 
     >>> source = publish_source(SourceInfo(
     ...     name="sentiment", description="demo", logoUrl="",
@@ -350,7 +359,7 @@ def publish_source(
     session = opts.session
     signer = _signer(opts)
     client = to_checksum_address(signer.address)
-    payload, predicted = _prepare_upload(session, info.metadata().to_dict())
+    payload, predicted = _prepare_upload(session, source_metadata(info, handlers))
     context = f"Nexus.publishSource(client={client})"
 
     def call(url: str, **extra: Any) -> Any:
@@ -489,7 +498,9 @@ def publish_task(
         reads=_source_reads(session, info.source, sender),
         defer_revert=True,
     )
-    _check_task(session, info, sender, context, pf)
+    terms = _check_task(session, info, sender, context, pf)
+    # the declared function and input schema, before any upload or gas
+    check_task_input(session, info, metadata_url=terms.metadata_url)
     _raise_publish_revert(pf, context)
     if opts.dry_run:
         return ex.dry_run_result(call, sender, 0, pf, context=context, gas=opts.gas)
@@ -520,12 +531,15 @@ def update_source(
     source: str | Source,
     new_info: SourceInfo,
     private_key: SignerInput | None = None,
+    *,
+    handlers: Any = None,
     **kwargs: Any,
 ) -> Receipt:
     """Re-pin the metadata of ``new_info`` and call ``Nexus.updateSource`` with rebuilt params.
 
     Checks first (no upload otherwise) that the source exists (:class:`SourceNotFoundError`) and
     that the signer is its client or the client's agent (:class:`NotSourceOwnerError`).
+    ``handlers`` as in :func:`publish_source` (without it the new metadata declares none).
 
     >>> update_source(source, replace(info, description="v2"))  # doctest: +SKIP
     Receipt(tx_hash='0x…', ...)
@@ -545,7 +559,7 @@ def update_source(
     context = f"Nexus.updateSource(source={address})"
     terms = _read_source(session, address, sender)
     _require_operator(session, terms, sender, context)
-    payload, predicted = _prepare_upload(session, info.metadata().to_dict())
+    payload, predicted = _prepare_upload(session, source_metadata(info, handlers))
 
     def call(url: str, **extra: Any) -> Any:
         params = _build_source_params(info, terms.client, url)

@@ -55,6 +55,7 @@ def publish_demo_sources(manifest: Mapping[str, Any], home: Path) -> dict[str, s
     from ogpu.chain.networks import load_devnet_manifest
     from ogpu.devnet.accounts import dev_account, dev_key
     from ogpu.protocol import nexus
+    from ogpu.service.schemas import METADATA_FIELD, handlers_document
     from ogpu.types import DeliveryMethod, SourceParams
 
     session = Session(load_devnet_manifest(manager.manifest_path(home)))
@@ -81,6 +82,7 @@ def publish_demo_sources(manifest: Mapping[str, Any], home: Path) -> dict[str, s
                     "description": "text_stats, sentiment, thumbnail, hash, echo "
                     "(ogpu.devnet.demo_handlers), served by the devnet provider",
                     "logoUrl": "",
+                    METADATA_FIELD: handlers_document(DEMO_HANDLERS),
                 },
                 "imageMetadata.json",
             )

@@ -102,12 +102,10 @@ class HttpHandler:
         self._owns = client is None
 
     def names(self) -> list[str]:
-        try:
-            resp = self._client.get(f"{self.url}/handlers", timeout=5.0)
-            items = resp.json() if resp.status_code == 200 else []
-        except (httpx.HTTPError, ValueError):
-            return []
-        return [str(i["name"]) for i in items if isinstance(i, dict) and "name" in i]
+        from ogpu.service.schemas import served_document
+
+        document = served_document(self)
+        return document.names() if document is not None else []
 
     def run(self, function_name: str, data: Any, task: str) -> dict[str, Any]:
         # Both come from strangers and become path segments: identifiers and addresses only.

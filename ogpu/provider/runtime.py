@@ -723,7 +723,11 @@ class ProviderRuntime:
         if info["payment"] < max(info["min_payment"], cfg.min_payment):
             raise _Skip(f"payment {info['payment']} below the minimum")
         bid = self._bid(info)
+        # Fetched once, before the attempt: a config that cannot be read or served never locks
+        # the provider into a task it cannot answer.
+        config = self._fetch_config(task, info["config"])
         if not info["attempted"]:
+            self._refuse_unserved(task, source, config)
             self._check_abandon()
             try:
                 receipt = self._retry(
@@ -745,7 +749,6 @@ class ProviderRuntime:
                     raise _Skip("the task had expired (the attempt settled its expiry)")
             log.info("task %s attempted (bid %d wei)", _short(task), bid)
         self._check_abandon()
-        config = self._fetch_config(task, info["config"])
         fn_name = config.get("function_name")
         if not isinstance(fn_name, str) or not fn_name:
             raise HandlerError("the task config has no function_name")
@@ -775,6 +778,21 @@ class ProviderRuntime:
                 url, policy=policy, ipfs=self.session.ipfs, deadline=deadline
             ),
         )
+
+    def _refuse_unserved(self, task: str, source: str, config: dict[str, Any]) -> None:
+        """Skip, before attempting (the task stays NEW, the client can cancel), a task whose
+        function the source's handlers do not serve or whose input they would refuse."""
+        from ogpu.service.schemas import InvalidHandlersDocumentError, check_served
+        from ogpu.types import InvalidTaskInputError, UnknownFunctionError
+
+        try:
+            check_served(
+                self._handlers[source], str(config.get("function_name", "")), config.get("data", {})
+            )
+        except (UnknownFunctionError, InvalidTaskInputError) as exc:
+            raise _Skip(f"not attempted: {exc}") from exc
+        except InvalidHandlersDocumentError as exc:
+            log.warning("task %s: input not checked: %s", _short(task), exc)
 
     def _submit(self, task: str, url: str, bid: int, output: Any) -> None:
         s = self.session

@@ -21,7 +21,9 @@ A source's container runs a module like::
 ``expose`` registers on the process-default :class:`Service`; create your own ``Service()`` for
 isolation (tests, several services in one process) and use ``svc.expose`` / ``svc.run`` /
 ``svc.start``. The provider runtime can call handlers in-process with ``service.run(name, data)``
-or load a source with :func:`load_handlers`.
+or load a source with :func:`load_handlers`. :func:`handlers_document` gives the name, description
+and input/output JSON Schemas of every handler (stored in a source's metadata with
+``publish_source(..., handlers=...)``, served on ``GET /handlers``).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from ogpu.service.errors import (
 from ogpu.service.handler import Handler, Service, default_service
 from ogpu.service.loader import load_handlers
 from ogpu.service.log import logger
+from ogpu.service.schemas import handlers_document
 
 if TYPE_CHECKING:
     from ogpu.service.server import (
@@ -85,6 +88,7 @@ __all__ = [
     "create_app",
     "default_service",
     "expose",
+    "handlers_document",
     "init",
     "load_handlers",
     "logger",

@@ -15,7 +15,7 @@ Routes:
   bodies above ``max_body_bytes`` get 413 (judged from ``Content-Length`` or while streaming,
   never read whole); beyond ``max_inflight`` asynchronous jobs, 503 with ``Retry-After``.
 * ``GET /health`` — ``{"status": "ok", "handlers": [...], ...}``.
-* ``GET /handlers`` — name, docstring, input and output JSON schemas of every handler.
+* ``GET /handlers`` — the handler schema document (:mod:`ogpu.service.schemas`).
 
 Example::
 
@@ -182,8 +182,10 @@ def create_app(service: Service | None = None, config: ServiceConfig | None = No
         }
 
     @app.get("/handlers")
-    async def handlers() -> list[dict[str, Any]]:
-        return [svc.get(name).describe() for name in svc.names()]
+    async def handlers() -> dict[str, Any]:
+        from ogpu.service.schemas import handlers_document
+
+        return handlers_document(svc)
 
     async def run_and_callback(handler: Handler, model: Any, task_address: str) -> None:
         assert cfg.callback_url is not None

@@ -31,6 +31,7 @@ __all__ = [
     "InsufficientLockupError",
     "InvalidRpcUrlError",
     "InvalidSignerError",
+    "InvalidTaskInputError",
     "MasterNotFoundError",
     "MissingSignerError",
     "NonceError",
@@ -57,6 +58,7 @@ __all__ = [
     "TxRevertError",
     "TxRpcError",
     "UnbondingPeriodNotElapsedError",
+    "UnknownFunctionError",
     "VaultError",
     "WaitTimeoutError",
 ]
@@ -488,6 +490,40 @@ class ChainNotSupportedError(ConfigError):
         super().__init__(
             f"chain {chain_id!r} is not supported; use mainnet, testnet, devnet or an RPC URL"
         )
+
+
+# --------------------------------------------------------------------------------------------
+# Task input against the source's declared handlers
+
+
+class UnknownFunctionError(ConfigError):
+    """The task names a function the source does not declare (nothing was uploaded or paid)."""
+
+    def __init__(self, function: str, available: list[str]) -> None:
+        self.function = function
+        self.available = list(available)
+        shown = ", ".join(self.available) if self.available else "(none)"
+        super().__init__(f"the source has no function {function!r}; available: {shown}")
+
+
+class InvalidTaskInputError(ConfigError):
+    """The task's ``data`` does not match the function's input schema (nothing uploaded or paid).
+
+    ``errors`` lists ``(path, message)`` pairs, ``path`` in JSON-pointer form (``/items/0/x``,
+    ``""`` for the whole input);
+    at most ``MAX_REPORTED`` are kept, ``total`` counts them all.
+    """
+
+    MAX_REPORTED = 20
+
+    def __init__(self, function: str, errors: list[tuple[str, str]], total: int | None = None):
+        self.function = function
+        self.errors = list(errors[: self.MAX_REPORTED])
+        self.total = len(errors) if total is None else total
+        lines = "; ".join(f"{path or '/'}: {msg}" for path, msg in self.errors)
+        more = self.total - len(self.errors)
+        suffix = f" (and {more} more)" if more > 0 else ""
+        super().__init__(f"invalid input for {function!r}: {lines}{suffix}")
 
 
 # --------------------------------------------------------------------------------------------

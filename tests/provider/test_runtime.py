@@ -106,13 +106,14 @@ def test_handler_failure_submits_nothing_and_the_runtime_keeps_going(
     bad = publish(pworld, source, "echo", {"payload": 1, "fail_with": "boom"})
     assert outcome(rt, bad) == "failed"
     assert bad.get_response_of(P1) is None and bad.get_attempter_id(P1) != 0
-    unknown = publish(pworld, source, "no_such_handler", {})
-    assert outcome(rt, unknown) == "failed"
+    unknown = publish(pworld, source, "no_such_handler", {})  # not served: never attempted
+    assert outcome(rt, unknown).startswith("skipped: not attempted")
+    assert unknown.get_attempter_id(P1) == 0 and unknown.get_status() is TaskStatus.NEW
     good = publish(pworld, source, "echo", {"payload": {"x": 1}})
     assert outcome(rt, good) == "responded"
     assert good.get_status() is TaskStatus.FINALIZED
     st = rt.stats()
-    assert (st["done"], st["failed"]) == (1, 2)
+    assert (st["done"], st["failed"], st["skipped"]) == (1, 1, 1)
 
 
 def test_restart_catches_up_exactly_once(pworld: World, make_runtime, tmp_path: Path) -> None:

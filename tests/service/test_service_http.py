@@ -87,7 +87,7 @@ def test_async_mode_needs_callback_url(client: TestClient) -> None:
 
 
 def test_handlers_endpoint_describes_models(client: TestClient) -> None:
-    body = client.get("/handlers").json()
+    body = client.get("/handlers").json()["functions"]
     assert [h["name"] for h in body] == ["add", "big", "boom", "shout"]
     assert body[0]["input_schema"]["required"] == ["a", "b"]
 
