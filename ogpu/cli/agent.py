@@ -3,7 +3,7 @@
 Example::
 
     ogpu --network devnet agent set 0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc
-    ogpu --network devnet agent check 0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc --json
+    ogpu --network devnet --json agent check 0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc
     ogpu --network devnet agent revoke 0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc
 """
 
@@ -16,9 +16,7 @@ import typer
 from ogpu.cli._common import (
     Cli,
     DryRunOpt,
-    JsonOpt,
     KeyFileOpt,
-    NetworkOpt,
     RoleName,
     RoleOpt,
     TimeoutOpt,
@@ -28,6 +26,7 @@ from ogpu.cli._common import (
 )
 
 app = typer.Typer(
+    add_completion=False,
     help="Agents: addresses allowed to act for a client (or a master).\n\n"
     "Example: ogpu --network devnet agent check 0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc",
     no_args_is_help=True,
@@ -45,13 +44,11 @@ def _set(
     dry_run: bool,
     yes: bool,
     timeout: float,
-    as_json: bool,
-    network: str | None,
 ) -> None:
     from ogpu.protocol import terminal
 
     who = parse_address(agent, "agent address")
-    with Cli(as_json, network) as cli:
+    with Cli() as cli:
         signer = cli.signer(role.role, key_file)
 
         def call(**kw: Any) -> Any:
@@ -87,8 +84,6 @@ def set_(
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
     timeout: TimeoutOpt = 120.0,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Allow AGENT to act for the signer (Terminal.setAgent(agent, true))."""
     _set(
@@ -99,8 +94,6 @@ def set_(
         dry_run=dry_run,
         yes=yes,
         timeout=timeout,
-        as_json=as_json,
-        network=network,
     )
 
 
@@ -115,8 +108,6 @@ def revoke(
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
     timeout: TimeoutOpt = 120.0,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Withdraw AGENT's right to act for the signer (Terminal.setAgent(agent, false))."""
     _set(
@@ -127,14 +118,12 @@ def revoke(
         dry_run=dry_run,
         yes=yes,
         timeout=timeout,
-        as_json=as_json,
-        network=network,
     )
 
 
 @app.command(
     epilog="Example: ogpu agent check 0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc "
-    "--principal 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --json"
+    "--principal 0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 )
 @command
 def check(
@@ -145,15 +134,13 @@ def check(
     ] = None,
     role: RoleOpt = RoleName.client,
     key_file: KeyFileOpt = None,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Whether AGENT may act for the principal: explicit grant, and the default agent for masters.
 
     Exit code 0 either way; read "is_agent" (explicit grant) in the JSON output.
     """
     who = parse_address(agent, "agent address")
-    with Cli(as_json, network) as cli:
+    with Cli() as cli:
         session = cli.session
         owner = (
             parse_address(principal, "--principal address")

@@ -462,3 +462,7 @@ def command(
     """
     code = Demo(Console(), home, timeout=timeout, port=port, ipfs_port=ipfs_port).run()
     raise typer.Exit(code)
+
+
+app = typer.Typer(add_completion=False)
+app.command(name="demo", epilog="Example: ogpu demo --timeout 60")(command)

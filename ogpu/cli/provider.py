@@ -4,7 +4,7 @@ Example::
 
     ogpu provider run --network devnet --master 0x90F7… \\
         --source 0x5FbD…=ogpu.devnet.demo_handlers --slots 4
-    ogpu provider status --network devnet --json
+    ogpu --network devnet --json provider status
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from ogpu.cli import _common
 from ogpu.types.errors import OGPUError
 
 app = typer.Typer(
+    add_completion=False,
     help=(
         "Serve sources as a provider: watch tasks, run handlers, submit responses.\n\n"
         "Example: ogpu provider run --source 0xSOURCE=my_pkg.handlers --master 0xMASTER"
@@ -29,14 +30,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-NetworkOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--network",
-        help="mainnet, testnet, devnet or an RPC URL. Default: $OGPU_NETWORK or mainnet.",
-        show_default=False,
-    ),
-]
 KeyFileOpt = Annotated[
     Path | None,
     typer.Option(
@@ -60,10 +53,51 @@ def _read_key(path: Path | None) -> str | None:
     return None if path is None else _common.read_key_file(path)
 
 
-def _session(network: str | None) -> Any:
+def _session(network: str | None = None) -> Any:
     from ogpu.chain import Session
 
-    return Session(network or _common.STATE.network or os.environ.get("OGPU_NETWORK") or "mainnet")
+    return Session(_common.chosen_network(network)[0])
+
+
+def _devnet_provider_running() -> bool:
+    """Whether the devnet's own provider (started by ``ogpu devnet up``) is alive."""
+    from ogpu.devnet import manager
+
+    try:
+        pid = int(manager.read_manifest().get("pids", {}).get("provider") or 0)
+    except (OGPUError, OSError, ValueError):
+        return False
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # alive, owned by someone else
+        return True
+    return True
+
+
+def _free_devnet_provider(
+    session: Any, master: str, master_key: str | None
+) -> tuple[str | None, str | None]:
+    """On the devnet, when its own provider already serves with the provider development key,
+    a second provider takes the free development account ``provider2`` (and says so) instead of
+    sharing that key and overwriting its handler list."""
+    if session.network.name != "devnet" or not _devnet_provider_running():
+        return None, master_key
+    from ogpu.devnet.accounts import dev_account, dev_key
+
+    address = dev_account("provider2").address
+    typer.echo(
+        "the devnet's own provider already uses the provider development key; this provider "
+        f"runs as the free development account provider2 ({address}). "
+        "Pass --key-file to choose the key.",
+        err=True,
+    )
+    if master_key is None and master == dev_account("master").address:
+        master_key = dev_key("master")  # completes the pairing of provider2 with the dev master
+    return dev_key("provider2"), master_key
 
 
 def _devnet_master(session: Any) -> str | None:
@@ -99,10 +133,11 @@ def run(
         Path | None,
         typer.Option(help="Master's key file: completes the pairing if it is missing."),
     ] = None,
-    network: NetworkOpt = None,
     bid: Annotated[
-        int | None,
-        typer.Option(help="Bid in wei for MANUAL_CONFIRMATION tasks (default: full payment)."),
+        str | None,
+        typer.Option(
+            help="Bid in OGPU (or 1000wei) for MANUAL_CONFIRMATION tasks (default: full payment)."
+        ),
     ] = None,
     bid_fraction: Annotated[
         float, typer.Option(help="Bid as a fraction of the payment when --bid is not given.")
@@ -137,18 +172,23 @@ def run(
     from ogpu.provider import ProviderConfig, ProviderRuntime, SourceBinding
 
     with _common.errors(_describe):
-        session = _session(network)
+        session = _session(None)
         bindings = [SourceBinding.parse(spec) for spec in source]
+        bid_wei = None if bid is None else _common.parse_amount(bid, "bid")
         master_addr = master or _devnet_master(session)
         if master_addr is None:
-            _common.fail("give the master's address with --master")
+            _common.fail("give the master's address with --master", _common.EXIT_INPUT)
+        provider_key = _read_key(key_file)  # None → $PROVIDER_PRIVATE_KEY / devnet dev key
+        master_key = _read_key(master_key_file)
+        if provider_key is None and not os.environ.get("PROVIDER_PRIVATE_KEY"):
+            provider_key, master_key = _free_devnet_provider(session, master_addr, master_key)
         config = ProviderConfig(
-            provider=_read_key(key_file),  # None → $PROVIDER_PRIVATE_KEY / devnet dev key
+            provider=provider_key,
             master=master_addr,
-            master_signer=_read_key(master_key_file),
+            master_signer=master_key,
             sources=bindings,
             slots=slots,
-            bid=bid,
+            bid=bid_wei,
             bid_fraction=bid_fraction,
             state_dir=state_dir,
             from_block=from_block,
@@ -198,25 +238,23 @@ def provider_status(session: Any, provider: str) -> dict[str, Any]:
     }
 
 
-@app.command(epilog="Example: ogpu provider status --network devnet --json")
+@app.command(epilog="Example: ogpu provider status --network devnet")
 def status(
     provider: Annotated[
         str | None,
         typer.Option(help="Provider address (default: the address of the provider key)."),
     ] = None,
     key_file: KeyFileOpt = None,
-    network: NetworkOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show a provider's master, registered sources, earnings and its master's vault balance."""
     from ogpu.types import Role
 
     with _common.errors(_describe):
         key = _read_key(key_file)
-        session = _session(network)
+        session = _session(None)
         address = provider or session.resolve_signer(key, Role.PROVIDER).address
         info = provider_status(session, address)
-        if as_json:
+        if _common.options().json:
             typer.echo(json.dumps(info, indent=2))
             return
         typer.echo(f"provider            {info['provider']}")
@@ -225,8 +263,8 @@ def status(
         typer.echo(f"registered sources  {len(info['registered_sources'])}")
         for src in info["registered_sources"]:
             typer.echo(f"  {src}")
-        typer.echo(f"total earnings      {info['total_earnings'] / 10**18:.6f} OGPU")
+        typer.echo(f"total earnings      {_common.format_ogpu(info['total_earnings'])}")
         if info["master_vault_balance"] is not None:
-            typer.echo(f"master vault        {info['master_vault_balance'] / 10**18:.6f} OGPU")
+            typer.echo(f"master vault        {_common.format_ogpu(info['master_vault_balance'])}")
         typer.echo(f"base data           {info['base_data'] or '-'}")
         typer.echo(f"live data           {info['live_data'] or '-'}")

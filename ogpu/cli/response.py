@@ -17,9 +17,7 @@ import typer
 from ogpu.cli._common import (
     Cli,
     DryRunOpt,
-    JsonOpt,
     KeyFileOpt,
-    NetworkOpt,
     TimeoutOpt,
     YesOpt,
     command,
@@ -29,6 +27,7 @@ from ogpu.cli._common import (
 from ogpu.types import ResponseSnapshot, Role
 
 app = typer.Typer(
+    add_completion=False,
     help="Responses: a provider's answer to a task (data URL, claimed payment, status).\n\n"
     "Example: ogpu --network devnet response data 0x8464135c8F25Da09e49BC8782676a84730C318bC",
     no_args_is_help=True,
@@ -49,18 +48,16 @@ def snapshot_json(snap: ResponseSnapshot) -> dict[str, Any]:
     }
 
 
-@app.command(epilog="Example: ogpu response show 0x8464135c8F25Da09e49BC8782676a84730C318bC --json")
+@app.command(epilog="Example: ogpu response show 0x8464135c8F25Da09e49BC8782676a84730C318bC")
 @command
 def show(
     address: Annotated[str, typer.Argument(help="Response address.")],
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Show a response: task, provider, status, claimed payment and data URL."""
     from ogpu.protocol import Response
 
     addr = parse_address(address, "response address")
-    with Cli(as_json, network) as cli:
+    with Cli() as cli:
         data = snapshot_json(Response.load(addr, cli.session).snapshot())
         cli.emit(
             data,
@@ -87,14 +84,12 @@ def data(
     url_only: Annotated[
         bool, typer.Option("--url", help="Print the data URL only (no IPFS fetch).")
     ] = False,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Fetch a response's data from IPFS (verified against its CID) and print it as JSON."""
     from ogpu.protocol import Response
 
     addr = parse_address(address, "response address")
-    with Cli(as_json, network) as cli:
+    with Cli() as cli:
         response = Response.load(addr, cli.session)
         url = response.get_data()
         if url_only:
@@ -118,14 +113,12 @@ def confirm(
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
     timeout: TimeoutOpt = 120.0,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Confirm a response (manual-confirmation tasks): finalizes the task and pays the provider."""
     from ogpu.protocol import controller
 
     addr = parse_address(address, "response address")
-    with Cli(as_json, network) as cli:
+    with Cli() as cli:
         signer = cli.signer(Role.CLIENT, key_file)
 
         def call(**kw: Any) -> Any:

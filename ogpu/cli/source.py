@@ -4,7 +4,7 @@ Example::
 
     ogpu --network devnet source publish --name sentiment \\
         --cpu https://example.com/compose.yml --min-payment 0.01 --max-expiry 1h
-    ogpu --network devnet source show 0x5FbDB2315678afecb367f032d93F642f64180aa3 --json
+    ogpu --network devnet --json source show 0x5FbDB2315678afecb367f032d93F642f64180aa3
     ogpu --network devnet source list --mine
 """
 
@@ -19,9 +19,7 @@ from ogpu.cli._common import (
     Cli,
     CliError,
     DryRunOpt,
-    JsonOpt,
     KeyFileOpt,
-    NetworkOpt,
     TimeoutOpt,
     YesOpt,
     command,
@@ -34,6 +32,7 @@ from ogpu.types import DeliveryMethod, Role, SourceParams, SourceSnapshot, Sourc
 from ogpu.types.enums import environment_names
 
 app = typer.Typer(
+    add_completion=False,
     help="Sources: the Docker images providers run, with their price and limits (client role).\n\n"
     "Example: ogpu --network devnet source list --mine",
     no_args_is_help=True,
@@ -189,8 +188,6 @@ def publish(
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
     timeout: TimeoutOpt = 120.0,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Publish a source: pin its metadata to IPFS and call Nexus.publishSource.
 
@@ -210,7 +207,7 @@ def publish(
         max_expiry=parse_duration(max_expiry or "3600", "--max-expiry"),
         delivery=delivery.method,
     )
-    with Cli(as_json, network) as cli:
+    with Cli() as cli:
         signer = cli.signer(Role.CLIENT, key_file)
 
         def call(**kw: Any) -> Any:
@@ -232,21 +229,19 @@ def publish(
         )
 
 
-@app.command(epilog="Example: ogpu source show 0x5FbDB2315678afecb367f032d93F642f64180aa3 --json")
+@app.command(epilog="Example: ogpu source show 0x5FbDB2315678afecb367f032d93F642f64180aa3")
 @command
 def show(
     address: Annotated[str, typer.Argument(help="Source address.")],
     metadata: Annotated[
         bool, typer.Option("--metadata", help="Also fetch the metadata JSON from IPFS.")
     ] = False,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Show a source: owner, status, price, limits, task and registrant counts."""
     from ogpu.protocol import Source
 
     addr = parse_address(address, "source address")
-    with Cli(as_json, network) as cli:
+    with Cli() as cli:
         source = Source.load(addr, cli.session)
         snap = source.snapshot()
         meta = source.get_metadata() if metadata else None
@@ -275,8 +270,6 @@ def update(
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
     timeout: TimeoutOpt = 120.0,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Change a source's parameters; options not given keep their current value.
 
@@ -288,7 +281,7 @@ def update(
     from ogpu.protocol import Source, nexus
 
     addr = parse_address(address, "source address")
-    with Cli(as_json, network) as cli:
+    with Cli() as cli:
         session = cli.session
         signer = cli.signer(Role.CLIENT, key_file)
         source = Source.load(addr, session)
@@ -382,14 +375,12 @@ def inactivate(
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
     timeout: TimeoutOpt = 120.0,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Inactivate a source (one-way for clients): no new tasks or registrations."""
     from ogpu.protocol import nexus
 
     addr = parse_address(address, "source address")
-    with Cli(as_json, network) as cli:
+    with Cli() as cli:
         signer = cli.signer(Role.CLIENT, key_file)
 
         def call(**kw: Any) -> Any:
@@ -414,7 +405,7 @@ def inactivate(
         cli.done("source inactivated", sent[1], {"source": addr, "status": "INACTIVE"})
 
 
-@app.command(name="list", epilog="Example: ogpu --network devnet source list --mine --json")
+@app.command(name="list", epilog="Example: ogpu --network devnet source list --mine")
 @command
 def list_(
     client: Annotated[
@@ -425,13 +416,11 @@ def list_(
     ] = False,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Show at most N (newest).")] = 50,
     key_file: KeyFileOpt = None,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """List sources (newest last): address, client, status, environments, min payment, tasks."""
     from ogpu.protocol import nexus
 
-    with Cli(as_json, network) as cli:
+    with Cli() as cli:
         session = cli.session
         owner: str | None = None
         if client is not None:

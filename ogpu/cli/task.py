@@ -5,7 +5,7 @@ Example::
     ogpu --network devnet task publish 0x5FbDB2315678afecb367f032d93F642f64180aa3 \\
         --function analyze --data '{"text": "great"}' --payment 0.01 --expires-in 10m
     ogpu --network devnet task watch 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be --until responded
-    ogpu --network devnet task responses 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be --json
+    ogpu --network devnet --json task responses 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be
 """
 
 from __future__ import annotations
@@ -22,9 +22,7 @@ from ogpu.cli._common import (
     Cli,
     CliError,
     DryRunOpt,
-    JsonOpt,
     KeyFileOpt,
-    NetworkOpt,
     TimeoutOpt,
     YesOpt,
     command,
@@ -36,6 +34,7 @@ from ogpu.cli._common import (
 from ogpu.types import Role, TaskSnapshot, TaskStatus
 
 app = typer.Typer(
+    add_completion=False,
     help="Tasks: jobs published on a source, paid from the client's Vault balance.\n\n"
     "Example: ogpu --network devnet task watch 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be",
     no_args_is_help=True,
@@ -120,8 +119,6 @@ def publish(
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
     timeout: TimeoutOpt = 120.0,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Publish a task: pin its config to IPFS and call Controller.publishTask.
 
@@ -134,7 +131,7 @@ def publish(
     lifetime = parse_duration(expires_in, "--expires-in")
     payload = _load_data(data)
     config = TaskInput(function, payload)
-    with Cli(as_json, network) as cli:
+    with Cli() as cli:
         session = cli.session
         signer = cli.signer(Role.CLIENT, key_file)
         expiry = expiry_time if expiry_time is not None else session.timestamp() + lifetime
@@ -169,18 +166,16 @@ def publish(
         )
 
 
-@app.command(epilog="Example: ogpu task show 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be --json")
+@app.command(epilog="Example: ogpu task show 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be")
 @command
 def show(
     address: Annotated[str, typer.Argument(help="Task address.")],
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Show a task: source, status, payment, expiry, attempts and the winner."""
     from ogpu.protocol import Task
 
     addr = parse_address(address, "task address")
-    with Cli(as_json, network) as cli:
+    with Cli() as cli:
         data = snapshot_json(Task.load(addr, cli.session).snapshot())
 
         def human() -> None:
@@ -216,14 +211,12 @@ def cancel(
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
     timeout: TimeoutOpt = 120.0,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Cancel a task nobody attempted yet; its payment returns to the client's balance."""
     from ogpu.protocol import controller
 
     addr = parse_address(address, "task address")
-    with Cli(as_json, network) as cli:
+    with Cli() as cli:
         signer = cli.signer(Role.CLIENT, key_file)
 
         def call(**kw: Any) -> Any:
@@ -270,8 +263,6 @@ def watch(
     poll: Annotated[
         float | None, typer.Option("--poll", min=0.01, help="Poll interval in seconds.")
     ] = None,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Follow a task's status until it reaches --until (or a final state).
 
@@ -283,7 +274,7 @@ def watch(
 
     addr = parse_address(address, "task address")
     wanted = [u.status for u in until or []]
-    with Cli(as_json, network) as cli:
+    with Cli() as cli:
         task = Task.load(addr, cli.session)
         label = "/".join(s.name for s in wanted) or "a final state"
 
@@ -305,21 +296,17 @@ def watch(
             cli.out.print(f"task {addr} is {final.name}")
 
 
-@app.command(
-    epilog="Example: ogpu task responses 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be --json"
-)
+@app.command(epilog="Example: ogpu task responses 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be")
 @command
 def responses(
     address: Annotated[str, typer.Argument(help="Task address.")],
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """List a task's responses: provider, status, payment claimed and the data URL."""
     from ogpu.cli.response import snapshot_json as response_json
     from ogpu.protocol import Task
 
     addr = parse_address(address, "task address")
-    with Cli(as_json, network) as cli:
+    with Cli() as cli:
         task = Task.load(addr, cli.session)
         rows = [response_json(r.snapshot()) for r in task.get_responses()]
 

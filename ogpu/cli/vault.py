@@ -6,7 +6,7 @@ Amounts are OGPU (``1.5``) unless suffixed (``1000wei``, ``2gwei``). The signer 
 Example::
 
     ogpu --network devnet vault deposit 1.5
-    ogpu --network devnet vault balance --json
+    ogpu --network devnet --json vault balance
     ogpu --network devnet vault lock 1 --role provider
 """
 
@@ -21,9 +21,7 @@ import typer
 from ogpu.cli._common import (
     Cli,
     DryRunOpt,
-    JsonOpt,
     KeyFileOpt,
-    NetworkOpt,
     RoleName,
     RoleOpt,
     TimeoutOpt,
@@ -35,6 +33,7 @@ from ogpu.cli._common import (
 )
 
 app = typer.Typer(
+    add_completion=False,
     help="The Vault: liquid balance (pays for tasks), lockup (stake), unbonding and claims.\n\n"
     "Example: ogpu --network devnet vault deposit 1.5 && ogpu --network devnet vault balance",
     no_args_is_help=True,
@@ -66,11 +65,9 @@ def balance(
     ] = None,
     role: RoleOpt = RoleName.client,
     key_file: KeyFileOpt = None,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Show an account's Vault state: balance, lockup, unbonding, earnings, escrow, eligibility."""
-    with Cli(as_json, network) as cli:
+    with Cli() as cli:
         session = cli.session
         who = (
             parse_address(address, "account address")
@@ -121,11 +118,9 @@ def _vault_write(
     dry_run: bool,
     yes: bool,
     timeout: float,
-    as_json: bool,
-    network: str | None,
     extra: dict[str, Any],
 ) -> None:
-    with Cli(as_json, network) as cli:
+    with Cli() as cli:
         signer = cli.signer(role.role, key_file)
 
         def call(**kw: Any) -> Any:
@@ -153,8 +148,6 @@ def deposit(
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
     timeout: TimeoutOpt = 120.0,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Deposit OGPU from the signer's wallet into a Vault balance (the signer's by default)."""
     from ogpu.protocol import vault
@@ -178,8 +171,6 @@ def deposit(
         dry_run=dry_run,
         yes=yes,
         timeout=timeout,
-        as_json=as_json,
-        network=network,
         extra={"amount": wei, "to": target},
     )
 
@@ -193,8 +184,6 @@ def withdraw(
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
     timeout: TimeoutOpt = 120.0,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Withdraw from the signer's liquid Vault balance back to its wallet."""
     from ogpu.protocol import vault
@@ -212,8 +201,6 @@ def withdraw(
         dry_run=dry_run,
         yes=yes,
         timeout=timeout,
-        as_json=as_json,
-        network=network,
         extra={"amount": wei},
     )
 
@@ -227,8 +214,6 @@ def lock(
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
     timeout: TimeoutOpt = 120.0,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Move part of the signer's balance into its lockup (stake)."""
     from ogpu.protocol import vault
@@ -244,8 +229,6 @@ def lock(
         dry_run=dry_run,
         yes=yes,
         timeout=timeout,
-        as_json=as_json,
-        network=network,
         extra={"amount": wei},
     )
 
@@ -259,8 +242,6 @@ def unbond(
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
     timeout: TimeoutOpt = 120.0,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Start unbonding part of the signer's lockup; claim it after the unbonding period."""
     from ogpu.protocol import vault
@@ -278,8 +259,6 @@ def unbond(
         dry_run=dry_run,
         yes=yes,
         timeout=timeout,
-        as_json=as_json,
-        network=network,
         extra={"amount": wei},
     )
 
@@ -292,8 +271,6 @@ def claim(
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
     timeout: TimeoutOpt = 120.0,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Move the signer's matured unbonding back to its liquid balance."""
     from ogpu.protocol import vault
@@ -308,7 +285,5 @@ def claim(
         dry_run=dry_run,
         yes=yes,
         timeout=timeout,
-        as_json=as_json,
-        network=network,
         extra={},
     )

@@ -131,7 +131,9 @@ def test_task_publish_show_cancel(run: Run, chain: Session) -> None:
     one_line_error(
         run("task", "publish", source, "-f", "analyze", "--payment", "0.01"),
         "InsufficientBalanceError",
-        "required 0.01 OGPU",
+        "0.01 OGPU is required",
+        "nothing was sent",
+        "`ogpu vault deposit 0.01`",
     )
     ok_json(run("vault", "deposit", "1", "--json"))
     task = publish_task(run, source)
