@@ -42,6 +42,7 @@ __all__ = [
     "JsonOpt",
     "KeyFileOpt",
     "NetworkOpt",
+    "QuietOpt",
     "RoleName",
     "RoleOpt",
     "TimeoutOpt",
@@ -150,6 +151,12 @@ NetworkOpt = Annotated[
         "--network",
         help="mainnet, testnet, devnet or an RPC URL (overrides the global --network).",
         show_default=False,
+    ),
+]
+QuietOpt = Annotated[
+    bool,
+    typer.Option(
+        "--quiet", "-q", metavar="", help="Print only the new address (for shell scripts)."
     ),
 ]
 RoleOpt = Annotated[
@@ -840,4 +847,4 @@ class Cli:
         self.emit(data, lambda: self.fields(title, rows + self.receipt_rows(receipt)))
 
 
-_AMOUNT_KEYS = frozenset({"amount", "payment", "min_payment"})
+_AMOUNT_KEYS = frozenset({"amount", "payment", "min_payment", "stake"})

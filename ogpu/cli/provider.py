@@ -268,3 +268,109 @@ def status(
             typer.echo(f"master vault        {_common.format_ogpu(info['master_vault_balance'])}")
         typer.echo(f"base data           {info['base_data'] or '-'}")
         typer.echo(f"live data           {info['live_data'] or '-'}")
+
+
+def _terminal_write(
+    role: Any,
+    key_file: Path | None,
+    action: str,
+    send: Any,
+    effect: str,
+    title: str,
+    extra: dict[str, Any],
+    dry_run: bool,
+    yes: bool,
+    timeout: float,
+) -> None:
+    """Sign with ``role``'s key, simulate/confirm/send ``send(signer, session, **kw)``, report."""
+    with _common.Cli() as cli:
+        signer = cli.signer(role, key_file)
+
+        def call(**kw: Any) -> Any:
+            return send(signer, cli.session, **kw)
+
+        sent = cli.write(
+            action, call, dry_run=dry_run, yes=yes, timeout=timeout, effect=effect(signer.address)
+        )
+        if sent is not None:
+            cli.done(title, sent[1], {"signer": signer.address, **extra})
+
+
+@app.command(
+    epilog="Example: ogpu --network devnet provider announce 0x90F79bf6EB2c4f870365E785982E1f101E93b906 "
+    "--key-file provider.key"
+)
+@_common.command
+def announce(
+    master: Annotated[str, typer.Argument(help="The master's address.")],
+    key_file: KeyFileOpt = None,
+    dry_run: _common.DryRunOpt = False,
+    yes: _common.YesOpt = False,
+    timeout: _common.TimeoutOpt = 120.0,
+) -> None:
+    """The provider names its master (Terminal.announceMaster); the master then runs
+    `ogpu provider pair PROVIDER` to complete the pairing."""
+    from ogpu.protocol import terminal
+    from ogpu.types import Role
+
+    who = _common.parse_address(master, "master address")
+    _terminal_write(
+        Role.PROVIDER,
+        key_file,
+        "Terminal.announceMaster",
+        lambda signer, session, **kw: terminal.announce_master(
+            who, signer=signer, session=session, **kw
+        ),
+        lambda me: f"provider {me} names {who} as its master",
+        "master announced",
+        {"master": who},
+        dry_run,
+        yes,
+        timeout,
+    )
+
+
+@app.command(
+    epilog="Example: ogpu --network devnet provider pair 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC "
+    "--stake 0"
+)
+@_common.command
+def pair(
+    provider: Annotated[str, typer.Argument(help="The provider's address.")],
+    stake: Annotated[
+        str, typer.Option("--stake", help="OGPU sent to the provider's Vault lockup.")
+    ] = "0",
+    key_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--key-file",
+            help="File holding the master's private key. Default: $MASTER_PRIVATE_KEY "
+            "(on the devnet: the master dev key).",
+            show_default=False,
+        ),
+    ] = None,
+    dry_run: _common.DryRunOpt = False,
+    yes: _common.YesOpt = False,
+    timeout: _common.TimeoutOpt = 120.0,
+) -> None:
+    """The master pairs a provider that announced it (Terminal.announceProvider), optionally
+    locking --stake OGPU for it."""
+    from ogpu.protocol import terminal
+    from ogpu.types import Role
+
+    who = _common.parse_address(provider, "provider address")
+    amount = _common.parse_amount(stake, "--stake")
+    _terminal_write(
+        Role.MASTER,
+        key_file,
+        "Terminal.announceProvider",
+        lambda signer, session, **kw: terminal.announce_provider(
+            who, amount, signer=signer, session=session, **kw
+        ),
+        lambda me: f"master {me} pairs provider {who}, locking {_common.format_ogpu(amount)}",
+        "provider paired",
+        {"provider": who, "stake": amount},
+        dry_run,
+        yes,
+        timeout,
+    )
