@@ -358,7 +358,7 @@ def _cli_message(exc: BaseException) -> str | None:
         return f"{exc.message}; choose a network with {NETWORK_CHOICE}"
     if isinstance(exc, e.NotFoundError) and isinstance(getattr(exc, "address", None), str):
         kind = type(exc).__name__.removesuffix("NotFoundError").lower() or "object"
-        return f"no {kind} at {exc.address} on {_network_hint()}"
+        return f"no {kind} at {exc.address} on {_network_hint()}"  # type: ignore[attr-defined]
     if isinstance(exc, e.TxRevertError):
         return f"transaction reverted: {exc.reason}"
     return None

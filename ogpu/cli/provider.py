@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -275,7 +276,7 @@ def _terminal_write(
     key_file: Path | None,
     action: str,
     send: Any,
-    effect: str,
+    effect: Callable[[str], str],
     title: str,
     extra: dict[str, Any],
     dry_run: bool,
