@@ -134,6 +134,14 @@ def run(
         Path | None,
         typer.Option(help="Master's key file: completes the pairing if it is missing."),
     ] = None,
+    network: Annotated[
+        str | None,
+        typer.Option(
+            "--network",
+            hidden=True,  # for `python -m ogpu.provider run`, which has no root command
+            help="mainnet, testnet, devnet or an RPC URL (under `ogpu`, a root option).",
+        ),
+    ] = None,
     bid: Annotated[
         str | None,
         typer.Option(
@@ -173,7 +181,7 @@ def run(
     from ogpu.provider import ProviderConfig, ProviderRuntime, SourceBinding
 
     with _common.errors(_describe):
-        session = _session(None)
+        session = _session(network)
         bindings = [SourceBinding.parse(spec) for spec in source]
         bid_wei = None if bid is None else _common.parse_amount(bid, "bid")
         master_addr = master or _devnet_master(session)
