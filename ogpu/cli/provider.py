@@ -181,9 +181,9 @@ def run(
     from ogpu.provider import ProviderConfig, ProviderRuntime, SourceBinding
 
     with _common.errors(_describe):
+        bid_wei = None if bid is None else _common.parse_amount(bid, "bid")
         session = _session(network)
         bindings = [SourceBinding.parse(spec) for spec in source]
-        bid_wei = None if bid is None else _common.parse_amount(bid, "bid")
         master_addr = master or _devnet_master(session)
         if master_addr is None:
             _common.fail("give the master's address with --master", _common.EXIT_INPUT)
