@@ -253,6 +253,27 @@ def _network_hint() -> str:
     return f"network {name} (the default, since neither --network nor OGPU_NETWORK is set); choose one with {NETWORK_CHOICE}"
 
 
+_POOL = re.compile(r"(HTTPS?)ConnectionPool\(host='([^']+)', port=(\d+)\)")
+_CAUSES = (
+    "NameResolutionError",
+    "Connection refused",
+    "NewConnectionError",
+    "ConnectTimeout",
+    "ReadTimeout",
+    "RemoteDisconnected",
+)
+
+
+def _short_reason(reason: str) -> str:
+    """``HTTPSConnectionPool(host=..., port=...) ... NameResolutionError(...)`` → one short
+    clause naming the endpoint and the cause; other reasons unchanged."""
+    pool = _POOL.search(reason)
+    if pool is None:
+        return reason
+    cause = next((c for c in _CAUSES if c in reason), "no connection")
+    return f"cannot connect to {pool.group(1).lower()}://{pool.group(2)}:{pool.group(3)}: {cause}"
+
+
 def _cli_message(exc: BaseException) -> str | None:
     """The command-line wording of an SDK error, built from its typed fields (``None``: keep the
     SDK's own message)."""
@@ -351,7 +372,10 @@ def _cli_message(exc: BaseException) -> str | None:
             "check before sending again (do not repeat the command blindly)"
         )
     if isinstance(exc, e.TxRpcError):
-        return f"RPC failure: {exc.reason}; {_network_hint()}"
+        reason = _short_reason(exc.reason)
+        if chosen_network()[0] == "devnet" and "cannot connect" in reason:
+            return f"no devnet running ({reason}); start it with `ogpu devnet up`"
+        return f"RPC failure: {reason}; {_network_hint()}"
     if isinstance(exc, e.InvalidRpcUrlError):
         return f"no Ethereum JSON-RPC endpoint at {exc.url}; {_network_hint()}"
     if isinstance(exc, e.ChainNotSupportedError):

@@ -183,7 +183,6 @@ def run(
     with _common.errors(_describe):
         bid_wei = None if bid is None else _common.parse_amount(bid, "bid")
         session = _session(network)
-        bindings = [SourceBinding.parse(spec) for spec in source]
         master_addr = master or _devnet_master(session)
         if master_addr is None:
             _common.fail("give the master's address with --master", _common.EXIT_INPUT)
@@ -191,6 +190,7 @@ def run(
         master_key = _read_key(master_key_file)
         if provider_key is None and not os.environ.get("PROVIDER_PRIVATE_KEY"):
             provider_key, master_key = _free_devnet_provider(session, master_addr, master_key)
+        bindings = [SourceBinding.parse(spec) for spec in source]
         config = ProviderConfig(
             provider=provider_key,
             master=master_addr,

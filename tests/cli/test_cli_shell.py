@@ -4,9 +4,12 @@ class), the network said in errors and help, task list/result, ``--quiet``, prov
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
+from typing import Any
 
+import pytest
 from cli_helpers import Run, invoke, ok_json, one_line_error
 from test_cli_source_task import publish_source, publish_task
 from typer.testing import CliRunner
@@ -15,6 +18,7 @@ from ogpu.chain import Session
 from ogpu.cli import _common
 from ogpu.cli.app import app
 from ogpu.devnet.accounts import dev_account, dev_key
+from ogpu.devnet.node import free_port
 from ogpu.protocol import Task, terminal
 from ogpu.types import TaskStatus
 
@@ -125,3 +129,35 @@ def test_help_names_the_default_network_and_flags_have_no_type() -> None:
     assert not re.search(r"--json\s+<bool>", result.stdout)
     deposit = CliRunner().invoke(app, ["vault", "deposit", "--help"], env={"COLUMNS": "120"})
     assert not re.search(r"--dry-run\s+<bool>", deposit.stdout)
+
+
+def _manifest(home: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((home / "manifest.json").read_text())
+    return data
+
+
+def test_devnet_not_running_is_one_line_naming_the_command(cli_home: Path) -> None:
+    manifest = _manifest(cli_home)
+    manifest["rpc_url"] = f"http://127.0.0.1:{free_port()}"  # the devnet was stopped
+    (cli_home / "manifest.json").write_text(json.dumps(manifest))
+    line = one_line_error(invoke("vault", "balance", CLIENT), "no devnet running")
+    assert "start it with `ogpu devnet up`" in line and "OGPU_RPC_URL" not in line
+    assert invoke("vault", "balance", CLIENT).exit_code == _common.EXIT_NETWORK
+
+
+def test_second_devnet_provider_takes_a_free_dev_account(
+    cli_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PROVIDER_PRIVATE_KEY", raising=False)
+    manifest = _manifest(cli_home)
+    manifest["pids"] = {"provider": os.getpid()}  # a live process stands for the devnet provider
+    (cli_home / "manifest.json").write_text(json.dumps(manifest))
+    result = invoke("provider", "run", "--source", "not-a-binding")
+    assert "runs as the free development account provider2" in result.stderr
+    assert dev_account("provider2").address in result.stderr
+    assert dev_account("provider").address not in result.stderr
+
+    manifest["pids"] = {}  # no devnet provider: the provider development key is free
+    (cli_home / "manifest.json").write_text(json.dumps(manifest))
+    alone = invoke("provider", "run", "--source", "not-a-binding")
+    assert alone.exit_code != 0 and "provider2" not in alone.stderr
