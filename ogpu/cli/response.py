@@ -22,6 +22,7 @@ from ogpu.cli._common import (
     YesOpt,
     command,
     format_ogpu,
+    format_time,
     parse_address,
 )
 from ogpu.types import ResponseSnapshot, Role
@@ -68,7 +69,7 @@ def show(
                     ("provider", data["provider"]),
                     ("status", data["status"]),
                     ("payment", format_ogpu(data["payment"])),
-                    ("submitted", f"unix {data['timestamp']}"),
+                    ("submitted", format_time(data["timestamp"])),
                     ("data", data["data"]),
                 ],
             ),

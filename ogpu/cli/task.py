@@ -114,7 +114,7 @@ def publish(
     expiry_time: Annotated[
         int | None,
         typer.Option(
-            "--expiry-time", help="Absolute expiry, unix seconds (overrides --expires-in)."
+            "--expiry-time", help="Absolute expiry in unix seconds (overrides --expires-in)."
         ),
     ] = None,
     key_file: KeyFileOpt = None,

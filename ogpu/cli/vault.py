@@ -28,6 +28,7 @@ from ogpu.cli._common import (
     YesOpt,
     command,
     format_ogpu,
+    format_time,
     parse_address,
     parse_amount,
 )
@@ -88,7 +89,7 @@ def balance(
             matures = ""
             if data["unbonding"]:
                 left = ts - int(time.time())
-                matures = f" (claimable {'now' if left <= 0 else f'in {left} s'})"
+                matures = " (claimable now)" if left <= 0 else f" (claimable {format_time(ts)})"
             cli.fields(
                 f"vault {who} (block {number})",
                 [
