@@ -57,6 +57,7 @@ __all__ = [
     "parse_amount",
     "parse_duration",
     "read_key_file",
+    "write_command",
 ]
 
 WEI_PER_OGPU = 10**18
@@ -869,6 +870,40 @@ class Cli:
             if v is not None
         ]
         self.emit(data, lambda: self.fields(title, rows + self.receipt_rows(receipt)))
+
+
+def write_command(
+    *,
+    action: str,
+    title: str,
+    effect: Callable[[str], str],
+    send: Callable[..., Any],
+    role: Role,
+    key_file: Path | None,
+    dry_run: bool,
+    yes: bool,
+    timeout: float,
+    extra: dict[str, Any],
+    signer_field: str = "account",
+) -> None:
+    """The shape of every write command: resolve the signer → simulate / confirm / send → report.
+
+    ``send(signer=, session=, **kw)`` performs the write (``kw``: ``dry_run``/``wait``, see
+    :meth:`Cli.write`); ``effect(signer_address)`` words it for the dry run and the prompt::
+
+        write_command(action="Vault.withdraw", title="withdrawn", role=Role.CLIENT, ...)
+    """
+    with Cli() as cli:
+        signer = cli.signer(role, key_file)
+
+        def call(**kw: Any) -> Any:
+            return send(signer=signer, session=cli.session, **kw)
+
+        sent = cli.write(
+            action, call, dry_run=dry_run, yes=yes, timeout=timeout, effect=effect(signer.address)
+        )
+        if sent is not None:
+            cli.done(title, sent[1], {signer_field: signer.address, **extra})
 
 
 _AMOUNT_KEYS = frozenset({"amount", "payment", "min_payment", "stake"})

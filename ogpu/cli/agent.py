@@ -23,6 +23,7 @@ from ogpu.cli._common import (
     YesOpt,
     command,
     parse_address,
+    write_command,
 )
 
 app = typer.Typer(
@@ -48,28 +49,20 @@ def _set(
     from ogpu.protocol import terminal
 
     who = parse_address(agent, "agent address")
-    with Cli() as cli:
-        signer = cli.signer(role.role, key_file)
-
-        def call(**kw: Any) -> Any:
-            return terminal.set_agent(who, value, signer=signer, session=cli.session, **kw)
-
-        verb = "grant" if value else "revoke"
-        sent = cli.write(
-            "Terminal.setAgent",
-            call,
-            dry_run=dry_run,
-            yes=yes,
-            timeout=timeout,
-            effect=f"{verb} agent rights of {who} for {signer.address}",
-        )
-        if sent is None:
-            return
-        cli.done(
-            "agent set" if value else "agent revoked",
-            sent[1],
-            {"principal": signer.address, "agent": who, "is_agent": value},
-        )
+    verb = "grant" if value else "revoke"
+    write_command(
+        action="Terminal.setAgent",
+        title="agent set" if value else "agent revoked",
+        effect=lambda me: f"{verb} agent rights of {who} for {me}",
+        send=lambda **kw: terminal.set_agent(who, value, **kw),
+        role=role.role,
+        key_file=key_file,
+        dry_run=dry_run,
+        yes=yes,
+        timeout=timeout,
+        extra={"agent": who, "is_agent": value},
+        signer_field="principal",
+    )
 
 
 @app.command(

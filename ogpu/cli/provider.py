@@ -13,7 +13,6 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -279,32 +278,6 @@ def status(
         typer.echo(f"live data           {info['live_data'] or '-'}")
 
 
-def _terminal_write(
-    role: Any,
-    key_file: Path | None,
-    action: str,
-    send: Any,
-    effect: Callable[[str], str],
-    title: str,
-    extra: dict[str, Any],
-    dry_run: bool,
-    yes: bool,
-    timeout: float,
-) -> None:
-    """Sign with ``role``'s key, simulate/confirm/send ``send(signer, session, **kw)``, report."""
-    with _common.Cli() as cli:
-        signer = cli.signer(role, key_file)
-
-        def call(**kw: Any) -> Any:
-            return send(signer, cli.session, **kw)
-
-        sent = cli.write(
-            action, call, dry_run=dry_run, yes=yes, timeout=timeout, effect=effect(signer.address)
-        )
-        if sent is not None:
-            cli.done(title, sent[1], {"signer": signer.address, **extra})
-
-
 @app.command(
     epilog="Example: ogpu --network devnet provider announce 0x90F79bf6EB2c4f870365E785982E1f101E93b906 "
     "--key-file provider.key"
@@ -323,19 +296,18 @@ def announce(
     from ogpu.types import Role
 
     who = _common.parse_address(master, "master address")
-    _terminal_write(
-        Role.PROVIDER,
-        key_file,
-        "Terminal.announceMaster",
-        lambda signer, session, **kw: terminal.announce_master(
-            who, signer=signer, session=session, **kw
-        ),
-        lambda me: f"provider {me} names {who} as its master",
-        "master announced",
-        {"master": who},
-        dry_run,
-        yes,
-        timeout,
+    _common.write_command(
+        action="Terminal.announceMaster",
+        title="master announced",
+        effect=lambda me: f"provider {me} names {who} as its master",
+        send=lambda **kw: terminal.announce_master(who, **kw),
+        role=Role.PROVIDER,
+        key_file=key_file,
+        dry_run=dry_run,
+        yes=yes,
+        timeout=timeout,
+        extra={"master": who},
+        signer_field="signer",
     )
 
 
@@ -369,17 +341,18 @@ def pair(
 
     who = _common.parse_address(provider, "provider address")
     amount = _common.parse_amount(stake, "--stake")
-    _terminal_write(
-        Role.MASTER,
-        key_file,
-        "Terminal.announceProvider",
-        lambda signer, session, **kw: terminal.announce_provider(
-            who, amount, signer=signer, session=session, **kw
+    _common.write_command(
+        action="Terminal.announceProvider",
+        title="provider paired",
+        effect=lambda me: (
+            f"master {me} pairs provider {who}, locking {_common.format_ogpu(amount)}"
         ),
-        lambda me: f"master {me} pairs provider {who}, locking {_common.format_ogpu(amount)}",
-        "provider paired",
-        {"provider": who, "stake": amount},
-        dry_run,
-        yes,
-        timeout,
+        send=lambda **kw: terminal.announce_provider(who, amount, **kw),
+        role=Role.MASTER,
+        key_file=key_file,
+        dry_run=dry_run,
+        yes=yes,
+        timeout=timeout,
+        extra={"provider": who, "stake": amount},
+        signer_field="signer",
     )

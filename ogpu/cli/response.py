@@ -24,6 +24,7 @@ from ogpu.cli._common import (
     format_ogpu,
     format_time,
     parse_address,
+    write_command,
 )
 from ogpu.types import ResponseSnapshot, Role
 
@@ -119,26 +120,18 @@ def confirm(
     from ogpu.protocol import controller
 
     addr = parse_address(address, "response address")
-    with Cli() as cli:
-        signer = cli.signer(Role.CLIENT, key_file)
-
-        def call(**kw: Any) -> Any:
-            return controller.confirm_response(
-                addr,
-                signer=signer,
-                session=cli.session,
-                context=f"Controller.confirmResponse(response={addr})",
-                **kw,
-            )
-
-        sent = cli.write(
-            "Controller.confirmResponse",
-            call,
-            dry_run=dry_run,
-            yes=yes,
-            timeout=timeout,
-            effect=f"confirm response {addr}: finalize its task and pay its provider",
-        )
-        if sent is None:
-            return
-        cli.done("response confirmed", sent[1], {"response": addr, "status": "CONFIRMED"})
+    write_command(
+        action="Controller.confirmResponse",
+        title="response confirmed",
+        effect=lambda me: f"confirm response {addr}: finalize its task and pay its provider",
+        send=lambda **kw: controller.confirm_response(
+            addr, context=f"Controller.confirmResponse(response={addr})", **kw
+        ),
+        role=Role.CLIENT,
+        key_file=key_file,
+        dry_run=dry_run,
+        yes=yes,
+        timeout=timeout,
+        extra={"response": addr, "status": "CONFIRMED"},
+        signer_field="client",
+    )

@@ -13,7 +13,6 @@ Example::
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -31,6 +30,7 @@ from ogpu.cli._common import (
     format_time,
     parse_address,
     parse_amount,
+    write_command,
 )
 
 app = typer.Typer(
@@ -108,33 +108,6 @@ def balance(
         cli.emit(data, human)
 
 
-def _vault_write(
-    *,
-    action: str,
-    title: str,
-    effect: Callable[[str], str],
-    send: Callable[..., Any],
-    role: RoleName,
-    key_file: Any,
-    dry_run: bool,
-    yes: bool,
-    timeout: float,
-    extra: dict[str, Any],
-) -> None:
-    with Cli() as cli:
-        signer = cli.signer(role.role, key_file)
-
-        def call(**kw: Any) -> Any:
-            return send(signer=signer, session=cli.session, **kw)
-
-        sent = cli.write(
-            action, call, dry_run=dry_run, yes=yes, timeout=timeout, effect=effect(signer.address)
-        )
-        if sent is None:
-            return
-        cli.done(title, sent[1], {"account": signer.address, **extra})
-
-
 @app.command(
     epilog="Example: ogpu --network devnet vault deposit 1.5 --to 0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 )
@@ -159,7 +132,7 @@ def deposit(
     def send(*, signer: Any, **kw: Any) -> Any:
         return vault.deposit(target or signer.address, wei, signer=signer, **kw)
 
-    _vault_write(
+    write_command(
         action="Vault.deposit",
         title="deposited",
         effect=lambda me: (
@@ -167,7 +140,7 @@ def deposit(
             f"balance of {target or me}"
         ),
         send=send,
-        role=role,
+        role=role.role,
         key_file=key_file,
         dry_run=dry_run,
         yes=yes,
@@ -190,14 +163,14 @@ def withdraw(
     from ogpu.protocol import vault
 
     wei = parse_amount(amount)
-    _vault_write(
+    write_command(
         action="Vault.withdraw",
         title="withdrawn",
         effect=lambda me: (
             f"withdraw {format_ogpu(wei)} from the Vault balance of {me} to its wallet"
         ),
         send=lambda **kw: vault.withdraw(wei, **kw),
-        role=role,
+        role=role.role,
         key_file=key_file,
         dry_run=dry_run,
         yes=yes,
@@ -220,12 +193,12 @@ def lock(
     from ogpu.protocol import vault
 
     wei = parse_amount(amount)
-    _vault_write(
+    write_command(
         action="Vault.lock",
         title="locked",
         effect=lambda me: f"lock {format_ogpu(wei)} of {me}'s Vault balance as stake",
         send=lambda **kw: vault.lock(wei, **kw),
-        role=role,
+        role=role.role,
         key_file=key_file,
         dry_run=dry_run,
         yes=yes,
@@ -248,14 +221,14 @@ def unbond(
     from ogpu.protocol import vault
 
     wei = parse_amount(amount)
-    _vault_write(
+    write_command(
         action="Vault.unbond",
         title="unbonding",
         effect=lambda me: (
             f"unbond {format_ogpu(wei)} of {me}'s lockup (claimable after the unbonding period)"
         ),
         send=lambda **kw: vault.unbond(wei, **kw),
-        role=role,
+        role=role.role,
         key_file=key_file,
         dry_run=dry_run,
         yes=yes,
@@ -276,12 +249,12 @@ def claim(
     """Move the signer's matured unbonding back to its liquid balance."""
     from ogpu.protocol import vault
 
-    _vault_write(
+    write_command(
         action="Vault.claim",
         title="claimed",
         effect=lambda me: f"claim the matured unbonding of {me} into its Vault balance",
         send=lambda **kw: vault.claim(**kw),
-        role=role,
+        role=role.role,
         key_file=key_file,
         dry_run=dry_run,
         yes=yes,
