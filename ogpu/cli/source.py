@@ -20,6 +20,7 @@ from ogpu.cli._common import (
     CliError,
     DryRunOpt,
     KeyFileOpt,
+    QuietOpt,
     TimeoutOpt,
     YesOpt,
     command,
@@ -188,6 +189,7 @@ def publish(
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
     timeout: TimeoutOpt = 120.0,
+    quiet: QuietOpt = False,
 ) -> None:
     """Publish a source: pin its metadata to IPFS and call Nexus.publishSource.
 
@@ -222,6 +224,9 @@ def publish(
             return
         pending, receipt = sent
         source = pending.wait(timeout)
+        if quiet:
+            typer.echo(source.address)
+            return
         cli.done(
             "source published",
             receipt,

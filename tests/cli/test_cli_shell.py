@@ -76,6 +76,8 @@ def test_quiet_publish_and_task_list_filters(run: Run) -> None:
     assert quiet.exit_code == 0, quiet.stderr
     first = quiet.stdout.strip()
     assert re.fullmatch(r"0x[0-9a-fA-F]{40}", first)
+    other = run("source", "publish", "--name", "q", "--cpu", "https://example.com/c.yml", "-q")
+    assert other.exit_code == 0 and re.fullmatch(r"0x[0-9a-fA-F]{40}\n", other.stdout)
     second = publish_task(run, source)
     ok_json(run("task", "cancel", second, "--json"))
 
