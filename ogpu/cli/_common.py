@@ -428,11 +428,12 @@ def describe_error(exc: BaseException) -> str:
 
 def error_json(exc: BaseException, message: str) -> dict[str, Any]:
     """``{"error": class, "message": ..., fields...}``: the typed fields of ``exc`` as JSON."""
-    data: dict[str, Any] = {"error": type(exc).__name__, "message": message}
+    name = type(exc).__name__
+    data: dict[str, Any] = {"error": name, "message": message.removeprefix(f"{name}: ")}
     for key, value in vars(exc).items():
         if key.startswith("_") or key in data or value is None:
             continue
-        data[key] = jsonable(value)
+        data[key] = _state_name(value) if key in ("status", "last_state") else jsonable(value)
     data["exit_code"] = exit_code_for(exc)
     return data
 

@@ -67,6 +67,10 @@ def test_cancelled_task_is_reported_as_cancelled(run: Run, chain: Session) -> No
     watched = run("task", "watch", task, "--until", "responded", "--timeout", "5")
     assert watched.exit_code == _common.EXIT_STATE
     assert "was cancelled" in watched.stderr and "()" not in watched.stderr
+    as_json = run("task", "watch", task, "--until", "responded", "--timeout", "5", "--json")
+    err = json.loads(as_json.stderr)
+    assert err["error"] == "TaskAlreadyFinalizedError" and err["status"] == "CANCELED"
+    assert err["message"].startswith(f"task {task} was cancelled")
 
 
 def test_quiet_publish_and_task_list_filters(run: Run) -> None:
