@@ -67,7 +67,7 @@ def _devnet_provider_running() -> bool:
         pid = int(manager.read_manifest().get("pids", {}).get("provider") or 0)
     except (OGPUError, OSError, ValueError):
         return False
-    if pid <= 0:
+    if pid <= 0 or pid == os.getpid():  # the devnet's provider is this very process
         return False
     try:
         os.kill(pid, 0)
