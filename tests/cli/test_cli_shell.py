@@ -4,8 +4,9 @@ class), the network said in errors and help, task list/result, ``--quiet``, prov
 from __future__ import annotations
 
 import json
-import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -156,9 +157,14 @@ def test_second_devnet_provider_takes_a_free_dev_account(
 ) -> None:
     monkeypatch.delenv("PROVIDER_PRIVATE_KEY", raising=False)
     manifest = _manifest(cli_home)
-    manifest["pids"] = {"provider": os.getpid()}  # a live process stands for the devnet provider
-    (cli_home / "manifest.json").write_text(json.dumps(manifest))
-    result = invoke("provider", "run", "--source", "not-a-binding")
+    stand_in = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:  # a live process stands for the devnet's provider
+        manifest["pids"] = {"provider": stand_in.pid}
+        (cli_home / "manifest.json").write_text(json.dumps(manifest))
+        result = invoke("provider", "run", "--source", "not-a-binding")
+    finally:
+        stand_in.kill()
+        stand_in.wait()
     assert "runs as the free development account provider2" in result.stderr
     assert dev_account("provider2").address in result.stderr
     assert dev_account("provider").address not in result.stderr
