@@ -1,13 +1,14 @@
 """Shared machinery of the ``ogpu`` sub-commands: global options, output, errors, keys, writes.
 
-Every command body runs inside :func:`command` (one-line errors, exit code 1, a traceback only
-with ``--debug``) and talks to the chain through a :class:`Cli` object::
+Every command body runs inside :func:`command` (one-line errors, or one JSON object with the
+root ``--json``; the exit code of the failure's class; a traceback only with ``--debug``) and
+talks to the chain through a :class:`Cli` object; writes go through :func:`write_command`::
 
     @app.command(epilog="Example: ogpu vault balance 0x70997970C51812dc3A010C7d01b50e0d17dc79C8")
     @command
-    def balance(address: str, as_json: JsonOpt = False) -> None:
-        cli = Cli(as_json)
-        ...
+    def balance(address: str) -> None:
+        with Cli() as cli:
+            ...
 """
 
 from __future__ import annotations
@@ -39,9 +40,7 @@ __all__ = [
     "CliError",
     "DryRunOpt",
     "GlobalOptions",
-    "JsonOpt",
     "KeyFileOpt",
-    "NetworkOpt",
     "QuietOpt",
     "RoleName",
     "RoleOpt",
@@ -115,10 +114,6 @@ class RoleName(str, Enum):
         return Role(self.value)
 
 
-JsonOpt = Annotated[
-    bool,
-    typer.Option("--json", metavar="", help="Print machine-readable JSON on stdout (for scripts)."),
-]
 DryRunOpt = Annotated[
     bool,
     typer.Option(
@@ -143,14 +138,6 @@ KeyFileOpt = Annotated[
         help="File holding the private key (hex; must not be readable by group/others). "
         "Default: the role's <ROLE>_PRIVATE_KEY variable, or the devnet development key.",
         dir_okay=False,
-        show_default=False,
-    ),
-]
-NetworkOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--network",
-        help="mainnet, testnet, devnet or an RPC URL (overrides the global --network).",
         show_default=False,
     ),
 ]
