@@ -1,13 +1,14 @@
 """Shared machinery of the ``ogpu`` sub-commands: global options, output, errors, keys, writes.
 
-Every command body runs inside :func:`command` (one-line errors, exit code 1, a traceback only
-with ``--debug``) and talks to the chain through a :class:`Cli` object::
+Every command body runs inside :func:`command` (one-line errors, or one JSON object with the
+root ``--json``; the exit code of the failure's class; a traceback only with ``--debug``) and
+talks to the chain through a :class:`Cli` object; writes go through :func:`write_command`::
 
     @app.command(epilog="Example: ogpu vault balance 0x70997970C51812dc3A010C7d01b50e0d17dc79C8")
     @command
-    def balance(address: str, as_json: JsonOpt = False) -> None:
-        cli = Cli(as_json)
-        ...
+    def balance(address: str) -> None:
+        with Cli() as cli:
+            ...
 """
 
 from __future__ import annotations
@@ -29,37 +30,33 @@ import typer
 from rich.console import Console
 
 from ogpu.types import DryRunResult, OGPUError, Receipt, Role
-from ogpu.types.errors import (
-    ChainNotSupportedError,
-    InsufficientBalanceError,
-    InsufficientLockupError,
-    MissingSignerError,
-    NotFoundError,
-)
 
 if TYPE_CHECKING:
     from ogpu.chain import Session
     from ogpu.chain.signers import SignerLike
 
 __all__ = [
-    "STATE",
     "Cli",
     "CliError",
     "DryRunOpt",
-    "JsonOpt",
+    "GlobalOptions",
     "KeyFileOpt",
-    "NetworkOpt",
+    "QuietOpt",
     "RoleName",
     "RoleOpt",
     "TimeoutOpt",
     "YesOpt",
     "command",
+    "format_duration",
     "format_ogpu",
+    "format_time",
     "jsonable",
+    "options",
     "parse_address",
     "parse_amount",
     "parse_duration",
     "read_key_file",
+    "write_command",
 ]
 
 WEI_PER_OGPU = 10**18
@@ -69,11 +66,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 # ----------------------------------------------------------------------------------------------
-# Global state (set by the root callback in ogpu.cli.app)
+# Global options (set by the root callback in ogpu.cli.app, kept in click's ``ctx.obj``)
 
 
 @dataclass
-class GlobalState:
+class GlobalOptions:
     """Options given before the sub-command (``ogpu --network devnet --json ...``)."""
 
     network: str | None = None
@@ -81,14 +78,23 @@ class GlobalState:
     debug: bool = False
 
 
-STATE = GlobalState()
+def options() -> GlobalOptions:
+    """The root command's options of the running invocation (defaults outside a command)."""
+    from typer._click.globals import get_current_context
+
+    ctx = get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    return obj if isinstance(obj, GlobalOptions) else GlobalOptions()
 
 
-def set_global(network: str | None, as_json: bool, debug: bool) -> None:
-    """Called by the root callback on every invocation (so in-process runs never leak state)."""
-    STATE.network = network
-    STATE.json = as_json
-    STATE.debug = debug
+DEFAULT_NETWORK = "mainnet"
+NETWORK_CHOICE = "--network devnet|testnet|mainnet|URL or OGPU_NETWORK"
+
+
+def chosen_network(network: str | None = None) -> tuple[str, bool]:
+    """``(name, explicit)``: ``--network``, else ``$OGPU_NETWORK``, else mainnet (not explicit)."""
+    name = network or options().network or os.environ.get("OGPU_NETWORK", "").strip()
+    return (name, True) if name else (DEFAULT_NETWORK, False)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -108,19 +114,21 @@ class RoleName(str, Enum):
         return Role(self.value)
 
 
-JsonOpt = Annotated[
-    bool, typer.Option("--json", help="Print machine-readable JSON on stdout (for scripts).")
-]
 DryRunOpt = Annotated[
     bool,
     typer.Option(
-        "--dry-run", help="Simulate only: show the effect and the gas; nothing is signed or sent."
+        "--dry-run",
+        metavar="",
+        help="Simulate only: show the effect and the gas; nothing is signed or sent.",
     ),
 ]
 YesOpt = Annotated[
     bool,
     typer.Option(
-        "--yes", "-y", help="Do not ask for confirmation before sending to mainnet/testnet."
+        "--yes",
+        "-y",
+        metavar="",
+        help="Do not ask for confirmation before sending to mainnet/testnet.",
     ),
 ]
 KeyFileOpt = Annotated[
@@ -133,12 +141,10 @@ KeyFileOpt = Annotated[
         show_default=False,
     ),
 ]
-NetworkOpt = Annotated[
-    str | None,
+QuietOpt = Annotated[
+    bool,
     typer.Option(
-        "--network",
-        help="mainnet, testnet, devnet or an RPC URL (overrides the global --network).",
-        show_default=False,
+        "--quiet", "-q", metavar="", help="Print only the new address (for shell scripts)."
     ),
 ]
 RoleOpt = Annotated[
@@ -155,49 +161,233 @@ TimeoutOpt = Annotated[
 
 
 class CliError(Exception):
-    """A user-facing failure: printed as one line, exit code 1."""
+    """A user-facing failure: printed as one line, exit code 3 (input refused)."""
+
+
+# The exit code says which class of failure happened (docs/troubleshooting.md has this table).
+EXIT_OK = 0
+EXIT_UNEXPECTED = 1
+EXIT_USAGE = 2
+EXIT_INPUT = 3
+EXIT_NOT_FOUND = 4
+EXIT_STATE = 5
+EXIT_FUNDS = 6
+EXIT_NETWORK = 7
+EXIT_TRANSACTION = 8
+EXIT_TIMEOUT = 9
+EXIT_IPFS = 10
+EXIT_INTERRUPTED = 130
+
+_EXIT_BY_CLASS: tuple[tuple[str, int], ...] = (
+    # (error class name in the MRO, exit code), most specific first
+    ("CliError", EXIT_INPUT),
+    ("ConfigError", EXIT_INPUT),
+    ("NotFoundError", EXIT_NOT_FOUND),
+    ("StateError", EXIT_STATE),
+    ("PermissionError", EXIT_STATE),
+    ("VaultError", EXIT_FUNDS),
+    ("TxRpcError", EXIT_NETWORK),
+    ("InvalidRpcUrlError", EXIT_NETWORK),
+    ("DevnetNotRunningError", EXIT_NETWORK),
+    ("WaitTimeoutError", EXIT_TIMEOUT),
+    ("PublishTimeoutError", EXIT_TIMEOUT),
+    ("TxError", EXIT_TRANSACTION),
+    ("IPFSError", EXIT_IPFS),
+)
+
+
+def exit_code_for(exc: BaseException) -> int:
+    """The exit code of the failure class of ``exc`` (see :data:`_EXIT_BY_CLASS`)."""
+    names = [c.__name__ for c in type(exc).__mro__ if c.__module__.startswith(("ogpu", "typer"))]
+    for name, code in _EXIT_BY_CLASS:
+        if name in names:
+            return code
+    if _is_connection_error(exc):
+        return EXIT_NETWORK
+    if isinstance(exc, ValueError):
+        return EXIT_INPUT
+    return EXIT_UNEXPECTED
 
 
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def fail(message: str, code: int = 1) -> NoReturn:
+def fail(message: str, code: int = EXIT_UNEXPECTED) -> NoReturn:
     """Print ``error: <message>`` on stderr (one line) and exit with ``code``."""
     typer.echo(f"error: {_one_line(message)}", err=True)
     raise typer.Exit(code)
 
 
+def _state_name(value: Any) -> str:
+    """``TaskStatus.NEW`` / ``0`` → ``"NEW"`` (a task status), anything else as text."""
+    name = getattr(value, "name", None)
+    if isinstance(name, str):
+        return name
+    if isinstance(value, int) and not isinstance(value, bool):
+        from ogpu.types import TaskStatus
+
+        try:
+            return TaskStatus(value).name
+        except ValueError:
+            return str(value)
+    return str(value)
+
+
+def _network_hint() -> str:
+    name, explicit = chosen_network()
+    if explicit:
+        return f"network {name}; choose another with {NETWORK_CHOICE}"
+    return f"network {name} (the default, since neither --network nor OGPU_NETWORK is set); choose one with {NETWORK_CHOICE}"
+
+
+_POOL = re.compile(r"(HTTPS?)ConnectionPool\(host='([^']+)', port=(\d+)\)")
+_CAUSES = (
+    "NameResolutionError",
+    "Connection refused",
+    "NewConnectionError",
+    "ConnectTimeout",
+    "ReadTimeout",
+    "RemoteDisconnected",
+)
+
+
+def _short_reason(reason: str) -> str:
+    """``HTTPSConnectionPool(host=..., port=...) ... NameResolutionError(...)`` → one short
+    clause naming the endpoint and the cause; other reasons unchanged."""
+    pool = _POOL.search(reason)
+    if pool is None:
+        return reason
+    cause = next((c for c in _CAUSES if c in reason), "no connection")
+    return f"cannot connect to {pool.group(1).lower()}://{pool.group(2)}:{pool.group(3)}: {cause}"
+
+
+def _cli_message(exc: BaseException) -> str | None:
+    """The command-line wording of an SDK error, built from its typed fields (``None``: keep the
+    SDK's own message)."""
+    from ogpu.types import errors as e
+
+    fmt = format_ogpu
+    if isinstance(exc, e.MissingSignerError):
+        role = getattr(exc, "role", None)
+        if role is None:
+            return "this command needs a key: pass --key-file PATH"
+        r = Role(role)
+        return (
+            f"no key for role {r.value}: set {r.env_var} or pass --key-file PATH "
+            "(on --network devnet the development keys are used automatically)"
+        )
+    if isinstance(exc, e.InsufficientBalanceError) and (exc.context or "").startswith(
+        "Vault.withdraw"
+    ):
+        return (
+            f"{exc.account} has {fmt(exc.available)} in the Vault, less than the "
+            f"{fmt(exc.required)} asked for; withdraw at most "
+            f"`ogpu vault withdraw {fmt(exc.available, unit=False)}`"
+        )
+    if isinstance(exc, e.InsufficientBalanceError):
+        missing = max(exc.required - exc.available, 0)
+        return (
+            f"{exc.account} has {fmt(exc.available)} in the Vault but {fmt(exc.required)} is "
+            f"required; deposit at least {fmt(missing)} more: "
+            f"`ogpu vault deposit {fmt(missing, unit=False)}`"
+        )
+    if isinstance(exc, e.InsufficientLockupError):
+        missing = max(exc.required - exc.available, 0)
+        return (
+            f"{exc.account} has {fmt(exc.available)} locked but {fmt(exc.required)} is required; "
+            f"lock at least {fmt(missing)} more: `ogpu vault lock {fmt(missing, unit=False)}`"
+        )
+    if isinstance(exc, e.UnbondingPeriodNotElapsedError):
+        return (
+            f"the unbonding of {exc.account} matures {format_duration(exc.remaining_seconds)}; "
+            "run `ogpu vault claim` after that"
+        )
+    if isinstance(exc, e.NotEligibleError):
+        return (
+            f"{exc.account} is not eligible: it needs enough stake in the Vault "
+            "(`ogpu vault lock AMOUNT`); see `ogpu vault balance`"
+        )
+    if isinstance(exc, e.TaskAlreadyFinalizedError):
+        state = _state_name(exc.status) if exc.status is not None else None
+        if state == "CANCELED":
+            return f"task {exc.task} was cancelled; see `ogpu task show {exc.task}`"
+        if state == "EXPIRED":
+            return f"task {exc.task} has expired; see `ogpu task show {exc.task}`"
+        if state == "FINALIZED":
+            return f"task {exc.task} is already finalized; `ogpu task result {exc.task}` shows its result"
+        return (
+            f"task {exc.task} can no longer be changed (status {state or 'unknown'}); "
+            f"see `ogpu task show {exc.task}`"
+        )
+    if isinstance(exc, e.TaskExpiredError):
+        return (
+            f"task {exc.task} expired {format_time(exc.expiry)}; publish a new one with "
+            "`ogpu task publish`"
+        )
+    if isinstance(exc, e.ResponseAlreadyConfirmedError):
+        return f"response {exc.response} is already confirmed; nothing to do"
+    if isinstance(exc, e.SourceInactiveError):
+        return f"source {exc.source} is inactive: it accepts no tasks; see `ogpu source show {exc.source}`"
+    if isinstance(exc, e.NotTaskOwnerError):
+        return (
+            f"{exc.caller} is not the client of task {exc.task} (nor its agent): sign with the "
+            "client's key (--key-file), or let the client run `ogpu agent set ADDRESS`"
+        )
+    if isinstance(exc, e.NotSourceOwnerError):
+        return (
+            f"{exc.caller} is not the client of source {exc.source} (nor its agent): sign with "
+            "the client's key (--key-file), or let the client run `ogpu agent set ADDRESS`"
+        )
+    if isinstance(exc, e.NotMasterError):
+        return (
+            f"{exc.account} is not a paired master: the provider announces it with "
+            "`ogpu provider announce MASTER`, then the master runs `ogpu provider pair PROVIDER`"
+        )
+    if isinstance(exc, e.NotProviderError):
+        return (
+            f"{exc.account} is not a provider: it announces a master with "
+            "`ogpu provider announce MASTER`, and that master pairs it with `ogpu provider pair`"
+        )
+    if isinstance(exc, e.WaitTimeoutError):
+        state = (
+            f" (last state: {_state_name(exc.last_state)})" if exc.last_state is not None else ""
+        )
+        return f"timed out after {exc.timeout:g} s waiting for {exc.what}{state}; raise --timeout"
+    if isinstance(exc, e.TxReceiptTimeoutError):
+        return (
+            f"no receipt after {exc.timeout:g} s for tx {exc.tx_hash}; it may still be mined: "
+            "check before sending again (do not repeat the command blindly)"
+        )
+    if isinstance(exc, e.TxRpcError):
+        reason = _short_reason(exc.reason)
+        if chosen_network()[0] == "devnet" and "cannot connect" in reason:
+            return f"no devnet running ({reason}); start it with `ogpu devnet up`"
+        return f"RPC failure: {reason}; {_network_hint()}"
+    if isinstance(exc, e.InvalidRpcUrlError):
+        return f"no Ethereum JSON-RPC endpoint at {exc.url}; {_network_hint()}"
+    if isinstance(exc, e.ChainNotSupportedError):
+        return f"{exc.message}; choose a network with {NETWORK_CHOICE}"
+    if isinstance(exc, e.NotFoundError) and isinstance(getattr(exc, "address", None), str):
+        kind = type(exc).__name__.removesuffix("NotFoundError").lower() or "object"
+        return f"no {kind} at {exc.address} on {_network_hint()}"  # type: ignore[attr-defined]
+    if isinstance(exc, e.TxRevertError):
+        return f"transaction reverted: {exc.reason}"
+    return None
+
+
 def describe_error(exc: BaseException) -> str:
-    """One line: what failed, with the values, and what to do."""
+    """One line: what failed, with the values (amounts in OGPU), and which command to run."""
     name = type(exc).__name__
     if isinstance(exc, CliError):
         return str(exc)
-    if isinstance(exc, MissingSignerError):
-        role = getattr(exc, "role", None)
-        if role is None:
-            return f"{name}: this command needs a key: pass --key-file PATH"
-        r = Role(role)
-        return (
-            f"{name}: no key for role {r.value}: set {r.env_var} or pass --key-file PATH "
-            "(on --network devnet the development keys are used automatically)"
-        )
-    if isinstance(exc, NotFoundError) and isinstance(getattr(exc, "address", None), str):
-        kind = name.removesuffix("NotFoundError").lower() or "object"
-        return (
-            f"{name}: no {kind} at {exc.address} on this network: check the address and "  # type: ignore[attr-defined]
-            "--network / OGPU_NETWORK"
-        )
-    if isinstance(exc, InsufficientBalanceError | InsufficientLockupError):
-        required = int(getattr(exc, "required", 0))
-        available = int(getattr(exc, "available", 0))
-        return (
-            f"{name}: {exc} (required {format_ogpu(required)}, available {format_ogpu(available)})"
-        )
-    if isinstance(exc, ChainNotSupportedError):
-        return f"{name}: {exc} (pass --network mainnet|testnet|devnet|http://host:port)"
     if isinstance(exc, OGPUError):
-        return f"{name}: {exc}"
+        text = _cli_message(exc) or _one_line(exc.message)
+        if exc.error_name is not None and exc.tx_hash is None:
+            text = f"refused by simulation, nothing was sent: {text}"
+        elif exc.tx_hash:
+            text = f"{text} (tx {exc.tx_hash})"
+        return f"{name}: {text}"
     errors = getattr(exc, "errors", None)
     if isinstance(exc, ValueError) and callable(errors):  # pydantic ValidationError
         try:
@@ -216,27 +406,57 @@ def describe_error(exc: BaseException) -> str:
         found = re.search(r"\[Errno -?\d+\] ([^\"')\]]+)", text)
         reason = found.group(1).strip() if found else (text[:160] or name)
         where = f" at {url}" if url else ""
-        return (
-            f"cannot reach the network{where} ({name}: {reason}); check --network / "
-            "OGPU_NETWORK and that the node is running"
-        )
+        name_, _ = chosen_network()
+        if name_ == "devnet":
+            return f"no devnet running{where} ({reason}); start it with `ogpu devnet up`"
+        return f"cannot reach the network{where} ({name}: {reason}); {_network_hint()}"
     return f"unexpected {name}: {exc}; rerun with --debug for the traceback"
 
 
-def _is_connection_error(exc: BaseException) -> bool:
-    try:
-        import requests
+def error_json(exc: BaseException, message: str) -> dict[str, Any]:
+    """``{"error": class, "message": ..., fields...}``: the typed fields of ``exc`` as JSON."""
+    name = type(exc).__name__
+    data: dict[str, Any] = {"error": name, "message": message.removeprefix(f"{name}: ")}
+    for key, value in vars(exc).items():
+        if key.startswith("_") or key in data or value is None:
+            continue
+        data[key] = _state_name(value) if key in ("status", "last_state") else jsonable(value)
+    data["exit_code"] = exit_code_for(exc)
+    return data
 
-        if isinstance(exc, requests.ConnectionError | requests.Timeout):
+
+def _is_connection_error(exc: BaseException) -> bool:
+    for mod in ("requests", "httpx"):
+        module = sys.modules.get(mod)  # only when already imported: never import for a check
+        if module is None:
+            continue
+        kinds = (
+            (module.ConnectionError, module.Timeout)
+            if mod == "requests"
+            else (module.TransportError,)
+        )
+        if isinstance(exc, kinds):
             return True
-    except ImportError:  # pragma: no cover
-        pass
     return isinstance(exc, ConnectionError | OSError)
+
+
+def report(
+    exc: BaseException, describe: Callable[[BaseException], str] = describe_error
+) -> NoReturn:
+    """Print ``exc`` as one ``error:`` line (or one JSON object with ``--json``) and exit with the
+    code of its class."""
+    message = _one_line(describe(exc))
+    code = exit_code_for(exc)
+    if options().json:
+        typer.echo(json.dumps(error_json(exc, message)), err=True)
+        raise typer.Exit(code)
+    fail(message, code)
 
 
 @contextmanager
 def errors(describe: Callable[[BaseException], str] = describe_error) -> Iterator[None]:
-    """Every failure becomes one line on stderr and exit code 1 (re-raised with ``--debug``).
+    """Every failure becomes one line on stderr (a JSON object with ``--json``) and the exit code
+    of its class (re-raised with ``--debug``).
 
     ``describe(exc)`` words the line (default :func:`describe_error`)::
 
@@ -248,11 +468,11 @@ def errors(describe: Callable[[BaseException], str] = describe_error) -> Iterato
     except (typer.Exit, typer.Abort, typer.TyperException):  # usage errors, exits, aborts
         raise
     except KeyboardInterrupt:
-        fail("interrupted", 130)
+        fail("interrupted", EXIT_INTERRUPTED)
     except Exception as exc:
-        if STATE.debug:
+        if options().debug:
             raise
-        fail(describe(exc))
+        report(exc, describe)
 
 
 def command(func: F) -> F:
@@ -329,18 +549,57 @@ def parse_address(text: str, what: str = "address") -> str:
     return str(to_checksum_address(value))
 
 
-def format_ogpu(wei: int) -> str:
-    """``1500000000000000000`` → ``"1.5 OGPU"`` (exact; no rounding).
+def format_ogpu(wei: int, *, unit: bool = True, places: int = 6) -> str:
+    """Wei as OGPU: up to ``places`` decimals (``"≈"`` when rounded); exact with ``unit=False``
+    (a value to type back into a command).
 
-    >>> format_ogpu(10**16)
-    '0.01 OGPU'
+    >>> format_ogpu(10**16), format_ogpu(9899998760164946914416), format_ogpu(15 * 10**17, unit=False)
+    ('0.01 OGPU', '≈9899.998760 OGPU', '1.5')
     """
     sign = "-" if wei < 0 else ""
     whole, frac = divmod(abs(int(wei)), WEI_PER_OGPU)
-    text = str(whole)
-    if frac:
-        text += "." + f"{frac:018d}".rstrip("0")
-    return f"{sign}{text} OGPU"
+    digits = f"{frac:018d}".rstrip("0")
+    if not unit:
+        return f"{sign}{whole}" + (f".{digits}" if digits else "")
+    approx = ""
+    if len(digits) > places:
+        scaled = round(Decimal(abs(int(wei))) / WEI_PER_OGPU, places)
+        if scaled == 0:
+            return f"{sign}{abs(int(wei))} wei"
+        whole_text, _, digits = f"{scaled:.{places}f}".partition(".")
+        whole, approx = int(whole_text), "≈"
+    text = str(whole) + (f".{digits}" if digits else "")
+    return f"{approx}{sign}{text} OGPU"
+
+
+def format_duration(seconds: float) -> str:
+    """A relative time: ``"in 9 min"`` (future) or ``"3 s ago"`` (past).
+
+    >>> format_duration(540), format_duration(-3), format_duration(7200)
+    ('in 9 min', '3 s ago', 'in 2 h')
+    """
+    s = abs(int(seconds))
+    if s < 120:
+        text = f"{s} s"
+    elif s < 7200:
+        text = f"{s // 60} min"
+    elif s < 172800:
+        text = f"{s // 3600} h"
+    else:
+        text = f"{s // 86400} d"
+    return f"in {text}" if seconds >= 0 else f"{text} ago"
+
+
+def format_time(unix: int | None, now: float | None = None) -> str:
+    """A unix time as local ISO plus relative: ``"2026-11-29T05:10:00+01:00 (in 9 min)"``."""
+    import datetime as dt
+    import time
+
+    if not unix:
+        return "-"
+    when = dt.datetime.fromtimestamp(int(unix)).astimezone()
+    delta = int(unix) - (time.time() if now is None else now)
+    return f"{when.isoformat(timespec='seconds')} ({format_duration(delta)})"
 
 
 def jsonable(value: Any) -> Any:
@@ -402,8 +661,8 @@ class Cli:
     """What a command needs: the session, the signer, output and the write flow."""
 
     def __init__(self, as_json: bool = False, network: str | None = None) -> None:
-        self.json = bool(as_json or STATE.json)
-        self._network = network or STATE.network
+        self.json = bool(as_json or options().json)
+        self._network = network
         self._session: Session | None = None
         tty = sys.stdout.isatty()
         self.out = Console(highlight=False, soft_wrap=not tty, width=None if tty else 200)
@@ -418,7 +677,7 @@ class Cli:
         if self._session is None:
             from ogpu.chain import Session
 
-            name = self._network or os.environ.get("OGPU_NETWORK", "").strip() or "mainnet"
+            name, _ = chosen_network(self._network)
             self._session = Session(name)
         return self._session
 
@@ -527,7 +786,7 @@ class Cli:
                 markup=False,
             )
             if not typer.confirm(f"Send {action} to {network}?", default=False, err=True):
-                raise CliError("aborted; nothing was sent")
+                fail("aborted; nothing was sent", EXIT_UNEXPECTED)
         with self.spinner(f"{action}: sending to {network}"):
             pending = call(wait=False)
             receipt: Receipt
@@ -601,4 +860,38 @@ class Cli:
         self.emit(data, lambda: self.fields(title, rows + self.receipt_rows(receipt)))
 
 
-_AMOUNT_KEYS = frozenset({"amount", "payment", "min_payment"})
+def write_command(
+    *,
+    action: str,
+    title: str,
+    effect: Callable[[str], str],
+    send: Callable[..., Any],
+    role: Role,
+    key_file: Path | None,
+    dry_run: bool,
+    yes: bool,
+    timeout: float,
+    extra: dict[str, Any],
+    signer_field: str = "account",
+) -> None:
+    """The shape of every write command: resolve the signer → simulate / confirm / send → report.
+
+    ``send(signer=, session=, **kw)`` performs the write (``kw``: ``dry_run``/``wait``, see
+    :meth:`Cli.write`); ``effect(signer_address)`` words it for the dry run and the prompt::
+
+        write_command(action="Vault.withdraw", title="withdrawn", role=Role.CLIENT, ...)
+    """
+    with Cli() as cli:
+        signer = cli.signer(role, key_file)
+
+        def call(**kw: Any) -> Any:
+            return send(signer=signer, session=cli.session, **kw)
+
+        sent = cli.write(
+            action, call, dry_run=dry_run, yes=yes, timeout=timeout, effect=effect(signer.address)
+        )
+        if sent is not None:
+            cli.done(title, sent[1], {signer_field: signer.address, **extra})
+
+
+_AMOUNT_KEYS = frozenset({"amount", "payment", "min_payment", "stake"})

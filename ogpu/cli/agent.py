@@ -3,7 +3,7 @@
 Example::
 
     ogpu --network devnet agent set 0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc
-    ogpu --network devnet agent check 0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc --json
+    ogpu --network devnet --json agent check 0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc
     ogpu --network devnet agent revoke 0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc
 """
 
@@ -16,18 +16,18 @@ import typer
 from ogpu.cli._common import (
     Cli,
     DryRunOpt,
-    JsonOpt,
     KeyFileOpt,
-    NetworkOpt,
     RoleName,
     RoleOpt,
     TimeoutOpt,
     YesOpt,
     command,
     parse_address,
+    write_command,
 )
 
 app = typer.Typer(
+    add_completion=False,
     help="Agents: addresses allowed to act for a client (or a master).\n\n"
     "Example: ogpu --network devnet agent check 0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc",
     no_args_is_help=True,
@@ -45,34 +45,24 @@ def _set(
     dry_run: bool,
     yes: bool,
     timeout: float,
-    as_json: bool,
-    network: str | None,
 ) -> None:
     from ogpu.protocol import terminal
 
     who = parse_address(agent, "agent address")
-    with Cli(as_json, network) as cli:
-        signer = cli.signer(role.role, key_file)
-
-        def call(**kw: Any) -> Any:
-            return terminal.set_agent(who, value, signer=signer, session=cli.session, **kw)
-
-        verb = "grant" if value else "revoke"
-        sent = cli.write(
-            "Terminal.setAgent",
-            call,
-            dry_run=dry_run,
-            yes=yes,
-            timeout=timeout,
-            effect=f"{verb} agent rights of {who} for {signer.address}",
-        )
-        if sent is None:
-            return
-        cli.done(
-            "agent set" if value else "agent revoked",
-            sent[1],
-            {"principal": signer.address, "agent": who, "is_agent": value},
-        )
+    verb = "grant" if value else "revoke"
+    write_command(
+        action="Terminal.setAgent",
+        title="agent set" if value else "agent revoked",
+        effect=lambda me: f"{verb} agent rights of {who} for {me}",
+        send=lambda **kw: terminal.set_agent(who, value, **kw),
+        role=role.role,
+        key_file=key_file,
+        dry_run=dry_run,
+        yes=yes,
+        timeout=timeout,
+        extra={"agent": who, "is_agent": value},
+        signer_field="principal",
+    )
 
 
 @app.command(
@@ -87,8 +77,6 @@ def set_(
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
     timeout: TimeoutOpt = 120.0,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Allow AGENT to act for the signer (Terminal.setAgent(agent, true))."""
     _set(
@@ -99,8 +87,6 @@ def set_(
         dry_run=dry_run,
         yes=yes,
         timeout=timeout,
-        as_json=as_json,
-        network=network,
     )
 
 
@@ -115,8 +101,6 @@ def revoke(
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
     timeout: TimeoutOpt = 120.0,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Withdraw AGENT's right to act for the signer (Terminal.setAgent(agent, false))."""
     _set(
@@ -127,14 +111,12 @@ def revoke(
         dry_run=dry_run,
         yes=yes,
         timeout=timeout,
-        as_json=as_json,
-        network=network,
     )
 
 
 @app.command(
     epilog="Example: ogpu agent check 0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc "
-    "--principal 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --json"
+    "--principal 0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 )
 @command
 def check(
@@ -145,15 +127,13 @@ def check(
     ] = None,
     role: RoleOpt = RoleName.client,
     key_file: KeyFileOpt = None,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Whether AGENT may act for the principal: explicit grant, and the default agent for masters.
 
     Exit code 0 either way; read "is_agent" (explicit grant) in the JSON output.
     """
     who = parse_address(agent, "agent address")
-    with Cli(as_json, network) as cli:
+    with Cli() as cli:
         session = cli.session
         owner = (
             parse_address(principal, "--principal address")

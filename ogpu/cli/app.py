@@ -1,26 +1,65 @@
 """The root of the ``ogpu`` command: global options and the sub-commands.
 
+Sub-command modules are imported only when their command runs (or for ``--help``), so a read
+such as ``ogpu vault balance`` does not pay for the devnet manager or the demo.
+
 Example::
 
-    ogpu --network devnet vault balance --json
+    ogpu --network devnet --json vault balance
     OGPU_NETWORK=testnet ogpu task show 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+import importlib
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from ogpu.cli import _common
 
+# Sub-command name → its module in ogpu.cli (which defines ``app``).
+SUBCOMMANDS: dict[str, str] = {
+    name: name
+    for name in ("devnet", "source", "task", "response", "vault", "agent", "provider", "demo")
+}
+
+
+class LazyGroup(TyperGroup):
+    """A command group that imports a sub-command's module on first use."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(dict.fromkeys([*super().list_commands(ctx), *SUBCOMMANDS]))
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        found = super().get_command(ctx, cmd_name)
+        if found is not None or cmd_name not in SUBCOMMANDS:
+            return found
+        module = importlib.import_module(f"ogpu.cli.{SUBCOMMANDS[cmd_name]}")
+        command = typer.main.get_command(module.app)
+        command.name = cmd_name
+        self.add_command(command, cmd_name)
+        return command
+
+
+NETWORK_HELP = (
+    "mainnet, testnet, devnet or an RPC URL. Default: $OGPU_NETWORK, else mainnet (said in "
+    "errors that come from the network). On a local devnet: --network devnet."
+)
+
 app = typer.Typer(
     name="ogpu",
+    cls=LazyGroup,
     help="OpenGPU from the shell: run a local devnet, publish sources and tasks, serve as a provider."
+    "\n\nNetwork: --network or OGPU_NETWORK (devnet, testnet, mainnet or an RPC URL); without "
+    "either the network is mainnet. Start a local one with `ogpu devnet up` and use "
+    "--network devnet."
     "\n\nKeys: CLIENT_PRIVATE_KEY, PROVIDER_PRIVATE_KEY, MASTER_PRIVATE_KEY, AGENT_PRIVATE_KEY (on "
     "--network devnet the development keys) or --key-file PATH. Writes take --dry-run; on "
-    "mainnet/testnet they ask before sending unless --yes. Reads take --json.",
-    epilog="Example: ogpu --network devnet source list --json",
+    "mainnet/testnet they ask before sending unless --yes. --json gives JSON on stdout, and "
+    "errors as one JSON object on stderr; exit codes are listed in docs/troubleshooting.md.",
+    epilog="Example: ogpu --network devnet --json source list",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
@@ -34,41 +73,26 @@ def root(
         typer.Option(
             "--network",
             envvar="OGPU_NETWORK",
-            help="mainnet, testnet, devnet or an RPC URL (default: mainnet).",
+            help=NETWORK_HELP,
             show_default=False,
+            metavar="NAME",
         ),
     ] = None,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Machine-readable JSON output for every command.")
+        bool,
+        typer.Option(
+            "--json",
+            help="JSON on stdout for every command; errors as one JSON object on stderr.",
+            metavar="",
+        ),
     ] = False,
     debug: Annotated[
-        bool, typer.Option("--debug", help="Show the full traceback when a command fails.")
+        bool,
+        typer.Option("--debug", help="Show the full traceback when a command fails.", metavar=""),
     ] = False,
 ) -> None:
-    """OpenGPU from the shell.
-
-    Keys come from CLIENT_PRIVATE_KEY / PROVIDER_PRIVATE_KEY / MASTER_PRIVATE_KEY /
-    AGENT_PRIVATE_KEY (the devnet development keys on --network devnet) or --key-file PATH.
-    Writes accept --dry-run; on mainnet/testnet they ask for confirmation unless --yes.
-    """
-    _common.set_global(network, as_json, debug)
-    ctx.call_on_close(lambda: _common.set_global(None, False, False))  # no leak to the next run
-
-
-def _register_subcommands() -> None:
-    from ogpu.cli import agent, demo, devnet, provider, response, source, task, vault
-
-    app.add_typer(devnet.app, name="devnet")
-    app.add_typer(source.app, name="source")
-    app.add_typer(task.app, name="task")
-    app.add_typer(response.app, name="response")
-    app.add_typer(vault.app, name="vault")
-    app.add_typer(agent.app, name="agent")
-    app.add_typer(provider.app, name="provider")
-    app.command(name="demo", epilog="Example: ogpu demo --timeout 60")(demo.command)
-
-
-_register_subcommands()
+    """OpenGPU from the shell."""
+    ctx.obj = _common.GlobalOptions(network=network, json=as_json, debug=debug)
 
 
 def main() -> None:

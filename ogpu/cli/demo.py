@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
@@ -27,6 +28,7 @@ from ogpu.types import DeliveryMethod, OGPUError, ResponseStatus, TaskStatus
 
 ETHER = 10**18
 PAYMENT = 10**16  # 0.01 OGPU per task
+WIDE_COLUMNS = 110  # from this terminal width the results also show gas and seconds
 DEPOSIT = 2 * ETHER
 TTL = 600  # seconds a task may wait for its answer
 
@@ -60,7 +62,10 @@ def _short(address: str | None) -> str:
 
 
 def _ogpu(wei: int) -> str:
-    return f"{wei / ETHER:.4f}"
+    """OGPU without the unit, in the format of every other command (``0.01``, ``0.008``)."""
+    from ogpu.cli._common import format_ogpu
+
+    return format_ogpu(wei).removesuffix(" OGPU")
 
 
 def _summary(handler: str, result: dict[str, Any] | None) -> str:
@@ -352,6 +357,12 @@ class Demo:
                 if all(done(t) for t in tasks):
                     break
                 time.sleep(0.1)
+        self.console.print()
+        self.console.print(
+            "  attempted by: the first provider that took the task. Several providers may "
+            "attempt one task; the results below name the one whose answer was confirmed "
+            "(answered by) and the master it is paid through."
+        )
         for item in tasks:
             if not done(item):
                 self.fail(
@@ -359,9 +370,9 @@ class Demo:
                 )
 
     def _live_table(self, tasks: list[DemoTask]) -> Table:
-        table = Table(title="tasks", expand=False)
+        table = Table(title="tasks", expand=False, box=box.SIMPLE_HEAD)
         for col in ("task", "handler", "status", "attempted by", "seconds"):
-            table.add_column(col)
+            table.add_column(col, no_wrap=col != "task", overflow="fold")
         colours = {
             TaskStatus.NEW: "white",
             TaskStatus.ATTEMPTED: "yellow",
@@ -406,30 +417,27 @@ class Demo:
                 self.fail(f"reading the result of '{item.label}': {exc}")
 
     def _report(self, tasks: list[DemoTask]) -> None:
-        table = Table(title="results")
-        for col in (
-            "task",
-            "result",
-            "answered by",
-            "paid to (master)",
-            "paid OGPU",
-            "refund",
-            "gas",
-            "seconds",
-        ):
-            table.add_column(col)
+        wide = self.console.width >= WIDE_COLUMNS
+        table = Table(title="results", box=box.SIMPLE_HEAD)
+        columns = ["task", "result", "answered by", "paid to (master)", "paid OGPU", "refund OGPU"]
+        if wide:
+            columns += ["gas", "seconds"]
+        for col in columns:
+            fold = col in ("task", "result", "paid to (master)", "paid OGPU", "refund OGPU")
+            table.add_column(col, overflow="fold", no_wrap=not fold)
         for item in tasks:
             seconds = (item.finished_at - item.published_at) if item.finished_at else float("nan")
-            table.add_row(
+            row = [
                 item.label,
                 _summary(item.handler, item.result),
                 _short(item.provider),
                 _short(item.paid_to),
                 _ogpu(item.paid),
                 _ogpu(item.refund),
-                f"{item.publish_gas + item.confirm_gas:,}",
-                f"{seconds:.2f}",
-            )
+            ]
+            if wide:
+                row += [f"{item.publish_gas + item.confirm_gas:,}", f"{seconds:.2f}"]
+            table.add_row(*row)
         self.console.print(table)
 
 
@@ -462,3 +470,7 @@ def command(
     """
     code = Demo(Console(), home, timeout=timeout, port=port, ipfs_port=ipfs_port).run()
     raise typer.Exit(code)
+
+
+app = typer.Typer(add_completion=False)
+app.command(name="demo", epilog="Example: ogpu demo --timeout 60")(command)

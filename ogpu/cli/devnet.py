@@ -18,11 +18,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ogpu.cli._common import errors, fail
+from ogpu.cli._common import EXIT_INPUT, errors, fail, options
 from ogpu.devnet import manager
 from ogpu.types.errors import OGPUError
 
 app = typer.Typer(
+    add_completion=False,
     help=(
         "A local OpenGPU network: anvil node, deployed protocol, IPFS store and funded development "
         "accounts, running in the background.\n\n"
@@ -188,25 +189,36 @@ def reset(
         _print_info(info)
 
 
-@app.command(epilog="Example: ogpu devnet status --json")
+@app.command(epilog="Example: SOURCE=$(ogpu devnet status --field demo_source)")
 def status(
     home: HomeOpt = None,
-    as_json: Annotated[
-        bool,
+    field: Annotated[
+        str | None,
         typer.Option(
-            "--json",
-            help="Print the manifest and health as JSON. Private keys are left out: they are in "
-            "<home>/manifest.json.",
+            "--field",
+            help="Print only this top-level field of the --json output (e.g. demo_source, "
+            "rpc_url), for shell scripts.",
+            show_default=False,
         ),
-    ] = False,
+    ] = None,
 ) -> None:
     """Health of each service, block height, and counts of sources and tasks.
 
-    Exits 1 when the devnet is not running.
+    With the root --json: the manifest and health as JSON (private keys are left out: they are in
+    <home>/manifest.json). Exits 1 when the devnet is not running.
     """
     with errors(_describe):
         st = manager.status(home)
-        if as_json:
+        if field is not None:
+            data = st.to_json()
+            if field not in data:
+                fail(f"no field {field!r}; fields: {', '.join(sorted(data))}", EXIT_INPUT)
+            value = data[field]
+            typer.echo(value if isinstance(value, str) else json.dumps(value))
+            if not st.running:
+                raise typer.Exit(1)
+            return
+        if options().json:
             typer.echo(json.dumps(st.to_json(), indent=2))
             if not st.running:
                 raise typer.Exit(1)

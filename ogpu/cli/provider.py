@@ -4,7 +4,7 @@ Example::
 
     ogpu provider run --network devnet --master 0x90F7… \\
         --source 0x5FbD…=ogpu.devnet.demo_handlers --slots 4
-    ogpu provider status --network devnet --json
+    ogpu --network devnet --json provider status
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from ogpu.cli import _common
 from ogpu.types.errors import OGPUError
 
 app = typer.Typer(
+    add_completion=False,
     help=(
         "Serve sources as a provider: watch tasks, run handlers, submit responses.\n\n"
         "Example: ogpu provider run --source 0xSOURCE=my_pkg.handlers --master 0xMASTER"
@@ -29,14 +30,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-NetworkOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--network",
-        help="mainnet, testnet, devnet or an RPC URL. Default: $OGPU_NETWORK or mainnet.",
-        show_default=False,
-    ),
-]
 KeyFileOpt = Annotated[
     Path | None,
     typer.Option(
@@ -60,10 +53,51 @@ def _read_key(path: Path | None) -> str | None:
     return None if path is None else _common.read_key_file(path)
 
 
-def _session(network: str | None) -> Any:
+def _session(network: str | None = None) -> Any:
     from ogpu.chain import Session
 
-    return Session(network or _common.STATE.network or os.environ.get("OGPU_NETWORK") or "mainnet")
+    return Session(_common.chosen_network(network)[0])
+
+
+def _devnet_provider_running() -> bool:
+    """Whether the devnet's own provider (started by ``ogpu devnet up``) is alive."""
+    from ogpu.devnet import manager
+
+    try:
+        pid = int(manager.read_manifest().get("pids", {}).get("provider") or 0)
+    except (OGPUError, OSError, ValueError):
+        return False
+    if pid <= 0 or pid == os.getpid():  # the devnet's provider is this very process
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # alive, owned by someone else
+        return True
+    return True
+
+
+def _free_devnet_provider(
+    session: Any, master: str, master_key: str | None
+) -> tuple[str | None, str | None]:
+    """On the devnet, when its own provider already serves with the provider development key,
+    a second provider takes the free development account ``provider2`` (and says so) instead of
+    sharing that key and overwriting its handler list."""
+    if session.network.name != "devnet" or not _devnet_provider_running():
+        return None, master_key
+    from ogpu.devnet.accounts import dev_account, dev_key
+
+    address = dev_account("provider2").address
+    typer.echo(
+        "the devnet's own provider already uses the provider development key; this provider "
+        f"runs as the free development account provider2 ({address}). "
+        "Pass --key-file to choose the key.",
+        err=True,
+    )
+    if master_key is None and master == dev_account("master").address:
+        master_key = dev_key("master")  # completes the pairing of provider2 with the dev master
+    return dev_key("provider2"), master_key
 
 
 def _devnet_master(session: Any) -> str | None:
@@ -99,10 +133,19 @@ def run(
         Path | None,
         typer.Option(help="Master's key file: completes the pairing if it is missing."),
     ] = None,
-    network: NetworkOpt = None,
+    network: Annotated[
+        str | None,
+        typer.Option(
+            "--network",
+            hidden=True,  # for `python -m ogpu.provider run`, which has no root command
+            help="mainnet, testnet, devnet or an RPC URL (under `ogpu`, a root option).",
+        ),
+    ] = None,
     bid: Annotated[
-        int | None,
-        typer.Option(help="Bid in wei for MANUAL_CONFIRMATION tasks (default: full payment)."),
+        str | None,
+        typer.Option(
+            help="Bid in OGPU (or 1000wei) for MANUAL_CONFIRMATION tasks (default: full payment)."
+        ),
     ] = None,
     bid_fraction: Annotated[
         float, typer.Option(help="Bid as a fraction of the payment when --bid is not given.")
@@ -137,18 +180,23 @@ def run(
     from ogpu.provider import ProviderConfig, ProviderRuntime, SourceBinding
 
     with _common.errors(_describe):
+        bid_wei = None if bid is None else _common.parse_amount(bid, "bid")
         session = _session(network)
-        bindings = [SourceBinding.parse(spec) for spec in source]
         master_addr = master or _devnet_master(session)
         if master_addr is None:
-            _common.fail("give the master's address with --master")
+            _common.fail("give the master's address with --master", _common.EXIT_INPUT)
+        provider_key = _read_key(key_file)  # None → $PROVIDER_PRIVATE_KEY / devnet dev key
+        master_key = _read_key(master_key_file)
+        if provider_key is None and not os.environ.get("PROVIDER_PRIVATE_KEY"):
+            provider_key, master_key = _free_devnet_provider(session, master_addr, master_key)
+        bindings = [SourceBinding.parse(spec) for spec in source]
         config = ProviderConfig(
-            provider=_read_key(key_file),  # None → $PROVIDER_PRIVATE_KEY / devnet dev key
+            provider=provider_key,
             master=master_addr,
-            master_signer=_read_key(master_key_file),
+            master_signer=master_key,
             sources=bindings,
             slots=slots,
-            bid=bid,
+            bid=bid_wei,
             bid_fraction=bid_fraction,
             state_dir=state_dir,
             from_block=from_block,
@@ -198,25 +246,23 @@ def provider_status(session: Any, provider: str) -> dict[str, Any]:
     }
 
 
-@app.command(epilog="Example: ogpu provider status --network devnet --json")
+@app.command(epilog="Example: ogpu provider status --network devnet")
 def status(
     provider: Annotated[
         str | None,
         typer.Option(help="Provider address (default: the address of the provider key)."),
     ] = None,
     key_file: KeyFileOpt = None,
-    network: NetworkOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show a provider's master, registered sources, earnings and its master's vault balance."""
     from ogpu.types import Role
 
     with _common.errors(_describe):
         key = _read_key(key_file)
-        session = _session(network)
+        session = _session(None)
         address = provider or session.resolve_signer(key, Role.PROVIDER).address
         info = provider_status(session, address)
-        if as_json:
+        if _common.options().json:
             typer.echo(json.dumps(info, indent=2))
             return
         typer.echo(f"provider            {info['provider']}")
@@ -225,8 +271,88 @@ def status(
         typer.echo(f"registered sources  {len(info['registered_sources'])}")
         for src in info["registered_sources"]:
             typer.echo(f"  {src}")
-        typer.echo(f"total earnings      {info['total_earnings'] / 10**18:.6f} OGPU")
+        typer.echo(f"total earnings      {_common.format_ogpu(info['total_earnings'])}")
         if info["master_vault_balance"] is not None:
-            typer.echo(f"master vault        {info['master_vault_balance'] / 10**18:.6f} OGPU")
+            typer.echo(f"master vault        {_common.format_ogpu(info['master_vault_balance'])}")
         typer.echo(f"base data           {info['base_data'] or '-'}")
         typer.echo(f"live data           {info['live_data'] or '-'}")
+
+
+@app.command(
+    epilog="Example: ogpu --network devnet provider announce 0x90F79bf6EB2c4f870365E785982E1f101E93b906 "
+    "--key-file provider.key"
+)
+@_common.command
+def announce(
+    master: Annotated[str, typer.Argument(help="The master's address.")],
+    key_file: KeyFileOpt = None,
+    dry_run: _common.DryRunOpt = False,
+    yes: _common.YesOpt = False,
+    timeout: _common.TimeoutOpt = 120.0,
+) -> None:
+    """The provider names its master (Terminal.announceMaster); the master then runs
+    `ogpu provider pair PROVIDER` to complete the pairing."""
+    from ogpu.protocol import terminal
+    from ogpu.types import Role
+
+    who = _common.parse_address(master, "master address")
+    _common.write_command(
+        action="Terminal.announceMaster",
+        title="master announced",
+        effect=lambda me: f"provider {me} names {who} as its master",
+        send=lambda **kw: terminal.announce_master(who, **kw),
+        role=Role.PROVIDER,
+        key_file=key_file,
+        dry_run=dry_run,
+        yes=yes,
+        timeout=timeout,
+        extra={"master": who},
+        signer_field="signer",
+    )
+
+
+@app.command(
+    epilog="Example: ogpu --network devnet provider pair 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC "
+    "--stake 0"
+)
+@_common.command
+def pair(
+    provider: Annotated[str, typer.Argument(help="The provider's address.")],
+    stake: Annotated[
+        str, typer.Option("--stake", help="OGPU sent to the provider's Vault lockup.")
+    ] = "0",
+    key_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--key-file",
+            help="File holding the master's private key. Default: $MASTER_PRIVATE_KEY "
+            "(on the devnet: the master dev key).",
+            show_default=False,
+        ),
+    ] = None,
+    dry_run: _common.DryRunOpt = False,
+    yes: _common.YesOpt = False,
+    timeout: _common.TimeoutOpt = 120.0,
+) -> None:
+    """The master pairs a provider that announced it (Terminal.announceProvider), optionally
+    locking --stake OGPU for it."""
+    from ogpu.protocol import terminal
+    from ogpu.types import Role
+
+    who = _common.parse_address(provider, "provider address")
+    amount = _common.parse_amount(stake, "--stake")
+    _common.write_command(
+        action="Terminal.announceProvider",
+        title="provider paired",
+        effect=lambda me: (
+            f"master {me} pairs provider {who}, locking {_common.format_ogpu(amount)}"
+        ),
+        send=lambda **kw: terminal.announce_provider(who, amount, **kw),
+        role=Role.MASTER,
+        key_file=key_file,
+        dry_run=dry_run,
+        yes=yes,
+        timeout=timeout,
+        extra={"provider": who, "stake": amount},
+        signer_field="signer",
+    )

@@ -17,18 +17,19 @@ import typer
 from ogpu.cli._common import (
     Cli,
     DryRunOpt,
-    JsonOpt,
     KeyFileOpt,
-    NetworkOpt,
     TimeoutOpt,
     YesOpt,
     command,
     format_ogpu,
+    format_time,
     parse_address,
+    write_command,
 )
 from ogpu.types import ResponseSnapshot, Role
 
 app = typer.Typer(
+    add_completion=False,
     help="Responses: a provider's answer to a task (data URL, claimed payment, status).\n\n"
     "Example: ogpu --network devnet response data 0x8464135c8F25Da09e49BC8782676a84730C318bC",
     no_args_is_help=True,
@@ -49,18 +50,16 @@ def snapshot_json(snap: ResponseSnapshot) -> dict[str, Any]:
     }
 
 
-@app.command(epilog="Example: ogpu response show 0x8464135c8F25Da09e49BC8782676a84730C318bC --json")
+@app.command(epilog="Example: ogpu response show 0x8464135c8F25Da09e49BC8782676a84730C318bC")
 @command
 def show(
     address: Annotated[str, typer.Argument(help="Response address.")],
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Show a response: task, provider, status, claimed payment and data URL."""
     from ogpu.protocol import Response
 
     addr = parse_address(address, "response address")
-    with Cli(as_json, network) as cli:
+    with Cli() as cli:
         data = snapshot_json(Response.load(addr, cli.session).snapshot())
         cli.emit(
             data,
@@ -71,7 +70,7 @@ def show(
                     ("provider", data["provider"]),
                     ("status", data["status"]),
                     ("payment", format_ogpu(data["payment"])),
-                    ("submitted", f"unix {data['timestamp']}"),
+                    ("submitted", format_time(data["timestamp"])),
                     ("data", data["data"]),
                 ],
             ),
@@ -87,14 +86,12 @@ def data(
     url_only: Annotated[
         bool, typer.Option("--url", help="Print the data URL only (no IPFS fetch).")
     ] = False,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Fetch a response's data from IPFS (verified against its CID) and print it as JSON."""
     from ogpu.protocol import Response
 
     addr = parse_address(address, "response address")
-    with Cli(as_json, network) as cli:
+    with Cli() as cli:
         response = Response.load(addr, cli.session)
         url = response.get_data()
         if url_only:
@@ -118,33 +115,23 @@ def confirm(
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
     timeout: TimeoutOpt = 120.0,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Confirm a response (manual-confirmation tasks): finalizes the task and pays the provider."""
     from ogpu.protocol import controller
 
     addr = parse_address(address, "response address")
-    with Cli(as_json, network) as cli:
-        signer = cli.signer(Role.CLIENT, key_file)
-
-        def call(**kw: Any) -> Any:
-            return controller.confirm_response(
-                addr,
-                signer=signer,
-                session=cli.session,
-                context=f"Controller.confirmResponse(response={addr})",
-                **kw,
-            )
-
-        sent = cli.write(
-            "Controller.confirmResponse",
-            call,
-            dry_run=dry_run,
-            yes=yes,
-            timeout=timeout,
-            effect=f"confirm response {addr}: finalize its task and pay its provider",
-        )
-        if sent is None:
-            return
-        cli.done("response confirmed", sent[1], {"response": addr, "status": "CONFIRMED"})
+    write_command(
+        action="Controller.confirmResponse",
+        title="response confirmed",
+        effect=lambda me: f"confirm response {addr}: finalize its task and pay its provider",
+        send=lambda **kw: controller.confirm_response(
+            addr, context=f"Controller.confirmResponse(response={addr})", **kw
+        ),
+        role=Role.CLIENT,
+        key_file=key_file,
+        dry_run=dry_run,
+        yes=yes,
+        timeout=timeout,
+        extra={"response": addr, "status": "CONFIRMED"},
+        signer_field="client",
+    )

@@ -4,7 +4,7 @@ Example::
 
     ogpu --network devnet source publish --name sentiment \\
         --cpu https://example.com/compose.yml --min-payment 0.01 --max-expiry 1h
-    ogpu --network devnet source show 0x5FbDB2315678afecb367f032d93F642f64180aa3 --json
+    ogpu --network devnet --json source show 0x5FbDB2315678afecb367f032d93F642f64180aa3
     ogpu --network devnet source list --mine
 """
 
@@ -19,9 +19,8 @@ from ogpu.cli._common import (
     Cli,
     CliError,
     DryRunOpt,
-    JsonOpt,
     KeyFileOpt,
-    NetworkOpt,
+    QuietOpt,
     TimeoutOpt,
     YesOpt,
     command,
@@ -35,6 +34,7 @@ from ogpu.types import DeliveryMethod, Role, SourceParams, SourceSnapshot, Sourc
 from ogpu.types.enums import environment_names
 
 app = typer.Typer(
+    add_completion=False,
     help="Sources: the Docker images providers run, with their price and limits (client role).\n\n"
     "Example: ogpu --network devnet source list --mine",
     no_args_is_help=True,
@@ -192,8 +192,7 @@ def publish(
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
     timeout: TimeoutOpt = 120.0,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Publish a source: pin its metadata to IPFS and call Nexus.publishSource.
 
@@ -213,7 +212,7 @@ def publish(
         max_expiry=parse_duration(max_expiry or "3600", "--max-expiry"),
         delivery=delivery.method,
     )
-    with Cli(as_json, network) as cli:
+    with Cli() as cli:
         signer = cli.signer(Role.CLIENT, key_file)
 
         def call(**kw: Any) -> Any:
@@ -230,6 +229,9 @@ def publish(
             return
         pending, receipt = sent
         source = pending.wait(timeout)
+        if quiet:
+            typer.echo(source.address)
+            return
         cli.done(
             "source published",
             receipt,
@@ -237,21 +239,19 @@ def publish(
         )
 
 
-@app.command(epilog="Example: ogpu source show 0x5FbDB2315678afecb367f032d93F642f64180aa3 --json")
+@app.command(epilog="Example: ogpu source show 0x5FbDB2315678afecb367f032d93F642f64180aa3")
 @command
 def show(
     address: Annotated[str, typer.Argument(help="Source address.")],
     metadata: Annotated[
         bool, typer.Option("--metadata", help="Also fetch the metadata JSON from IPFS.")
     ] = False,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Show a source: owner, status, price, limits, task and registrant counts."""
     from ogpu.protocol import Source
 
     addr = parse_address(address, "source address")
-    with Cli(as_json, network) as cli:
+    with Cli() as cli:
         source = Source.load(addr, cli.session)
         snap = source.snapshot()
         meta = source.get_metadata() if metadata else None
@@ -281,8 +281,6 @@ def update(
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
     timeout: TimeoutOpt = 120.0,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Change a source's parameters; options not given keep their current value.
 
@@ -294,7 +292,7 @@ def update(
     from ogpu.protocol import Source, nexus
 
     addr = parse_address(address, "source address")
-    with Cli(as_json, network) as cli:
+    with Cli() as cli:
         session = cli.session
         signer = cli.signer(Role.CLIENT, key_file)
         source = Source.load(addr, session)
@@ -388,14 +386,12 @@ def inactivate(
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
     timeout: TimeoutOpt = 120.0,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Inactivate a source (one-way for clients): no new tasks or registrations."""
     from ogpu.protocol import nexus
 
     addr = parse_address(address, "source address")
-    with Cli(as_json, network) as cli:
+    with Cli() as cli:
         signer = cli.signer(Role.CLIENT, key_file)
 
         def call(**kw: Any) -> Any:
@@ -420,7 +416,7 @@ def inactivate(
         cli.done("source inactivated", sent[1], {"source": addr, "status": "INACTIVE"})
 
 
-@app.command(name="list", epilog="Example: ogpu --network devnet source list --mine --json")
+@app.command(name="list", epilog="Example: ogpu --network devnet source list --mine")
 @command
 def list_(
     client: Annotated[
@@ -431,13 +427,11 @@ def list_(
     ] = False,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Show at most N (newest).")] = 50,
     key_file: KeyFileOpt = None,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """List sources (newest last): address, client, status, environments, min payment, tasks."""
     from ogpu.protocol import nexus
 
-    with Cli(as_json, network) as cli:
+    with Cli() as cli:
         session = cli.session
         owner: str | None = None
         if client is not None:

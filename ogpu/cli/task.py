@@ -5,7 +5,7 @@ Example::
     ogpu --network devnet task publish 0x5FbDB2315678afecb367f032d93F642f64180aa3 \\
         --function analyze --data '{"text": "great"}' --payment 0.01 --expires-in 10m
     ogpu --network devnet task watch 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be --until responded
-    ogpu --network devnet task responses 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be --json
+    ogpu --network devnet --json task responses 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ from ogpu.cli._common import (
     Cli,
     CliError,
     DryRunOpt,
-    JsonOpt,
     KeyFileOpt,
-    NetworkOpt,
+    QuietOpt,
     TimeoutOpt,
     YesOpt,
     command,
     format_ogpu,
+    format_time,
     parse_address,
     parse_amount,
     parse_duration,
@@ -36,6 +36,7 @@ from ogpu.cli._common import (
 from ogpu.types import Role, TaskSnapshot, TaskStatus
 
 app = typer.Typer(
+    add_completion=False,
     help="Tasks: jobs published on a source, paid from the client's Vault balance.\n\n"
     "Example: ogpu --network devnet task watch 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be",
     no_args_is_help=True,
@@ -113,15 +114,14 @@ def publish(
     expiry_time: Annotated[
         int | None,
         typer.Option(
-            "--expiry-time", help="Absolute expiry, unix seconds (overrides --expires-in)."
+            "--expiry-time", help="Absolute expiry in unix seconds (overrides --expires-in)."
         ),
     ] = None,
     key_file: KeyFileOpt = None,
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
     timeout: TimeoutOpt = 120.0,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Publish a task: pin its config to IPFS and call Controller.publishTask.
 
@@ -134,7 +134,7 @@ def publish(
     lifetime = parse_duration(expires_in, "--expires-in")
     payload = _load_data(data)
     config = TaskInput(function, payload)
-    with Cli(as_json, network) as cli:
+    with Cli() as cli:
         session = cli.session
         signer = cli.signer(Role.CLIENT, key_file)
         expiry = expiry_time if expiry_time is not None else session.timestamp() + lifetime
@@ -150,12 +150,15 @@ def publish(
             yes=yes,
             timeout=timeout,
             effect=f"publish task {function!r} on source {src}, escrowing {format_ogpu(amount)} "
-            f"from {signer.address}, expiring at unix {expiry}",
+            f"from {signer.address}, expiring {format_time(expiry)}",
         )
         if sent is None:
             return
         pending, receipt = sent
         task = pending.wait(timeout)
+        if quiet:
+            typer.echo(task.address)
+            return
         cli.done(
             "task published",
             receipt,
@@ -169,33 +172,26 @@ def publish(
         )
 
 
-@app.command(epilog="Example: ogpu task show 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be --json")
+@app.command(epilog="Example: ogpu task show 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be")
 @command
 def show(
     address: Annotated[str, typer.Argument(help="Task address.")],
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Show a task: source, status, payment, expiry, attempts and the winner."""
     from ogpu.protocol import Task
 
     addr = parse_address(address, "task address")
-    with Cli(as_json, network) as cli:
+    with Cli() as cli:
         data = snapshot_json(Task.load(addr, cli.session).snapshot())
 
         def human() -> None:
-            left = data["expiry_time"] - int(time.time())
             cli.fields(
                 f"task {addr}",
                 [
                     ("source", data["source"]),
                     ("status", data["status"]),
                     ("payment", format_ogpu(data["payment"])),
-                    (
-                        "expires",
-                        f"unix {data['expiry_time']} "
-                        + (f"(in {left} s)" if left > 0 else "(passed)"),
-                    ),
+                    ("expires", format_time(data["expiry_time"])),
                     ("delivery", data["delivery_method"]),
                     ("attempts", data["attempt_count"]),
                     ("winner", data["winning_provider"] or "-"),
@@ -216,14 +212,12 @@ def cancel(
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
     timeout: TimeoutOpt = 120.0,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Cancel a task nobody attempted yet; its payment returns to the client's balance."""
     from ogpu.protocol import controller
 
     addr = parse_address(address, "task address")
-    with Cli(as_json, network) as cli:
+    with Cli() as cli:
         signer = cli.signer(Role.CLIENT, key_file)
 
         def call(**kw: Any) -> Any:
@@ -274,8 +268,6 @@ def watch(
     poll: Annotated[
         float | None, typer.Option("--poll", min=0.01, help="Poll interval in seconds.")
     ] = None,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Follow a task's status until it reaches --until (or a final state).
 
@@ -287,7 +279,7 @@ def watch(
 
     addr = parse_address(address, "task address")
     wanted = [u.status for u in until or []]
-    with Cli(as_json, network) as cli:
+    with Cli() as cli:
         task = Task.load(addr, cli.session)
         label = "/".join(s.name for s in wanted) or "a final state"
 
@@ -309,23 +301,23 @@ def watch(
             cli.out.print(f"task {addr} is {final.name}")
 
 
-@app.command(
-    epilog="Example: ogpu task responses 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be --json"
-)
+@app.command(epilog="Example: ogpu task responses 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be")
 @command
 def responses(
     address: Annotated[str, typer.Argument(help="Task address.")],
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
-    """List a task's responses: provider, status, payment claimed and the data URL."""
+    """List a task's responses: provider, status, payment claimed and the result (fetched from
+    IPFS; the data URL with --json)."""
     from ogpu.cli.response import snapshot_json as response_json
     from ogpu.protocol import Task
 
     addr = parse_address(address, "task address")
-    with Cli(as_json, network) as cli:
+    with Cli() as cli:
         task = Task.load(addr, cli.session)
-        rows = [response_json(r.snapshot()) for r in task.get_responses()]
+        found = task.get_responses()
+        rows = [response_json(r.snapshot()) for r in found]
+        for row, response in zip(rows, found, strict=True):
+            row["result"] = _result_of(response)
 
         def human() -> None:
             if not rows:
@@ -334,11 +326,126 @@ def responses(
             from rich.table import Table
 
             table = Table(box=None, pad_edge=False)
-            for col in ("response", "provider", "status", "payment", "data"):
-                table.add_column(col)
+            for col in ("response", "provider", "status", "payment", "result"):
+                table.add_column(col, overflow="fold")
             for r in rows:
                 table.add_row(
-                    r["address"], r["provider"], r["status"], format_ogpu(r["payment"]), r["data"]
+                    r["address"],
+                    r["provider"],
+                    r["status"],
+                    format_ogpu(r["payment"]),
+                    _short(r["result"]),
+                )
+            cli.out.print(table)
+
+        cli.emit(rows, human)
+
+
+RESULT_PREVIEW = 60  # characters of a result shown in a table cell
+
+
+def _result_of(response: Any) -> Any:
+    """The response's data fetched from IPFS (CID-verified), or an ``{"error": ...}`` note."""
+    from ogpu.types import OGPUError
+
+    try:
+        return response.fetch_data()
+    except OGPUError as exc:
+        return {"error": f"{type(exc).__name__}: {exc.message}"}
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return text if len(text) <= RESULT_PREVIEW else text[: RESULT_PREVIEW - 1] + "…"
+
+
+@app.command(epilog="Example: ogpu task result 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be")
+@command
+def result(
+    address: Annotated[str, typer.Argument(help="Task address.")],
+) -> None:
+    """Print the result of a finalized task: the confirmed response's data, as JSON."""
+    from ogpu.protocol import Task
+
+    addr = parse_address(address, "task address")
+    with Cli() as cli:
+        task = Task.load(addr, cli.session)
+        chosen = [r for r in task.get_responses() if r.snapshot().confirmed]
+        if not chosen:
+            status = task.get_status().name
+            raise CliError(
+                f"task {addr} has no confirmed response yet (status {status}); "
+                f"follow it with `ogpu task watch {addr}`"
+            )
+        response = chosen[0]
+        payload = response.fetch_data()
+        data = {"task": addr, "response": response.address, "result": payload}
+        cli.emit(data, lambda: typer.echo(json.dumps(payload, indent=2, ensure_ascii=False)))
+
+
+@app.command(name="list", epilog="Example: ogpu --network devnet task list --status finalized")
+@command
+def list_(
+    source: Annotated[
+        str | None, typer.Option("--source", help="Only the tasks of this source.")
+    ] = None,
+    client: Annotated[
+        str | None,
+        typer.Option(
+            "--client", help="Only the tasks of this client's sources (default: the client key)."
+        ),
+    ] = None,
+    status: Annotated[
+        list[StatusName] | None,
+        typer.Option(
+            "--status", case_sensitive=False, help="Only tasks in this status (repeatable)."
+        ),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Show at most N (newest).")] = 50,
+    key_file: KeyFileOpt = None,
+) -> None:
+    """List tasks (newest last): yours by default, or a source's; filter by status."""
+    from ogpu.protocol import Source, nexus
+
+    wanted = {s.status for s in status or []}
+    with Cli() as cli:
+        session = cli.session
+        if source is not None:
+            sources = [parse_address(source, "source address")]
+        else:
+            owner = (
+                parse_address(client, "client address")
+                if client is not None
+                else cli.signer(Role.CLIENT, key_file).address
+            )
+            sources = list(nexus.get_sources_of(owner, session=session))
+        snaps: list[TaskSnapshot] = []
+        for src in sources:
+            s = Source.load(src, session)
+            count = s.get_task_count()
+            for task in s.get_tasks(max(0, count - limit), count):
+                snap = task.snapshot()
+                if not wanted or snap.status in wanted:
+                    snaps.append(snap)
+        snaps = snaps[-limit:]
+        rows = [snapshot_json(snap) for snap in snaps]
+
+        def human() -> None:
+            if not rows:
+                cli.out.print("no tasks")
+                return
+            from rich.table import Table
+
+            table = Table(box=None, pad_edge=False)
+            for col in ("task", "source", "status", "payment", "expires"):
+                table.add_column(col, overflow="fold")
+            for r in rows:
+                table.add_row(
+                    r["address"],
+                    r["source"],
+                    r["status"],
+                    format_ogpu(r["payment"]),
+                    format_time(r["expiry_time"]),
                 )
             cli.out.print(table)
 

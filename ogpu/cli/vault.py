@@ -6,14 +6,13 @@ Amounts are OGPU (``1.5``) unless suffixed (``1000wei``, ``2gwei``). The signer 
 Example::
 
     ogpu --network devnet vault deposit 1.5
-    ogpu --network devnet vault balance --json
+    ogpu --network devnet --json vault balance
     ogpu --network devnet vault lock 1 --role provider
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -21,20 +20,21 @@ import typer
 from ogpu.cli._common import (
     Cli,
     DryRunOpt,
-    JsonOpt,
     KeyFileOpt,
-    NetworkOpt,
     RoleName,
     RoleOpt,
     TimeoutOpt,
     YesOpt,
     command,
     format_ogpu,
+    format_time,
     parse_address,
     parse_amount,
+    write_command,
 )
 
 app = typer.Typer(
+    add_completion=False,
     help="The Vault: liquid balance (pays for tasks), lockup (stake), unbonding and claims.\n\n"
     "Example: ogpu --network devnet vault deposit 1.5 && ogpu --network devnet vault balance",
     no_args_is_help=True,
@@ -66,11 +66,9 @@ def balance(
     ] = None,
     role: RoleOpt = RoleName.client,
     key_file: KeyFileOpt = None,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Show an account's Vault state: balance, lockup, unbonding, earnings, escrow, eligibility."""
-    with Cli(as_json, network) as cli:
+    with Cli() as cli:
         session = cli.session
         who = (
             parse_address(address, "account address")
@@ -91,7 +89,7 @@ def balance(
             matures = ""
             if data["unbonding"]:
                 left = ts - int(time.time())
-                matures = f" (claimable {'now' if left <= 0 else f'in {left} s'})"
+                matures = " (claimable now)" if left <= 0 else f" (claimable {format_time(ts)})"
             cli.fields(
                 f"vault {who} (block {number})",
                 [
@@ -110,35 +108,6 @@ def balance(
         cli.emit(data, human)
 
 
-def _vault_write(
-    *,
-    action: str,
-    title: str,
-    effect: Callable[[str], str],
-    send: Callable[..., Any],
-    role: RoleName,
-    key_file: Any,
-    dry_run: bool,
-    yes: bool,
-    timeout: float,
-    as_json: bool,
-    network: str | None,
-    extra: dict[str, Any],
-) -> None:
-    with Cli(as_json, network) as cli:
-        signer = cli.signer(role.role, key_file)
-
-        def call(**kw: Any) -> Any:
-            return send(signer=signer, session=cli.session, **kw)
-
-        sent = cli.write(
-            action, call, dry_run=dry_run, yes=yes, timeout=timeout, effect=effect(signer.address)
-        )
-        if sent is None:
-            return
-        cli.done(title, sent[1], {"account": signer.address, **extra})
-
-
 @app.command(
     epilog="Example: ogpu --network devnet vault deposit 1.5 --to 0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 )
@@ -153,8 +122,6 @@ def deposit(
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
     timeout: TimeoutOpt = 120.0,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Deposit OGPU from the signer's wallet into a Vault balance (the signer's by default)."""
     from ogpu.protocol import vault
@@ -165,7 +132,7 @@ def deposit(
     def send(*, signer: Any, **kw: Any) -> Any:
         return vault.deposit(target or signer.address, wei, signer=signer, **kw)
 
-    _vault_write(
+    write_command(
         action="Vault.deposit",
         title="deposited",
         effect=lambda me: (
@@ -173,13 +140,11 @@ def deposit(
             f"balance of {target or me}"
         ),
         send=send,
-        role=role,
+        role=role.role,
         key_file=key_file,
         dry_run=dry_run,
         yes=yes,
         timeout=timeout,
-        as_json=as_json,
-        network=network,
         extra={"amount": wei, "to": target},
     )
 
@@ -193,27 +158,23 @@ def withdraw(
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
     timeout: TimeoutOpt = 120.0,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Withdraw from the signer's liquid Vault balance back to its wallet."""
     from ogpu.protocol import vault
 
     wei = parse_amount(amount)
-    _vault_write(
+    write_command(
         action="Vault.withdraw",
         title="withdrawn",
         effect=lambda me: (
             f"withdraw {format_ogpu(wei)} from the Vault balance of {me} to its wallet"
         ),
         send=lambda **kw: vault.withdraw(wei, **kw),
-        role=role,
+        role=role.role,
         key_file=key_file,
         dry_run=dry_run,
         yes=yes,
         timeout=timeout,
-        as_json=as_json,
-        network=network,
         extra={"amount": wei},
     )
 
@@ -227,25 +188,21 @@ def lock(
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
     timeout: TimeoutOpt = 120.0,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Move part of the signer's balance into its lockup (stake)."""
     from ogpu.protocol import vault
 
     wei = parse_amount(amount)
-    _vault_write(
+    write_command(
         action="Vault.lock",
         title="locked",
         effect=lambda me: f"lock {format_ogpu(wei)} of {me}'s Vault balance as stake",
         send=lambda **kw: vault.lock(wei, **kw),
-        role=role,
+        role=role.role,
         key_file=key_file,
         dry_run=dry_run,
         yes=yes,
         timeout=timeout,
-        as_json=as_json,
-        network=network,
         extra={"amount": wei},
     )
 
@@ -259,27 +216,23 @@ def unbond(
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
     timeout: TimeoutOpt = 120.0,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Start unbonding part of the signer's lockup; claim it after the unbonding period."""
     from ogpu.protocol import vault
 
     wei = parse_amount(amount)
-    _vault_write(
+    write_command(
         action="Vault.unbond",
         title="unbonding",
         effect=lambda me: (
             f"unbond {format_ogpu(wei)} of {me}'s lockup (claimable after the unbonding period)"
         ),
         send=lambda **kw: vault.unbond(wei, **kw),
-        role=role,
+        role=role.role,
         key_file=key_file,
         dry_run=dry_run,
         yes=yes,
         timeout=timeout,
-        as_json=as_json,
-        network=network,
         extra={"amount": wei},
     )
 
@@ -292,23 +245,19 @@ def claim(
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
     timeout: TimeoutOpt = 120.0,
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Move the signer's matured unbonding back to its liquid balance."""
     from ogpu.protocol import vault
 
-    _vault_write(
+    write_command(
         action="Vault.claim",
         title="claimed",
         effect=lambda me: f"claim the matured unbonding of {me} into its Vault balance",
         send=lambda **kw: vault.claim(**kw),
-        role=role,
+        role=role.role,
         key_file=key_file,
         dry_run=dry_run,
         yes=yes,
         timeout=timeout,
-        as_json=as_json,
-        network=network,
         extra={},
     )

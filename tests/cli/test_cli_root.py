@@ -22,7 +22,8 @@ MINE = ("source", "task", "response", "vault", "agent")
 def _commands() -> list[list[str]]:
     root: Any = typer.main.get_command(app)
     paths: list[list[str]] = []
-    for name, sub in root.commands.items():
+    for name in root.list_commands(None):  # sub-commands load on demand
+        sub = root.get_command(None, name)
         leaves = getattr(sub, "commands", None)
         if leaves:
             paths += [[name, leaf] for leaf in leaves]
@@ -99,14 +100,14 @@ def test_global_json_flag(cli_home: Any) -> None:
 
 def test_unknown_network_is_one_line() -> None:
     result = invoke("vault", "balance", CLIENT, network="moonnet")
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # input refused
     assert result.stderr.startswith("error: ChainNotSupportedError") and "moonnet" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_unreachable_rpc_is_one_line() -> None:
     result = invoke("vault", "balance", CLIENT, network="http://127.0.0.1:9")
-    assert result.exit_code == 1
+    assert result.exit_code == 7  # network
     assert result.stderr.startswith("error: ")
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
 
@@ -156,8 +157,9 @@ def test_devnet_never_asks(run_bare: Any, monkeypatch: pytest.MonkeyPatch) -> No
     assert result.exit_code == 0 and "[y/N]" not in result.output
 
 
-def test_command_level_network_overrides_the_global_one(cli_home: Any) -> None:
-    out = ok_json(
-        invoke("vault", "balance", CLIENT, "--network", "devnet", "--json", network="moonnet")
-    )
+def test_network_and_json_are_root_options_only(cli_home: Any) -> None:
+    for option in ("--network", "--json"):
+        result = CliRunner().invoke(app, ["vault", "balance", CLIENT, option])
+        assert result.exit_code == 2 and "No such option" in result.stderr, result.stderr
+    out = ok_json(invoke("--json", "vault", "balance", CLIENT))
     assert out["account"] == CLIENT

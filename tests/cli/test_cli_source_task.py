@@ -122,8 +122,11 @@ def test_update_by_a_stranger_is_refused(run: Run, tmp_path: object) -> None:
     line = one_line_error(
         run("source", "update", source, "--min-payment", "1", "--key-file", str(key)),
         "NotSourceOwnerError",
+        "`ogpu agent set ADDRESS`",
+        "nothing was sent",
     )
     assert dev_account("stranger").address in line
+    assert "set_agent(" not in line and "signer=" not in line  # no Python advice in the shell
 
 
 def test_task_publish_show_cancel(run: Run, chain: Session) -> None:
@@ -131,7 +134,9 @@ def test_task_publish_show_cancel(run: Run, chain: Session) -> None:
     one_line_error(
         run("task", "publish", source, "-f", "analyze", "--payment", "0.01"),
         "InsufficientBalanceError",
-        "required 0.01 OGPU",
+        "0.01 OGPU is required",
+        "nothing was sent",
+        "`ogpu vault deposit 0.01`",
     )
     ok_json(run("vault", "deposit", "1", "--json"))
     task = publish_task(run, source)
@@ -236,8 +241,8 @@ def test_watch_timeout_and_plain_output(run: Run) -> None:
     result = run(
         "task", "watch", task, "--until", "responded", "--timeout", "0.3", "--poll", "0.05"
     )
-    line = one_line_error(result, "WaitTimeoutError", task)
-    assert "NEW" in line
+    line = one_line_error(result, "WaitTimeoutError", task, "(last state: NEW)", "--timeout")
+    assert "<TaskStatus" not in line and result.exit_code == 9  # the time-out class
     # not a terminal: no spinner, no colour codes, one progress line
     assert "\x1b[" not in result.output
     assert result.stdout.count("NEW") == 1

@@ -35,7 +35,8 @@ def test_deposit_withdraw_and_balance(run: Run, chain: Session) -> None:
 def test_withdraw_more_than_balance_shows_required_and_available(run: Run) -> None:
     ok_json(run("vault", "deposit", "1", "--json"))
     line = one_line_error(run("vault", "withdraw", "5"), "InsufficientBalanceError")
-    assert "required 5 OGPU" in line and "available 1 OGPU" in line
+    assert "has 1 OGPU in the Vault, less than the 5 OGPU asked for" in line
+    assert "`ogpu vault withdraw 1`" in line and "nothing was sent" in line
 
 
 def test_dry_run_sends_nothing(run: Run, chain: Session) -> None:
@@ -134,7 +135,7 @@ def test_not_found_names_the_network_option(run: Run) -> None:
 def test_lock_and_unbond_beyond_what_is_there(run: Run) -> None:
     ok_json(run("vault", "deposit", "1", "--json"))
     line = one_line_error(run("vault", "lock", "2"), "InsufficientBalanceError")
-    assert "required 2 OGPU" in line and "available 1 OGPU" in line
+    assert "has 1 OGPU in the Vault but 2 OGPU is required" in line
     ok_json(run("vault", "lock", "0.5", "--json"))
     line = one_line_error(run("vault", "unbond", "3"), "InsufficientLockupError")
-    assert "required 3 OGPU" in line and "available 0.5 OGPU" in line
+    assert "has 0.5 OGPU locked but 3 OGPU is required" in line

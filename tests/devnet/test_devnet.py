@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
+from ogpu.cli.app import app as root
 from ogpu.cli.devnet import app
 from ogpu.devnet import manager
 from ogpu.devnet.accounts import dev_account
@@ -170,7 +171,7 @@ def test_status_reports_health_and_counts(running: tuple[Path, dict[str, Any]]) 
 
 def test_status_json_has_no_keys(running: tuple[Path, dict[str, Any]]) -> None:
     h, m = running
-    r = cli("status", "--home", str(h), "--json")
+    r = runner.invoke(root, ["--json", "devnet", "status", "--home", str(h)])
     assert r.exit_code == 0, r.stderr
     data = json.loads(r.stdout)
     assert "keys" not in data
@@ -438,7 +439,7 @@ def test_crashed_node_then_down_then_up(home: Path) -> None:
     assert "anvil" in line and "not running" in line and "ogpu devnet up" in line
     with pytest.raises(manager.DevnetStaleError, match="ogpu devnet up"):
         manager.running_manifest(home)
-    js = cli("status", "--home", str(home), "--json")
+    js = runner.invoke(root, ["--json", "devnet", "status", "--home", str(home)])
     assert js.exit_code == 1 and json.loads(js.stdout)["health"]["state"] == "unhealthy"
 
     r = cli("down", "--home", str(home))

@@ -11,7 +11,8 @@ tasks on the demo sources and wait for the provider's answers. (The ``devnet`` f
 long-running provider process must not see.) Pages share that chain; each uses its own sources
 and tasks, so their order does not matter.
 
-Blocks fenced as ``pycon``, ``text`` or ``sh`` are not run; the pages say why where it matters.
+Blocks fenced as ``pycon``, ``text`` or ``sh`` are not run here; the pages say why where it
+matters. The README's ``sh`` walkthrough runs as a script in test_readme_walkthrough.py.
 """
 
 from __future__ import annotations
@@ -107,13 +108,13 @@ def test_shell_reads_shown_in_the_pages(docs_devnet: Path, monkeypatch: pytest.M
     set_session(None)
     runner = CliRunner()
     try:
-        st = runner.invoke(app, ["devnet", "status", "--json"])
+        st = runner.invoke(app, ["--json", "devnet", "status"])
         assert st.exit_code == 0, st.output
         status = json.loads(st.stdout)
         assert status["health"]["running"] and "keys" not in status
         assert set(status["demo_sources"]) == {"first_response", "manual"}
 
-        prov = runner.invoke(app, ["provider", "status", "--network", "devnet", "--json"])
+        prov = runner.invoke(app, ["--network", "devnet", "--json", "provider", "status"])
         assert prov.exit_code == 0, prov.output
         info = json.loads(prov.stdout)
         assert info["is_provider"] and info["master"] == status["accounts"]["master"]

@@ -11,6 +11,7 @@ from support.world import World
 from typer.testing import CliRunner
 
 from ogpu.chain.networks import Network
+from ogpu.cli.app import app as root
 from ogpu.cli.provider import app
 from ogpu.devnet.accounts import dev_account
 from ogpu.provider import SourceBinding
@@ -47,14 +48,14 @@ def test_status_json_after_serving(
     assert outcome(rt, task) == "responded"
     write_manifest(tmp_path / "home", pnet)
     monkeypatch.setenv("OGPU_DEVNET_HOME", str(tmp_path / "home"))
-    result = CliRunner().invoke(app, ["status", "--network", "devnet", "--json"])
+    result = CliRunner().invoke(root, ["--network", "devnet", "--json", "provider", "status"])
     assert result.exit_code == 0, result.output
     info = json.loads(result.output)
     assert info["provider"] == P1 and info["master"] == dev_account("master").address
     assert info["registered_sources"] == [source.address]
     assert info["total_earnings"] == 10**16
     assert info["master_vault_balance"] == 10**16
-    text = CliRunner().invoke(app, ["status", "--network", "devnet"])
+    text = CliRunner().invoke(root, ["--network", "devnet", "provider", "status"])
     assert text.exit_code == 0 and "registered sources  1" in text.output
 
 
@@ -64,12 +65,12 @@ def test_run_refuses_bad_input_with_one_line(tmp_path: Path, pnet: Network, monk
     result = CliRunner().invoke(
         app, ["run", "--network", "devnet", "--source", "nonsense", "--state-dir", str(tmp_path)]
     )
-    assert result.exit_code == 1 and "expected ADDRESS=HANDLER" in result.output
+    assert result.exit_code == 3 and "expected ADDRESS=HANDLER" in result.output  # input refused
     result = CliRunner().invoke(
         app,
         ["run", "--network", "devnet", "--source", f"{SRC}=ogpu.devnet.demo_handlers"],
     )
-    assert result.exit_code == 1 and "not a source of this deployment" in result.output
+    assert result.exit_code == 3 and "not a source of this deployment" in result.output
 
 
 def test_status_refuses_a_key_file_others_can_read(tmp_path: Path) -> None:
@@ -78,8 +79,10 @@ def test_status_refuses_a_key_file_others_can_read(tmp_path: Path) -> None:
     key_file = tmp_path / "provider.key"
     key_file.write_text(dev_key("provider"))
     key_file.chmod(0o644)
-    result = CliRunner().invoke(app, ["status", "--network", "devnet", "--key-file", str(key_file)])
-    assert result.exit_code == 1
+    result = CliRunner().invoke(
+        root, ["--network", "devnet", "provider", "status", "--key-file", str(key_file)]
+    )
+    assert result.exit_code == 3  # input refused
     assert "chmod 600" in result.output
     assert dev_key("provider")[2:] not in result.output
 
@@ -87,11 +90,8 @@ def test_status_refuses_a_key_file_others_can_read(tmp_path: Path) -> None:
 def test_root_network_option_reaches_provider_commands(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from ogpu.cli import _common
-
-    monkeypatch.setattr(_common.STATE, "network", "devnet")
     monkeypatch.delenv("OGPU_NETWORK", raising=False)
     monkeypatch.setenv("OGPU_DEVNET_HOME", str(tmp_path))
-    result = CliRunner().invoke(app, ["status"])
-    assert result.exit_code == 1
+    result = CliRunner().invoke(root, ["--network", "devnet", "provider", "status"])
+    assert result.exit_code == 3  # a configuration problem: input refused
     assert f"no devnet manifest at {tmp_path}" in result.output

@@ -152,7 +152,7 @@ def test_cli_output_never_shows_keys(devnet: Any, tmp_path: Path) -> None:
     key = dev_key("client")
     good = _key_file(tmp_path, 0o600, key)
     runs = [
-        _cli(["--network", "devnet", "vault", "balance", "--key-file", str(good), "--json"]),
+        _cli(["--network", "devnet", "--json", "vault", "balance", "--key-file", str(good)]),
         _cli(["--network", "devnet", "vault", "deposit", "1wei", "--key-file", str(good)]),
         # a revert with the full traceback
         _cli(["--debug", "--network", "devnet", "vault", "withdraw", "1000000", "--key-file", str(good)]),
