@@ -28,7 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import REPO, cpu_count_note, emit, fresh_devnet  # noqa: E402
+from _common import REPO, cpu_count_note, emit, fresh_devnet
 
 TARGET_MS = 300.0
 
@@ -36,9 +36,7 @@ TARGET_MS = 300.0
 def _env(home: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["OGPU_DEVNET_HOME"] = str(home)
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(REPO), env.get("PYTHONPATH", "")) if p
-    )
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
     for var in ("OGPU_NETWORK", "CLIENT_PRIVATE_KEY"):
         env.pop(var, None)
     return env
@@ -112,7 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     with fresh_devnet() as d:
         env = _env(d.home)
         results["chain_length"] = d.rpc.block_number()
-        results["python -c pass (baseline)"] = wall([sys.executable, "-c", "pass"], env, args.repeat)
+        results["python -c pass (baseline)"] = wall(
+            [sys.executable, "-c", "pass"], env, args.repeat
+        )
         results["ogpu --help"] = wall([*_ogpu(), "--help"], env, args.repeat)
         balance = wall([*_ogpu(), "vault", "balance", "--network", "devnet"], env, args.repeat)
         results["ogpu vault balance"] = balance

@@ -27,7 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import CountingProxy, cpu_count_note, emit, fresh_devnet  # noqa: E402
+from _common import CountingProxy, cpu_count_note, emit, fresh_devnet
 
 MODES: dict[str, bool | None] = {"polling": False, "websocket": True, "default": None}
 

@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import statistics
 import subprocess
 import sys
 import time
@@ -44,16 +43,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (  # noqa: E402
+from _common import (
     PAYMENT,
     CountingProxy,
     Devnet,
-    RawRpc,
     bench_source,
     cpu_count_note,
     emit,
     fresh_devnet,
     published_by,
+    selector,
     summary_ms,
     task_config,
     task_count,
@@ -114,8 +113,6 @@ def measure_floor(count: int) -> dict[str, Any]:
     from eth_abi.abi import encode
     from eth_account import Account
 
-    from _common import selector
-
     with fresh_devnet() as d:
         source = bench_source(d.network, d.key("client"))
         acct = Account.from_key(d.key("client"))
@@ -136,7 +133,8 @@ def measure_floor(count: int) -> dict[str, Any]:
         controller = d.addresses["controller"]
         gas = int(
             d.rpc.call(
-                "eth_estimateGas", [{"from": acct.address, "to": controller, "data": data_for(0)[1]}]
+                "eth_estimateGas",
+                [{"from": acct.address, "to": controller, "data": data_for(0)[1]}],
             ),
             16,
         )
@@ -230,7 +228,9 @@ def measure_ours_mode(mode: str, count: int, threads: int) -> dict[str, Any]:
             tasks = []
             for i in range(count):
                 s = time.perf_counter()
-                tasks.append(publish_task(_ours_info(source, expiry, mode, i), key, session=session))
+                tasks.append(
+                    publish_task(_ours_info(source, expiry, mode, i), key, session=session)
+                )
                 latencies.append(time.perf_counter() - s)
         elif mode == "pipelined":
             pending = []
@@ -301,7 +301,11 @@ def measure_ours_trips(count: int) -> dict[str, Any]:
             publish_task(_ours_info(source, expiry, "trips", i), key, session=session)
         steady = _trip_counts(node_proxy, ipfs_proxy, count)
         session.close()
-        return {"chain_length_at_start": chain_length, "first_publish": first, "per_publish": steady}
+        return {
+            "chain_length_at_start": chain_length,
+            "first_publish": first,
+            "per_publish": steady,
+        }
 
 
 def _trip_counts(node: CountingProxy, ipfs: CountingProxy, n: int) -> dict[str, Any]:
@@ -345,7 +349,11 @@ def official_python(venv_dir: Path = OFFICIAL_VENV) -> Path | None:
     python = venv_dir / "bin" / "python"
     ok = python.exists() and (
         subprocess.run(
-            [str(python), "-c", "import importlib.metadata as m; assert m.version('ogpu')=='0.2.3'"],
+            [
+                str(python),
+                "-c",
+                "import importlib.metadata as m; assert m.version('ogpu')=='0.2.3'",
+            ],
             capture_output=True,
         ).returncode
         == 0
@@ -353,8 +361,9 @@ def official_python(venv_dir: Path = OFFICIAL_VENV) -> Path | None:
     if ok:
         return python
     venv.EnvBuilder(with_pip=True, clear=True).create(venv_dir)
+    pip = [str(python), "-m", "pip", "install", "--quiet", "--timeout", "20", "--retries", "1"]
     r = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", OFFICIAL_SPEC],
+        [*pip, OFFICIAL_SPEC],
         capture_output=True,
         text=True,
     )
@@ -497,9 +506,7 @@ def _targets(r: dict[str, Any]) -> list[tuple[str, str, bool]]:
     return rows
 
 
-def run(
-    count: int, threads: int, trips: int, official: bool, ipfs_samples: int
-) -> dict[str, Any]:
+def run(count: int, threads: int, trips: int, official: bool, ipfs_samples: int) -> dict[str, Any]:
     results: dict[str, Any] = {
         "machine": cpu_count_note(),
         "mining": "automine",
@@ -510,7 +517,7 @@ def run(
     for mode in ("sequential", "pipelined", "threads"):
         ours[mode] = measure_ours_mode(mode, count, threads)
     ours["round_trips"] = measure_ours_trips(trips)
-    ipfs = measure_ours_ipfs(ipfs_samples)
+    ipfs = measure_ours_ipfs(ipfs_samples) if ipfs_samples else None
     if ipfs is not None:
         ours["ipfs_add"] = ipfs
     best_mode = max(("sequential", "pipelined", "threads"), key=lambda m: ours[m]["tasks_per_s"])
@@ -531,7 +538,8 @@ def run(
             for mode in ("sequential", "threads"):
                 off[mode] = measure_official_mode(python, mode, count, threads)
             off["round_trips"] = measure_official_mode(python, "trips", trips, threads)
-            off["ipfs_add"] = measure_official_mode(python, "ipfs", ipfs_samples, threads)
+            if ipfs_samples:
+                off["ipfs_add"] = measure_official_mode(python, "ipfs", ipfs_samples, threads)
             results["official"] = off
     best = ours[best_mode]["tasks_per_s"]
     ratios: dict[str, Any] = {
@@ -571,7 +579,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = ap.parse_args(argv)
     if args.quick:
-        args.count, args.threads, args.trips, args.ipfs_samples = 8, 4, 3, 3
+        args.count, args.threads, args.trips, args.ipfs_samples = 8, 4, 3, 0
     results = run(args.count, args.threads, args.trips, not args.no_official, args.ipfs_samples)
     emit(results, args.out)
     missed = [t["target"] for t in results["targets"] if not t["met"]]
