@@ -20,6 +20,7 @@ import contextlib
 import http.client
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -64,20 +65,74 @@ def summary_ms(values: Sequence[float]) -> dict[str, float]:
 # Raw JSON-RPC (independent of the SDK)
 
 
-class RawRpc:
-    """Minimal JSON-RPC over one kept-alive httpx connection."""
+class HttpConnection:
+    """One kept-alive HTTP/1.1 connection (``http.client``: headers and a bytes body leave in one
+    ``send``, and ``TCP_NODELAY`` is set, so no request waits on Nagle's algorithm and a delayed
+    ACK). Reconnects once when the server closed it."""
 
     def __init__(self, url: str, timeout: float = 60.0) -> None:
-        import httpx
+        parts = urllib.parse.urlsplit(url)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+        self.timeout = timeout
+        self._conn: http.client.HTTPConnection | None = None
 
+    def post(self, path: str, body: bytes, content_type: str) -> tuple[int, bytes]:
+        headers = {"Content-Type": content_type, "Content-Length": str(len(body))}
+        for attempt in range(2):
+            if self._conn is None:
+                self._conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+                self._conn.connect()
+                assert self._conn.sock is not None
+                self._conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            try:
+                self._conn.request("POST", path, body=body, headers=headers)
+                resp = self._conn.getresponse()
+                return resp.status, resp.read()
+            except (OSError, http.client.HTTPException):
+                self._conn.close()
+                self._conn = None
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def multipart(field: str, filename: str, data: bytes, content_type: str) -> tuple[bytes, str]:
+    """A one-file ``multipart/form-data`` body and its content type."""
+    boundary = "ogpubench" + os.urandom(8).hex()
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{filename}"'
+        f"\r\nContent-Type: {content_type}\r\n\r\n"
+    ).encode()
+    return head + data + f"\r\n--{boundary}--\r\n".encode(), (
+        f"multipart/form-data; boundary={boundary}"
+    )
+
+
+class RawRpc:
+    """Minimal JSON-RPC over one kept-alive connection (see :class:`HttpConnection`)."""
+
+    def __init__(self, url: str, timeout: float = 60.0) -> None:
         self.url = url
-        self._client = httpx.Client(timeout=timeout)
+        self._http = HttpConnection(url, timeout)
+        self._path = urllib.parse.urlsplit(url).path or "/"
         self._id = 0
+
+    def _post(self, payload: Any) -> Any:
+        status, data = self._http.post(self._path, json.dumps(payload).encode(), "application/json")
+        if status != 200:
+            raise RuntimeError(f"HTTP {status}: {data[:200]!r}")
+        return json.loads(data)
 
     def call(self, method: str, params: Sequence[Any] = ()) -> Any:
         self._id += 1
-        body = {"jsonrpc": "2.0", "id": self._id, "method": method, "params": list(params)}
-        reply = self._client.post(self.url, json=body).json()
+        reply = self._post(
+            {"jsonrpc": "2.0", "id": self._id, "method": method, "params": list(params)}
+        )
         if "error" in reply:
             raise RuntimeError(f"{method}: {reply['error']}")
         return reply["result"]
@@ -87,7 +142,7 @@ class RawRpc:
             {"jsonrpc": "2.0", "id": i, "method": m, "params": list(p)}
             for i, (m, p) in enumerate(calls)
         ]
-        replies = {r["id"]: r for r in self._client.post(self.url, json=body).json()}
+        replies = {r["id"]: r for r in self._post(body)}
         out = []
         for i, (m, _) in enumerate(calls):
             r = replies[i]
@@ -100,7 +155,7 @@ class RawRpc:
         return int(self.call("eth_blockNumber"), 16)
 
     def close(self) -> None:
-        self._client.close()
+        self._http.close()
 
 
 def selector(signature: str) -> str:
