@@ -226,6 +226,9 @@ def measure(w3: Web3, d: Deployment) -> dict[str, list[int]]:
 
 
 def main() -> int:
+    global REPEAT
+    if "--quick" in sys.argv[1:]:  # smoke test: one repetition (gas is deterministic)
+        REPEAT = 1
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         subprocess.run(["node", "scripts/compile.js", "--bench", "--out", str(out)], cwd=REPO, check=True,
