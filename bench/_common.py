@@ -26,7 +26,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 import urllib.parse
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -535,11 +534,6 @@ def cpu_count_note() -> dict[str, Any]:
     """Machine context printed with every result: cores and 1-minute load."""
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     return {"cpus": os.cpu_count(), "load_1min": round(load, 2) if load is not None else None}
-
-
-def timed(fn: Any) -> tuple[Any, float]:
-    t0 = time.perf_counter()
-    return fn(), time.perf_counter() - t0
 
 
 if __name__ == "__main__":

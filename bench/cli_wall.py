@@ -76,13 +76,27 @@ def import_offenders(env: dict[str, str], top: int) -> dict[str, Any]:
         text=True,
         cwd=REPO,
     )
-    per_package: dict[str, int] = {}
+    rows: list[tuple[int, str, int]] = []  # (depth, module, self us), children before parents
     for line in r.stderr.splitlines():
         if not line.startswith("import time:") or "cumulative" in line:
             continue
         self_us, _cumulative_us, name = line.split(":", 1)[1].split("|", 2)
-        package = name.strip().split(".")[0]
-        per_package[package] = per_package.get(package, 0) + int(self_us)
+        indent = len(name) - len(name.lstrip())  # one space, then two per nesting level
+        rows.append(((indent - 1) // 2, name.strip(), int(self_us)))
+    per_package: dict[str, int] = {}
+    via: dict[str, str] = {}
+    for i, (depth, module, self_us) in enumerate(rows):
+        package = module.split(".")[0]
+        per_package[package] = per_package.get(package, 0) + self_us
+        if package not in via:
+            # the importer: the next line one level up that belongs to another package
+            want = depth - 1
+            for d, parent, _ in rows[i + 1 :]:
+                if d == want:
+                    if parent.split(".")[0] != package:
+                        via[package] = parent
+                        break
+                    want -= 1
     total = sum(per_package.values())
     ranked = sorted(per_package.items(), key=lambda kv: kv[1], reverse=True)[:top]
     return {
@@ -90,7 +104,12 @@ def import_offenders(env: dict[str, str], top: int) -> dict[str, Any]:
         "modules_imported": sum(1 for ln in r.stderr.splitlines() if ln.startswith("import time:"))
         - 1,
         "top_packages": [
-            {"package": name, "self_ms": round(us / 1000, 1), "share": round(us / total, 3)}
+            {
+                "package": name,
+                "self_ms": round(us / 1000, 1),
+                "share": round(us / total, 3),
+                "first_imported_by": via.get(name, "(the program)"),
+            }
             for name, us in ranked
         ],
     }
