@@ -397,26 +397,28 @@ def official_python(venv_dir: Path = OFFICIAL_VENV) -> Path | None:
     """The official client's interpreter, installing ``ogpu==0.2.3`` into ``venv_dir`` on first
     use; None when it cannot be installed (no package index)."""
     python = venv_dir / "bin" / "python"
-    ok = python.exists() and (
-        subprocess.run(
-            [
-                str(python),
-                "-c",
-                "import importlib.metadata as m; assert m.version('ogpu')=='0.2.3'",
-            ],
-            capture_output=True,
-        ).returncode
-        == 0
+    version = OFFICIAL_SPEC.split("==")[1]
+    # -I everywhere: this repository's own ``ogpu`` (on PYTHONPATH) must not be seen
+    probe = f"import importlib.metadata as m; assert m.version('ogpu') == {version!r}"
+    found = python.exists() and subprocess.run(
+        [str(python), "-I", "-c", probe], capture_output=True
     )
-    if ok:
+    if found and found.returncode == 0:
         return python
     venv.EnvBuilder(with_pip=True, clear=True).create(venv_dir)
-    pip = [str(python), "-m", "pip", "install", "--quiet", "--timeout", "20", "--retries", "1"]
-    r = subprocess.run(
-        [*pip, OFFICIAL_SPEC],
-        capture_output=True,
-        text=True,
-    )
+    pip = [
+        str(python),
+        "-I",
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--timeout",
+        "20",
+        "--retries",
+        "1",
+    ]
+    r = subprocess.run([*pip, OFFICIAL_SPEC], capture_output=True, text=True)
     if r.returncode != 0:
         print(f"official client not installable: {r.stderr.strip()[-300:]}", file=sys.stderr)
         return None
