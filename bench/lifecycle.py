@@ -172,7 +172,10 @@ def main() -> None:
     ap.add_argument("--latency-count", type=int, default=30)
     ap.add_argument("--count", type=int, default=40)
     ap.add_argument("--work", type=float, default=0.2, help="seconds of handler work per task")
+    ap.add_argument("--quick", action="store_true", help="small sizes (smoke test)")
     args = ap.parse_args()
+    if args.quick:
+        args.latency_count, args.count, args.work = 2, 3, 0.0
     logging.basicConfig(level=logging.WARNING)
     print(json.dumps(run(args.latency_count, args.count, args.work), indent=2))
 

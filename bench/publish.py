@@ -231,7 +231,10 @@ def main(argv: list[str] | None = None) -> int:
         "--block-time", type=float, default=1.0, help="interval mining in seconds (0: automine)"
     )
     parser.add_argument("--threads", type=int, default=32)
+    parser.add_argument("--quick", action="store_true", help="small sizes, automine (smoke test)")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.count, args.block_time, args.threads = 5, 0, 4
     block_time = args.block_time if args.block_time > 0 else None
     with tempfile.TemporaryDirectory(prefix="ogpu-bench-") as tmp:
         results = run(args.count, block_time, args.threads, Path(tmp))

@@ -284,7 +284,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--responses", type=int, default=200)
     parser.add_argument("--attempts", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes; speed targets not enforced (smoke test)"
+    )
     args = parser.parse_args(argv)
+    if args.quick:
+        args.responses, args.attempts, args.repeat = 10, 10, 3
 
     with AnvilNode.start(gas_limit=300_000_000) as node:
         session, _, task_a, task_b, setup = build_world(node, args.responses, args.attempts)
@@ -344,7 +349,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if failures:
         print("\nTARGETS MISSED:\n  " + "\n  ".join(failures))
-        return 1
+        return 0 if args.quick else 1
     print("\nall targets met (snapshot = 1 round trip, responses <= 3 round trips, >= 5x)")
     return 0
 

@@ -1,0 +1,148 @@
+"""Benchmark: wall time of the ``ogpu`` command line on a running devnet, and what it imports.
+
+Starts a fresh devnet, then runs (each ``--repeat`` times, median and min reported)
+
+* ``ogpu --help``,
+* ``ogpu vault balance --network devnet`` (``OGPU_DEVNET_HOME`` points at the devnet),
+
+as separate processes through the installed ``ogpu`` console script, like a user would; as a
+baseline of the same run, ``python -c pass`` (interpreter start-up). Then
+``python -X importtime -m ogpu.cli vault balance`` lists the modules with the largest cumulative
+import time (top-level packages, so web3 and its dependencies show up as one line each).
+Target: ``ogpu vault balance`` <= 300 ms wall.
+
+Run: ``.venv/bin/python bench/cli_wall.py [--repeat 10] [--top 15] [--quick]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import REPO, cpu_count_note, emit, fresh_devnet
+
+TARGET_MS = 300.0
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["OGPU_DEVNET_HOME"] = str(home)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
+    for var in ("OGPU_NETWORK", "CLIENT_PRIVATE_KEY"):
+        env.pop(var, None)
+    return env
+
+
+def _ogpu() -> list[str]:
+    script = Path(sys.executable).with_name("ogpu")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "ogpu.cli"]
+
+
+def wall(cmd: Sequence[str], env: dict[str, str], repeat: int) -> dict[str, Any]:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        r = subprocess.run(list(cmd), env=env, capture_output=True, text=True, cwd=REPO)
+        times.append(time.perf_counter() - t0)
+        if r.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} failed: {r.stderr.strip()[-500:]}")
+    return {
+        "median_ms": round(statistics.median(times) * 1000, 1),
+        "min_ms": round(min(times) * 1000, 1),
+        "runs": repeat,
+    }
+
+
+def import_offenders(env: dict[str, str], top: int) -> dict[str, Any]:
+    """Import time of ``ogpu vault balance``, summed per top-level package (self time of each
+    module, so a package's dependencies count under their own names), largest first."""
+    code = (
+        "import sys; from ogpu.cli import main; "
+        "sys.argv = ['ogpu', 'vault', 'balance', '--network', 'devnet']; main()"
+    )
+    r = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    rows: list[tuple[int, str, int]] = []  # (depth, module, self us), children before parents
+    for line in r.stderr.splitlines():
+        if not line.startswith("import time:") or "cumulative" in line:
+            continue
+        self_us, _cumulative_us, name = line.split(":", 1)[1].split("|", 2)
+        indent = len(name) - len(name.lstrip())  # one space, then two per nesting level
+        rows.append(((indent - 1) // 2, name.strip(), int(self_us)))
+    per_package: dict[str, int] = {}
+    via: dict[str, str] = {}
+    for i, (depth, module, self_us) in enumerate(rows):
+        package = module.split(".")[0]
+        per_package[package] = per_package.get(package, 0) + self_us
+        if package not in via:
+            # the importer: the next line one level up that belongs to another package
+            want = depth - 1
+            for d, parent, _ in rows[i + 1 :]:
+                if d == want:
+                    if parent.split(".")[0] != package:
+                        via[package] = parent
+                        break
+                    want -= 1
+    total = sum(per_package.values())
+    ranked = sorted(per_package.items(), key=lambda kv: kv[1], reverse=True)[:top]
+    return {
+        "all_imports_ms": round(total / 1000, 1),
+        "modules_imported": sum(1 for ln in r.stderr.splitlines() if ln.startswith("import time:"))
+        - 1,
+        "top_packages": [
+            {
+                "package": name,
+                "self_ms": round(us / 1000, 1),
+                "share": round(us / total, 3),
+                "first_imported_by": via.get(name, "(the program)"),
+            }
+            for name, us in ranked
+        ],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    ap.add_argument("--repeat", type=int, default=10)
+    ap.add_argument("--top", type=int, default=15)
+    ap.add_argument("--quick", action="store_true", help="small sizes (smoke test)")
+    ap.add_argument("--out", help="also write the JSON results to this file")
+    ap.add_argument("--strict", action="store_true", help="exit 1 when the target is missed")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.repeat, args.top = 2, 5
+    results: dict[str, Any] = {"machine": cpu_count_note()}
+    with fresh_devnet() as d:
+        env = _env(d.home)
+        results["chain_length"] = d.rpc.block_number()
+        results["python -c pass (baseline)"] = wall(
+            [sys.executable, "-c", "pass"], env, args.repeat
+        )
+        results["ogpu --help"] = wall([*_ogpu(), "--help"], env, args.repeat)
+        balance = wall([*_ogpu(), "vault", "balance", "--network", "devnet"], env, args.repeat)
+        results["ogpu vault balance"] = balance
+        results["import_offenders (ogpu vault balance)"] = import_offenders(env, args.top)
+    results["target"] = {
+        f"ogpu vault balance <= {TARGET_MS:.0f} ms": balance["median_ms"],
+        "met": balance["median_ms"] <= TARGET_MS,
+    }
+    emit(results, args.out)
+    return 1 if (args.strict and balance["median_ms"] > TARGET_MS) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
