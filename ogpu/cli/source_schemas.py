@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ogpu.cli._common import Cli, CliError, JsonOpt, NetworkOpt, command, parse_address
+from ogpu.cli._common import Cli, CliError, command, parse_address
 
 __all__ = ["HandlersOpt", "add_handlers", "register", "show_handlers"]
 
@@ -87,12 +87,10 @@ def show_handlers(
 
 def handlers(
     address: Annotated[str, typer.Argument(help="Source address.")],
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """List the functions a source declares, with their input fields (--json: the schemas)."""
     addr = parse_address(address, "source address")
-    with Cli(as_json, network) as cli:
+    with Cli() as cli:
         data: dict[str, Any] = {"address": addr}
         add_handlers(cli, addr, data)
         cli.emit(data, lambda: show_handlers(cli, data))
@@ -103,15 +101,13 @@ def stubs(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="File to write the typed client module to.")
     ],
-    as_json: JsonOpt = False,
-    network: NetworkOpt = None,
 ) -> None:
     """Write a typed client module: pydantic models of each handler's input/output and one
     function per handler returning a TypedTask (see docs/client-guide.md, "Typed sources")."""
     from ogpu.client.stubs import generate_stubs
 
     addr = parse_address(address, "source address")
-    with Cli(as_json, network) as cli:
+    with Cli() as cli:
         document = _document(cli, addr)
         if document is None:
             raise CliError(f"source {addr} declares no handler schemas in its metadata")
