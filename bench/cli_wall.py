@@ -3,7 +3,7 @@
 Starts a fresh devnet, then runs (each ``--repeat`` times, median and min reported)
 
 * ``ogpu --help``,
-* ``ogpu vault balance --network devnet`` (``OGPU_DEVNET_HOME`` points at the devnet),
+* ``ogpu --network devnet vault balance`` (``OGPU_DEVNET_HOME`` points at the devnet),
 
 as separate processes through the installed ``ogpu`` console script, like a user would; as a
 baseline of the same run, ``python -c pass`` (interpreter start-up). Then
@@ -67,7 +67,7 @@ def import_offenders(env: dict[str, str], top: int) -> dict[str, Any]:
     module, so a package's dependencies count under their own names), largest first."""
     code = (
         "import sys; from ogpu.cli import main; "
-        "sys.argv = ['ogpu', 'vault', 'balance', '--network', 'devnet']; main()"
+        "sys.argv = ['ogpu', '--network', 'devnet', 'vault', 'balance']; main()"
     )
     r = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", code],
@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
             [sys.executable, "-c", "pass"], env, args.repeat
         )
         results["ogpu --help"] = wall([*_ogpu(), "--help"], env, args.repeat)
-        balance = wall([*_ogpu(), "vault", "balance", "--network", "devnet"], env, args.repeat)
+        balance = wall([*_ogpu(), "--network", "devnet", "vault", "balance"], env, args.repeat)
         results["ogpu vault balance"] = balance
         results["import_offenders (ogpu vault balance)"] = import_offenders(env, args.top)
     results["target"] = {

@@ -130,9 +130,15 @@ def run(count: int, data_dir: Path) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--quick", action="store_true", help="5 calls: checks the harness runs")
+    parser.add_argument("--out", type=Path, help="also write the JSON report here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        print(json.dumps(run(args.count, Path(tmp)), indent=2))
+        report = run(5 if args.quick else args.count, Path(tmp))
+    text = json.dumps(report, indent=2)
+    print(text)
+    if args.out is not None:
+        args.out.write_text(text + "\n")
 
 
 if __name__ == "__main__":

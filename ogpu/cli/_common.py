@@ -361,6 +361,8 @@ def _cli_message(exc: BaseException) -> str | None:
         )
     if isinstance(exc, e.TxRpcError):
         reason = _short_reason(exc.reason)
+        if reason.startswith("no devnet is running"):
+            return reason  # already says which command starts it
         if chosen_network()[0] == "devnet" and "cannot connect" in reason:
             return f"no devnet running ({reason}); start it with `ogpu devnet up`"
         return f"RPC failure: {reason}; {_network_hint()}"

@@ -88,7 +88,8 @@ def source_handlers(
     s = session if session is not None else get_session()
     if metadata_url is None:
         address = checksum(getattr(source, "address", source), what="source address")
-        metadata_url = Source(address, s).get_params().imageMetadataUrl
+        # ``load`` refuses an address that is not a source (SourceNotFoundError), not a revert
+        metadata_url = Source.load(address, session=s).get_params().imageMetadataUrl
     cid = parse_cid_from_url(metadata_url)
     if cid is None or has_subpath(metadata_url):
         # Not content-addressed: nothing to verify against, and fetching a URL a stranger chose

@@ -138,3 +138,14 @@ def test_lifecycle_quick() -> None:
 def test_gas_quick() -> None:
     out = _run_plain("gas")
     assert "publishTask" in out and "gas per operation (median of 1)" in out
+
+
+def test_ipfs_keepalive_quick(tmp_path: Path) -> None:
+    r = _run("ipfs_keepalive", tmp_path)
+    assert r["requests"] == 10 and len(r["median_ms"]) == 4
+    assert all(ms > 0 for ms in r["median_ms"].values())
+
+
+def test_typed_check_quick(tmp_path: Path) -> None:
+    r = _run("typed_check", tmp_path)
+    assert r["median_ms"]["typed"] > 0 and r["median_ms"]["plain"] > 0

@@ -147,8 +147,8 @@ def test_devnet_not_running_is_one_line_naming_the_command(cli_home: Path) -> No
     manifest = _manifest(cli_home)
     manifest["rpc_url"] = f"http://127.0.0.1:{free_port()}"  # the devnet was stopped
     (cli_home / "manifest.json").write_text(json.dumps(manifest))
-    line = one_line_error(invoke("vault", "balance", CLIENT), "no devnet running")
-    assert "start it with `ogpu devnet up`" in line and "OGPU_RPC_URL" not in line
+    line = one_line_error(invoke("vault", "balance", CLIENT), "no devnet is running")
+    assert "`ogpu devnet up`" in line and "OGPU_RPC_URL" not in line
     assert invoke("vault", "balance", CLIENT).exit_code == _common.EXIT_NETWORK
 
 

@@ -59,12 +59,12 @@ def test_overdue_attempted_task_is_cancelled_without_other_traffic(devnet: Devne
         time.sleep(max(0.0, 3 + 2 * IDLE_BLOCK_S - (time.monotonic() - t0)))
         assert session.timestamp() > task.get_expiry_time()
 
-        cancel = _json(ogpu("task", "cancel", task.address, "--yes", "--json"))
+        cancel = _json(ogpu("--json", "task", "cancel", task.address, "--yes"))
         chain = Task(task.address, session).get_status()
-        shown = _json(ogpu("task", "show", task.address, "--json"))
+        shown = _json(ogpu("--json", "task", "show", task.address))
+        assert session.block_number() > start
     finally:
         session.close()
     assert chain is TaskStatus.EXPIRED
     assert shown["status"] == chain.name
     assert cancel.get("status", chain.name) == chain.name
-    assert session.block_number() > start

@@ -92,5 +92,5 @@ def test_readme_walkthrough_runs_as_written(tmp_path: Path) -> None:
     assert "100 OGPU" in out  # vault balance after `up`
     assert "FINALIZED" in out  # task watch and task list
     assert '"label": "positive"' in out  # task result
-    assert out.rstrip().splitlines().count("positive") == 1  # the Python section's print
+    assert out.rstrip().splitlines().count("positive") == 2  # the Python section: plain, typed
     assert not manager.status(home).running

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import sys
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from typing import Any, TypeVar
 
 import pytest
@@ -112,9 +113,10 @@ class ScriptedNode(AsyncRpc):
             return {"jsonrpc": "2.0", "id": req["id"], "error": {"code": -32601, "message": method}}
         return {"jsonrpc": "2.0", "id": req["id"], "result": result}
 
-    async def _send(self, payload: Any) -> Any:
+    async def _exchange(self, body: bytes, ids: Sequence[int]) -> Any:
         self.requests += 1
         await asyncio.sleep(0)
+        payload = json.loads(body)
         if isinstance(payload, list):
             return [self._answer(p) for p in payload]
         return self._answer(payload)

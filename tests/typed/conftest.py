@@ -7,8 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from support.ipfs_fixtures import with_ipfs
-from support.world import network_from_deployment
+from support.world import network_from_deployment, with_ipfs
 from typed_helpers import DEMO, ETH, demo_info
 
 from ogpu.chain import Session

@@ -33,7 +33,7 @@ def test_document_lists_every_handler_with_schemas(demo: HandlersDocument) -> No
     assert doc["version"] == 1
     assert demo.names() == ["echo", "hash", "sentiment", "text_stats", "thumbnail"]
     sentiment = demo.functions["sentiment"]
-    assert sentiment.description.startswith("Lexicon sentiment")
+    assert sentiment.description.startswith("VADER sentiment")
     assert sentiment.input_schema["required"] == ["text"]
     assert "label" in sentiment.output_schema["properties"]
     assert ("text", "string", True) in sentiment.input_fields()

@@ -16,6 +16,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from ogpu.chain import Session
+from ogpu.cli._common import EXIT_INPUT, EXIT_NOT_FOUND
 from ogpu.devnet.accounts import dev_account, dev_key
 from ogpu.protocol import vault
 
@@ -71,13 +72,17 @@ def test_cli_refuses_a_typo_before_paying(typed_devnet: Any, ds: Session) -> Non
     result = ogpu(
         "task", "publish", demo, "-f", "no_such_handler", "-d", '{"text": "x"}', "--payment", "0.01"
     )
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == EXIT_INPUT, result.output
     line = result.stderr.strip()
     assert line.startswith("error: UnknownFunctionError"), line
     for name in ("echo", "hash", "sentiment", "text_stats", "thumbnail"):
         assert name in line
     bad = ogpu("task", "publish", demo, "-f", "sentiment", "-d", '{"text": 3}', "--payment", "0.01")
-    assert bad.exit_code == 1 and "InvalidTaskInputError" in bad.stderr and "/text" in bad.stderr
+    assert (
+        bad.exit_code == EXIT_INPUT
+        and "InvalidTaskInputError" in bad.stderr
+        and "/text" in bad.stderr
+    )
     assert _state(ds) == before
 
 
@@ -86,7 +91,7 @@ def test_cli_show_lists_handlers_and_json_gives_schemas(typed_devnet: Any) -> No
     human = ogpu("source", "show", demo)
     assert human.exit_code == 0, human.output
     assert "sentiment" in human.stdout and "text: string" in human.stdout
-    data = json.loads(ogpu("source", "show", demo, "--json").stdout)
+    data = json.loads(ogpu("--json", "source", "show", demo).stdout)
     by_name = {h["name"]: h for h in data["handlers"]}
     assert sorted(by_name) == ["echo", "hash", "sentiment", "text_stats", "thumbnail"]
     assert by_name["sentiment"]["input_schema"]["required"] == ["text"]
@@ -172,4 +177,4 @@ def test_cli_publish_with_handlers_then_list_them(typed_devnet: Any, ds: Session
     human = ogpu("source", "handlers", address)
     assert "neutral_threshold: number?" in human.stdout
     missing = ogpu("source", "stubs", typed_devnet["addresses"]["nexus"], "-o", "x.py")
-    assert missing.exit_code == 1
+    assert missing.exit_code == EXIT_NOT_FOUND, missing.stderr
