@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from typing import TYPE_CHECKING, Any, Protocol, Union, runtime_checkable
-
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
 
 from ogpu.types.enums import Role
 from ogpu.types.errors import InvalidSignerError, MissingSignerError
 
 if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
+
     from ogpu.chain.networks import Network
 
 __all__ = ["KeySigner", "SignerInput", "SignerLike", "resolve_signer"]
@@ -42,34 +42,52 @@ class SignerLike(Protocol):
     def sign_transaction(self, transaction_dict: dict[str, Any]) -> Any: ...
 
 
-SignerInput = Union[str, LocalAccount, SignerLike]  # noqa: UP007 - runtime alias on 3.10
+SignerInput = Union[str, "LocalAccount", SignerLike]
 
 
 class KeySigner:
     """A local key wrapped so that only its address is ever shown.
 
+    The address is derived with eth-keys (coincurve); eth-account, slow to import, is loaded on
+    the first signature, so reads that only need the address never import it.
+
     >>> KeySigner.from_key("0x" + "22" * 32).address[:2]
     '0x'
     """
 
-    __slots__ = ("__account",)
+    __slots__ = ("__account", "__address", "__key")
 
     def __init__(self, account: LocalAccount) -> None:
-        self.__account = account
+        self.__account: LocalAccount | None = account
+        self.__key: bytes | None = None
+        self.__address = str(account.address)
 
     @classmethod
     def from_key(cls, key: str | bytes) -> KeySigner:
-        """Wrap a hex private key."""
-        return cls(Account.from_key(key))
+        """Wrap a private key (32 bytes, or hex with optional ``0x``)."""
+        from eth_keys import keys
+
+        raw = bytes.fromhex(key.removeprefix("0x")) if isinstance(key, str) else bytes(key)
+        signer = cls.__new__(cls)
+        signer.__account = None
+        signer.__key = raw
+        signer.__address = str(keys.PrivateKey(raw).public_key.to_checksum_address())
+        return signer
 
     @property
     def address(self) -> str:
         """Checksummed address."""
-        return str(self.__account.address)
+        return self.__address
 
     def sign_transaction(self, transaction_dict: dict[str, Any]) -> Any:
         """Sign a transaction dict with the wrapped key."""
-        return self.__account.sign_transaction(transaction_dict)  # type: ignore[arg-type]
+        account = self.__account
+        if account is None:
+            from eth_account import Account
+
+            account = self.__account = Account.from_key(self.__key)
+            self.__key = None
+        return account.sign_transaction(transaction_dict)  # type: ignore[arg-type]
 
     def __repr__(self) -> str:
         return f"KeySigner({self.address})"
@@ -133,7 +151,8 @@ def resolve_signer(
         return _from_key(signer)
     if isinstance(signer, KeySigner):
         return signer
-    if isinstance(signer, LocalAccount):
+    local = sys.modules.get("eth_account.signers.local")  # a LocalAccount implies it is imported
+    if local is not None and isinstance(signer, local.LocalAccount):
         return KeySigner(signer)
     if isinstance(signer, bytes | bytearray):
         return _from_key(bytes(signer).hex())

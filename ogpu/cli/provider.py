@@ -218,6 +218,8 @@ def provider_status(session: Any, provider: str) -> dict[str, Any]:
     """On-chain facts about ``provider``: master, registered sources, earnings, master's balance."""
     import asyncio
 
+    from eth_utils.address import to_checksum_address
+
     from ogpu.events import RegisteredEvent, get_past_events
     from ogpu.protocol import ZERO_ADDRESS, Provider, Source, vault
 
@@ -227,7 +229,7 @@ def provider_status(session: Any, provider: str) -> dict[str, Any]:
     )
     sources: list[str] = []
     for ev in events:
-        src = session.w3.to_checksum_address(ev.source)
+        src = to_checksum_address(ev.source)
         if src not in sources and Source(src, session).get_registrant_id(provider) != 0:
             sources.append(src)
     master = snap.master if snap.master != ZERO_ADDRESS else None

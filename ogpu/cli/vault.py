@@ -76,13 +76,18 @@ def balance(
             else cli.signer(role.role, key_file).address
         )
         vault = session.contract("Vault")
+        # the wallet balance rides in the same batch, read at the same block as the views
         number, values = session.batch_call_at(
-            [getattr(vault.functions, fn)(who) for _, fn in _VIEWS]
+            [getattr(vault.functions, fn)(who) for _, fn in _VIEWS],
+            extra=[("eth_getBalance", [who, "latest"])],
         )
+        *views, wallet = values
+        if isinstance(wallet, Exception):
+            raise wallet
         data: dict[str, Any] = {"account": who, "block_number": number}
-        for (key, _), value in zip(_VIEWS, values, strict=True):
+        for (key, _), value in zip(_VIEWS, views, strict=True):
             data[key] = value if isinstance(value, bool) else int(value)
-        data["wallet"] = int(session.w3.eth.get_balance(who))  # type: ignore[arg-type]
+        data["wallet"] = int(wallet, 16)
 
         def human() -> None:
             ts = data["unbonding_timestamp"]
