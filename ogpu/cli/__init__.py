@@ -1,5 +1,13 @@
 """The ``ogpu`` command."""
 
-from ogpu.cli.app import app, main
+import sys
+
+# httpx imports its own command line (click, rich.progress, pygments) whenever click is
+# installed; the ogpu command never runs it, so spare every invocation that import. httpx then
+# binds ``httpx.main`` to its "not installed" stub. No effect when httpx is already imported.
+if "httpx" not in sys.modules:
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[assignment]
+
+from ogpu.cli.app import app, main  # noqa: E402
 
 __all__ = ["app", "main"]

@@ -27,11 +27,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
-from rich.console import Console
 
 from ogpu.types import DryRunResult, OGPUError, Receipt, Role
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from ogpu.chain import Session
     from ogpu.chain.signers import SignerLike
 
@@ -666,9 +667,8 @@ class Cli:
         self.json = bool(as_json or options().json)
         self._network = network
         self._session: Session | None = None
-        tty = sys.stdout.isatty()
-        self.out = Console(highlight=False, soft_wrap=not tty, width=None if tty else 200)
-        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
+        self._out: Console | None = None
+        self._err: Console | None = None
         self._live: Any = None
 
     # -- chain
@@ -706,6 +706,25 @@ class Cli:
 
     # -- output
 
+    @property
+    def out(self) -> Console:
+        """A rich console on stdout (built on first use: plain reads never import rich)."""
+        if self._out is None:
+            from rich.console import Console
+
+            tty = sys.stdout.isatty()
+            self._out = Console(highlight=False, soft_wrap=not tty, width=None if tty else 200)
+        return self._out
+
+    @property
+    def err(self) -> Console:
+        """A rich console on stderr (built on first use)."""
+        if self._err is None:
+            from rich.console import Console
+
+            self._err = Console(stderr=True, highlight=False, soft_wrap=True)
+        return self._err
+
     def emit(self, data: Any, human: Callable[[], None]) -> None:
         """JSON on stdout with ``--json``, else ``human()``."""
         if self.json:
@@ -714,11 +733,11 @@ class Cli:
             human()
 
     def fields(self, title: str, rows: list[tuple[str, Any]]) -> None:
-        """A titled block of ``label  value`` lines."""
-        self.out.print(f"[bold]{title}[/]")
+        """A titled block of ``label  value`` lines (the title bold on a terminal)."""
+        typer.echo(typer.style(title, bold=True) if sys.stdout.isatty() else title)
         width = max((len(k) for k, _ in rows), default=0)
         for label, value in rows:
-            self.out.print(f"  {label.ljust(width)}  {value}", markup=False)
+            typer.echo(f"  {label.ljust(width)}  {value}")
 
     @contextmanager
     def spinner(self, text: str) -> Iterator[None]:
@@ -727,7 +746,7 @@ class Cli:
         stdout is not redirected, so piped output stays clean; use :meth:`progress` for lines
         printed while it spins.
         """
-        if self.json or not self.err.is_terminal:
+        if self.json or not sys.stderr.isatty():
             with nullcontext():
                 yield
             return

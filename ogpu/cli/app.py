@@ -1,7 +1,8 @@
 """The root of the ``ogpu`` command: global options and the sub-commands.
 
-Sub-command modules are imported only when their command runs (or for ``--help``), so a read
-such as ``ogpu vault balance`` does not pay for the devnet manager or the demo.
+Sub-command modules are imported only when their command runs, so a read such as
+``ogpu vault balance`` does not pay for the devnet manager or the demo, and ``ogpu --help``
+lists the sub-commands from :data:`SHORT_HELP` without importing any of them.
 
 Example::
 
@@ -25,6 +26,25 @@ SUBCOMMANDS: dict[str, str] = {
     for name in ("devnet", "source", "task", "response", "vault", "agent", "provider", "demo")
 }
 
+# The one-line help of each sub-command as ``ogpu --help`` lists it (the first paragraph of the
+# module's help; tests/cli check that the two agree). A sub-command missing here is imported to
+# list it.
+SHORT_HELP: dict[str, str] = {
+    "devnet": "A local OpenGPU network: anvil node, deployed protocol, IPFS store and funded "
+    "development accounts, running in the background.",
+    "source": "Sources: the Docker images providers run, with their price and limits "
+    "(client role).",
+    "task": "Tasks: jobs published on a source, paid from the client's Vault balance.",
+    "response": "Responses: a provider's answer to a task (data URL, claimed payment, status).",
+    "vault": "The Vault: liquid balance (pays for tasks), lockup (stake), unbonding and claims.",
+    "agent": "Agents: addresses allowed to act for a client (or a master).",
+    "provider": "Serve sources as a provider: watch tasks, run handlers, submit responses.",
+    "demo": "Run the whole marketplace on the devnet, narrated, and exit non-zero if a step "
+    "fails.",
+}
+
+_LISTING = "ogpu.cli.listing"  # ctx.meta key set while the root help is written
+
 
 class LazyGroup(TyperGroup):
     """A command group that imports a sub-command's module on first use."""
@@ -32,10 +52,20 @@ class LazyGroup(TyperGroup):
     def list_commands(self, ctx: Any) -> list[str]:
         return list(dict.fromkeys([*super().list_commands(ctx), *SUBCOMMANDS]))
 
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        ctx.meta[_LISTING] = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            ctx.meta.pop(_LISTING, None)
+
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         found = super().get_command(ctx, cmd_name)
         if found is not None or cmd_name not in SUBCOMMANDS:
             return found
+        if ctx.meta.get(_LISTING) and cmd_name in SHORT_HELP:
+            # a stand-in that only names the command for the listing; nothing is imported
+            return TyperGroup(name=cmd_name, short_help=SHORT_HELP[cmd_name])
         module = importlib.import_module(f"ogpu.cli.{SUBCOMMANDS[cmd_name]}")
         command = typer.main.get_command(module.app)
         command.name = cmd_name
