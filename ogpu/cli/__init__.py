@@ -8,6 +8,6 @@ import sys
 if "httpx" not in sys.modules:
     sys.modules.setdefault("httpx._main", None)  # type: ignore[assignment]
 
-from ogpu.cli.app import app, main  # noqa: E402
+from ogpu.cli.app import app, main
 
 __all__ = ["app", "main"]
