@@ -1,15 +1,21 @@
 """A ``web3.Web3`` that speaks through the SDK's JSON-RPC client (for callers that want web3).
 
-Imported only when :attr:`ogpu.chain.Session.w3` is used: the SDK itself never goes through web3.
+Imported only when :attr:`ogpu.chain.Session.w3` is used: the SDK itself never goes through web3,
+which is an optional dependency (``pip install 'ogpu[web3]'``).
 """
 
 from __future__ import annotations
 
 from typing import Any, cast
 
-from web3 import Web3
-from web3.providers.base import JSONBaseProvider
-from web3.types import RPCEndpoint, RPCResponse
+try:
+    from web3 import Web3
+    from web3.providers.base import JSONBaseProvider
+    from web3.types import RPCEndpoint, RPCResponse
+except ImportError as exc:  # pragma: no cover - depends on the install
+    raise ImportError(
+        "the web3 compatibility helpers need web3.py: pip install 'ogpu[web3]'"
+    ) from exc
 
 from ogpu.rpc import RpcClient
 from ogpu.rpc._models import encode, encode_batch, load_reply

@@ -65,13 +65,13 @@ class KeySigner:
     @classmethod
     def from_key(cls, key: str | bytes) -> KeySigner:
         """Wrap a private key (32 bytes, or hex with optional ``0x``)."""
-        from eth_keys import keys
+        from eth_keys.datatypes import PrivateKey
 
         raw = bytes.fromhex(key.removeprefix("0x")) if isinstance(key, str) else bytes(key)
         signer = cls.__new__(cls)
         signer.__account = None
         signer.__key = raw
-        signer.__address = str(keys.PrivateKey(raw).public_key.to_checksum_address())
+        signer.__address = str(PrivateKey(raw).public_key.to_checksum_address())
         return signer
 
     @property

@@ -190,6 +190,15 @@ _EXIT_BY_CLASS: tuple[tuple[str, int], ...] = (
     ("TxRpcError", EXIT_NETWORK),
     ("InvalidRpcUrlError", EXIT_NETWORK),
     ("DevnetNotRunningError", EXIT_NETWORK),
+    ("DevnetStaleError", EXIT_NETWORK),
+    ("DevnetUnreachableError", EXIT_NETWORK),
+    ("DevnetStartError", EXIT_NETWORK),
+    ("DevnetPortInUseError", EXIT_INPUT),
+    ("DevnetAnvilNotFoundError", EXIT_INPUT),
+    ("DevnetBusyError", EXIT_STATE),
+    ("DevnetManifestError", EXIT_STATE),
+    ("DevnetDeployError", EXIT_TRANSACTION),
+    ("DevnetError", EXIT_INPUT),  # the devnet's own option checks (--block-time, ports)
     ("WaitTimeoutError", EXIT_TIMEOUT),
     ("PublishTimeoutError", EXIT_TIMEOUT),
     ("TxError", EXIT_TRANSACTION),
@@ -667,6 +676,7 @@ class Cli:
         self.json = bool(as_json or options().json)
         self._network = network
         self._session: Session | None = None
+        self._signers: dict[tuple[Role, Path | None], SignerLike] = {}
         self._out: Console | None = None
         self._err: Console | None = None
         self._live: Any = None
@@ -689,9 +699,12 @@ class Cli:
 
     def signer(self, role: Role, key_file: Path | None = None) -> SignerLike:
         """The signer of ``role``: ``--key-file``, else ``<ROLE>_PRIVATE_KEY``, else the devnet
-        development key (else :class:`MissingSignerError`)."""
-        key = read_key_file(key_file) if key_file is not None else None
-        return self.session.resolve_signer(key, role)
+        development key (else :class:`MissingSignerError`); resolved once per command."""
+        found = self._signers.get((role, key_file))
+        if found is None:
+            key = read_key_file(key_file) if key_file is not None else None
+            found = self._signers[(role, key_file)] = self.session.resolve_signer(key, role)
+        return found
 
     def close(self) -> None:
         if self._session is not None:
@@ -884,7 +897,7 @@ class Cli:
 def write_command(
     *,
     action: str,
-    title: str,
+    title: str | Callable[[dict[str, Any]], str],
     effect: Callable[[str], str],
     send: Callable[..., Any],
     role: Role,
@@ -894,25 +907,38 @@ def write_command(
     timeout: float,
     extra: dict[str, Any],
     signer_field: str = "account",
+    outcome: Callable[[Any], dict[str, Any]] | None = None,
+    quiet: str | None = None,
+    cli: Cli | None = None,
 ) -> None:
     """The shape of every write command: resolve the signer → simulate / confirm / send → report.
 
     ``send(signer=, session=, **kw)`` performs the write (``kw``: ``dry_run``/``wait``, see
-    :meth:`Cli.write`); ``effect(signer_address)`` words it for the dry run and the prompt::
+    :meth:`Cli.write`); ``effect(signer_address)`` words it for the dry run and the prompt.
+    The report holds ``{signer_field: signer, **extra}`` plus ``outcome(pending)`` (what the
+    write produced, e.g. the new contract's address); ``title`` may be worded from those fields;
+    ``quiet`` names the one field printed alone (``--quiet``). A command that reads the chain
+    before it can word the write passes its open ``cli``::
 
         write_command(action="Vault.withdraw", title="withdrawn", role=Role.CLIENT, ...)
     """
-    with Cli() as cli:
-        signer = cli.signer(role, key_file)
+    with nullcontext(cli) if cli is not None else Cli() as c:
+        signer = c.signer(role, key_file)
 
         def call(**kw: Any) -> Any:
-            return send(signer=signer, session=cli.session, **kw)
+            return send(signer=signer, session=c.session, **kw)
 
-        sent = cli.write(
+        sent = c.write(
             action, call, dry_run=dry_run, yes=yes, timeout=timeout, effect=effect(signer.address)
         )
-        if sent is not None:
-            cli.done(title, sent[1], {signer_field: signer.address, **extra})
+        if sent is None:
+            return
+        pending, receipt = sent
+        report = {signer_field: signer.address, **extra, **(outcome(pending) if outcome else {})}
+        if quiet is not None:
+            typer.echo(report[quiet])
+            return
+        c.done(title(report) if callable(title) else title, receipt, report)
 
 
 _AMOUNT_KEYS = frozenset({"amount", "payment", "min_payment", "stake"})

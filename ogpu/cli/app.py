@@ -39,8 +39,7 @@ SHORT_HELP: dict[str, str] = {
     "vault": "The Vault: liquid balance (pays for tasks), lockup (stake), unbonding and claims.",
     "agent": "Agents: addresses allowed to act for a client (or a master).",
     "provider": "Serve sources as a provider: watch tasks, run handlers, submit responses.",
-    "demo": "Run the whole marketplace on the devnet, narrated, and exit non-zero if a step "
-    "fails.",
+    "demo": "Run the whole marketplace on the devnet, narrated, and exit non-zero if a step fails.",
 }
 
 _LISTING = "ogpu.cli.listing"  # ctx.meta key set while the root help is written

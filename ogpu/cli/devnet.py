@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ogpu.cli._common import EXIT_INPUT, errors, fail, options
+from ogpu.cli._common import EXIT_INPUT, EXIT_NETWORK, errors, fail, options
 from ogpu.devnet import manager
 from ogpu.types.errors import OGPUError
 
@@ -205,7 +205,7 @@ def status(
     """Health of each service, block height, and counts of sources and tasks.
 
     With the root --json: the manifest and health as JSON (private keys are left out: they are in
-    <home>/manifest.json). Exits 1 when the devnet is not running.
+    <home>/manifest.json). Exits 7 (network) when the devnet is not running or not healthy.
     """
     with errors(_describe):
         st = manager.status(home)
@@ -216,16 +216,16 @@ def status(
             value = data[field]
             typer.echo(value if isinstance(value, str) else json.dumps(value))
             if not st.running:
-                raise typer.Exit(1)
+                raise typer.Exit(EXIT_NETWORK)
             return
         if options().json:
             typer.echo(json.dumps(st.to_json(), indent=2))
             if not st.running:
-                raise typer.Exit(1)
+                raise typer.Exit(EXIT_NETWORK)
             return
         problem = st.problem()
         if st.state in ("absent", "stopped"):
-            fail(str(problem))
+            fail(str(problem), EXIT_NETWORK)
         m = st.manifest or {}
         table = Table(title=f"devnet {st.home}", title_justify="left")
         table.add_column("service")
@@ -250,7 +250,7 @@ def status(
             f"started {m.get('started_at')}"
         )
         if problem:
-            fail(str(problem))
+            fail(str(problem), EXIT_NETWORK)
 
 
 @app.command(epilog="Example: ogpu devnet logs anvil -n 100 --follow")
@@ -274,7 +274,11 @@ def logs(
             names = sorted(p.stem for p in log_dir.glob("*.log")) if log_dir.is_dir() else []
         paths = {n: manager.log_path(h, n) for n in names}
         missing = [n for n, p in paths.items() if not p.exists()]
-        if not paths or (service is not None and missing):
+        if not paths:
+            raise manager.DevnetNotRunningError(
+                f"no log in {log_dir}; start the devnet with `ogpu devnet up`"
+            )
+        if service is not None and missing:
             raise manager.DevnetError(
                 f"no {service + ' ' if service else ''}log in {log_dir}; start the devnet with "
                 "`ogpu devnet up`"

@@ -2,7 +2,7 @@
 
 Example::
 
-    ogpu provider run --network devnet --master 0x90F7… \\
+    ogpu --network devnet provider run --master 0x90F7… \\
         --source 0x5FbD…=ogpu.devnet.demo_handlers --slots 4
     ogpu --network devnet --json provider status
 """
@@ -110,7 +110,7 @@ def _devnet_master(session: Any) -> str | None:
 
 @app.command(
     epilog=(
-        "Example: ogpu provider run --network devnet --source 0xSRC=ogpu.devnet.demo_handlers "
+        "Example: ogpu --network devnet provider run --source 0xSRC=ogpu.devnet.demo_handlers "
         "--source 0xSRC2=http://127.0.0.1:5555 --slots 4"
     )
 )
@@ -132,14 +132,6 @@ def run(
     master_key_file: Annotated[
         Path | None,
         typer.Option(help="Master's key file: completes the pairing if it is missing."),
-    ] = None,
-    network: Annotated[
-        str | None,
-        typer.Option(
-            "--network",
-            hidden=True,  # for `python -m ogpu.provider run`, which has no root command
-            help="mainnet, testnet, devnet or an RPC URL (under `ogpu`, a root option).",
-        ),
     ] = None,
     bid: Annotated[
         str | None,
@@ -181,7 +173,7 @@ def run(
 
     with _common.errors(_describe):
         bid_wei = None if bid is None else _common.parse_amount(bid, "bid")
-        session = _session(network)
+        session = _session()
         master_addr = master or _devnet_master(session)
         if master_addr is None:
             _common.fail("give the master's address with --master", _common.EXIT_INPUT)
@@ -248,7 +240,7 @@ def provider_status(session: Any, provider: str) -> dict[str, Any]:
     }
 
 
-@app.command(epilog="Example: ogpu provider status --network devnet")
+@app.command(epilog="Example: ogpu --network devnet provider status")
 def status(
     provider: Annotated[
         str | None,

@@ -28,6 +28,7 @@ from ogpu.cli._common import (
     parse_address,
     parse_amount,
     parse_duration,
+    write_command,
 )
 from ogpu.cli.source_schemas import HandlersOpt, add_handlers, register, show_handlers
 from ogpu.types import DeliveryMethod, Role, SourceParams, SourceSnapshot, SourceStatus
@@ -212,31 +213,29 @@ def publish(
         max_expiry=parse_duration(max_expiry or "3600", "--max-expiry"),
         delivery=delivery.method,
     )
-    with Cli() as cli:
-        signer = cli.signer(Role.CLIENT, key_file)
-
-        def call(**kw: Any) -> Any:
-            return publish_source(
-                info, signer, session=cli.session, timeout=timeout, handlers=handlers, **kw
-            )
-
-        effect = (
+    write_command(
+        action="Nexus.publishSource",
+        title="source published",
+        effect=lambda client: (
             f"publish source {name!r} ({', '.join(environment_names(info.environments))}; "
-            f"min payment {format_ogpu(info.minPayment)}) for client {signer.address}"
-        )
-        sent = cli.write("Nexus.publishSource", call, dry_run=dry_run, yes=yes, effect=effect)
-        if sent is None:
-            return
-        pending, receipt = sent
-        source = pending.wait(timeout)
-        if quiet:
-            typer.echo(source.address)
-            return
-        cli.done(
-            "source published",
-            receipt,
-            {"source": source.address, "client": signer.address, "metadata_url": pending.url},
-        )
+            f"min payment {format_ogpu(info.minPayment)}) for client {client}"
+        ),
+        send=lambda *, signer, session, **kw: publish_source(
+            info, signer, session=session, timeout=timeout, handlers=handlers, **kw
+        ),
+        role=Role.CLIENT,
+        key_file=key_file,
+        dry_run=dry_run,
+        yes=yes,
+        timeout=timeout,
+        extra={},
+        signer_field="client",
+        outcome=lambda pending: {
+            "source": pending.wait(timeout).address,
+            "metadata_url": pending.url,
+        },
+        quiet="source" if quiet else None,
+    )
 
 
 @app.command(epilog="Example: ogpu source show 0x5FbDB2315678afecb367f032d93F642f64180aa3")
@@ -293,9 +292,7 @@ def update(
 
     addr = parse_address(address, "source address")
     with Cli() as cli:
-        session = cli.session
-        signer = cli.signer(Role.CLIENT, key_file)
-        source = Source.load(addr, session)
+        source = Source.load(addr, cli.session)
         snap = source.snapshot()
         p = snap.params
         needs_meta = any(v is None for v in (name, description, logo_url, cpu, nvidia, amd))
@@ -341,7 +338,7 @@ def update(
         )
         context = f"Nexus.updateSource(source={addr})"
 
-        def call(*, dry_run: bool = False, wait: bool = True) -> Any:
+        def send(*, signer: Any, session: Any, dry_run: bool = False, wait: bool = True) -> Any:
             if dry_run:
                 payload = encode_payload(info.metadata().to_dict())
                 url = str(session.ipfs.gateway_url(cid_of(payload)))
@@ -359,20 +356,24 @@ def update(
                 )
             return update_source(addr, info, signer, session=session, timeout=timeout)
 
-        sent = cli.write(
-            "Nexus.updateSource",
-            call,
+        write_command(
+            action="Nexus.updateSource",
+            title="source updated",
+            effect=lambda _: (
+                f"update source {addr} (min payment {format_ogpu(info.minPayment)}, "
+                f"max expiry {info.maxExpiryDuration} s, "
+                f"environments {', '.join(environment_names(info.environments))})"
+            ),
+            send=send,
+            role=Role.CLIENT,
+            key_file=key_file,
             dry_run=dry_run,
             yes=yes,
             timeout=timeout,
-            effect=f"update source {addr} (min payment {format_ogpu(info.minPayment)}, "
-            f"max expiry {info.maxExpiryDuration} s, "
-            f"environments {', '.join(environment_names(info.environments))})",
+            extra={"source": addr},
+            signer_field="client",
+            cli=cli,
         )
-        if sent is None:
-            return
-        _, receipt = sent
-        cli.done("source updated", receipt, {"source": addr})
 
 
 @app.command(
@@ -391,29 +392,21 @@ def inactivate(
     from ogpu.protocol import nexus
 
     addr = parse_address(address, "source address")
-    with Cli() as cli:
-        signer = cli.signer(Role.CLIENT, key_file)
-
-        def call(**kw: Any) -> Any:
-            return nexus.inactivate_source(
-                addr,
-                signer=signer,
-                session=cli.session,
-                context=f"Nexus.inactivateSource(source={addr})",
-                **kw,
-            )
-
-        sent = cli.write(
-            "Nexus.inactivateSource",
-            call,
-            dry_run=dry_run,
-            yes=yes,
-            timeout=timeout,
-            effect=f"inactivate source {addr}",
-        )
-        if sent is None:
-            return
-        cli.done("source inactivated", sent[1], {"source": addr, "status": "INACTIVE"})
+    write_command(
+        action="Nexus.inactivateSource",
+        title="source inactivated",
+        effect=lambda _: f"inactivate source {addr}",
+        send=lambda **kw: nexus.inactivate_source(
+            addr, context=f"Nexus.inactivateSource(source={addr})", **kw
+        ),
+        role=Role.CLIENT,
+        key_file=key_file,
+        dry_run=dry_run,
+        yes=yes,
+        timeout=timeout,
+        extra={"source": addr, "status": "INACTIVE"},
+        signer_field="client",
+    )
 
 
 @app.command(name="list", epilog="Example: ogpu --network devnet source list --mine")

@@ -32,6 +32,7 @@ from ogpu.cli._common import (
     parse_address,
     parse_amount,
     parse_duration,
+    write_command,
 )
 from ogpu.types import Role, TaskSnapshot, TaskStatus
 
@@ -135,40 +136,31 @@ def publish(
     payload = _load_data(data)
     config = TaskInput(function, payload)
     with Cli() as cli:
-        session = cli.session
-        signer = cli.signer(Role.CLIENT, key_file)
-        expiry = expiry_time if expiry_time is not None else session.timestamp() + lifetime
+        expiry = expiry_time if expiry_time is not None else cli.session.timestamp() + lifetime
         info = TaskInfo(source=src, config=config, expiryTime=expiry, payment=amount)
-
-        def call(**kw: Any) -> Any:
-            return publish_task(info, signer, session=session, timeout=timeout, **kw)
-
-        sent = cli.write(
-            "Controller.publishTask",
-            call,
+        write_command(
+            action="Controller.publishTask",
+            title="task published",
+            effect=lambda client: (
+                f"publish task {function!r} on source {src}, escrowing {format_ogpu(amount)} "
+                f"from {client}, expiring {format_time(expiry)}"
+            ),
+            send=lambda *, signer, session, **kw: publish_task(
+                info, signer, session=session, timeout=timeout, **kw
+            ),
+            role=Role.CLIENT,
+            key_file=key_file,
             dry_run=dry_run,
             yes=yes,
             timeout=timeout,
-            effect=f"publish task {function!r} on source {src}, escrowing {format_ogpu(amount)} "
-            f"from {signer.address}, expiring {format_time(expiry)}",
-        )
-        if sent is None:
-            return
-        pending, receipt = sent
-        task = pending.wait(timeout)
-        if quiet:
-            typer.echo(task.address)
-            return
-        cli.done(
-            "task published",
-            receipt,
-            {
-                "task": task.address,
-                "source": src,
-                "payment": amount,
-                "expiry_time": expiry,
+            extra={"source": src, "payment": amount, "expiry_time": expiry},
+            signer_field="client",
+            outcome=lambda pending: {
+                "task": pending.wait(timeout).address,
                 "config_url": pending.url,
             },
+            quiet="task" if quiet else None,
+            cli=cli,
         )
 
 
@@ -214,36 +206,28 @@ def cancel(
     timeout: TimeoutOpt = 120.0,
 ) -> None:
     """Cancel a task nobody attempted yet; its payment returns to the client's balance."""
-    from ogpu.protocol import controller
+    from ogpu.protocol import Task, controller
 
     addr = parse_address(address, "task address")
     with Cli() as cli:
-        signer = cli.signer(Role.CLIENT, key_file)
-
-        def call(**kw: Any) -> Any:
-            return controller.cancel_task(
-                addr,
-                signer=signer,
-                session=cli.session,
-                context=f"Controller.cancelTask(task={addr})",
-                **kw,
-            )
-
-        sent = cli.write(
-            "Controller.cancelTask",
-            call,
+        write_command(
+            action="Controller.cancelTask",
+            title=lambda report: f"task {report['status'].lower()}",
+            effect=lambda _: f"cancel task {addr} and refund its escrow",
+            send=lambda **kw: controller.cancel_task(
+                addr, context=f"Controller.cancelTask(task={addr})", **kw
+            ),
+            role=Role.CLIENT,
+            key_file=key_file,
             dry_run=dry_run,
             yes=yes,
             timeout=timeout,
-            effect=f"cancel task {addr} and refund its escrow",
+            extra={"task": addr},
+            signer_field="client",
+            # an overdue task is expired rather than cancelled: report what the chain reports
+            outcome=lambda _: {"status": Task.load(addr, cli.session).get_status().name},
+            cli=cli,
         )
-        if sent is None:
-            return
-        from ogpu.protocol import Task
-
-        # An overdue task is expired rather than cancelled: report the status the chain reports.
-        status = Task.load(addr, cli.session).get_status().name
-        cli.done(f"task {status.lower()}", sent[1], {"task": addr, "status": status})
 
 
 @app.command(

@@ -1,47 +1,49 @@
-"""Deploy and wire the OpenGPU protocol contracts on any EVM JSON-RPC endpoint (protocol.md §1.5).
+"""Deploy and wire the OpenGPU protocol contracts on any EVM JSON-RPC endpoint (docs/protocol.md).
 
 The five singletons (Manager, Nexus, Terminal, Vault, Controller) are created in one batch with
 explicit nonces; their constructor arguments use the addresses the later contracts will get (derived
 from the admin's nonce), so the cross-references are right from the start. :func:`ensure_wiring` then
-grants the roles and sets the parameters, sending only what is missing. Transactions are signed
-locally with the admin account; the key is never printed.
+grants the roles and sets the parameters, sending only what is missing. Everything goes through a
+:class:`~ogpu.chain.session.Session` and the packaged artifacts; transactions are signed locally
+with the admin's key, which is never printed.
 
 Example::
 
-    from web3 import Web3
     from ogpu.devnet.accounts import dev_account
     from ogpu.devnet.deploy import deploy_protocol
 
-    w3 = Web3(Web3.HTTPProvider("http://127.0.0.1:8545"))
-    d = deploy_protocol(w3, dev_account("admin").account, judge=dev_account("judge").address)
+    d = deploy_protocol("http://127.0.0.1:8545", dev_account("admin").account,
+                        judge=dev_account("judge").address)
     print(d.nexus, d.controller)
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eth_abi.abi import encode
-from eth_account.signers.local import LocalAccount
-from eth_typing import ChecksumAddress, HexStr
+from eth_typing import ChecksumAddress
 from eth_utils.address import to_checksum_address
 from eth_utils.conversions import to_bytes
 from eth_utils.crypto import keccak
-from hexbytes import HexBytes
-from web3 import Web3
-from web3.contract import Contract
 
 from ogpu.chain.artifacts import load_artifact
+from ogpu.chain.session import Session
+from ogpu.chain.signers import SignerInput, SignerLike, resolve_signer
+
+if TYPE_CHECKING:
+    from ogpu.chain.calls import BoundContract, ContractCall
 
 __all__ = [
+    "Chain",
     "Deployment",
     "DeploymentError",
     "assert_controller_holders",
     "deploy_protocol",
     "ensure_wiring",
-    "protocol_contract",
 ]
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
@@ -52,6 +54,10 @@ _ROLE_GRANTED = keccak(text="RoleGranted(bytes32,address,address)")
 
 _CALL_GAS = 300_000
 _RECEIPT_TIMEOUT = 120.0
+
+#: Where to deploy: a :class:`Session`, an RPC URL, or (for callers written against web3) a
+#: ``web3.Web3`` over HTTP, of which only the endpoint URL is used.
+Chain = Any
 
 
 class DeploymentError(RuntimeError):
@@ -94,9 +100,24 @@ class Deployment:
         return cls(**{k: v for k, v in data.items() if k in names})
 
 
-def protocol_contract(w3: Web3, name: str, address: str) -> Contract:
-    """A web3 contract object for protocol contract ``name`` at ``address``."""
-    return w3.eth.contract(address=to_checksum_address(address), abi=load_artifact(name).abi)
+@contextmanager
+def _session(chain: Chain) -> Iterator[Session]:
+    """The session of ``chain`` (one opened here is closed after use)."""
+    if isinstance(chain, Session):
+        yield chain
+        return
+    url = (
+        chain
+        if isinstance(chain, str)
+        else getattr(getattr(chain, "provider", None), "endpoint_uri", None)
+    )
+    if not isinstance(url, str):
+        raise TypeError(f"expected a Session or an RPC URL, got {type(chain).__name__}")
+    session = Session(url)
+    try:
+        yield session
+    finally:
+        session.close()
 
 
 def _constructor_types(abi: list[dict[str, Any]]) -> list[str]:
@@ -120,52 +141,51 @@ def _create_address(sender: str, nonce: int) -> ChecksumAddress:
 
 
 class _Sender:
-    """Signs and broadcasts a batch of transactions with consecutive explicit nonces, then waits."""
+    """Signs and broadcasts a batch of transactions with consecutive explicit nonces, then waits
+    for their receipts (the session's receipt poller: one batch per poll)."""
 
-    def __init__(self, w3: Web3, account: LocalAccount) -> None:
-        self.w3 = w3
-        self.account = account
-        self.chain_id = w3.eth.chain_id
-        self.nonce: int = int(w3.eth.get_transaction_count(account.address, "pending"))
-        self._pending: list[tuple[str, HexBytes]] = []
-        block = w3.eth.get_block("latest")
-        base_fee = int(block.get("baseFeePerGas", 0) or 0)
-        self._tip = 1_000_000_000
-        self._max_fee = 2 * base_fee + self._tip
+    def __init__(self, session: Session, signer: SignerLike) -> None:
+        self.session = session
+        self.signer = signer
+        self.chain_id = session.chain_id
+        self.nonce = int(session.rpc("eth_getTransactionCount", [signer.address, "pending"]), 16)
+        self.fee = session.executor.fees().fields()
+        self._pending: list[tuple[str, str]] = []
 
-    def send(self, label: str, to: str | None, data: str | bytes, gas: int) -> None:
+    def send(self, label: str, to: str | None, data: str, gas: int) -> None:
         tx: dict[str, Any] = {
             "chainId": self.chain_id,
             "nonce": self.nonce,
             "gas": gas,
-            "maxFeePerGas": self._max_fee,
-            "maxPriorityFeePerGas": self._tip,
             "value": 0,
             "data": data,
+            **self.fee,
         }
         if to is not None:
             tx["to"] = to
-        signed = self.account.sign_transaction(tx)
-        tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+        raw = "0x" + bytes(self.signer.sign_transaction(tx).raw_transaction).hex()
+        tx_hash = str(self.session.rpc("eth_sendRawTransaction", [raw], retry=False))
         self.nonce += 1
         self._pending.append((label, tx_hash))
 
-    def wait(self) -> list[Any]:
+    def wait(self) -> list[dict[str, Any]]:
         receipts = []
-        for label, tx_hash in self._pending:
-            receipt = self.w3.eth.wait_for_transaction_receipt(
-                tx_hash, timeout=_RECEIPT_TIMEOUT, poll_latency=0.05
-            )
-            if receipt["status"] != 1:
-                raise DeploymentError(f"{label} reverted (tx {tx_hash.to_0x_hex()})")
-            receipts.append(receipt)
-        self._pending.clear()
+        try:
+            for label, tx_hash in self._pending:
+                receipt = self.session.executor.wait_receipt(tx_hash, _RECEIPT_TIMEOUT)
+                if int(str(receipt.get("status", "0x0")), 16) != 1:
+                    raise DeploymentError(f"{label} reverted (tx {tx_hash})")
+                receipts.append(receipt)
+        finally:
+            self._pending.clear()
+            # the nonces were taken here, outside the session's executor: let it re-read them
+            self.session.nonces.reset(self.signer.address)
         return receipts
 
 
 def deploy_protocol(
-    w3: Web3,
-    admin: LocalAccount,
+    chain: Chain,
+    admin: SignerInput,
     *,
     judge: str,
     default_agent: str | None = None,
@@ -174,154 +194,195 @@ def deploy_protocol(
 ) -> Deployment:
     """Deploy Manager, Nexus, Terminal, Vault and Controller, grant roles and set parameters.
 
-    ``admin`` signs everything and becomes DEFAULT_ADMIN_ROLE holder and owner of the Ownable
-    contracts; ``judge`` gets the JUDGE role; ``default_agent`` (optional) becomes the Terminal's
-    default agent for masters.
+    ``chain`` is a :class:`Session` or an RPC URL; ``admin`` (a key or an eth-account account)
+    signs everything and becomes DEFAULT_ADMIN_ROLE holder and owner of the Ownable contracts;
+    ``judge`` gets the JUDGE role; ``default_agent`` (optional) becomes the Terminal's default
+    agent for masters.
 
     >>> from ogpu.devnet.accounts import dev_account
-    >>> w3 = Web3(Web3.HTTPProvider(devnet.rpc_url))
-    >>> d = deploy_protocol(w3, dev_account("admin").account, judge=dev_account("judge").address)
+    >>> d = deploy_protocol(devnet.rpc_url, dev_account("admin").account,
+    ...                     judge=dev_account("judge").address)
     >>> d.unbonding_period
     600
     """
-    sender = _Sender(w3, admin)
-    n0 = sender.nonce
-    manager, nexus, terminal, vault, controller = (
-        _create_address(admin.address, n0 + i) for i in range(5)
-    )
-    plan: Sequence[tuple[str, tuple[Any, ...]]] = (
-        ("Manager", ()),
-        ("Nexus", (manager, terminal, vault)),
-        ("Terminal", (manager, vault)),
-        ("Vault", (manager, nexus, terminal)),
-        ("Controller", (nexus, terminal, vault)),
-    )
-    for name, args in plan:
-        artifact = load_artifact(name)
-        data = HexStr(
-            artifact.bytecode + encode(_constructor_types(artifact.abi), list(args)).hex()
+    signer = resolve_signer(admin)
+    with _session(chain) as session:
+        sender = _Sender(session, signer)
+        n0 = sender.nonce
+        manager, nexus, terminal, vault, controller = (
+            _create_address(signer.address, n0 + i) for i in range(5)
         )
-        gas = w3.eth.estimate_gas({"from": admin.address, "data": data})
-        sender.send(f"deploy {name}", None, data, gas + gas // 5)
-    receipts = sender.wait()
-    expected_addresses = (manager, nexus, terminal, vault, controller)
-    for (name, _), receipt, expected in zip(plan, receipts, expected_addresses, strict=True):
-        if to_checksum_address(receipt["contractAddress"]) != expected:
-            raise DeploymentError(
-                f"{name} landed at {receipt['contractAddress']}, expected {expected}"
-            )
+        plan: Sequence[tuple[str, tuple[Any, ...]]] = (
+            ("Manager", ()),
+            ("Nexus", (manager, terminal, vault)),
+            ("Terminal", (manager, vault)),
+            ("Vault", (manager, nexus, terminal)),
+            ("Controller", (nexus, terminal, vault)),
+        )
+        for name, args in plan:
+            artifact = load_artifact(name)
+            data = artifact.bytecode + encode(_constructor_types(artifact.abi), list(args)).hex()
+            gas = int(session.rpc("eth_estimateGas", [{"from": signer.address, "data": data}]), 16)
+            sender.send(f"deploy {name}", None, data, gas + gas // 5)
+        receipts = sender.wait()
+        expected_addresses = (manager, nexus, terminal, vault, controller)
+        for (name, _), receipt, expected in zip(plan, receipts, expected_addresses, strict=True):
+            landed = receipt.get("contractAddress")
+            if not isinstance(landed, str) or to_checksum_address(landed) != expected:
+                raise DeploymentError(f"{name} landed at {landed}, expected {expected}")
 
-    nexus_c = protocol_contract(w3, "Nexus", nexus)
-    controller_c = protocol_contract(w3, "Controller", controller)
-    deployment = Deployment(
-        chain_id=sender.chain_id,
-        block_number=int(receipts[-1]["blockNumber"]),
-        admin=to_checksum_address(admin.address),
-        manager=manager,
-        nexus=nexus,
-        controller=controller,
-        terminal=terminal,
-        vault=vault,
-        source_implementation=to_checksum_address(nexus_c.functions.sourceImplementation().call()),
-        task_implementation=to_checksum_address(controller_c.functions.taskImplementation().call()),
-        response_implementation=to_checksum_address(
-            nexus_c.functions.responseImplementation().call()
-        ),
-        judge=to_checksum_address(judge),
-        default_agent=to_checksum_address(default_agent) if default_agent else None,
-        min_lockup_per_source=min_lockup_per_source,
-        unbonding_period=unbonding_period,
-    )
-    ensure_wiring(w3, admin, deployment)
+        nexus_c = session.contract("Nexus", nexus)
+        source_impl, response_impl, task_impl = session.batch_call(
+            [
+                nexus_c.functions.sourceImplementation(),
+                nexus_c.functions.responseImplementation(),
+                session.contract("Controller", controller).functions.taskImplementation(),
+            ]
+        )
+        deployment = Deployment(
+            chain_id=sender.chain_id,
+            block_number=int(str(receipts[-1]["blockNumber"]), 16),
+            admin=to_checksum_address(signer.address),
+            manager=manager,
+            nexus=nexus,
+            controller=controller,
+            terminal=terminal,
+            vault=vault,
+            source_implementation=to_checksum_address(source_impl),
+            task_implementation=to_checksum_address(task_impl),
+            response_implementation=to_checksum_address(response_impl),
+            judge=to_checksum_address(judge),
+            default_agent=to_checksum_address(default_agent) if default_agent else None,
+            min_lockup_per_source=min_lockup_per_source,
+            unbonding_period=unbonding_period,
+        )
+        ensure_wiring(session, signer, deployment)
     return deployment
 
 
-def ensure_wiring(w3: Web3, admin: LocalAccount, deployment: Deployment) -> list[str]:
+def ensure_wiring(chain: Chain, admin: SignerInput, deployment: Deployment) -> list[str]:
     """Check every role, cross-reference and parameter of ``deployment``; send only what is missing.
 
-    Returns the labels of the transactions that were sent (empty when everything was in place), so
-    calling it twice is safe and the second call sends nothing.
+    All the checks are one batch of reads. Returns the labels of the transactions that were sent
+    (empty when everything was in place), so calling it twice is safe and the second call sends
+    nothing.
     """
     d = deployment
-    manager = protocol_contract(w3, "Manager", d.manager)
-    nexus = protocol_contract(w3, "Nexus", d.nexus)
-    controller = protocol_contract(w3, "Controller", d.controller)
-    terminal = protocol_contract(w3, "Terminal", d.terminal)
-    vault = protocol_contract(w3, "Vault", d.vault)
+    signer = resolve_signer(admin)
+    with _session(chain) as session:
+        manager = session.contract("Manager", d.manager)
+        nexus = session.contract("Nexus", d.nexus)
+        controller = session.contract("Controller", d.controller)
+        terminal = session.contract("Terminal", d.terminal)
+        vault = session.contract("Vault", d.vault)
 
-    wanted: list[tuple[str, Contract, str, tuple[Any, ...], bool]] = []
+        def same(a: Any, b: Any) -> bool:
+            return str(a).lower() == str(b).lower()
 
-    def same(a: Any, b: Any) -> bool:
-        return str(a).lower() == str(b).lower()
-
-    refs = (
-        (nexus, "manager", "setManager", d.manager),
-        (nexus, "terminal", "setTerminal", d.terminal),
-        (nexus, "vault", "setVault", d.vault),
-        (terminal, "manager", "setManager", d.manager),
-        (terminal, "vault", "setVault", d.vault),
-        (controller, "nexus", "setNexus", d.nexus),
-        (controller, "terminal", "setTerminal", d.terminal),
-        (controller, "vault", "setVault", d.vault),
-        (vault, "terminal", "setTerminal", d.terminal),
-    )
-    for contract, getter, setter, value in refs:
-        ok = same(contract.functions[getter]().call(), value)
-        wanted.append((f"{setter}({value})", contract, setter, (value,), ok))
-    for holder in (d.controller, d.nexus, d.terminal):
-        ok = manager.functions.hasRole(CONTROLLER_ROLE, holder).call()
-        wanted.append(
-            (f"grant CONTROLLER to {holder}", manager, "grantRole", (CONTROLLER_ROLE, holder), ok)
+        # (label, what is read, is the read value right?, the fix)
+        checks: list[tuple[str, ContractCall, Any, ContractCall]] = []
+        refs: tuple[tuple[BoundContract, str, str, str], ...] = (
+            (nexus, "manager", "setManager", d.manager),
+            (nexus, "terminal", "setTerminal", d.terminal),
+            (nexus, "vault", "setVault", d.vault),
+            (terminal, "manager", "setManager", d.manager),
+            (terminal, "vault", "setVault", d.vault),
+            (controller, "nexus", "setNexus", d.nexus),
+            (controller, "terminal", "setTerminal", d.terminal),
+            (controller, "vault", "setVault", d.vault),
+            (vault, "terminal", "setTerminal", d.terminal),
         )
-    ok = manager.functions.hasRole(JUDGE_ROLE, d.judge).call()
-    wanted.append((f"grant JUDGE to {d.judge}", manager, "grantRole", (JUDGE_ROLE, d.judge), ok))
-    ok = vault.functions.MIN_LOCKUP_PER_SOURCE().call() == d.min_lockup_per_source
-    wanted.append(
-        ("setMinLockupPerSource", vault, "setMinLockupPerSource", (d.min_lockup_per_source,), ok)
-    )
-    ok = vault.functions.UNBONDING_PERIOD().call() == d.unbonding_period
-    wanted.append(
-        ("setMaxUnbondingPeriod", vault, "setMaxUnbondingPeriod", (d.unbonding_period,), ok)
-    )
-    agent = d.default_agent or ZERO_ADDRESS
-    ok = same(terminal.functions.defaultAgent().call(), agent)
-    wanted.append((f"setDefaultAgent({agent})", terminal, "setDefaultAgent", (agent,), ok))
+        for contract, getter, setter, value in refs:
+            checks.append(
+                (
+                    f"{setter}({value})",
+                    getattr(contract.functions, getter)(),
+                    lambda got, v=value: same(got, v),
+                    getattr(contract.functions, setter)(value),
+                )
+            )
+        for holder in (d.controller, d.nexus, d.terminal):
+            checks.append(
+                (
+                    f"grant CONTROLLER to {holder}",
+                    manager.functions.hasRole(CONTROLLER_ROLE, holder),
+                    bool,
+                    manager.functions.grantRole(CONTROLLER_ROLE, holder),
+                )
+            )
+        checks.append(
+            (
+                f"grant JUDGE to {d.judge}",
+                manager.functions.hasRole(JUDGE_ROLE, d.judge),
+                bool,
+                manager.functions.grantRole(JUDGE_ROLE, d.judge),
+            )
+        )
+        checks.append(
+            (
+                "setMinLockupPerSource",
+                vault.functions.MIN_LOCKUP_PER_SOURCE(),
+                lambda got: got == d.min_lockup_per_source,
+                vault.functions.setMinLockupPerSource(d.min_lockup_per_source),
+            )
+        )
+        checks.append(
+            (
+                "setMaxUnbondingPeriod",
+                vault.functions.UNBONDING_PERIOD(),
+                lambda got: got == d.unbonding_period,
+                vault.functions.setMaxUnbondingPeriod(d.unbonding_period),
+            )
+        )
+        agent = d.default_agent or ZERO_ADDRESS
+        checks.append(
+            (
+                f"setDefaultAgent({agent})",
+                terminal.functions.defaultAgent(),
+                lambda got: same(got, agent),
+                terminal.functions.setDefaultAgent(agent),
+            )
+        )
 
-    missing = [w for w in wanted if not w[4]]
-    if missing:
-        sender = _Sender(w3, admin)
-        for label, contract, fn, args, _ in missing:
-            data = contract.encode_abi(fn, args=list(args))
-            sender.send(label, contract.address, data, _CALL_GAS)
-        sender.wait()
-    assert_controller_holders(w3, d)
-    return [w[0] for w in missing]
+        values = session.batch_call([read for _, read, _, _ in checks])
+        missing = [
+            (label, fix)
+            for (label, _, ok, fix), value in zip(checks, values, strict=True)
+            if not ok(value)
+        ]
+        if missing:
+            sender = _Sender(session, signer)
+            for label, fix in missing:
+                sender.send(label, fix.address, fix.data, _CALL_GAS)
+            sender.wait()
+        assert_controller_holders(session, d)
+    return [label for label, _ in missing]
 
 
-def assert_controller_holders(w3: Web3, deployment: Deployment) -> None:
+def assert_controller_holders(chain: Chain, deployment: Deployment) -> None:
     """Raise :class:`DeploymentError` unless CONTROLLER is held only by Controller, Nexus and Terminal.
 
     CONTROLLER moves escrow in the Vault and drives the Nexus hooks, so any other holder could
     spend clients' balances. The Manager is not enumerable: every account its ``RoleGranted`` logs
-    ever named for CONTROLLER is checked against ``hasRole`` now.
+    ever named for CONTROLLER is checked against ``hasRole`` now (one batch).
     """
     d = deployment
-    manager = protocol_contract(w3, "Manager", d.manager)
-    logs = w3.eth.get_logs(
-        {
+    with _session(chain) as session:
+        manager = session.contract("Manager", d.manager)
+        query = {
             "address": d.manager,
-            "fromBlock": 0,
+            "fromBlock": "0x0",
             "toBlock": "latest",
-            "topics": [HexBytes(_ROLE_GRANTED).to_0x_hex(), HexBytes(CONTROLLER_ROLE).to_0x_hex()],
+            "topics": ["0x" + _ROLE_GRANTED.hex(), "0x" + CONTROLLER_ROLE.hex()],
         }
-    )
-    own = {d.controller.lower(), d.nexus.lower(), d.terminal.lower()}
-    granted = {to_checksum_address(bytes(log["topics"][2])[12:]) for log in logs}
-    foreign = sorted(
-        a
-        for a in granted
-        if a.lower() not in own and manager.functions.hasRole(CONTROLLER_ROLE, a).call()
-    )
+        logs = session.rpc("eth_getLogs", [query])
+        own = {d.controller.lower(), d.nexus.lower(), d.terminal.lower()}
+        granted = sorted(
+            {to_checksum_address("0x" + str(log["topics"][2])[-40:]) for log in logs or []}
+        )
+        others = [a for a in granted if a.lower() not in own]
+        held = session.batch_call([manager.functions.hasRole(CONTROLLER_ROLE, a) for a in others])
+        foreign = [a for a, h in zip(others, held, strict=True) if h]
     if foreign:
         raise DeploymentError(
             f"CONTROLLER role held outside the protocol's contracts: {', '.join(foreign)}"

@@ -9,10 +9,12 @@ __all__ = [
     "DevnetBusyError",
     "DevnetDeployError",
     "DevnetError",
+    "DevnetManifestError",
     "DevnetNotRunningError",
     "DevnetPortInUseError",
     "DevnetStaleError",
     "DevnetStartError",
+    "DevnetUnreachableError",
 ]
 
 
@@ -32,6 +34,10 @@ class DevnetStartError(DevnetError):
     """A devnet service exited or did not answer during start-up."""
 
 
+class DevnetUnreachableError(DevnetError):
+    """A devnet service does not answer on its address."""
+
+
 class DevnetDeployError(DevnetError):
     """Deploying or seeding the protocol failed."""
 
@@ -42,6 +48,10 @@ class DevnetNotRunningError(DevnetError):
 
 class DevnetStaleError(DevnetError):
     """The manifest names services that are no longer running (crash, reboot, kill)."""
+
+
+class DevnetManifestError(DevnetError):
+    """The devnet manifest cannot be read (corrupt or malformed)."""
 
 
 class DevnetBusyError(DevnetError):

@@ -115,14 +115,6 @@ IDLE_BLOCK_S = 1
 #: How often anvil dumps its state to ``--state`` (besides on exit), so a crash loses little.
 STATE_DUMP_INTERVAL_S = 5
 
-# Names kept for callers written against the registry this module used to hold: ``up`` takes its
-# extra services as an argument and never reads this list; a Popen registered in ``_children`` by
-# an extra service's ``start`` is handed to the supervisor of the ``up`` that started it.
-EXTRA_SERVICES: list[ExtraService] = []
-_children: dict[int, subprocess.Popen[bytes]] = {}
-_read_manifest_or_none = read_manifest_or_none
-_write_manifest = write_manifest
-
 
 # ---------------------------------------------------------------------------------------------
 # Results.
@@ -447,13 +439,7 @@ def _start_extra(
     h: Path, svc: ExtraService, manifest: dict[str, Any], pids: dict[str, int], sup: Supervisor
 ) -> None:
     started = svc.start(h, manifest)
-    if isinstance(started, subprocess.Popen):
-        pid = sup.adopt(svc.name, started)
-    else:
-        pid = int(started)
-        legacy = _children.pop(pid, None)
-        if legacy is not None:
-            sup.adopt(svc.name, legacy)
+    pid = sup.adopt(svc.name, started) if isinstance(started, subprocess.Popen) else int(started)
     pids[svc.name] = pid
     manifest["pids"] = dict(pids)
     manifest["markers"][svc.name] = svc.marker

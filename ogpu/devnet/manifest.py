@@ -25,7 +25,13 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from ogpu.chain.networks import DEVNET_MANIFEST_NAME, Network, devnet_home, load_devnet_manifest
-from ogpu.devnet.errors import DevnetBusyError, DevnetError, DevnetNotRunningError, one_line
+from ogpu.devnet.errors import (
+    DevnetBusyError,
+    DevnetError,
+    DevnetManifestError,
+    DevnetNotRunningError,
+    one_line,
+)
 from ogpu.files import atomic_write
 
 __all__ = [
@@ -94,12 +100,12 @@ def read_manifest(home: str | os.PathLike[str] | None = None) -> dict[str, Any]:
             f"no devnet in {path.parent}; start one with `ogpu devnet up`"
         ) from None
     except (OSError, ValueError) as exc:
-        raise DevnetError(
+        raise DevnetManifestError(
             f"cannot read the devnet manifest {path} ({one_line(exc)}); "
             "run `ogpu devnet reset` to start over"
         ) from None
     if not isinstance(data, dict):
-        raise DevnetError(f"devnet manifest {path} is malformed; run `ogpu devnet reset`")
+        raise DevnetManifestError(f"devnet manifest {path} is malformed; run `ogpu devnet reset`")
     return data
 
 

@@ -13,19 +13,18 @@ Example::
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import platform
 import shutil
 import socket
 import subprocess
+import threading
 import time
-import urllib.error
-import urllib.request
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ogpu.devnet.accounts import DEV_MNEMONIC
 from ogpu.devnet.errors import (
@@ -33,8 +32,12 @@ from ogpu.devnet.errors import (
     DevnetError,
     DevnetPortInUseError,
     DevnetStartError,
+    DevnetUnreachableError,
 )
 from ogpu.files import open_log
+
+if TYPE_CHECKING:
+    from ogpu.rpc import RpcClient
 
 __all__ = [
     "AnvilError",
@@ -119,21 +122,44 @@ def free_port(host: str = "127.0.0.1") -> int:
         return port
 
 
-# Local nodes are reached directly: an http_proxy in the environment must not capture 127.0.0.1.
-_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+_CLIENTS: OrderedDict[tuple[str, float], RpcClient] = OrderedDict()
+_CLIENTS_LOCK = threading.Lock()
+_MAX_CLIENTS = 16
+
+
+def _client(url: str, timeout: float) -> RpcClient:
+    """A kept-alive client per (url, timeout): building one costs tens of milliseconds."""
+    from ogpu.rpc import RpcClient
+
+    key = (url, float(timeout))
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get(key)
+        if client is None:
+            client = _CLIENTS[key] = RpcClient(url, timeout=timeout)
+            while len(_CLIENTS) > _MAX_CLIENTS:
+                _CLIENTS.popitem(last=False)[1].close()
+        _CLIENTS.move_to_end(key)
+        return client
 
 
 def rpc_call(url: str, method: str, params: list[Any] | None = None, timeout: float = 5.0) -> Any:
-    """One JSON-RPC call with the standard library (no web3 needed). Raises ``AnvilError`` on an error reply."""
-    body = json.dumps(
-        {"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}
-    ).encode()
-    req = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
-    with _DIRECT.open(req, timeout=timeout) as resp:
-        reply = json.loads(resp.read())
-    if "error" in reply:
-        raise AnvilError(f"{method} failed: {reply['error']}")
-    return reply["result"]
+    """One JSON-RPC request, one attempt, on the SDK's client (:class:`ogpu.rpc.RpcClient`).
+
+    An error reply raises ``AnvilError``; a node that cannot be reached raises
+    :class:`DevnetUnreachableError` (both :class:`~ogpu.devnet.errors.DevnetError`).
+    """
+    import httpx
+
+    from ogpu.rpc import MalformedReplyError, RpcError
+
+    try:
+        return _client(url, timeout).request(method, params or [], retry=False)
+    except RpcError as exc:
+        raise AnvilError(f"{method} failed: {exc.message}") from None
+    except (httpx.TransportError, httpx.HTTPStatusError, MalformedReplyError) as exc:
+        raise DevnetUnreachableError(
+            f"no JSON-RPC node answers at {url} ({type(exc).__name__})"
+        ) from None
 
 
 @dataclass
@@ -233,7 +259,7 @@ class AnvilNode:
             try:
                 rpc_call(url, "eth_chainId", timeout=1.0)
                 return node
-            except (urllib.error.URLError, ConnectionError, OSError):
+            except DevnetUnreachableError:
                 if time.monotonic() > deadline:
                     node.stop()
                     raise DevnetStartError(
@@ -252,7 +278,7 @@ class AnvilNode:
         """True when the node answers JSON-RPC."""
         try:
             rpc_call(self.url, "eth_chainId", timeout=1.0)
-        except (urllib.error.URLError, ConnectionError, OSError, AnvilError):
+        except DevnetError:
             return False
         return True
 

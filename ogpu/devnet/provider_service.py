@@ -7,15 +7,14 @@
   :mod:`ogpu.devnet.demo_handlers`), one FIRST_RESPONSE and one MANUAL_CONFIRMATION, and records
   them in the manifest as ``"demo_sources": {"first_response": addr, "manual": addr}`` and
   ``"demo_source"`` (= the FIRST_RESPONSE one); a chain restored from ``--state`` keeps its sources;
-* starts ``python -m ogpu.provider run --network devnet ...`` detached, serving both sources with
+* starts ``python -m ogpu.provider run ...`` detached (``OGPU_NETWORK=devnet``), serving both sources with
   the provider dev key (paired with the master dev account by ``up``), logging to
   ``<home>/logs/provider.log``, its state in ``<home>/provider/``.
 
 Example::
 
     from ogpu.devnet import manager, provider_service
-    provider_service.install()
-    info = manager.up()
+    info = manager.up(services=[provider_service.service()])
     info.manifest["demo_source"]     # publish tasks here; the provider answers them
 """
 
@@ -29,15 +28,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from ogpu.devnet import manager
+from ogpu.devnet.errors import DevnetStartError
+from ogpu.devnet.manifest import log_path, manifest_path, read_manifest_or_none, write_manifest
 from ogpu.devnet.node import rpc_call
+from ogpu.devnet.processes import ExtraService
 from ogpu.files import open_log
 from ogpu.provider.fetch import ALLOWED_ORIGINS_ENV
 
 __all__ = [
     "DEMO_HANDLERS",
     "SERVICE_NAME",
-    "install",
     "publish_demo_sources",
     "service",
     "start_provider",
@@ -58,7 +58,7 @@ def publish_demo_sources(manifest: Mapping[str, Any], home: Path) -> dict[str, s
     from ogpu.service.schemas import METADATA_FIELD, handlers_document
     from ogpu.types import DeliveryMethod, SourceParams
 
-    session = Session(load_devnet_manifest(manager.manifest_path(home)))
+    session = Session(load_devnet_manifest(manifest_path(home)))
     try:
         prev = (manifest.get("_previous") or {}).get("demo_sources")
         if (
@@ -102,13 +102,13 @@ def publish_demo_sources(manifest: Mapping[str, Any], home: Path) -> dict[str, s
         session.close()
 
 
-def start_provider(home: Path, manifest: Mapping[str, Any]) -> int:
+def start_provider(home: Path, manifest: Mapping[str, Any]) -> subprocess.Popen[bytes]:
     """The ``ExtraService.start`` of the provider: demo sources, manifest update, process."""
-    previous = manager._read_manifest_or_none(home) or {}
+    previous = read_manifest_or_none(home) or {}
     m: dict[str, Any] = dict(manifest)
     m["_previous"] = previous
     # The provider process reads the network from the manifest: write it before starting it.
-    manager._write_manifest(home, {k: v for k, v in m.items() if k != "_previous"})
+    write_manifest(home, {k: v for k, v in m.items() if k != "_previous"})
     sources = publish_demo_sources(m, home)
     state_dir = home / "provider"
     if sources != (previous.get("demo_sources") or {}):
@@ -119,7 +119,7 @@ def start_provider(home: Path, manifest: Mapping[str, Any]) -> int:
     current = {**{k: v for k, v in m.items() if k != "_previous"}}
     current["demo_sources"] = dict(sources)
     current["demo_source"] = sources["first_response"]
-    manager._write_manifest(home, current)
+    write_manifest(home, current)
     from_block = int(rpc_call(str(manifest["rpc_url"]), "eth_blockNumber"), 16)
     master = str((manifest.get("accounts") or {}).get("master"))
     args = [
@@ -127,8 +127,6 @@ def start_provider(home: Path, manifest: Mapping[str, Any]) -> int:
         "-m",
         "ogpu.provider",
         "run",
-        "--network",
-        "devnet",
         "--master",
         master,
         "--source",
@@ -144,7 +142,7 @@ def start_provider(home: Path, manifest: Mapping[str, Any]) -> int:
     # Task configs come from the devnet's own store on a loopback address: allow that origin only.
     env[ALLOWED_ORIGINS_ENV] = str((manifest.get("ipfs") or {}).get("api_url", ""))
     env.pop("PROVIDER_PRIVATE_KEY", None)  # the devnet provider is the provider dev account
-    log = manager.log_path(home, SERVICE_NAME)
+    log = log_path(home, SERVICE_NAME)
     out: IO[bytes]
     with open_log(log) as out:
         proc = subprocess.Popen(
@@ -155,9 +153,13 @@ def start_provider(home: Path, manifest: Mapping[str, Any]) -> int:
             env=env,
             start_new_session=True,
         )
-    manager._children[proc.pid] = proc
-    _wait_serving(home, sources, proc, log)
-    return proc.pid
+    try:
+        _wait_serving(home, sources, proc, log)
+    except BaseException:
+        proc.kill()  # ``up`` only learns of the process from the return value
+        proc.wait()
+        raise
+    return proc
 
 
 def _wait_serving(
@@ -177,7 +179,7 @@ def _wait_serving(
     from ogpu.protocol import Source
 
     provider = dev_account("provider").address
-    session = Session(load_devnet_manifest(manager.manifest_path(home)))
+    session = Session(load_devnet_manifest(manifest_path(home)))
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -185,11 +187,11 @@ def _wait_serving(
                 return
             if proc.poll() is not None:
                 tail = " | ".join(log.read_text(errors="replace").strip().splitlines()[-3:])
-                raise manager.DevnetStartError(
+                raise DevnetStartError(
                     f"the devnet provider exited with code {proc.returncode}: {tail}; see {log}"
                 )
             if time.monotonic() > deadline:
-                raise manager.DevnetStartError(
+                raise DevnetStartError(
                     f"the devnet provider did not register within {timeout:.0f} s; see {log}"
                 )
             time.sleep(0.1)
@@ -197,17 +199,10 @@ def _wait_serving(
         session.close()
 
 
-def service() -> manager.ExtraService:
-    """The devnet provider as a service for ``manager.up(services=[...])``."""
-    return manager.ExtraService(SERVICE_NAME, start_provider, marker="ogpu.provider")
+def service() -> ExtraService:
+    """The devnet provider as a service for ``manager.up(services=[...])``.
 
-
-def install() -> None:
-    """Make ``manager.up`` start the devnet provider (idempotent).
-
-    >>> install(); any(s.name == "provider" for s in manager.EXTRA_SERVICES)
-    True
+    >>> service().name
+    'provider'
     """
-    if any(s.name == SERVICE_NAME for s in manager.EXTRA_SERVICES):
-        return
-    manager.EXTRA_SERVICES.append(service())
+    return ExtraService(SERVICE_NAME, start_provider, marker="ogpu.provider")

@@ -3,7 +3,7 @@
 Installed with the package (entry point ``pytest11``), so any project can use them:
 
 - ``anvil``: one anvil node for the whole test session (free port, log in a temporary directory);
-- ``w3``: a web3 connection to it;
+- ``w3``: a web3 connection to it (needs web3: the ``web3`` extra, which ``dev`` includes);
 - ``deployment``: the protocol deployed once per session (addresses in a ``Deployment``);
 - ``devnet``: the full local network of ``ogpu devnet up`` (anvil, deployed and seeded protocol,
   IPFS store, manifest) on free ports in a temporary home, started once per session; it yields a
@@ -19,8 +19,8 @@ ports, in the worker's temporary directory.
 
 Example::
 
-    def test_nexus_is_deployed(w3, deployment):
-        assert w3.eth.get_code(deployment.nexus) != b""
+    def test_nexus_is_deployed(anvil, deployment):
+        assert Session(anvil.url).rpc("eth_getCode", [deployment.nexus, "latest"]) != "0x"
 """
 
 from __future__ import annotations
@@ -75,13 +75,13 @@ def w3(anvil: AnvilNode) -> Web3:
 
 
 @pytest.fixture(scope="session")
-def deployment(w3: Web3) -> Deployment:
+def deployment(anvil: AnvilNode) -> Deployment:
     """The OpenGPU protocol deployed once on the session's node, with the development roles."""
     from ogpu.devnet.accounts import dev_account
     from ogpu.devnet.deploy import deploy_protocol
 
     return deploy_protocol(
-        w3,
+        anvil.url,
         dev_account("admin").account,
         judge=dev_account("judge").address,
         default_agent=dev_account("agent").address,

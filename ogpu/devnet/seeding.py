@@ -49,7 +49,7 @@ def deploy_and_seed(rpc_url: str) -> tuple[dict[str, str], Any]:
     bare = devnet_session(rpc_url)
     try:
         deployment = deploy_protocol(
-            bare.w3,
+            bare,
             dev_account("admin").account,
             judge=dev_account("judge").address,
             default_agent=dev_account("agent").address,
