@@ -62,7 +62,7 @@ class LazyGroup(TyperGroup):
         found = super().get_command(ctx, cmd_name)
         if found is not None or cmd_name not in SUBCOMMANDS:
             return found
-        if ctx.meta.get(_LISTING) and cmd_name in SHORT_HELP:
+        if ctx is not None and ctx.meta.get(_LISTING) and cmd_name in SHORT_HELP:
             # a stand-in that only names the command for the listing; nothing is imported
             return TyperGroup(name=cmd_name, short_help=SHORT_HELP[cmd_name])
         module = importlib.import_module(f"ogpu.cli.{SUBCOMMANDS[cmd_name]}")

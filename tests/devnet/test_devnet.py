@@ -45,9 +45,13 @@ def cli(*args: str, env: dict[str, str] | None = None) -> Result:
     return runner.invoke(app, list(args), env=env)
 
 
-def _one_line_error(result: Result) -> str:
-    """Assert the command failed with exactly one line on stderr and no traceback."""
-    assert result.exit_code == 1, (result.exit_code, result.stdout, result.stderr)
+# The documented exit codes (docs/troubleshooting.md) the devnet's failures map to.
+EXIT_INPUT, EXIT_STATE, EXIT_NETWORK = 3, 5, 7
+
+
+def _one_line_error(result: Result, code: int) -> str:
+    """Assert the command failed with exit ``code``, one line on stderr and no traceback."""
+    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
     lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error: ")
@@ -200,7 +204,7 @@ def test_logs_tail(running: tuple[Path, dict[str, Any]]) -> None:
     both = cli("logs", "--home", str(h), "-n", "2")
     assert both.exit_code == 0 and "[anvil]" in both.stdout
     bad = cli("logs", "nope", "--home", str(h))
-    assert "no nope log" in _one_line_error(bad)
+    assert "no nope log" in _one_line_error(bad, EXIT_INPUT)
 
 
 def test_status_counts_published_sources_and_tasks(running: tuple[Path, dict[str, Any]]) -> None:
@@ -310,7 +314,7 @@ def test_down_stops_everything_including_extra_services(home: Path) -> None:
         assert not pid_alive(pid)
     assert manager.read_manifest(home)["pids"] == {}
     st = cli("status", "--home", str(home))
-    assert "stopped" in _one_line_error(st)
+    assert "stopped" in _one_line_error(st, EXIT_NETWORK)
     again = cli("down", "--home", str(home))
     assert again.exit_code == 0 and "not running" in again.stdout
     # the ports are free again: a new devnet (without the extra service) can start on them
@@ -381,7 +385,7 @@ def test_state_persists_across_restarts(home: Path, tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# failures: one line, exit 1, nothing left behind
+# failures: one line, the exit code of their class, nothing left behind
 
 
 def test_busy_anvil_port(home: Path) -> None:
@@ -390,7 +394,7 @@ def test_busy_anvil_port(home: Path) -> None:
         s.listen()
         port = s.getsockname()[1]
         r = cli("up", "--home", str(home), "--port", str(port), "--ipfs-port", str(free_port()))
-        line = _one_line_error(r)
+        line = _one_line_error(r, EXIT_INPUT)
     assert f"port {port}" in line and "--port" in line
     assert not (home / "manifest.json").exists()
 
@@ -403,7 +407,7 @@ def test_busy_ipfs_port(home: Path) -> None:
         r = cli(
             "up", "--home", str(home), "--port", str(free_port()), "--ipfs-port", str(ipfs_port)
         )
-        line = _one_line_error(r)
+        line = _one_line_error(r, EXIT_INPUT)
     assert f"port {ipfs_port}" in line and "--ipfs-port" in line
 
 
@@ -411,7 +415,7 @@ def test_missing_anvil(home: Path, tmp_path: Path) -> None:
     port, ipfs_port = _ports()
     r = cli("up", "--home", str(home), "--port", str(port), "--ipfs-port", str(ipfs_port),
             env={"OGPU_ANVIL": str(tmp_path / "no-such-anvil")})  # fmt: skip
-    assert "OGPU_ANVIL" in _one_line_error(r)
+    assert "OGPU_ANVIL" in _one_line_error(r, EXIT_INPUT)
     assert not (home / "manifest.json").exists()
 
 
@@ -422,7 +426,7 @@ def test_anvil_crashing_at_start_up(home: Path, tmp_path: Path) -> None:
     port, ipfs_port = _ports()
     r = cli("up", "--home", str(home), "--port", str(port), "--ipfs-port", str(ipfs_port),
             env={"OGPU_ANVIL": str(fake)})  # fmt: skip
-    line = _one_line_error(r)
+    line = _one_line_error(r, EXIT_NETWORK)
     assert "anvil failed to start" in line and "boom" in line and "anvil.log" in line
     assert not (home / "manifest.json").exists()
 
@@ -435,12 +439,13 @@ def test_crashed_node_then_down_then_up(home: Path) -> None:
     while pid_alive(info.pids["anvil"]) and time.monotonic() < deadline:
         time.sleep(0.05)
 
-    line = _one_line_error(cli("status", "--home", str(home)))
+    line = _one_line_error(cli("status", "--home", str(home)), EXIT_NETWORK)
     assert "anvil" in line and "not running" in line and "ogpu devnet up" in line
     with pytest.raises(manager.DevnetStaleError, match="ogpu devnet up"):
         manager.running_manifest(home)
     js = runner.invoke(root, ["--json", "devnet", "status", "--home", str(home)])
-    assert js.exit_code == 1 and json.loads(js.stdout)["health"]["state"] == "unhealthy"
+    assert js.exit_code == EXIT_NETWORK
+    assert json.loads(js.stdout)["health"]["state"] == "unhealthy"
 
     r = cli("down", "--home", str(home))
     assert r.exit_code == 0, r.stderr
@@ -473,7 +478,7 @@ def test_stale_manifest_pointing_to_a_dead_node(home: Path) -> None:
             "ports": {"anvil": port, "ipfs": ipfs_port},
         }
         (home / "manifest.json").write_text(json.dumps(stale))
-        line = _one_line_error(cli("status", "--home", str(home)))
+        line = _one_line_error(cli("status", "--home", str(home)), EXIT_NETWORK)
         assert "not healthy" in line and "ogpu devnet up" in line
         assert cli("down", "--home", str(home)).exit_code == 0
         assert other.poll() is None, "down must not kill a process that is not the devnet's"
@@ -487,12 +492,12 @@ def test_stale_manifest_pointing_to_a_dead_node(home: Path) -> None:
 def test_corrupt_manifest(home: Path) -> None:
     home.mkdir(parents=True)
     (home / "manifest.json").write_text("{not json")
-    line = _one_line_error(cli("status", "--home", str(home)))
+    line = _one_line_error(cli("status", "--home", str(home)), EXIT_STATE)
     assert "ogpu devnet reset" in line
 
 
 def test_status_without_devnet(home: Path) -> None:
-    line = _one_line_error(cli("status", "--home", str(home)))
+    line = _one_line_error(cli("status", "--home", str(home)), EXIT_NETWORK)
     assert "ogpu devnet up" in line
     with pytest.raises(manager.DevnetNotRunningError, match="ogpu devnet up"):
         manager.running_manifest(home)

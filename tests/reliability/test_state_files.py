@@ -69,11 +69,11 @@ def test_the_provider_state_is_synced(tmp_path: Path, fsyncs: list[str]) -> None
 
 
 def test_the_devnet_manifest_is_synced(tmp_path: Path, fsyncs: list[str]) -> None:
-    from ogpu.devnet import manager
+    from ogpu.devnet.manifest import MANIFEST_NAME, write_manifest
 
-    manager._write_manifest(tmp_path, {"chain_id": 1})
+    write_manifest(tmp_path, {"chain_id": 1})
     assert fsyncs == ["file", "dir"]
-    assert stat.S_IMODE((tmp_path / manager.MANIFEST_NAME).stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / MANIFEST_NAME).stat().st_mode) == 0o600
 
 
 def test_the_ipfs_store_blocks_are_synced(tmp_path: Path, fsyncs: list[str]) -> None:

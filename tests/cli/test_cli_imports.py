@@ -1,0 +1,99 @@
+"""The command line imports only what a command uses: a read never loads web3, eth-account's
+keyfile stack (eth_keyfile, py_ecc), requests or aiohttp; ``ogpu --help`` loads no sub-command.
+
+Each check runs the command in a fresh interpreter and inspects ``sys.modules`` afterwards (what
+is imported, not how long it takes: timing lives in bench/cli_wall.py).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer
+
+from ogpu.cli.app import SHORT_HELP, SUBCOMMANDS
+from ogpu.devnet.accounts import dev_account
+
+REPO = Path(__file__).resolve().parents[2]
+#: Never needed by a read; web3 and eth_keyfile pull py_ecc, aiohttp and requests with them.
+HEAVY = ("web3", "eth_keyfile", "py_ecc", "requests", "aiohttp", "eth_account")
+
+_PROBE = """
+import json, sys
+from ogpu.cli import main
+sys.argv = ["ogpu", *json.loads(sys.argv[1])]
+code = 0
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code or 0
+loaded = sorted(k for k, v in sys.modules.items() if v is not None)
+print(json.dumps({"code": code, "modules": loaded}), file=sys.stderr)
+"""
+
+
+def _run(args: list[str], home: Path | None = None) -> tuple[int, str, set[str]]:
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_PRIVATE_KEY")}
+    env.pop("OGPU_NETWORK", None)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), *sys.path])
+    if home is not None:
+        env["OGPU_DEVNET_HOME"] = str(home)
+    proc = subprocess.run(
+        [sys.executable, "-c", _PROBE, json.dumps(args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=REPO,
+    )
+    report = json.loads(proc.stderr.strip().splitlines()[-1])
+    return int(report["code"]), proc.stdout, set(report["modules"])
+
+
+def _loaded(modules: set[str], packages: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if m.split(".")[0] in packages)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["vault", "balance"],
+        ["--json", "vault", "balance", dev_account("provider").address],
+    ],
+    ids=["own-account", "json-address"],
+)
+def test_vault_balance_imports_neither_web3_nor_the_keyfile_stack(
+    cli_home: Path, args: list[str]
+) -> None:
+    code, out, modules = _run(["--network", "devnet", *args], cli_home)
+    assert code == 0, out
+    assert "balance" in out and "ogpu.cli.vault" in modules  # the read really ran
+    assert not _loaded(modules, HEAVY)
+    # nor the transaction executor, nor rich (plain reads print through typer)
+    assert "ogpu.chain.tx" not in modules
+    assert not _loaded(modules, ("rich",))
+
+
+def test_help_imports_no_sub_command() -> None:
+    code, out, modules = _run(["--help"])
+    assert code == 0
+    for name in SUBCOMMANDS:
+        assert name in out
+        assert f"ogpu.cli.{SUBCOMMANDS[name]}" not in modules, name
+    assert not _loaded(modules, (*HEAVY, "eth_abi", "httpx"))
+    assert "ogpu.chain" not in modules
+
+
+def test_the_help_listing_matches_each_sub_command() -> None:
+    """:data:`SHORT_HELP` (listed without importing) is the first paragraph of each module's help."""
+    for name, text in SHORT_HELP.items():
+        module = importlib.import_module(f"ogpu.cli.{SUBCOMMANDS[name]}")
+        command = typer.main.get_command(module.app)
+        first = (command.short_help or command.help or "").split("\n\n")[0]
+        assert " ".join(first.split()) == text, name
