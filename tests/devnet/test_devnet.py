@@ -596,3 +596,19 @@ def test_cli_process_up_is_fast_and_detached(tmp_path: Path) -> None:
                            text=True, timeout=60)  # fmt: skip
     assert d.returncode == 0, d.stderr
     assert not manager.status(h).running
+
+
+def test_every_devnet_error_has_its_documented_exit_code() -> None:
+    """Each devnet error class exits with a code of its own class, and docs/troubleshooting.md
+    names the class in that code's row."""
+    from ogpu.cli._common import EXIT_UNEXPECTED, exit_code_for
+    from ogpu.devnet import errors
+
+    table = (Path(__file__).resolve().parents[2] / "docs" / "troubleshooting.md").read_text()
+    names = [n for n in errors.__all__ if n.startswith("Devnet")]
+    assert len(names) >= 9
+    for name in names:
+        code = exit_code_for(getattr(errors, name)("x"))
+        assert code != EXIT_UNEXPECTED, name
+        row = next(ln for ln in table.splitlines() if ln.startswith(f"| {code} |"))
+        assert f"`{name}`" in row, (name, code, row)
