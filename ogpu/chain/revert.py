@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -321,11 +322,10 @@ def revert_data_of(exc: BaseException) -> tuple[bytes | None, str | None] | None
         message = message or error.get("message")
     if isinstance(data, Mapping):  # some nodes nest {"data": "0x…"} or {"message": …}
         data = data.get("data") or data.get("result")
-    from web3.exceptions import ContractLogicError
-
-    if isinstance(exc, ContractLogicError) or (
-        isinstance(message, str) and "revert" in message.lower()
-    ):
+    # a web3 exception implies web3 is imported (it is an optional dependency: never import it here)
+    web3_errors = sys.modules.get("web3.exceptions")
+    logic_error = web3_errors is not None and isinstance(exc, web3_errors.ContractLogicError)
+    if logic_error or (isinstance(message, str) and "revert" in message.lower()):
         return _to_bytes(data) if isinstance(data, str | bytes) else None, (
             str(message) if message else None
         )

@@ -25,7 +25,19 @@ REPO = Path(__file__).resolve().parents[2]
 HEAVY = ("web3", "eth_keyfile", "py_ecc", "requests", "aiohttp", "eth_account")
 
 _PROBE = """
-import json, sys
+import importlib.abc, json, sys
+
+BLOCKED = set(json.loads(sys.argv[2]))
+
+
+class Block(importlib.abc.MetaPathFinder):  # as if these were not installed
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in BLOCKED:
+            raise ImportError(f"{name} is not installed")
+        return None
+
+
+sys.meta_path.insert(0, Block())
 from ogpu.cli import main
 sys.argv = ["ogpu", *json.loads(sys.argv[1])]
 code = 0
@@ -38,14 +50,16 @@ print(json.dumps({"code": code, "modules": loaded}), file=sys.stderr)
 """
 
 
-def _run(args: list[str], home: Path | None = None) -> tuple[int, str, set[str]]:
+def _run(
+    args: list[str], home: Path | None = None, blocked: tuple[str, ...] = ()
+) -> tuple[int, str, set[str]]:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_PRIVATE_KEY")}
     env.pop("OGPU_NETWORK", None)
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), *sys.path])
     if home is not None:
         env["OGPU_DEVNET_HOME"] = str(home)
     proc = subprocess.run(
-        [sys.executable, "-c", _PROBE, json.dumps(args)],
+        [sys.executable, "-c", _PROBE, json.dumps(args), json.dumps(blocked)],
         capture_output=True,
         text=True,
         env=env,
@@ -97,3 +111,15 @@ def test_the_help_listing_matches_each_sub_command() -> None:
         command = typer.main.get_command(module.app)
         first = (command.short_help or command.help or "").split("\n\n")[0]
         assert " ".join(first.split()) == text, name
+
+
+def test_writes_work_without_web3_installed(cli_home: Path) -> None:
+    """web3 is an optional extra: a write signs with eth-account and sends through the SDK's
+    JSON-RPC client."""
+    blocked = ("web3", "requests", "aiohttp")
+    code, out, modules = _run(
+        ["--network", "devnet", "--json", "vault", "deposit", "0.001"], cli_home, blocked
+    )
+    assert code == 0, out
+    assert json.loads(out)["receipt"]["status"] == 1
+    assert "eth_account" in modules and not _loaded(modules, blocked)
