@@ -7,9 +7,11 @@ is imported, not how long it takes: timing lives in bench/cli_wall.py).
 
 from __future__ import annotations
 
+import ast
 import importlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -123,3 +125,32 @@ def test_writes_work_without_web3_installed(cli_home: Path) -> None:
     assert code == 0, out
     assert json.loads(out)["receipt"]["status"] == 1
     assert "eth_account" in modules and not _loaded(modules, blocked)
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_every_library_the_package_imports_is_declared() -> None:
+    """Each third-party module imported anywhere in ogpu/ comes from a distribution pinned in
+    pyproject.toml (core or an extra), not only as a dependency of a dependency."""
+    from importlib.metadata import metadata, packages_distributions
+
+    requires = metadata("ogpu").get_all("Requires-Dist") or []
+    declared = {_canonical(re.split(r"[\s\[=<>!;~]", r, maxsplit=1)[0]) for r in requires}
+    providers = packages_distributions()
+    imported: set[str] = set()
+    for path in (REPO / "ogpu").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    third_party = sorted(imported - set(sys.stdlib_module_names) - {"ogpu", "__future__"})
+    assert {"httpx", "eth_abi", "typer"} <= set(third_party)
+    undeclared = [
+        name
+        for name in third_party
+        if not any(_canonical(d) in declared for d in providers.get(name, []))
+    ]
+    assert not undeclared, undeclared
