@@ -612,3 +612,30 @@ def test_every_devnet_error_has_its_documented_exit_code() -> None:
         assert code != EXIT_UNEXPECTED, name
         row = next(ln for ln in table.splitlines() if ln.startswith(f"| {code} |"))
         assert f"`{name}`" in row, (name, code, row)
+
+
+def test_the_devnet_speaks_json_rpc_only_through_the_sdk() -> None:
+    """No module of the devnet (the pytest plugin's optional ``w3`` fixture aside) imports web3,
+    urllib.request or requests: its chain reads and writes go through the SDK's session and
+    JSON-RPC client, with the packaged ABIs."""
+    import ast
+
+    root = Path(__file__).resolve().parents[2] / "ogpu" / "devnet"
+    offenders = []
+    for path in sorted(root.glob("*.py")):
+        if path.name == "pytest_plugin.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            offenders += [
+                f"{path.name}: {n}"
+                for n in names
+                if n.split(".")[0] in ("web3", "requests", "hexbytes") or n == "urllib.request"
+            ]
+    assert not offenders, offenders
