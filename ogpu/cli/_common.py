@@ -251,27 +251,6 @@ def _network_hint() -> str:
     return f"network {name} (the default, since neither --network nor OGPU_NETWORK is set); choose one with {NETWORK_CHOICE}"
 
 
-_POOL = re.compile(r"(HTTPS?)ConnectionPool\(host='([^']+)', port=(\d+)\)")
-_CAUSES = (
-    "NameResolutionError",
-    "Connection refused",
-    "NewConnectionError",
-    "ConnectTimeout",
-    "ReadTimeout",
-    "RemoteDisconnected",
-)
-
-
-def _short_reason(reason: str) -> str:
-    """``HTTPSConnectionPool(host=..., port=...) ... NameResolutionError(...)`` → one short
-    clause naming the endpoint and the cause; other reasons unchanged."""
-    pool = _POOL.search(reason)
-    if pool is None:
-        return reason
-    cause = next((c for c in _CAUSES if c in reason), "no connection")
-    return f"cannot connect to {pool.group(1).lower()}://{pool.group(2)}:{pool.group(3)}: {cause}"
-
-
 def _cli_message(exc: BaseException) -> str | None:
     """The command-line wording of an SDK error, built from its typed fields (``None``: keep the
     SDK's own message)."""
@@ -370,7 +349,7 @@ def _cli_message(exc: BaseException) -> str | None:
             "check before sending again (do not repeat the command blindly)"
         )
     if isinstance(exc, e.TxRpcError):
-        reason = _short_reason(exc.reason)
+        reason = exc.reason
         if reason.startswith("no devnet is running"):
             return reason  # already says which command starts it
         if chosen_network()[0] == "devnet" and "cannot connect" in reason:
@@ -438,17 +417,9 @@ def error_json(exc: BaseException, message: str) -> dict[str, Any]:
 
 
 def _is_connection_error(exc: BaseException) -> bool:
-    for mod in ("requests", "httpx"):
-        module = sys.modules.get(mod)  # only when already imported: never import for a check
-        if module is None:
-            continue
-        kinds = (
-            (module.ConnectionError, module.Timeout)
-            if mod == "requests"
-            else (module.TransportError,)
-        )
-        if isinstance(exc, kinds):
-            return True
+    httpx = sys.modules.get("httpx")  # only when already imported: never import for a check
+    if httpx is not None and isinstance(exc, httpx.TransportError):
+        return True
     return isinstance(exc, ConnectionError | OSError)
 
 
