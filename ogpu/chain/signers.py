@@ -48,7 +48,7 @@ SignerInput = Union[str, "LocalAccount", SignerLike]
 class KeySigner:
     """A local key wrapped so that only its address is ever shown.
 
-    The address is derived with eth-keys (coincurve); eth-account, slow to import, is loaded on
+    The address is derived with coincurve (secp256k1) and keccak; eth-account, slow to import, is loaded on
     the first signature, so reads that only need the address never import it.
 
     >>> KeySigner.from_key("0x" + "22" * 32).address[:2]
@@ -65,13 +65,18 @@ class KeySigner:
     @classmethod
     def from_key(cls, key: str | bytes) -> KeySigner:
         """Wrap a private key (32 bytes, or hex with optional ``0x``)."""
-        from eth_keys.datatypes import PrivateKey
+        from coincurve import PublicKey
+        from eth_utils.address import to_checksum_address
+        from eth_utils.crypto import keccak
 
         raw = bytes.fromhex(key.removeprefix("0x")) if isinstance(key, str) else bytes(key)
+        if len(raw) != 32:
+            raise ValueError("a private key is 32 bytes")
+        public = PublicKey.from_secret(raw).format(compressed=False)[1:]  # ValueError off-curve
         signer = cls.__new__(cls)
         signer.__account = None
         signer.__key = raw
-        signer.__address = str(PrivateKey(raw).public_key.to_checksum_address())
+        signer.__address = str(to_checksum_address(keccak(public)[-20:]))
         return signer
 
     @property
