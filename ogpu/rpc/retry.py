@@ -19,7 +19,6 @@ over HTTP) into three kinds, decided from exception types, HTTP statuses and JSO
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import random
@@ -107,6 +106,8 @@ def classify(exc: BaseException) -> FailureKind:
         return "permanent"
     if isinstance(exc, _NOT_SENT):
         return "transient"
+    import asyncio  # here, not at the top: synchronous callers need not import asyncio
+
     if isinstance(
         exc,
         httpx.TransportError
@@ -231,4 +232,6 @@ async def acall_with_retry(
             if delay is None:
                 raise
             _note(what, schedule.attempts, exc, delay)
+            import asyncio
+
             await asyncio.sleep(delay)
