@@ -91,9 +91,9 @@ def test_vault_balance_imports_neither_web3_nor_the_keyfile_stack(
     assert code == 0, out
     assert "balance" in out and "ogpu.cli.vault" in modules  # the read really ran
     assert not _loaded(modules, HEAVY)
-    # nor the transaction executor, nor rich (plain reads print through typer)
+    # nor the transaction executor, rich (plain reads print through typer) or asyncio
     assert "ogpu.chain.tx" not in modules
-    assert not _loaded(modules, ("rich",))
+    assert not _loaded(modules, ("rich", "asyncio", "click", "eth_keys"))
 
 
 def test_help_imports_no_sub_command() -> None:
