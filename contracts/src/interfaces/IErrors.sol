@@ -36,6 +36,10 @@ interface IErrors {
     /// @param account The account whose balance is short.
     /// @param required The amount needed.
     /// @param available The amount available.
+    /// @dev OpenZeppelin's `Errors.InsufficientBalance(uint256,uint256)` (reachable only through a value-carrying
+    ///      `Clones` call, which the protocol never makes) shares the name; the name is kept because it is a
+    ///      protocol identifier the SDKs map by name (`InsufficientBalanceError`). `scripts/compile.js` drops the
+    ///      OpenZeppelin one from the artifacts, so each error name in an ABI has one signature.
     error InsufficientBalance(address account, uint256 required, uint256 available);
 
     /// @notice The stake (lockup) is too low.
