@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-/// @title Protocol failure identifiers (protocol.md §3.1, encoding A: custom errors with arguments).
+/// @title Protocol failure identifiers: custom errors with arguments (docs/protocol.md, "Errors").
 /// @notice Every protocol contract inherits this interface so that each compiled ABI can decode every
 ///         protocol error, including errors that bubble up from a contract called further down.
 interface IErrors {
