@@ -33,6 +33,29 @@ contract ReentrantReceiver {
         vault = IVaultLike(vault_);
     }
 
+    /// @notice Receive a Vault payment and make at most one re-entry attempt.
+    receive() external payable {
+        if (mode == 0) return;
+        uint8 m = mode;
+        mode = 0; // one re-entry attempt per payment
+        reentryAttempts += 1;
+        if (m == 1) {
+            try vault.withdraw(reentryAmount) {
+                reentered = true;
+            } catch (bytes memory data) {
+                blockedData = data;
+            }
+        } else if (m == 2) {
+            try vault.claim() {
+                reentered = true;
+            } catch (bytes memory data) {
+                blockedData = data;
+            }
+        } else if (m == 3) {
+            revert("payment rejected");
+        }
+    }
+
     /// @notice Deposit `msg.value` into this contract's Vault balance.
     function fund() external payable {
         vault.deposit{value: msg.value}(address(this));
@@ -60,28 +83,5 @@ contract ReentrantReceiver {
         reentryAmount = reentryAmount_;
         vault.withdraw(amount);
         mode = 0;
-    }
-
-    /// @notice Receive a Vault payment and make at most one re-entry attempt.
-    receive() external payable {
-        if (mode == 0) return;
-        uint8 m = mode;
-        mode = 0; // one re-entry attempt per payment
-        reentryAttempts += 1;
-        if (m == 1) {
-            try vault.withdraw(reentryAmount) {
-                reentered = true;
-            } catch (bytes memory data) {
-                blockedData = data;
-            }
-        } else if (m == 2) {
-            try vault.claim() {
-                reentered = true;
-            } catch (bytes memory data) {
-                blockedData = data;
-            }
-        } else if (m == 3) {
-            revert("payment rejected");
-        }
     }
 }
