@@ -144,9 +144,9 @@ interface ITerminal is IErrors {
     /// @return The master, zero when unpaired.
     function getMasterOf(address provider) external view returns (address);
 
-    /// @notice The provider a master last announced (master side of the handshake).
+    /// @notice The provider `master` last announced (master side of the handshake).
     /// @param master The master.
-    /// @return The provider, zero when none is pending or after its removal.
+    /// @return The provider, zero when none was announced or after that provider's removal.
     function providerOf(address master) external view returns (address);
 
     /// @notice The master a provider announced (provider side of the handshake; devnet addition).

@@ -66,8 +66,8 @@ interface IVault is IErrors {
 
     /// @notice Move `amount` of the caller's lockup into its unbonding bucket; maturity restarts at
     ///         `block.timestamp + UNBONDING_PERIOD` for the whole bucket.
-    /// @dev Reverts `InsufficientLockup` when the rest would fall below the stake the caller's active
-    ///      sources and stake-requiring registrations hold back.
+    /// @dev Reverts `ZeroAmount`, or `InsufficientLockup` above the lockup or when the rest would fall below
+    ///      the stake the caller's active sources and stake-requiring registrations hold back.
     /// @param amount The amount (wei).
     function unbond(uint256 amount) external;
 
@@ -232,8 +232,8 @@ interface IVault is IErrors {
     /// @return The amount (wei).
     function frozenPayment(address account) external view returns (uint256);
 
-    /// @notice Whether `account` may act as a provider or publish: whitelisted, or unsanctioned with the
-    ///         lockup its active sources require.
+    /// @notice Whether `account` passes the eligibility check of `register` and `attempt`: whitelisted, or
+    ///         unsanctioned with the lockup its own active sources require.
     /// @param account The account.
     /// @return True when eligible.
     function isEligible(address account) external view returns (bool);
