@@ -412,11 +412,7 @@ contract Nexus is INexus, Ownable {
 
     /// @dev Reverts `NotAgent` unless the caller is `provider`, its master or an agent of its master.
     function _checkProviderAgent(address provider) private view {
-        if (msg.sender == provider) return;
-        address master = ITerminal(terminal).masterOf(provider);
-        if (master == address(0) || (msg.sender != master && !ITerminal(terminal).getIsAgentOf(master, msg.sender))) {
-            revert NotAgent(msg.sender, provider);
-        }
+        if (msg.sender != provider) _checkMasterOrAgent(provider, ITerminal(terminal).masterOf(provider));
     }
 
     /// @dev Reverts `NotProvider` unless `provider` holds PROVIDER, then `NotAgent` as `_checkProviderAgent`;
@@ -424,10 +420,15 @@ contract Nexus is INexus, Ownable {
     function _checkProviderOperator(address provider) private view returns (address master) {
         if (!IManager(manager).hasRole(PROVIDER, provider)) revert NotProvider(provider);
         master = ITerminal(terminal).masterOf(provider);
-        if (
-            msg.sender != provider
-                && (master == address(0) || (msg.sender != master && !ITerminal(terminal).getIsAgentOf(master, msg.sender)))
-        ) revert NotAgent(msg.sender, provider);
+        if (msg.sender != provider) _checkMasterOrAgent(provider, master);
+    }
+
+    /// @dev Reverts `NotAgent(caller, provider)` unless `provider` has a `master` and the caller is that master
+    ///      or an agent of it (the default agent included).
+    function _checkMasterOrAgent(address provider, address master) private view {
+        if (master == address(0) || (msg.sender != master && !ITerminal(terminal).getIsAgentOf(master, msg.sender))) {
+            revert NotAgent(msg.sender, provider);
+        }
     }
 
     /// @dev Reverts `InvalidEnvironment` for an environment mask outside 1..7, `InvalidParams` for a zero max
