@@ -200,7 +200,7 @@ interface INexus is IErrors {
     /// @return The id.
     function sourceId(address source) external view returns (uint256);
 
-    /// @notice Same as `sourceId` (official name).
+    /// @notice Same as `sourceId`.
     /// @param source The address.
     /// @return The id.
     function getSourceId(address source) external view returns (uint256);
@@ -230,7 +230,7 @@ interface INexus is IErrors {
     /// @return The count.
     function activeSourceCountOf(address client) external view returns (uint256);
 
-    /// @notice Same as `activeSourceCountOf` (official name).
+    /// @notice Same as `activeSourceCountOf`.
     /// @param client The client.
     /// @return The count.
     function getActiveSourceCount(address client) external view returns (uint256);

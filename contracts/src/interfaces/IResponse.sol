@@ -24,7 +24,7 @@ interface IResponse is IErrors {
     /// @return SUBMITTED or CONFIRMED.
     function status() external view returns (ResponseStatus);
 
-    /// @notice Same as `status`, as a number (official name).
+    /// @notice Same as `status`, as a number.
     /// @return 0 SUBMITTED, 1 CONFIRMED.
     function getStatus() external view returns (uint8);
 

@@ -47,7 +47,7 @@ interface ISource is IErrors {
     /// @return ACTIVE or INACTIVE.
     function status() external view returns (SourceStatus);
 
-    /// @notice Same as `status`, as a number (official name).
+    /// @notice Same as `status`, as a number.
     /// @return 0 ACTIVE, 1 INACTIVE.
     function getStatus() external view returns (uint8);
 
@@ -142,7 +142,7 @@ interface ISource is IErrors {
     /// @return The id.
     function registrantId(address provider) external view returns (uint256);
 
-    /// @notice Same as `registrantId` (official name).
+    /// @notice Same as `registrantId`.
     /// @param provider The provider.
     /// @return The id.
     function getRegistrantId(address provider) external view returns (uint256);

@@ -47,7 +47,7 @@ interface ITask is IErrors {
     /// @return The TaskStatus.
     function status() external view returns (TaskStatus);
 
-    /// @notice Same as `status`, as a number (official name).
+    /// @notice Same as `status`, as a number.
     /// @return The TaskStatus as uint8.
     function getStatus() external view returns (uint8);
 
@@ -55,7 +55,7 @@ interface ITask is IErrors {
     /// @return 0 MANUAL_CONFIRMATION, 1 FIRST_RESPONSE.
     function deliveryMethod() external view returns (uint8);
 
-    /// @notice Same as `deliveryMethod` (official name).
+    /// @notice Same as `deliveryMethod`.
     /// @return 0 MANUAL_CONFIRMATION, 1 FIRST_RESPONSE.
     function getDeliveryMethod() external view returns (uint8);
 
@@ -123,7 +123,7 @@ interface ITask is IErrors {
     /// @return The id.
     function attempterId(address provider) external view returns (uint256);
 
-    /// @notice Same as `attempterId` (official name).
+    /// @notice Same as `attempterId`.
     /// @param provider The provider.
     /// @return The id.
     function getAttempterId(address provider) external view returns (uint256);

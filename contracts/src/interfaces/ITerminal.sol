@@ -139,7 +139,7 @@ interface ITerminal is IErrors {
     /// @return The master, zero when unpaired.
     function masterOf(address provider) external view returns (address);
 
-    /// @notice Same as `masterOf` (official name).
+    /// @notice Same as `masterOf`.
     /// @param provider The provider.
     /// @return The master, zero when unpaired.
     function getMasterOf(address provider) external view returns (address);
@@ -159,7 +159,7 @@ interface ITerminal is IErrors {
     /// @return True for a master.
     function isMaster(address master) external view returns (bool);
 
-    /// @notice Same as `isMaster` (official name).
+    /// @notice Same as `isMaster`.
     /// @param master The account.
     /// @return True for a master.
     function getIsMaster(address master) external view returns (bool);

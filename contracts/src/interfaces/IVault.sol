@@ -187,7 +187,7 @@ interface IVault is IErrors {
     /// @return The amount (wei).
     function balanceOf(address account) external view returns (uint256);
 
-    /// @notice Same as `balanceOf` (official name).
+    /// @notice Same as `balanceOf`.
     /// @param account The account.
     /// @return The amount (wei).
     function getBalanceOf(address account) external view returns (uint256);
@@ -197,7 +197,7 @@ interface IVault is IErrors {
     /// @return The amount (wei).
     function lockupOf(address account) external view returns (uint256);
 
-    /// @notice Same as `lockupOf` (official name).
+    /// @notice Same as `lockupOf`.
     /// @param account The account.
     /// @return The amount (wei).
     function getLockupOf(address account) external view returns (uint256);
