@@ -9,7 +9,7 @@ True
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ogpu.protocol import terminal
 from ogpu.protocol._base import BlockId, Signer, batch_pinned, checksum
@@ -17,7 +17,10 @@ from ogpu.protocol.provider import _Account
 from ogpu.types import MasterNotFoundError, MasterSnapshot
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from ogpu.chain import Session
+    from ogpu.protocol._base import TxOptions
     from ogpu.types import Receipt
 
 __all__ = ["Master"]
@@ -88,38 +91,36 @@ class Master(_Account):
     # Writes (role fallback MASTER unless stated)
 
     def announce_provider(
-        self, provider: str, amount: int, *, signer: Signer | None = None, **kwargs: Any
+        self, provider: str, amount: int, *, signer: Signer | None = None, **tx: Unpack[TxOptions]
     ) -> Receipt:
         """``Terminal.announceProvider(provider, amount)`` with ``value=amount``."""
         return terminal.announce_provider(
-            provider, amount, signer=signer, session=self.session, **kwargs
+            provider, amount, signer=signer, session=self.session, **tx
         )
 
     def remove_provider(
-        self, provider: str, *, signer: Signer | None = None, **kwargs: Any
+        self, provider: str, *, signer: Signer | None = None, **tx: Unpack[TxOptions]
     ) -> Receipt:
         """``Terminal.removeProvider(provider)``."""
-        return terminal.remove_provider(provider, signer=signer, session=self.session, **kwargs)
+        return terminal.remove_provider(provider, signer=signer, session=self.session, **tx)
 
     def remove_container(
-        self, provider: str, source: str, *, signer: Signer | None = None, **kwargs: Any
+        self, provider: str, source: str, *, signer: Signer | None = None, **tx: Unpack[TxOptions]
     ) -> Receipt:
         """``Terminal.removeContainer(provider, source)``."""
         return terminal.remove_container(
-            provider, source, signer=signer, session=self.session, **kwargs
+            provider, source, signer=signer, session=self.session, **tx
         )
 
     def set_agent(
-        self, agent: str, value: bool, *, signer: Signer | None = None, **kwargs: Any
+        self, agent: str, value: bool, *, signer: Signer | None = None, **tx: Unpack[TxOptions]
     ) -> Receipt:
         """``Terminal.setAgent(agent, value)`` (fallback is CLIENT, as the official SDK: pass the
         master key explicitly)."""
-        return terminal.set_agent(agent, value, signer=signer, session=self.session, **kwargs)
+        return terminal.set_agent(agent, value, signer=signer, session=self.session, **tx)
 
     def set_default_agent_disabled(
-        self, value: bool, *, signer: Signer | None = None, **kwargs: Any
+        self, value: bool, *, signer: Signer | None = None, **tx: Unpack[TxOptions]
     ) -> Receipt:
         """``Terminal.setDefaultAgentDisabled(value)`` signed by this master."""
-        return terminal.set_default_agent_disabled(
-            value, signer=signer, session=self.session, **kwargs
-        )
+        return terminal.set_default_agent_disabled(value, signer=signer, session=self.session, **tx)

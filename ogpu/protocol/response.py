@@ -18,7 +18,10 @@ from ogpu.protocol._wait import wait_for_confirmation
 from ogpu.types import ResponseNotFoundError, ResponseParams, ResponseSnapshot, ResponseStatus
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from ogpu.chain import Session
+    from ogpu.protocol._base import TxOptions
     from ogpu.protocol.task import Task
     from ogpu.types import Receipt
 
@@ -125,11 +128,9 @@ class Response(ProtocolObject):
     # ------------------------------------------------------------------------------------------
     # Writes
 
-    def confirm(self, *, signer: Signer | None = None, **kwargs: Any) -> Receipt:
+    def confirm(self, *, signer: Signer | None = None, **tx: Unpack[TxOptions]) -> Receipt:
         """``Controller.confirmResponse(self)`` (role fallback CLIENT)."""
-        return controller.confirm_response(
-            self.address, signer=signer, session=self.session, **kwargs
-        )
+        return controller.confirm_response(self.address, signer=signer, session=self.session, **tx)
 
     # ------------------------------------------------------------------------------------------
     # Waiting

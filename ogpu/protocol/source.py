@@ -16,7 +16,10 @@ from ogpu.protocol._object import ProtocolObject
 from ogpu.types import Environment, SourceNotFoundError, SourceParams, SourceSnapshot, SourceStatus
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from ogpu.chain import Session
+    from ogpu.protocol._base import TxOptions
     from ogpu.protocol.task import Task
     from ogpu.types import Receipt
 
@@ -96,7 +99,7 @@ class Source(ProtocolObject):
         """The task at 0-based ``index`` (``tasks(index)``)."""
         from ogpu.protocol.task import Task
 
-        result: Task = self._peer(Task, self._call("tasks", int(index), block=block))
+        result: Task = self._peer(Task, self._call("tasks", index, block=block))
         return result
 
     def get_registrant_count(self, *, block: BlockId = "latest") -> int:
@@ -119,19 +122,17 @@ class Source(ProtocolObject):
 
     def get_registrant_at(self, index: int, *, block: BlockId = "latest") -> str:
         """The provider in registration slot ``index`` (zero address for a hole)."""
-        return checksum(self._call("registrants", int(index), block=block))
+        return checksum(self._call("registrants", index, block=block))
 
     def get_registrant_id(self, provider: str, *, block: BlockId = "latest") -> int:
         """1-based registration id of ``provider``; 0 = not registered (``getRegistrantId``)."""
-        return int(self._call("getRegistrantId", checksum(provider), block=block))
+        return int(self._call("getRegistrantId", provider, block=block))
 
     def get_preferred_environment_of(
         self, provider: str, *, block: BlockId = "latest"
     ) -> Environment:
         """The environment ``provider`` registered with (``Environment(0)`` if not registered)."""
-        return Environment(
-            int(self._call("preferredEnvironmentOf", checksum(provider), block=block))
-        )
+        return Environment(int(self._call("preferredEnvironmentOf", provider, block=block)))
 
     def get_owner(self, *, block: BlockId = "latest") -> str:
         """The contract owner (Nexus)."""
@@ -174,7 +175,7 @@ class Source(ProtocolObject):
     # Writes
 
     def set_status(
-        self, status: SourceStatus, *, signer: Signer | None = None, **kwargs: Any
+        self, status: SourceStatus, *, signer: Signer | None = None, **tx: Unpack[TxOptions]
     ) -> Receipt:
         """Change the status through Nexus (protocol O-3; ``Source.setStatus`` is Nexus-only).
 
@@ -182,25 +183,21 @@ class Source(ProtocolObject):
         ``Nexus.setSourceStatus`` (admin route: CONTROLLER role or Nexus owner; signer required).
         """
         if SourceStatus(status) is SourceStatus.INACTIVE:
-            return nexus.inactivate_source(
-                self.address, signer=signer, session=self.session, **kwargs
-            )
+            return nexus.inactivate_source(self.address, signer=signer, session=self.session, **tx)
         if signer is None:
             from ogpu.types import MissingSignerError
 
             raise MissingSignerError(None)
         return nexus.set_source_status(
-            self.address, SourceStatus.ACTIVE, signer=signer, session=self.session, **kwargs
+            self.address, SourceStatus.ACTIVE, signer=signer, session=self.session, **tx
         )
 
     def set_params(
-        self, params: SourceParams, *, signer: Signer | None = None, **kwargs: Any
+        self, params: SourceParams, *, signer: Signer | None = None, **tx: Unpack[TxOptions]
     ) -> Receipt:
         """``Nexus.updateSource(self, params)`` (role fallback CLIENT)."""
-        return nexus.update_source(
-            self.address, params, signer=signer, session=self.session, **kwargs
-        )
+        return nexus.update_source(self.address, params, signer=signer, session=self.session, **tx)
 
-    def inactivate(self, *, signer: Signer | None = None, **kwargs: Any) -> Receipt:
+    def inactivate(self, *, signer: Signer | None = None, **tx: Unpack[TxOptions]) -> Receipt:
         """``Nexus.inactivateSource(self)`` (role fallback CLIENT)."""
-        return nexus.inactivate_source(self.address, signer=signer, session=self.session, **kwargs)
+        return nexus.inactivate_source(self.address, signer=signer, session=self.session, **tx)

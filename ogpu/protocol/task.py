@@ -30,7 +30,10 @@ from ogpu.protocol._wait import wait_for_response, wait_for_task_status
 from ogpu.types import DeliveryMethod, TaskNotFoundError, TaskParams, TaskSnapshot, TaskStatus
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from ogpu.chain import Session
+    from ogpu.protocol._base import TxOptions
     from ogpu.protocol.response import Response
     from ogpu.protocol.source import Source
     from ogpu.types import Receipt
@@ -119,11 +122,11 @@ class Task(ProtocolObject):
 
     def get_attempter_at(self, index: int, *, block: BlockId = "latest") -> str:
         """The provider of attempt ``index`` (``attempters(index)``)."""
-        return checksum(self._call("attempters", int(index), block=block))
+        return checksum(self._call("attempters", index, block=block))
 
     def get_attempter_id(self, provider: str, *, block: BlockId = "latest") -> int:
         """1-based attempt id of ``provider``; 0 = never attempted (``getAttempterId``)."""
-        return int(self._call("getAttempterId", checksum(provider), block=block))
+        return int(self._call("getAttempterId", provider, block=block))
 
     def get_attempt_timestamps(
         self, lower: int = 0, upper: int | None = None, *, block: BlockId = "latest"
@@ -141,13 +144,13 @@ class Task(ProtocolObject):
 
     def get_attempt_timestamp_at(self, index: int, *, block: BlockId = "latest") -> int:
         """Timestamp of attempt ``index`` (``attemptTimestamps(index)``)."""
-        return int(self._call("attemptTimestamps", int(index), block=block))
+        return int(self._call("attemptTimestamps", index, block=block))
 
     def get_response_of(self, provider: str, *, block: BlockId = "latest") -> Response | None:
         """The response ``provider`` submitted, or ``None`` (``responseOf``)."""
         from ogpu.protocol.response import Response
 
-        address = address_or_none(self._call("responseOf", checksum(provider), block=block))
+        address = address_or_none(self._call("responseOf", provider, block=block))
         return None if address is None else self._peer(Response, address)
 
     def _responses(
@@ -189,7 +192,7 @@ class Task(ProtocolObject):
 
     def get_payee_of(self, provider: str, *, block: BlockId = "latest") -> str | None:
         """Payee fixed when ``provider``'s MANUAL response was submitted, or ``None`` (``payeeOf``)."""
-        return address_or_none(self._call("payeeOf", checksum(provider), block=block))
+        return address_or_none(self._call("payeeOf", provider, block=block))
 
     def is_already_submitted(self, hash_bytes: bytes, *, block: BlockId = "latest") -> bool:
         """Whether a response with this content key exists (the CID's hash; docs/protocol.md)."""
@@ -236,9 +239,9 @@ class Task(ProtocolObject):
     # ------------------------------------------------------------------------------------------
     # Writes
 
-    def cancel(self, *, signer: Signer | None = None, **kwargs: Any) -> Receipt:
+    def cancel(self, *, signer: Signer | None = None, **tx: Unpack[TxOptions]) -> Receipt:
         """``Controller.cancelTask(self)`` (role fallback CLIENT)."""
-        return controller.cancel_task(self.address, signer=signer, session=self.session, **kwargs)
+        return controller.cancel_task(self.address, signer=signer, session=self.session, **tx)
 
     # ------------------------------------------------------------------------------------------
     # Waiting
