@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from eth_utils.crypto import keccak
 
-from ogpu.protocol._base import BlockId, Signer, call, send
+from ogpu.protocol._base import BlockId, Signer, call, check_args, send
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -44,16 +44,18 @@ RoleLike = bytes | str
 
 
 def role_id(role: RoleLike) -> bytes:
-    """The bytes32 id of ``role``: a role name is hashed, bytes and ``0x`` hex pass through (the
-    ABI check refuses anything that is not 32 bytes).
+    """The bytes32 id of ``role``: a role name is hashed, 32 bytes or their ``0x`` hex pass
+    through (:class:`~ogpu.types.InvalidArgumentError` for other bytes).
 
     >>> role_id("DEFAULT_ADMIN_ROLE") == bytes(32)
     True
     >>> role_id("PROVIDER").hex()[:8]
     '4a3debff'
     """
-    if not isinstance(role, str) or role.startswith("0x"):
-        return role  # type: ignore[return-value]
+    if not isinstance(role, str):
+        return check_args(_M, "getRoleAdmin", (role,))[0]  # type: ignore[no-any-return]
+    if role.startswith("0x") and len(role) == 66:
+        return bytes.fromhex(role[2:])
     if role == "DEFAULT_ADMIN_ROLE":
         return bytes(32)
     return keccak(text=role)
