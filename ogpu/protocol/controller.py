@@ -1,11 +1,14 @@
-"""Controller: the client-side task lifecycle and escrow orchestration (protocol §4.3).
+"""Controller: the client-side task lifecycle and escrow orchestration (docs/protocol.md,
+"Contracts and roles").
 
 Writes return a :class:`~ogpu.types.Receipt` (``wait=False`` → ``PendingTx``, ``dry_run=True`` →
-``DryRunResult``; extra keyword arguments go to :meth:`ogpu.chain.Session.transact`).
+``DryRunResult``; the other keywords are :class:`~ogpu.protocol._base.TxOptions`).
 
->>> from ogpu.protocol import controller
->>> receipt = controller.publish_task(params, signer=client_key)  # doctest: +SKIP
->>> task = controller.extract_task_address(receipt)  # doctest: +SKIP
+Example::
+
+    from ogpu.protocol import controller
+    receipt = controller.publish_task(params, signer=client_key)
+    task = controller.extract_task_address(receipt)
 """
 
 from __future__ import annotations

@@ -1,12 +1,15 @@
-"""Manager: the protocol's role registry (OpenZeppelin ``AccessControl``, protocol §4.1).
+"""Manager: the protocol's role registry (OpenZeppelin ``AccessControl``; docs/protocol.md,
+"Contracts and roles").
 
 Roles may be given as bytes32 ids or by name (``"CONTROLLER"``, ``"PROVIDER"``, ``"JUDGE"``,
 ``"DEFAULT_ADMIN_ROLE"``): ids are ``keccak256(name)`` and the default admin role is zero.
 Role changes need the role's admin, so writes have no environment fallback.
 
->>> from ogpu.protocol import manager
->>> manager.has_role("PROVIDER", provider_address)  # doctest: +SKIP
-True
+Example::
+
+    from ogpu.protocol import manager
+    manager.has_role("PROVIDER", provider_address)
+    # True
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
 """A master account (the human wallet that owns providers) seen through Terminal and Vault.
 
->>> from ogpu.protocol import Master
->>> master = Master(master_address)  # doctest: +SKIP
->>> master.announce_provider(provider_address, 0, signer=master_key)  # doctest: +SKIP
->>> master.snapshot().is_master  # doctest: +SKIP
-True
+Example::
+
+    from ogpu.protocol import Master
+    master = Master(master_address)
+    master.announce_provider(provider_address, 0, signer=master_key)
+    master.snapshot().is_master
+    # True
 """
 
 from __future__ import annotations

@@ -1,13 +1,16 @@
-"""Nexus: the source registry, provider-side coordinator and event hub (protocol §4.2).
+"""Nexus: the source registry, provider-side coordinator and event hub (docs/protocol.md,
+"Contracts and roles").
 
 Writes return a :class:`~ogpu.types.Receipt` (``wait=False`` → ``PendingTx``, ``dry_run=True`` →
-``DryRunResult``; extra keyword arguments go to :meth:`ogpu.chain.Session.transact`). When
+``DryRunResult``; the other keywords are :class:`~ogpu.protocol._base.TxOptions`). When
 ``signer`` is ``None`` the key of the listed role is used (``<ROLE>_PRIVATE_KEY``).
 
->>> from ogpu.protocol import nexus
->>> receipt = nexus.register(source, provider, 1, signer=master_key)  # doctest: +SKIP
->>> nexus.get_source_count()  # doctest: +SKIP
-3
+Example::
+
+    from ogpu.protocol import nexus
+    receipt = nexus.register(source, provider, 1, signer=master_key)
+    nexus.get_source_count()
+    # 3
 """
 
 from __future__ import annotations
@@ -112,8 +115,10 @@ def publish_source(
 ) -> Receipt:
     """``Nexus.publishSource(params)`` (role fallback CLIENT). See :func:`extract_source_address`.
 
-    >>> receipt = publish_source(params, signer=client_key)  # doctest: +SKIP
-    >>> source = extract_source_address(receipt)  # doctest: +SKIP
+    Example::
+
+        receipt = publish_source(params, signer=client_key)
+        source = extract_source_address(receipt)
     """
     return send(session, _N, "publishSource", params, signer=signer, role=Role.CLIENT, **tx)
 
@@ -231,7 +236,8 @@ def attempt(
 ) -> Receipt:
     """``Nexus.attempt(task, provider, suggested_payment)`` (role fallback PROVIDER).
 
-    On an overdue task this settles the expiry instead of recording an attempt (protocol §4.2).
+    On an overdue task this settles the expiry instead of recording an attempt (docs/protocol.md, "The
+    task state machine").
     """
     return send(
         session,
@@ -417,8 +423,10 @@ def get_sources(
 ) -> list[str]:
     """Source addresses ``[lower, upper)`` (``upper=None``: all), in two round trips at most.
 
-    >>> get_sources()  # doctest: +SKIP
-    ['0x5FbDB2315678afecb367f032d93F642f64180aa3']
+    Example::
+
+        get_sources()
+        # ['0x5FbDB2315678afecb367f032d93F642f64180aa3']
     """
     s = resolve_session(session)
     raw = paginate(
@@ -506,7 +514,7 @@ def get_owner(*, session: Session | None = None) -> str:
 
 
 # ----------------------------------------------------------------------------------------------
-# Devnet extension views (not on the official deployments; protocol §12)
+# Devnet extension views (not on the official deployments; docs/protocol.md, "ABI compatibility")
 
 
 def is_task(address: str, *, session: Session | None = None, block: BlockId = "latest") -> bool:

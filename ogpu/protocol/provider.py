@@ -1,10 +1,12 @@
 """A provider account seen through Terminal, Vault and Nexus (no contract of its own).
 
->>> from ogpu.protocol import Provider
->>> provider = Provider.load(provider_address)  # doctest: +SKIP
->>> provider.register_to(source_address, 1, signer=master_key)  # doctest: +SKIP
->>> provider.snapshot().master  # doctest: +SKIP
-'0x90F79bf6EB2c4f870365E785982E1f101E93b906'
+Example::
+
+    from ogpu.protocol import Provider
+    provider = Provider.load(provider_address)
+    provider.register_to(source_address, 1, signer=master_key)
+    provider.snapshot().master
+    # '0x90F79bf6EB2c4f870365E785982E1f101E93b906'
 """
 
 from __future__ import annotations

@@ -1,9 +1,12 @@
-"""A provider's response to a task (one ``Response`` contract per response, protocol §4.8).
+"""A provider's response to a task (one ``Response`` contract per response;
+docs/protocol.md, "Contracts and roles").
 
->>> from ogpu.protocol import Response
->>> response = Response.load(response_address)  # doctest: +SKIP
->>> response.fetch_data()  # doctest: +SKIP
-{'result': 'positive', 'confidence': 0.97}
+Example::
+
+    from ogpu.protocol import Response
+    response = Response.load(response_address)
+    response.fetch_data()
+    # {'result': 'positive', 'confidence': 0.97}
 """
 
 from __future__ import annotations
@@ -78,8 +81,10 @@ class Response(ProtocolObject):
     def fetch_data(self) -> dict[str, Any]:
         """The payload JSON, fetched through ``session.ipfs``.
 
-        >>> response.fetch_data()  # doctest: +SKIP
-        {'result': 42}
+        Example::
+
+            response.fetch_data()
+            # {'result': 42}
         """
         data: dict[str, Any] = self.session.ipfs.fetch_json(self.get_data())
         return data

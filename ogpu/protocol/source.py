@@ -1,9 +1,12 @@
-"""A published source (one ``Source`` contract per source, protocol §4.6).
+"""A published source (one ``Source`` contract per source; docs/protocol.md,
+"Contracts and roles").
 
->>> from ogpu.protocol import Source
->>> source = Source.load("0x5FbDB2315678afecb367f032d93F642f64180aa3")  # doctest: +SKIP
->>> source.snapshot().status  # doctest: +SKIP
-<SourceStatus.ACTIVE: 0>
+Example::
+
+    from ogpu.protocol import Source
+    source = Source.load("0x5FbDB2315678afecb367f032d93F642f64180aa3")
+    source.snapshot().status
+    # <SourceStatus.ACTIVE: 0>
 """
 
 from __future__ import annotations
@@ -42,9 +45,11 @@ class Source(ProtocolObject):
 
         Raises :class:`~ogpu.types.SourceNotFoundError` otherwise.
 
-        >>> Source.load("0x0000000000000000000000000000000000000001")  # doctest: +SKIP
-        Traceback (most recent call last):
-        ogpu.types.errors.SourceNotFoundError: no source at 0x0000…0001 ...
+        Example::
+
+            Source.load("0x0000000000000000000000000000000000000001")
+            # raises:
+            # ogpu.types.errors.SourceNotFoundError: no source at 0x0000…0001 ...
         """
         source = cls(address, chain, session=session)
         if nexus.get_source_id(source.address, session=source.session) == 0:
@@ -80,8 +85,10 @@ class Source(ProtocolObject):
     ) -> list[Task]:
         """Tasks ``[lower, upper)`` (``upper=None``: all) in at most two round trips.
 
-        >>> [t.address for t in source.get_tasks()]  # doctest: +SKIP
-        ['0xa16E02E87b7454126E5E10d957A927A7F5B5d2be']
+        Example::
+
+            [t.address for t in source.get_tasks()]
+            # ['0xa16E02E87b7454126E5E10d957A927A7F5B5d2be']
         """
         from ogpu.protocol.task import Task
 
@@ -145,9 +152,11 @@ class Source(ProtocolObject):
     def snapshot(self, *, block: BlockId = "latest") -> SourceSnapshot:
         """Every non-paginated field, read at one block in one round trip.
 
-        >>> snap = source.snapshot()  # doctest: +SKIP
-        >>> snap.params.minPayment, snap.task_count  # doctest: +SKIP
-        (10000000000000000, 2)
+        Example::
+
+            snap = source.snapshot()
+            snap.params.minPayment, snap.task_count
+            # (10000000000000000, 2)
         """
         values, number = batch_pinned(
             self.session,

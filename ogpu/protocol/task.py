@@ -1,11 +1,14 @@
-"""A published task (one ``Task`` contract per task, protocol §4.7).
+"""A published task (one ``Task`` contract per task; docs/protocol.md, "The task
+state machine").
 
->>> from ogpu.protocol import Task
->>> task = Task.load(task_address)  # doctest: +SKIP
->>> task.snapshot().status  # doctest: +SKIP
-<TaskStatus.RESPONDED: 2>
->>> [r.get_data() for r in task.get_responses()]  # doctest: +SKIP
-['https://cipfs.ogpuscan.io/ipfs/Qm...']
+Example::
+
+    from ogpu.protocol import Task
+    task = Task.load(task_address)
+    task.snapshot().status
+    # <TaskStatus.RESPONDED: 2>
+    [r.get_data() for r in task.get_responses()]
+    # ['https://cipfs.ogpuscan.io/ipfs/Qm...']
 """
 
 from __future__ import annotations
@@ -56,9 +59,11 @@ class Task(ProtocolObject):
 
         Raises :class:`~ogpu.types.TaskNotFoundError` otherwise.
 
-        >>> Task.load("0x0000000000000000000000000000000000000001")  # doctest: +SKIP
-        Traceback (most recent call last):
-        ogpu.types.errors.TaskNotFoundError: no task at 0x0000000000000000000000000000000000000001 ...
+        Example::
+
+            Task.load("0x0000000000000000000000000000000000000001")
+            # raises:
+            # ogpu.types.errors.TaskNotFoundError: no task at 0x0000000000000000000000000000000000000001 ...
         """
         from ogpu.protocol._membership import is_protocol_object
 
@@ -174,8 +179,10 @@ class Task(ProtocolObject):
         """Responses of attempts ``[lower, upper)`` (``upper=None``: all), as :class:`Response`
         objects, in at most two round trips (attempters without a response are skipped).
 
-        >>> len(task.get_responses())  # doctest: +SKIP
-        200
+        Example::
+
+            len(task.get_responses())
+            # 200
         """
         return self._responses(lower, upper, block)[0]
 
@@ -205,8 +212,10 @@ class Task(ProtocolObject):
     def snapshot(self, *, block: BlockId = "latest") -> TaskSnapshot:
         """Every non-paginated field, read at one block in one round trip.
 
-        >>> task.snapshot().attempt_count  # doctest: +SKIP
-        3
+        Example::
+
+            task.snapshot().attempt_count
+            # 3
         """
         values, number = batch_pinned(
             self.session,
@@ -257,7 +266,9 @@ class Task(ProtocolObject):
 
         Raises :class:`~ogpu.types.WaitTimeoutError` carrying the last status seen.
 
-        >>> task.wait_for_status(TaskStatus.FINALIZED, timeout=30)  # doctest: +SKIP
+        Example::
+
+            task.wait_for_status(TaskStatus.FINALIZED, timeout=30)
         """
         return wait_for_task_status(
             self, *statuses, timeout=timeout, poll_interval=poll_interval, on_progress=on_progress
@@ -273,7 +284,9 @@ class Task(ProtocolObject):
     ) -> Response:
         """Block until the task has a response (``confirmed=True``: the confirmed one).
 
-        >>> task.wait_for_response(timeout=30).fetch_data()  # doctest: +SKIP
+        Example::
+
+            task.wait_for_response(timeout=30).fetch_data()
         """
         response: Response = wait_for_response(
             self,

@@ -1,13 +1,16 @@
-"""Terminal: identities, master/provider pairing, agents and provider self-reported data (§4.4).
+"""Terminal: identities, master/provider pairing, agents and provider self-reported data
+(docs/protocol.md, "Contracts and roles").
 
 Writes return a :class:`~ogpu.types.Receipt` (``wait=False`` → ``PendingTx``, ``dry_run=True`` →
-``DryRunResult``; extra keyword arguments go to :meth:`ogpu.chain.Session.transact`).
+``DryRunResult``; the other keywords are :class:`~ogpu.protocol._base.TxOptions`).
 
->>> from ogpu.protocol import terminal
->>> terminal.announce_master(master_address, signer=provider_key)  # doctest: +SKIP
->>> terminal.announce_provider(provider_address, 0, signer=master_key)  # doctest: +SKIP
->>> terminal.get_master_of(provider_address)  # doctest: +SKIP
-'0x90F79bf6EB2c4f870365E785982E1f101E93b906'
+Example::
+
+    from ogpu.protocol import terminal
+    terminal.announce_master(master_address, signer=provider_key)
+    terminal.announce_provider(provider_address, 0, signer=master_key)
+    terminal.get_master_of(provider_address)
+    # '0x90F79bf6EB2c4f870365E785982E1f101E93b906'
 """
 
 from __future__ import annotations

@@ -1,13 +1,15 @@
-"""Vault: balances, stake (lockup), unbonding, escrow and sanctions (protocol §4.5).
+"""Vault: balances, stake (lockup), unbonding, escrow and sanctions (docs/protocol.md, "Money flows").
 
 Every Vault write moves money, so ``signer`` is mandatory (no ``<ROLE>_PRIVATE_KEY`` fallback;
 ``None`` raises :class:`~ogpu.types.MissingSignerError`). Writes return a
 :class:`~ogpu.types.Receipt` (``wait=False`` → ``PendingTx``, ``dry_run=True`` → ``DryRunResult``).
 
->>> from ogpu.protocol import vault
->>> vault.deposit(client_address, 10**18, signer=client_key)  # doctest: +SKIP
->>> vault.get_balance_of(client_address)  # doctest: +SKIP
-1000000000000000000
+Example::
+
+    from ogpu.protocol import vault
+    vault.deposit(client_address, 10**18, signer=client_key)
+    vault.get_balance_of(client_address)
+    # 1000000000000000000
 """
 
 from __future__ import annotations
@@ -88,7 +90,9 @@ def deposit(
 ) -> Receipt:
     """``Vault.deposit(account)`` with ``value=amount``: credit ``account``'s liquid balance.
 
-    >>> deposit(client_address, 10**18, signer=client_key)  # doctest: +SKIP
+    Example::
+
+        deposit(client_address, 10**18, signer=client_key)
     """
     return _send(
         "deposit",
@@ -307,8 +311,10 @@ def get_balance_of(
 ) -> int:
     """Liquid (withdrawable) balance in wei — ``balanceOf``/``getBalanceOf``.
 
-    >>> get_balance_of(client_address)  # doctest: +SKIP
-    990000000000000000
+    Example::
+
+        get_balance_of(client_address)
+        # 990000000000000000
     """
     return _int("balanceOf", address, session=session, block=block)
 
@@ -400,5 +406,5 @@ def get_terminal(*, session: Session | None = None) -> str:
 def get_available_lockup_of(
     address: str, *, session: Session | None = None, block: BlockId = "latest"
 ) -> int:
-    """Lockup not backing the account's own sources (``availableLockupOf``, devnet extension, §6.2)."""
+    """Lockup not backing the account's own sources (``availableLockupOf``, devnet extension)."""
     return _int("availableLockupOf", address, session=session, block=block)

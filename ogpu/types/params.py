@@ -40,7 +40,7 @@ def _seq(value: Sequence[Any] | Mapping[str, Any], names: Sequence[str]) -> list
 
 @dataclass(frozen=True)
 class SourceParams:
-    """``struct SourceParams`` of the protocol (§2.1)."""
+    """``struct SourceParams`` of the protocol (``contracts/src``)."""
 
     client: str
     imageMetadataUrl: str
@@ -101,7 +101,7 @@ class SourceParams:
 
 @dataclass(frozen=True)
 class TaskParams:
-    """``struct TaskParams`` of the protocol (§2.1)."""
+    """``struct TaskParams`` of the protocol (``contracts/src``)."""
 
     source: str
     config: str
@@ -123,7 +123,7 @@ class TaskParams:
 
 @dataclass(frozen=True)
 class ResponseParams:
-    """``struct ResponseParams`` of the protocol (§2.1)."""
+    """``struct ResponseParams`` of the protocol (``contracts/src``)."""
 
     task: str
     provider: str
