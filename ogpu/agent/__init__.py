@@ -16,7 +16,8 @@ Example (``source``, ``provider`` and ``task`` are addresses; the provider's mas
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from ogpu.protocol import nexus
 from ogpu.protocol._base import resolve_session
@@ -24,17 +25,26 @@ from ogpu.types import Receipt, Role
 
 if TYPE_CHECKING:
     from ogpu.chain import Session
-    from ogpu.chain.signers import SignerInput, SignerLike
+    from ogpu.chain.signers import SignerInput
 
 __all__ = ["attempt", "register_to", "unregister_from"]
 
 
-def _agent(
-    func: str, private_key: SignerInput | None, signer: SignerInput | None, session: Session
-) -> SignerLike:
+def _as_agent(
+    write: Callable[..., Receipt],
+    args: tuple[Any, ...],
+    private_key: SignerInput | None,
+    signer: SignerInput | None,
+    session: Session | None,
+    timeout: float,
+    gas: int | None,
+) -> Receipt:
+    """``write(*args)`` signed by the agent key (``AGENT_PRIVATE_KEY`` when none is given)."""
     if signer is not None and private_key is not None and signer is not private_key:
-        raise TypeError(f"{func}() got both private_key and signer; pass only one")
-    return session.resolve_signer(private_key if private_key is not None else signer, Role.AGENT)
+        raise TypeError(f"{write.__name__}() got both private_key and signer; pass only one")
+    s = resolve_session(session)
+    key = s.resolve_signer(private_key if private_key is not None else signer, Role.AGENT)
+    return write(*args, signer=key, session=s, gas=gas, timeout=timeout)
 
 
 def register_to(
@@ -53,16 +63,9 @@ def register_to(
 
     ``env`` is one environment flag (1 CPU, 2 NVIDIA, 4 AMD) present in the source's mask.
     """
-    s = resolve_session(session)
-    return nexus.register(
-        source,
-        provider,
-        env,
-        signer=_agent("register_to", private_key, signer, s),
-        session=s,
-        gas=gas,
-        timeout=receipt_timeout or timeout,
-    )
+    args = (source, provider, env)
+    timeout = receipt_timeout or timeout
+    return _as_agent(nexus.register, args, private_key, signer, session, timeout, gas)
 
 
 def unregister_from(
@@ -77,15 +80,9 @@ def unregister_from(
     receipt_timeout: float | None = None,
 ) -> Receipt:
     """``Nexus.unregister(source, provider)`` signed by the agent."""
-    s = resolve_session(session)
-    return nexus.unregister(
-        source,
-        provider,
-        signer=_agent("unregister_from", private_key, signer, s),
-        session=s,
-        gas=gas,
-        timeout=receipt_timeout or timeout,
-    )
+    args = (source, provider)
+    timeout = receipt_timeout or timeout
+    return _as_agent(nexus.unregister, args, private_key, signer, session, timeout, gas)
 
 
 def attempt(
@@ -102,13 +99,6 @@ def attempt(
 ) -> Receipt:
     """``Nexus.attempt(task, provider, suggested_payment)`` attributed to ``provider``, signed by
     the agent. On an overdue task the call settles the expiry instead of recording an attempt."""
-    s = resolve_session(session)
-    return nexus.attempt(
-        task,
-        provider,
-        suggested_payment,
-        signer=_agent("attempt", private_key, signer, s),
-        session=s,
-        gas=gas,
-        timeout=receipt_timeout or timeout,
-    )
+    args = (task, provider, suggested_payment)
+    timeout = receipt_timeout or timeout
+    return _as_agent(nexus.attempt, args, private_key, signer, session, timeout, gas)
