@@ -219,11 +219,7 @@ def context_of(contract: str, function: str, args: Sequence[Any]) -> str:
 
 
 def view(
-    session: Session,
-    contract: str,
-    function: str,
-    *args: Any,
-    address: str | None = None,
+    session: Session, contract: str, function: str, *args: Any, address: str | None = None
 ) -> View:
     """The call ``contract.function(*args)``, its arguments validated by :func:`check_args`.
 

@@ -16,21 +16,14 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from ogpu.protocol._base import (
-    Signer,
-    call,
-    checksum,
-    decode_events,
-    resolve_session,
-    send,
-)
+from ogpu.protocol._base import Signer, call, checksum, decode_events, resolve_session, send
 from ogpu.types import PublishTimeoutError, Role, TaskParams
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ogpu.chain import Session
-    from ogpu.protocol._base import TxOptions
+    from ogpu.protocol._base import TxOptions as Tx
     from ogpu.types import Receipt
 
 __all__ = [
@@ -61,7 +54,7 @@ def publish_task(
     receipt_timeout: float | None = None,
     deadline: float | None = None,
     budget: float | None = None,
-    **tx: Unpack[TxOptions],
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Controller.publishTask(params)`` (role fallback CLIENT): escrows ``params.payment`` from the
     client's Vault balance. See :func:`extract_task_address`.
@@ -94,17 +87,11 @@ def confirm_response(
     *,
     signer: Signer | None = None,
     session: Session | None = None,
-    **tx: Unpack[TxOptions],
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Controller.confirmResponse(response)`` (role fallback CLIENT): finalizes a MANUAL task and pays."""
     return send(
-        session,
-        _C,
-        "confirmResponse",
-        response_address,
-        signer=signer,
-        role=Role.CLIENT,
-        **tx,
+        session, _C, "confirmResponse", response_address, signer=signer, role=Role.CLIENT, **tx
     )
 
 
@@ -113,42 +100,42 @@ def cancel_task(
     *,
     signer: Signer | None = None,
     session: Session | None = None,
-    **tx: Unpack[TxOptions],
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Controller.cancelTask(task)`` (role fallback CLIENT): NEW → CANCELED, or expires an overdue task."""
     return send(session, _C, "cancelTask", task_address, signer=signer, role=Role.CLIENT, **tx)
 
 
 def set_nexus(
-    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[TxOptions]
+    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Controller.setNexus`` (owner only)."""
     return send(session, _C, "setNexus", address, signer=signer, role=None, **tx)
 
 
 def set_terminal(
-    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[TxOptions]
+    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Controller.setTerminal`` (owner only)."""
     return send(session, _C, "setTerminal", address, signer=signer, role=None, **tx)
 
 
 def set_vault(
-    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[TxOptions]
+    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Controller.setVault`` (owner only)."""
     return send(session, _C, "setVault", address, signer=signer, role=None, **tx)
 
 
 def transfer_ownership(
-    new_owner: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[TxOptions]
+    new_owner: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Controller.transferOwnership`` (owner only)."""
     return send(session, _C, "transferOwnership", new_owner, signer=signer, role=None, **tx)
 
 
 def renounce_ownership(
-    *, signer: Signer, session: Session | None = None, **tx: Unpack[TxOptions]
+    *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Controller.renounceOwnership`` (owner only; irreversible)."""
     return send(session, _C, "renounceOwnership", signer=signer, role=None, **tx)

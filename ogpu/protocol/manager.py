@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ogpu.chain import Session
-    from ogpu.protocol._base import TxOptions
+    from ogpu.protocol._base import TxOptions as Tx
     from ogpu.types import Receipt
 
 __all__ = [
@@ -109,19 +109,10 @@ def grant_role(
     *,
     signer: Signer,
     session: Session | None = None,
-    **tx: Unpack[TxOptions],
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Manager.grantRole(role, account)`` (admin of ``role``)."""
-    return send(
-        session,
-        _M,
-        "grantRole",
-        role_id(role),
-        account,
-        signer=signer,
-        role=None,
-        **tx,
-    )
+    return send(session, _M, "grantRole", role_id(role), account, signer=signer, role=None, **tx)
 
 
 def revoke_role(
@@ -130,19 +121,10 @@ def revoke_role(
     *,
     signer: Signer,
     session: Session | None = None,
-    **tx: Unpack[TxOptions],
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Manager.revokeRole(role, account)`` (admin of ``role``)."""
-    return send(
-        session,
-        _M,
-        "revokeRole",
-        role_id(role),
-        account,
-        signer=signer,
-        role=None,
-        **tx,
-    )
+    return send(session, _M, "revokeRole", role_id(role), account, signer=signer, role=None, **tx)
 
 
 def renounce_role(
@@ -151,7 +133,7 @@ def renounce_role(
     *,
     signer: Signer,
     session: Session | None = None,
-    **tx: Unpack[TxOptions],
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Manager.renounceRole(role, caller_confirmation)``: the signer gives up ``role``
     (``caller_confirmation`` must be the signer's own address)."""

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ogpu.chain import Session
-    from ogpu.protocol._base import TxOptions
+    from ogpu.protocol._base import TxOptions as Tx
     from ogpu.types import Receipt
 
 __all__ = ["Master"]
@@ -93,7 +93,7 @@ class Master(_Account):
     # Writes (role fallback MASTER unless stated)
 
     def announce_provider(
-        self, provider: str, amount: int, *, signer: Signer | None = None, **tx: Unpack[TxOptions]
+        self, provider: str, amount: int, *, signer: Signer | None = None, **tx: Unpack[Tx]
     ) -> Receipt:
         """``Terminal.announceProvider(provider, amount)`` with ``value=amount``."""
         return terminal.announce_provider(
@@ -101,13 +101,13 @@ class Master(_Account):
         )
 
     def remove_provider(
-        self, provider: str, *, signer: Signer | None = None, **tx: Unpack[TxOptions]
+        self, provider: str, *, signer: Signer | None = None, **tx: Unpack[Tx]
     ) -> Receipt:
         """``Terminal.removeProvider(provider)``."""
         return terminal.remove_provider(provider, signer=signer, session=self.session, **tx)
 
     def remove_container(
-        self, provider: str, source: str, *, signer: Signer | None = None, **tx: Unpack[TxOptions]
+        self, provider: str, source: str, *, signer: Signer | None = None, **tx: Unpack[Tx]
     ) -> Receipt:
         """``Terminal.removeContainer(provider, source)``."""
         return terminal.remove_container(
@@ -115,14 +115,14 @@ class Master(_Account):
         )
 
     def set_agent(
-        self, agent: str, value: bool, *, signer: Signer | None = None, **tx: Unpack[TxOptions]
+        self, agent: str, value: bool, *, signer: Signer | None = None, **tx: Unpack[Tx]
     ) -> Receipt:
         """``Terminal.setAgent(agent, value)`` (fallback is CLIENT, as the official SDK: pass the
         master key explicitly)."""
         return terminal.set_agent(agent, value, signer=signer, session=self.session, **tx)
 
     def set_default_agent_disabled(
-        self, value: bool, *, signer: Signer | None = None, **tx: Unpack[TxOptions]
+        self, value: bool, *, signer: Signer | None = None, **tx: Unpack[Tx]
     ) -> Receipt:
         """``Terminal.setDefaultAgentDisabled(value)`` signed by this master."""
         return terminal.set_default_agent_disabled(value, signer=signer, session=self.session, **tx)

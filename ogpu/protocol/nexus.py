@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ogpu.chain import Session
-    from ogpu.protocol._base import TxOptions
+    from ogpu.protocol._base import TxOptions as Tx
     from ogpu.types import Receipt
 
 __all__ = [
@@ -111,7 +111,7 @@ def publish_source(
     *,
     signer: Signer | None = None,
     session: Session | None = None,
-    **tx: Unpack[TxOptions],
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Nexus.publishSource(params)`` (role fallback CLIENT). See :func:`extract_source_address`.
 
@@ -137,18 +137,11 @@ def update_source(
     *,
     signer: Signer | None = None,
     session: Session | None = None,
-    **tx: Unpack[TxOptions],
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Nexus.updateSource(source, params)`` (role fallback CLIENT); emits ``SourceUpdated``."""
     return send(
-        session,
-        _N,
-        "updateSource",
-        source_address,
-        params,
-        signer=signer,
-        role=Role.CLIENT,
-        **tx,
+        session, _N, "updateSource", source_address, params, signer=signer, role=Role.CLIENT, **tx
     )
 
 
@@ -157,17 +150,11 @@ def inactivate_source(
     *,
     signer: Signer | None = None,
     session: Session | None = None,
-    **tx: Unpack[TxOptions],
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Nexus.inactivateSource(source)`` (role fallback CLIENT); one-way for clients."""
     return send(
-        session,
-        _N,
-        "inactivateSource",
-        source_address,
-        signer=signer,
-        role=Role.CLIENT,
-        **tx,
+        session, _N, "inactivateSource", source_address, signer=signer, role=Role.CLIENT, **tx
     )
 
 
@@ -182,7 +169,7 @@ def register(
     *,
     signer: Signer | None = None,
     session: Session | None = None,
-    **tx: Unpack[TxOptions],
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Nexus.register(source, provider, env)`` by the provider, its master or an agent
     (role fallback PROVIDER). ``env`` is one environment flag present in the source's mask;
@@ -192,15 +179,7 @@ def register(
             "env", f"must be one environment flag: 1 (CPU), 2 (NVIDIA) or 4 (AMD), got {env!r:.40}"
         )
     return send(
-        session,
-        _N,
-        "register",
-        source,
-        provider,
-        env,
-        signer=signer,
-        role=Role.PROVIDER,
-        **tx,
+        session, _N, "register", source, provider, env, signer=signer, role=Role.PROVIDER, **tx
     )
 
 
@@ -210,18 +189,11 @@ def unregister(
     *,
     signer: Signer | None = None,
     session: Session | None = None,
-    **tx: Unpack[TxOptions],
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Nexus.unregister(source, provider)`` (role fallback PROVIDER)."""
     return send(
-        session,
-        _N,
-        "unregister",
-        source,
-        provider,
-        signer=signer,
-        role=Role.PROVIDER,
-        **tx,
+        session, _N, "unregister", source, provider, signer=signer, role=Role.PROVIDER, **tx
     )
 
 
@@ -232,7 +204,7 @@ def attempt(
     *,
     signer: Signer | None = None,
     session: Session | None = None,
-    **tx: Unpack[TxOptions],
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Nexus.attempt(task, provider, suggested_payment)`` (role fallback PROVIDER).
 
@@ -257,21 +229,13 @@ def submit_response(
     *,
     signer: Signer | None = None,
     session: Session | None = None,
-    **tx: Unpack[TxOptions],
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Nexus.submitResponse(params)`` (role fallback PROVIDER). See :func:`extract_response_address`.
 
     Not wrapped by the official SDK (it lives in its provider runtime); exposed here 1:1.
     """
-    return send(
-        session,
-        _N,
-        "submitResponse",
-        params,
-        signer=signer,
-        role=Role.PROVIDER,
-        **tx,
-    )
+    return send(session, _N, "submitResponse", params, signer=signer, role=Role.PROVIDER, **tx)
 
 
 def extract_response_address(receipt: Receipt, *, session: Session | None = None) -> str:
@@ -292,19 +256,10 @@ def set_source_status(
     *,
     signer: Signer,
     session: Session | None = None,
-    **tx: Unpack[TxOptions],
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Nexus.setSourceStatus`` — admin route (CONTROLLER role or owner); the only way to reactivate."""
-    return send(
-        session,
-        _N,
-        "setSourceStatus",
-        source,
-        status,
-        signer=signer,
-        role=None,
-        **tx,
-    )
+    return send(session, _N, "setSourceStatus", source, status, signer=signer, role=None, **tx)
 
 
 def set_task_status(
@@ -313,19 +268,10 @@ def set_task_status(
     *,
     signer: Signer,
     session: Session | None = None,
-    **tx: Unpack[TxOptions],
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Nexus.setTaskStatus`` — CONTROLLER-role escape hatch (no transition checks)."""
-    return send(
-        session,
-        _N,
-        "setTaskStatus",
-        task,
-        status,
-        signer=signer,
-        role=None,
-        **tx,
-    )
+    return send(session, _N, "setTaskStatus", task, status, signer=signer, role=None, **tx)
 
 
 def set_response_status(
@@ -334,72 +280,49 @@ def set_response_status(
     *,
     signer: Signer,
     session: Session | None = None,
-    **tx: Unpack[TxOptions],
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Nexus.setResponseStatus`` — CONTROLLER role."""
-    return send(
-        session,
-        _N,
-        "setResponseStatus",
-        response,
-        status,
-        signer=signer,
-        role=None,
-        **tx,
-    )
+    return send(session, _N, "setResponseStatus", response, status, signer=signer, role=None, **tx)
 
 
 def emit_task_published(
-    task: str,
-    source: str,
-    *,
-    signer: Signer,
-    session: Session | None = None,
-    **tx: Unpack[TxOptions],
+    task: str, source: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Nexus.emitTaskPublished`` — CONTROLLER role (called by the Controller inside ``publishTask``)."""
-    return send(
-        session,
-        _N,
-        "emitTaskPublished",
-        task,
-        source,
-        signer=signer,
-        role=None,
-        **tx,
-    )
+    return send(session, _N, "emitTaskPublished", task, source, signer=signer, role=None, **tx)
 
 
 def set_manager(
-    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[TxOptions]
+    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Nexus.setManager`` (owner only)."""
     return send(session, _N, "setManager", address, signer=signer, role=None, **tx)
 
 
 def set_terminal(
-    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[TxOptions]
+    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Nexus.setTerminal`` (owner only)."""
     return send(session, _N, "setTerminal", address, signer=signer, role=None, **tx)
 
 
 def set_vault(
-    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[TxOptions]
+    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Nexus.setVault`` (owner only)."""
     return send(session, _N, "setVault", address, signer=signer, role=None, **tx)
 
 
 def transfer_ownership(
-    new_owner: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[TxOptions]
+    new_owner: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Nexus.transferOwnership`` (owner only)."""
     return send(session, _N, "transferOwnership", new_owner, signer=signer, role=None, **tx)
 
 
 def renounce_ownership(
-    *, signer: Signer, session: Session | None = None, **tx: Unpack[TxOptions]
+    *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Nexus.renounceOwnership`` (owner only; irreversible)."""
     return send(session, _N, "renounceOwnership", signer=signer, role=None, **tx)

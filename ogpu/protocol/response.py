@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ogpu.chain import Session
-    from ogpu.protocol._base import TxOptions
+    from ogpu.protocol._base import TxOptions as Tx
     from ogpu.protocol.task import Task
     from ogpu.types import Receipt
 
@@ -133,7 +133,7 @@ class Response(ProtocolObject):
     # ------------------------------------------------------------------------------------------
     # Writes
 
-    def confirm(self, *, signer: Signer | None = None, **tx: Unpack[TxOptions]) -> Receipt:
+    def confirm(self, *, signer: Signer | None = None, **tx: Unpack[Tx]) -> Receipt:
         """``Controller.confirmResponse(self)`` (role fallback CLIENT)."""
         return controller.confirm_response(self.address, signer=signer, session=self.session, **tx)
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ogpu.chain import Session
-    from ogpu.protocol._base import TxOptions
+    from ogpu.protocol._base import TxOptions as Tx
     from ogpu.protocol.task import Task
     from ogpu.types import Receipt
 
@@ -184,7 +184,7 @@ class Source(ProtocolObject):
     # Writes
 
     def set_status(
-        self, status: SourceStatus, *, signer: Signer | None = None, **tx: Unpack[TxOptions]
+        self, status: SourceStatus, *, signer: Signer | None = None, **tx: Unpack[Tx]
     ) -> Receipt:
         """Change the status through Nexus (protocol O-3; ``Source.setStatus`` is Nexus-only).
 
@@ -202,11 +202,11 @@ class Source(ProtocolObject):
         )
 
     def set_params(
-        self, params: SourceParams, *, signer: Signer | None = None, **tx: Unpack[TxOptions]
+        self, params: SourceParams, *, signer: Signer | None = None, **tx: Unpack[Tx]
     ) -> Receipt:
         """``Nexus.updateSource(self, params)`` (role fallback CLIENT)."""
         return nexus.update_source(self.address, params, signer=signer, session=self.session, **tx)
 
-    def inactivate(self, *, signer: Signer | None = None, **tx: Unpack[TxOptions]) -> Receipt:
+    def inactivate(self, *, signer: Signer | None = None, **tx: Unpack[Tx]) -> Receipt:
         """``Nexus.inactivateSource(self)`` (role fallback CLIENT)."""
         return nexus.inactivate_source(self.address, signer=signer, session=self.session, **tx)

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ogpu.chain import Session
-    from ogpu.protocol._base import TxOptions
+    from ogpu.protocol._base import TxOptions as Tx
     from ogpu.protocol.response import Response
     from ogpu.protocol.source import Source
     from ogpu.types import Receipt
@@ -248,7 +248,7 @@ class Task(ProtocolObject):
     # ------------------------------------------------------------------------------------------
     # Writes
 
-    def cancel(self, *, signer: Signer | None = None, **tx: Unpack[TxOptions]) -> Receipt:
+    def cancel(self, *, signer: Signer | None = None, **tx: Unpack[Tx]) -> Receipt:
         """``Controller.cancelTask(self)`` (role fallback CLIENT)."""
         return controller.cancel_task(self.address, signer=signer, session=self.session, **tx)
 

@@ -17,16 +17,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from eth_utils.address import is_address
-
 from ogpu.protocol._base import BlockId, Signer, call, checksum, send
-from ogpu.types import InvalidSignerError, Role
+from ogpu.types import InvalidArgumentError, InvalidSignerError, Role
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ogpu.chain import Session
-    from ogpu.protocol._base import TxOptions
+    from ogpu.protocol._base import TxOptions as Tx
     from ogpu.types import Receipt
 
 __all__ = [
@@ -75,32 +73,21 @@ def set_agent(
     *,
     signer: Signer | None = None,
     session: Session | None = None,
-    **tx: Unpack[TxOptions],
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Terminal.setAgent(agent, value)`` for the signer (role fallback CLIENT; masters pass their key).
 
     An invalid ``agent`` address raises :class:`~ogpu.types.InvalidSignerError` (official behaviour).
     """
-    if not isinstance(agent, str) or not is_address(agent):
-        raise InvalidSignerError(f"invalid agent address: {agent!r}")
-    return send(
-        session,
-        _T,
-        "setAgent",
-        agent,
-        value,
-        signer=signer,
-        role=Role.CLIENT,
-        **tx,
-    )
+    try:
+        agent = checksum(agent, what="agent")
+    except InvalidArgumentError as exc:
+        raise InvalidSignerError(str(exc)) from None
+    return send(session, _T, "setAgent", agent, value, signer=signer, role=Role.CLIENT, **tx)
 
 
 def revoke_agent(
-    agent: str,
-    *,
-    signer: Signer | None = None,
-    session: Session | None = None,
-    **tx: Unpack[TxOptions],
+    agent: str, *, signer: Signer | None = None, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Terminal.setAgent(agent, False)`` (role fallback CLIENT)."""
     return set_agent(agent, False, signer=signer, session=session, **tx)
@@ -115,17 +102,11 @@ def announce_master(
     *,
     signer: Signer | None = None,
     session: Session | None = None,
-    **tx: Unpack[TxOptions],
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Terminal.announceMaster(master)`` by the provider (role fallback PROVIDER)."""
     return send(
-        session,
-        _T,
-        "announceMaster",
-        master_address,
-        signer=signer,
-        role=Role.PROVIDER,
-        **tx,
+        session, _T, "announceMaster", master_address, signer=signer, role=Role.PROVIDER, **tx
     )
 
 
@@ -135,7 +116,7 @@ def announce_provider(
     *,
     signer: Signer | None = None,
     session: Session | None = None,
-    **tx: Unpack[TxOptions],
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Terminal.announceProvider(provider, amount)`` by the master with ``value=amount``
     (role fallback MASTER); ``amount`` is credited to the provider's Vault lockup."""
@@ -153,11 +134,7 @@ def announce_provider(
 
 
 def remove_provider(
-    provider: str,
-    *,
-    signer: Signer | None = None,
-    session: Session | None = None,
-    **tx: Unpack[TxOptions],
+    provider: str, *, signer: Signer | None = None, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Terminal.removeProvider(provider)`` (role fallback MASTER)."""
     return send(session, _T, "removeProvider", provider, signer=signer, role=Role.MASTER, **tx)
@@ -169,58 +146,33 @@ def remove_container(
     *,
     signer: Signer | None = None,
     session: Session | None = None,
-    **tx: Unpack[TxOptions],
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Terminal.removeContainer(provider, source)`` (role fallback MASTER): a teardown signal."""
     return send(
-        session,
-        _T,
-        "removeContainer",
-        provider,
-        source,
-        signer=signer,
-        role=Role.MASTER,
-        **tx,
+        session, _T, "removeContainer", provider, source, signer=signer, role=Role.MASTER, **tx
     )
 
 
 def set_default_agent_disabled(
-    value: bool,
-    *,
-    signer: Signer | None = None,
-    session: Session | None = None,
-    **tx: Unpack[TxOptions],
+    value: bool, *, signer: Signer | None = None, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Terminal.setDefaultAgentDisabled(value)`` for the signer (role fallback PROVIDER, as the
     official SDK; the flag is keyed by master on-chain, so masters pass their key)."""
     return send(
-        session,
-        _T,
-        "setDefaultAgentDisabled",
-        value,
-        signer=signer,
-        role=Role.PROVIDER,
-        **tx,
+        session, _T, "setDefaultAgentDisabled", value, signer=signer, role=Role.PROVIDER, **tx
     )
 
 
 def set_base_data(
-    data: str,
-    *,
-    signer: Signer | None = None,
-    session: Session | None = None,
-    **tx: Unpack[TxOptions],
+    data: str, *, signer: Signer | None = None, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Terminal.setBaseData(data)`` for the signing provider (role fallback PROVIDER)."""
     return send(session, _T, "setBaseData", data, signer=signer, role=Role.PROVIDER, **tx)
 
 
 def set_live_data(
-    data: str,
-    *,
-    signer: Signer | None = None,
-    session: Session | None = None,
-    **tx: Unpack[TxOptions],
+    data: str, *, signer: Signer | None = None, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Terminal.setLiveData(data)`` for the signing provider (role fallback PROVIDER)."""
     return send(session, _T, "setLiveData", data, signer=signer, role=Role.PROVIDER, **tx)
@@ -231,35 +183,35 @@ def set_live_data(
 
 
 def set_default_agent(
-    agent: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[TxOptions]
+    agent: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Terminal.setDefaultAgent(agent)`` (owner only; devnet extension, zero disables)."""
     return send(session, _T, "setDefaultAgent", agent, signer=signer, role=None, **tx)
 
 
 def set_manager(
-    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[TxOptions]
+    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Terminal.setManager`` (owner only)."""
     return send(session, _T, "setManager", address, signer=signer, role=None, **tx)
 
 
 def set_vault(
-    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[TxOptions]
+    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Terminal.setVault`` (owner only)."""
     return send(session, _T, "setVault", address, signer=signer, role=None, **tx)
 
 
 def transfer_ownership(
-    new_owner: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[TxOptions]
+    new_owner: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Terminal.transferOwnership`` (owner only)."""
     return send(session, _T, "transferOwnership", new_owner, signer=signer, role=None, **tx)
 
 
 def renounce_ownership(
-    *, signer: Signer, session: Session | None = None, **tx: Unpack[TxOptions]
+    *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Terminal.renounceOwnership`` (owner only; irreversible)."""
     return send(session, _T, "renounceOwnership", signer=signer, role=None, **tx)

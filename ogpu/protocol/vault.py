@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ogpu.chain import Session
-    from ogpu.protocol._base import TxOptions
+    from ogpu.protocol._base import TxOptions as Tx
     from ogpu.types import Receipt
 
 __all__ = [
@@ -71,7 +71,7 @@ def _send(
     signer: Signer,
     session: Session | None,
     value: int = 0,
-    **tx: Unpack[TxOptions],
+    **tx: Unpack[Tx],
 ) -> Receipt:
     return send(session, _V, function, *args, signer=signer, role=None, value=value, **tx)
 
@@ -81,12 +81,7 @@ def _send(
 
 
 def deposit(
-    account: str,
-    amount: int,
-    *,
-    signer: Signer,
-    session: Session | None = None,
-    **tx: Unpack[TxOptions],
+    account: str, amount: int, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Vault.deposit(account)`` with ``value=amount``: credit ``account``'s liquid balance.
 
@@ -94,45 +89,38 @@ def deposit(
 
         deposit(client_address, 10**18, signer=client_key)
     """
-    return _send(
-        "deposit",
-        account,
-        signer=signer,
-        session=session,
-        value=amount,
-        **tx,
-    )
+    return _send("deposit", account, signer=signer, session=session, value=amount, **tx)
 
 
 def withdraw(
-    amount: int, *, signer: Signer, session: Session | None = None, **tx: Unpack[TxOptions]
+    amount: int, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Vault.withdraw(amount)``: liquid balance back to the signer's wallet."""
     return _send("withdraw", amount, signer=signer, session=session, **tx)
 
 
 def lock(
-    amount: int, *, signer: Signer, session: Session | None = None, **tx: Unpack[TxOptions]
+    amount: int, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Vault.lock(amount)``: balance → lockup (stake)."""
     return _send("lock", amount, signer=signer, session=session, **tx)
 
 
 def unbond(
-    amount: int, *, signer: Signer, session: Session | None = None, **tx: Unpack[TxOptions]
+    amount: int, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Vault.unbond(amount)``: lockup → unbonding; claimable after ``UNBONDING_PERIOD``."""
     return _send("unbond", amount, signer=signer, session=session, **tx)
 
 
 def cancel_unbonding(
-    *, signer: Signer, session: Session | None = None, **tx: Unpack[TxOptions]
+    *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Vault.cancelUnbonding()``: the whole unbonding bucket back to lockup."""
     return _send("cancelUnbonding", signer=signer, session=session, **tx)
 
 
-def claim(*, signer: Signer, session: Session | None = None, **tx: Unpack[TxOptions]) -> Receipt:
+def claim(*, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]) -> Receipt:
     """``Vault.claim()``: matured unbonding → balance."""
     return _send("claim", signer=signer, session=session, **tx)
 
@@ -142,97 +130,63 @@ def claim(*, signer: Signer, session: Session | None = None, **tx: Unpack[TxOpti
 
 
 def sanction(
-    account: str,
-    amount: int,
-    *,
-    signer: Signer,
-    session: Session | None = None,
-    **tx: Unpack[TxOptions],
+    account: str, amount: int, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Vault.sanction(account, amount)`` (JUDGE): seize stake into ``sanctionOf``."""
-    return _send(
-        "sanction",
-        account,
-        amount,
-        signer=signer,
-        session=session,
-        **tx,
-    )
+    return _send("sanction", account, amount, signer=signer, session=session, **tx)
 
 
 def waive(
-    account: str,
-    amount: int,
-    *,
-    signer: Signer,
-    session: Session | None = None,
-    **tx: Unpack[TxOptions],
+    account: str, amount: int, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Vault.waive(account, amount)`` (JUDGE): return sanctioned stake to lockup."""
     return _send("waive", account, amount, signer=signer, session=session, **tx)
 
 
 def set_whitelist(
-    account: str,
-    value: bool,
-    *,
-    signer: Signer,
-    session: Session | None = None,
-    **tx: Unpack[TxOptions],
+    account: str, value: bool, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Vault.setWhitelist(account, value)`` (JUDGE or admin)."""
     return _send("setWhitelist", account, value, signer=signer, session=session, **tx)
 
 
 def force_release_payment(
-    client: str,
-    task: str,
-    *,
-    signer: Signer,
-    session: Session | None = None,
-    **tx: Unpack[TxOptions],
+    client: str, task: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Vault.forceReleasePayment(client, task)`` (JUDGE or admin): refund an escrow regardless of state."""
-    return _send(
-        "forceReleasePayment",
-        client,
-        task,
-        signer=signer,
-        session=session,
-        **tx,
-    )
+    return _send("forceReleasePayment", client, task, signer=signer, session=session, **tx)
 
 
 def emergency_exit(
-    account: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[TxOptions]
+    account: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Vault.emergencyExit(account)`` (admin): pay out balance + lockup + unbonding of ``account``."""
     return _send("emergencyExit", account, signer=signer, session=session, **tx)
 
 
 def withdraw_sanction_of(
-    account: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[TxOptions]
+    account: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Vault.withdrawSanctionOf(account)`` (admin): move ``account``'s sanctioned stake to the caller."""
     return _send("withdrawSanctionOf", account, signer=signer, session=session, **tx)
 
 
 def set_min_lockup_per_source(
-    amount: int, *, signer: Signer, session: Session | None = None, **tx: Unpack[TxOptions]
+    amount: int, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Vault.setMinLockupPerSource(amount)`` (admin)."""
     return _send("setMinLockupPerSource", amount, signer=signer, session=session, **tx)
 
 
 def set_max_unbonding_period(
-    period: int, *, signer: Signer, session: Session | None = None, **tx: Unpack[TxOptions]
+    period: int, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Vault.setMaxUnbondingPeriod(period)`` (admin), seconds; affects future unbonds."""
     return _send("setMaxUnbondingPeriod", period, signer=signer, session=session, **tx)
 
 
 def set_terminal(
-    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[TxOptions]
+    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Vault.setTerminal(address)`` (admin)."""
     return _send("setTerminal", address, signer=signer, session=session, **tx)
@@ -249,18 +203,10 @@ def freeze_payment(
     *,
     signer: Signer,
     session: Session | None = None,
-    **tx: Unpack[TxOptions],
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Vault.freezePayment(client, task, amount)`` (CONTROLLER role)."""
-    return _send(
-        "freezePayment",
-        client,
-        task,
-        amount,
-        signer=signer,
-        session=session,
-        **tx,
-    )
+    return _send("freezePayment", client, task, amount, signer=signer, session=session, **tx)
 
 
 def process_payment(
@@ -271,28 +217,16 @@ def process_payment(
     *,
     signer: Signer,
     session: Session | None = None,
-    **tx: Unpack[TxOptions],
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Vault.processPayment(client, provider, task, amount)`` (CONTROLLER role)."""
     return _send(
-        "processPayment",
-        client,
-        provider,
-        task,
-        amount,
-        signer=signer,
-        session=session,
-        **tx,
+        "processPayment", client, provider, task, amount, signer=signer, session=session, **tx
     )
 
 
 def release_payment(
-    client: str,
-    task: str,
-    *,
-    signer: Signer,
-    session: Session | None = None,
-    **tx: Unpack[TxOptions],
+    client: str, task: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Vault.releasePayment(client, task)`` (CONTROLLER role)."""
     return _send("releasePayment", client, task, signer=signer, session=session, **tx)

@@ -323,9 +323,9 @@ def _writes() -> list[Callable[..., object]]:
 @pytest.mark.parametrize("write", _writes(), ids=lambda f: f"{f.__module__}.{f.__name__}")
 def test_writes_take_typed_keywords_not_an_open_kwargs(write: Callable[..., object]) -> None:
     """Every write takes ``signer``/``session`` keyword-only and the TxOptions keywords typed
-    through ``**tx: Unpack[TxOptions]`` (mypy checks names and types; a typo is a TypeError)."""
+    through ``**tx: Unpack[Tx]`` (Tx = TxOptions) (mypy checks names and types; a typo is a TypeError)."""
     params = inspect.signature(write).parameters
     assert params["signer"].kind is inspect.Parameter.KEYWORD_ONLY
     assert params["session"].kind is inspect.Parameter.KEYWORD_ONLY
     var = [p for p in params.values() if p.kind is p.VAR_KEYWORD]
-    assert [(p.name, str(p.annotation)) for p in var] == [("tx", "Unpack[TxOptions]")]
+    assert [(p.name, str(p.annotation)) for p in var] == [("tx", "Unpack[Tx]")]
