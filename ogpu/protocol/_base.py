@@ -106,7 +106,9 @@ def session_for(chain: object) -> Session:
     elif isinstance(chain, Network | str):
         network = resolve_network(chain)
     else:
-        raise TypeError(f"chain must be a Session, ChainId, Network or name, not {chain!r}")
+        raise InvalidArgumentError(
+            "chain", f"must be a Session, ChainId, Network or name, got {_show(chain)}"
+        )
     key = (network.name, network.rpc_url)
     found = _chain_sessions.get(key)
     if found is None:
@@ -510,10 +512,10 @@ def paginate_pinned(
     """:func:`paginate` plus the block the elements were read at (a number when known)."""
     if chunk_size is None:
         chunk_size = CHUNK_SIZE
-    if chunk_size < 1:
-        raise ValueError("chunk_size must be >= 1")
-    if lower < 0 or (upper is not None and upper < lower):
-        raise ValueError(f"invalid range [{lower}, {upper})")
+    _integer(chunk_size, "chunk_size", 1, 1 << 32, "[1, 2**32)")
+    _integer(lower, "lower", 0, 1 << 256, "[0, 2**256)")
+    if upper is not None:
+        _integer(upper, "upper", lower, 1 << 256, f"[lower={lower}, 2**256)")
     if upper is not None and upper - lower <= chunk_size * _ONE_TRIP_CHUNKS:
         if upper == lower:
             return [], block

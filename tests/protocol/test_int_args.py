@@ -18,7 +18,7 @@ from support.world import ETHER, RpcCounter, acct, key
 
 from ogpu import agent
 from ogpu.chain.session import Session
-from ogpu.protocol import Master, Provider, controller, manager, nexus, terminal, vault
+from ogpu.protocol import Master, Provider, Task, controller, manager, nexus, terminal, vault
 from ogpu.protocol._base import check_args, struct, uint
 from ogpu.types import (
     DeliveryMethod,
@@ -308,6 +308,23 @@ def test_struct_field_wider_than_its_abi_type_is_refused(
         InvalidArgumentError, match=r"^sourceParams\.deliveryMethod must be in \[0, 2\*\*8\)"
     ):
         nexus.publish_source(_source_params(deliveryMethod=256), signer=KEY, session=session)
+    assert rpc_counter.round_trips == 0
+
+
+def test_list_ranges_and_chain_arguments_are_checked_the_same_way(
+    rpc_counter: RpcCounter, session: Session
+) -> None:
+    rpc_counter.reset()
+    for call, name in [
+        (lambda: nexus.get_sources(-1, session=session), "lower"),
+        (lambda: nexus.get_sources(1.5, session=session), "lower"),  # type: ignore[arg-type]
+        (lambda: nexus.get_sources(5, 2, session=session), "upper"),
+        (lambda: Task(TASK, session=session).get_attempters(0, "9"), "upper"),  # type: ignore[arg-type]
+        (lambda: Task(TASK, object()), "chain"),
+    ]:
+        with pytest.raises(InvalidArgumentError) as info:
+            call()
+        assert info.value.argument == name
     assert rpc_counter.round_trips == 0
 
 
