@@ -180,19 +180,27 @@ def _nonces(session: Session) -> tuple[int, int]:
     )
 
 
+def _refused(
+    session: Session, rpc_counter: RpcCounter, call: Callable[[], Any]
+) -> InvalidArgumentError:
+    """The InvalidArgumentError ``call()`` raises, after checking nothing reached the node."""
+    before = _nonces(session)
+    rpc_counter.reset()
+    with pytest.raises(InvalidArgumentError) as info:
+        call()
+    assert type(info.value) is InvalidArgumentError  # not web3's MismatchedABI or a bare TypeError
+    assert rpc_counter.round_trips == 0, rpc_counter.methods  # not even a simulation
+    assert _nonces(session) == before
+    return info.value
+
+
 @pytest.mark.parametrize(("write", "name", "bad"), CASES)
 def test_bad_integer_is_refused_before_anything_is_sent(
     session: Session, rpc_counter: RpcCounter, write: Write, name: str, bad: Any
 ) -> None:
-    before = _nonces(session)
-    rpc_counter.reset()
-    with pytest.raises(InvalidArgumentError) as info:
-        write(session, bad)
-    assert type(info.value) is InvalidArgumentError  # not web3's MismatchedABI or a bare TypeError
-    assert info.value.argument == name
-    assert str(info.value).startswith(name + " must "), str(info.value)
-    assert rpc_counter.round_trips == 0, rpc_counter.methods  # not even a simulation
-    assert _nonces(session) == before
+    err = _refused(session, rpc_counter, lambda: write(session, bad))
+    assert err.argument == name
+    assert str(err).startswith(name + " must "), str(err)
 
 
 BAD_ADDRESSES = [
@@ -236,14 +244,9 @@ ADDRESS_WRITES: list[tuple[str, Write, str]] = [
 def test_garbage_addresses_are_refused_before_anything_is_sent(
     session: Session, rpc_counter: RpcCounter, write: Write, name: str, bad: Any
 ) -> None:
-    before = _nonces(session)
-    rpc_counter.reset()
-    with pytest.raises(InvalidArgumentError) as info:
-        write(session, bad)
-    assert info.value.argument == name
-    assert str(info.value).startswith(f"{name} must be a 20-byte hex address")
-    assert rpc_counter.round_trips == 0
-    assert _nonces(session) == before
+    err = _refused(session, rpc_counter, lambda: write(session, bad))
+    assert err.argument == name
+    assert str(err).startswith(f"{name} must be a 20-byte hex address")
 
 
 # Other ABI types: bool flags, bytes32 ids, strings (id, the write, the parameter named).
@@ -279,13 +282,7 @@ OTHER_WRITES: list[tuple[str, Callable[[Session], Any], str]] = [
 def test_other_abi_types_are_refused_before_anything_is_sent(
     session: Session, rpc_counter: RpcCounter, write: Callable[[Session], Any], name: str
 ) -> None:
-    before = _nonces(session)
-    rpc_counter.reset()
-    with pytest.raises(InvalidArgumentError) as info:
-        write(session)
-    assert info.value.argument == name, str(info.value)
-    assert rpc_counter.round_trips == 0
-    assert _nonces(session) == before
+    assert _refused(session, rpc_counter, lambda: write(session)).argument == name
 
 
 def test_views_validate_their_arguments_the_same_way(
