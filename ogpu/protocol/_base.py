@@ -182,10 +182,10 @@ def struct(params: Any, name: str = "params") -> tuple[Any, ...]:
     >>> struct(TaskParams(source="0x" + "11" * 20, config="ipfs://x", expiryTime=1.5, payment=1))[2:]
     (1.5, 1)
     """
-    names = getattr(params, "_FIELDS", None)
-    if names is None:
+    to_tuple = getattr(params, "to_tuple", None)
+    if not callable(to_tuple):
         raise InvalidArgumentError(name, f"must be a params object, got {type(params).__name__}")
-    return tuple(getattr(params, n) for n in names)
+    return tuple(to_tuple())
 
 
 def address_or_none(value: str) -> str | None:
@@ -284,7 +284,7 @@ def _check_value(entry: Mapping[str, Any], value: Any, name: str) -> Any:
         return [_check_value(inner, v, f"{name}[{i}]") for i, v in enumerate(value)]
     if t == "tuple":
         components = entry["components"]
-        if hasattr(value, "_FIELDS"):
+        if hasattr(value, "to_tuple"):
             value = struct(value, name)
         if not isinstance(value, (list, tuple)) or len(value) != len(components):
             raise InvalidArgumentError(
