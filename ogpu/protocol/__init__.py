@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from ogpu.chain.signers import resolve_signer
 from ogpu.protocol import controller, manager, nexus, terminal, vault
-from ogpu.protocol._base import CHUNK_SIZE, ZERO_ADDRESS, Signer, resolve_session
+from ogpu.protocol._base import CHUNK_SIZE, ZERO_ADDRESS, Signer, TxOptions, resolve_session
 from ogpu.protocol.master import Master
 from ogpu.protocol.provider import Provider
 from ogpu.protocol.response import Response
@@ -60,6 +60,7 @@ __all__ = [
     "Signer",
     "Source",
     "Task",
+    "TxOptions",
     "controller",
     "load_contract",
     "manager",

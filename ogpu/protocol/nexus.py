@@ -2,7 +2,7 @@
 "Contracts and roles").
 
 Writes return a :class:`~ogpu.types.Receipt` (``wait=False`` → ``PendingTx``, ``dry_run=True`` →
-``DryRunResult``; the other keywords are :class:`~ogpu.protocol._base.TxOptions`). When
+``DryRunResult``; the other keywords are :class:`~ogpu.protocol.TxOptions`). When
 ``signer`` is ``None`` the key of the listed role is used (``<ROLE>_PRIVATE_KEY``).
 
 Example::

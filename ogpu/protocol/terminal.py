@@ -2,7 +2,7 @@
 (docs/protocol.md, "Contracts and roles").
 
 Writes return a :class:`~ogpu.types.Receipt` (``wait=False`` → ``PendingTx``, ``dry_run=True`` →
-``DryRunResult``; the other keywords are :class:`~ogpu.protocol._base.TxOptions`).
+``DryRunResult``; the other keywords are :class:`~ogpu.protocol.TxOptions`).
 
 Example::
 
