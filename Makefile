@@ -9,9 +9,10 @@ STAMP  := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 # `make test` runs on every core (pytest-xdist; each worker has its own anvil, IPFS store and devnet
 # on free ports), a test file per worker at a time so module-scoped chains are built once, and
-# leaves out the long `soak` runs (`.ci/run` runs them with PYTEST_ARGS=).
+# leaves out the long `soak` runs and the benchmarks' end-to-end smoke runs (`.ci/run` runs them
+# with PYTEST_ARGS=).
 PYTEST_WORKERS ?= auto
-PYTEST_ARGS ?= -m "not soak"
+PYTEST_ARGS ?= -m "not soak and not bench"
 
 .PHONY: demo test setup lint typecheck compile bench clean
 

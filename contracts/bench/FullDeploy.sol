@@ -14,24 +14,28 @@ import {Source} from "../src/Source.sol";
 import {Task} from "../src/Task.sol";
 import {ResponseParams, SourceParams, TaskParams} from "../src/Types.sol";
 
+/// @notice Source deployed in full: implementation constructor, then `_init`.
 contract FullSource is Source {
     constructor(SourceParams memory p, address owner_) payable {
         _init(p, owner_);
     }
 }
 
+/// @notice Task deployed in full: implementation constructor, then `_init`.
 contract FullTask is Task {
     constructor(TaskParams memory p, uint8 deliveryMethod_, address owner_) payable {
         _init(p, deliveryMethod_, owner_);
     }
 }
 
+/// @notice Response deployed in full: implementation constructor, then `_init`.
 contract FullResponse is Response {
     constructor(ResponseParams memory p, address owner_) payable {
         _init(p, owner_);
     }
 }
 
+/// @notice Nexus that deploys every Source and Response with `new`.
 contract FullDeployNexus is Nexus {
     constructor(address _manager, address _terminal, address _vault) Nexus(_manager, _terminal, _vault) {}
 
@@ -44,6 +48,7 @@ contract FullDeployNexus is Nexus {
     }
 }
 
+/// @notice Controller that deploys every Task with `new`.
 contract FullDeployController is Controller {
     constructor(address _nexus, address _terminal, address _vault) Controller(_nexus, _terminal, _vault) {}
 

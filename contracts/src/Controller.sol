@@ -13,17 +13,23 @@ import {IVault} from "./interfaces/IVault.sol";
 import {Task} from "./Task.sol";
 import {ResponseStatus, SourceStatus, TaskParams, TaskStatus} from "./Types.sol";
 
-/// @title Controller: client-side task lifecycle and escrow orchestration (protocol.md §4.3).
+/// @title Controller: client-side task lifecycle and escrow orchestration (docs/protocol.md, "The task state machine").
 /// @notice Tasks are EIP-1167 clones of `taskImplementation()` (deployed by this constructor), owned by the
 ///         Nexus. The payer of a task is the client of its source. Must hold the Manager CONTROLLER role.
 contract Controller is IController, Ownable {
-    /// @notice Implementation every Task is cloned from (devnet addition).
+    /// @inheritdoc IController
     address public immutable taskImplementation;
 
+    /// @inheritdoc IController
     address public nexus;
+    /// @inheritdoc IController
     address public terminal;
+    /// @inheritdoc IController
     address public vault;
 
+    /// @param _nexus The Nexus.
+    /// @param _terminal The Terminal (client agents).
+    /// @param _vault The Vault (escrow).
     constructor(address _nexus, address _terminal, address _vault) Ownable(msg.sender) {
         nexus = _nexus;
         terminal = _terminal;
@@ -31,17 +37,14 @@ contract Controller is IController, Ownable {
         taskImplementation = _deployTaskImplementation();
     }
 
-    function _deployTaskImplementation() internal virtual returns (address) {
-        return address(new Task());
-    }
-
+    /// @inheritdoc IController
     function publishTask(TaskParams calldata _taskParams) external {
         address source = _taskParams.source;
         if (INexus(nexus).getSourceId(source) == 0) revert UnknownSource(source);
         (address client, uint8 status,, uint8 deliveryMethod, uint256 minPayment,, uint256 maxExpiryDuration) =
             ISource(source).getTerms();
         if (status != uint8(SourceStatus.ACTIVE)) revert SourceInactive(source);
-        if (!_isClientOperator(client)) revert NotOwner(source, msg.sender);
+        _checkClientOperator(client, source);
         uint256 expiryTime = _taskParams.expiryTime;
         if (expiryTime <= block.timestamp) revert Expired(address(0), expiryTime);
         if (expiryTime > block.timestamp + maxExpiryDuration) {
@@ -54,18 +57,13 @@ contract Controller is IController, Ownable {
         IVault(vault).freezePayment(client, task, _taskParams.payment);
     }
 
-    /// @dev Create and initialise a Task instance (overridden by the full-deployment bench variant).
-    function _createTask(TaskParams calldata p, uint8 deliveryMethod) internal virtual returns (address task) {
-        task = Clones.clone(taskImplementation);
-        ITask(task).initialize(p, deliveryMethod, nexus);
-    }
-
+    /// @inheritdoc IController
     function cancelTask(address task) external {
         INexus n = INexus(nexus);
         if (!n.isTask(task)) revert UnknownTask(task);
         (address source, uint8 status,, uint256 expiryTime,) = ITask(task).getTerms();
         address client = ISource(source).getClient();
-        if (!_isClientOperator(client)) revert NotOwner(task, msg.sender);
+        _checkClientOperator(client, task);
         uint8 next;
         if (status == uint8(TaskStatus.NEW)) {
             next = uint8(TaskStatus.CANCELED);
@@ -81,13 +79,14 @@ contract Controller is IController, Ownable {
         n.setTaskStatus(task, next);
     }
 
+    /// @inheritdoc IController
     function confirmResponse(address response) external {
         INexus n = INexus(nexus);
         if (!n.isResponse(response)) revert UnknownResponse(response);
         (address task, address provider, uint256 payment, bool confirmed) = IResponse(response).getTerms();
         (address source, uint8 status,, uint256 expiryTime,) = ITask(task).getTerms();
         address client = ISource(source).getClient();
-        if (!_isClientOperator(client)) revert NotOwner(task, msg.sender);
+        _checkClientOperator(client, task);
         if (confirmed) revert AlreadyConfirmed(response);
         if (status == uint8(TaskStatus.CANCELED) || status == uint8(TaskStatus.FINALIZED)) {
             revert AlreadyFinalized(task, status);
@@ -99,22 +98,39 @@ contract Controller is IController, Ownable {
         IVault(vault).processPayment(client, provider, task, payment);
     }
 
-    function _isClientOperator(address client) private view returns (bool) {
-        return msg.sender == client || ITerminal(terminal).isAgentOf(client, msg.sender);
-    }
-
+    /// @inheritdoc IController
     function setNexus(address _nexus) external onlyOwner {
         if (_nexus == address(0)) revert ZeroAddress();
         nexus = _nexus;
     }
 
+    /// @inheritdoc IController
     function setTerminal(address _terminal) external onlyOwner {
         if (_terminal == address(0)) revert ZeroAddress();
         terminal = _terminal;
     }
 
+    /// @inheritdoc IController
     function setVault(address _vault) external onlyOwner {
         if (_vault == address(0)) revert ZeroAddress();
         vault = _vault;
+    }
+
+    /// @dev Deploy the Task implementation (overridable for other deployment variants).
+    function _deployTaskImplementation() internal virtual returns (address) {
+        return address(new Task());
+    }
+
+    /// @dev Create and initialise a Task instance (overridden by the full-deployment bench variant).
+    function _createTask(TaskParams calldata p, uint8 deliveryMethod) internal virtual returns (address task) {
+        task = Clones.clone(taskImplementation);
+        ITask(task).initialize(p, deliveryMethod, nexus);
+    }
+
+    /// @dev Reverts `NotOwner(target, caller)` unless the caller is `client` or an agent `client` granted.
+    function _checkClientOperator(address client, address target) private view {
+        if (msg.sender != client && !ITerminal(terminal).isAgentOf(client, msg.sender)) {
+            revert NotOwner(target, msg.sender);
+        }
     }
 }

@@ -23,40 +23,60 @@ import {
     TaskStatus
 } from "./Types.sol";
 
-/// @title Nexus: source registry, provider-side coordinator and event hub (protocol.md §4.2).
+/// @title Nexus: source registry, provider-side coordinator and event hub (docs/protocol.md, "Contracts and roles").
 /// @notice Sources and responses are EIP-1167 clones of implementations this contract deploys in its
 ///         constructor (`sourceImplementation()`, `responseImplementation()`); Nexus owns every instance.
 contract Nexus is INexus, Ownable {
     using Pagination for address[];
 
+    /// @inheritdoc INexus
     bytes32 public constant CONTROLLER = keccak256("CONTROLLER");
+    /// @inheritdoc INexus
     bytes32 public constant PROVIDER = keccak256("PROVIDER");
 
-    /// @notice Implementation every Source is cloned from (devnet addition).
+    /// @inheritdoc INexus
     address public immutable sourceImplementation;
-    /// @notice Implementation every Response is cloned from (devnet addition).
+    /// @inheritdoc INexus
     address public immutable responseImplementation;
 
+    /// @inheritdoc INexus
     address public manager;
+    /// @inheritdoc INexus
     address public terminal;
+    /// @inheritdoc INexus
     address public vault;
 
+    /// @inheritdoc INexus
     address[] public sources;
+    /// @inheritdoc INexus
     mapping(address => uint256) public sourceId;
+    /// @inheritdoc INexus
     address[] public clients;
+    /// @inheritdoc INexus
     mapping(address => address[]) public sourcesOf;
+    /// @inheritdoc INexus
     mapping(address => uint256) public activeSourceCountOf;
+    /// @inheritdoc INexus
     mapping(address => bool) public isTask;
-    /// @notice A provider's bid on a task (informational, devnet view).
+    /// @inheritdoc INexus
     mapping(address => mapping(address => uint256)) public suggestedPaymentOf;
-    /// @notice Highest `minAvailableLockup` among a provider's stake-requiring registrations; the Vault keeps
-    ///         it back from unbonding until the last of them is unregistered (devnet addition).
+    /// @inheritdoc INexus
+    /// @dev The Vault keeps it back from unbonding until the last such registration is unregistered.
     mapping(address => uint256) public requiredStakeOf;
-    /// @notice Number of a provider's registrations made under a nonzero `minAvailableLockup`.
+    /// @dev Number of a provider's registrations made under a nonzero `minAvailableLockup`.
     mapping(address => uint256) private _stakedRegistrationCount;
     /// @dev Whether (source, provider)'s registration counts in `_stakedRegistrationCount`.
     mapping(address => mapping(address => bool)) private _stakedRegistration;
 
+    /// @dev Caller holds the Manager's CONTROLLER role.
+    modifier onlyController() {
+        _checkController();
+        _;
+    }
+
+    /// @param _manager The Manager holding the roles.
+    /// @param _terminal The Terminal (pairings and agents).
+    /// @param _vault The Vault (stake, eligibility, escrow).
     constructor(address _manager, address _terminal, address _vault) Ownable(msg.sender) {
         manager = _manager;
         terminal = _terminal;
@@ -65,58 +85,12 @@ contract Nexus is INexus, Ownable {
         responseImplementation = _deployResponseImplementation();
     }
 
-    function _deploySourceImplementation() internal virtual returns (address) {
-        return address(new Source());
-    }
+    // -------------------------------------------------------------------------- source lifecycle
 
-    function _deployResponseImplementation() internal virtual returns (address) {
-        return address(new Response());
-    }
-
-    // -------------------------------------------------------------------------------- modifiers
-
-    modifier onlyController() {
-        if (!checkController(msg.sender)) revert NotController(msg.sender);
-        _;
-    }
-
-    // ------------------------------------------------------------------------------------ views
-
-    function getSourceCount() external view returns (uint256) {
-        return sources.length;
-    }
-
-    function getSources(uint256 lower, uint256 upper) external view returns (address[] memory) {
-        return sources.slice(lower, upper);
-    }
-
-    function getSourceId(address source) external view returns (uint256) {
-        return sourceId[source];
-    }
-
-    function getActiveSourceCount(address client) external view returns (uint256) {
-        return activeSourceCountOf[client];
-    }
-
-    function checkController(address account) public view returns (bool) {
-        return IManager(manager).hasRole(CONTROLLER, account);
-    }
-
-    /// @notice Number of distinct clients that ever published a source (devnet addition).
-    function getClientCount() external view returns (uint256) {
-        return clients.length;
-    }
-
-    /// @notice Number of sources a client ever published (devnet addition).
-    function getSourcesOfCount(address client) external view returns (uint256) {
-        return sourcesOf[client].length;
-    }
-
-    // ------------------------------------------------------------------------- source lifecycle
-
+    /// @inheritdoc INexus
     function publishSource(SourceParams calldata _sourceParams) external {
         address client = _sourceParams.client;
-        if (!_isClientOperator(client, msg.sender)) revert NotOwner(client, msg.sender);
+        _checkClientOperator(client, client);
         if (client == address(0)) revert ZeroAddress();
         _validate(_sourceParams);
         IVault v = IVault(vault);
@@ -143,16 +117,11 @@ contract Nexus is INexus, Ownable {
         emit SourcePublished(source);
     }
 
-    /// @dev Create and initialise a Source instance (overridden by the full-deployment bench variant).
-    function _createSource(SourceParams memory p) internal virtual returns (address source) {
-        source = Clones.clone(sourceImplementation);
-        ISource(source).initialize(p, address(this));
-    }
-
+    /// @inheritdoc INexus
     function updateSource(address source, SourceParams calldata _sourceParams) external {
         if (sourceId[source] == 0) revert UnknownSource(source);
         address client = ISource(source).getClient();
-        if (!_isClientOperator(client, msg.sender)) revert NotOwner(source, msg.sender);
+        _checkClientOperator(client, source);
         if (_sourceParams.client != client) revert NotOwner(source, msg.sender);
         _validate(_sourceParams);
         SourceParams memory p = _sourceParams;
@@ -161,19 +130,20 @@ contract Nexus is INexus, Ownable {
         emit SourceUpdated(source, p);
     }
 
+    /// @inheritdoc INexus
     function inactivateSource(address source) external {
         if (sourceId[source] == 0) revert UnknownSource(source);
         (address client, uint8 status,,,,,) = ISource(source).getTerms();
-        if (!_isClientOperator(client, msg.sender)) revert NotOwner(source, msg.sender);
+        _checkClientOperator(client, source);
         if (status == uint8(SourceStatus.INACTIVE)) revert SourceInactive(source);
         ISource(source).setStatus(uint8(SourceStatus.INACTIVE));
         activeSourceCountOf[client] -= 1;
         emit SourceStatusChanged(source, uint8(SourceStatus.INACTIVE));
     }
 
-    /// @notice Admin route: set any source status (the only way to reactivate). CONTROLLER role or owner.
+    /// @inheritdoc INexus
     function setSourceStatus(address source, uint8 status) external {
-        if (msg.sender != owner() && !checkController(msg.sender)) revert NotController(msg.sender);
+        _checkOwnerOrController();
         if (sourceId[source] == 0) revert UnknownSource(source);
         if (status > uint8(SourceStatus.INACTIVE)) revert InvalidParams();
         (address client, uint8 current,,,,,) = ISource(source).getTerms();
@@ -185,16 +155,9 @@ contract Nexus is INexus, Ownable {
         emit SourceStatusChanged(source, status);
     }
 
-    function _validate(SourceParams calldata p) private pure {
-        if (p.imageEnvironments == 0 || p.imageEnvironments > 7) revert InvalidEnvironment(p.imageEnvironments);
-        if (
-            p.maxExpiryDuration == 0 || bytes(p.imageMetadataUrl).length == 0
-                || p.deliveryMethod > uint8(DeliveryMethod.FIRST_RESPONSE)
-        ) revert InvalidParams();
-    }
-
     // ----------------------------------------------------------------------- provider operations
 
+    /// @inheritdoc INexus
     function register(address source, address provider, uint8 preferredEnvironment) external {
         if (sourceId[source] == 0) revert UnknownSource(source);
         (, uint8 status, uint8 envs,,, uint256 minAvailableLockup,) = ISource(source).getTerms();
@@ -221,9 +184,10 @@ contract Nexus is INexus, Ownable {
         emit Registered(provider, id, source, preferredEnvironment);
     }
 
+    /// @inheritdoc INexus
     function unregister(address source, address provider) external {
         if (sourceId[source] == 0) revert UnknownSource(source);
-        if (!_isProviderOperator(provider, msg.sender)) revert NotAgent(msg.sender, provider);
+        _checkProviderAgent(provider);
         ISource(source).unregister(provider);
         if (_stakedRegistration[source][provider]) {
             delete _stakedRegistration[source][provider];
@@ -233,6 +197,7 @@ contract Nexus is INexus, Ownable {
         }
     }
 
+    /// @inheritdoc INexus
     function attempt(address task, address provider, uint256 suggestedPayment) external {
         if (!isTask[task]) revert UnknownTask(task);
         _checkProviderOperator(provider);
@@ -242,7 +207,7 @@ contract Nexus is INexus, Ownable {
         }
         if (status == uint8(TaskStatus.EXPIRED)) revert Expired(task, expiryTime);
         if (block.timestamp > expiryTime) {
-            // Lazy expiry (T8): settle instead of attempting; the transaction succeeds.
+            // Lazy expiry: settle instead of attempting; the transaction succeeds.
             IVault(vault).releasePayment(ISource(source).getClient(), task);
             _setTaskStatus(task, uint8(TaskStatus.EXPIRED));
             return;
@@ -256,6 +221,7 @@ contract Nexus is INexus, Ownable {
         if (status == uint8(TaskStatus.NEW)) _setTaskStatus(task, uint8(TaskStatus.ATTEMPTED));
     }
 
+    /// @inheritdoc INexus
     function submitResponse(ResponseParams calldata _responseParams) external {
         address task = _responseParams.task;
         address provider = _responseParams.provider;
@@ -294,24 +260,9 @@ contract Nexus is INexus, Ownable {
         }
     }
 
-    /// @dev Create and initialise a Response instance (overridden by the full-deployment bench variant).
-    function _createResponse(ResponseParams calldata r) internal virtual returns (address response) {
-        response = Clones.clone(responseImplementation);
-        IResponse(response).initialize(r, address(this));
-    }
+    // ------------------------------------------------------------------------- controller hooks
 
-    /// @notice True iff `response` is the response its task recorded for its provider. No storage of its own:
-    ///         tasks are ours (isTask) and only this contract records responses in them.
-    function isResponse(address response) public view returns (bool) {
-        if (response.code.length == 0) return false;
-        (bool ok, bytes memory ret) = response.staticcall(abi.encodeCall(IResponse.getTerms, ()));
-        if (!ok || ret.length != 128) return false;
-        (address task, address provider,,) = abi.decode(ret, (address, address, uint256, bool));
-        return isTask[task] && ITask(task).responseOf(provider) == response;
-    }
-
-    // ------------------------------------------------------------------------ controller hooks
-
+    /// @inheritdoc INexus
     function emitTaskPublished(address task, address source) external onlyController {
         if (sourceId[source] == 0) revert UnknownSource(source);
         ISource(source).publishTask(task);
@@ -319,11 +270,13 @@ contract Nexus is INexus, Ownable {
         emit TaskPublished(task, source);
     }
 
+    /// @inheritdoc INexus
     function setTaskStatus(address task, uint8 status) external onlyController {
         if (!isTask[task]) revert UnknownTask(task);
         _setTaskStatus(task, status);
     }
 
+    /// @inheritdoc INexus
     function setResponseStatus(address response, uint8 status) external onlyController {
         if (!isResponse(response)) revert UnknownResponse(response);
         if (status == uint8(ResponseStatus.CONFIRMED)) {
@@ -335,53 +288,156 @@ contract Nexus is INexus, Ownable {
         }
     }
 
-    function _setTaskStatus(address task, uint8 status) private {
-        ITask(task).setStatus(status);
-        emit TaskStatusChanged(task, status);
-    }
+    // ------------------------------------------------------------------------------------- admin
 
-    function _confirm(address response, address task, address provider) private {
-        IResponse(response).confirm(); // reverts AlreadyConfirmed
-        ITask(task).recordWinner(provider);
-        emit ResponseStatusChanged(response, uint8(ResponseStatus.CONFIRMED));
-    }
-
-    // ---------------------------------------------------------------------------- authorisation
-
-    function _isClientOperator(address client, address sender) private view returns (bool) {
-        return sender == client || ITerminal(terminal).isAgentOf(client, sender);
-    }
-
-    function _isProviderOperator(address provider, address sender) private view returns (bool) {
-        if (sender == provider) return true;
-        address master = ITerminal(terminal).masterOf(provider);
-        return master != address(0) && (sender == master || ITerminal(terminal).getIsAgentOf(master, sender));
-    }
-
-    /// @dev NotProvider, then NotAgent; returns the provider's master (zero if unpaired).
-    function _checkProviderOperator(address provider) private view returns (address master) {
-        if (!IManager(manager).hasRole(PROVIDER, provider)) revert NotProvider(provider);
-        master = ITerminal(terminal).masterOf(provider);
-        if (
-            msg.sender != provider
-                && (master == address(0) || (msg.sender != master && !ITerminal(terminal).getIsAgentOf(master, msg.sender)))
-        ) revert NotAgent(msg.sender, provider);
-    }
-
-    // ------------------------------------------------------------------------------------ admin
-
+    /// @inheritdoc INexus
     function setManager(address _manager) external onlyOwner {
         if (_manager == address(0)) revert ZeroAddress();
         manager = _manager;
     }
 
+    /// @inheritdoc INexus
     function setTerminal(address _terminal) external onlyOwner {
         if (_terminal == address(0)) revert ZeroAddress();
         terminal = _terminal;
     }
 
+    /// @inheritdoc INexus
     function setVault(address _vault) external onlyOwner {
         if (_vault == address(0)) revert ZeroAddress();
         vault = _vault;
+    }
+
+    // ------------------------------------------------------------------------------------- views
+
+    /// @inheritdoc INexus
+    function getSourceCount() external view returns (uint256) {
+        return sources.length;
+    }
+
+    /// @inheritdoc INexus
+    function getSources(uint256 lower, uint256 upper) external view returns (address[] memory) {
+        return sources.slice(lower, upper);
+    }
+
+    /// @inheritdoc INexus
+    function getSourceId(address source) external view returns (uint256) {
+        return sourceId[source];
+    }
+
+    /// @inheritdoc INexus
+    function getActiveSourceCount(address client) external view returns (uint256) {
+        return activeSourceCountOf[client];
+    }
+
+    /// @inheritdoc INexus
+    function getClientCount() external view returns (uint256) {
+        return clients.length;
+    }
+
+    /// @inheritdoc INexus
+    function getSourcesOfCount(address client) external view returns (uint256) {
+        return sourcesOf[client].length;
+    }
+
+    /// @inheritdoc INexus
+    function checkController(address account) public view returns (bool) {
+        return IManager(manager).hasRole(CONTROLLER, account);
+    }
+
+    /// @inheritdoc INexus
+    /// @dev No storage of its own: tasks are ours (isTask) and only this contract records responses in them.
+    function isResponse(address response) public view returns (bool) {
+        if (response.code.length == 0) return false;
+        (bool ok, bytes memory ret) = response.staticcall(abi.encodeCall(IResponse.getTerms, ()));
+        if (!ok || ret.length != 128) return false;
+        (address task, address provider,,) = abi.decode(ret, (address, address, uint256, bool));
+        return isTask[task] && ITask(task).responseOf(provider) == response;
+    }
+
+    // ---------------------------------------------------------------------------------- internal
+
+    /// @dev Deploy the Source implementation (overridable for other deployment variants).
+    function _deploySourceImplementation() internal virtual returns (address) {
+        return address(new Source());
+    }
+
+    /// @dev Deploy the Response implementation (overridable for other deployment variants).
+    function _deployResponseImplementation() internal virtual returns (address) {
+        return address(new Response());
+    }
+
+    /// @dev Create and initialise a Source instance (overridden by the full-deployment bench variant).
+    function _createSource(SourceParams memory p) internal virtual returns (address source) {
+        source = Clones.clone(sourceImplementation);
+        ISource(source).initialize(p, address(this));
+    }
+
+    /// @dev Create and initialise a Response instance (overridden by the full-deployment bench variant).
+    function _createResponse(ResponseParams calldata r) internal virtual returns (address response) {
+        response = Clones.clone(responseImplementation);
+        IResponse(response).initialize(r, address(this));
+    }
+
+    /// @dev Set the status of `task` and emit `TaskStatusChanged`.
+    function _setTaskStatus(address task, uint8 status) private {
+        ITask(task).setStatus(status);
+        emit TaskStatusChanged(task, status);
+    }
+
+    /// @dev Confirm `response` (reverts `AlreadyConfirmed`), record `provider` as the task's winner and emit
+    ///      `ResponseStatusChanged`.
+    function _confirm(address response, address task, address provider) private {
+        IResponse(response).confirm();
+        ITask(task).recordWinner(provider);
+        emit ResponseStatusChanged(response, uint8(ResponseStatus.CONFIRMED));
+    }
+
+    /// @dev Reverts `NotController` unless the caller holds CONTROLLER.
+    function _checkController() private view {
+        if (!checkController(msg.sender)) revert NotController(msg.sender);
+    }
+
+    /// @dev Reverts `NotController` unless the caller is the owner or holds CONTROLLER.
+    function _checkOwnerOrController() private view {
+        if (msg.sender != owner() && !checkController(msg.sender)) revert NotController(msg.sender);
+    }
+
+    /// @dev Reverts `NotOwner(target, caller)` unless the caller is `client` or an agent `client` granted.
+    function _checkClientOperator(address client, address target) private view {
+        if (msg.sender != client && !ITerminal(terminal).isAgentOf(client, msg.sender)) {
+            revert NotOwner(target, msg.sender);
+        }
+    }
+
+    /// @dev Reverts `NotAgent` unless the caller is `provider`, its master or an agent of its master.
+    function _checkProviderAgent(address provider) private view {
+        if (msg.sender != provider) _checkMasterOrAgent(provider, ITerminal(terminal).masterOf(provider));
+    }
+
+    /// @dev Reverts `NotProvider` unless `provider` holds PROVIDER, then `NotAgent` as `_checkProviderAgent`;
+    ///      returns the provider's master (zero if unpaired).
+    function _checkProviderOperator(address provider) private view returns (address master) {
+        if (!IManager(manager).hasRole(PROVIDER, provider)) revert NotProvider(provider);
+        master = ITerminal(terminal).masterOf(provider);
+        if (msg.sender != provider) _checkMasterOrAgent(provider, master);
+    }
+
+    /// @dev Reverts `NotAgent(caller, provider)` unless `provider` has a `master` and the caller is that master
+    ///      or an agent of it (the default agent included).
+    function _checkMasterOrAgent(address provider, address master) private view {
+        if (master == address(0) || (msg.sender != master && !ITerminal(terminal).getIsAgentOf(master, msg.sender))) {
+            revert NotAgent(msg.sender, provider);
+        }
+    }
+
+    /// @dev Reverts `InvalidEnvironment` for an environment mask outside 1..7, `InvalidParams` for a zero max
+    ///      expiry, an empty metadata URL or a delivery method out of range.
+    function _validate(SourceParams calldata p) private pure {
+        if (p.imageEnvironments == 0 || p.imageEnvironments > 7) revert InvalidEnvironment(p.imageEnvironments);
+        if (
+            p.maxExpiryDuration == 0 || bytes(p.imageMetadataUrl).length == 0
+                || p.deliveryMethod > uint8(DeliveryMethod.FIRST_RESPONSE)
+        ) revert InvalidParams();
     }
 }

@@ -6,29 +6,42 @@ import {IManager} from "./interfaces/IManager.sol";
 import {ITerminal} from "./interfaces/ITerminal.sol";
 import {IVault} from "./interfaces/IVault.sol";
 
-/// @title Terminal: identity, master/provider pairing, agents and provider data (protocol.md §4.4).
+/// @title Terminal: identity, master/provider pairing, agents and provider data (docs/protocol.md, "Contracts and roles").
 /// @notice Must hold the Manager CONTROLLER role (it grants/revokes PROVIDER on pairing changes).
 contract Terminal is ITerminal, Ownable {
+    /// @inheritdoc ITerminal
     bytes32 public constant PROVIDER = keccak256("PROVIDER");
 
+    /// @inheritdoc ITerminal
     address public manager;
+    /// @inheritdoc ITerminal
     address public vault;
-    /// @notice Default agent acting for every master that did not opt out (devnet extension; zero = none).
+    /// @inheritdoc ITerminal
     address public defaultAgent;
 
+    /// @inheritdoc ITerminal
     mapping(address => address) public masterOf;
+    /// @inheritdoc ITerminal
     mapping(address => address) public providerOf;
+    /// @inheritdoc ITerminal
     mapping(address => bool) public isMaster;
+    /// @inheritdoc ITerminal
     mapping(address => bool) public isProvider;
+    /// @inheritdoc ITerminal
     mapping(address => mapping(address => bool)) public isAgentOf;
+    /// @inheritdoc ITerminal
     mapping(address => bool) public defaultAgentDisabled;
+    /// @inheritdoc ITerminal
     mapping(address => string) public baseDataOf;
+    /// @inheritdoc ITerminal
     mapping(address => string) public liveDataOf;
-    /// @notice Provider-side half of the handshake: the master a provider announced (devnet view).
+    /// @inheritdoc ITerminal
     mapping(address => address) public announcedMasterOf;
-    /// @notice Number of confirmed providers of a master (devnet view).
+    /// @inheritdoc ITerminal
     mapping(address => uint256) public providerCountOf;
 
+    /// @param _manager The Manager whose PROVIDER role the Terminal grants.
+    /// @param _vault The Vault that receives stake sent with `announceProvider`.
     constructor(address _manager, address _vault) Ownable(msg.sender) {
         manager = _manager;
         vault = _vault;
@@ -36,6 +49,7 @@ contract Terminal is ITerminal, Ownable {
 
     // ----------------------------------------------------------------------------------- pairing
 
+    /// @inheritdoc ITerminal
     function announceMaster(address master) external {
         if (master == address(0)) revert ZeroAddress();
         if (master == msg.sender || isProvider[master]) revert InvalidMaster(master);
@@ -45,6 +59,7 @@ contract Terminal is ITerminal, Ownable {
         if (providerOf[master] == msg.sender) _pair(msg.sender, master);
     }
 
+    /// @inheritdoc ITerminal
     function announceProvider(address provider, uint256 amount) external payable {
         if (provider == address(0)) revert ZeroAddress();
         if (provider == msg.sender || isMaster[provider]) revert InvalidProvider(provider);
@@ -57,21 +72,11 @@ contract Terminal is ITerminal, Ownable {
         if (amount > 0) IVault(vault).deposit{value: amount}(provider);
     }
 
-    function _pair(address provider, address master) private {
-        masterOf[provider] = master;
-        isProvider[provider] = true;
-        providerCountOf[master] += 1;
-        isMaster[master] = true;
-        IManager(manager).grantRole(PROVIDER, provider);
-    }
-
+    /// @inheritdoc ITerminal
     function removeProvider(address provider) external {
-        if (!isProvider[provider]) revert NotProvider(provider);
+        _checkProvider(provider);
         address master = masterOf[provider];
-        // Explicit per-master grants only: the default agent acts for every master and must not unpair.
-        if (msg.sender != provider && msg.sender != master && !isAgentOf[master][msg.sender]) {
-            revert NotMaster(msg.sender);
-        }
+        _checkProviderOrMaster(provider, master);
         delete masterOf[provider];
         delete announcedMasterOf[provider];
         delete isProvider[provider];
@@ -83,16 +88,15 @@ contract Terminal is ITerminal, Ownable {
         IManager(manager).revokeRole(PROVIDER, provider);
     }
 
+    /// @inheritdoc ITerminal
     function removeContainer(address provider, address source) external {
-        address master = masterOf[provider];
-        if (master == address(0) || (msg.sender != master && !getIsAgentOf(master, msg.sender))) {
-            revert NotMaster(msg.sender);
-        }
+        _checkMasterOperator(provider);
         emit RemoveContainer(provider, source);
     }
 
     // ------------------------------------------------------------------------------------ agents
 
+    /// @inheritdoc ITerminal
     function setAgent(address agent, bool value) external {
         if (agent == address(0)) revert ZeroAddress();
         if (agent == msg.sender) revert InvalidAgent(agent);
@@ -102,6 +106,7 @@ contract Terminal is ITerminal, Ownable {
         emit AgentSet(msg.sender, agent, value);
     }
 
+    /// @inheritdoc ITerminal
     function setDefaultAgentDisabled(bool value) external {
         defaultAgentDisabled[msg.sender] = value;
         emit DefaultAgentDisabled(msg.sender, value);
@@ -109,49 +114,88 @@ contract Terminal is ITerminal, Ownable {
 
     // ----------------------------------------------------------------------------- provider data
 
+    /// @inheritdoc ITerminal
     function setBaseData(string calldata _baseData) external {
-        if (!isProvider[msg.sender]) revert NotProvider(msg.sender);
+        _checkProvider(msg.sender);
         baseDataOf[msg.sender] = _baseData;
         emit BaseDataUpdated(msg.sender);
     }
 
+    /// @inheritdoc ITerminal
     function setLiveData(string calldata _liveData) external {
-        if (!isProvider[msg.sender]) revert NotProvider(msg.sender);
+        _checkProvider(msg.sender);
         liveDataOf[msg.sender] = _liveData;
         emit LiveDataUpdated(msg.sender);
     }
 
+    // ------------------------------------------------------------------------------------- admin
+
+    /// @inheritdoc ITerminal
+    function setManager(address _manager) external onlyOwner {
+        if (_manager == address(0)) revert ZeroAddress();
+        manager = _manager;
+    }
+
+    /// @inheritdoc ITerminal
+    function setVault(address _vault) external onlyOwner {
+        if (_vault == address(0)) revert ZeroAddress();
+        vault = _vault;
+    }
+
+    /// @inheritdoc ITerminal
+    function setDefaultAgent(address agent) external onlyOwner {
+        defaultAgent = agent;
+    }
+
     // ------------------------------------------------------------------------------------- views
 
+    /// @inheritdoc ITerminal
     function getMasterOf(address provider) external view returns (address) {
         return masterOf[provider];
     }
 
+    /// @inheritdoc ITerminal
     function getIsMaster(address master) external view returns (bool) {
         return isMaster[master];
     }
 
-    /// @notice Explicit agent grant, or the default agent for a master that did not opt out.
+    /// @inheritdoc ITerminal
     function getIsAgentOf(address master, address agent) public view returns (bool) {
         if (isAgentOf[master][agent]) return true;
         address d = defaultAgent;
         return d != address(0) && agent == d && isMaster[master] && !defaultAgentDisabled[master];
     }
 
-    // ------------------------------------------------------------------------------------- admin
+    // ---------------------------------------------------------------------------------- internal
 
-    function setManager(address _manager) external onlyOwner {
-        if (_manager == address(0)) revert ZeroAddress();
-        manager = _manager;
+    /// @dev Pair `provider` with `master` and grant the provider PROVIDER.
+    function _pair(address provider, address master) private {
+        masterOf[provider] = master;
+        isProvider[provider] = true;
+        providerCountOf[master] += 1;
+        isMaster[master] = true;
+        IManager(manager).grantRole(PROVIDER, provider);
     }
 
-    function setVault(address _vault) external onlyOwner {
-        if (_vault == address(0)) revert ZeroAddress();
-        vault = _vault;
+    /// @dev Reverts `NotProvider(account)` unless `account` is a paired provider.
+    function _checkProvider(address account) private view {
+        if (!isProvider[account]) revert NotProvider(account);
     }
 
-    /// @notice Set the default agent (devnet extension); zero disables the feature.
-    function setDefaultAgent(address agent) external onlyOwner {
-        defaultAgent = agent;
+    /// @dev Reverts `NotMaster` unless the caller is `provider`, its `master` or an explicit agent of the
+    ///      master: the default agent acts for every master and must not unpair.
+    function _checkProviderOrMaster(address provider, address master) private view {
+        if (msg.sender != provider && msg.sender != master && !isAgentOf[master][msg.sender]) {
+            revert NotMaster(msg.sender);
+        }
+    }
+
+    /// @dev Reverts `NotMaster` unless `provider` is paired and the caller is its master or an agent of the
+    ///      master (the default agent included).
+    function _checkMasterOperator(address provider) private view {
+        address master = masterOf[provider];
+        if (master == address(0) || (msg.sender != master && !getIsAgentOf(master, msg.sender))) {
+            revert NotMaster(msg.sender);
+        }
     }
 }

@@ -31,7 +31,7 @@ struct ResponseParams {
     uint256 payment;
 }
 
-/// @notice Lifecycle of a task (protocol.md §5.1).
+/// @notice Lifecycle of a task (docs/protocol.md, "The task state machine").
 enum TaskStatus {
     NEW,
     ATTEMPTED,
@@ -41,13 +41,13 @@ enum TaskStatus {
     FINALIZED
 }
 
-/// @notice Lifecycle of a source (protocol.md §5.2).
+/// @notice Lifecycle of a source: ACTIVE until the client inactivates it; only the admin route reactivates.
 enum SourceStatus {
     ACTIVE,
     INACTIVE
 }
 
-/// @notice Lifecycle of a response (protocol.md §5.3).
+/// @notice Lifecycle of a response: SUBMITTED until the client (or FIRST_RESPONSE delivery) confirms it.
 enum ResponseStatus {
     SUBMITTED,
     CONFIRMED

@@ -1,74 +1,88 @@
 """Scheduler-role wrappers (role fallback AGENT): act for a provider as an agent of its master.
 
 Each takes ``private_key`` (or ``signer=``); when omitted, ``AGENT_PRIVATE_KEY`` (devnet: the agent
-dev key). Reverts are raised typed from simulation, before sending. Keywords: ``session``,
-``timeout``, ``gas``; unknown keywords raise ``TypeError``.
+dev key). Arguments are validated by the protocol layer (one :class:`~ogpu.types.InvalidArgumentError`
+before anything is sent) and reverts are raised typed from simulation, before sending. Keywords:
+``session``, ``timeout``, ``gas``, and the official SDK's ``receipt_timeout``; any other keyword is a
+``TypeError``.
 
->>> from ogpu.agent import register_to, attempt
->>> register_to(source, provider, 1)  # doctest: +SKIP
->>> attempt(task, provider, suggested_payment=10**16)  # doctest: +SKIP
+Example (``source``, ``provider`` and ``task`` are addresses; the provider's master has the agent)::
+
+    from ogpu.agent import attempt, register_to
+
+    register_to(source, provider, 1)
+    attempt(task, provider, suggested_payment=10**16)
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ogpu.client._options import parse_options
 from ogpu.protocol import nexus
-from ogpu.protocol._base import checksum
-from ogpu.types import Environment, Receipt, Role
+from ogpu.protocol._base import resolve_session
+from ogpu.types import Receipt, Role
 
 if TYPE_CHECKING:
+    from ogpu.chain import Session
     from ogpu.chain.signers import SignerInput
 
 __all__ = ["attempt", "register_to", "unregister_from"]
 
 
+def _as_agent(
+    write: Callable[..., Receipt],
+    args: tuple[Any, ...],
+    private_key: SignerInput | None,
+    signer: SignerInput | None,
+    session: Session | None,
+    timeout: float,
+    gas: int | None,
+) -> Receipt:
+    """``write(*args)`` signed by the agent key (``AGENT_PRIVATE_KEY`` when none is given)."""
+    if signer is not None and private_key is not None and signer is not private_key:
+        raise TypeError(f"{write.__name__}() got both private_key and signer; pass only one")
+    s = resolve_session(session)
+    key = s.resolve_signer(private_key if private_key is not None else signer, Role.AGENT)
+    return write(*args, signer=key, session=s, gas=gas, timeout=timeout)
+
+
 def register_to(
-    source: str, provider: str, env: int, private_key: SignerInput | None = None, **kwargs: Any
+    source: str,
+    provider: str,
+    env: int,
+    private_key: SignerInput | None = None,
+    *,
+    signer: SignerInput | None = None,
+    session: Session | None = None,
+    timeout: float = 120.0,
+    gas: int | None = None,
+    receipt_timeout: float | None = None,
 ) -> Receipt:
     """``Nexus.register(source, provider, env)`` signed by the agent.
 
     ``env`` is one environment flag (1 CPU, 2 NVIDIA, 4 AMD) present in the source's mask.
-
-    >>> register_to(source, provider, Environment.CPU)  # doctest: +SKIP
     """
-    opts = parse_options("register_to", private_key, kwargs)
-    if (
-        isinstance(env, bool)
-        or not isinstance(env, int)
-        or int(env) not in (e.value for e in Environment)
-    ):
-        raise ValueError(f"env must be one of 1 (CPU), 2 (NVIDIA), 4 (AMD), got {env!r}")
-    receipt: Receipt = nexus.register(
-        checksum(source, what="source address"),
-        checksum(provider, what="provider address"),
-        int(env),
-        signer=opts.session.resolve_signer(opts.signer, Role.AGENT),
-        session=opts.session,
-        gas=opts.gas,
-        timeout=opts.timeout,
-    )
-    return receipt
+    args = (source, provider, env)
+    timeout = receipt_timeout or timeout
+    return _as_agent(nexus.register, args, private_key, signer, session, timeout, gas)
 
 
 def unregister_from(
-    source: str, provider: str, private_key: SignerInput | None = None, **kwargs: Any
+    source: str,
+    provider: str,
+    private_key: SignerInput | None = None,
+    *,
+    signer: SignerInput | None = None,
+    session: Session | None = None,
+    timeout: float = 120.0,
+    gas: int | None = None,
+    receipt_timeout: float | None = None,
 ) -> Receipt:
-    """``Nexus.unregister(source, provider)`` signed by the agent.
-
-    >>> unregister_from(source, provider)  # doctest: +SKIP
-    """
-    opts = parse_options("unregister_from", private_key, kwargs)
-    receipt: Receipt = nexus.unregister(
-        checksum(source, what="source address"),
-        checksum(provider, what="provider address"),
-        signer=opts.session.resolve_signer(opts.signer, Role.AGENT),
-        session=opts.session,
-        gas=opts.gas,
-        timeout=opts.timeout,
-    )
-    return receipt
+    """``Nexus.unregister(source, provider)`` signed by the agent."""
+    args = (source, provider)
+    timeout = receipt_timeout or timeout
+    return _as_agent(nexus.unregister, args, private_key, signer, session, timeout, gas)
 
 
 def attempt(
@@ -76,22 +90,15 @@ def attempt(
     provider: str,
     suggested_payment: int,
     private_key: SignerInput | None = None,
-    **kwargs: Any,
+    *,
+    signer: SignerInput | None = None,
+    session: Session | None = None,
+    timeout: float = 120.0,
+    gas: int | None = None,
+    receipt_timeout: float | None = None,
 ) -> Receipt:
-    """``Nexus.attempt(task, provider, suggested_payment)`` attributed to ``provider``, signed by the agent.
-
-    On an overdue task the call settles the expiry instead of recording an attempt.
-
-    >>> attempt(task, provider, 10**16)  # doctest: +SKIP
-    """
-    opts = parse_options("attempt", private_key, kwargs)
-    receipt: Receipt = nexus.attempt(
-        checksum(task, what="task address"),
-        checksum(provider, what="provider address"),
-        suggested_payment,
-        signer=opts.session.resolve_signer(opts.signer, Role.AGENT),
-        session=opts.session,
-        gas=opts.gas,
-        timeout=opts.timeout,
-    )
-    return receipt
+    """``Nexus.attempt(task, provider, suggested_payment)`` attributed to ``provider``, signed by
+    the agent. On an overdue task the call settles the expiry instead of recording an attempt."""
+    args = (task, provider, suggested_payment)
+    timeout = receipt_timeout or timeout
+    return _as_agent(nexus.attempt, args, private_key, signer, session, timeout, gas)

@@ -10,13 +10,15 @@ set, the functions use a client built from them instead:
 * ``OGPU_IPFS_API`` — a Kubo RPC base URL; used for uploads when no pinning URL is set;
 * ``OGPU_IPFS_GATEWAY`` — path gateway for reads by CID (default ``https://cipfs.ogpuscan.io``).
 
-Example:
-    >>> import ogpu.ipfs as ipfs
-    >>> ipfs.cid_of(b"hello world\\n")
-    'QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o'
-    >>> url = ipfs.publish_to_ipfs({"result": 1}, "response.json")  # doctest: +SKIP
-    >>> ipfs.fetch_ipfs_json(url)  # doctest: +SKIP
-    {'result': 1}
+>>> import ogpu.ipfs as ipfs
+>>> ipfs.cid_of(b"hello world\\n")
+'QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o'
+
+Publishing and fetching (needs a pinning service and a gateway)::
+
+    url = ipfs.publish_to_ipfs({"result": 1}, "response.json")
+    ipfs.fetch_ipfs_json(url)
+    # {'result': 1}
 """
 
 from __future__ import annotations
@@ -135,10 +137,11 @@ def publish_to_ipfs(
     :class:`IPFSGatewayError`; network failure raises :class:`IPFSFetchError`. ``_deadline`` is
     an absolute ``time.monotonic()`` bound over all attempts (used by workflow time budgets).
 
-    Example:
-        >>> publish_to_ipfs({"function_name": "sentiment", "data": {"text": "hi"}},
-        ...                 "taskConfig.json")  # doctest: +SKIP
-        'https://cipfs.ogpuscan.io/ipfs/Qm...'
+    Example::
+
+        publish_to_ipfs({"function_name": "sentiment", "data": {"text": "hi"}},
+                        "taskConfig.json")
+        # 'https://cipfs.ogpuscan.io/ipfs/Qm...'
     """
     c = client if client is not None else get_default_ipfs()
     return c.publish(
@@ -162,9 +165,10 @@ def publish_bytes(
 ) -> str:
     """Pin raw bytes and return the URL of the content.
 
-    Example:
-        >>> publish_bytes(b"\\x00\\x01", "blob.bin")  # doctest: +SKIP
-        'https://cipfs.ogpuscan.io/ipfs/Qm...'
+    Example::
+
+        publish_bytes(b"\\x00\\x01", "blob.bin")
+        # 'https://cipfs.ogpuscan.io/ipfs/Qm...'
     """
     c = client if client is not None else get_default_ipfs()
     return c.publish_bytes(data, filename, content_type, timeout=timeout)
@@ -179,9 +183,10 @@ def fetch_bytes(
 ) -> bytes:
     """Fetch bytes from a gateway URL, ``ipfs://`` URL or CID, verified against the CID.
 
-    Example:
-        >>> fetch_bytes("ipfs://QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o")  # doctest: +SKIP
-        b'hello world\\n'
+    Example::
+
+        fetch_bytes("ipfs://QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o")
+        # b'hello world\\n'
     """
     c = client if client is not None else get_default_ipfs()
     return c.fetch_bytes(url, max_bytes=max_bytes, timeout=timeout)
@@ -195,9 +200,10 @@ def fetch_ipfs_json(
     Non-2xx → :class:`IPFSGatewayError`; network, size-limit, integrity or JSON failure →
     :class:`IPFSFetchError`.
 
-    Example:
-        >>> fetch_ipfs_json("https://cipfs.ogpuscan.io/ipfs/Qm...")  # doctest: +SKIP
-        {'result': 'positive', 'confidence': 0.97}
+    Example::
+
+        fetch_ipfs_json("https://cipfs.ogpuscan.io/ipfs/Qm...")
+        # {'result': 'positive', 'confidence': 0.97}
     """
     c = client if client is not None else get_default_ipfs()
     return c.fetch_json(url, timeout=timeout)

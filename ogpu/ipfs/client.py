@@ -219,9 +219,10 @@ class IPFSClient:
 
         ``deadline`` is an absolute ``time.monotonic()`` bound over all attempts.
 
-        Example:
-            >>> client.publish_bytes(b"hello world\\n", "hello.txt", "text/plain")  # doctest: +SKIP
-            'http://127.0.0.1:8081/ipfs/QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o'
+        Example::
+
+            client.publish_bytes(b"hello world\\n", "hello.txt", "text/plain")
+            # 'http://127.0.0.1:8081/ipfs/QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o'
         """
         data = bytes(data)
         local = local_cid(data)
@@ -251,9 +252,10 @@ class IPFSClient:
     ) -> str:
         """Pin ``data`` (dict, pydantic model, str or bytes; see :func:`encode_payload`).
 
-        Example:
-            >>> client.publish({"function_name": "run", "data": {}}, "taskConfig.json")  # doctest: +SKIP
-            'http://127.0.0.1:8081/ipfs/Qm...'
+        Example::
+
+            client.publish({"function_name": "run", "data": {}}, "taskConfig.json")
+            # 'http://127.0.0.1:8081/ipfs/Qm...'
         """
         return self.publish_bytes(
             encode_payload(data),
@@ -279,9 +281,10 @@ class IPFSClient:
     ) -> bytes:
         """Bytes at ``url`` (http(s) URL, ``ipfs://<cid>[/path]`` or a bare CID), verified.
 
-        Example:
-            >>> client.fetch_bytes("QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o")  # doctest: +SKIP
-            b'hello world\\n'
+        Example::
+
+            client.fetch_bytes("QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o")
+            # b'hello world\\n'
         """
         limit = max_bytes if max_bytes is not None else self.max_fetch_bytes
         send = self._sender(self._policy(timeout, retries, backoff, deadline))
@@ -318,9 +321,10 @@ class IPFSClient:
     ) -> dict[str, Any]:
         """Fetch ``url`` (see :meth:`fetch_bytes`) and parse a JSON object.
 
-        Example:
-            >>> client.fetch_json(url)  # doctest: +SKIP
-            {'function_name': 'run', 'data': {}}
+        Example::
+
+            client.fetch_json(url)
+            # {'function_name': 'run', 'data': {}}
         """
         raw = self.fetch_bytes(
             url,

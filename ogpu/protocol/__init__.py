@@ -5,9 +5,11 @@ Modules: :mod:`~ogpu.protocol.nexus`, :mod:`~ogpu.protocol.controller`,
 Classes: :class:`Source`, :class:`Task`, :class:`Response`, :class:`Provider`, :class:`Master`.
 Everything routes through :class:`ogpu.chain.Session` (``session=None`` → the process default).
 
->>> from ogpu.protocol import Task, vault
->>> Task("0xa16E02E87b7454126E5E10d957A927A7F5B5d2be").snapshot()  # doctest: +SKIP
->>> vault.get_balance_of("0x70997970C51812dc3A010C7d01b50e0d17dc79C8")  # doctest: +SKIP
+Example::
+
+    from ogpu.protocol import Task, vault
+    Task("0xa16E02E87b7454126E5E10d957A927A7F5B5d2be").snapshot()
+    vault.get_balance_of("0x70997970C51812dc3A010C7d01b50e0d17dc79C8")
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from ogpu.chain.signers import resolve_signer
 from ogpu.protocol import controller, manager, nexus, terminal, vault
-from ogpu.protocol._base import CHUNK_SIZE, ZERO_ADDRESS, Signer, resolve_session
+from ogpu.protocol._base import CHUNK_SIZE, ZERO_ADDRESS, Signer, TxOptions, resolve_session
 from ogpu.protocol.master import Master
 from ogpu.protocol.provider import Provider
 from ogpu.protocol.response import Response
@@ -37,8 +39,10 @@ def load_contract(
     Official-SDK compatibility helper; singletons resolve their own address, instance contracts
     (Source, Task, Response) need ``address``.
 
-    >>> load_contract("Vault").functions.UNBONDING_PERIOD().call()  # doctest: +SKIP
-    600
+    Example::
+
+        load_contract("Vault").functions.UNBONDING_PERIOD().call()
+        # 600
     """
     from ogpu.chain._abi import load_abi
 
@@ -56,6 +60,7 @@ __all__ = [
     "Signer",
     "Source",
     "Task",
+    "TxOptions",
     "controller",
     "load_contract",
     "manager",

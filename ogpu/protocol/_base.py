@@ -12,26 +12,26 @@ build where a web3 ``ContractFunction`` costs about a millisecond.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import fields, is_dataclass
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, overload
 
-from eth_utils.address import is_address, to_checksum_address
-
-from ogpu.chain.calls import BlockId, ContractCall, function_spec
+from ogpu.chain.calls import BlockId, ContractCall, checksum_lower, function_spec
 from ogpu.chain.signers import SignerInput
-from ogpu.types import Role
+from ogpu.types import InvalidArgumentError, Role
 
 if TYPE_CHECKING:
     from ogpu.chain import Session
-    from ogpu.types import Receipt
+    from ogpu.chain.tx import FeeQuote
+    from ogpu.types import DryRunResult, PendingTx, Receipt
 
 __all__ = [
     "CHUNK_SIZE",
     "ZERO_ADDRESS",
     "BlockId",
     "Signer",
+    "TxOptions",
     "View",
     "address_or_none",
     "batch",
@@ -42,7 +42,6 @@ __all__ = [
     "context_of",
     "decode_events",
     "drop_zero",
-    "fn",
     "paginate",
     "paginate_pinned",
     "prepare",
@@ -55,6 +54,8 @@ __all__ = [
 
 #: The zero address; protocol lists use it for holes (unregistered slots, missing responses).
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+
+_HEX_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 
 #: Elements fetched per paginated contract call.
 CHUNK_SIZE = 100
@@ -105,7 +106,9 @@ def session_for(chain: object) -> Session:
     elif isinstance(chain, Network | str):
         network = resolve_network(chain)
     else:
-        raise TypeError(f"chain must be a Session, ChainId, Network or name, not {chain!r}")
+        raise InvalidArgumentError(
+            "chain", f"must be a Session, ChainId, Network or name, got {_show(chain)}"
+        )
     key = (network.name, network.rpc_url)
     found = _chain_sessions.get(key)
     if found is None:
@@ -114,16 +117,27 @@ def session_for(chain: object) -> Session:
 
 
 def checksum(address: object, *, what: str = "address") -> str:
-    """EIP-55 checksum form of ``address``; ``ValueError`` if it is not a 20-byte address.
+    """EIP-55 checksum form of ``address``; :class:`InvalidArgumentError` if it is not one.
 
-    Accepts protocol objects (anything with an ``address`` attribute) as well as strings.
+    Accepts protocol objects (anything with an ``address`` attribute) and 20 raw bytes as well as
+    hex strings; a mixed-case string must carry a valid checksum.
+
+    >>> checksum("0x70997970c51812dc3a010c7d01b50e0d17dc79c8")
+    '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
+    >>> checksum("0x1234", what="task address")
+    Traceback (most recent call last):
+    ...
+    ogpu.types.errors.InvalidArgumentError: task address must be a 20-byte hex address, got '0x1234'
     """
     value = getattr(address, "address", address)
     if isinstance(value, (bytes, bytearray)) and len(value) == 20:
-        return to_checksum_address(bytes(value))
-    if not isinstance(value, str) or not is_address(value):
-        raise ValueError(f"invalid {what}: {value!r}")
-    return to_checksum_address(value)
+        return checksum_lower("0x" + bytes(value).hex())
+    if isinstance(value, str) and _HEX_ADDRESS.fullmatch(value):
+        out = checksum_lower(value.lower())
+        body = value[2:]
+        if body == body.lower() or body == body.upper() or value == out:
+            return out
+    raise InvalidArgumentError(what, f"must be a 20-byte hex address, got {_show(value)}")
 
 
 def _show(value: object) -> str:
@@ -132,48 +146,46 @@ def _show(value: object) -> str:
 
 
 def uint(value: object, name: str, bits: int = 256) -> int:
-    """``value`` checked as a Solidity ``uint<bits>`` argument named ``name``, before anything is sent.
+    """``value`` checked as a Solidity ``uint<bits>`` argument named ``name``.
 
-    Only a plain ``int`` (not ``bool``) in ``[0, 2**bits)`` passes: ``TypeError`` for other types
-    (``True``, ``1.5``, ``Decimal("2")``, ``"1"`` are refused, never truncated), ``ValueError``
-    when out of range. Int subclasses such as ``IntEnum`` members come back as plain ints.
+    Only a plain ``int`` (not ``bool``) in ``[0, 2**bits)`` passes (``True``, ``1.5``,
+    ``Decimal("2")``, ``"1"`` are refused, never truncated); int subclasses such as ``IntEnum``
+    members come back as plain ints. Anything else is an :class:`InvalidArgumentError`.
 
     >>> uint(10**18, "amount")
     1000000000000000000
     >>> uint(-1, "amount")
     Traceback (most recent call last):
     ...
-    ValueError: amount must be in [0, 2**256), got -1
+    ogpu.types.errors.InvalidArgumentError: amount must be in [0, 2**256), got -1
     """
+    return _integer(value, name, 0, 1 << bits, f"[0, 2**{bits})")
+
+
+def _integer(value: object, name: str, low: int, high: int, shown: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(
-            f"{name} must be an int (wei / whole units), got {type(value).__name__} {_show(value)}"
+        raise InvalidArgumentError(
+            name, f"must be an int (wei / whole units), got {type(value).__name__} {_show(value)}"
         )
-    if not 0 <= value < 1 << bits:
-        raise ValueError(f"{name} must be in [0, 2**{bits}), got {_show(value)}")
+    if not low <= value < high:
+        raise InvalidArgumentError(name, f"must be in {shown}, got {_show(value)}")
     return int(value)
 
 
 def struct(params: Any, name: str = "params") -> tuple[Any, ...]:
-    """ABI tuple of a params dataclass (``SourceParams``…), its integer fields checked by :func:`uint`.
+    """The ABI tuple of a params object (``SourceParams``, ``TaskParams``, ``ResponseParams``).
 
-    The params' own ``to_tuple()`` coerces with ``int()``; this refuses ``True``/``1.5``/``"1"``
-    first, naming the field (``params.minPayment``). Narrower ``uint8`` fields are range-checked
-    against the ABI by :func:`send`.
+    Field values are taken as they are, not coerced: :func:`check_args` validates them against
+    the ABI when the call is prepared, so ``expiryTime=1.5`` is refused rather than truncated.
 
-    >>> struct(TaskParams(source=addr, config="ipfs://x", expiryTime=1.5, payment=1))  # doctest: +SKIP
-    Traceback (most recent call last):
-    TypeError: params.expiryTime must be an int (wei / whole units), got float 1.5
+    >>> from ogpu.types import TaskParams
+    >>> struct(TaskParams(source="0x" + "11" * 20, config="ipfs://x", expiryTime=1.5, payment=1))[2:]
+    (1.5, 1)
     """
     to_tuple = getattr(params, "to_tuple", None)
     if not callable(to_tuple):
-        raise TypeError(f"{name} must be a params object, got {type(params).__name__}")
-    if is_dataclass(params):
-        for f in fields(params):
-            if f.type in ("int", int):
-                uint(getattr(params, f.name), f"{name}.{f.name}")
-    out = to_tuple()
-    return tuple(out)
+        raise InvalidArgumentError(name, f"must be a params object, got {type(params).__name__}")
+    return tuple(to_tuple())
 
 
 def address_or_none(value: str) -> str | None:
@@ -208,30 +220,20 @@ def context_of(contract: str, function: str, args: Sequence[Any]) -> str:
     return f"{contract}.{function}({', '.join(_short(a) for a in args)})"
 
 
-def fn(
-    session: Session,
-    contract: str,
-    function: str,
-    *args: Any,
-    address: str | None = None,
-) -> ContractCall:
-    """The call ``contract.function(*args)`` (see :meth:`ogpu.chain.Session.function`).
+def view(
+    session: Session, contract: str, function: str, *args: Any, address: str | None = None
+) -> View:
+    """The call ``contract.function(*args)``, its arguments validated by :func:`check_args`.
 
     Singletons (Nexus, Controller, Terminal, Vault, Manager) resolve their address from the
     session's network; instance contracts (Source, Task, Response) need ``address``.
     """
-    return session.function(contract, function, *args, address=address)
+    checked = check_args(contract, function, args)
+    return session.function(contract, function, *checked, address=address)
 
 
-def view(
-    session: Session,
-    contract: str,
-    function: str,
-    *args: Any,
-    address: str | None = None,
-) -> View:
-    """A :class:`View` of ``contract.function(*args)`` (singletons resolve their own address)."""
-    return session.function(contract, function, *args, address=address)
+#: A write is built like a read: :func:`view` (validated arguments), sent by :func:`send`.
+prepare = view
 
 
 def call(
@@ -267,50 +269,170 @@ def batch_pinned(
 
 
 @cache
-def _inputs(contract: str, function: str) -> tuple[dict[str, Any], ...] | None:
-    try:
-        return tuple(function_spec(contract, function).abi["inputs"])
-    except AttributeError:
-        return None
+def _inputs(contract: str, function: str) -> tuple[dict[str, Any], ...]:
+    return tuple(function_spec(contract, function).abi["inputs"])
 
 
-def _check_value(entry: dict[str, Any], value: Any, name: str) -> None:
+def _check_value(entry: Mapping[str, Any], value: Any, name: str) -> Any:
+    """``value`` validated and normalised as the ABI parameter ``entry`` named ``name``."""
     t = str(entry["type"])
     if t.endswith("]"):
-        if isinstance(value, (list, tuple)):
-            inner = dict(entry, type=t[: t.rindex("[")])
-            for i, v in enumerate(value):
-                _check_value(inner, v, f"{name}[{i}]")
-    elif t == "tuple":
+        size = t[t.rindex("[") + 1 : -1]
+        if not isinstance(value, (list, tuple)) or (size and len(value) != int(size)):
+            raise InvalidArgumentError(name, f"must be a list ({t}), got {_show(value)}")
+        inner = dict(entry, type=t[: t.rindex("[")])
+        return [_check_value(inner, v, f"{name}[{i}]") for i, v in enumerate(value)]
+    if t == "tuple":
         components = entry["components"]
-        if isinstance(value, (list, tuple)) and len(value) == len(components):
-            for i, (c, v) in enumerate(zip(components, value, strict=True)):
-                _check_value(c, v, f"{name}.{str(c.get('name') or i).strip('_')}")
-    elif t.startswith("uint"):
-        uint(value, name, int(t[4:] or 256))
-    elif t.startswith("int"):
+        if hasattr(value, "to_tuple"):
+            value = struct(value, name)
+        if not isinstance(value, (list, tuple)) or len(value) != len(components):
+            raise InvalidArgumentError(
+                name, f"must be a params object or a {len(components)}-tuple, got {_show(value)}"
+            )
+        return tuple(
+            _check_value(c, v, f"{name}.{_name(c, i)}")
+            for i, (c, v) in enumerate(zip(components, value, strict=True))
+        )
+    if t == "address":
+        return checksum(value, what=name)
+    if t.startswith("uint"):
+        return uint(value, name, int(t[4:] or 256))
+    if t.startswith("int"):
         bits = int(t[3:] or 256)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"{name} must be an int, got {type(value).__name__} {_show(value)}")
-        if not -(1 << (bits - 1)) <= value < 1 << (bits - 1):
-            raise ValueError(f"{name} must fit int{bits}, got {_show(value)}")
+        half = 1 << (bits - 1)
+        return _integer(value, name, -half, half, f"int{bits}")
+    if t == "bool":
+        if not isinstance(value, bool):
+            raise InvalidArgumentError(name, f"must be a bool, got {_show(value)}")
+        return value
+    if t == "string":
+        if not isinstance(value, str):
+            raise InvalidArgumentError(name, f"must be a str, got {type(value).__name__}")
+        return value
+    if t.startswith("bytes"):
+        return _bytes(value, name, int(t[5:]) if t[5:] else None)
+    return value
 
 
-def check_args(contract: str, function: str, args: Sequence[Any]) -> None:
-    """Type- and range-check the integer arguments of ``contract.function(*args)`` against its ABI.
+def _bytes(value: Any, name: str, size: int | None) -> bytes:
+    if isinstance(value, str) and value.startswith("0x"):
+        try:
+            value = bytes.fromhex(value[2:])
+        except ValueError:
+            raise InvalidArgumentError(name, f"must be 0x-hex bytes, got {_show(value)}") from None
+    if not isinstance(value, (bytes, bytearray)) or (size is not None and len(value) != size):
+        kind = "bytes" if size is None else f"{size} bytes"
+        raise InvalidArgumentError(name, f"must be {kind}, got {_show(value)}")
+    return bytes(value)
 
-    Raises ``TypeError``/``ValueError`` naming the parameter (struct fields as ``params.field``)
-    instead of web3's untyped encoding errors, before anything is signed or sent.
 
-    >>> check_args("Nexus", "register", (source, provider, 256))  # doctest: +SKIP
+def _name(entry: Mapping[str, Any], index: int, function: str = "") -> str:
+    """The ABI name of a parameter (``_amount`` → ``amount``); unnamed ones (public getters) by
+    position, ``balanceOf#0``."""
+    return str(entry.get("name") or f"{function}#{index}").strip("_")
+
+
+def check_args(contract: str, function: str, args: Sequence[Any]) -> tuple[Any, ...]:
+    """``args`` of ``contract.function`` validated against its ABI and normalised for encoding.
+
+    The one check every write (and every protocol read) goes through, before anything is
+    simulated, signed or sent: integers must be plain ints in range (``bool``/``float``/``str``
+    are refused, never truncated), addresses become EIP-55, ``bool`` must be a bool, ``bytesN``
+    exactly ``N`` bytes, structs come from params objects or tuples. Every failure is an
+    :class:`InvalidArgumentError` naming the ABI parameter (struct fields as ``params.field``).
+
+    >>> check_args("Nexus", "register", ("0x" + "11" * 20, "0x" + "22" * 20, 256))
     Traceback (most recent call last):
-    ValueError: preferredEnvironment must be in [0, 2**8), got 256
+    ...
+    ogpu.types.errors.InvalidArgumentError: preferredEnvironment must be in [0, 2**8), got 256
     """
-    inputs = _inputs(contract, function)
-    if inputs is None or len(inputs) != len(args):
-        return  # unknown function or wrong arity: the encoder reports
-    for i, (entry, value) in enumerate(zip(inputs, args, strict=True)):
-        _check_value(entry, value, str(entry.get("name") or f"arg{i}").strip("_"))
+    try:
+        inputs = _inputs(contract, function)
+    except AttributeError as exc:
+        raise InvalidArgumentError(f"{contract}.{function}", "is not in the ABI") from exc
+    if len(inputs) != len(args):
+        raise InvalidArgumentError(
+            f"{contract}.{function}", f"takes {len(inputs)} arguments, got {len(args)}"
+        )
+    return tuple(
+        _check_value(entry, value, _name(entry, i, function))
+        for i, (entry, value) in enumerate(zip(inputs, args, strict=True))
+    )
+
+
+class TxOptions(TypedDict, total=False):
+    """How a protocol write is sent (the keywords of :meth:`ogpu.chain.Session.transact`).
+
+    ``wait=False`` returns a :class:`~ogpu.types.PendingTx` once broadcast; ``dry_run=True``
+    simulates and returns a :class:`~ogpu.types.DryRunResult` without sending; ``timeout`` bounds
+    the receipt wait (seconds); ``gas`` with ``fee`` (both from one preflight) skip another;
+    ``context`` names the call in errors.
+    """
+
+    wait: bool
+    dry_run: bool
+    gas: int | None
+    timeout: float
+    context: str | None
+    fee: FeeQuote | None
+
+
+@overload
+def send(
+    session: Session | None,
+    contract: str,
+    function: str,
+    *args: Any,
+    signer: Signer | None,
+    role: Role | None,
+    address: str | None = ...,
+    value: int = ...,
+    wait: Literal[False],
+    dry_run: Literal[False] = ...,
+    gas: int | None = ...,
+    timeout: float = ...,
+    context: str | None = ...,
+    fee: FeeQuote | None = ...,
+) -> PendingTx: ...
+
+
+@overload
+def send(
+    session: Session | None,
+    contract: str,
+    function: str,
+    *args: Any,
+    signer: Signer | None,
+    role: Role | None,
+    address: str | None = ...,
+    value: int = ...,
+    wait: bool = ...,
+    dry_run: Literal[True],
+    gas: int | None = ...,
+    timeout: float = ...,
+    context: str | None = ...,
+    fee: FeeQuote | None = ...,
+) -> DryRunResult: ...
+
+
+@overload
+def send(
+    session: Session | None,
+    contract: str,
+    function: str,
+    *args: Any,
+    signer: Signer | None,
+    role: Role | None,
+    address: str | None = ...,
+    value: int = ...,
+    wait: bool = ...,
+    dry_run: bool = ...,
+    gas: int | None = ...,
+    timeout: float = ...,
+    context: str | None = ...,
+    fee: FeeQuote | None = ...,
+) -> Receipt: ...
 
 
 def send(
@@ -322,27 +444,31 @@ def send(
     role: Role | None,
     address: str | None = None,
     value: int = 0,
-    **kwargs: Any,
-) -> Any:
-    """Send ``contract.function(*args)`` through ``session.transact``.
+    wait: bool = True,
+    dry_run: bool = False,
+    gas: int | None = None,
+    timeout: float = 120.0,
+    context: str | None = None,
+    fee: FeeQuote | None = None,
+) -> Receipt | PendingTx | DryRunResult:
+    """Validate ``contract.function(*args)`` (:func:`check_args`) and send it through
+    ``session.transact``.
 
     ``role`` is the environment fallback used when ``signer`` is ``None`` (``None`` = the signer is
-    mandatory). ``kwargs`` (``wait``, ``dry_run``, …) go to ``session.transact`` unchanged.
+    mandatory). A :class:`~ogpu.types.Receipt` by default; ``wait=False`` → ``PendingTx``,
+    ``dry_run=True`` → ``DryRunResult`` (a non-literal ``bool`` types as ``Receipt``).
     """
-    value = uint(value, "value")
     s = resolve_session(session)
     bound = prepare(s, contract, function, *args, address=address)
+    value = uint(value, "value")
     label = contract if address is None else f"{contract}({_short(address)})"
-    kwargs.setdefault("context", context_of(label, function, args))
-    return s.transact(bound, signer, role=role, value=value, **kwargs)
-
-
-def prepare(
-    session: Session, contract: str, function: str, *args: Any, address: str | None = None
-) -> ContractCall:
-    """The write ``contract.function(*args)``, its integer arguments checked (:func:`check_args`)."""
-    check_args(contract, function, args)
-    return fn(session, contract, function, *args, address=address)
+    ctx = context or context_of(label, function, bound.args)
+    if dry_run:
+        return s.transact(bound, signer, role=role, value=value, gas=gas, context=ctx, dry_run=True)
+    pending = s.transact(
+        bound, signer, role=role, value=value, gas=gas, context=ctx, fee=fee, wait=False
+    )
+    return pending if not wait else pending.wait(timeout)
 
 
 def _chunks(lower: int, upper: int, size: int) -> list[tuple[int, int]]:
@@ -386,10 +512,10 @@ def paginate_pinned(
     """:func:`paginate` plus the block the elements were read at (a number when known)."""
     if chunk_size is None:
         chunk_size = CHUNK_SIZE
-    if chunk_size < 1:
-        raise ValueError("chunk_size must be >= 1")
-    if lower < 0 or (upper is not None and upper < lower):
-        raise ValueError(f"invalid range [{lower}, {upper})")
+    _integer(chunk_size, "chunk_size", 1, 1 << 32, "[1, 2**32)")
+    _integer(lower, "lower", 0, 1 << 256, "[0, 2**256)")
+    if upper is not None:
+        _integer(upper, "upper", lower, 1 << 256, f"[lower={lower}, 2**256)")
     if upper is not None and upper - lower <= chunk_size * _ONE_TRIP_CHUNKS:
         if upper == lower:
             return [], block

@@ -1,30 +1,29 @@
-"""Controller: the client-side task lifecycle and escrow orchestration (protocol §4.3).
+"""Controller: the client-side task lifecycle and escrow orchestration (docs/protocol.md,
+"Contracts and roles").
 
 Writes return a :class:`~ogpu.types.Receipt` (``wait=False`` → ``PendingTx``, ``dry_run=True`` →
-``DryRunResult``; extra keyword arguments go to :meth:`ogpu.chain.Session.transact`).
+``DryRunResult``; the other keywords are :class:`~ogpu.protocol.TxOptions`).
 
->>> from ogpu.protocol import controller
->>> receipt = controller.publish_task(params, signer=client_key)  # doctest: +SKIP
->>> task = controller.extract_task_address(receipt)  # doctest: +SKIP
+Example::
+
+    from ogpu.protocol import controller
+    receipt = controller.publish_task(params, signer=client_key)
+    task = controller.extract_task_address(receipt)
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import time
+from typing import TYPE_CHECKING
 
-from ogpu.protocol._base import (
-    Signer,
-    call,
-    checksum,
-    decode_events,
-    resolve_session,
-    send,
-    struct,
-)
-from ogpu.types import Role, TaskParams
+from ogpu.protocol._base import Signer, call, checksum, decode_events, resolve_session, send
+from ogpu.types import PublishTimeoutError, Role, TaskParams
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from ogpu.chain import Session
+    from ogpu.protocol._base import TxOptions as Tx
     from ogpu.types import Receipt
 
 __all__ = [
@@ -52,14 +51,27 @@ def publish_task(
     *,
     signer: Signer | None = None,
     session: Session | None = None,
-    **kwargs: Any,
+    receipt_timeout: float | None = None,
+    deadline: float | None = None,
+    budget: float | None = None,
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Controller.publishTask(params)`` (role fallback CLIENT): escrows ``params.payment`` from the
-    client's Vault balance. See :func:`extract_task_address`."""
-    result: Receipt = send(
-        session, _C, "publishTask", struct(params), signer=signer, role=Role.CLIENT, **kwargs
-    )
-    return result
+    client's Vault balance. See :func:`extract_task_address`.
+
+    The official SDK's keywords still work: ``receipt_timeout`` is ``timeout``; ``deadline`` (a
+    ``time.monotonic()`` instant) shortens the receipt wait, and raises
+    :class:`~ogpu.types.PublishTimeoutError` before sending once it has passed (``budget``, in
+    seconds, is only reported in that error).
+    """
+    if receipt_timeout is not None:
+        tx["timeout"] = receipt_timeout
+    if deadline is not None:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise PublishTimeoutError(float(budget or 0.0), "publishTask")
+        tx["timeout"] = min(tx.get("timeout", 120.0), left)
+    return send(session, _C, "publishTask", params, signer=signer, role=Role.CLIENT, **tx)
 
 
 def extract_task_address(receipt: Receipt, *, session: Session | None = None) -> str:
@@ -75,19 +87,12 @@ def confirm_response(
     *,
     signer: Signer | None = None,
     session: Session | None = None,
-    **kwargs: Any,
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Controller.confirmResponse(response)`` (role fallback CLIENT): finalizes a MANUAL task and pays."""
-    result: Receipt = send(
-        session,
-        _C,
-        "confirmResponse",
-        checksum(response_address),
-        signer=signer,
-        role=Role.CLIENT,
-        **kwargs,
+    return send(
+        session, _C, "confirmResponse", response_address, signer=signer, role=Role.CLIENT, **tx
     )
-    return result
 
 
 def cancel_task(
@@ -95,59 +100,45 @@ def cancel_task(
     *,
     signer: Signer | None = None,
     session: Session | None = None,
-    **kwargs: Any,
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Controller.cancelTask(task)`` (role fallback CLIENT): NEW → CANCELED, or expires an overdue task."""
-    result: Receipt = send(
-        session, _C, "cancelTask", checksum(task_address), signer=signer, role=Role.CLIENT, **kwargs
-    )
-    return result
+    return send(session, _C, "cancelTask", task_address, signer=signer, role=Role.CLIENT, **tx)
 
 
 def set_nexus(
-    address: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Controller.setNexus`` (owner only)."""
-    result: Receipt = send(
-        session, _C, "setNexus", checksum(address), signer=signer, role=None, **kwargs
-    )
-    return result
+    return send(session, _C, "setNexus", address, signer=signer, role=None, **tx)
 
 
 def set_terminal(
-    address: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Controller.setTerminal`` (owner only)."""
-    result: Receipt = send(
-        session, _C, "setTerminal", checksum(address), signer=signer, role=None, **kwargs
-    )
-    return result
+    return send(session, _C, "setTerminal", address, signer=signer, role=None, **tx)
 
 
 def set_vault(
-    address: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Controller.setVault`` (owner only)."""
-    result: Receipt = send(
-        session, _C, "setVault", checksum(address), signer=signer, role=None, **kwargs
-    )
-    return result
+    return send(session, _C, "setVault", address, signer=signer, role=None, **tx)
 
 
 def transfer_ownership(
-    new_owner: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+    new_owner: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Controller.transferOwnership`` (owner only)."""
-    result: Receipt = send(
-        session, _C, "transferOwnership", checksum(new_owner), signer=signer, role=None, **kwargs
-    )
-    return result
+    return send(session, _C, "transferOwnership", new_owner, signer=signer, role=None, **tx)
 
 
-def renounce_ownership(*, signer: Signer, session: Session | None = None, **kwargs: Any) -> Receipt:
+def renounce_ownership(
+    *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
+) -> Receipt:
     """``Controller.renounceOwnership`` (owner only; irreversible)."""
-    result: Receipt = send(session, _C, "renounceOwnership", signer=signer, role=None, **kwargs)
-    return result
+    return send(session, _C, "renounceOwnership", signer=signer, role=None, **tx)
 
 
 def get_nexus(*, session: Session | None = None) -> str:

@@ -1,24 +1,30 @@
-"""Manager: the protocol's role registry (OpenZeppelin ``AccessControl``, protocol §4.1).
+"""Manager: the protocol's role registry (OpenZeppelin ``AccessControl``; docs/protocol.md,
+"Contracts and roles").
 
 Roles may be given as bytes32 ids or by name (``"CONTROLLER"``, ``"PROVIDER"``, ``"JUDGE"``,
 ``"DEFAULT_ADMIN_ROLE"``): ids are ``keccak256(name)`` and the default admin role is zero.
 Role changes need the role's admin, so writes have no environment fallback.
 
->>> from ogpu.protocol import manager
->>> manager.has_role("PROVIDER", provider_address)  # doctest: +SKIP
-True
+Example::
+
+    from ogpu.protocol import manager
+    manager.has_role("PROVIDER", provider_address)
+    # True
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from eth_utils.crypto import keccak
 
-from ogpu.protocol._base import BlockId, Signer, call, checksum, send
+from ogpu.protocol._base import BlockId, Signer, call, check_args, send
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from ogpu.chain import Session
+    from ogpu.protocol._base import TxOptions as Tx
     from ogpu.types import Receipt
 
 __all__ = [
@@ -41,17 +47,16 @@ RoleLike = bytes | str
 
 
 def role_id(role: RoleLike) -> bytes:
-    """The bytes32 id of ``role``: bytes/hex pass through, a name is hashed.
+    """The bytes32 id of ``role``: a role name is hashed, 32 bytes or their ``0x`` hex pass
+    through (:class:`~ogpu.types.InvalidArgumentError` for other bytes).
 
     >>> role_id("DEFAULT_ADMIN_ROLE") == bytes(32)
     True
     >>> role_id("PROVIDER").hex()[:8]
     '4a3debff'
     """
-    if isinstance(role, (bytes, bytearray)):
-        if len(role) != 32:
-            raise ValueError(f"a role id is 32 bytes, got {len(role)}")
-        return bytes(role)
+    if not isinstance(role, str):
+        return check_args(_M, "getRoleAdmin", (role,))[0]  # type: ignore[no-any-return]
     if role.startswith("0x") and len(role) == 66:
         return bytes.fromhex(role[2:])
     if role == "DEFAULT_ADMIN_ROLE":
@@ -63,7 +68,7 @@ def has_role(
     role: RoleLike, account: str, *, session: Session | None = None, block: BlockId = "latest"
 ) -> bool:
     """Whether ``account`` holds ``role`` (``hasRole``)."""
-    return bool(call(session, _M, "hasRole", role_id(role), checksum(account), block=block))
+    return bool(call(session, _M, "hasRole", role_id(role), account, block=block))
 
 
 def get_role_admin(
@@ -75,8 +80,7 @@ def get_role_admin(
 
 def supports_interface(interface_id: bytes | str, *, session: Session | None = None) -> bool:
     """ERC-165 ``supportsInterface`` (4-byte id as bytes or ``0x…`` hex)."""
-    iid = bytes.fromhex(interface_id[2:]) if isinstance(interface_id, str) else bytes(interface_id)
-    return bool(call(session, _M, "supportsInterface", iid))
+    return bool(call(session, _M, "supportsInterface", interface_id))
 
 
 def get_controller_role(*, session: Session | None = None) -> bytes:
@@ -100,37 +104,27 @@ def get_default_admin_role(*, session: Session | None = None) -> bytes:
 
 
 def grant_role(
-    role: RoleLike, account: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+    role: RoleLike,
+    account: str,
+    *,
+    signer: Signer,
+    session: Session | None = None,
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Manager.grantRole(role, account)`` (admin of ``role``)."""
-    result: Receipt = send(
-        session,
-        _M,
-        "grantRole",
-        role_id(role),
-        checksum(account),
-        signer=signer,
-        role=None,
-        **kwargs,
-    )
-    return result
+    return send(session, _M, "grantRole", role_id(role), account, signer=signer, role=None, **tx)
 
 
 def revoke_role(
-    role: RoleLike, account: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+    role: RoleLike,
+    account: str,
+    *,
+    signer: Signer,
+    session: Session | None = None,
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Manager.revokeRole(role, account)`` (admin of ``role``)."""
-    result: Receipt = send(
-        session,
-        _M,
-        "revokeRole",
-        role_id(role),
-        checksum(account),
-        signer=signer,
-        role=None,
-        **kwargs,
-    )
-    return result
+    return send(session, _M, "revokeRole", role_id(role), account, signer=signer, role=None, **tx)
 
 
 def renounce_role(
@@ -139,18 +133,17 @@ def renounce_role(
     *,
     signer: Signer,
     session: Session | None = None,
-    **kwargs: Any,
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Manager.renounceRole(role, caller_confirmation)``: the signer gives up ``role``
     (``caller_confirmation`` must be the signer's own address)."""
-    result: Receipt = send(
+    return send(
         session,
         _M,
         "renounceRole",
         role_id(role),
-        checksum(caller_confirmation),
+        caller_confirmation,
         signer=signer,
         role=None,
-        **kwargs,
+        **tx,
     )
-    return result

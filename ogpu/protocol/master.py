@@ -1,15 +1,17 @@
 """A master account (the human wallet that owns providers) seen through Terminal and Vault.
 
->>> from ogpu.protocol import Master
->>> master = Master(master_address)  # doctest: +SKIP
->>> master.announce_provider(provider_address, 0, signer=master_key)  # doctest: +SKIP
->>> master.snapshot().is_master  # doctest: +SKIP
-True
+Example::
+
+    from ogpu.protocol import Master
+    master = Master(master_address)
+    master.announce_provider(provider_address, 0, signer=master_key)
+    master.snapshot().is_master
+    # True
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ogpu.protocol import terminal
 from ogpu.protocol._base import BlockId, Signer, batch_pinned, checksum
@@ -17,7 +19,10 @@ from ogpu.protocol.provider import _Account
 from ogpu.types import MasterNotFoundError, MasterSnapshot
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from ogpu.chain import Session
+    from ogpu.protocol._base import TxOptions as Tx
     from ogpu.types import Receipt
 
 __all__ = ["Master"]
@@ -88,38 +93,36 @@ class Master(_Account):
     # Writes (role fallback MASTER unless stated)
 
     def announce_provider(
-        self, provider: str, amount: int, *, signer: Signer | None = None, **kwargs: Any
+        self, provider: str, amount: int, *, signer: Signer | None = None, **tx: Unpack[Tx]
     ) -> Receipt:
         """``Terminal.announceProvider(provider, amount)`` with ``value=amount``."""
         return terminal.announce_provider(
-            provider, amount, signer=signer, session=self.session, **kwargs
+            provider, amount, signer=signer, session=self.session, **tx
         )
 
     def remove_provider(
-        self, provider: str, *, signer: Signer | None = None, **kwargs: Any
+        self, provider: str, *, signer: Signer | None = None, **tx: Unpack[Tx]
     ) -> Receipt:
         """``Terminal.removeProvider(provider)``."""
-        return terminal.remove_provider(provider, signer=signer, session=self.session, **kwargs)
+        return terminal.remove_provider(provider, signer=signer, session=self.session, **tx)
 
     def remove_container(
-        self, provider: str, source: str, *, signer: Signer | None = None, **kwargs: Any
+        self, provider: str, source: str, *, signer: Signer | None = None, **tx: Unpack[Tx]
     ) -> Receipt:
         """``Terminal.removeContainer(provider, source)``."""
         return terminal.remove_container(
-            provider, source, signer=signer, session=self.session, **kwargs
+            provider, source, signer=signer, session=self.session, **tx
         )
 
     def set_agent(
-        self, agent: str, value: bool, *, signer: Signer | None = None, **kwargs: Any
+        self, agent: str, value: bool, *, signer: Signer | None = None, **tx: Unpack[Tx]
     ) -> Receipt:
         """``Terminal.setAgent(agent, value)`` (fallback is CLIENT, as the official SDK: pass the
         master key explicitly)."""
-        return terminal.set_agent(agent, value, signer=signer, session=self.session, **kwargs)
+        return terminal.set_agent(agent, value, signer=signer, session=self.session, **tx)
 
     def set_default_agent_disabled(
-        self, value: bool, *, signer: Signer | None = None, **kwargs: Any
+        self, value: bool, *, signer: Signer | None = None, **tx: Unpack[Tx]
     ) -> Receipt:
         """``Terminal.setDefaultAgentDisabled(value)`` signed by this master."""
-        return terminal.set_default_agent_disabled(
-            value, signer=signer, session=self.session, **kwargs
-        )
+        return terminal.set_default_agent_disabled(value, signer=signer, session=self.session, **tx)

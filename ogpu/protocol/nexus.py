@@ -1,19 +1,22 @@
-"""Nexus: the source registry, provider-side coordinator and event hub (protocol §4.2).
+"""Nexus: the source registry, provider-side coordinator and event hub (docs/protocol.md,
+"Contracts and roles").
 
 Writes return a :class:`~ogpu.types.Receipt` (``wait=False`` → ``PendingTx``, ``dry_run=True`` →
-``DryRunResult``; extra keyword arguments go to :meth:`ogpu.chain.Session.transact`). When
+``DryRunResult``; the other keywords are :class:`~ogpu.protocol.TxOptions`). When
 ``signer`` is ``None`` the key of the listed role is used (``<ROLE>_PRIVATE_KEY``).
 
->>> from ogpu.protocol import nexus
->>> receipt = nexus.register(source, provider, 1, signer=master_key)  # doctest: +SKIP
->>> nexus.get_source_count()  # doctest: +SKIP
-3
+Example::
+
+    from ogpu.protocol import nexus
+    receipt = nexus.register(source, provider, 1, signer=master_key)
+    nexus.get_source_count()
+    # 3
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ogpu.protocol._base import (
     BlockId,
@@ -28,14 +31,24 @@ from ogpu.protocol._base import (
     paginate,
     resolve_session,
     send,
-    struct,
-    uint,
     view,
 )
-from ogpu.types import ResponseParams, ResponseStatus, Role, SourceParams, SourceStatus, TaskStatus
+from ogpu.types import (
+    Environment,
+    InvalidArgumentError,
+    ResponseParams,
+    ResponseStatus,
+    Role,
+    SourceParams,
+    SourceStatus,
+    TaskStatus,
+)
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from ogpu.chain import Session
+    from ogpu.protocol._base import TxOptions as Tx
     from ogpu.types import Receipt
 
 __all__ = [
@@ -85,6 +98,9 @@ __all__ = [
 
 _N = "Nexus"
 
+#: The single environment flags a provider may register with.
+_FLAGS = frozenset(int(e) for e in Environment)
+
 
 # ----------------------------------------------------------------------------------------------
 # Client side
@@ -95,17 +111,16 @@ def publish_source(
     *,
     signer: Signer | None = None,
     session: Session | None = None,
-    **kwargs: Any,
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Nexus.publishSource(params)`` (role fallback CLIENT). See :func:`extract_source_address`.
 
-    >>> receipt = publish_source(params, signer=client_key)  # doctest: +SKIP
-    >>> source = extract_source_address(receipt)  # doctest: +SKIP
+    Example::
+
+        receipt = publish_source(params, signer=client_key)
+        source = extract_source_address(receipt)
     """
-    result: Receipt = send(
-        session, _N, "publishSource", struct(params), signer=signer, role=Role.CLIENT, **kwargs
-    )
-    return result
+    return send(session, _N, "publishSource", params, signer=signer, role=Role.CLIENT, **tx)
 
 
 def extract_source_address(receipt: Receipt, *, session: Session | None = None) -> str:
@@ -122,20 +137,12 @@ def update_source(
     *,
     signer: Signer | None = None,
     session: Session | None = None,
-    **kwargs: Any,
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Nexus.updateSource(source, params)`` (role fallback CLIENT); emits ``SourceUpdated``."""
-    result: Receipt = send(
-        session,
-        _N,
-        "updateSource",
-        checksum(source_address),
-        struct(params),
-        signer=signer,
-        role=Role.CLIENT,
-        **kwargs,
+    return send(
+        session, _N, "updateSource", source_address, params, signer=signer, role=Role.CLIENT, **tx
     )
-    return result
 
 
 def inactivate_source(
@@ -143,19 +150,12 @@ def inactivate_source(
     *,
     signer: Signer | None = None,
     session: Session | None = None,
-    **kwargs: Any,
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Nexus.inactivateSource(source)`` (role fallback CLIENT); one-way for clients."""
-    result: Receipt = send(
-        session,
-        _N,
-        "inactivateSource",
-        checksum(source_address),
-        signer=signer,
-        role=Role.CLIENT,
-        **kwargs,
+    return send(
+        session, _N, "inactivateSource", source_address, signer=signer, role=Role.CLIENT, **tx
     )
-    return result
 
 
 # ----------------------------------------------------------------------------------------------
@@ -169,22 +169,18 @@ def register(
     *,
     signer: Signer | None = None,
     session: Session | None = None,
-    **kwargs: Any,
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Nexus.register(source, provider, env)`` by the provider, its master or an agent
-    (role fallback PROVIDER). ``env`` is one environment flag present in the source's mask."""
-    result: Receipt = send(
-        session,
-        _N,
-        "register",
-        checksum(source),
-        checksum(provider),
-        uint(env, "env", bits=8),
-        signer=signer,
-        role=Role.PROVIDER,
-        **kwargs,
+    (role fallback PROVIDER). ``env`` is one environment flag present in the source's mask;
+    anything but 1 (CPU), 2 (NVIDIA) or 4 (AMD) is refused before sending."""
+    if not isinstance(env, int) or isinstance(env, bool) or env not in _FLAGS:
+        raise InvalidArgumentError(
+            "env", f"must be one environment flag: 1 (CPU), 2 (NVIDIA) or 4 (AMD), got {env!r:.40}"
+        )
+    return send(
+        session, _N, "register", source, provider, env, signer=signer, role=Role.PROVIDER, **tx
     )
-    return result
 
 
 def unregister(
@@ -193,20 +189,12 @@ def unregister(
     *,
     signer: Signer | None = None,
     session: Session | None = None,
-    **kwargs: Any,
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Nexus.unregister(source, provider)`` (role fallback PROVIDER)."""
-    result: Receipt = send(
-        session,
-        _N,
-        "unregister",
-        checksum(source),
-        checksum(provider),
-        signer=signer,
-        role=Role.PROVIDER,
-        **kwargs,
+    return send(
+        session, _N, "unregister", source, provider, signer=signer, role=Role.PROVIDER, **tx
     )
-    return result
 
 
 def attempt(
@@ -216,24 +204,24 @@ def attempt(
     *,
     signer: Signer | None = None,
     session: Session | None = None,
-    **kwargs: Any,
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Nexus.attempt(task, provider, suggested_payment)`` (role fallback PROVIDER).
 
-    On an overdue task this settles the expiry instead of recording an attempt (protocol §4.2).
+    On an overdue task this settles the expiry instead of recording an attempt (docs/protocol.md, "The
+    task state machine").
     """
-    result: Receipt = send(
+    return send(
         session,
         _N,
         "attempt",
-        checksum(task),
-        checksum(provider),
-        uint(suggested_payment, "suggested_payment"),
+        task,
+        provider,
+        suggested_payment,
         signer=signer,
         role=Role.PROVIDER,
-        **kwargs,
+        **tx,
     )
-    return result
 
 
 def submit_response(
@@ -241,22 +229,13 @@ def submit_response(
     *,
     signer: Signer | None = None,
     session: Session | None = None,
-    **kwargs: Any,
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Nexus.submitResponse(params)`` (role fallback PROVIDER). See :func:`extract_response_address`.
 
     Not wrapped by the official SDK (it lives in its provider runtime); exposed here 1:1.
     """
-    result: Receipt = send(
-        session,
-        _N,
-        "submitResponse",
-        struct(params),
-        signer=signer,
-        role=Role.PROVIDER,
-        **kwargs,
-    )
-    return result
+    return send(session, _N, "submitResponse", params, signer=signer, role=Role.PROVIDER, **tx)
 
 
 def extract_response_address(receipt: Receipt, *, session: Session | None = None) -> str:
@@ -277,37 +256,22 @@ def set_source_status(
     *,
     signer: Signer,
     session: Session | None = None,
-    **kwargs: Any,
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Nexus.setSourceStatus`` — admin route (CONTROLLER role or owner); the only way to reactivate."""
-    result: Receipt = send(
-        session,
-        _N,
-        "setSourceStatus",
-        checksum(source),
-        int(SourceStatus(uint(status, "status", bits=8))),
-        signer=signer,
-        role=None,
-        **kwargs,
-    )
-    return result
+    return send(session, _N, "setSourceStatus", source, status, signer=signer, role=None, **tx)
 
 
 def set_task_status(
-    task: str, status: TaskStatus, *, signer: Signer, session: Session | None = None, **kwargs: Any
+    task: str,
+    status: TaskStatus,
+    *,
+    signer: Signer,
+    session: Session | None = None,
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Nexus.setTaskStatus`` — CONTROLLER-role escape hatch (no transition checks)."""
-    result: Receipt = send(
-        session,
-        _N,
-        "setTaskStatus",
-        checksum(task),
-        int(TaskStatus(uint(status, "status", bits=8))),
-        signer=signer,
-        role=None,
-        **kwargs,
-    )
-    return result
+    return send(session, _N, "setTaskStatus", task, status, signer=signer, role=None, **tx)
 
 
 def set_response_status(
@@ -316,83 +280,52 @@ def set_response_status(
     *,
     signer: Signer,
     session: Session | None = None,
-    **kwargs: Any,
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Nexus.setResponseStatus`` — CONTROLLER role."""
-    result: Receipt = send(
-        session,
-        _N,
-        "setResponseStatus",
-        checksum(response),
-        int(ResponseStatus(uint(status, "status", bits=8))),
-        signer=signer,
-        role=None,
-        **kwargs,
-    )
-    return result
+    return send(session, _N, "setResponseStatus", response, status, signer=signer, role=None, **tx)
 
 
 def emit_task_published(
-    task: str, source: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+    task: str, source: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Nexus.emitTaskPublished`` — CONTROLLER role (called by the Controller inside ``publishTask``)."""
-    result: Receipt = send(
-        session,
-        _N,
-        "emitTaskPublished",
-        checksum(task),
-        checksum(source),
-        signer=signer,
-        role=None,
-        **kwargs,
-    )
-    return result
+    return send(session, _N, "emitTaskPublished", task, source, signer=signer, role=None, **tx)
 
 
 def set_manager(
-    address: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Nexus.setManager`` (owner only)."""
-    result: Receipt = send(
-        session, _N, "setManager", checksum(address), signer=signer, role=None, **kwargs
-    )
-    return result
+    return send(session, _N, "setManager", address, signer=signer, role=None, **tx)
 
 
 def set_terminal(
-    address: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Nexus.setTerminal`` (owner only)."""
-    result: Receipt = send(
-        session, _N, "setTerminal", checksum(address), signer=signer, role=None, **kwargs
-    )
-    return result
+    return send(session, _N, "setTerminal", address, signer=signer, role=None, **tx)
 
 
 def set_vault(
-    address: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Nexus.setVault`` (owner only)."""
-    result: Receipt = send(
-        session, _N, "setVault", checksum(address), signer=signer, role=None, **kwargs
-    )
-    return result
+    return send(session, _N, "setVault", address, signer=signer, role=None, **tx)
 
 
 def transfer_ownership(
-    new_owner: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+    new_owner: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Nexus.transferOwnership`` (owner only)."""
-    result: Receipt = send(
-        session, _N, "transferOwnership", checksum(new_owner), signer=signer, role=None, **kwargs
-    )
-    return result
+    return send(session, _N, "transferOwnership", new_owner, signer=signer, role=None, **tx)
 
 
-def renounce_ownership(*, signer: Signer, session: Session | None = None, **kwargs: Any) -> Receipt:
+def renounce_ownership(
+    *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
+) -> Receipt:
     """``Nexus.renounceOwnership`` (owner only; irreversible)."""
-    result: Receipt = send(session, _N, "renounceOwnership", signer=signer, role=None, **kwargs)
-    return result
+    return send(session, _N, "renounceOwnership", signer=signer, role=None, **tx)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -413,8 +346,10 @@ def get_sources(
 ) -> list[str]:
     """Source addresses ``[lower, upper)`` (``upper=None``: all), in two round trips at most.
 
-    >>> get_sources()  # doctest: +SKIP
-    ['0x5FbDB2315678afecb367f032d93F642f64180aa3']
+    Example::
+
+        get_sources()
+        # ['0x5FbDB2315678afecb367f032d93F642f64180aa3']
     """
     s = resolve_session(session)
     raw = paginate(
@@ -430,45 +365,45 @@ def get_sources(
 
 def get_source_id(source: str, *, session: Session | None = None, block: BlockId = "latest") -> int:
     """1-based id of ``source`` in the registry; 0 = not a source of this deployment (``getSourceId``)."""
-    return int(call(session, _N, "getSourceId", checksum(source), block=block))
+    return int(call(session, _N, "getSourceId", source, block=block))
 
 
 def get_active_source_count(
     client: str, *, session: Session | None = None, block: BlockId = "latest"
 ) -> int:
     """Number of ACTIVE sources published by ``client`` (``getActiveSourceCount``)."""
-    return int(call(session, _N, "getActiveSourceCount", checksum(client), block=block))
+    return int(call(session, _N, "getActiveSourceCount", client, block=block))
 
 
 def get_required_stake_of(
     provider: str, *, session: Session | None = None, block: BlockId = "latest"
 ) -> int:
     """Stake ``provider``'s registrations keep back from unbonding (``requiredStakeOf``)."""
-    return int(call(session, _N, "requiredStakeOf", checksum(provider), block=block))
+    return int(call(session, _N, "requiredStakeOf", provider, block=block))
 
 
 def get_source_at(index: int, *, session: Session | None = None, block: BlockId = "latest") -> str:
     """``sources(index)``: the source at 0-based ``index`` of the registry."""
-    return checksum(call(session, _N, "sources", int(index), block=block))
+    return checksum(call(session, _N, "sources", index, block=block))
 
 
 def get_client_at(index: int, *, session: Session | None = None, block: BlockId = "latest") -> str:
     """``clients(index)``: the ``index``-th distinct client that published a source."""
-    return checksum(call(session, _N, "clients", int(index), block=block))
+    return checksum(call(session, _N, "clients", index, block=block))
 
 
 def get_source_of(
     client: str, index: int, *, session: Session | None = None, block: BlockId = "latest"
 ) -> str:
     """``sourcesOf(client, index)``: the ``index``-th source published by ``client``."""
-    return checksum(call(session, _N, "sourcesOf", checksum(client), int(index), block=block))
+    return checksum(call(session, _N, "sourcesOf", client, index, block=block))
 
 
 def is_controller(
     account: str, *, session: Session | None = None, block: BlockId = "latest"
 ) -> bool:
     """Whether ``account`` holds the CONTROLLER role (``checkController``)."""
-    return bool(call(session, _N, "checkController", checksum(account), block=block))
+    return bool(call(session, _N, "checkController", account, block=block))
 
 
 def get_controller_role(*, session: Session | None = None) -> bytes:
@@ -502,26 +437,24 @@ def get_owner(*, session: Session | None = None) -> str:
 
 
 # ----------------------------------------------------------------------------------------------
-# Devnet extension views (not on the official deployments; protocol §12)
+# Devnet extension views (not on the official deployments; docs/protocol.md, "ABI compatibility")
 
 
 def is_task(address: str, *, session: Session | None = None, block: BlockId = "latest") -> bool:
     """Whether ``address`` is a task of this deployment (``isTask``, devnet extension)."""
-    return bool(call(session, _N, "isTask", checksum(address), block=block))
+    return bool(call(session, _N, "isTask", address, block=block))
 
 
 def is_response(address: str, *, session: Session | None = None, block: BlockId = "latest") -> bool:
     """Whether ``address`` is a response of this deployment (``isResponse``, devnet extension)."""
-    return bool(call(session, _N, "isResponse", checksum(address), block=block))
+    return bool(call(session, _N, "isResponse", address, block=block))
 
 
 def get_suggested_payment_of(
     task: str, provider: str, *, session: Session | None = None, block: BlockId = "latest"
 ) -> int:
     """The bid ``provider`` made when attempting ``task`` (``suggestedPaymentOf``, devnet extension)."""
-    return int(
-        call(session, _N, "suggestedPaymentOf", checksum(task), checksum(provider), block=block)
-    )
+    return int(call(session, _N, "suggestedPaymentOf", task, provider, block=block))
 
 
 def get_client_count(*, session: Session | None = None, block: BlockId = "latest") -> int:
@@ -533,7 +466,7 @@ def get_sources_of_count(
     client: str, *, session: Session | None = None, block: BlockId = "latest"
 ) -> int:
     """Number of sources ``client`` published (``getSourcesOfCount``, devnet extension)."""
-    return int(call(session, _N, "getSourcesOfCount", checksum(client), block=block))
+    return int(call(session, _N, "getSourcesOfCount", client, block=block))
 
 
 def _indexed(s: Session, count: View, item: Callable[[int], View], block: BlockId) -> list[str]:
@@ -555,7 +488,7 @@ def get_sources_of(
 ) -> list[str]:
     """Every source ``client`` published, in two round trips (devnet ``getSourcesOfCount``)."""
     s = resolve_session(session)
-    who = checksum(client)
+    who = client
     return _indexed(
         s, view(s, _N, "getSourcesOfCount", who), lambda i: view(s, _N, "sourcesOf", who, i), block
     )

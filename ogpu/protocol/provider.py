@@ -1,10 +1,12 @@
 """A provider account seen through Terminal, Vault and Nexus (no contract of its own).
 
->>> from ogpu.protocol import Provider
->>> provider = Provider.load(provider_address)  # doctest: +SKIP
->>> provider.register_to(source_address, 1, signer=master_key)  # doctest: +SKIP
->>> provider.snapshot().master  # doctest: +SKIP
-'0x90F79bf6EB2c4f870365E785982E1f101E93b906'
+Example::
+
+    from ogpu.protocol import Provider
+    provider = Provider.load(provider_address)
+    provider.register_to(source_address, 1, signer=master_key)
+    provider.snapshot().master
+    # '0x90F79bf6EB2c4f870365E785982E1f101E93b906'
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ from ogpu.protocol._object import ProtocolObject
 from ogpu.types import ProviderNotFoundError, ProviderSnapshot
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from ogpu.chain import Session
+    from ogpu.protocol._base import TxOptions as Tx
     from ogpu.types import Receipt
 
 __all__ = ["Provider"]
@@ -75,29 +80,29 @@ class _Account(ProtocolObject):
 
     # Vault self-service: the signer acts on its own account (signer required, no fallback).
 
-    def stake(self, amount: int, *, signer: Signer, **kwargs: Any) -> Receipt:
+    def stake(self, amount: int, *, signer: Signer, **tx: Unpack[Tx]) -> Receipt:
         """``Vault.lock(amount)`` for the signer's own account."""
-        return vault.lock(amount, signer=signer, session=self.session, **kwargs)
+        return vault.lock(amount, signer=signer, session=self.session, **tx)
 
-    def unstake(self, amount: int, *, signer: Signer, **kwargs: Any) -> Receipt:
+    def unstake(self, amount: int, *, signer: Signer, **tx: Unpack[Tx]) -> Receipt:
         """``Vault.unbond(amount)`` for the signer's own account."""
-        return vault.unbond(amount, signer=signer, session=self.session, **kwargs)
+        return vault.unbond(amount, signer=signer, session=self.session, **tx)
 
-    def cancel_unbonding(self, *, signer: Signer, **kwargs: Any) -> Receipt:
+    def cancel_unbonding(self, *, signer: Signer, **tx: Unpack[Tx]) -> Receipt:
         """``Vault.cancelUnbonding()`` for the signer's own account."""
-        return vault.cancel_unbonding(signer=signer, session=self.session, **kwargs)
+        return vault.cancel_unbonding(signer=signer, session=self.session, **tx)
 
-    def claim_earnings(self, *, signer: Signer, **kwargs: Any) -> Receipt:
+    def claim_earnings(self, *, signer: Signer, **tx: Unpack[Tx]) -> Receipt:
         """``Vault.claim()`` for the signer's own account."""
-        return vault.claim(signer=signer, session=self.session, **kwargs)
+        return vault.claim(signer=signer, session=self.session, **tx)
 
-    def deposit_to_vault(self, amount: int, *, signer: Signer, **kwargs: Any) -> Receipt:
+    def deposit_to_vault(self, amount: int, *, signer: Signer, **tx: Unpack[Tx]) -> Receipt:
         """``Vault.deposit(self)`` with ``value=amount`` (anyone may fund this account)."""
-        return vault.deposit(self.address, amount, signer=signer, session=self.session, **kwargs)
+        return vault.deposit(self.address, amount, signer=signer, session=self.session, **tx)
 
-    def withdraw_from_vault(self, amount: int, *, signer: Signer, **kwargs: Any) -> Receipt:
+    def withdraw_from_vault(self, amount: int, *, signer: Signer, **tx: Unpack[Tx]) -> Receipt:
         """``Vault.withdraw(amount)`` for the signer's own account."""
-        return vault.withdraw(amount, signer=signer, session=self.session, **kwargs)
+        return vault.withdraw(amount, signer=signer, session=self.session, **tx)
 
 
 class Provider(_Account):
@@ -196,52 +201,45 @@ class Provider(_Account):
     # Writes
 
     def announce_master(
-        self, master: str, *, signer: Signer | None = None, **kwargs: Any
+        self, master: str, *, signer: Signer | None = None, **tx: Unpack[Tx]
     ) -> Receipt:
         """``Terminal.announceMaster(master)`` signed by this provider (role fallback PROVIDER)."""
-        return terminal.announce_master(master, signer=signer, session=self.session, **kwargs)
+        return terminal.announce_master(master, signer=signer, session=self.session, **tx)
 
     def set_default_agent_disabled(
-        self, value: bool, *, signer: Signer | None = None, **kwargs: Any
+        self, value: bool, *, signer: Signer | None = None, **tx: Unpack[Tx]
     ) -> Receipt:
         """``Terminal.setDefaultAgentDisabled(value)`` (role fallback PROVIDER)."""
-        return terminal.set_default_agent_disabled(
-            value, signer=signer, session=self.session, **kwargs
-        )
+        return terminal.set_default_agent_disabled(value, signer=signer, session=self.session, **tx)
 
-    def set_base_data(self, data: str, *, signer: Signer | None = None, **kwargs: Any) -> Receipt:
+    def set_base_data(
+        self, data: str, *, signer: Signer | None = None, **tx: Unpack[Tx]
+    ) -> Receipt:
         """``Terminal.setBaseData(data)`` signed by this provider (role fallback PROVIDER)."""
-        return terminal.set_base_data(data, signer=signer, session=self.session, **kwargs)
+        return terminal.set_base_data(data, signer=signer, session=self.session, **tx)
 
-    def set_live_data(self, data: str, *, signer: Signer | None = None, **kwargs: Any) -> Receipt:
+    def set_live_data(
+        self, data: str, *, signer: Signer | None = None, **tx: Unpack[Tx]
+    ) -> Receipt:
         """``Terminal.setLiveData(data)`` signed by this provider (role fallback PROVIDER)."""
-        return terminal.set_live_data(data, signer=signer, session=self.session, **kwargs)
+        return terminal.set_live_data(data, signer=signer, session=self.session, **tx)
 
     def register_to(
-        self, source: str, env: int, *, signer: Signer | None = None, **kwargs: Any
+        self, source: str, env: int, *, signer: Signer | None = None, **tx: Unpack[Tx]
     ) -> Receipt:
         """``Nexus.register(source, self, env)`` (role fallback PROVIDER)."""
-        return nexus.register(
-            checksum(source), self.address, env, signer=signer, session=self.session, **kwargs
-        )
+        return nexus.register(source, self.address, env, signer=signer, session=self.session, **tx)
 
     def unregister_from(
-        self, source: str, *, signer: Signer | None = None, **kwargs: Any
+        self, source: str, *, signer: Signer | None = None, **tx: Unpack[Tx]
     ) -> Receipt:
         """``Nexus.unregister(source, self)`` (role fallback PROVIDER)."""
-        return nexus.unregister(
-            checksum(source), self.address, signer=signer, session=self.session, **kwargs
-        )
+        return nexus.unregister(source, self.address, signer=signer, session=self.session, **tx)
 
     def attempt(
-        self, task: str, suggested_payment: int, *, signer: Signer | None = None, **kwargs: Any
+        self, task: str, suggested_payment: int, *, signer: Signer | None = None, **tx: Unpack[Tx]
     ) -> Receipt:
         """``Nexus.attempt(task, self, suggested_payment)`` (role fallback PROVIDER)."""
         return nexus.attempt(
-            checksum(task),
-            self.address,
-            suggested_payment,
-            signer=signer,
-            session=self.session,
-            **kwargs,
+            task, self.address, suggested_payment, signer=signer, session=self.session, **tx
         )

@@ -1,9 +1,12 @@
-"""A provider's response to a task (one ``Response`` contract per response, protocol §4.8).
+"""A provider's response to a task (one ``Response`` contract per response;
+docs/protocol.md, "Contracts and roles").
 
->>> from ogpu.protocol import Response
->>> response = Response.load(response_address)  # doctest: +SKIP
->>> response.fetch_data()  # doctest: +SKIP
-{'result': 'positive', 'confidence': 0.97}
+Example::
+
+    from ogpu.protocol import Response
+    response = Response.load(response_address)
+    response.fetch_data()
+    # {'result': 'positive', 'confidence': 0.97}
 """
 
 from __future__ import annotations
@@ -18,7 +21,10 @@ from ogpu.protocol._wait import wait_for_confirmation
 from ogpu.types import ResponseNotFoundError, ResponseParams, ResponseSnapshot, ResponseStatus
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from ogpu.chain import Session
+    from ogpu.protocol._base import TxOptions as Tx
     from ogpu.protocol.task import Task
     from ogpu.types import Receipt
 
@@ -75,8 +81,10 @@ class Response(ProtocolObject):
     def fetch_data(self) -> dict[str, Any]:
         """The payload JSON, fetched through ``session.ipfs``.
 
-        >>> response.fetch_data()  # doctest: +SKIP
-        {'result': 42}
+        Example::
+
+            response.fetch_data()
+            # {'result': 42}
         """
         data: dict[str, Any] = self.session.ipfs.fetch_json(self.get_data())
         return data
@@ -125,11 +133,9 @@ class Response(ProtocolObject):
     # ------------------------------------------------------------------------------------------
     # Writes
 
-    def confirm(self, *, signer: Signer | None = None, **kwargs: Any) -> Receipt:
+    def confirm(self, *, signer: Signer | None = None, **tx: Unpack[Tx]) -> Receipt:
         """``Controller.confirmResponse(self)`` (role fallback CLIENT)."""
-        return controller.confirm_response(
-            self.address, signer=signer, session=self.session, **kwargs
-        )
+        return controller.confirm_response(self.address, signer=signer, session=self.session, **tx)
 
     # ------------------------------------------------------------------------------------------
     # Waiting

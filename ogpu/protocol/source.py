@@ -1,9 +1,12 @@
-"""A published source (one ``Source`` contract per source, protocol §4.6).
+"""A published source (one ``Source`` contract per source; docs/protocol.md,
+"Contracts and roles").
 
->>> from ogpu.protocol import Source
->>> source = Source.load("0x5FbDB2315678afecb367f032d93F642f64180aa3")  # doctest: +SKIP
->>> source.snapshot().status  # doctest: +SKIP
-<SourceStatus.ACTIVE: 0>
+Example::
+
+    from ogpu.protocol import Source
+    source = Source.load("0x5FbDB2315678afecb367f032d93F642f64180aa3")
+    source.snapshot().status
+    # <SourceStatus.ACTIVE: 0>
 """
 
 from __future__ import annotations
@@ -16,7 +19,10 @@ from ogpu.protocol._object import ProtocolObject
 from ogpu.types import Environment, SourceNotFoundError, SourceParams, SourceSnapshot, SourceStatus
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from ogpu.chain import Session
+    from ogpu.protocol._base import TxOptions as Tx
     from ogpu.protocol.task import Task
     from ogpu.types import Receipt
 
@@ -39,9 +45,11 @@ class Source(ProtocolObject):
 
         Raises :class:`~ogpu.types.SourceNotFoundError` otherwise.
 
-        >>> Source.load("0x0000000000000000000000000000000000000001")  # doctest: +SKIP
-        Traceback (most recent call last):
-        ogpu.types.errors.SourceNotFoundError: no source at 0x0000…0001 ...
+        Example::
+
+            Source.load("0x0000000000000000000000000000000000000001")
+            # raises:
+            # ogpu.types.errors.SourceNotFoundError: no source at 0x0000…0001 ...
         """
         source = cls(address, chain, session=session)
         if nexus.get_source_id(source.address, session=source.session) == 0:
@@ -77,8 +85,10 @@ class Source(ProtocolObject):
     ) -> list[Task]:
         """Tasks ``[lower, upper)`` (``upper=None``: all) in at most two round trips.
 
-        >>> [t.address for t in source.get_tasks()]  # doctest: +SKIP
-        ['0xa16E02E87b7454126E5E10d957A927A7F5B5d2be']
+        Example::
+
+            [t.address for t in source.get_tasks()]
+            # ['0xa16E02E87b7454126E5E10d957A927A7F5B5d2be']
         """
         from ogpu.protocol.task import Task
 
@@ -96,7 +106,7 @@ class Source(ProtocolObject):
         """The task at 0-based ``index`` (``tasks(index)``)."""
         from ogpu.protocol.task import Task
 
-        result: Task = self._peer(Task, self._call("tasks", int(index), block=block))
+        result: Task = self._peer(Task, self._call("tasks", index, block=block))
         return result
 
     def get_registrant_count(self, *, block: BlockId = "latest") -> int:
@@ -119,19 +129,17 @@ class Source(ProtocolObject):
 
     def get_registrant_at(self, index: int, *, block: BlockId = "latest") -> str:
         """The provider in registration slot ``index`` (zero address for a hole)."""
-        return checksum(self._call("registrants", int(index), block=block))
+        return checksum(self._call("registrants", index, block=block))
 
     def get_registrant_id(self, provider: str, *, block: BlockId = "latest") -> int:
         """1-based registration id of ``provider``; 0 = not registered (``getRegistrantId``)."""
-        return int(self._call("getRegistrantId", checksum(provider), block=block))
+        return int(self._call("getRegistrantId", provider, block=block))
 
     def get_preferred_environment_of(
         self, provider: str, *, block: BlockId = "latest"
     ) -> Environment:
         """The environment ``provider`` registered with (``Environment(0)`` if not registered)."""
-        return Environment(
-            int(self._call("preferredEnvironmentOf", checksum(provider), block=block))
-        )
+        return Environment(int(self._call("preferredEnvironmentOf", provider, block=block)))
 
     def get_owner(self, *, block: BlockId = "latest") -> str:
         """The contract owner (Nexus)."""
@@ -144,9 +152,11 @@ class Source(ProtocolObject):
     def snapshot(self, *, block: BlockId = "latest") -> SourceSnapshot:
         """Every non-paginated field, read at one block in one round trip.
 
-        >>> snap = source.snapshot()  # doctest: +SKIP
-        >>> snap.params.minPayment, snap.task_count  # doctest: +SKIP
-        (10000000000000000, 2)
+        Example::
+
+            snap = source.snapshot()
+            snap.params.minPayment, snap.task_count
+            # (10000000000000000, 2)
         """
         values, number = batch_pinned(
             self.session,
@@ -174,7 +184,7 @@ class Source(ProtocolObject):
     # Writes
 
     def set_status(
-        self, status: SourceStatus, *, signer: Signer | None = None, **kwargs: Any
+        self, status: SourceStatus, *, signer: Signer | None = None, **tx: Unpack[Tx]
     ) -> Receipt:
         """Change the status through Nexus (protocol O-3; ``Source.setStatus`` is Nexus-only).
 
@@ -182,25 +192,21 @@ class Source(ProtocolObject):
         ``Nexus.setSourceStatus`` (admin route: CONTROLLER role or Nexus owner; signer required).
         """
         if SourceStatus(status) is SourceStatus.INACTIVE:
-            return nexus.inactivate_source(
-                self.address, signer=signer, session=self.session, **kwargs
-            )
+            return nexus.inactivate_source(self.address, signer=signer, session=self.session, **tx)
         if signer is None:
             from ogpu.types import MissingSignerError
 
             raise MissingSignerError(None)
         return nexus.set_source_status(
-            self.address, SourceStatus.ACTIVE, signer=signer, session=self.session, **kwargs
+            self.address, SourceStatus.ACTIVE, signer=signer, session=self.session, **tx
         )
 
     def set_params(
-        self, params: SourceParams, *, signer: Signer | None = None, **kwargs: Any
+        self, params: SourceParams, *, signer: Signer | None = None, **tx: Unpack[Tx]
     ) -> Receipt:
         """``Nexus.updateSource(self, params)`` (role fallback CLIENT)."""
-        return nexus.update_source(
-            self.address, params, signer=signer, session=self.session, **kwargs
-        )
+        return nexus.update_source(self.address, params, signer=signer, session=self.session, **tx)
 
-    def inactivate(self, *, signer: Signer | None = None, **kwargs: Any) -> Receipt:
+    def inactivate(self, *, signer: Signer | None = None, **tx: Unpack[Tx]) -> Receipt:
         """``Nexus.inactivateSource(self)`` (role fallback CLIENT)."""
-        return nexus.inactivate_source(self.address, signer=signer, session=self.session, **kwargs)
+        return nexus.inactivate_source(self.address, signer=signer, session=self.session, **tx)

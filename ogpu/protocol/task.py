@@ -1,11 +1,14 @@
-"""A published task (one ``Task`` contract per task, protocol §4.7).
+"""A published task (one ``Task`` contract per task; docs/protocol.md, "The task
+state machine").
 
->>> from ogpu.protocol import Task
->>> task = Task.load(task_address)  # doctest: +SKIP
->>> task.snapshot().status  # doctest: +SKIP
-<TaskStatus.RESPONDED: 2>
->>> [r.get_data() for r in task.get_responses()]  # doctest: +SKIP
-['https://cipfs.ogpuscan.io/ipfs/Qm...']
+Example::
+
+    from ogpu.protocol import Task
+    task = Task.load(task_address)
+    task.snapshot().status
+    # <TaskStatus.RESPONDED: 2>
+    [r.get_data() for r in task.get_responses()]
+    # ['https://cipfs.ogpuscan.io/ipfs/Qm...']
 """
 
 from __future__ import annotations
@@ -30,7 +33,10 @@ from ogpu.protocol._wait import wait_for_response, wait_for_task_status
 from ogpu.types import DeliveryMethod, TaskNotFoundError, TaskParams, TaskSnapshot, TaskStatus
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from ogpu.chain import Session
+    from ogpu.protocol._base import TxOptions as Tx
     from ogpu.protocol.response import Response
     from ogpu.protocol.source import Source
     from ogpu.types import Receipt
@@ -53,9 +59,11 @@ class Task(ProtocolObject):
 
         Raises :class:`~ogpu.types.TaskNotFoundError` otherwise.
 
-        >>> Task.load("0x0000000000000000000000000000000000000001")  # doctest: +SKIP
-        Traceback (most recent call last):
-        ogpu.types.errors.TaskNotFoundError: no task at 0x0000000000000000000000000000000000000001 ...
+        Example::
+
+            Task.load("0x0000000000000000000000000000000000000001")
+            # raises:
+            # ogpu.types.errors.TaskNotFoundError: no task at 0x0000000000000000000000000000000000000001 ...
         """
         from ogpu.protocol._membership import is_protocol_object
 
@@ -119,11 +127,11 @@ class Task(ProtocolObject):
 
     def get_attempter_at(self, index: int, *, block: BlockId = "latest") -> str:
         """The provider of attempt ``index`` (``attempters(index)``)."""
-        return checksum(self._call("attempters", int(index), block=block))
+        return checksum(self._call("attempters", index, block=block))
 
     def get_attempter_id(self, provider: str, *, block: BlockId = "latest") -> int:
         """1-based attempt id of ``provider``; 0 = never attempted (``getAttempterId``)."""
-        return int(self._call("getAttempterId", checksum(provider), block=block))
+        return int(self._call("getAttempterId", provider, block=block))
 
     def get_attempt_timestamps(
         self, lower: int = 0, upper: int | None = None, *, block: BlockId = "latest"
@@ -141,13 +149,13 @@ class Task(ProtocolObject):
 
     def get_attempt_timestamp_at(self, index: int, *, block: BlockId = "latest") -> int:
         """Timestamp of attempt ``index`` (``attemptTimestamps(index)``)."""
-        return int(self._call("attemptTimestamps", int(index), block=block))
+        return int(self._call("attemptTimestamps", index, block=block))
 
     def get_response_of(self, provider: str, *, block: BlockId = "latest") -> Response | None:
         """The response ``provider`` submitted, or ``None`` (``responseOf``)."""
         from ogpu.protocol.response import Response
 
-        address = address_or_none(self._call("responseOf", checksum(provider), block=block))
+        address = address_or_none(self._call("responseOf", provider, block=block))
         return None if address is None else self._peer(Response, address)
 
     def _responses(
@@ -171,8 +179,10 @@ class Task(ProtocolObject):
         """Responses of attempts ``[lower, upper)`` (``upper=None``: all), as :class:`Response`
         objects, in at most two round trips (attempters without a response are skipped).
 
-        >>> len(task.get_responses())  # doctest: +SKIP
-        200
+        Example::
+
+            len(task.get_responses())
+            # 200
         """
         return self._responses(lower, upper, block)[0]
 
@@ -189,7 +199,7 @@ class Task(ProtocolObject):
 
     def get_payee_of(self, provider: str, *, block: BlockId = "latest") -> str | None:
         """Payee fixed when ``provider``'s MANUAL response was submitted, or ``None`` (``payeeOf``)."""
-        return address_or_none(self._call("payeeOf", checksum(provider), block=block))
+        return address_or_none(self._call("payeeOf", provider, block=block))
 
     def is_already_submitted(self, hash_bytes: bytes, *, block: BlockId = "latest") -> bool:
         """Whether a response with this content key exists (the CID's hash; docs/protocol.md)."""
@@ -202,8 +212,10 @@ class Task(ProtocolObject):
     def snapshot(self, *, block: BlockId = "latest") -> TaskSnapshot:
         """Every non-paginated field, read at one block in one round trip.
 
-        >>> task.snapshot().attempt_count  # doctest: +SKIP
-        3
+        Example::
+
+            task.snapshot().attempt_count
+            # 3
         """
         values, number = batch_pinned(
             self.session,
@@ -236,9 +248,9 @@ class Task(ProtocolObject):
     # ------------------------------------------------------------------------------------------
     # Writes
 
-    def cancel(self, *, signer: Signer | None = None, **kwargs: Any) -> Receipt:
+    def cancel(self, *, signer: Signer | None = None, **tx: Unpack[Tx]) -> Receipt:
         """``Controller.cancelTask(self)`` (role fallback CLIENT)."""
-        return controller.cancel_task(self.address, signer=signer, session=self.session, **kwargs)
+        return controller.cancel_task(self.address, signer=signer, session=self.session, **tx)
 
     # ------------------------------------------------------------------------------------------
     # Waiting
@@ -254,7 +266,9 @@ class Task(ProtocolObject):
 
         Raises :class:`~ogpu.types.WaitTimeoutError` carrying the last status seen.
 
-        >>> task.wait_for_status(TaskStatus.FINALIZED, timeout=30)  # doctest: +SKIP
+        Example::
+
+            task.wait_for_status(TaskStatus.FINALIZED, timeout=30)
         """
         return wait_for_task_status(
             self, *statuses, timeout=timeout, poll_interval=poll_interval, on_progress=on_progress
@@ -270,7 +284,9 @@ class Task(ProtocolObject):
     ) -> Response:
         """Block until the task has a response (``confirmed=True``: the confirmed one).
 
-        >>> task.wait_for_response(timeout=30).fetch_data()  # doctest: +SKIP
+        Example::
+
+            task.wait_for_response(timeout=30).fetch_data()
         """
         response: Response = wait_for_response(
             self,

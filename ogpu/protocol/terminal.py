@@ -1,26 +1,30 @@
-"""Terminal: identities, master/provider pairing, agents and provider self-reported data (§4.4).
+"""Terminal: identities, master/provider pairing, agents and provider self-reported data
+(docs/protocol.md, "Contracts and roles").
 
 Writes return a :class:`~ogpu.types.Receipt` (``wait=False`` → ``PendingTx``, ``dry_run=True`` →
-``DryRunResult``; extra keyword arguments go to :meth:`ogpu.chain.Session.transact`).
+``DryRunResult``; the other keywords are :class:`~ogpu.protocol.TxOptions`).
 
->>> from ogpu.protocol import terminal
->>> terminal.announce_master(master_address, signer=provider_key)  # doctest: +SKIP
->>> terminal.announce_provider(provider_address, 0, signer=master_key)  # doctest: +SKIP
->>> terminal.get_master_of(provider_address)  # doctest: +SKIP
-'0x90F79bf6EB2c4f870365E785982E1f101E93b906'
+Example::
+
+    from ogpu.protocol import terminal
+    terminal.announce_master(master_address, signer=provider_key)
+    terminal.announce_provider(provider_address, 0, signer=master_key)
+    terminal.get_master_of(provider_address)
+    # '0x90F79bf6EB2c4f870365E785982E1f101E93b906'
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from eth_utils.address import is_address
-
-from ogpu.protocol._base import BlockId, Signer, call, checksum, send, uint
-from ogpu.types import InvalidSignerError, Role
+from ogpu.protocol._base import BlockId, Signer, call, checksum, send
+from ogpu.types import InvalidArgumentError, InvalidSignerError, Role
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from ogpu.chain import Session
+    from ogpu.protocol._base import TxOptions as Tx
     from ogpu.types import Receipt
 
 __all__ = [
@@ -69,32 +73,24 @@ def set_agent(
     *,
     signer: Signer | None = None,
     session: Session | None = None,
-    **kwargs: Any,
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Terminal.setAgent(agent, value)`` for the signer (role fallback CLIENT; masters pass their key).
 
     An invalid ``agent`` address raises :class:`~ogpu.types.InvalidSignerError` (official behaviour).
     """
-    if not isinstance(agent, str) or not is_address(agent):
-        raise InvalidSignerError(f"invalid agent address: {agent!r}")
-    result: Receipt = send(
-        session,
-        _T,
-        "setAgent",
-        checksum(agent),
-        bool(value),
-        signer=signer,
-        role=Role.CLIENT,
-        **kwargs,
-    )
-    return result
+    try:
+        agent = checksum(agent, what="agent")
+    except InvalidArgumentError as exc:
+        raise InvalidSignerError(str(exc)) from None
+    return send(session, _T, "setAgent", agent, value, signer=signer, role=Role.CLIENT, **tx)
 
 
 def revoke_agent(
-    agent: str, *, signer: Signer | None = None, session: Session | None = None, **kwargs: Any
+    agent: str, *, signer: Signer | None = None, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Terminal.setAgent(agent, False)`` (role fallback CLIENT)."""
-    return set_agent(agent, False, signer=signer, session=session, **kwargs)
+    return set_agent(agent, False, signer=signer, session=session, **tx)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -106,19 +102,12 @@ def announce_master(
     *,
     signer: Signer | None = None,
     session: Session | None = None,
-    **kwargs: Any,
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Terminal.announceMaster(master)`` by the provider (role fallback PROVIDER)."""
-    result: Receipt = send(
-        session,
-        _T,
-        "announceMaster",
-        checksum(master_address),
-        signer=signer,
-        role=Role.PROVIDER,
-        **kwargs,
+    return send(
+        session, _T, "announceMaster", master_address, signer=signer, role=Role.PROVIDER, **tx
     )
-    return result
 
 
 def announce_provider(
@@ -127,32 +116,28 @@ def announce_provider(
     *,
     signer: Signer | None = None,
     session: Session | None = None,
-    **kwargs: Any,
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Terminal.announceProvider(provider, amount)`` by the master with ``value=amount``
     (role fallback MASTER); ``amount`` is credited to the provider's Vault lockup."""
-    result: Receipt = send(
+    return send(
         session,
         _T,
         "announceProvider",
-        checksum(provider),
-        uint(amount, "amount"),
+        provider,
+        amount,
         signer=signer,
         role=Role.MASTER,
-        value=uint(amount, "amount"),
-        **kwargs,
+        value=amount,
+        **tx,
     )
-    return result
 
 
 def remove_provider(
-    provider: str, *, signer: Signer | None = None, session: Session | None = None, **kwargs: Any
+    provider: str, *, signer: Signer | None = None, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Terminal.removeProvider(provider)`` (role fallback MASTER)."""
-    result: Receipt = send(
-        session, _T, "removeProvider", checksum(provider), signer=signer, role=Role.MASTER, **kwargs
-    )
-    return result
+    return send(session, _T, "removeProvider", provider, signer=signer, role=Role.MASTER, **tx)
 
 
 def remove_container(
@@ -161,57 +146,36 @@ def remove_container(
     *,
     signer: Signer | None = None,
     session: Session | None = None,
-    **kwargs: Any,
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Terminal.removeContainer(provider, source)`` (role fallback MASTER): a teardown signal."""
-    result: Receipt = send(
-        session,
-        _T,
-        "removeContainer",
-        checksum(provider),
-        checksum(source),
-        signer=signer,
-        role=Role.MASTER,
-        **kwargs,
+    return send(
+        session, _T, "removeContainer", provider, source, signer=signer, role=Role.MASTER, **tx
     )
-    return result
 
 
 def set_default_agent_disabled(
-    value: bool, *, signer: Signer | None = None, session: Session | None = None, **kwargs: Any
+    value: bool, *, signer: Signer | None = None, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Terminal.setDefaultAgentDisabled(value)`` for the signer (role fallback PROVIDER, as the
     official SDK; the flag is keyed by master on-chain, so masters pass their key)."""
-    result: Receipt = send(
-        session,
-        _T,
-        "setDefaultAgentDisabled",
-        bool(value),
-        signer=signer,
-        role=Role.PROVIDER,
-        **kwargs,
+    return send(
+        session, _T, "setDefaultAgentDisabled", value, signer=signer, role=Role.PROVIDER, **tx
     )
-    return result
 
 
 def set_base_data(
-    data: str, *, signer: Signer | None = None, session: Session | None = None, **kwargs: Any
+    data: str, *, signer: Signer | None = None, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Terminal.setBaseData(data)`` for the signing provider (role fallback PROVIDER)."""
-    result: Receipt = send(
-        session, _T, "setBaseData", str(data), signer=signer, role=Role.PROVIDER, **kwargs
-    )
-    return result
+    return send(session, _T, "setBaseData", data, signer=signer, role=Role.PROVIDER, **tx)
 
 
 def set_live_data(
-    data: str, *, signer: Signer | None = None, session: Session | None = None, **kwargs: Any
+    data: str, *, signer: Signer | None = None, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Terminal.setLiveData(data)`` for the signing provider (role fallback PROVIDER)."""
-    result: Receipt = send(
-        session, _T, "setLiveData", str(data), signer=signer, role=Role.PROVIDER, **kwargs
-    )
-    return result
+    return send(session, _T, "setLiveData", data, signer=signer, role=Role.PROVIDER, **tx)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -219,49 +183,38 @@ def set_live_data(
 
 
 def set_default_agent(
-    agent: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+    agent: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Terminal.setDefaultAgent(agent)`` (owner only; devnet extension, zero disables)."""
-    result: Receipt = send(
-        session, _T, "setDefaultAgent", checksum(agent), signer=signer, role=None, **kwargs
-    )
-    return result
+    return send(session, _T, "setDefaultAgent", agent, signer=signer, role=None, **tx)
 
 
 def set_manager(
-    address: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Terminal.setManager`` (owner only)."""
-    result: Receipt = send(
-        session, _T, "setManager", checksum(address), signer=signer, role=None, **kwargs
-    )
-    return result
+    return send(session, _T, "setManager", address, signer=signer, role=None, **tx)
 
 
 def set_vault(
-    address: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Terminal.setVault`` (owner only)."""
-    result: Receipt = send(
-        session, _T, "setVault", checksum(address), signer=signer, role=None, **kwargs
-    )
-    return result
+    return send(session, _T, "setVault", address, signer=signer, role=None, **tx)
 
 
 def transfer_ownership(
-    new_owner: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+    new_owner: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Terminal.transferOwnership`` (owner only)."""
-    result: Receipt = send(
-        session, _T, "transferOwnership", checksum(new_owner), signer=signer, role=None, **kwargs
-    )
-    return result
+    return send(session, _T, "transferOwnership", new_owner, signer=signer, role=None, **tx)
 
 
-def renounce_ownership(*, signer: Signer, session: Session | None = None, **kwargs: Any) -> Receipt:
+def renounce_ownership(
+    *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
+) -> Receipt:
     """``Terminal.renounceOwnership`` (owner only; irreversible)."""
-    result: Receipt = send(session, _T, "renounceOwnership", signer=signer, role=None, **kwargs)
-    return result
+    return send(session, _T, "renounceOwnership", signer=signer, role=None, **tx)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -272,59 +225,59 @@ def get_master_of(
     provider: str, *, session: Session | None = None, block: BlockId = "latest"
 ) -> str:
     """Confirmed master of ``provider`` (zero address if unpaired) — ``masterOf``/``getMasterOf``."""
-    return checksum(call(session, _T, "masterOf", checksum(provider), block=block))
+    return checksum(call(session, _T, "masterOf", provider, block=block))
 
 
 def get_provider_of(
     master: str, *, session: Session | None = None, block: BlockId = "latest"
 ) -> str:
     """Provider most recently announced by ``master`` (zero address if none) — ``providerOf``."""
-    return checksum(call(session, _T, "providerOf", checksum(master), block=block))
+    return checksum(call(session, _T, "providerOf", master, block=block))
 
 
 def get_base_data_of(
     provider: str, *, session: Session | None = None, block: BlockId = "latest"
 ) -> str:
     """Provider-reported base data (``baseDataOf``)."""
-    return str(call(session, _T, "baseDataOf", checksum(provider), block=block))
+    return str(call(session, _T, "baseDataOf", provider, block=block))
 
 
 def get_live_data_of(
     provider: str, *, session: Session | None = None, block: BlockId = "latest"
 ) -> str:
     """Provider-reported live data (``liveDataOf``)."""
-    return str(call(session, _T, "liveDataOf", checksum(provider), block=block))
+    return str(call(session, _T, "liveDataOf", provider, block=block))
 
 
 def is_master(address: str, *, session: Session | None = None, block: BlockId = "latest") -> bool:
     """Whether ``address`` is a master with at least one paired provider (``isMaster``/``getIsMaster``)."""
-    return bool(call(session, _T, "isMaster", checksum(address), block=block))
+    return bool(call(session, _T, "isMaster", address, block=block))
 
 
 def is_provider(address: str, *, session: Session | None = None, block: BlockId = "latest") -> bool:
     """Whether ``address`` is a paired provider (``isProvider``)."""
-    return bool(call(session, _T, "isProvider", checksum(address), block=block))
+    return bool(call(session, _T, "isProvider", address, block=block))
 
 
 def is_agent_of(
     account: str, agent: str, *, session: Session | None = None, block: BlockId = "latest"
 ) -> bool:
     """The raw ``isAgentOf(account, agent)`` grant (explicit ``setAgent`` only)."""
-    return bool(call(session, _T, "isAgentOf", checksum(account), checksum(agent), block=block))
+    return bool(call(session, _T, "isAgentOf", account, agent, block=block))
 
 
 def get_is_agent_of(
     master: str, agent: str, *, session: Session | None = None, block: BlockId = "latest"
 ) -> bool:
     """``getIsAgentOf(master, agent)``: the explicit grant or the default agent (provider-side checks)."""
-    return bool(call(session, _T, "getIsAgentOf", checksum(master), checksum(agent), block=block))
+    return bool(call(session, _T, "getIsAgentOf", master, agent, block=block))
 
 
 def is_default_agent_disabled(
     address: str, *, session: Session | None = None, block: BlockId = "latest"
 ) -> bool:
     """Whether ``address`` opted out of the default agent (``defaultAgentDisabled``)."""
-    return bool(call(session, _T, "defaultAgentDisabled", checksum(address), block=block))
+    return bool(call(session, _T, "defaultAgentDisabled", address, block=block))
 
 
 def get_default_agent(*, session: Session | None = None) -> str:
@@ -356,11 +309,11 @@ def get_announced_master_of(
     provider: str, *, session: Session | None = None, block: BlockId = "latest"
 ) -> str:
     """The master ``provider`` announced (its side of the handshake; devnet extension)."""
-    return checksum(call(session, _T, "announcedMasterOf", checksum(provider), block=block))
+    return checksum(call(session, _T, "announcedMasterOf", provider, block=block))
 
 
 def get_provider_count_of(
     master: str, *, session: Session | None = None, block: BlockId = "latest"
 ) -> int:
     """Number of providers paired with ``master`` (``providerCountOf``, devnet extension)."""
-    return int(call(session, _T, "providerCountOf", checksum(master), block=block))
+    return int(call(session, _T, "providerCountOf", master, block=block))

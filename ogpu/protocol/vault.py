@@ -1,23 +1,28 @@
-"""Vault: balances, stake (lockup), unbonding, escrow and sanctions (protocol §4.5).
+"""Vault: balances, stake (lockup), unbonding, escrow and sanctions (docs/protocol.md, "Money flows").
 
 Every Vault write moves money, so ``signer`` is mandatory (no ``<ROLE>_PRIVATE_KEY`` fallback;
 ``None`` raises :class:`~ogpu.types.MissingSignerError`). Writes return a
 :class:`~ogpu.types.Receipt` (``wait=False`` → ``PendingTx``, ``dry_run=True`` → ``DryRunResult``).
 
->>> from ogpu.protocol import vault
->>> vault.deposit(client_address, 10**18, signer=client_key)  # doctest: +SKIP
->>> vault.get_balance_of(client_address)  # doctest: +SKIP
-1000000000000000000
+Example::
+
+    from ogpu.protocol import vault
+    vault.deposit(client_address, 10**18, signer=client_key)
+    vault.get_balance_of(client_address)
+    # 1000000000000000000
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ogpu.protocol._base import BlockId, Signer, call, checksum, send, uint
+from ogpu.protocol._base import BlockId, Signer, call, checksum, send
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from ogpu.chain import Session
+    from ogpu.protocol._base import TxOptions as Tx
     from ogpu.types import Receipt
 
 __all__ = [
@@ -66,12 +71,9 @@ def _send(
     signer: Signer,
     session: Session | None,
     value: int = 0,
-    **kwargs: Any,
+    **tx: Unpack[Tx],
 ) -> Receipt:
-    result: Receipt = send(
-        session, _V, function, *args, signer=signer, role=None, value=value, **kwargs
-    )
-    return result
+    return send(session, _V, function, *args, signer=signer, role=None, value=value, **tx)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -79,49 +81,48 @@ def _send(
 
 
 def deposit(
-    account: str, amount: int, *, signer: Signer, session: Session | None = None, **kwargs: Any
+    account: str, amount: int, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Vault.deposit(account)`` with ``value=amount``: credit ``account``'s liquid balance.
 
-    >>> deposit(client_address, 10**18, signer=client_key)  # doctest: +SKIP
+    Example::
+
+        deposit(client_address, 10**18, signer=client_key)
     """
-    return _send(
-        "deposit",
-        checksum(account),
-        signer=signer,
-        session=session,
-        value=uint(amount, "amount"),
-        **kwargs,
-    )
+    return _send("deposit", account, signer=signer, session=session, value=amount, **tx)
 
 
 def withdraw(
-    amount: int, *, signer: Signer, session: Session | None = None, **kwargs: Any
+    amount: int, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Vault.withdraw(amount)``: liquid balance back to the signer's wallet."""
-    return _send("withdraw", uint(amount, "amount"), signer=signer, session=session, **kwargs)
+    return _send("withdraw", amount, signer=signer, session=session, **tx)
 
 
-def lock(amount: int, *, signer: Signer, session: Session | None = None, **kwargs: Any) -> Receipt:
+def lock(
+    amount: int, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
+) -> Receipt:
     """``Vault.lock(amount)``: balance → lockup (stake)."""
-    return _send("lock", uint(amount, "amount"), signer=signer, session=session, **kwargs)
+    return _send("lock", amount, signer=signer, session=session, **tx)
 
 
 def unbond(
-    amount: int, *, signer: Signer, session: Session | None = None, **kwargs: Any
+    amount: int, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Vault.unbond(amount)``: lockup → unbonding; claimable after ``UNBONDING_PERIOD``."""
-    return _send("unbond", uint(amount, "amount"), signer=signer, session=session, **kwargs)
+    return _send("unbond", amount, signer=signer, session=session, **tx)
 
 
-def cancel_unbonding(*, signer: Signer, session: Session | None = None, **kwargs: Any) -> Receipt:
+def cancel_unbonding(
+    *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
+) -> Receipt:
     """``Vault.cancelUnbonding()``: the whole unbonding bucket back to lockup."""
-    return _send("cancelUnbonding", signer=signer, session=session, **kwargs)
+    return _send("cancelUnbonding", signer=signer, session=session, **tx)
 
 
-def claim(*, signer: Signer, session: Session | None = None, **kwargs: Any) -> Receipt:
+def claim(*, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]) -> Receipt:
     """``Vault.claim()``: matured unbonding → balance."""
-    return _send("claim", signer=signer, session=session, **kwargs)
+    return _send("claim", signer=signer, session=session, **tx)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -129,88 +130,66 @@ def claim(*, signer: Signer, session: Session | None = None, **kwargs: Any) -> R
 
 
 def sanction(
-    account: str, amount: int, *, signer: Signer, session: Session | None = None, **kwargs: Any
+    account: str, amount: int, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Vault.sanction(account, amount)`` (JUDGE): seize stake into ``sanctionOf``."""
-    return _send(
-        "sanction",
-        checksum(account),
-        uint(amount, "amount"),
-        signer=signer,
-        session=session,
-        **kwargs,
-    )
+    return _send("sanction", account, amount, signer=signer, session=session, **tx)
 
 
 def waive(
-    account: str, amount: int, *, signer: Signer, session: Session | None = None, **kwargs: Any
+    account: str, amount: int, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Vault.waive(account, amount)`` (JUDGE): return sanctioned stake to lockup."""
-    return _send(
-        "waive", checksum(account), uint(amount, "amount"), signer=signer, session=session, **kwargs
-    )
+    return _send("waive", account, amount, signer=signer, session=session, **tx)
 
 
 def set_whitelist(
-    account: str, value: bool, *, signer: Signer, session: Session | None = None, **kwargs: Any
+    account: str, value: bool, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Vault.setWhitelist(account, value)`` (JUDGE or admin)."""
-    return _send(
-        "setWhitelist", checksum(account), bool(value), signer=signer, session=session, **kwargs
-    )
+    return _send("setWhitelist", account, value, signer=signer, session=session, **tx)
 
 
 def force_release_payment(
-    client: str, task: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+    client: str, task: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Vault.forceReleasePayment(client, task)`` (JUDGE or admin): refund an escrow regardless of state."""
-    return _send(
-        "forceReleasePayment",
-        checksum(client),
-        checksum(task),
-        signer=signer,
-        session=session,
-        **kwargs,
-    )
+    return _send("forceReleasePayment", client, task, signer=signer, session=session, **tx)
 
 
 def emergency_exit(
-    account: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+    account: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Vault.emergencyExit(account)`` (admin): pay out balance + lockup + unbonding of ``account``."""
-    return _send("emergencyExit", checksum(account), signer=signer, session=session, **kwargs)
+    return _send("emergencyExit", account, signer=signer, session=session, **tx)
 
 
 def withdraw_sanction_of(
-    account: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+    account: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Vault.withdrawSanctionOf(account)`` (admin): move ``account``'s sanctioned stake to the caller."""
-    return _send("withdrawSanctionOf", checksum(account), signer=signer, session=session, **kwargs)
+    return _send("withdrawSanctionOf", account, signer=signer, session=session, **tx)
 
 
 def set_min_lockup_per_source(
-    amount: int, *, signer: Signer, session: Session | None = None, **kwargs: Any
+    amount: int, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Vault.setMinLockupPerSource(amount)`` (admin)."""
-    return _send(
-        "setMinLockupPerSource", uint(amount, "amount"), signer=signer, session=session, **kwargs
-    )
+    return _send("setMinLockupPerSource", amount, signer=signer, session=session, **tx)
 
 
 def set_max_unbonding_period(
-    period: int, *, signer: Signer, session: Session | None = None, **kwargs: Any
+    period: int, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Vault.setMaxUnbondingPeriod(period)`` (admin), seconds; affects future unbonds."""
-    return _send(
-        "setMaxUnbondingPeriod", uint(period, "period"), signer=signer, session=session, **kwargs
-    )
+    return _send("setMaxUnbondingPeriod", period, signer=signer, session=session, **tx)
 
 
 def set_terminal(
-    address: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Vault.setTerminal(address)`` (admin)."""
-    return _send("setTerminal", checksum(address), signer=signer, session=session, **kwargs)
+    return _send("setTerminal", address, signer=signer, session=session, **tx)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -224,18 +203,10 @@ def freeze_payment(
     *,
     signer: Signer,
     session: Session | None = None,
-    **kwargs: Any,
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Vault.freezePayment(client, task, amount)`` (CONTROLLER role)."""
-    return _send(
-        "freezePayment",
-        checksum(client),
-        checksum(task),
-        uint(amount, "amount"),
-        signer=signer,
-        session=session,
-        **kwargs,
-    )
+    return _send("freezePayment", client, task, amount, signer=signer, session=session, **tx)
 
 
 def process_payment(
@@ -246,28 +217,19 @@ def process_payment(
     *,
     signer: Signer,
     session: Session | None = None,
-    **kwargs: Any,
+    **tx: Unpack[Tx],
 ) -> Receipt:
     """``Vault.processPayment(client, provider, task, amount)`` (CONTROLLER role)."""
     return _send(
-        "processPayment",
-        checksum(client),
-        checksum(provider),
-        checksum(task),
-        uint(amount, "amount"),
-        signer=signer,
-        session=session,
-        **kwargs,
+        "processPayment", client, provider, task, amount, signer=signer, session=session, **tx
     )
 
 
 def release_payment(
-    client: str, task: str, *, signer: Signer, session: Session | None = None, **kwargs: Any
+    client: str, task: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
     """``Vault.releasePayment(client, task)`` (CONTROLLER role)."""
-    return _send(
-        "releasePayment", checksum(client), checksum(task), signer=signer, session=session, **kwargs
-    )
+    return _send("releasePayment", client, task, signer=signer, session=session, **tx)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -283,64 +245,66 @@ def get_balance_of(
 ) -> int:
     """Liquid (withdrawable) balance in wei — ``balanceOf``/``getBalanceOf``.
 
-    >>> get_balance_of(client_address)  # doctest: +SKIP
-    990000000000000000
+    Example::
+
+        get_balance_of(client_address)
+        # 990000000000000000
     """
-    return _int("balanceOf", checksum(address), session=session, block=block)
+    return _int("balanceOf", address, session=session, block=block)
 
 
 def get_lockup_of(
     address: str, *, session: Session | None = None, block: BlockId = "latest"
 ) -> int:
     """Staked amount — ``lockupOf``/``getLockupOf``."""
-    return _int("lockupOf", checksum(address), session=session, block=block)
+    return _int("lockupOf", address, session=session, block=block)
 
 
 def get_unbonding_of(
     address: str, *, session: Session | None = None, block: BlockId = "latest"
 ) -> int:
     """Amount cooling down (``unbondingOf``)."""
-    return _int("unbondingOf", checksum(address), session=session, block=block)
+    return _int("unbondingOf", address, session=session, block=block)
 
 
 def get_unbonding_timestamp(
     address: str, *, session: Session | None = None, block: BlockId = "latest"
 ) -> int:
     """Maturity time of the unbonding bucket, unix seconds (0 = none)."""
-    return _int("unbondingTimestamp", checksum(address), session=session, block=block)
+    return _int("unbondingTimestamp", address, session=session, block=block)
 
 
 def get_total_earnings_of(
     address: str, *, session: Session | None = None, block: BlockId = "latest"
 ) -> int:
     """Cumulative task income (``totalEarningsOf``)."""
-    return _int("totalEarningsOf", checksum(address), session=session, block=block)
+    return _int("totalEarningsOf", address, session=session, block=block)
 
 
 def get_frozen_payment(
     address: str, *, session: Session | None = None, block: BlockId = "latest"
 ) -> int:
     """Escrow keyed by task (per task) or by client (aggregate) — ``frozenPayment``."""
-    return _int("frozenPayment", checksum(address), session=session, block=block)
+    return _int("frozenPayment", address, session=session, block=block)
 
 
 def get_sanction_of(
     address: str, *, session: Session | None = None, block: BlockId = "latest"
 ) -> int:
     """Stake seized pending judgement (``sanctionOf``)."""
-    return _int("sanctionOf", checksum(address), session=session, block=block)
+    return _int("sanctionOf", address, session=session, block=block)
 
 
 def is_eligible(address: str, *, session: Session | None = None, block: BlockId = "latest") -> bool:
     """Whether ``address`` may register/attempt (not sanctioned, floor met, or whitelisted)."""
-    return bool(call(session, _V, "isEligible", checksum(address), block=block))
+    return bool(call(session, _V, "isEligible", address, block=block))
 
 
 def is_whitelisted(
     address: str, *, session: Session | None = None, block: BlockId = "latest"
 ) -> bool:
     """Whether ``address`` is exempt from lockup floors and sanction ineligibility."""
-    return bool(call(session, _V, "isWhitelisted", checksum(address), block=block))
+    return bool(call(session, _V, "isWhitelisted", address, block=block))
 
 
 def get_min_lockup_per_source(*, session: Session | None = None, block: BlockId = "latest") -> int:
@@ -376,5 +340,5 @@ def get_terminal(*, session: Session | None = None) -> str:
 def get_available_lockup_of(
     address: str, *, session: Session | None = None, block: BlockId = "latest"
 ) -> int:
-    """Lockup not backing the account's own sources (``availableLockupOf``, devnet extension, §6.2)."""
-    return _int("availableLockupOf", checksum(address), session=session, block=block)
+    """Lockup not backing the account's own sources (``availableLockupOf``, devnet extension)."""
+    return _int("availableLockupOf", address, session=session, block=block)

@@ -1,13 +1,15 @@
-"""The provider runtime: serve sources, attempt tasks, run handlers, submit responses (issue 6).
+"""The provider runtime: serve sources, attempt tasks, run handlers, submit responses.
 
->>> from ogpu.provider import ProviderConfig, ProviderRuntime, SourceBinding
->>> rt = ProviderRuntime(ProviderConfig(
-...     provider=provider_key, master=master_address,
-...     sources=[SourceBinding.parse(f"{source}=ogpu.devnet.demo_handlers")], slots=4))  # doctest: +SKIP
->>> rt.start(); rt.stats()["in_flight"]  # doctest: +SKIP
-0
->>> rt.stop()  # doctest: +SKIP
-[]
+Example::
+
+    from ogpu.provider import ProviderConfig, ProviderRuntime, SourceBinding
+    rt = ProviderRuntime(ProviderConfig(
+        provider=provider_key, master=master_address,
+        sources=[SourceBinding.parse(f"{source}=ogpu.devnet.demo_handlers")], slots=4))
+    rt.start(); rt.stats()["in_flight"]
+    # 0
+    rt.stop()
+    # []
 
 From the shell: ``ogpu provider run --source 0xSRC=pkg.module --master 0xMASTER`` or
 ``python -m ogpu.provider ...`` (same options).

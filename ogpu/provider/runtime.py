@@ -1,15 +1,17 @@
 """The provider runtime: watch the served sources, attempt tasks, run handlers, submit responses.
 
-Pipeline per task (protocol §8.3): check the task on-chain (status, expiry, payment, our attempt
+Pipeline per task (docs/provider-guide.md): check the task on-chain (status, expiry, payment, our attempt
 and response) → ``Nexus.attempt`` with the bid → fetch the task config from IPFS (verified) →
 run the handler (in-process or ``POST /run/{fn}/{task}?mode=sync``) → pin the output as
 ``response.json`` → ``Nexus.submitResponse``. Several tasks run at once (``slots`` threads).
 
->>> from ogpu.provider import ProviderConfig, ProviderRuntime, SourceBinding
->>> rt = ProviderRuntime(ProviderConfig(
-...     provider=provider_key, master=master_address,
-...     sources=[SourceBinding(source_address, "ogpu.devnet.demo_handlers")]))  # doctest: +SKIP
->>> rt.run_forever()  # until SIGINT/SIGTERM  # doctest: +SKIP
+Example::
+
+    from ogpu.provider import ProviderConfig, ProviderRuntime, SourceBinding
+    rt = ProviderRuntime(ProviderConfig(
+        provider=provider_key, master=master_address,
+        sources=[SourceBinding(source_address, "ogpu.devnet.demo_handlers")]))
+    rt.run_forever()  # until SIGINT/SIGTERM
 """
 
 from __future__ import annotations

@@ -5,9 +5,11 @@ synced to disk on every change.
 It is what makes restarts safe: the watcher resumes after ``cursor``; tasks left in ``pending``
 are looked at again; tasks in ``handled`` are never processed again.
 
->>> st = ProviderState.load(Path("~/.ogpu/provider"), provider, chain_id=31337, nexus=nexus)  # doctest: +SKIP
->>> st.pending, st.outcome(task_address)  # doctest: +SKIP
-([], 'responded')
+Example::
+
+    st = ProviderState.load(Path("~/.ogpu/provider"), provider, chain_id=31337, nexus=nexus)
+    st.pending, st.outcome(task_address)
+    # ([], 'responded')
 """
 
 from __future__ import annotations

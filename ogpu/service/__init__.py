@@ -114,8 +114,10 @@ def expose(
 ) -> F | Callable[[F], F]:
     """Register a handler on the default service: ``@expose``, ``@expose()``, ``@expose(name=..., timeout=...)``.
 
-    >>> @expose(name="echo_text")  # doctest: +SKIP
-    ... def echo(data: In) -> Out: ...
+    Example::
+
+        @expose(name="echo_text")
+        def echo(data: In) -> Out: ...
     """
     svc = default_service()
     if fn is not None:

@@ -1,7 +1,7 @@
 """Runtime configuration of a source's service, read from the container environment.
 
 The provider runtime starts the source container with ``SOURCE_ADDRESS``, ``PROVIDER_ADDRESS``,
-``CALLBACK_URL``, ``PROTOCOL_VERSION`` and ``OGPU_SDK_SENTRY_DSN`` (protocol.md §8.3). The
+``CALLBACK_URL``, ``PROTOCOL_VERSION`` and ``OGPU_SDK_SENTRY_DSN`` (docs/provider-guide.md). The
 module-level constants mirror the official SDK's ``ogpu.service.config``; code in this package
 reads :meth:`ServiceConfig.from_env` at start time instead, so tests can pass their own config.
 

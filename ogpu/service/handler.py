@@ -361,8 +361,9 @@ class Service:
         ``HandlerFailedError`` (with ``.cause``), ``HandlerTimeoutError``,
         ``HandlerOutputError`` or ``OutputTooLargeError``.
 
-        >>> svc.run("count", {"text": "hello"})  # doctest: +SKIP
-        {'length': 5}
+        >>> from ogpu.service.loader import load_handlers
+        >>> load_handlers("ogpu.devnet.demo_handlers").run("hash", {"text": "hello"})["byte_length"]
+        5
         """
         handler, model = self.validate_input(function_name, data)
         self.ensure_initialized()

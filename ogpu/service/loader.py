@@ -1,8 +1,8 @@
 """Import a source's handler module and find the service its handlers registered on.
 
->>> svc = load_handlers("ogpu.devnet.demo_handlers")  # doctest: +SKIP
->>> svc.names()  # doctest: +SKIP
-['hash', 'sentiment', 'text_stats', 'thumbnail']
+>>> svc = load_handlers("ogpu.devnet.demo_handlers")
+>>> svc.names()
+['echo', 'hash', 'sentiment', 'text_stats', 'thumbnail']
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ and is what a running service answers on ``GET /handlers``::
      "functions": [{"name": "sentiment", "description": "...",
                     "input_schema": {...JSON Schema...}, "output_schema": {...}}]}
 
->>> doc = handlers_document("ogpu.devnet.demo_handlers")  # doctest: +SKIP
->>> HandlersDocument.parse(doc).names()  # doctest: +SKIP
+>>> doc = handlers_document("ogpu.devnet.demo_handlers")
+>>> HandlersDocument.parse(doc).names()
 ['echo', 'hash', 'sentiment', 'text_stats', 'thumbnail']
 
 Documents read from the network come from strangers (a source owner, a service): :meth:`HandlersDocument.parse`
@@ -309,7 +309,7 @@ def handlers_document(
     :func:`ogpu.service.load_handlers` (``pkg.module``, ``pkg.module:svc``, a ``.py`` file), a
     document (checked with :meth:`HandlersDocument.parse`) or a :class:`HandlersDocument`.
 
-    >>> handlers_document("ogpu.devnet.demo_handlers")["functions"][0]["name"]  # doctest: +SKIP
+    >>> handlers_document("ogpu.devnet.demo_handlers")["functions"][0]["name"]
     'echo'
     """
     if isinstance(handlers, HandlersDocument):

@@ -136,9 +136,11 @@ async def send_callback(
 def create_app(service: Service | None = None, config: ServiceConfig | None = None) -> FastAPI:
     """Build the FastAPI app for ``service`` (default service) with ``config`` (from the environment).
 
-    >>> from fastapi.testclient import TestClient  # doctest: +SKIP
-    >>> TestClient(create_app(svc)).get("/health").json()["handlers"]  # doctest: +SKIP
-    ['count']
+    >>> from fastapi.testclient import TestClient
+    >>> from ogpu.service.loader import load_handlers
+    >>> svc = load_handlers("ogpu.devnet.demo_handlers")
+    >>> TestClient(create_app(svc)).get("/health").json()["handlers"]
+    ['echo', 'hash', 'sentiment', 'text_stats', 'thumbnail']
     """
     svc = service if service is not None else default_service()
     cfg = config if config is not None else ServiceConfig.from_env()
@@ -342,8 +344,10 @@ def start(
 
     Host, port and callback URL default to the environment (``127.0.0.1:5555``, ``CALLBACK_URL``).
 
-    >>> from ogpu.service import expose, start  # doctest: +SKIP
-    >>> start()  # doctest: +SKIP
+    Example::
+
+        from ogpu.service import expose, start
+        start()
     """
     cfg = ServiceConfig.from_env().with_(host=host, port=port, callback_url=callback_url)
     svc = service if service is not None else default_service()

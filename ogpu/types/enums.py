@@ -24,7 +24,7 @@ __all__ = [
 
 
 class TaskStatus(IntEnum):
-    """Task lifecycle (protocol §5.1)."""
+    """Task lifecycle (docs/protocol.md, "The task state machine")."""
 
     NEW = 0
     ATTEMPTED = 1

@@ -29,6 +29,7 @@ __all__ = [
     "IPFSIntegrityError",
     "InsufficientBalanceError",
     "InsufficientLockupError",
+    "InvalidArgumentError",
     "InvalidRpcUrlError",
     "InvalidSignerError",
     "InvalidTaskInputError",
@@ -566,3 +567,25 @@ class IPFSIntegrityError(IPFSError):
             f"content from {url} hashes to {actual_cid}, not {expected_cid}; "
             "the gateway returned wrong data"
         )
+
+
+# --------------------------------------------------------------------------------------------
+# Invalid arguments
+
+
+class InvalidArgumentError(OGPUError, ValueError, TypeError):
+    """An argument does not fit its ABI type or its documented range; nothing was sent.
+
+    Raised by every write (protocol functions, ``ogpu.agent``, the client workflows) before
+    simulation or signing. It is a ``ValueError`` and, for callers that caught the wrong-type
+    case as one, a ``TypeError``. ``argument`` names the parameter (``amount``,
+    ``sourceParams.minPayment``).
+
+    >>> err = InvalidArgumentError("amount", "must be an int, got float 1.5")
+    >>> (str(err), isinstance(err, ValueError), err.argument)
+    ('amount must be an int, got float 1.5', True, 'amount')
+    """
+
+    def __init__(self, argument: str, problem: str) -> None:
+        self.argument = argument
+        super().__init__(f"{argument} {problem}")

@@ -11,9 +11,12 @@ True
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 from ogpu.types.enums import DeliveryMethod, ResponseStatus, SourceStatus, TaskStatus
 
@@ -29,18 +32,37 @@ __all__ = [
 ]
 
 
-def _seq(value: Sequence[Any] | Mapping[str, Any], names: Sequence[str]) -> list[Any]:
-    if isinstance(value, Mapping):
-        return [value[n] for n in names]
-    items = list(value)
-    if len(items) != len(names):
-        raise ValueError(f"expected a tuple of {len(names)} values, got {len(items)}")
-    return items
+_DECODE: dict[str, Callable[[Any], Any]] = {"str": str, "int": int, "bool": bool}
+
+
+class _Struct:
+    """Base of the struct mirrors: the dataclass fields are the Solidity struct's, in its order."""
+
+    if TYPE_CHECKING:
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None: ...
+
+    def to_tuple(self) -> tuple[Any, ...]:
+        """ABI tuple (field order of the Solidity struct), values as given: the protocol layer
+        checks them against the ABI before sending (``1.5`` is refused, not truncated)."""
+        return tuple(getattr(self, f.name) for f in fields(self))  # type: ignore[arg-type]
+
+    @classmethod
+    def from_tuple(cls, value: Sequence[Any] | Mapping[str, Any]) -> Self:
+        """Build from an ABI tuple (or a mapping keyed by field name)."""
+        spec = fields(cls)  # type: ignore[arg-type]
+        if isinstance(value, Mapping):
+            items = [value[f.name] for f in spec]
+        else:
+            items = list(value)
+            if len(items) != len(spec):
+                raise ValueError(f"expected a tuple of {len(spec)} values, got {len(items)}")
+        return cls(*(_DECODE[str(f.type)](v) for f, v in zip(spec, items, strict=True)))
 
 
 @dataclass(frozen=True)
-class SourceParams:
-    """``struct SourceParams`` of the protocol (§2.1)."""
+class SourceParams(_Struct):
+    """``struct SourceParams`` of the protocol (``contracts/src``)."""
 
     client: str
     imageMetadataUrl: str
@@ -53,94 +75,25 @@ class SourceParams:
     deliveryMethod: int = int(DeliveryMethod.MANUAL_CONFIRMATION)
     lastUpdateTime: int = field(default_factory=lambda: int(time.time()))
 
-    _FIELDS = (
-        "client",
-        "imageMetadataUrl",
-        "imageEnvironments",
-        "minPayment",
-        "minAvailableLockup",
-        "maxExpiryDuration",
-        "privacyEnabled",
-        "optionalParamsUrl",
-        "deliveryMethod",
-        "lastUpdateTime",
-    )
-
-    def to_tuple(self) -> tuple[Any, ...]:
-        """ABI tuple (field order of the Solidity struct)."""
-        return (
-            self.client,
-            self.imageMetadataUrl,
-            int(self.imageEnvironments),
-            int(self.minPayment),
-            int(self.minAvailableLockup),
-            int(self.maxExpiryDuration),
-            bool(self.privacyEnabled),
-            self.optionalParamsUrl,
-            int(self.deliveryMethod),
-            int(self.lastUpdateTime),
-        )
-
-    @classmethod
-    def from_tuple(cls, value: Sequence[Any] | Mapping[str, Any]) -> SourceParams:
-        """Build from an ABI tuple (or a mapping keyed by field name)."""
-        v = _seq(value, cls._FIELDS)
-        return cls(
-            client=str(v[0]),
-            imageMetadataUrl=str(v[1]),
-            imageEnvironments=int(v[2]),
-            minPayment=int(v[3]),
-            minAvailableLockup=int(v[4]),
-            maxExpiryDuration=int(v[5]),
-            privacyEnabled=bool(v[6]),
-            optionalParamsUrl=str(v[7]),
-            deliveryMethod=int(v[8]),
-            lastUpdateTime=int(v[9]),
-        )
-
 
 @dataclass(frozen=True)
-class TaskParams:
-    """``struct TaskParams`` of the protocol (§2.1)."""
+class TaskParams(_Struct):
+    """``struct TaskParams`` of the protocol (``contracts/src``)."""
 
     source: str
     config: str
     expiryTime: int
     payment: int
 
-    _FIELDS = ("source", "config", "expiryTime", "payment")
-
-    def to_tuple(self) -> tuple[Any, ...]:
-        """ABI tuple (field order of the Solidity struct)."""
-        return (self.source, self.config, int(self.expiryTime), int(self.payment))
-
-    @classmethod
-    def from_tuple(cls, value: Sequence[Any] | Mapping[str, Any]) -> TaskParams:
-        """Build from an ABI tuple (or a mapping keyed by field name)."""
-        v = _seq(value, cls._FIELDS)
-        return cls(source=str(v[0]), config=str(v[1]), expiryTime=int(v[2]), payment=int(v[3]))
-
 
 @dataclass(frozen=True)
-class ResponseParams:
-    """``struct ResponseParams`` of the protocol (§2.1)."""
+class ResponseParams(_Struct):
+    """``struct ResponseParams`` of the protocol (``contracts/src``)."""
 
     task: str
     provider: str
     data: str
     payment: int
-
-    _FIELDS = ("task", "provider", "data", "payment")
-
-    def to_tuple(self) -> tuple[Any, ...]:
-        """ABI tuple (field order of the Solidity struct)."""
-        return (self.task, self.provider, self.data, int(self.payment))
-
-    @classmethod
-    def from_tuple(cls, value: Sequence[Any] | Mapping[str, Any]) -> ResponseParams:
-        """Build from an ABI tuple (or a mapping keyed by field name)."""
-        v = _seq(value, cls._FIELDS)
-        return cls(task=str(v[0]), provider=str(v[1]), data=str(v[2]), payment=int(v[3]))
 
 
 # ------------------------------------------------------------------------------------------

@@ -79,7 +79,10 @@ class Receipt:
 class PendingTx:
     """A broadcast transaction that may not be mined yet (returned by ``transact(wait=False)``).
 
-    >>> # pending = session.transact(fn, signer, wait=False); receipt = pending.wait(timeout=60)
+    Example::
+
+        pending = vault.deposit(account, 10**18, signer=key, wait=False)
+        receipt = pending.wait(timeout=60)
     """
 
     __slots__ = ("_receipt", "_waiter", "nonce", "sender", "tx_hash")

@@ -10,7 +10,7 @@ from ogpu.chain import Session
 from ogpu.client import Source, publish_task
 from ogpu.devnet.accounts import dev_account, dev_key
 from ogpu.protocol import nexus
-from ogpu.types import MissingSignerError, TaskStatus, TxRevertError
+from ogpu.types import InvalidArgumentError, MissingSignerError, TaskStatus, TxRevertError
 
 
 def test_register_attempt_unregister_with_env_fallback(
@@ -51,9 +51,9 @@ def test_agent_errors(cs: Session, source: Source, paired: tuple[str, str]) -> N
     with pytest.raises(ValueError):
         attempt(source.address, provider, -1, dev_key("agent"), session=cs)
     # validated once, at the ABI boundary: the same error type as the protocol function
-    with pytest.raises(TypeError, match="suggested_payment"):
+    with pytest.raises(InvalidArgumentError, match="suggestedPayment"):
         attempt(source.address, provider, 1.5, dev_key("agent"), session=cs)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="suggested_payment"):
+    with pytest.raises(InvalidArgumentError, match="suggestedPayment"):
         nexus.attempt(source.address, provider, 1.5, signer=dev_key("agent"), session=cs)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="'suggested'"):
         attempt(source.address, provider, 1, dev_key("agent"), session=cs, suggested=2)

@@ -30,7 +30,7 @@ ZERO = "0x0000000000000000000000000000000000000000"
 ETH = 10**18
 TX_GAS = 6_000_000
 
-# Enum values (protocol.md §2.2)
+# Enum values (docs/protocol.md, "The task state machine")
 NEW, ATTEMPTED, RESPONDED, CANCELED, EXPIRED, FINALIZED = range(6)
 ACTIVE, INACTIVE = 0, 1
 SUBMITTED, CONFIRMED = 0, 1

@@ -1,4 +1,5 @@
-"""deploy_protocol wires everything per protocol.md §1.5; ensure_wiring is idempotent."""
+"""deploy_protocol wires everything as docs/protocol.md, "Contracts and roles" describes;
+ensure_wiring is idempotent."""
 
 from __future__ import annotations
 

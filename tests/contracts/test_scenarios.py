@@ -1,4 +1,5 @@
-"""Acceptance scenarios S1-S8 of protocol.md §10, with exact events, statuses and balances."""
+"""Acceptance scenarios S1-S8 (task lifecycles end to end), with exact events, statuses and
+balances; the rules they follow are in docs/protocol.md."""
 
 from __future__ import annotations
 

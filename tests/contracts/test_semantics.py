@@ -1,4 +1,5 @@
-"""Per-function semantics of protocol.md §4: check order, error arguments, state and money effects."""
+"""Per-function semantics (docs/protocol.md, "The task state machine" and "Money flows"): check
+order, error arguments, state and money effects."""
 
 from __future__ import annotations
 

@@ -445,6 +445,7 @@ def test_protocol_state_machine(w3: Web3, deployment: Deployment) -> None:
 
 
 @pytest.mark.soak
+@pytest.mark.timeout(1800)  # OGPU_SOAK_SIZE x 50 steps; minutes on a busy 2-core machine
 def test_protocol_state_machine_soak(w3: Web3, deployment: Deployment) -> None:
     """``OGPU_SOAK_SIZE`` examples of 50 steps each."""
     _run(w3, deployment, max_examples=soak_size(), steps=50)

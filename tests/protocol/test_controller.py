@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
-from support.world import World, acct, key
+from support.world import RpcCounter, World, acct, key
 
 from ogpu.chain.session import Session, use_session
 from ogpu.devnet.deploy import Deployment
@@ -12,6 +14,7 @@ from ogpu.types import (
     DeliveryMethod,
     InsufficientBalanceError,
     NotTaskOwnerError,
+    PublishTimeoutError,
     ResponseAlreadyConfirmedError,
     TaskAlreadyFinalizedError,
     TaskParams,
@@ -31,6 +34,33 @@ def test_publish_task_escrows_payment(world: World, session: Session) -> None:
     assert task.get_status() is TaskStatus.NEW
     assert vault.get_frozen_payment(task.address, session=session) == 10**16
     assert vault.get_balance_of(acct("client").address, session=session) == 9 * 10**16
+
+
+def test_publish_task_takes_the_official_timeout_keywords(
+    world: World, session: Session, rpc_counter: RpcCounter
+) -> None:
+    source = world.publish_source()
+    world.fund(amount=10**17)
+    params = TaskParams(
+        source.address, "https://cfg.test/t.json", session.timestamp() + 600, 10**16
+    )
+    rpc_counter.reset()
+    with pytest.raises(PublishTimeoutError) as info:  # deadline already passed: nothing is sent
+        controller.publish_task(
+            params, signer=key("client"), session=session, deadline=time.monotonic() - 1, budget=5
+        )
+    assert info.value.budget == 5 and rpc_counter.round_trips == 0
+    with pytest.raises(TypeError, match="tiemout"):  # a misspelt keyword never goes unnoticed
+        controller.publish_task(params, signer=key("client"), session=session, tiemout=3)  # type: ignore[call-arg]
+    assert rpc_counter.round_trips == 0
+    receipt = controller.publish_task(
+        params,
+        signer=key("client"),
+        session=session,
+        receipt_timeout=30,
+        deadline=time.monotonic() + 60,
+    )
+    assert receipt.ok and controller.extract_task_address(receipt, session=session)
 
 
 def test_publish_task_without_balance_is_typed(world: World, session: Session) -> None:

@@ -1,9 +1,10 @@
-"""Integer arguments of every protocol write are validated before anything reaches the node.
+"""Every protocol write validates its arguments once, at the ABI boundary, before anything is sent.
 
-``True``, ``1.5``, ``Decimal("2")`` and ``"1"`` used to be truncated with ``int()`` and SENT;
-negative and ``>= 2**256`` values surfaced as web3's untyped ``MismatchedABI``. Now each raises
-``TypeError`` (not an int) or ``ValueError`` (out of range) naming the parameter, with zero
-JSON-RPC round trips and the signer's nonce untouched.
+``True``, ``1.5``, ``Decimal("2")`` and ``"1"`` are refused (never truncated with ``int()``);
+negative and ``>= 2**256`` values, garbage addresses, wrong-sized bytes and non-bool flags too. The
+protocol functions, the instance methods and ``ogpu.agent`` all raise the same
+:class:`InvalidArgumentError` naming the ABI parameter, with zero JSON-RPC round trips and the
+signer's nonce untouched.
 """
 
 from __future__ import annotations
@@ -15,10 +16,18 @@ from typing import Any
 import pytest
 from support.world import ETHER, RpcCounter, acct, key
 
+from ogpu import agent
 from ogpu.chain.session import Session
-from ogpu.protocol import Master, Provider, controller, nexus, terminal, vault
+from ogpu.protocol import Master, Provider, Task, controller, manager, nexus, terminal, vault
 from ogpu.protocol._base import check_args, struct, uint
-from ogpu.types import DeliveryMethod, ResponseParams, SourceParams, TaskParams, TaskStatus
+from ogpu.types import (
+    DeliveryMethod,
+    InvalidArgumentError,
+    ResponseParams,
+    SourceParams,
+    TaskParams,
+    TaskStatus,
+)
 
 CLIENT = acct("client").address
 PROVIDER = acct("provider").address
@@ -60,7 +69,7 @@ Write = Callable[[Session, Any], Any]
 
 # (id, the write with the bad value in one integer slot, the parameter name the error must carry)
 WRITES: list[tuple[str, Write, str]] = [
-    ("vault.deposit", lambda s, x: vault.deposit(CLIENT, x, signer=KEY, session=s), "amount"),
+    ("vault.deposit", lambda s, x: vault.deposit(CLIENT, x, signer=KEY, session=s), "value"),
     ("vault.withdraw", lambda s, x: vault.withdraw(x, signer=KEY, session=s), "amount"),
     ("vault.lock", lambda s, x: vault.lock(x, signer=KEY, session=s), "amount"),
     ("vault.unbond", lambda s, x: vault.unbond(x, signer=KEY, session=s), "amount"),
@@ -94,7 +103,7 @@ WRITES: list[tuple[str, Write, str]] = [
     (
         "nexus.attempt",
         lambda s, x: nexus.attempt(TASK, PROVIDER, x, signer=KEY, session=s),
-        "suggested_payment",
+        "suggestedPayment",
     ),
     (
         "nexus.register",
@@ -109,52 +118,58 @@ WRITES: list[tuple[str, Write, str]] = [
     (
         "nexus.publish_source",
         lambda s, x: nexus.publish_source(_source_params(minPayment=x), signer=KEY, session=s),
-        "params.minPayment",
+        "sourceParams.minPayment",
     ),
     (
         "nexus.update_source",
         lambda s, x: nexus.update_source(
             SOURCE, _source_params(imageEnvironments=x), signer=KEY, session=s
         ),
-        "params.imageEnvironments",
+        "sourceParams.imageEnvironments",
     ),
     (
         "nexus.submit_response",
         lambda s, x: nexus.submit_response(_response_params(payment=x), signer=KEY, session=s),
-        "params.payment",
+        "responseParams.payment",
     ),
     (
         "controller.publish_task",
         lambda s, x: controller.publish_task(_task_params(expiryTime=x), signer=KEY, session=s),
-        "params.expiryTime",
+        "taskParams.expiryTime",
     ),
     ("Provider.stake", lambda s, x: Provider(CLIENT, s).stake(x, signer=KEY), "amount"),
     (
         "Provider.deposit_to_vault",
         lambda s, x: Provider(CLIENT, s).deposit_to_vault(x, signer=KEY),
-        "amount",
+        "value",
     ),
     (
         "Provider.attempt",
         lambda s, x: Provider(PROVIDER, s).attempt(TASK, x, signer=KEY),
-        "suggested_payment",
+        "suggestedPayment",
     ),
     (
         "Master.announce_provider",
         lambda s, x: Master(CLIENT, s).announce_provider(PROVIDER, x, signer=KEY),
         "amount",
     ),
+    (
+        "agent.attempt",
+        lambda s, x: agent.attempt(TASK, PROVIDER, x, KEY, session=s),
+        "suggestedPayment",
+    ),
+    (
+        "agent.register_to",
+        lambda s, x: agent.register_to(SOURCE, PROVIDER, x, KEY, session=s),
+        "env",
+    ),
 ]
-NARROW = {"nexus.register", "nexus.set_task_status"}  # uint8 parameters
+NARROW = {"nexus.register", "nexus.set_task_status", "agent.register_to"}  # uint8 parameters
 
 CASES = [
-    pytest.param(write, name, bad, TypeError, id=f"{wid}-{type(bad).__name__}-{bad!r:.12}")
+    pytest.param(write, name, bad, id=f"{wid}-{type(bad).__name__}-{bad!r:.12}")
     for wid, write, name in WRITES
-    for bad in NOT_INTS
-] + [
-    pytest.param(write, name, bad, ValueError, id=f"{wid}-{bad!r:.12}")
-    for wid, write, name in WRITES
-    for bad in [*OUT_OF_RANGE, *([256] if wid in NARROW else [])]
+    for bad in [*NOT_INTS, *OUT_OF_RANGE, *([256] if wid in NARROW else [])]
 ]
 
 
@@ -165,37 +180,120 @@ def _nonces(session: Session) -> tuple[int, int]:
     )
 
 
-@pytest.mark.parametrize(("write", "name", "bad", "expected"), CASES)
-def test_bad_integer_is_refused_before_anything_is_sent(
-    session: Session,
-    rpc_counter: RpcCounter,
-    write: Write,
-    name: str,
-    bad: Any,
-    expected: type[Exception],
-) -> None:
+def _refused(
+    session: Session, rpc_counter: RpcCounter, call: Callable[[], Any]
+) -> InvalidArgumentError:
+    """The InvalidArgumentError ``call()`` raises, after checking nothing reached the node."""
     before = _nonces(session)
     rpc_counter.reset()
-    with pytest.raises(expected) as info:
-        write(session, bad)
-    assert type(info.value) is expected  # not a subclass such as web3's MismatchedABI
-    assert str(info.value).startswith(name + " must "), str(info.value)
+    with pytest.raises(InvalidArgumentError) as info:
+        call()
+    assert type(info.value) is InvalidArgumentError  # not web3's MismatchedABI or a bare TypeError
     assert rpc_counter.round_trips == 0, rpc_counter.methods  # not even a simulation
     assert _nonces(session) == before
+    return info.value
 
 
-def test_garbage_addresses_are_refused_before_anything_is_sent(
-    session: Session, rpc_counter: RpcCounter
+@pytest.mark.parametrize(("write", "name", "bad"), CASES)
+def test_bad_integer_is_refused_before_anything_is_sent(
+    session: Session, rpc_counter: RpcCounter, write: Write, name: str, bad: Any
 ) -> None:
-    before = _nonces(session)
+    err = _refused(session, rpc_counter, lambda: write(session, bad))
+    assert err.argument == name
+    assert str(err).startswith(name + " must "), str(err)
+
+
+BAD_ADDRESSES = [
+    "0x123",
+    "not an address",
+    12345,
+    None,
+    b"\x01" * 19,
+    "0x" + "g" * 40,
+    "0x" + "a" * 39 + "A",  # mixed case with a wrong EIP-55 checksum
+]
+
+# (id, the write with a bad address in one address slot, the parameter name the error must carry)
+ADDRESS_WRITES: list[tuple[str, Write, str]] = [
+    ("vault.deposit", lambda s, a: vault.deposit(a, 1, signer=KEY, session=s), "account"),
+    ("nexus.attempt", lambda s, a: nexus.attempt(a, PROVIDER, 1, signer=KEY, session=s), "task"),
+    ("agent.attempt", lambda s, a: agent.attempt(a, PROVIDER, 1, KEY, session=s), "task"),
+    (
+        "agent.register_to",
+        lambda s, a: agent.register_to(SOURCE, a, 1, KEY, session=s),
+        "provider",
+    ),
+    (
+        "agent.unregister_from",
+        lambda s, a: agent.unregister_from(a, PROVIDER, KEY, session=s),
+        "source",
+    ),
+    (
+        "terminal.announce_master",
+        lambda s, a: terminal.announce_master(a, signer=KEY, session=s),
+        "master",
+    ),
+    ("Provider()", lambda s, a: Provider(a, s), "Provider address"),
+]
+
+
+@pytest.mark.parametrize("bad", BAD_ADDRESSES, ids=repr)
+@pytest.mark.parametrize(
+    ("write", "name"), [pytest.param(w, n, id=i) for i, w, n in ADDRESS_WRITES]
+)
+def test_garbage_addresses_are_refused_before_anything_is_sent(
+    session: Session, rpc_counter: RpcCounter, write: Write, name: str, bad: Any
+) -> None:
+    err = _refused(session, rpc_counter, lambda: write(session, bad))
+    assert err.argument == name
+    assert str(err).startswith(f"{name} must be a 20-byte hex address")
+
+
+# Other ABI types: bool flags, bytes32 ids, strings (id, the write, the parameter named).
+OTHER_WRITES: list[tuple[str, Callable[[Session], Any], str]] = [
+    ("bool-int", lambda s: terminal.set_agent(PROVIDER, 1, signer=KEY, session=s), "value"),  # type: ignore[arg-type]
+    (
+        "bool-str",
+        lambda s: terminal.set_default_agent_disabled("false", signer=KEY, session=s),  # type: ignore[arg-type]
+        "value",
+    ),
+    ("bool-vault", lambda s: vault.set_whitelist(CLIENT, None, signer=KEY, session=s), "value"),  # type: ignore[arg-type]
+    (
+        "bytes32-short",
+        lambda s: manager.grant_role(b"\x01" * 31, CLIENT, signer=KEY, session=s),
+        "role",
+    ),
+    ("bytes32-type", lambda s: manager.revoke_role(7, CLIENT, signer=KEY, session=s), "role"),  # type: ignore[arg-type]
+    ("string", lambda s: terminal.set_base_data(123, signer=KEY, session=s), "baseData"),  # type: ignore[arg-type]
+    (
+        "struct-string",
+        lambda s: controller.publish_task(_task_params(config=b"x"), signer=KEY, session=s),
+        "taskParams.config",
+    ),
+    (
+        "struct-shape",
+        lambda s: controller.publish_task((SOURCE, "ipfs://x"), signer=KEY, session=s),  # type: ignore[arg-type]
+        "taskParams",
+    ),
+]
+
+
+@pytest.mark.parametrize(("write", "name"), [pytest.param(w, n, id=i) for i, w, n in OTHER_WRITES])
+def test_other_abi_types_are_refused_before_anything_is_sent(
+    session: Session, rpc_counter: RpcCounter, write: Callable[[Session], Any], name: str
+) -> None:
+    assert _refused(session, rpc_counter, lambda: write(session)).argument == name
+
+
+def test_views_validate_their_arguments_the_same_way(
+    rpc_counter: RpcCounter, session: Session
+) -> None:
     rpc_counter.reset()
-    for bad in ["0x123", "not an address", 12345, None, b"\x01" * 19, "0x" + "g" * 40]:
-        with pytest.raises(ValueError, match="invalid"):
-            vault.deposit(bad, 1, signer=KEY, session=session)  # type: ignore[arg-type]
-        with pytest.raises(ValueError, match="invalid"):
-            nexus.attempt(bad, PROVIDER, 1, signer=KEY, session=session)  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentError, match=r"^balanceOf#0 must be a 20-byte"):
+        vault.get_balance_of("0x12", session=session)
+    with pytest.raises(InvalidArgumentError, match=r"^sources#0 must be an int"):
+        nexus.get_source_at(1.0, session=session)  # type: ignore[arg-type]
     assert rpc_counter.round_trips == 0
-    assert _nonces(session) == before
 
 
 def test_struct_field_wider_than_its_abi_type_is_refused(
@@ -203,28 +301,35 @@ def test_struct_field_wider_than_its_abi_type_is_refused(
 ) -> None:
     """``deliveryMethod`` is a ``uint8``: 256 passes the uint256 field check, not the ABI check."""
     rpc_counter.reset()
-    with pytest.raises(ValueError, match=r"^sourceParams\.deliveryMethod must be in \[0, 2\*\*8\)"):
+    with pytest.raises(
+        InvalidArgumentError, match=r"^sourceParams\.deliveryMethod must be in \[0, 2\*\*8\)"
+    ):
         nexus.publish_source(_source_params(deliveryMethod=256), signer=KEY, session=session)
     assert rpc_counter.round_trips == 0
 
 
-def test_session_transact_refuses_non_integer_value(
-    session: Session, rpc_counter: RpcCounter
+def test_list_ranges_and_chain_arguments_are_checked_the_same_way(
+    rpc_counter: RpcCounter, session: Session
 ) -> None:
-    fn = session.contract("Vault").functions.deposit(CLIENT)
     rpc_counter.reset()
-    for bad, exc in [(True, TypeError), (1.5, TypeError), ("1", TypeError), (-1, ValueError)]:
-        with pytest.raises(exc, match="value"):
-            session.transact(fn, KEY, value=bad)
-    with pytest.raises(ValueError, match="value"):
-        session.transact(fn, KEY, value=2**256)
+    for call, name in [
+        (lambda: nexus.get_sources(-1, session=session), "lower"),
+        (lambda: nexus.get_sources(1.5, session=session), "lower"),  # type: ignore[arg-type]
+        (lambda: nexus.get_sources(5, 2, session=session), "upper"),
+        (lambda: Task(TASK, session=session).get_attempters(0, "9"), "upper"),  # type: ignore[arg-type]
+        (lambda: Task(TASK, object()), "chain"),
+    ]:
+        with pytest.raises(InvalidArgumentError) as info:
+            call()
+        assert info.value.argument == name
     assert rpc_counter.round_trips == 0
 
 
 def test_valid_integers_still_go_through(session: Session) -> None:
-    """Plain ints and ``IntEnum`` members pass; the exact amount lands on chain."""
+    """Plain ints, ``IntEnum`` members, hex bytes and lower-case addresses pass; the exact amount
+    lands on chain for the checksummed account."""
     before = vault.get_balance_of(CLIENT, session=session)
-    vault.deposit(CLIENT, ETHER + 1, signer=KEY, session=session)
+    vault.deposit(CLIENT.lower(), ETHER + 1, signer=KEY, session=session)
     assert vault.get_balance_of(CLIENT, session=session) == before + ETHER + 1
 
 
@@ -233,26 +338,54 @@ def test_uint_helper() -> None:
     out = uint(TaskStatus.FINALIZED, "status", bits=8)
     assert out == int(TaskStatus.FINALIZED) and type(out) is int
     assert uint(255, "env", bits=8) == 255
-    with pytest.raises(ValueError, match=r"^env must be in \[0, 2\*\*8\), got 256$"):
+    with pytest.raises(InvalidArgumentError, match=r"^env must be in \[0, 2\*\*8\), got 256$"):
         uint(256, "env", bits=8)
-    with pytest.raises(TypeError, match=r"^amount must be an int .*got bool True$"):
+    with pytest.raises(InvalidArgumentError, match=r"^amount must be an int .*got bool True$"):
         uint(True, "amount")
-    with pytest.raises(TypeError, match="got Decimal"):
+    with pytest.raises(InvalidArgumentError, match="got Decimal"):
         uint(Decimal("2"), "amount")
-    with pytest.raises(ValueError) as info:  # the message never dumps a huge value in full
+    with pytest.raises(
+        InvalidArgumentError
+    ) as info:  # the message never dumps a huge value in full
         uint(10**400, "amount")
     assert str(info.value).startswith("amount must be in") and len(str(info.value)) < 100
 
 
+def test_invalid_argument_error_is_one_type_for_every_old_except_clause() -> None:
+    """Callers that caught ``TypeError`` (wrong type) or ``ValueError`` (out of range) still do."""
+    with pytest.raises(TypeError):
+        uint(1.5, "amount")
+    with pytest.raises(ValueError):
+        uint(-1, "amount")
+
+
 def test_struct_and_check_args_helpers() -> None:
     params = _source_params(deliveryMethod=DeliveryMethod.FIRST_RESPONSE)
-    assert struct(params) == params.to_tuple()
-    with pytest.raises(TypeError, match=r"^params\.maxExpiryDuration must be an int"):
-        struct(_source_params(maxExpiryDuration=3600.0))
-    with pytest.raises(TypeError, match="params object"):
+    checked = check_args("Nexus", "publishSource", (params,))
+    assert checked == (params.to_tuple(),) and type(checked[0][8]) is int
+    assert (
+        struct(_source_params(maxExpiryDuration=3600.0))[5] == 3600.0
+    )  # not coerced: checked later
+    with pytest.raises(
+        InvalidArgumentError, match=r"^sourceParams\.maxExpiryDuration must be an int"
+    ):
+        check_args("Nexus", "publishSource", (_source_params(maxExpiryDuration=3600.0),))
+    with pytest.raises(InvalidArgumentError, match="params object"):
         struct((CLIENT, "x"))
-    check_args("Nexus", "register", (SOURCE, PROVIDER, 255))
-    with pytest.raises(ValueError, match=r"^preferredEnvironment must be in \[0, 2\*\*8\)"):
+    assert check_args("Nexus", "register", (SOURCE, PROVIDER.lower(), 255)) == (
+        SOURCE,
+        PROVIDER,
+        255,
+    )
+    with pytest.raises(
+        InvalidArgumentError, match=r"^preferredEnvironment must be in \[0, 2\*\*8\)"
+    ):
         check_args("Nexus", "register", (SOURCE, PROVIDER, 256))
-    with pytest.raises(TypeError, match=r"^amount must be an int"):
+    with pytest.raises(InvalidArgumentError, match=r"^amount must be an int"):
         check_args("Vault", "withdraw", (1.0,))
+    with pytest.raises(InvalidArgumentError, match="takes 1 arguments, got 2"):
+        check_args("Vault", "withdraw", (1, 2))
+    with pytest.raises(InvalidArgumentError, match="not in the ABI"):
+        check_args("Vault", "nope", ())
+    role = b"\x01" * 32
+    assert check_args("Manager", "grantRole", ("0x" + role.hex(), CLIENT)) == (role, CLIENT)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
 import re
+from collections.abc import Callable
 from types import ModuleType
 
 import pytest
 
 import ogpu.protocol as protocol
+from ogpu import agent
 from ogpu.chain.artifacts import load_abi  # type: ignore[attr-defined,unused-ignore]
 from ogpu.protocol import (
     Master,
@@ -162,7 +165,7 @@ def test_every_instance_view_is_a_method(cls: type) -> None:
     assert [m for m in INSTANCE_VIEWS[cls].values() if not callable(getattr(cls, m, None))] == []
 
 
-# The official SDK 0.2.3 names (sdk-surface.md §8.2-8.6) that must keep working.
+# The official SDK 0.2.3 names that must keep working.
 OFFICIAL = {
     nexus: "publish_source extract_source_address update_source inactivate_source register unregister attempt",
     controller: "publish_task confirm_response extract_task_address cancel_task",
@@ -223,3 +226,106 @@ def test_load_contract_compat(session: object, deployment: object) -> None:
     assert vault_contract.functions.UNBONDING_PERIOD().call() == 600
     with pytest.raises(ValueError):
         load_contract("Task", session=session)  # type: ignore[arg-type]
+
+
+# Official signatures: positional parameters in order, then ``*keyword-only`` ones, as in the
+# official SDK 0.2.3 (writes add ``session`` and the typed ``**tx`` keywords of TxOptions).
+OFFICIAL_SIGNATURES: dict[Callable[..., object], str] = {
+    nexus.publish_source: "params *signer",
+    nexus.update_source: "source_address params *signer",
+    nexus.inactivate_source: "source_address *signer",
+    nexus.register: "source provider env *signer",
+    nexus.unregister: "source provider *signer",
+    nexus.attempt: "task provider suggested_payment *signer",
+    nexus.extract_source_address: "receipt",
+    controller.publish_task: "params *signer *receipt_timeout *deadline *budget",
+    controller.confirm_response: "response_address *signer",
+    controller.cancel_task: "task_address *signer",
+    controller.extract_task_address: "receipt",
+    terminal.set_agent: "agent value *signer",
+    terminal.revoke_agent: "agent *signer",
+    terminal.announce_master: "master_address *signer",
+    terminal.announce_provider: "provider amount *signer",
+    terminal.remove_provider: "provider *signer",
+    terminal.remove_container: "provider source *signer",
+    terminal.set_default_agent_disabled: "value *signer",
+    terminal.get_master_of: "provider",
+    terminal.get_provider_of: "master",
+    terminal.get_base_data_of: "provider",
+    terminal.get_live_data_of: "provider",
+    terminal.is_master: "address",
+    terminal.is_provider: "address",
+    terminal.is_agent_of: "account agent",
+    terminal.is_default_agent_disabled: "address",
+    vault.deposit: "account amount *signer",
+    vault.withdraw: "amount *signer",
+    vault.lock: "amount *signer",
+    vault.unbond: "amount *signer",
+    vault.cancel_unbonding: "*signer",
+    vault.claim: "*signer",
+    vault.get_balance_of: "address",
+    vault.get_min_lockup_per_source: "",
+    vault.get_unbonding_period: "",
+    agent.register_to: "source provider env private_key",
+    agent.unregister_from: "source provider private_key",
+    agent.attempt: "task provider suggested_payment private_key",
+    Source: "address chain",
+    Task: "address chain",
+    Response: "address chain",
+    Provider: "address chain",
+    Master: "address chain",
+    Source.load: "address chain",
+    Source.set_status: "status *signer",
+    Source.set_params: "params *signer",
+    Source.get_tasks: "lower upper",
+    Task.get_attempters: "lower upper",
+    Task.get_response_of: "provider",
+    Task.is_already_submitted: "hash_bytes",
+    Task.cancel: "*signer",
+    Response.confirm: "*signer",
+    Provider.register_to: "source env *signer",
+    Provider.attempt: "task suggested_payment *signer",
+    Provider.stake: "amount *signer",
+    Provider.deposit_to_vault: "amount *signer",
+    Master.announce_provider: "provider amount *signer",
+    Master.remove_container: "provider source *signer",
+    Master.set_agent: "agent value *signer",
+}
+
+
+def _signature(target: Callable[..., object]) -> inspect.Signature:
+    return inspect.signature(target.__init__ if isinstance(target, type) else target)
+
+
+@pytest.mark.parametrize(
+    "target", list(OFFICIAL_SIGNATURES), ids=lambda t: getattr(t, "__qualname__", str(t))
+)
+def test_official_signatures(target: Callable[..., object]) -> None:
+    params = [p for p in _signature(target).parameters.values() if p.name != "self"]
+    positional = [p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
+    keyword_only = {p.name for p in params if p.kind is p.KEYWORD_ONLY}
+    expected = OFFICIAL_SIGNATURES[target].split()
+    assert positional == [n for n in expected if not n.startswith("*")]
+    assert {n[1:] for n in expected if n.startswith("*")} <= keyword_only
+    assert all(p.default is not p.empty for p in params if p.name in ("chain", "private_key"))
+
+
+def _writes() -> list[Callable[..., object]]:
+    found = []
+    for module in MODULES.values():
+        for name in module.__all__:
+            target = getattr(module, name)
+            if "signer" in inspect.signature(target).parameters:
+                found.append(target)
+    return found
+
+
+@pytest.mark.parametrize("write", _writes(), ids=lambda f: f"{f.__module__}.{f.__name__}")
+def test_writes_take_typed_keywords_not_an_open_kwargs(write: Callable[..., object]) -> None:
+    """Every write takes ``signer``/``session`` keyword-only and the TxOptions keywords typed
+    through ``**tx: Unpack[Tx]`` (Tx = TxOptions) (mypy checks names and types; a typo is a TypeError)."""
+    params = inspect.signature(write).parameters
+    assert params["signer"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert params["session"].kind is inspect.Parameter.KEYWORD_ONLY
+    var = [p for p in params.values() if p.kind is p.VAR_KEYWORD]
+    assert [(p.name, str(p.annotation)) for p in var] == [("tx", "Unpack[Tx]")]

@@ -1,4 +1,4 @@
-"""Fixtures of the reliability suite (issue 9): an IPFS store, client sessions (direct and through
+"""Fixtures of the reliability suite: an IPFS store, client sessions (direct and through
 a :class:`~faults.proxy.FaultProxy`), soak sizing, Hypothesis profiles and the closing summary.
 
 Sizes: ``OGPU_SOAK_SIZE`` (default 200) sizes the ``soak``-marked runs (left out by `make test`);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-/// @title Protocol failure identifiers (protocol.md §3.1, encoding A: custom errors with arguments).
+/// @title Protocol failure identifiers: custom errors with arguments (docs/protocol.md, "Errors").
 /// @notice Every protocol contract inherits this interface so that each compiled ABI can decode every
 ///         protocol error, including errors that bubble up from a contract called further down.
 interface IErrors {
@@ -36,6 +36,10 @@ interface IErrors {
     /// @param account The account whose balance is short.
     /// @param required The amount needed.
     /// @param available The amount available.
+    /// @dev OpenZeppelin's `Errors.InsufficientBalance(uint256,uint256)` (reachable only through a value-carrying
+    ///      `Clones` call, which the protocol never makes) shares the name; the name is kept because it is a
+    ///      protocol identifier the SDKs map by name (`InsufficientBalanceError`). `scripts/compile.js` drops the
+    ///      OpenZeppelin one from the artifacts, so each error name in an ABI has one signature.
     error InsufficientBalance(address account, uint256 required, uint256 available);
 
     /// @notice The stake (lockup) is too low.

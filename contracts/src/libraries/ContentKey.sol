@@ -10,6 +10,8 @@ pragma solidity ^0.8.24;
 /// @dev One pass of byte reads in assembly: a Solidity byte loop cost ~28k gas per 80-byte URL, this ~5k.
 library ContentKey {
     /// @notice keccak256 of the lowercased CID `data` names, or of `data` itself when it names none.
+    /// @param data The response data.
+    /// @return key The content key.
     function compute(string memory data) internal pure returns (bytes32 key) {
         (uint256 start, uint256 end) = cidBounds(bytes(data));
         if (end <= start) return keccak256(bytes(data));
@@ -33,6 +35,9 @@ library ContentKey {
     }
 
     /// @notice Bounds [start, end) of the CID in `b`, or (0, 0) when `b` names none.
+    /// @param b The response data.
+    /// @return start Offset of the CID's first byte.
+    /// @return end Offset just past the CID's last byte.
     function cidBounds(bytes memory b) internal pure returns (uint256 start, uint256 end) {
         assembly ("memory-safe") {
             let p := add(b, 32)
