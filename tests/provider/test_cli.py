@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 
 from ogpu.chain.networks import Network
 from ogpu.cli.app import app as root
-from ogpu.cli.provider import app
 from ogpu.devnet.accounts import dev_account
 from ogpu.provider import SourceBinding
 from ogpu.types import DeliveryMethod, Environment
@@ -62,13 +61,15 @@ def test_status_json_after_serving(
 def test_run_refuses_bad_input_with_one_line(tmp_path: Path, pnet: Network, monkeypatch) -> None:
     write_manifest(tmp_path / "home", pnet)
     monkeypatch.setenv("OGPU_DEVNET_HOME", str(tmp_path / "home"))
+    state = str(tmp_path)
     result = CliRunner().invoke(
-        app, ["run", "--network", "devnet", "--source", "nonsense", "--state-dir", str(tmp_path)]
+        root,
+        ["--network", "devnet", "provider", "run", "--source", "nonsense", "--state-dir", state],
     )
     assert result.exit_code == 3 and "expected ADDRESS=HANDLER" in result.output  # input refused
     result = CliRunner().invoke(
-        app,
-        ["run", "--network", "devnet", "--source", f"{SRC}=ogpu.devnet.demo_handlers"],
+        root,
+        ["--network", "devnet", "provider", "run", "--source", f"{SRC}=ogpu.devnet.demo_handlers"],
     )
     assert result.exit_code == 3 and "not a source of this deployment" in result.output
 
