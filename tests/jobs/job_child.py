@@ -1,0 +1,41 @@
+"""A job process the crash tests kill: ``python job_child.py CONFIG.json`` resumes the job named
+in the config (created by the test) on the network it describes and drives it to the end."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+
+from ogpu.chain.networks import ContractAddresses, Network
+from ogpu.chain.session import Session
+from ogpu.devnet.accounts import DEV_ROLES, dev_key
+from ogpu.jobs import Job
+
+
+def main(path: str) -> int:
+    cfg = json.loads(open(path).read())
+    net = Network(
+        name="devnet",
+        chain_id=cfg["chain_id"],
+        rpc_url=cfg["rpc_url"],
+        addresses=ContractAddresses(**cfg["addresses"]),
+        pinning_url=cfg["pinning_url"],
+        gateway_url=cfg["gateway_url"],
+        dev_keys={role: dev_key(role) for role in DEV_ROLES},
+    )
+    session = Session(net)
+    job = Job.resume(
+        cfg["job"],
+        journal=cfg["journal"],
+        session=session,
+        max_in_flight=cfg.get("max_in_flight"),
+        poll_interval=0.1,
+    )
+    status = job.wait()
+    print(json.dumps(asdict(status)))
+    return 0 if status.finished else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
