@@ -508,13 +508,14 @@ class Job:
                     key = next(queue, None)
                 if key is None:
                     return
-                try:
-                    self._drive(key)
-                except Exception as exc:  # an unexpected failure: the input stays resumable
-                    log.exception("job %s: input %s stopped", self.id, key)
-                    self._notify()
-                    if isinstance(exc, JobError):
-                        continue
+                for tries in range(1, 6):
+                    try:
+                        self._drive(key)
+                        break
+                    except Exception:  # e.g. the node or the store failed for a moment
+                        log.exception("job %s: input %s failed (try %d of 5)", self.id, key, tries)
+                        self._halt.wait(0.5 * tries)
+                self._notify()
 
         n = max(1, min(self.max_in_flight, len(keys)))
         self._threads = [
@@ -788,10 +789,9 @@ class Job:
         w.watch(att.task)
         seen_round = -1
         attempted = att.attempted
-        seen_count = -1
         try:
             while not self._halt.is_set():
-                seen_round, status, count, head = w.next(att.task, seen_round, 5.0)
+                seen_round, status, _, head = w.next(att.task, seen_round, 5.0)
                 if status < 0:
                     continue
                 if status != TaskStatus.NEW and not attempted:
@@ -812,11 +812,9 @@ class Job:
                 if (
                     self._delivery() is DeliveryMethod.MANUAL_CONFIRMATION
                     and status == TaskStatus.RESPONDED
-                    and (count != seen_count or self.policy.kind == "cheapest")
+                    and self._judge(att)
                 ):
-                    seen_count = count
-                    if self._judge(att):
-                        return
+                    return
         finally:
             w.forget(att.task)
 

@@ -58,12 +58,16 @@ Providers = Callable[..., list[ProviderRuntime]]
 
 @pytest.fixture
 def serve(jnet: Network, tmp_path: Path) -> Iterator[Providers]:
-    """``serve(source, names=("provider", "provider2"), **config)``: started provider runtimes
-    (already paired) serving ``source`` with the demo handlers; stopped at teardown."""
+    """``serve(source, names=("provider", "provider2"), handler=DEMO, **config)``: started
+    provider runtimes (already paired) serving ``source``; stopped at teardown."""
     made: list[tuple[ProviderRuntime, Session]] = []
 
     def factory(
-        source: Source, names: tuple[str, ...] = ("provider", "provider2"), **config: Any
+        source: Source,
+        names: tuple[str, ...] = ("provider", "provider2"),
+        *,
+        handler: str = DEMO,
+        **config: Any,
     ) -> list[ProviderRuntime]:
         out = []
         for name in names:
@@ -77,7 +81,7 @@ def serve(jnet: Network, tmp_path: Path) -> Iterator[Providers]:
             session = Session(jnet)
             rt = ProviderRuntime(
                 ProviderConfig(
-                    provider=dev_key(name), sources=[SourceBinding(source.address, DEMO)], **cfg
+                    provider=dev_key(name), sources=[SourceBinding(source.address, handler)], **cfg
                 ),
                 session=session,
             )

@@ -4,6 +4,7 @@ in the config (created by the test) on the network it describes and drives it to
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from dataclasses import asdict
 
@@ -14,6 +15,7 @@ from ogpu.jobs import Job
 
 
 def main(path: str) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     cfg = json.loads(open(path).read())
     net = Network(
         name="devnet",
