@@ -830,7 +830,8 @@ class Job:
         """FINALIZED: FIRST_RESPONSE paid in full, or a MANUAL confirmation (maybe ours, made
         before a crash). The winning response's data is fetched and checked against its CID."""
         task = self._task(att.task or "")
-        response = task.get_confirmed_response()
+        winner = task.get_winning_provider()
+        response = task.get_response_of(winner) if winner else None
         if response is None:
             raise JobError(f"task {att.task} is FINALIZED without a confirmed response")
         snap = response.snapshot()

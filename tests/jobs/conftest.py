@@ -59,7 +59,8 @@ Providers = Callable[..., list[ProviderRuntime]]
 @pytest.fixture
 def serve(jnet: Network, tmp_path: Path) -> Iterator[Providers]:
     """``serve(source, names=("provider", "provider2"), handler=DEMO, **config)``: started
-    provider runtimes (already paired) serving ``source``; stopped at teardown."""
+    provider runtimes (already paired) serving ``source`` (on ``net``, default the test
+    deployment); stopped at teardown."""
     made: list[tuple[ProviderRuntime, Session]] = []
 
     def factory(
@@ -67,6 +68,7 @@ def serve(jnet: Network, tmp_path: Path) -> Iterator[Providers]:
         names: tuple[str, ...] = ("provider", "provider2"),
         *,
         handler: str = DEMO,
+        net: Network | None = None,
         **config: Any,
     ) -> list[ProviderRuntime]:
         out = []
@@ -78,7 +80,7 @@ def serve(jnet: Network, tmp_path: Path) -> Iterator[Providers]:
             cfg.setdefault("drain_timeout", 5.0)
             cfg.setdefault("retry_backoff", 0.05)
             cfg.setdefault("expiry_margin", 0)
-            session = Session(jnet)
+            session = Session(net or jnet)
             rt = ProviderRuntime(
                 ProviderConfig(
                     provider=dev_key(name), sources=[SourceBinding(source.address, handler)], **cfg

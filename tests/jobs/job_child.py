@@ -16,7 +16,8 @@ from ogpu.jobs import Job
 
 def main(path: str) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    cfg = json.loads(open(path).read())
+    with open(path) as f:
+        cfg = json.load(f)
     net = Network(
         name="devnet",
         chain_id=cfg["chain_id"],

@@ -119,15 +119,13 @@ def test_the_budget_stops_publishing_before_anything_is_sent(
 ) -> None:
     source = make_source(DeliveryMethod.FIRST_RESPONSE)
     serve(source)
-    job = run_job(
-        source,
+    job = source.map(
         "echo",
         [{"payload": i} for i in range(5)],
         payment=PAYMENT,
         budget=3 * PAYMENT,
         max_in_flight=1,
         journal=journal,
-        session=jsession,
     )
     out = list(job.results(return_exceptions=True, timeout=60))
     assert [r["payload"] for r in out[:3]] == [0, 1, 2]
