@@ -8,9 +8,8 @@ import logging
 import sys
 from dataclasses import asdict
 
-from ogpu.chain.networks import ContractAddresses, Network
 from ogpu.chain.session import Session
-from ogpu.devnet.accounts import DEV_ROLES, dev_key
+from ogpu.devnet.manifest import manifest_network
 from ogpu.jobs import Job
 
 
@@ -18,15 +17,7 @@ def main(path: str) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     with open(path) as f:
         cfg = json.load(f)
-    net = Network(
-        name="devnet",
-        chain_id=cfg["chain_id"],
-        rpc_url=cfg["rpc_url"],
-        addresses=ContractAddresses(**cfg["addresses"]),
-        pinning_url=cfg["pinning_url"],
-        gateway_url=cfg["gateway_url"],
-        dev_keys={role: dev_key(role) for role in DEV_ROLES},
-    )
+    net = manifest_network(cfg["home"])
     session = Session(net)
     job = Job.resume(
         cfg["job"],

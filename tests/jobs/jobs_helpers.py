@@ -23,25 +23,37 @@ from ogpu.types import TaskStatus
 CHILD = Path(__file__).with_name("job_child.py")
 
 
-def child_config(net: Network, job: Job, path: Path, **extra: Any) -> Path:
+def devnet_home(net: Network, home: Path) -> Path:
+    """A devnet home whose manifest describes ``net`` (so ``--network devnet`` and
+    :func:`ogpu.devnet.manifest.manifest_network` find it)."""
+    from ogpu.devnet.accounts import DEV_ROLES, dev_key
+    from ogpu.devnet.manifest import write_manifest
+
     assert net.addresses is not None
     a = net.addresses
-    cfg = {
-        "chain_id": net.chain_id,
-        "rpc_url": net.rpc_url,
-        "addresses": {
-            "nexus": a.nexus,
-            "controller": a.controller,
-            "terminal": a.terminal,
-            "vault": a.vault,
-            "manager": a.manager,
+    write_manifest(
+        home,
+        {
+            "chain_id": net.chain_id,
+            "rpc_url": net.rpc_url,
+            "addresses": {
+                "nexus": a.nexus,
+                "controller": a.controller,
+                "terminal": a.terminal,
+                "vault": a.vault,
+                "manager": a.manager,
+            },
+            "ipfs": {"pinning_url": net.pinning_url, "gateway_url": net.gateway_url},
+            "keys": {role: dev_key(role) for role in DEV_ROLES},
         },
-        "pinning_url": net.pinning_url,
-        "gateway_url": net.gateway_url,
-        "job": job.id,
-        "journal": str(job.journal.path),
-        **extra,
-    }
+    )
+    return home
+
+
+def child_config(net: Network, job: Job, path: Path, **extra: Any) -> Path:
+    """The config of :mod:`job_child`: the job, its journal and a devnet home for ``net``."""
+    home = devnet_home(net, path.parent / "devnet-home")
+    cfg = {"home": str(home), "job": job.id, "journal": str(job.journal.path), **extra}
     path.write_text(json.dumps(cfg))
     return path
 
