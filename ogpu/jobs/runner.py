@@ -553,7 +553,7 @@ class Job:
 
         lock = FileLock(f"{self.journal.path}.{self.id}.lock")
         try:
-            lock.acquire(timeout=0)
+            lock.acquire(timeout=3.0)
         except Timeout:
             raise JobError(f"job {self.id} is being run by another process") from None
         self._lock_file = lock
@@ -1031,6 +1031,15 @@ def run_job(
     session = session or (source.session if isinstance(source, Source) else None) or get_session()
     address = to_checksum_address(getattr(source, "address", source))
     params = Source(address, session).get_params()
+    if payment < int(params.minPayment):
+        raise ValueError(
+            f"payment {payment} wei is below the source's minPayment {params.minPayment} wei"
+        )
+    if expires_in > int(params.maxExpiryDuration):
+        raise ValueError(
+            f"expires_in {expires_in} s is above the source's maxExpiryDuration "
+            f"{params.maxExpiryDuration} s"
+        )
     resolved = session.resolve_signer(signer, Role.CLIENT)
     jid = job_id or uuid.uuid4().hex[:16]
     spec = {
