@@ -27,12 +27,15 @@ from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 from ogpu.chain.tx import ON_SIGNED, SEND_ERROR_KINDS
+from ogpu.ipfs.errors import IPFSSizeLimitError
 from ogpu.jobs.journal import FINAL_ITEM, UNSETTLED, Attempt, Journal, SignedTx
 from ogpu.jobs.policy import Policy
 from ogpu.rpc import RpcError
 from ogpu.types.enums import DeliveryMethod, Role, TaskStatus
 from ogpu.types.errors import (
     BudgetExceededError,
+    IPFSError,
+    IPFSIntegrityError,
     JobError,
     JobItemError,
     OGPUError,
@@ -736,7 +739,9 @@ class Job:
                     return
                 try:
                     self._publish(key, item.input)
-                except (BudgetExceededError, OGPUError, ValueError) as exc:
+                except (TxRpcError, IPFSError):
+                    raise  # nothing was sent: the worker tries the input again
+                except (OGPUError, ValueError) as exc:  # refused before sending (budget, state)
                     self._finish(key, "failed", error=exc)
                     return
                 continue
@@ -873,8 +878,8 @@ class Job:
                         raise JobError(f"task {att.task} has no confirmed response")
                     address = found.address
                 doc = self._fetch(Response(address, self.session).get_data())
-        except OGPUError as exc:
-            self._finish(att.key, "failed", error=exc)
+        except (IPFSIntegrityError, IPFSSizeLimitError, JobItemError) as exc:
+            self._finish(att.key, "failed", error=exc)  # paid, but the answer is unusable
             return
         self._finish(att.key, "done", result=doc)
 

@@ -206,7 +206,9 @@ class Source(ProtocolObject):
         (keywords of :func:`ogpu.jobs.run_job`, e.g. ``payment``, ``expires_in``)."""
         from ogpu.jobs import run_job
 
-        return run_job(self, function, inputs, session=kwargs.pop("session", self.session), **kwargs)
+        return run_job(
+            self, function, inputs, session=kwargs.pop("session", self.session), **kwargs
+        )
 
     def inactivate(self, *, signer: Signer | None = None, **kwargs: Any) -> Receipt:
         """``Nexus.inactivateSource(self)`` (role fallback CLIENT)."""

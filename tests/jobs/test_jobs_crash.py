@@ -34,7 +34,7 @@ def crash_and_resume(
     killed = 0
     for _ in range(kills):
         proc = spawn(cfg, log)
-        killed += kill_after(proc, rng.uniform(0.8, 2.5))
+        killed += kill_after(proc, rng.uniform(0.7, 1.6))
     proc = spawn(cfg, log)
     assert proc.wait(timeout=120) == 0, log.read_text()[-3000:]
     assert killed >= 1, "the job finished before any kill: raise the size"
@@ -63,7 +63,7 @@ def test_killed_twice_and_resumed_publishes_each_input_once(
     jsession, jnet, journal, make_source, serve, tmp_path
 ) -> None:
     crash_and_resume(
-        jsession, jnet, journal, make_source, serve, tmp_path, size=20, kills=2, seed=1
+        jsession, jnet, journal, make_source, serve, tmp_path, size=12, kills=2, seed=1
     )
 
 

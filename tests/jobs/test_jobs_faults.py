@@ -43,7 +43,7 @@ def faulty_job(jsession, jnet, journal, make_source, serve, size: int, seed: int
 
 
 def test_faulty_rpc_publishes_each_input_once(jsession, jnet, journal, make_source, serve) -> None:
-    faulty_job(jsession, jnet, journal, make_source, serve, size=10, seed=3)
+    faulty_job(jsession, jnet, journal, make_source, serve, size=8, seed=3)
 
 
 @pytest.mark.soak
