@@ -360,6 +360,15 @@ class Journal:
         )
         return [_attempt(r) for r in rows]
 
+    def committed(self, job_id: str) -> int:
+        """Payments of a job's attempts not refunded, counting intents in flight (wei)."""
+        rows = self._rows(
+            "SELECT COALESCE(SUM(payment - refunded), 0) FROM attempts WHERE state NOT IN "
+            "('dead', 'reverted') AND key IN (SELECT key FROM items WHERE job=?)",
+            (job_id,),
+        )
+        return int(rows[0][0])
+
     def update_attempt(self, attempt_id: int, **fields: Any) -> None:
         allowed = {"state", "task", "paid", "refunded", "attempted", "answered", "note", "expiry"}
         unknown = set(fields) - allowed

@@ -756,10 +756,6 @@ class Job:
             else:  # pragma: no cover - a state this version does not know
                 raise JobError(f"input {key}: unknown attempt state {att.state!r}")
 
-    def _committed(self) -> int:
-        atts = self.journal.job_attempts(self.id)
-        return sum(a.payment - a.refunded for a in atts if a.state not in ("dead", "reverted"))
-
     def _publish(self, key: str, data: Any) -> None:
         from ogpu.client.models import TaskInfo, TaskInput
 
@@ -768,7 +764,7 @@ class Job:
         config = TaskInput(self.spec["function"], data)
         with self._budget_lock:
             if budget is not None:
-                committed = self._committed()
+                committed = self.journal.committed(self.id)
                 if committed + payment > int(budget):
                     raise BudgetExceededError(int(budget), committed, payment)
             expiry = _chain_time(self.session) + int(self.spec["expires_in"])

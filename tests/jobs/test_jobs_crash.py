@@ -57,6 +57,15 @@ def crash_and_resume(
         chain.escrowed,
     )
     assert before - balance(jsession, CLIENT) == chain.spent - chain.refunded
+    atts = journal.job_attempts(job.id)
+    dead = sum(a.state == "dead" for a in atts)
+    signed = sum(len(journal.txs(a.id)) for a in atts)
+    print(
+        f"crash test: {size} inputs, {killed} kills, {len(atts)} attempts ({dead} never on "
+        f"chain), {signed} signed publishes, {chain.tasks} tasks on chain, 0 duplicates, "
+        f"spent {chain.spent} = paid {chain.paid} + refunded {chain.refunded} + escrowed "
+        f"{chain.escrowed} wei"
+    )
 
 
 def test_killed_twice_and_resumed_publishes_each_input_once(
