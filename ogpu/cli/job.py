@@ -97,10 +97,16 @@ def read_inputs(path: Path) -> list[dict[str, Any]]:
     return out
 
 
-def _journal(path: Path | None) -> Any:
-    from ogpu.jobs import Journal
+def _journal(path: Path | None, job: str | None = None) -> Any:
+    """The journal at ``path`` (default location); with ``job``, one that must already exist (a
+    read does not create an empty journal)."""
+    from ogpu.jobs import Journal, default_journal_path
+    from ogpu.types import JobNotFoundError
 
-    return Journal(path)
+    target = path if path is not None else default_journal_path()
+    if job is not None and not target.exists():
+        raise JobNotFoundError(job, str(target))
+    return Journal(target)
 
 
 def _status_line(st: Any) -> str:
@@ -289,7 +295,7 @@ def status(job: Annotated[str, typer.Argument(help="Job id.")], journal: Journal
     from ogpu.jobs import Job
 
     with Cli() as cli:
-        _show_status(cli, Job.open(job, journal=_journal(journal)).status())
+        _show_status(cli, Job.open(job, journal=_journal(journal, job)).status())
 
 
 @app.command(epilog="Example: ogpu --network devnet job resume 3f2a9c0d1e2b4c5d --out out.jsonl")
@@ -300,14 +306,16 @@ def resume(
     journal: JournalOpt = None,
     key_file: KeyFileOpt = None,
 ) -> None:
-    """Carry on a stopped or crashed job: unknown transactions are settled first (their recorded
-    bytes re-sent), nothing is published twice."""
+    """Carry on a stopped or crashed job; nothing is published twice.
+
+    Publishes whose fate is unknown are settled first: their recorded bytes are sent again.
+    """
     from ogpu.jobs import Job
 
     with Cli() as cli:
         opened = Job.open(
             job,
-            journal=_journal(journal),
+            journal=_journal(journal, job),
             session=cli.session,
             signer=cli.signer(Role.CLIENT, key_file),
         )
@@ -331,7 +339,7 @@ def cancel(
     with Cli() as cli:
         opened = Job.open(
             job,
-            journal=_journal(journal),
+            journal=_journal(journal, job),
             session=cli.session,
             signer=cli.signer(Role.CLIENT, key_file),
         )
@@ -345,10 +353,12 @@ def cancel(
 @command
 def list_jobs(journal: JournalOpt = None) -> None:
     """Jobs in the journal, newest first."""
+    from ogpu.jobs import default_journal_path
+
+    target = journal if journal is not None else default_journal_path()
     with Cli() as cli:
-        rows = [
-            {"job_id": i, "state": s, "created": int(c)} for i, s, c in _journal(journal).jobs()
-        ]
+        found = _journal(target).jobs() if target.exists() else []
+        rows = [{"job_id": i, "state": s, "created": int(c)} for i, s, c in found]
 
         def human() -> None:
             for r in rows:
