@@ -22,18 +22,9 @@ from ogpu.cli import _common
 # Sub-command name → its module in ogpu.cli (which defines ``app``).
 SUBCOMMANDS: dict[str, str] = {
     name: name
-    for name in (
-        "devnet",
-        "source",
-        "task",
-        "job",
-        "response",
-        "vault",
-        "agent",
-        "provider",
-        "demo",
-    )
+    for name in ("devnet", "source", "task", "response", "vault", "agent", "provider", "demo")
 }
+SUBCOMMANDS["job"] = "job"
 
 
 class LazyGroup(TyperGroup):
