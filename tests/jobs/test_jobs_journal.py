@@ -1,0 +1,44 @@
+"""The journal and the policy parser, without a chain."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ogpu.jobs import Journal, Policy
+from ogpu.types import JobError, JobNotFoundError
+
+
+def test_what_is_recorded_survives_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite3"
+    j = Journal(path)
+    j.create_job("j1", {"payment": 5}, [{"a": 1}, {"a": 2}], ["j1/0", "j1/1"])
+    att = j.new_attempt("j1/0", 5, 1_000)
+    j.record_signed(att.id, "0xS", {"nonce": 7, "type": 2}, "0xraw", "0xhash")
+    j.close()
+
+    again = Journal(path)
+    assert again._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    (tx,) = again.txs(att.id)
+    assert (tx.hash, tx.raw, tx.nonce, tx.fields["type"]) == ("0xhash", "0xraw", 7, 2)
+    (a,) = again.attempts("j1/0")
+    assert a.state == "signed" and again.committed("j1") == 5
+    again.update_attempt(a.id, state="refunded", refunded=5)
+    assert again.committed("j1") == 0
+    assert [i.input for i in again.items("j1")] == [{"a": 1}, {"a": 2}]
+    with pytest.raises(JobError, match="already exists"):
+        again.create_job("j1", {}, [], [])
+    with pytest.raises(JobNotFoundError):
+        again.job("nope")
+    with pytest.raises(ValueError, match="2\\*\\*63"):
+        again.new_attempt("j1/1", 1 << 63, 1)
+
+
+def test_policy_specs() -> None:
+    assert Policy.parse(None) == Policy("first", 1)
+    assert Policy.parse("cheapest") == Policy("cheapest", 2)
+    assert str(Policy.parse("quorum:3")) == "quorum:3"
+    for bad in ("quorum", "best", "quorum:0", "first:x"):
+        with pytest.raises(ValueError):
+            Policy.parse(bad)
