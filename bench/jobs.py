@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sqlite3
 import sys
 import tempfile
@@ -98,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="small sizes (smoke test)")
     ap.add_argument("--out", help="also write the JSON results to this file")
     args = ap.parse_args(argv)
+    # a terminated run (e.g. by `timeout`) still stops its devnet (the finally blocks run)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     count = 12 if args.quick else args.count
     rounds = 1 if args.quick else args.rounds
 
