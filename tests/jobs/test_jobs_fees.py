@@ -51,18 +51,24 @@ def test_a_stuck_publish_is_replaced_and_the_mined_one_followed(own_net, journal
     source = world.publish_source(delivery=DeliveryMethod.FIRST_RESPONSE)
     serve(source, net=own_net)
 
-    base = int(s.rpc("eth_getBlockByNumber", ["latest", False])["baseFeePerGas"], 16)
-    tip = int(s.rpc("eth_maxPriorityFeePerGas", []), 16)
-    spike = 3 * (2 * base + tip)  # above any fee cap quoted from the head before the spike
-    cap = 10 * spike
     s.rpc("anvil_setAutomine", [False])
-    s.rpc("anvil_setNextBlockBaseFeePerGas", [hex(spike)])
     stop = threading.Event()
+    spiked: list[int] = []
 
     def mine() -> None:
+        # once the publish is signed (its fees quoted from the head), every block's base fee
+        # jumps above the fee cap it was signed with: it cannot be mined until it is replaced
         while not stop.wait(0.3):
+            signed = [t for a in journal.job_attempts(job_id) for t in journal.txs(a.id)]
+            if not signed:
+                continue
+            if not spiked:
+                spiked.append(int(signed[0].fields["maxFeePerGas"]) * 21 // 20 + 1)
+            s.rpc("anvil_setNextBlockBaseFeePerGas", [hex(spiked[0])])
             s.rpc("evm_mine", [])
 
+    job_id = "fees"
+    cap = 10**12  # 1000 gwei: far above the devnet's fees, so it never blocks a replacement
     miner = threading.Thread(target=mine, daemon=True)
     miner.start()
     try:
@@ -75,6 +81,7 @@ def test_a_stuck_publish_is_replaced_and_the_mined_one_followed(own_net, journal
             max_fee_per_gas=cap,
             journal=journal,
             session=s,
+            job_id=job_id,
         )
         key = f"{job.id}/0"
         deadline = time.monotonic() + 30
@@ -95,6 +102,7 @@ def test_a_stuck_publish_is_replaced_and_the_mined_one_followed(own_net, journal
         for field in ("maxFeePerGas", "maxPriorityFeePerGas"):
             assert new.fields[field] * 10 >= old.fields[field] * 11
         assert new.fields["maxFeePerGas"] <= cap
+    assert int(txs[0].fields["maxFeePerGas"]) < spiked[0]
     mined = next(t for t in txs if t.mined)
     assert s.rpc("eth_getTransactionReceipt", [mined.hash])["status"] == "0x1"
     assert s.rpc("eth_getTransactionReceipt", [txs[0].hash]) is None
