@@ -309,6 +309,10 @@ class Journal:
         )
         return [_item(r) for r in rows]
 
+    def states(self, job_id: str) -> dict[str, str]:
+        """``key → state`` of a job's inputs (cheap: nothing decoded)."""
+        return dict(self._rows("SELECT key, state FROM items WHERE job=?", (job_id,)))
+
     def finish_item(
         self, key: str, state: str, *, result: Any = None, error: dict[str, Any] | None = None
     ) -> None:

@@ -605,7 +605,7 @@ class Job:
         return self.status()
 
     def _all_final(self) -> bool:
-        return all(i.state in FINAL_ITEM for i in self.journal.items(self.id))
+        return all(v in FINAL_ITEM for v in self.journal.states(self.id).values())
 
     def _notify(self) -> None:
         with self._cond:
@@ -626,20 +626,20 @@ class Job:
         """Results in input order (``ordered=False``: as they complete). A failed input raises
         its :class:`JobItemError`, or with ``return_exceptions`` yields it in its place."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        items = self.journal.items(self.id)
-        remaining = [i.key for i in items]
+        remaining = [i.key for i in self.journal.items(self.id)]
         while remaining:
-            by_key = {i.key: i for i in self.journal.items(self.id)}
-            ready = [k for k in remaining if by_key[k].state in FINAL_ITEM]
+            states = self.journal.states(self.id)
+            ready = [k for k in remaining if states[k] in FINAL_ITEM]
             if ordered:
                 ready = []
                 for k in remaining:
-                    if by_key[k].state not in FINAL_ITEM:
+                    if states[k] not in FINAL_ITEM:
                         break
                     ready.append(k)
             for k in ready:
                 remaining.remove(k)
-                item = by_key[k]
+                item = self.journal.item(k)
+                assert item is not None
                 if item.state == "done":
                     yield item.result
                     continue
@@ -820,11 +820,14 @@ class Job:
             w.forget(att.task)
 
     def _fetch(self, url: str) -> dict[str, Any]:
-        from ogpu.ipfs.cid import parse_cid_from_url
+        """The JSON document a response names, fetched BY ITS CID through the session's own IPFS
+        backend/gateway (never from the host a stranger put in the URL) and verified against it."""
+        from ogpu.ipfs.cid import has_subpath, parse_cid_from_url
 
-        if parse_cid_from_url(url) is None:
+        cid = parse_cid_from_url(url)
+        if cid is None or has_subpath(url):
             raise JobItemError("", f"response data {url[:200]!r} names no CID; cannot verify it")
-        doc: dict[str, Any] = self.session.ipfs.fetch_json(url)
+        doc: dict[str, Any] = self.session.ipfs.fetch_json(cid)
         return doc
 
     def _finalized(self, att: Attempt) -> None:

@@ -42,3 +42,21 @@ def test_policy_specs() -> None:
     for bad in ("quorum", "best", "quorum:0", "first:x"):
         with pytest.raises(ValueError):
             Policy.parse(bad)
+
+
+def test_results_are_fetched_by_cid_from_our_store_not_the_url_host(
+    jsession, journal: Journal
+) -> None:
+    from ogpu.ipfs.cid import parse_cid_from_url
+    from ogpu.jobs import Job
+    from ogpu.types import JobItemError
+
+    url = jsession.ipfs.publish({"answer": 42}, "result.json")
+    cid = parse_cid_from_url(url)
+    journal.create_job("fetch", {}, [], [])
+    job = Job.open("fetch", journal=journal, session=jsession)
+    # a stranger's URL naming the right CID on a host we must never contact
+    assert job._fetch(f"http://10.255.255.1:9/ipfs/{cid}") == {"answer": 42}
+    for bad in (f"http://10.255.255.1/ipfs/{cid}/other.json", "https://example.com/result.json"):
+        with pytest.raises(JobItemError, match="names no CID"):
+            job._fetch(bad)
