@@ -60,3 +60,49 @@ def test_results_are_fetched_by_cid_from_our_store_not_the_url_host(
     for bad in (f"http://10.255.255.1/ipfs/{cid}/other.json", "https://example.com/result.json"):
         with pytest.raises(JobItemError, match="names no CID"):
             job._fetch(bad)
+
+
+def test_a_replacement_respects_the_fee_cap(jsession, journal: Journal) -> None:
+    import threading
+
+    from ogpu.devnet.accounts import dev_account, dev_key
+    from ogpu.jobs.runner import _Publisher
+
+    journal.create_job("cap", {}, [{"a": 1}], ["cap/0"])
+    att = journal.new_attempt("cap/0", 1, 1)
+    sender = dev_account("client").address
+    fields = {
+        "chainId": jsession.chain_id,
+        "nonce": 0,
+        "to": sender,
+        "data": "0x",
+        "value": 0,
+        "gas": 21000,
+        "type": 2,
+        "maxFeePerGas": 10**9 * 100,
+        "maxPriorityFeePerGas": 10**9,
+    }
+    journal.record_signed(att.id, sender, fields, "0xraw", "0x01")
+    (first,) = journal.txs(att.id)
+    signer = jsession.resolve_signer(dev_key("client"))
+
+    def publisher(cap: int) -> _Publisher:
+        return _Publisher(
+            journal,
+            jsession,
+            lambda: signer,
+            stuck_after=1.0,
+            max_fee_per_gas=cap,
+            poll_interval=0.1,
+            settle_timeout=1.0,
+            halt=threading.Event(),
+        )
+
+    # a cap below the +10 % a replacement needs: no replacement is signed
+    assert publisher(10**9 * 105).bump(att, first) is None
+    assert len(journal.txs(att.id)) == 1
+    bumped = publisher(10**9 * 1000).bump(att, first)
+    assert bumped is not None and bumped.nonce == 0 and len(journal.txs(att.id)) == 2
+    for field in ("maxFeePerGas", "maxPriorityFeePerGas"):
+        assert bumped.fields[field] * 10 >= first.fields[field] * 11
+    assert bumped.fields["maxFeePerGas"] <= 10**9 * 1000
