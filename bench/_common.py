@@ -235,8 +235,9 @@ class Devnet:
 
 
 @contextlib.contextmanager
-def fresh_devnet(block_time: int | None = None) -> Iterator[Devnet]:
-    """Start anvil + protocol + IPFS store in a temporary home on free ports; stop them after."""
+def fresh_devnet(block_time: int | None = None, services: Sequence[Any] = ()) -> Iterator[Devnet]:
+    """Start anvil + protocol + IPFS store (+ ``services``, e.g. the devnet provider) in a
+    temporary home on free ports; stop them after."""
     from ogpu.chain.networks import load_devnet_manifest
     from ogpu.devnet import manager
     from ogpu.devnet.node import free_port
@@ -246,7 +247,9 @@ def fresh_devnet(block_time: int | None = None) -> Iterator[Devnet]:
     ipfs_port = free_port()
     while ipfs_port == port:
         ipfs_port = free_port()
-    info = manager.up(home, port=port, ipfs_port=ipfs_port, block_time=block_time, services=[])
+    info = manager.up(
+        home, port=port, ipfs_port=ipfs_port, block_time=block_time, services=list(services)
+    )
     rpc = RawRpc(info.rpc_url)
     try:
         yield Devnet(home, info, load_devnet_manifest(info.manifest_path), rpc)

@@ -19,6 +19,7 @@ against a small table (:data:`SEND_ERROR_KINDS`), everything else is decided fro
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
 import threading
 import time
@@ -47,7 +48,7 @@ from ogpu.types.receipt import DryRunResult, PendingTx, Receipt
 if TYPE_CHECKING:
     from ogpu.chain.session import Session
 
-__all__ = ["SEND_ERROR_KINDS", "FeeQuote", "TxExecutor"]
+__all__ = ["ON_SIGNED", "SEND_ERROR_KINDS", "FeeQuote", "TxExecutor"]
 
 log = logging.getLogger("ogpu.tx")
 
@@ -56,6 +57,13 @@ GAS_MARGIN = 1.2
 #: our in-flight writes may flip a storage slot from non-zero to zero, costing ~20k more)
 GAS_HEADROOM = 25_000
 DEFAULT_TIP = 10**9  # 1 gwei when the node has no eth_maxPriorityFeePerGas
+
+#: Called with ``(tx fields, raw signed bytes, hash)`` after a write is signed and before it is
+#: broadcast, for writes made in this context (a durable journal records them; an exception
+#: aborts the send and frees the nonce).
+ON_SIGNED: contextvars.ContextVar[Callable[[dict[str, Any], str, str], None] | None] = (
+    contextvars.ContextVar("ogpu_on_signed", default=None)
+)
 
 #: Lower-cased message fragments → kind, for eth_sendRawTransaction rejections.
 SEND_ERROR_KINDS: tuple[tuple[str, str], ...] = (
@@ -559,6 +567,9 @@ class TxExecutor:
             tx = {"chainId": chain_id, "nonce": n, **body, **quote.fields()}
             try:
                 raw, tx_hash = self._sign(signer, tx)
+                hook = ON_SIGNED.get()
+                if hook is not None:
+                    hook(tx, raw, tx_hash)
             except Exception:
                 if nonce is None:
                     nonces.release(sender, n)

@@ -23,7 +23,17 @@ from ogpu.cli import _common
 # Sub-command name → its module in ogpu.cli (which defines ``app``).
 SUBCOMMANDS: dict[str, str] = {
     name: name
-    for name in ("devnet", "source", "task", "response", "vault", "agent", "provider", "demo")
+    for name in (
+        "devnet",
+        "source",
+        "task",
+        "response",
+        "vault",
+        "agent",
+        "provider",
+        "job",
+        "demo",
+    )
 }
 
 # The one-line help of each sub-command as ``ogpu --help`` lists it (the first paragraph of the
@@ -39,6 +49,8 @@ SHORT_HELP: dict[str, str] = {
     "vault": "The Vault: liquid balance (pays for tasks), lockup (stake), unbonding and claims.",
     "agent": "Agents: addresses allowed to act for a client (or a master).",
     "provider": "Serve sources as a provider: watch tasks, run handlers, submit responses.",
+    "job": "Jobs: one task per input line, each published exactly once, resumable after a crash "
+    "(a journal in ~/.ogpu/jobs.sqlite3 or $OGPU_JOURNAL).",
     "demo": "Run the whole marketplace on the devnet, narrated, and exit non-zero if a step fails.",
 }
 

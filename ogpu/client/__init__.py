@@ -31,6 +31,7 @@ from ogpu.client.workflows import (
     set_agent,
     update_source,
 )
+from ogpu.jobs import Job, run_job
 from ogpu.protocol.response import Response
 from ogpu.protocol.source import Source
 from ogpu.protocol.task import Task
@@ -46,6 +47,7 @@ __all__ = [
     "DeliveryMethod",
     "Environment",
     "ImageEnvironments",
+    "Job",
     "PendingPublish",
     "Response",
     "Source",
@@ -63,6 +65,7 @@ __all__ = [
     "parse_environments",
     "publish_source",
     "publish_task",
+    "run_job",
     "set_agent",
     "update_source",
     "wait_all",

@@ -466,7 +466,15 @@ def publish_task(
     ...     expiryTime=now + 600, payment=10**16))  # doctest: +SKIP
     >>> task.get_status()  # doctest: +SKIP
     <TaskStatus.NEW: 0>
+
+    ``idempotency_key="order-123"``: published at most once per key, also across crashes (see
+    :func:`ogpu.jobs.publish_once`; ``journal=`` picks the journal file).
     """
+    if kwargs.get("idempotency_key") is not None:
+        from ogpu.jobs import publish_once
+
+        return publish_once(kwargs.pop("idempotency_key"), task_info, private_key, **kwargs)
+    kwargs.pop("idempotency_key", None)
     opts = parse_options(
         "publish_task",
         private_key,

@@ -207,6 +207,15 @@ class Source(ProtocolObject):
         """``Nexus.updateSource(self, params)`` (role fallback CLIENT)."""
         return nexus.update_source(self.address, params, signer=signer, session=self.session, **tx)
 
+    def map(self, function: str, inputs: Any, **kwargs: Any) -> Any:
+        """Run ``function`` over ``inputs``, one task each, exactly once: a :class:`ogpu.jobs.Job`
+        (keywords of :func:`ogpu.jobs.run_job`, e.g. ``payment``, ``expires_in``)."""
+        from ogpu.jobs import run_job
+
+        return run_job(
+            self, function, inputs, session=kwargs.pop("session", self.session), **kwargs
+        )
+
     def inactivate(self, *, signer: Signer | None = None, **tx: Unpack[Tx]) -> Receipt:
         """``Nexus.inactivateSource(self)`` (role fallback CLIENT)."""
         return nexus.inactivate_source(self.address, signer=signer, session=self.session, **tx)

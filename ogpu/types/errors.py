@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
+    "BudgetExceededError",
     "ChainNotSupportedError",
     "ConfigError",
     "GasError",
@@ -33,6 +34,9 @@ __all__ = [
     "InvalidRpcUrlError",
     "InvalidSignerError",
     "InvalidTaskInputError",
+    "JobError",
+    "JobItemError",
+    "JobNotFoundError",
     "MasterNotFoundError",
     "MissingSignerError",
     "NonceError",
@@ -436,6 +440,44 @@ class PublishTimeoutError(OGPUError):
         super().__init__(
             f"publishing exceeded its {budget:g} s budget during {stage}; raise total_timeout "
             "or check the RPC/IPFS endpoints"
+        )
+
+
+class JobError(StateError):
+    """A job (``ogpu.jobs``) cannot go on as asked: taken by another process, or an idempotency
+    key reused for a different task."""
+
+
+class JobNotFoundError(NotFoundError):
+    """No job with this id in the journal."""
+
+    def __init__(self, job_id: str, journal: str) -> None:
+        self.job_id = job_id
+        self.journal = journal
+        super().__init__(f"no job {job_id!r} in the journal {journal}; check the id and --journal")
+
+
+class JobItemError(JobError):
+    """One input of a job failed (``reason``); the other inputs are not affected."""
+
+    def __init__(self, key: str, reason: str, *, kind: str | None = None) -> None:
+        self.key = key
+        self.reason = reason
+        self.kind = kind
+        super().__init__(f"input {key} failed: {reason}")
+
+
+class BudgetExceededError(VaultError):
+    """Publishing one more task would take a job past its total budget; nothing was sent."""
+
+    def __init__(self, budget: int, committed: int, needed: int) -> None:
+        self.budget = budget
+        self.committed = committed
+        self.needed = needed
+        super().__init__(
+            f"the job's budget of {budget} wei is committed up to {committed} wei; publishing "
+            f"another task of {needed} wei would exceed it (nothing was sent). Raise the budget "
+            "and resume the job"
         )
 
 

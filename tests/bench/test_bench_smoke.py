@@ -149,3 +149,13 @@ def test_ipfs_keepalive_quick(tmp_path: Path) -> None:
 def test_typed_check_quick(tmp_path: Path) -> None:
     r = _run("typed_check", tmp_path)
     assert r["median_ms"]["typed"] > 0 and r["median_ms"]["plain"] > 0
+
+
+def test_jobs_quick(tmp_path: Path) -> None:
+    r = _run("jobs", tmp_path)
+    assert r["exactly_once_and_complete"] and r["count"] == 12
+    for mode in ("journal", "no_journal"):
+        (run,) = r["runs"][mode]
+        assert run["tasks_on_chain"] == 12 and run["tasks_per_s"] > 0
+        assert 0 < run["latency_p50_ms"] <= run["latency_p95_ms"]
+    assert isinstance(r["journal_overhead"], float) and r["runs"]["journal"][0]["client_cpu_s"] > 0

@@ -101,6 +101,8 @@ def test_public_surface() -> None:
         "Response",
         "PendingPublish",
         "wait_all",
+        "run_job",
+        "Job",
     }
     assert set(client.__all__) == expected
     for name in expected:

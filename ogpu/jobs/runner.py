@@ -1,0 +1,1130 @@
+"""The job engine: every input published exactly once, followed to its answer, across crashes.
+
+Each input is driven by a small state machine whose every step is journaled first (see
+:mod:`ogpu.jobs.journal`): *intent* → *signed* (raw bytes on disk, then broadcast) →
+*published* (task address from the receipt) → *confirmed* (result fetched and verified) or
+*expired* → *refunded* (then, within the retry budget, a new attempt). A restarted process
+(:meth:`Job.resume`) re-sends the recorded bytes of every attempt whose fate is unknown and
+looks their receipts up; it signs a new publish for an input only when the old one is provably
+dead: never signed, or its nonce consumed by another transaction while none of its hashes was
+mined.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+
+from ogpu.chain.tx import ON_SIGNED, SEND_ERROR_KINDS
+from ogpu.ipfs.errors import IPFSSizeLimitError
+from ogpu.jobs.journal import FINAL_ITEM, UNSETTLED, Attempt, Journal, SignedTx
+from ogpu.jobs.policy import Policy
+from ogpu.rpc import RpcError
+from ogpu.types.enums import DeliveryMethod, Role, TaskStatus
+from ogpu.types.errors import (
+    BudgetExceededError,
+    IPFSError,
+    IPFSIntegrityError,
+    JobError,
+    JobItemError,
+    OGPUError,
+    TaskAlreadyFinalizedError,
+    TaskExpiredError,
+    TxRpcError,
+)
+
+if TYPE_CHECKING:
+    from ogpu.chain.session import Session
+    from ogpu.chain.signers import SignerInput, SignerLike
+    from ogpu.protocol.task import Task
+
+__all__ = ["Job", "JobStatus", "publish_once", "run_job"]
+
+log = logging.getLogger("ogpu.jobs")
+
+Validator = Callable[[dict[str, Any]], bool]
+
+#: an input's journal key inside a job
+_KEY = "{job}/{idx}"
+#: replacement fees: both the fee cap and the tip go up by this factor (EIP-1559 needs >= 10 %)
+FEE_BUMP = 1.125
+#: seconds between re-broadcasts of the same bytes while waiting for a receipt
+REBROADCAST_EVERY = 5.0
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """Counts and money of a job (wei), from its journal."""
+
+    job_id: str
+    state: str
+    total: int
+    published: int
+    attempted: int
+    answered: int
+    confirmed: int
+    failed: int
+    canceled: int
+    pending: int
+    spent: int
+    paid: int
+    refunded: int
+    escrowed: int
+    elapsed: float
+    eta: float | None
+
+    @property
+    def finished(self) -> bool:
+        return self.confirmed + self.failed + self.canceled == self.total
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "finished": self.finished}
+
+
+def _error_record(exc: BaseException) -> dict[str, Any]:
+    return {"type": type(exc).__name__, "message": str(exc)[:2000]}
+
+
+def _chain_time(session: Session) -> int:
+    head = session.rpc("eth_getBlockByNumber", ["latest", False])
+    return int(head["timestamp"], 16)
+
+
+def _send_kind(exc: RpcError) -> str:
+    text = (exc.message or "").lower()
+    for fragment, kind in SEND_ERROR_KINDS:
+        if fragment in text:
+            return kind
+    return "rejected"
+
+
+class _Watcher:
+    """Status and attempt count of every followed task, read in one batch per poll."""
+
+    CHUNK = 200
+
+    def __init__(self, session: Session, interval: float) -> None:
+        self.session = session
+        self.interval = interval
+        self._cond = threading.Condition()
+        self._tasks: dict[str, tuple[int, int] | None] = {}
+        self._head = 0
+        self._round = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, task: str) -> None:
+        with self._cond:
+            self._tasks.setdefault(task, None)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="ogpu-job-watch", daemon=True
+                )
+                self._thread.start()
+
+    def forget(self, task: str) -> None:
+        with self._cond:
+            self._tasks.pop(task, None)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def next(self, task: str, after_round: int, timeout: float) -> tuple[int, int, int, int]:
+        """``(round, status, attempt count, head timestamp)`` from a poll newer than
+        ``after_round`` (or the newest known after ``timeout``; status -1 before the first)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._round <= after_round and not self._stop.is_set():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(left)
+            got = self._tasks.get(task)
+            status, count = got if got is not None else (-1, 0)
+            return self._round, status, count, self._head
+
+    def _run(self) -> None:
+        from ogpu.protocol.task import Task
+
+        while not self._stop.is_set():
+            with self._cond:
+                tasks = list(self._tasks)
+            try:
+                found: dict[str, tuple[int, int]] = {}
+                head = self._head
+                for i in range(0, max(len(tasks), 1), self.CHUNK):
+                    chunk = tasks[i : i + self.CHUNK]
+                    calls = []
+                    for t in chunk:
+                        task = Task(t, self.session)
+                        calls += [task._fn("getStatus"), task._fn("getAttemptCount")]
+                    _, values = self.session.batch_call_at(
+                        calls,
+                        allow_failure=True,
+                        extra=[("eth_getBlockByNumber", ["latest", False])],
+                    )
+                    header = values[-1]
+                    if isinstance(header, dict):
+                        head = int(header["timestamp"], 16)
+                    for j, t in enumerate(chunk):
+                        status, count = values[2 * j], values[2 * j + 1]
+                        if not isinstance(status, BaseException | RpcError):
+                            found[t] = (int(status), int(count))
+                with self._cond:
+                    for t, v in found.items():
+                        if t in self._tasks:
+                            self._tasks[t] = v
+                    self._head = head
+                    self._round += 1
+                    self._cond.notify_all()
+            except Exception as exc:  # the node is down for a moment: keep polling
+                log.debug("job watcher poll failed: %s", exc)
+            self._stop.wait(self.interval)
+
+
+class _Publisher:
+    """Publishes of one signer, journaled: sign (bytes recorded before broadcast), settle from
+    the chain, replace stuck transactions."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        session: Session,
+        signer: Callable[[], SignerLike],
+        *,
+        stuck_after: float,
+        max_fee_per_gas: int | None,
+        poll_interval: float,
+        settle_timeout: float,
+        halt: threading.Event,
+    ) -> None:
+        self.journal = journal
+        self.session = session
+        self._signer = signer
+        self.stuck_after = stuck_after
+        self.max_fee_per_gas = max_fee_per_gas
+        self.poll_interval = poll_interval
+        self.settle_timeout = settle_timeout
+        self._halt = halt
+
+    @property
+    def signer(self) -> SignerLike:
+        return self._signer()
+
+    def publish_attempt(self, att: Attempt, info: Any) -> None:
+        from ogpu.client.workflows import publish_task
+
+        sender = to_checksum_address(self.signer.address)
+
+        def on_signed(tx: dict[str, Any], raw: str, tx_hash: str) -> None:
+            self.journal.record_signed(att.id, sender, tx, raw, tx_hash)
+
+        token = ON_SIGNED.set(on_signed)
+        try:
+            pending = publish_task(info, signer=self.signer, session=self.session, wait=False)
+        except OGPUError as exc:
+            if self.journal.txs(att.id):
+                log.info("publish of %s ended ambiguously (%s); settling", att.key, exc)
+                return  # signed: the fate is settled from the chain
+            self.journal.update_attempt(att.id, state="dead", note=f"not sent: {exc}"[:500])
+            raise
+        finally:
+            ON_SIGNED.reset(token)
+        try:
+            receipt = pending.pending.wait(self.stuck_after)
+        except Exception:  # reverted, stuck or unknown: settled from the journal's transactions
+            return
+        from ogpu.protocol import controller
+
+        self.journal.mark_mined(receipt.tx_hash)
+        task = controller.extract_task_address(receipt, session=self.session)
+        self.journal.update_attempt(att.id, state="published", task=task)
+
+    # -- transactions
+
+    def rebroadcast(self, attempts: Iterable[Attempt]) -> None:
+        """Re-send the recorded bytes of every attempt whose fate is unknown, in nonce order,
+        before anything new is signed (so no new transaction takes a recorded nonce)."""
+        pending: list[SignedTx] = []
+        for att in attempts:
+            if att.state in UNSETTLED:
+                txs = self.journal.txs(att.id)
+                if txs:
+                    pending.append(txs[-1])
+                else:
+                    self.journal.update_attempt(att.id, state="dead", note="never signed")
+        for tx in sorted(pending, key=lambda t: t.nonce):
+            self.send_raw(tx)
+
+    def send_raw(self, tx: SignedTx) -> str | None:
+        """Broadcast recorded bytes; the rejection kind (``fee``, ``funds``…) or ``None``."""
+        try:
+            self.session.rpc("eth_sendRawTransaction", [tx.raw], retry=False)
+        except RpcError as exc:
+            kind = _send_kind(exc)
+            return None if kind in ("known", "nonce_low") else kind
+        except Exception as exc:  # transport: the next poll looks the hash up
+            log.debug("re-broadcast of %s failed: %s", tx.hash, exc)
+        return None
+
+    def receipt_of(self, txs: list[SignedTx]) -> tuple[SignedTx, dict[str, Any]] | None:
+        replies = self.session.rpc_batch([("eth_getTransactionReceipt", [t.hash]) for t in txs])
+        for t, r in zip(txs, replies, strict=True):
+            if isinstance(r, dict) and r.get("blockHash"):
+                return t, r
+        return None
+
+    def settle(self, att: Attempt) -> None:
+        """Find which recorded transaction of ``att`` was mined; bump the fee of a stuck one."""
+        txs = self.journal.txs(att.id)
+        if not txs:
+            self.journal.update_attempt(att.id, state="dead", note="never signed")
+            return
+        stuck_after = float(self.stuck_after)
+        bump_at = max(txs[-1].created, time.time() - 0.0) + stuck_after
+        last_send = 0.0
+        give_up = time.monotonic() + self.settle_timeout
+        while not self._halt.is_set():
+            try:
+                found = self.receipt_of(txs)
+                if found is not None:
+                    self.mined(att, *found)
+                    return
+                last = txs[-1]
+                used = int(self.session.rpc("eth_getTransactionCount", [last.sender, "latest"]), 16)
+                if used > last.nonce:
+                    found = self.receipt_of(txs)
+                    if found is not None:
+                        self.mined(att, *found)
+                        return
+                    self.journal.update_attempt(
+                        att.id, state="dead", note=f"nonce {last.nonce} used by another transaction"
+                    )
+                    return
+                kind = None
+                if time.monotonic() - last_send >= REBROADCAST_EVERY:
+                    kind = self.send_raw(last)
+                    last_send = time.monotonic()
+                if kind == "fee" or time.time() >= bump_at:
+                    bumped = self.bump(att, last)
+                    if bumped is not None:
+                        txs.append(bumped)
+                        self.send_raw(bumped)
+                        last_send = time.monotonic()
+                    bump_at = time.time() + stuck_after
+            except (RpcError, TxRpcError, OSError) as exc:
+                log.debug("settling %s: %s", att.key, exc)
+            if time.monotonic() > give_up:
+                raise JobError(
+                    f"input {att.key}: the publish transaction is neither mined nor provably "
+                    "dropped; resume the job later"
+                )
+            time.sleep(self.poll_interval)
+
+    def bump(self, att: Attempt, last: SignedTx) -> SignedTx | None:
+        """Sign ``last`` again with the same nonce and fees raised by :data:`FEE_BUMP` (capped by
+        the job's ``max_fee_per_gas``); record it before it is broadcast. ``None`` if the cap
+        leaves no valid replacement."""
+        fields = dict(last.fields)
+        cap = self.max_fee_per_gas
+        head = self.session.rpc("eth_getBlockByNumber", ["latest", False])
+
+        def up(v: int) -> int:
+            return math.ceil(int(v) * FEE_BUMP)
+
+        if "maxFeePerGas" in fields:
+            old_max, old_tip = int(fields["maxFeePerGas"]), int(fields["maxPriorityFeePerGas"])
+            tip = up(old_tip)
+            base = int(head.get("baseFeePerGas") or "0x0", 16)
+            new_max = max(up(old_max), 2 * base + tip)
+            if cap is not None:
+                new_max = min(new_max, int(cap))
+            if new_max < up(old_max) or tip > new_max:
+                log.warning("%s is stuck and the max fee cap allows no bump", att.key)
+                return None
+            fields.update(maxFeePerGas=new_max, maxPriorityFeePerGas=tip)
+        else:
+            price = up(int(fields["gasPrice"]))
+            if cap is not None and price > int(cap):
+                return None
+            fields["gasPrice"] = price
+        signed = self.signer.sign_transaction(fields)
+        raw_bytes = bytes(getattr(signed, "raw_transaction", None) or signed.rawTransaction)
+        raw, tx_hash = "0x" + raw_bytes.hex(), "0x" + keccak(raw_bytes).hex()
+        self.journal.record_signed(att.id, last.sender, fields, raw, tx_hash)
+        log.info("replaced stuck publish of %s (nonce %d) with %s", att.key, last.nonce, tx_hash)
+        return self.journal.txs(att.id)[-1]
+
+    def mined(self, att: Attempt, tx: SignedTx, raw: dict[str, Any]) -> None:
+        from ogpu.protocol import controller
+
+        self.journal.mark_mined(tx.hash)
+        try:
+            receipt = self.session.executor.wait(
+                tx.hash, tx.fields, tx.sender, f"publish of {att.key}", None, raw=raw
+            )
+        except OGPUError as exc:
+            self.journal.update_attempt(att.id, state="reverted", note=str(exc)[:500])
+            return
+        task = controller.extract_task_address(receipt, session=self.session)
+        self.journal.update_attempt(att.id, state="published", task=task)
+
+
+class Job:
+    """A job in a journal: inputs, their tasks and results.
+
+    Made by :func:`run_job` / ``Source.map`` (started) or :meth:`resume` / :meth:`open`. Iterate
+    it for results in input order (:meth:`results` for completion order or failures returned as
+    values), :meth:`status` for counts and money, :meth:`cancel` to stop publishing and refund
+    tasks no provider has taken.
+    """
+
+    def __init__(
+        self,
+        journal: Journal,
+        job_id: str,
+        *,
+        session: Session | None = None,
+        signer: SignerInput | None = None,
+        validator: Validator | None = None,
+        max_in_flight: int | None = None,
+        poll_interval: float = 0.2,
+        settle_timeout: float = 300.0,
+    ) -> None:
+        self.journal = journal
+        self.id = job_id
+        spec, _, _ = journal.job(job_id)
+        self.spec = spec
+        self._session = session
+        self._signer_input = signer
+        self._signer: SignerLike | None = None
+        self.validator = validator
+        self.policy = Policy.parse(spec.get("policy"))
+        self.max_in_flight = int(max_in_flight or spec.get("max_in_flight") or 16)
+        self.poll_interval = poll_interval
+        self.settle_timeout = settle_timeout
+        self._cond = threading.Condition()
+        self._halt = threading.Event()
+        self._canceled = False
+        self._threads: list[threading.Thread] = []
+        self._budget_lock = threading.Lock()
+        self._watcher: _Watcher | None = None
+        self._lock_file: Any = None
+        self._started = 0.0
+        self._done_at_start = 0
+        self._first_valid: dict[int, float] = {}
+        self._docs: dict[str, dict[str, Any]] = {}
+        self._publisher: _Publisher | None = None
+
+    # ------------------------------------------------------------------ opening
+
+    @classmethod
+    def open(
+        cls, job_id: str, *, journal: Journal | str | Path | None = None, **kwargs: Any
+    ) -> Job:
+        """The job ``job_id`` of ``journal`` (default journal file), not started."""
+        return cls(_journal(journal), job_id, **kwargs)
+
+    @classmethod
+    def resume(
+        cls, job_id: str, *, journal: Journal | str | Path | None = None, **kwargs: Any
+    ) -> Job:
+        """Re-open ``job_id`` after a crash or a stop and drive it to the end (in the background).
+
+        Attempts whose fate is unknown are settled first, their recorded bytes re-sent in nonce
+        order; nothing is published twice.
+        """
+        job = cls.open(job_id, journal=journal, **kwargs)
+        job.start()
+        return job
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            from ogpu.chain.session import get_session
+
+            self._session = get_session()
+        return self._session
+
+    @property
+    def signer(self) -> SignerLike:
+        if self._signer is None:
+            self._signer = self.session.resolve_signer(self._signer_input, Role.CLIENT)
+            sender = to_checksum_address(self._signer.address)
+            if self.spec.get("sender") and sender != self.spec["sender"]:
+                raise JobError(
+                    f"job {self.id} publishes as {self.spec['sender']}; the signer given is "
+                    f"{sender} (use the same key to resume it)"
+                )
+        return self._signer
+
+    @property
+    def _tx(self) -> _Publisher:
+        if self._publisher is None:
+            self._publisher = _Publisher(
+                self.journal,
+                self.session,
+                lambda: self.signer,
+                stuck_after=float(self.spec.get("stuck_after", 30.0)),
+                max_fee_per_gas=self.spec.get("max_fee_per_gas"),
+                poll_interval=self.poll_interval,
+                settle_timeout=self.settle_timeout,
+                halt=self._halt,
+            )
+        return self._publisher
+
+    def _key(self, idx: int) -> str:
+        return _KEY.format(job=self.id, idx=idx)
+
+    # ------------------------------------------------------------------ running
+
+    def start(self) -> Job:
+        """Take the job's lock, settle unknown transactions, start ``max_in_flight`` workers."""
+        if self._threads:
+            return self
+        self._check_chain()
+        self._take_lock()
+        _, state, _ = self.journal.job(self.id)
+        self._canceled = state == "canceled"
+        self._started = time.monotonic()
+        self._done_at_start = sum(1 for i in self.journal.items(self.id) if i.state in FINAL_ITEM)
+        self._watcher = _Watcher(self.session, self.poll_interval)
+        self._tx.rebroadcast(self.journal.job_attempts(self.id))
+        keys = [i.key for i in self.journal.items(self.id) if i.state not in FINAL_ITEM]
+        queue = iter(keys)
+        qlock = threading.Lock()
+
+        def worker() -> None:
+            while not self._halt.is_set():
+                with qlock:
+                    key = next(queue, None)
+                if key is None:
+                    return
+                for tries in range(1, 6):
+                    try:
+                        self._drive(key)
+                        break
+                    except Exception:  # e.g. the node or the store failed for a moment
+                        log.exception("job %s: input %s failed (try %d of 5)", self.id, key, tries)
+                        self._halt.wait(0.5 * tries)
+                self._notify()
+
+        n = max(1, min(self.max_in_flight, len(keys)))
+        self._threads = [
+            threading.Thread(target=worker, name=f"ogpu-job-{i}", daemon=True) for i in range(n)
+        ]
+        for t in self._threads:
+            t.start()
+        threading.Thread(target=self._finish_when_done, daemon=True).start()
+        return self
+
+    def _finish_when_done(self) -> None:
+        for t in self._threads:
+            t.join()
+        if self._watcher is not None:
+            self._watcher.stop()
+        if not self._halt.is_set() and self.status().finished:
+            _, state, _ = self.journal.job(self.id)
+            if state == "running":
+                self.journal.set_job_state(self.id, "done")
+        self._release_lock()
+        self._notify()
+
+    def _check_chain(self) -> None:
+        cid = self.spec.get("chain_id")
+        if cid is not None and int(cid) != self.session.chain_id:
+            raise JobError(
+                f"job {self.id} runs on chain {cid}; this session is on chain "
+                f"{self.session.chain_id} (use the job's network)"
+            )
+
+    def _take_lock(self) -> None:
+        if str(self.journal.path) == ":memory:":
+            return
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(f"{self.journal.path}.{self.id}.lock")
+        try:
+            lock.acquire(timeout=3.0)
+        except Timeout:
+            raise JobError(f"job {self.id} is being run by another process") from None
+        self._lock_file = lock
+
+    def _release_lock(self) -> None:
+        if self._lock_file is not None:
+            with contextlib.suppress(Exception):
+                self._lock_file.release()
+            self._lock_file = None
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop the workers (the journal keeps everything; :meth:`resume` carries on)."""
+        self._halt.set()
+        for t in self._threads:
+            t.join(timeout)
+        if self._watcher is not None:
+            self._watcher.stop()
+        self._release_lock()
+
+    def cancel(self, *, wait: bool = True, timeout: float = 120.0) -> JobStatus:
+        """Publish nothing more; tasks no provider took (NEW) are cancelled and refunded; tasks
+        already taken are followed to their answer or expiry. Persists across restarts."""
+        self.journal.set_job_state(self.id, "canceled")
+        self._canceled = True
+        if not self._threads:
+            for item in self.journal.items(self.id):
+                if item.state not in FINAL_ITEM:
+                    atts = self.journal.attempts(item.key)
+                    if not atts or atts[-1].state in ("dead", "reverted", "refunded"):
+                        self._finish(item.key, "canceled")
+            if any(i.state not in FINAL_ITEM for i in self.journal.items(self.id)):
+                self.start()
+        if wait:
+            self.wait(timeout)
+        return self.status()
+
+    def wait(self, timeout: float | None = None) -> JobStatus:
+        """Block until every input is final (or ``timeout``); the status."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            while not self._all_final() and any(t.is_alive() for t in self._threads):
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    break
+                self._cond.wait(0.5 if left is None else min(left, 0.5))
+        return self.status()
+
+    def _all_final(self) -> bool:
+        return all(v in FINAL_ITEM for v in self.journal.states(self.id).values())
+
+    def _notify(self) -> None:
+        with self._cond:
+            self._cond.notify_all()
+
+    # ------------------------------------------------------------------ results
+
+    def __iter__(self) -> Iterator[Any]:
+        return self.results()
+
+    def results(
+        self,
+        *,
+        ordered: bool = True,
+        return_exceptions: bool = False,
+        timeout: float | None = None,
+    ) -> Iterator[Any]:
+        """Results in input order (``ordered=False``: as they complete). A failed input raises
+        its :class:`JobItemError`, or with ``return_exceptions`` yields it in its place."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        remaining = [i.key for i in self.journal.items(self.id)]
+        while remaining:
+            states = self.journal.states(self.id)
+            ready = [k for k in remaining if states[k] in FINAL_ITEM]
+            if ordered:
+                ready = []
+                for k in remaining:
+                    if states[k] not in FINAL_ITEM:
+                        break
+                    ready.append(k)
+            for k in ready:
+                remaining.remove(k)
+                item = self.journal.item(k)
+                assert item is not None
+                if item.state == "done":
+                    yield item.result
+                    continue
+                err = item.error or {"type": item.state, "message": item.state}
+                exc = JobItemError(k, err.get("message", ""), kind=err.get("type"))
+                if return_exceptions:
+                    yield exc
+                else:
+                    raise exc
+            if not remaining:
+                return
+            if not ready:
+                if not any(t.is_alive() for t in self._threads):
+                    raise JobError(
+                        f"job {self.id} is not running and {len(remaining)} inputs are not "
+                        "finished; resume it (Job.resume / ogpu job resume)"
+                    )
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    raise TimeoutError(f"job {self.id}: {len(remaining)} results not ready")
+                with self._cond:
+                    self._cond.wait(0.2 if left is None else min(left, 0.2))
+
+    # ------------------------------------------------------------------ status
+
+    def status(self) -> JobStatus:
+        """Counts (published = tasks on chain) and money of the job, from the journal."""
+        _, state, _ = self.journal.job(self.id)
+        items = self.journal.items(self.id)
+        atts = self.journal.job_attempts(self.id)
+        on_chain = [a for a in atts if a.task]
+        spent = sum(a.payment for a in on_chain)
+        paid = sum(a.paid for a in on_chain)
+        refunded = sum(a.refunded for a in on_chain)
+        states = [i.state for i in items]
+        done = states.count("done")
+        failed = states.count("failed")
+        canceled = states.count("canceled")
+        total = len(items)
+        elapsed = time.monotonic() - self._started if self._started else 0.0
+        finished_now = done + failed + canceled - self._done_at_start
+        eta = None
+        if finished_now > 0 and elapsed > 0:
+            eta = (total - done - failed - canceled) * elapsed / finished_now
+        return JobStatus(
+            job_id=self.id,
+            state=state,
+            total=total,
+            published=len(on_chain),
+            attempted=sum(1 for a in on_chain if a.attempted),
+            answered=sum(1 for a in on_chain if a.answered),
+            confirmed=done,
+            failed=failed,
+            canceled=canceled,
+            pending=total - done - failed - canceled,
+            spent=spent,
+            paid=paid,
+            refunded=refunded,
+            escrowed=spent - paid - refunded,
+            elapsed=elapsed,
+            eta=eta,
+        )
+
+    # ------------------------------------------------------------------ the state machine
+
+    def _finish(self, key: str, state: str, *, result: Any = None, error: Any = None) -> None:
+        record = _error_record(error) if isinstance(error, BaseException) else error
+        self.journal.finish_item(key, state, result=result, error=record)
+        self._notify()
+
+    def _drive(self, key: str) -> None:
+        retries = int(self.spec.get("retries", 0))
+        while not self._halt.is_set():
+            item = self.journal.item(key)
+            if item is None or item.state in FINAL_ITEM:
+                return
+            atts = self.journal.attempts(key)
+            att = atts[-1] if atts else None
+            if att is None or att.state in ("dead", "reverted", "refunded"):
+                used = sum(1 for a in atts if a.state in ("reverted", "refunded"))
+                if self._canceled:
+                    self._finish(key, "canceled")
+                    return
+                if used > retries:
+                    why = "expired unanswered" if att and att.state == "refunded" else "reverted"
+                    note = f" ({att.note})" if att and att.note else ""
+                    self._finish(
+                        key,
+                        "failed",
+                        error={
+                            "type": "TaskExpiredError"
+                            if why == "expired unanswered"
+                            else "TxRevertError",
+                            "message": f"{why} after {used} publishes{note}",
+                        },
+                    )
+                    return
+                try:
+                    self._publish(key, item.input)
+                except (TxRpcError, IPFSError):
+                    raise  # nothing was sent: the worker tries the input again
+                except (OGPUError, ValueError) as exc:  # refused before sending (budget, state)
+                    self._finish(key, "failed", error=exc)
+                    return
+                continue
+            if att.state in UNSETTLED:
+                self._tx.settle(att)
+            elif att.state == "published":
+                self._follow(att, item.input)
+            elif att.state == "expired":
+                self._refund(att)
+            elif att.state == "confirmed":
+                self._collect(att)
+            else:  # pragma: no cover - a state this version does not know
+                raise JobError(f"input {key}: unknown attempt state {att.state!r}")
+
+    def _publish(self, key: str, data: Any) -> None:
+        from ogpu.client.models import TaskInfo, TaskInput
+
+        payment = int(self.spec["payment"])
+        budget = self.spec.get("budget")
+        config = TaskInput(self.spec["function"], data)
+        with self._budget_lock:
+            if budget is not None:
+                committed = self.journal.committed(self.id)
+                if committed + payment > int(budget):
+                    raise BudgetExceededError(int(budget), committed, payment)
+            expiry = _chain_time(self.session) + int(self.spec["expires_in"])
+            att = self.journal.new_attempt(key, payment, expiry)
+        info = TaskInfo(
+            source=self.spec["source"], config=config, expiryTime=expiry, payment=payment
+        )
+        self._tx.publish_attempt(att, info)
+
+    # -- outcomes
+
+    def _task(self, address: str) -> Task:
+        from ogpu.protocol.task import Task
+
+        return Task(address, self.session)
+
+    def _delivery(self) -> DeliveryMethod:
+        return DeliveryMethod(int(self.spec.get("delivery", 0)))
+
+    def _follow(self, att: Attempt, data: Any) -> None:
+        assert att.task is not None and self._watcher is not None
+        w = self._watcher
+        w.watch(att.task)
+        seen_round = -1
+        attempted = att.attempted
+        try:
+            while not self._halt.is_set():
+                seen_round, status, _, head = w.next(att.task, seen_round, 5.0)
+                if status < 0:
+                    continue
+                if status != TaskStatus.NEW and not attempted:
+                    self.journal.update_attempt(att.id, attempted=1)
+                    attempted = True
+                if status == TaskStatus.FINALIZED:
+                    self._finalized(att)
+                    return
+                if status in (TaskStatus.CANCELED, TaskStatus.EXPIRED):
+                    self.journal.update_attempt(att.id, state="refunded", refunded=att.payment)
+                    return
+                if head > att.expiry:
+                    self.journal.update_attempt(att.id, state="expired")
+                    return
+                if self._canceled and status == TaskStatus.NEW:
+                    self._cancel_task(att, canceled=True)
+                    return
+                if (
+                    self._delivery() is DeliveryMethod.MANUAL_CONFIRMATION
+                    and status == TaskStatus.RESPONDED
+                    and self._judge(att)
+                ):
+                    return
+        finally:
+            w.forget(att.task)
+
+    def _fetch(self, url: str) -> dict[str, Any]:
+        """The JSON document a response names, fetched BY ITS CID through the session's own IPFS
+        backend/gateway (never from the host a stranger put in the URL) and verified against it."""
+        from ogpu.ipfs.cid import has_subpath, parse_cid_from_url
+
+        cid = parse_cid_from_url(url)
+        if cid is None or has_subpath(url):
+            raise JobItemError("", f"response data {url[:200]!r} names no CID; cannot verify it")
+        doc: dict[str, Any] = self.session.ipfs.fetch_json(cid)
+        return doc
+
+    def _finalized(self, att: Attempt) -> None:
+        """FINALIZED: FIRST_RESPONSE paid in full, or a MANUAL confirmation (maybe ours, made
+        before a crash). The winning response's data is fetched and checked against its CID."""
+        task = self._task(att.task or "")
+        winner = task.get_winning_provider()
+        response = task.get_response_of(winner) if winner else None
+        if response is None:
+            raise JobError(f"task {att.task} is FINALIZED without a confirmed response")
+        snap = response.snapshot()
+        paid = att.payment
+        if self._delivery() is DeliveryMethod.MANUAL_CONFIRMATION:
+            paid = int(snap.params.payment)
+        self.journal.update_attempt(
+            att.id,
+            state="confirmed",
+            answered=1,
+            attempted=1,
+            paid=paid,
+            refunded=att.payment - paid,
+        )
+        self.journal.record_response(
+            response.address,
+            att.id,
+            snap.params.provider,
+            int(snap.params.payment),
+            None,
+            "confirmed",
+        )
+        fresh = self.journal.attempt(att.id)
+        assert fresh is not None
+        self._collect(fresh)
+
+    def _collect(self, att: Attempt) -> None:
+        """The result of a confirmed attempt: its confirmed response's data, verified."""
+        confirmed = [r for r in self.journal.responses(att.id) if r[4] == "confirmed"]
+        address = confirmed[0][0] if confirmed else None
+        doc = self._docs.pop(address, None) if address else None
+        try:
+            if doc is None:
+                from ogpu.protocol.response import Response
+
+                if address is None:
+                    found = self._task(att.task or "").get_confirmed_response()
+                    if found is None:
+                        raise JobError(f"task {att.task} has no confirmed response")
+                    address = found.address
+                doc = self._fetch(Response(address, self.session).get_data())
+        except (IPFSIntegrityError, IPFSSizeLimitError, JobItemError) as exc:
+            self._finish(att.key, "failed", error=exc)  # paid, but the answer is unusable
+            return
+        self._finish(att.key, "done", result=doc)
+
+    def _judge(self, att: Attempt) -> bool:
+        """Check new responses of a MANUAL task and confirm one when the policy is met."""
+        from ogpu.client.workflows import confirm_response
+        from ogpu.ipfs import encode_payload
+        from ogpu.ipfs.client import local_cid
+
+        task = self._task(att.task or "")
+        known = {r[0]: r for r in self.journal.responses(att.id)}
+        for response in task.get_responses():
+            if response.address in known:
+                continue
+            snap = response.snapshot()
+            provider, bid = snap.params.provider, int(snap.params.payment)
+            verdict, content = "rejected", None
+            try:
+                doc = self._fetch(snap.data)
+                content = local_cid(encode_payload(doc))
+                if self.validator is None or bool(self.validator(doc)):
+                    verdict = "valid"
+                    self._docs[response.address] = doc
+            except Exception as exc:  # hostile or broken data: this response is not valid
+                log.info("response %s rejected: %s", response.address, exc)
+            self.journal.record_response(response.address, att.id, provider, bid, content, verdict)
+            known[response.address] = (response.address, provider, bid, content, verdict)
+        if not att.answered and known:
+            self.journal.update_attempt(att.id, answered=1)
+        valid = [r for r in known.values() if r[4] == "valid"]
+        if not valid:
+            return False
+        self._first_valid.setdefault(att.id, time.monotonic())
+        chosen: tuple[Any, ...] | None = None
+        policy = self.policy
+        if policy.kind == "first":
+            chosen = valid[0]
+        elif policy.kind == "cheapest":
+            waited = time.monotonic() - self._first_valid[att.id]
+            if len(valid) >= policy.k or waited >= policy.window:
+                chosen = min(valid, key=lambda r: r[2])
+        else:
+            groups: dict[str | None, list[tuple[Any, ...]]] = {}
+            for r in valid:
+                groups.setdefault(r[3], []).append(r)
+            full = [g for g in groups.values() if len(g) >= policy.k]
+            if full:
+                chosen = min(full[0], key=lambda r: r[2])
+        if chosen is None:
+            return False
+        try:
+            confirm_response(chosen[0], signer=self.signer, session=self.session)
+        except OGPUError as exc:  # confirmed already (before a crash) or expired: re-read
+            log.info("confirming %s: %s", chosen[0], exc)
+            return False
+        self.journal.record_response(
+            chosen[0], att.id, chosen[1], chosen[2], chosen[3], "confirmed"
+        )
+        self.journal.update_attempt(
+            att.id, state="confirmed", answered=1, paid=chosen[2], refunded=att.payment - chosen[2]
+        )
+        fresh = self.journal.attempt(att.id)
+        assert fresh is not None
+        self._collect(fresh)
+        return True
+
+    def _refund(self, att: Attempt) -> None:
+        """An overdue, unanswered task: cancel it (full refund)."""
+        self._cancel_task(att, canceled=False)
+
+    def _cancel_task(self, att: Attempt, *, canceled: bool) -> None:
+        from ogpu.client.workflows import cancel_task
+
+        try:
+            cancel_task(att.task or "", signer=self.signer, session=self.session)
+        except (TaskAlreadyFinalizedError, TaskExpiredError) as exc:
+            status = self._task(att.task or "").get_status()
+            if status == TaskStatus.FINALIZED:
+                self.journal.update_attempt(att.id, state="published")
+                return
+            if status not in (TaskStatus.CANCELED, TaskStatus.EXPIRED):
+                if canceled:  # taken by a provider meanwhile: follow it to its answer
+                    return
+                raise JobError(f"cannot refund task {att.task}: {exc}") from exc
+        self.journal.update_attempt(att.id, state="refunded", refunded=att.payment)
+        if canceled:
+            self._finish(att.key, "canceled")
+
+
+# ----------------------------------------------------------------------------------------------
+
+
+def _journal(journal: Journal | str | Path | None) -> Journal:
+    return journal if isinstance(journal, Journal) else Journal(journal)
+
+
+def run_job(
+    source: Any,
+    function: str,
+    inputs: Iterable[Any],
+    *,
+    payment: int,
+    expires_in: int = 600,
+    retries: int = 1,
+    budget: int | None = None,
+    policy: str | Policy | None = None,
+    validator: Validator | None = None,
+    max_in_flight: int = 16,
+    stuck_after: float = 30.0,
+    max_fee_per_gas: int | None = None,
+    journal: Journal | str | Path | None = None,
+    job_id: str | None = None,
+    session: Session | None = None,
+    signer: SignerInput | None = None,
+    start: bool = True,
+) -> Job:
+    """Run ``function`` of ``source`` over ``inputs`` (JSON objects), one task each, exactly once.
+
+    ``payment`` (wei) per task, ``expires_in`` seconds per task; a task that expires unanswered is
+    refunded and published again up to ``retries`` times; ``budget`` (wei) caps what the job may
+    commit (payments not refunded): a publish beyond it fails its input with
+    :class:`BudgetExceededError`, nothing sent. MANUAL_CONFIRMATION sources confirm by ``policy``
+    (``first``, ``cheapest[:k]``, ``quorum:k``, see :class:`Policy`) among responses that pass
+    ``validator``. A publish not mined within ``stuck_after`` s is replaced with the same nonce
+    and fees raised 12.5 % (capped by ``max_fee_per_gas``). The journal (default
+    ``~/.ogpu/jobs.sqlite3``, ``$OGPU_JOURNAL``) makes :meth:`Job.resume` safe after a crash.
+
+    >>> job = run_job(source, "echo", [{"text": "a"}, {"text": "b"}], payment=10**16)  # doctest: +SKIP
+    >>> list(job)  # doctest: +SKIP
+    """
+    from ogpu.chain.session import get_session
+    from ogpu.client.models import TaskInput
+    from ogpu.protocol.source import Source
+
+    if isinstance(payment, bool) or not isinstance(payment, int) or payment < 0:
+        raise ValueError("payment must be a non-negative int (wei)")
+    if isinstance(expires_in, bool) or not isinstance(expires_in, int) or expires_in < 2:
+        raise ValueError("expires_in must be an int of at least 2 seconds")
+    if not isinstance(retries, int) or not 0 <= retries <= 100:
+        raise ValueError("retries must be an int between 0 and 100")
+    if budget is not None and (not isinstance(budget, int) or budget < 0):
+        raise ValueError("budget must be a non-negative int (wei)")
+    if not isinstance(max_in_flight, int) or not 1 <= max_in_flight <= 1024:
+        raise ValueError("max_in_flight must be between 1 and 1024")
+    if not stuck_after > 0:
+        raise ValueError("stuck_after must be positive")
+    parsed = Policy.parse(policy)
+    data = list(inputs)
+    for i, x in enumerate(data):
+        try:
+            TaskInput(function, x)
+        except ValueError as exc:
+            raise ValueError(f"input {i}: {exc}") from None
+    session = session or (source.session if isinstance(source, Source) else None) or get_session()
+    address = to_checksum_address(getattr(source, "address", source))
+    params = Source(address, session).get_params()
+    if payment < int(params.minPayment):
+        raise ValueError(
+            f"payment {payment} wei is below the source's minPayment {params.minPayment} wei"
+        )
+    if expires_in > int(params.maxExpiryDuration):
+        raise ValueError(
+            f"expires_in {expires_in} s is above the source's maxExpiryDuration "
+            f"{params.maxExpiryDuration} s"
+        )
+    resolved = session.resolve_signer(signer, Role.CLIENT)
+    jid = job_id or uuid.uuid4().hex[:16]
+    spec = {
+        "source": address,
+        "function": function,
+        "payment": payment,
+        "expires_in": expires_in,
+        "retries": retries,
+        "budget": budget,
+        "policy": str(parsed),
+        "max_in_flight": max_in_flight,
+        "stuck_after": stuck_after,
+        "max_fee_per_gas": max_fee_per_gas,
+        "sender": to_checksum_address(resolved.address),
+        "chain_id": session.chain_id,
+        "delivery": int(params.deliveryMethod),
+    }
+    j = _journal(journal)
+    j.create_job(jid, spec, data, [_KEY.format(job=jid, idx=i) for i in range(len(data))])
+    job = Job(j, jid, session=session, signer=resolved, validator=validator)
+    return job.start() if start else job
+
+
+def publish_once(
+    key: str, task_info: Any, private_key: SignerInput | None = None, **kwargs: Any
+) -> Task:
+    """``publish_task`` at most once per ``key`` (a journal entry, default file as for jobs):
+    a second call with the same key returns the same task, also after a crash between signing
+    and the receipt (the recorded bytes are re-sent, never re-signed). Keywords: ``journal``,
+    ``session``, ``signer``, ``timeout``, ``stuck_after``, ``max_fee_per_gas``."""
+    from ogpu.chain.session import get_session
+    from ogpu.client.workflows import _task_info
+
+    if not isinstance(key, str) or not 0 < len(key) <= 200:
+        raise ValueError("idempotency_key must be a non-empty string of at most 200 characters")
+    info = _task_info(task_info)
+    journal = _journal(kwargs.pop("journal", None))
+    session: Session = kwargs.pop("session", None) or get_session()
+    signer = kwargs.pop("signer", None) or private_key
+    timeout = float(kwargs.pop("timeout", 120.0))
+    stuck_after = float(kwargs.pop("stuck_after", 30.0))
+    max_fee = kwargs.pop("max_fee_per_gas", None)
+    if kwargs.pop("wait", True) is not True or kwargs.pop("dry_run", False):
+        raise ValueError("idempotency_key works with wait=True and without dry_run")
+    if kwargs:
+        raise TypeError(f"unexpected keyword arguments with idempotency_key: {sorted(kwargs)}")
+    record = {
+        "source": info.source,
+        "config": info.config.to_dict(),
+        "expiryTime": info.expiryTime,
+        "payment": info.payment,
+        "chain_id": session.chain_id,
+    }
+    item = journal.ensure_item(f"key:{key}", record)
+    if item.input != record:
+        raise JobError(f"idempotency key {key!r} was used for a different task")
+    resolved = session.resolve_signer(signer, Role.CLIENT)
+    tx = _Publisher(
+        journal,
+        session,
+        lambda: resolved,
+        stuck_after=stuck_after,
+        max_fee_per_gas=max_fee,
+        poll_interval=0.1,
+        settle_timeout=timeout,
+        halt=threading.Event(),
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        atts = journal.attempts(item.key)
+        att = atts[-1] if atts else None
+        if att is None or att.state == "dead":
+            att = journal.new_attempt(item.key, info.payment, info.expiryTime)
+            tx.publish_attempt(att, info)
+            continue
+        if att.state in UNSETTLED:
+            tx.settle(att)
+            continue
+        if att.state == "reverted":
+            raise JobError(f"the publish recorded for key {key!r} reverted: {att.note}")
+        from ogpu.protocol.task import Task
+
+        return Task(att.task or "", session)
+    raise JobError(f"the publish for key {key!r} is not settled yet; call again to carry on")
