@@ -36,7 +36,8 @@ def crash_and_resume(
         proc = spawn(cfg, log)
         killed += kill_after(proc, rng.uniform(0.7, 1.6))
     proc = spawn(cfg, log)
-    assert proc.wait(timeout=120) == 0, log.read_text()[-3000:]
+    # generous on a busy machine: the last run publishes and settles what the kills left
+    assert proc.wait(timeout=120 + 3 * size) == 0, log.read_text()[-3000:]
     assert killed >= 1, "the job finished before any kill: raise the size"
 
     done = Job.open(job.id, journal=journal, session=jsession)
@@ -77,6 +78,7 @@ def test_killed_twice_and_resumed_publishes_each_input_once(
 
 
 @pytest.mark.soak
+@pytest.mark.timeout(1800)
 def test_soak_killed_five_times(jsession, jnet, journal, make_source, serve, tmp_path) -> None:
     size = int(os.environ.get("OGPU_SOAK_SIZE", "200"))
     crash_and_resume(
