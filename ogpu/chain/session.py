@@ -19,9 +19,8 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import httpx
-from eth_utils.address import to_checksum_address
 
-from ogpu.chain.calls import BlockId, BoundContract, ContractCall, block_param
+from ogpu.chain.calls import BlockId, BoundContract, ContractCall, block_param, checksum_address
 from ogpu.chain.networks import Network, known_network_for_chain, resolve_network
 from ogpu.chain.nonce import NonceManager
 from ogpu.chain.revert import decode_revert
@@ -71,7 +70,8 @@ class Session:
         retry: the retry policy of reads (default :class:`~ogpu.rpc.RetryPolicy`).
         transport: an httpx transport in front of the node (tests inject faults with it).
         send_sync: send with ``eth_sendRawTransactionSync`` (the receipt in the reply): ``None``
-            decides from the node (anvil mining on arrival), ``True``/``False`` force it.
+            uses it for writes that are waited for, until the node says it does not offer it;
+            ``True``/``False`` force it for every send.
 
     Example:
         >>> s = Session("http://127.0.0.1:8545")   # doctest: +SKIP
@@ -257,7 +257,7 @@ class Session:
             if canonical in _INSTANCE_NAMES:
                 raise ValueError(f"{canonical} contracts need an address")
             address = self.address_of(canonical)
-        checksum = to_checksum_address(address)
+        checksum = checksum_address(address)
         key = (canonical, checksum)
         found = self._contracts.get(key)
         if found is None:
@@ -435,6 +435,7 @@ class Session:
         dry_run: Literal[False] = ...,
         timeout: float = ...,
         fee: FeeQuote | None = ...,
+        sync: bool | None = ...,
     ) -> Receipt: ...
 
     @overload
@@ -451,6 +452,7 @@ class Session:
         dry_run: Literal[False] = ...,
         timeout: float = ...,
         fee: FeeQuote | None = ...,
+        sync: bool | None = ...,
     ) -> PendingTx: ...
 
     @overload
@@ -467,6 +469,7 @@ class Session:
         dry_run: Literal[True],
         timeout: float = ...,
         fee: FeeQuote | None = ...,
+        sync: bool | None = ...,
     ) -> DryRunResult: ...
 
     def transact(
@@ -482,6 +485,7 @@ class Session:
         dry_run: bool = False,
         timeout: float = 120.0,
         fee: FeeQuote | None = None,
+        sync: bool | None = None,
     ) -> Receipt | PendingTx | DryRunResult:
         """Simulate, sign, send and (by default) wait for a contract write.
 
@@ -490,6 +494,8 @@ class Session:
         names the call in errors. ``wait=False`` returns a :class:`PendingTx`; ``dry_run=True``
         returns a :class:`DryRunResult` and sends nothing. ``gas`` with ``fee`` (both from a
         preflight just made, see :meth:`TxExecutor.preflight`) send without another preflight.
+        ``sync``: send with ``eth_sendRawTransactionSync`` where the node offers it (default: when
+        ``wait``; a caller of ``wait=False`` that waits right away may pass ``True``).
 
         >>> # receipt = session.transact(vault.functions.deposit(addr), "0x…key", value=10**18)
         """
@@ -502,7 +508,15 @@ class Session:
         ex = self.executor
         if dry_run:
             return ex.dry_run(fn, resolved, value=value, gas=gas, context=ctx)
-        pending = ex.send(fn, resolved, value=value, gas=gas, context=ctx, fee=fee)
+        pending = ex.send(
+            fn,
+            resolved,
+            value=value,
+            gas=gas,
+            context=ctx,
+            fee=fee,
+            wait=wait if sync is None else sync,
+        )
         if not wait:
             return pending
         return pending.wait(timeout)

@@ -2,12 +2,16 @@
 
 For every write, ONE preflight JSON-RPC batch carries the caller's own pre-check reads, the
 simulation (``eth_call``: the typed, decoded revert is raised before anything is sent), the gas
-estimate (x1.2), the head block (EIP-1559 fees when it has a base fee, legacy ``gasPrice``
-otherwise), the priority fee and, the first time per signer, the pending nonce. Nonces then come
-from the session's local nonce manager; the transaction is signed locally and sent in ONE request:
-``eth_sendRawTransactionSync`` (EIP-7966, the receipt in the reply) where the node offers it and
-mines on arrival, else ``eth_sendRawTransaction`` with receipts fetched for every pending
-transaction of the session in one batched poll. After an ambiguous failure (timeout, connection reset, HTTP 5xx, garbled reply) the
+estimate (x1.2; ``eth_estimateGas`` executes the call, so a separate ``eth_call`` simulation is
+only added when its return data is wanted or no estimate is made), the head block (EIP-1559 fees
+when it has a base fee, legacy ``gasPrice`` otherwise), the priority fee and, the first time per
+signer, the pending nonce. Nonces then come from the session's local nonce manager; the
+transaction is signed locally and sent in ONE request. A caller that waits for the receipt sends
+with ``eth_sendRawTransactionSync`` (EIP-7966, the receipt in the reply) until the node answers
+"method not found" once (then never again in this session); an EIP-7966 timeout (code 4) hands
+the transaction to the receipt poller. ``wait=False`` sends use ``eth_sendRawTransaction`` (they
+never block on mining) and their receipts are fetched for every pending transaction of the
+session in one batched poll. After an ambiguous failure (timeout, connection reset, HTTP 5xx, garbled reply) the
 *same* signed bytes are re-broadcast and the transaction is looked up by hash — a write is never
 re-signed with a new nonce unless the node rejected it outright. A mined revert (status 0) is
 replayed as ``eth_call`` to recover its reason.
@@ -26,10 +30,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
-from ogpu.chain.calls import ContractCall
+from ogpu.chain.calls import ContractCall, checksum_address
 from ogpu.chain.receipts import format_receipt
 from ogpu.chain.revert import decode_revert
 from ogpu.chain.signers import SignerLike
@@ -82,6 +85,14 @@ def _send_error_kind(exc: RpcError) -> str:
         if fragment in text:
             return kind
     return "rejected"
+
+
+def _method_missing(exc: RpcError) -> bool:
+    """The node does not know the method (JSON-RPC -32601, or a node's own wording)."""
+    if exc.code == -32601:
+        return True
+    text = (exc.message or "").lower()
+    return "method not found" in text or "not supported" in text or "does not exist" in text
 
 
 def _is_ambiguous(exc: BaseException) -> bool:
@@ -188,9 +199,8 @@ class TxExecutor:
         self._last_seen: tuple[int, str] | None = None
         #: test hook: skip the pre-send simulation (forces mined reverts); never set in production
         self._skip_simulation = False
-        #: whether sends use eth_sendRawTransactionSync: None until the node has been probed
-        self._anvil: bool | None = None
-        self._automine = False
+        #: whether the node offers eth_sendRawTransactionSync: None until the first sync send
+        self._sync_supported: bool | None = None
         self.receipts = _ReceiptPoller(self)
 
     # ------------------------------------------------------------------ building blocks
@@ -200,7 +210,7 @@ class TxExecutor:
         """The ``eth_call``/``eth_estimateGas`` transaction object of ``fn`` from ``sender``."""
         return {
             "from": sender,
-            "to": to_checksum_address(fn.address),
+            "to": checksum_address(fn.address),
             "data": fn.data,
             "value": hex(value),
         }
@@ -245,15 +255,19 @@ class TxExecutor:
         estimate: bool = True,
         reads: Sequence[ContractCall] = (),
         defer_revert: bool = False,
+        return_data: bool = False,
     ) -> Preflight:
-        """ONE JSON-RPC batch before a write: ``reads`` (decoded), the simulation, the gas
-        estimate, the priority fee (cached ``fee_ttl`` s), the sender's pending nonce (first time
-        per sender), the block of our last receipt (rollback detection), whether the node mines on arrival (anvil's automine) and, last, the head block
-        (fees; its number and timestamp are at least as new as the state the reads saw).
+        """ONE JSON-RPC batch before a write: ``reads`` (decoded), the gas estimate (which
+        executes the call: its revert is the simulation's), an ``eth_call`` simulation when
+        ``return_data`` is wanted or nothing is estimated, the priority fee (cached ``fee_ttl``
+        s), the sender's pending nonce (first time per sender), the block of our last receipt
+        (rollback detection) and, last, the head block (fees; its number and timestamp are at
+        least as new as the state the reads saw).
 
         A reverting simulation/estimate raises its typed error, or with ``defer_revert`` is left
         in :attr:`Preflight.error` so the caller's own checks of ``reads`` can speak first.
         """
+        simulate = simulate and (return_data or not estimate)
         pf = self._preflight_once(call_tx, context, simulate, estimate, reads)
         if pf.error is not None and not defer_revert:
             raise pf.error
@@ -288,10 +302,6 @@ class TxExecutor:
         last = self._last_seen
         if last is not None:
             reqs.append(("eth_getBlockByNumber", [hex(last[0]), False]))
-        i_mine = len(reqs)
-        if self._anvil is not False:
-            reqs.append(("anvil_getAutomine", []))
-        i_end = len(reqs)
         # the head last: the checks of the reads use a block at least as new as the one they read
         reqs.append(("eth_getBlockByNumber", ["latest", False]))
         out = s.rpc_batch(reqs)
@@ -305,10 +315,6 @@ class TxExecutor:
             if isinstance(seen, RpcError) or not seen or seen.get("hash") != last[1]:
                 log.warning("chain was rolled back or reorganised; dropping cached nonces")
                 s.reset()
-        if i_mine < i_end:
-            mining = out[i_mine]
-            self._anvil = not isinstance(mining, RpcError)
-            self._automine = mining is True
         if need_nonce and not isinstance(out[i_nonce], RpcError):
             s.nonces.observe(sender, int(out[i_nonce], 16), seed=True)
         if need_tip:
@@ -397,14 +403,21 @@ class TxExecutor:
 
     @property
     def sends_sync(self) -> bool:
-        """True when sends use ``eth_sendRawTransactionSync`` (the node mines on arrival)."""
+        """True when a send that will be waited for uses ``eth_sendRawTransactionSync`` (forced
+        by ``Session.send_sync``, else until the node has said it does not offer it)."""
         forced = self.session.send_sync
         if forced is not None:
             return forced
-        return bool(self._anvil and self._automine)
+        return self._sync_supported is not False
+
+    def _use_sync(self, wait: bool) -> bool:
+        forced = self.session.send_sync
+        if forced is not None:
+            return forced
+        return wait and self._sync_supported is not False
 
     def _broadcast(
-        self, raw: str, tx_hash: str, sender: str, context: str
+        self, raw: str, tx_hash: str, sender: str, context: str, *, wait: bool = True
     ) -> dict[str, Any] | None:
         """Send signed bytes; on ambiguity re-send the SAME bytes and look the hash up.
 
@@ -412,15 +425,22 @@ class TxExecutor:
         """
         delays = self.rebroadcast.delays()
         ambiguous: BaseException | None = None
-        sync = self.sends_sync
+        sync = self._use_sync(wait)
         while True:
             try:
                 if sync and ambiguous is None:
                     reply = self.session.rpc("eth_sendRawTransactionSync", [raw], retry=False)
+                    self._sync_supported = True
                     return reply if isinstance(reply, dict) and reply.get("blockHash") else None
                 self.session.rpc("eth_sendRawTransaction", [raw], retry=False)
                 return None
             except RpcError as exc:
+                if sync and ambiguous is None and _method_missing(exc):
+                    # the node does not offer it: nothing was broadcast, send plainly from now on
+                    log.debug("node has no eth_sendRawTransactionSync; using plain sends")
+                    self._sync_supported = False
+                    sync = False
+                    continue
                 if sync and exc.code == 4:  # EIP-7966: accepted, not mined within the timeout
                     return None
                 kind = _send_error_kind(exc)
@@ -481,7 +501,7 @@ class TxExecutor:
     ) -> DryRunResult:
         """Simulate and estimate only (one batch)."""
         call_tx = self.call_tx(fn, signer.address, value)
-        pf = self.preflight(call_tx, context=context, estimate=not gas)
+        pf = self.preflight(call_tx, context=context, estimate=not gas, return_data=True)
         return self.dry_run_result(fn, signer.address, value, pf, context=context, gas=gas)
 
     @staticmethod
@@ -500,7 +520,7 @@ class TxExecutor:
             decoded = fn.decode(pf.return_data)
         fee = pf.fee
         return DryRunResult(
-            to=to_checksum_address(fn.address),
+            to=checksum_address(fn.address),
             sender=sender,
             data=fn.data,
             value=value,
@@ -521,13 +541,15 @@ class TxExecutor:
         gas: int | None = None,
         context: str,
         fee: FeeQuote | None = None,
+        wait: bool = True,
     ) -> PendingTx:
         """Preflight (unless ``gas`` and ``fee`` come from a preflight already), sign, send.
 
+        ``wait``: the caller waits for the receipt right away (a send that returns it is used).
         Returns a handle to wait on (already resolved when the node returned the receipt).
         """
-        sender = to_checksum_address(signer.address)
-        if gas is None or fee is None or self._anvil is None:
+        sender = checksum_address(signer.address)
+        if gas is None or fee is None:
             call_tx = self.call_tx(fn, sender, value)
             pf = self.preflight(
                 call_tx, context=context, simulate=not self._skip_simulation, estimate=not gas
@@ -536,9 +558,10 @@ class TxExecutor:
         return self._send_prepared(
             signer,
             sender,
-            {"to": to_checksum_address(fn.address), "data": fn.data, "value": value, "gas": gas},
+            {"to": checksum_address(fn.address), "data": fn.data, "value": value, "gas": gas},
             context,
             fee=fee,
+            wait=wait,
         )
 
     def _send_prepared(
@@ -550,6 +573,7 @@ class TxExecutor:
         *,
         nonce: int | None = None,
         fee: FeeQuote | None = None,
+        wait: bool = True,
     ) -> PendingTx:
         chain_id = self.session.chain_id
         nonces = self.session.nonces
@@ -564,7 +588,7 @@ class TxExecutor:
                     nonces.release(sender, n)
                 raise
             try:
-                mined = self._broadcast(raw, tx_hash, sender, context)
+                mined = self._broadcast(raw, tx_hash, sender, context, wait=wait)
             except _NonceTooLow:
                 if nonce is not None:
                     raise NonceError(sender, n, self.session._pending_count(sender)) from None
@@ -667,7 +691,7 @@ class TxExecutor:
 
     def replace_nonce(self, signer: SignerLike, nonce: int) -> Receipt:
         """Occupy ``nonce`` with a 0-value self-transfer at bumped fees and wait for it."""
-        sender = to_checksum_address(signer.address)
+        sender = checksum_address(signer.address)
         body = {"to": sender, "data": "0x", "value": 0, "gas": 21000}
         pending = self._send_prepared(
             signer, sender, body, "fix_nonce", nonce=nonce, fee=self.fees().bumped(1.5)

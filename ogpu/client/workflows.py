@@ -15,12 +15,13 @@ would refuse:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
+from concurrent import futures
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
 
-from eth_utils.address import to_checksum_address
-
+from ogpu.chain.calls import checksum_address
 from ogpu.client._options import IPFS_LEGACY, Options, parse_options
 from ogpu.client._pending import PendingPublish
 from ogpu.client.models import SourceInfo, TaskInfo, TaskInput
@@ -68,6 +69,7 @@ __all__ = [
 
 _PUBLISH_EXTRA = ("wait", "dry_run", "budget")
 _ZERO = "0x0000000000000000000000000000000000000000"
+T = TypeVar("T")
 #: ``TaskExpiredError.task`` when the refused task was never created (official SDK value).
 _NOT_PUBLISHED = "(not published)"
 _UPLOAD_LEGACY = ("receipt_timeout", *IPFS_LEGACY)
@@ -161,7 +163,7 @@ def _source_terms(source: str, values: Sequence[Any], number: int, now: int) -> 
     stored = SourceParams.from_tuple(params)
     return _SourceTerms(
         address=source,
-        client=to_checksum_address(client),
+        client=checksum_address(client),
         status=SourceStatus(int(status)),
         min_payment=int(stored.minPayment),
         max_expiry_duration=int(stored.maxExpiryDuration),
@@ -268,7 +270,9 @@ def _raise_publish_revert(pf: Preflight, context: str) -> None:
 def _prepare_upload(session: Session, document: Any) -> tuple[bytes, str]:
     """The bytes to pin and the URL they will have (CID computed locally)."""
     payload = encode_payload(document)
-    return payload, str(session.ipfs.gateway_url(local_cid(payload)))
+    ipfs = session.ipfs
+    predict = getattr(ipfs, "predict_url", None) or ipfs.gateway_url
+    return payload, str(predict(local_cid(payload)))
 
 
 def _upload(opts: Options, payload: bytes, filename: str) -> str:
@@ -287,6 +291,21 @@ def _upload(opts: Options, payload: bytes, filename: str) -> str:
         opts.check_budget("ipfs")  # the budget ran out during the upload: say so
         raise
     return url
+
+
+_background: futures.ThreadPoolExecutor | None = None
+_background_lock = threading.Lock()
+
+
+def _in_background(fn: Callable[..., T], *args: Any) -> futures.Future[T]:
+    """Run ``fn(*args)`` on the workflows' small shared thread pool (uploads that overlap a
+    round trip to the node)."""
+    global _background
+    if _background is None:
+        with _background_lock:
+            if _background is None:
+                _background = futures.ThreadPoolExecutor(8, thread_name_prefix="ogpu-upload")
+    return _background.submit(fn, *args)
 
 
 def _signer(opts: Options, role: Role = Role.CLIENT) -> SignerLike:
@@ -358,7 +377,7 @@ def publish_source(
     info = _source_info(source_info)
     session = opts.session
     signer = _signer(opts)
-    client = to_checksum_address(signer.address)
+    client = checksum_address(signer.address)
     payload, predicted = _prepare_upload(session, source_metadata(info, handlers))
     context = f"Nexus.publishSource(client={client})"
 
@@ -374,7 +393,7 @@ def publish_source(
     url = _upload(opts, payload, "imageMetadata.json")
     gas, fee = _reuse(opts, simulated, url == predicted)
     opts.check_budget("send")
-    pending = call(url, wait=False, gas=gas, fee=fee)
+    pending = call(url, wait=False, gas=gas, fee=fee, sync=opts.wait)
 
     def build(receipt: Receipt) -> Source:
         return Source(nexus.extract_source_address(receipt, session=session), session)
@@ -477,7 +496,7 @@ def publish_task(
     info = _task_info(task_info)
     session = opts.session
     signer = _signer(opts)
-    sender = to_checksum_address(signer.address)
+    sender = checksum_address(signer.address)
     context = f"Controller.publishTask(source={info.source})"
     payload, predicted = _prepare_upload(session, info.config.to_dict())
 
@@ -487,30 +506,38 @@ def publish_task(
         )
         return prepare(session, "Controller", "publishTask", struct(params))
 
-    # ONE round trip: the Controller's pre-checks, the simulation, gas, fees (and first nonce)
+    # ONE round trip: the Controller's pre-checks, the simulation, gas, fees (and first nonce),
+    # while the config is uploaded (its URL was computed locally)
     opts.check_budget("simulate")
     call = publish(predicted)
     ex = session.executor
-    pf = ex.preflight(
-        ex.call_tx(call, sender),
-        context=context,
-        estimate=not opts.gas,
-        reads=_source_reads(session, info.source, sender),
-        defer_revert=True,
-    )
-    terms = _check_task(session, info, sender, context, pf)
-    # the declared function and input schema, before any upload or gas
-    check_task_input(session, info, metadata_url=terms.metadata_url)
-    _raise_publish_revert(pf, context)
-    if opts.dry_run:
+    upload = None if opts.dry_run else _in_background(_upload, opts, payload, "taskConfig.json")
+    try:
+        pf = ex.preflight(
+            ex.call_tx(call, sender),
+            context=context,
+            estimate=not opts.gas,
+            reads=_source_reads(session, info.source, sender),
+            defer_revert=True,
+            return_data=opts.dry_run,
+        )
+        terms = _check_task(session, info, sender, context, pf)
+        # the declared function and input schema, before any gas
+        check_task_input(session, info, metadata_url=terms.metadata_url)
+        _raise_publish_revert(pf, context)
+    except BaseException:
+        if upload is not None:  # refused: the pinned config stays unused; its errors are moot
+            futures.wait([upload])
+        raise
+    if upload is None:
         return ex.dry_run_result(call, sender, 0, pf, context=context, gas=opts.gas)
-    url = _upload(opts, payload, "taskConfig.json")
+    url = upload.result()
     gas, fee = opts.gas or pf.gas, cast("FeeQuote | None", pf.fee)
     if url != predicted:  # the store chose another URL: simulate that call before sending
         call, gas, fee = publish(url), opts.gas, None
     opts.check_budget("send")
     try:
-        pending = session.transact(call, signer, wait=False, gas=gas, fee=fee, context=context)
+        pending = ex.send(call, signer, gas=gas, fee=fee, context=context, wait=opts.wait)
     except TaskExpiredError as err:
         raise _not_published(err, context) from None
 
@@ -555,7 +582,7 @@ def update_source(
     address = checksum(source, what="source address")
     session = opts.session
     signer = _signer(opts)
-    sender = to_checksum_address(signer.address)
+    sender = checksum_address(signer.address)
     context = f"Nexus.updateSource(source={address})"
     terms = _read_source(session, address, sender)
     _require_operator(session, terms, sender, context)
