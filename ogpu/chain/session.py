@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import hashlib
 import logging
 import os
 import threading
@@ -25,6 +26,7 @@ from ogpu.chain.networks import Network, known_network_for_chain, resolve_networ
 from ogpu.chain.nonce import NonceManager
 from ogpu.chain.revert import decode_revert
 from ogpu.chain.signers import SignerInput, SignerLike, resolve_signer
+from ogpu.chain.steps import Rpc, Steps, run
 from ogpu.rpc import MalformedReplyError, RetryPolicy, RpcClient, RpcError, classify
 from ogpu.types.enums import Role
 from ogpu.types.errors import ConfigError, OGPUError, TxRpcError
@@ -111,6 +113,7 @@ class Session:
         self._timestamps: OrderedDict[int, int] = OrderedDict()
         self.nonces = NonceManager(self._pending_count)
         self._executor: TxExecutor | None = None
+        self._signers: dict[bytes, SignerLike] = {}
         self.send_sync = send_sync
 
     # ------------------------------------------------------------------ identity
@@ -290,11 +293,15 @@ class Session:
 
     def timestamp(self, block: BlockId = "latest") -> int:
         """Timestamp of ``block`` (cached for numbered blocks)."""
+        return run(self.timestamp_steps(block), self)
+
+    def timestamp_steps(self, block: BlockId = "latest") -> Steps[int]:
+        """Steps of :meth:`timestamp` (see :mod:`ogpu.chain.steps`)."""
         if isinstance(block, int):
             cached = self._timestamps.get(block)
             if cached is not None:
                 return cached
-        header = self.rpc("eth_getBlockByNumber", [_block_param(block), False])
+        header = yield Rpc("eth_getBlockByNumber", [_block_param(block), False])
         if header is None:
             raise ValueError(f"block {block} not found")
         ts = int(header["timestamp"], 16)
@@ -407,8 +414,22 @@ class Session:
     # ------------------------------------------------------------------ writes
 
     def resolve_signer(self, signer: SignerInput | None, role: Role | None = None) -> SignerLike:
-        """Resolve a signer (role env fallback; devnet dev keys on a devnet network)."""
-        return resolve_signer(signer, role, network=self._network)
+        """Resolve a signer (role env fallback; devnet dev keys on a devnet network).
+
+        Hex keys resolved before are reused (deriving the account costs more CPU than a write's
+        own signing); they are remembered by their hash, at most 32 per session.
+        """
+        if not isinstance(signer, str):
+            return resolve_signer(signer, role, network=self._network)
+        digest = hashlib.sha256(signer.encode()).digest()
+        found = self._signers.get(digest)
+        if found is None:
+            found = resolve_signer(signer, role, network=self._network)
+            with self._lock:
+                if len(self._signers) >= 32:
+                    self._signers.clear()
+                self._signers[digest] = found
+        return found
 
     @property
     def executor(self) -> TxExecutor:
@@ -499,10 +520,7 @@ class Session:
 
         >>> # receipt = session.transact(vault.functions.deposit(addr), "0x…key", value=10**18)
         """
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"value must be an int (wei), got {type(value).__name__}")
-        if not 0 <= value < 1 << 256:
-            raise ValueError("value must be in [0, 2**256) wei")
+        self._check_value(value)
         resolved = self.resolve_signer(signer, role)
         ctx = context or fn.context
         ex = self.executor
@@ -520,6 +538,13 @@ class Session:
         if not wait:
             return pending
         return pending.wait(timeout)
+
+    @staticmethod
+    def _check_value(value: object) -> None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"value must be an int (wei), got {type(value).__name__}")
+        if not 0 <= value < 1 << 256:
+            raise ValueError("value must be in [0, 2**256) wei")
 
     def send(
         self,

@@ -26,7 +26,8 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,7 @@ from ogpu.chain.calls import ContractCall, checksum_address
 from ogpu.chain.receipts import format_receipt
 from ogpu.chain.revert import decode_revert
 from ogpu.chain.signers import SignerLike
+from ogpu.chain.steps import Batch, Rpc, Sleep, Steps, run
 from ogpu.rpc import RetryPolicy, RpcError, classify
 from ogpu.types.errors import (
     GasError,
@@ -50,7 +52,7 @@ from ogpu.types.receipt import DryRunResult, PendingTx, Receipt
 if TYPE_CHECKING:
     from ogpu.chain.session import Session
 
-__all__ = ["SEND_ERROR_KINDS", "FeeQuote", "TxExecutor"]
+__all__ = ["SEND_ERROR_KINDS", "FeeQuote", "Preflight", "Sent", "TxExecutor"]
 
 log = logging.getLogger("ogpu.tx")
 
@@ -170,8 +172,26 @@ class _Rejected(Exception):
         self.error = error
 
 
+@dataclass(frozen=True)
+class Sent:
+    """A signed transaction the node accepted (or that may have reached it)."""
+
+    tx_hash: str
+    tx: dict[str, Any]
+    sender: str
+    nonce: int
+    context: str
+    #: the raw receipt when the node returned it with the send (EIP-7966), else ``None``
+    mined: dict[str, Any] | None = None
+
+
 class TxExecutor:
-    """Simulate → estimate → nonce → sign → send → wait, for one :class:`Session`."""
+    """Simulate → estimate → nonce → sign → send → wait, for one :class:`Session`.
+
+    The logic is written once as steps (:mod:`ogpu.chain.steps`): the ``*_steps`` generators,
+    driven here synchronously and by :class:`ogpu.aio.AsyncSession` on an event loop. State
+    (fee cache, last receipt seen, whether the node offers sync sends) is shared by both.
+    """
 
     def __init__(
         self,
@@ -201,6 +221,9 @@ class TxExecutor:
         self._skip_simulation = False
         #: whether the node offers eth_sendRawTransactionSync: None until the first sync send
         self._sync_supported: bool | None = None
+        #: signed transactions whose send was interrupted (cancelled) before the node answered:
+        #: hash → (sender, nonce, context); they may be mined (look them up by hash)
+        self.unconfirmed: OrderedDict[str, tuple[str, int, str]] = OrderedDict()
         self.receipts = _ReceiptPoller(self)
 
     # ------------------------------------------------------------------ building blocks
@@ -224,28 +247,6 @@ class TxExecutor:
         data, message = payload
         return decode_revert(data, message, context=context, caller=sender, tx_hash=tx_hash)
 
-    def simulate(self, call_tx: dict[str, Any], *, context: str, block: str = "latest") -> str:
-        """``eth_call`` the write; raise the decoded revert. Returns the raw return data."""
-        try:
-            return str(self.session.rpc("eth_call", [call_tx, block]))
-        except RpcError as exc:
-            err = self._revert_error(exc, context, call_tx["from"])
-            if err is not None:
-                raise err from None
-            raise TxRpcError(f"simulation of {context} failed: {exc.message}") from None
-
-    def estimate_gas(self, call_tx: dict[str, Any], *, context: str) -> int:
-        """``eth_estimateGas`` x margin; reverts are decoded like :meth:`simulate`."""
-        try:
-            raw = self.session.rpc("eth_estimateGas", [call_tx])
-        except RpcError as exc:
-            err = self._revert_error(exc, context, call_tx["from"])
-            if err is not None:
-                raise err from None
-            raise GasError(f"estimating {context}: {exc.message}") from None
-        estimate = int(raw, 16)
-        return max(int(estimate * self.gas_margin), estimate + GAS_HEADROOM)
-
     def preflight(
         self,
         call_tx: dict[str, Any],
@@ -257,6 +258,31 @@ class TxExecutor:
         defer_revert: bool = False,
         return_data: bool = False,
     ) -> Preflight:
+        """ONE JSON-RPC batch before a write (see :meth:`preflight_steps`)."""
+        return run(
+            self.preflight_steps(
+                call_tx,
+                context=context,
+                simulate=simulate,
+                estimate=estimate,
+                reads=reads,
+                defer_revert=defer_revert,
+                return_data=return_data,
+            ),
+            self.session,
+        )
+
+    def preflight_steps(
+        self,
+        call_tx: dict[str, Any],
+        *,
+        context: str,
+        simulate: bool = True,
+        estimate: bool = True,
+        reads: Sequence[ContractCall] = (),
+        defer_revert: bool = False,
+        return_data: bool = False,
+    ) -> Steps[Preflight]:
         """ONE JSON-RPC batch before a write: ``reads`` (decoded), the gas estimate (which
         executes the call: its revert is the simulation's), an ``eth_call`` simulation when
         ``return_data`` is wanted or nothing is estimated, the priority fee (cached ``fee_ttl``
@@ -268,22 +294,9 @@ class TxExecutor:
         in :attr:`Preflight.error` so the caller's own checks of ``reads`` can speak first.
         """
         simulate = simulate and (return_data or not estimate)
-        pf = self._preflight_once(call_tx, context, simulate, estimate, reads)
-        if pf.error is not None and not defer_revert:
-            raise pf.error
-        return pf
-
-    def _preflight_once(
-        self,
-        call_tx: dict[str, Any],
-        context: str,
-        simulate: bool,
-        estimate: bool,
-        reads: Sequence[ContractCall],
-    ) -> Preflight:
         sender = call_tx["from"]
         s = self.session
-        reqs: list[tuple[str, list[Any]]] = [fn.request("latest") for fn in reads]
+        reqs: list[tuple[str, Sequence[Any]]] = [fn.request("latest") for fn in reads]
         i_sim = len(reqs)
         if simulate:
             reqs.append(("eth_call", [call_tx, "latest"]))
@@ -291,8 +304,8 @@ class TxExecutor:
         if estimate:
             reqs.append(("eth_estimateGas", [call_tx]))
         i_tip = len(reqs)
-        need_tip = self._cached_tip() is None
-        if need_tip:
+        tip = self._cached_tip()
+        if tip is None:
             reqs.append(("eth_maxPriorityFeePerGas", []))
         i_nonce = len(reqs)
         need_nonce = s.nonces.get_cached_nonce(sender) is None
@@ -304,7 +317,7 @@ class TxExecutor:
             reqs.append(("eth_getBlockByNumber", [hex(last[0]), False]))
         # the head last: the checks of the reads use a block at least as new as the one they read
         reqs.append(("eth_getBlockByNumber", ["latest", False]))
-        out = s.rpc_batch(reqs)
+        out = yield Batch(reqs)
 
         head = out[-1]
         if not isinstance(head, dict):
@@ -317,13 +330,14 @@ class TxExecutor:
                 s.reset()
         if need_nonce and not isinstance(out[i_nonce], RpcError):
             s.nonces.observe(sender, int(out[i_nonce], 16), seed=True)
-        if need_tip:
+        if tip is None:
             tip_raw = out[i_tip]
-            self._store_tip(DEFAULT_TIP if isinstance(tip_raw, RpcError) else int(tip_raw, 16))
+            tip = DEFAULT_TIP if isinstance(tip_raw, RpcError) else int(tip_raw, 16)
+            self._store_tip(tip)
 
         values = s._decode_all(reads, out[:i_sim], allow_failure=True)
         error: OGPUError | None = None
-        return_data: str | None = None
+        return_value: str | None = None
         for outcome in (out[i_sim] if simulate else None, out[i_est] if estimate else None):
             if isinstance(outcome, RpcError) and error is None:
                 error = self._revert_error(outcome, context, sender)
@@ -332,7 +346,7 @@ class TxExecutor:
             if isinstance(sim, RpcError):
                 error = TxRpcError(f"simulation of {context} failed: {sim.message}")
             else:
-                return_data = str(sim)
+                return_value = str(sim)
         gas: int | None = None
         if error is None and estimate:
             est = out[i_est]
@@ -341,15 +355,18 @@ class TxExecutor:
             else:
                 value = int(str(est), 16)
                 gas = max(int(value * self.gas_margin), value + GAS_HEADROOM)
-        return Preflight(
+        pf = Preflight(
             block_number=number,
             timestamp=int(head["timestamp"], 16),
             reads=values,
             gas=gas,
-            fee=self._quote_from_head(head),
-            return_data=return_data,
+            fee=(yield from self._quote_steps(head, tip)),
+            return_data=return_value,
             error=error,
         )
+        if pf.error is not None and not defer_revert:
+            raise pf.error
+        return pf
 
     def _cached_tip(self) -> int | None:
         with self._fee_lock:
@@ -362,28 +379,33 @@ class TxExecutor:
         with self._fee_lock:
             self._tip_cache = (time.monotonic(), tip)
 
-    def _tip(self) -> int:
+    def _tip_steps(self) -> Steps[int]:
         cached = self._cached_tip()
         if cached is not None:
             return cached
         try:
-            tip = int(self.session.rpc("eth_maxPriorityFeePerGas", []), 16)
+            tip = int((yield Rpc("eth_maxPriorityFeePerGas", [])), 16)
         except RpcError:
             tip = DEFAULT_TIP
         self._store_tip(tip)
         return tip
 
-    def _quote_from_head(self, head: dict[str, Any]) -> FeeQuote:
+    def _quote_steps(self, head: dict[str, Any], tip: int | None) -> Steps[FeeQuote]:
         base = head.get("baseFeePerGas")
         if base is not None:
-            tip = self._tip()
+            if tip is None:
+                tip = yield from self._tip_steps()
             return FeeQuote(max_fee_per_gas=2 * int(base, 16) + tip, max_priority_fee_per_gas=tip)
-        return FeeQuote(gas_price=int(self.session.rpc("eth_gasPrice", []), 16))
+        return FeeQuote(gas_price=int((yield Rpc("eth_gasPrice", [])), 16))
+
+    def fees_steps(self) -> Steps[FeeQuote]:
+        """Current fee quote from the latest block (EIP-1559 if it has a base fee)."""
+        head = yield Rpc("eth_getBlockByNumber", ["latest", False])
+        return (yield from self._quote_steps(head, None))
 
     def fees(self) -> FeeQuote:
         """Current fee quote from the latest block (EIP-1559 if it has a base fee)."""
-        head = self.session.rpc("eth_getBlockByNumber", ["latest", False])
-        return self._quote_from_head(head)
+        return run(self.fees_steps(), self.session)
 
     @staticmethod
     def _sign(signer: SignerLike, tx: dict[str, Any]) -> tuple[str, str]:
@@ -394,12 +416,15 @@ class TxExecutor:
         raw_bytes = bytes(raw)
         return "0x" + raw_bytes.hex(), "0x" + keccak(raw_bytes).hex()
 
-    def _tx_known(self, tx_hash: str) -> bool:
+    def _tx_known_steps(self, tx_hash: str) -> Steps[bool]:
         try:
-            found = self.session.rpc("eth_getTransactionByHash", [tx_hash])
+            found = yield Rpc("eth_getTransactionByHash", [tx_hash])
         except RpcError:
             return False
         return found is not None
+
+    def _pending_count_steps(self, sender: str) -> Steps[int]:
+        return int((yield Rpc("eth_getTransactionCount", [sender, "pending"])), 16)
 
     @property
     def sends_sync(self) -> bool:
@@ -416,9 +441,9 @@ class TxExecutor:
             return forced
         return wait and self._sync_supported is not False
 
-    def _broadcast(
+    def _broadcast_steps(
         self, raw: str, tx_hash: str, sender: str, context: str, *, wait: bool = True
-    ) -> dict[str, Any] | None:
+    ) -> Steps[dict[str, Any] | None]:
         """Send signed bytes; on ambiguity re-send the SAME bytes and look the hash up.
 
         Returns the receipt when the node gave it with the reply (EIP-7966), else ``None``.
@@ -429,10 +454,10 @@ class TxExecutor:
         while True:
             try:
                 if sync and ambiguous is None:
-                    reply = self.session.rpc("eth_sendRawTransactionSync", [raw], retry=False)
+                    reply = yield Rpc("eth_sendRawTransactionSync", [raw], retry=False)
                     self._sync_supported = True
                     return reply if isinstance(reply, dict) and reply.get("blockHash") else None
-                self.session.rpc("eth_sendRawTransaction", [raw], retry=False)
+                yield Rpc("eth_sendRawTransaction", [raw], retry=False)
                 return None
             except RpcError as exc:
                 if sync and ambiguous is None and _method_missing(exc):
@@ -448,11 +473,11 @@ class TxExecutor:
                     log.info("tx %s already known to the node", tx_hash)
                     return None
                 if kind == "nonce_low":
-                    if self._tx_known(tx_hash):  # an earlier broadcast of these bytes landed
+                    if (yield from self._tx_known_steps(tx_hash)):  # an earlier broadcast landed
                         return None
                     raise _NonceTooLow() from None
                 if kind != "transient":
-                    if ambiguous is not None and self._tx_known(tx_hash):
+                    if ambiguous is not None and (yield from self._tx_known_steps(tx_hash)):
                         return None
                     if kind == "funds":
                         raise _Rejected(
@@ -472,7 +497,7 @@ class TxExecutor:
             delay = next(delays, None)
             if ambiguous is not None:
                 try:
-                    if self._tx_known(tx_hash):
+                    if (yield from self._tx_known_steps(tx_hash)):
                         return None
                 except Exception:
                     pass
@@ -486,7 +511,7 @@ class TxExecutor:
                     "it may still be mined — look it up by hash before sending again"
                 )
                 raise _Rejected(err.with_revert(tx_hash=tx_hash, context=context)) from None
-            time.sleep(delay)
+            yield Sleep(delay)
 
     # ------------------------------------------------------------------ public operations
 
@@ -500,8 +525,24 @@ class TxExecutor:
         context: str,
     ) -> DryRunResult:
         """Simulate and estimate only (one batch)."""
+        return run(
+            self.dry_run_steps(fn, signer, value=value, gas=gas, context=context), self.session
+        )
+
+    def dry_run_steps(
+        self,
+        fn: ContractCall,
+        signer: SignerLike,
+        *,
+        value: int = 0,
+        gas: int | None = None,
+        context: str,
+    ) -> Steps[DryRunResult]:
+        """Steps of :meth:`dry_run`."""
         call_tx = self.call_tx(fn, signer.address, value)
-        pf = self.preflight(call_tx, context=context, estimate=not gas, return_data=True)
+        pf = yield from self.preflight_steps(
+            call_tx, context=context, estimate=not gas, return_data=True
+        )
         return self.dry_run_result(fn, signer.address, value, pf, context=context, gas=gas)
 
     @staticmethod
@@ -548,23 +589,37 @@ class TxExecutor:
         ``wait``: the caller waits for the receipt right away (a send that returns it is used).
         Returns a handle to wait on (already resolved when the node returned the receipt).
         """
+        sent = run(
+            self.send_steps(fn, signer, value=value, gas=gas, context=context, fee=fee, wait=wait),
+            self.session,
+        )
+        return self.pending(sent)
+
+    def send_steps(
+        self,
+        fn: ContractCall,
+        signer: SignerLike,
+        *,
+        value: int = 0,
+        gas: int | None = None,
+        context: str,
+        fee: FeeQuote | None = None,
+        wait: bool = True,
+    ) -> Steps[Sent]:
+        """Steps of :meth:`send`, up to the node's answer to the send."""
         sender = checksum_address(signer.address)
         if gas is None or fee is None:
             call_tx = self.call_tx(fn, sender, value)
-            pf = self.preflight(
+            pf = yield from self.preflight_steps(
                 call_tx, context=context, simulate=not self._skip_simulation, estimate=not gas
             )
             gas, fee = gas or pf.gas or 0, fee or pf.fee
-        return self._send_prepared(
-            signer,
-            sender,
-            {"to": checksum_address(fn.address), "data": fn.data, "value": value, "gas": gas},
-            context,
-            fee=fee,
-            wait=wait,
+        body = {"to": checksum_address(fn.address), "data": fn.data, "value": value, "gas": gas}
+        return (
+            yield from self._send_prepared_steps(signer, sender, body, context, fee=fee, wait=wait)
         )
 
-    def _send_prepared(
+    def _send_prepared_steps(
         self,
         signer: SignerLike,
         sender: str,
@@ -574,11 +629,16 @@ class TxExecutor:
         nonce: int | None = None,
         fee: FeeQuote | None = None,
         wait: bool = True,
-    ) -> PendingTx:
-        chain_id = self.session.chain_id
-        nonces = self.session.nonces
-        quote = fee or self.fees()
+    ) -> Steps[Sent]:
+        s = self.session
+        if s._chain_id is None:
+            s._chain_id = int((yield Rpc("eth_chainId", [])), 16)
+        chain_id = s._chain_id
+        nonces = s.nonces
+        quote = fee or (yield from self.fees_steps())
         for _ in range(self.max_nonce_retries):
+            if nonce is None and nonces.get_cached_nonce(sender) is None:
+                nonces.observe(sender, (yield from self._pending_count_steps(sender)), seed=True)
             n = nonce if nonce is not None else nonces.reserve(sender)
             tx = {"chainId": chain_id, "nonce": n, **body, **quote.fields()}
             try:
@@ -588,61 +648,59 @@ class TxExecutor:
                     nonces.release(sender, n)
                 raise
             try:
-                mined = self._broadcast(raw, tx_hash, sender, context, wait=wait)
+                mined = yield from self._broadcast_steps(raw, tx_hash, sender, context, wait=wait)
             except _NonceTooLow:
+                count = yield from self._pending_count_steps(sender)
                 if nonce is not None:
-                    raise NonceError(sender, n, self.session._pending_count(sender)) from None
+                    raise NonceError(sender, n, count) from None
                 log.info("nonce %d of %s was taken; resyncing", n, sender)
-                nonces.resync(sender)
+                nonces.observe(sender, count)
                 continue
             except _Rejected as rej:
                 if nonce is None and rej.error.tx_hash is None:
                     nonces.release(sender, n)
                 raise rej.error from None
+            except GeneratorExit:
+                # cancelled while the send was in flight: the node may have it. Keep the nonce
+                # taken (resync from the chain next time) and remember the hash.
+                nonces.reset(sender)
+                self.unconfirmed[tx_hash] = (sender, n, context)
+                while len(self.unconfirmed) > 1024:
+                    self.unconfirmed.popitem(last=False)
+                log.warning("send of %s (%s) interrupted; it may be mined", tx_hash, context)
+                raise
             log.debug("sent tx %s (%s) from %s nonce %d", tx_hash, context, sender, n)
-            pending = PendingTx(
-                tx_hash, self._waiter(tx_hash, tx, sender, context, mined), sender=sender, nonce=n
-            )
-            if mined is not None:
-                pending.wait(None)  # resolve now: a revert is raised like on a later wait
-            else:
-                self.receipts.expect(tx_hash)
-            return pending
-        suggested = self.session._pending_count(sender)
+            return Sent(tx_hash, tx, sender, n, context, mined)
+        suggested = yield from self._pending_count_steps(sender)
         raise NonceError(sender, suggested, suggested)
 
-    def _waiter(
-        self,
-        tx_hash: str,
-        tx: dict[str, Any],
-        sender: str,
-        context: str,
-        mined: dict[str, Any] | None = None,
-    ) -> Callable[[float | None], Receipt]:
-        def wait(timeout: float | None) -> Receipt:
-            return self.wait(tx_hash, tx, sender, context, timeout, raw=mined)
-
-        return wait
+    def pending(self, sent: Sent) -> PendingTx:
+        """The synchronous handle of a sent transaction (resolved now when the node returned
+        its receipt: a revert is raised like on a later wait)."""
+        pending = PendingTx(
+            sent.tx_hash,
+            lambda timeout: self.wait(sent, timeout),
+            sender=sent.sender,
+            nonce=sent.nonce,
+        )
+        if sent.mined is not None:
+            pending.wait(None)
+        else:
+            self.receipts.expect(sent.tx_hash)
+        return pending
 
     def wait_receipt(self, tx_hash: str, timeout: float | None) -> dict[str, Any]:
         """The raw receipt, polled with an adaptive interval together with every other pending
         transaction of the session (one batch); ``TxReceiptTimeoutError`` on timeout."""
         return self.receipts.wait(tx_hash, timeout)
 
-    def wait(
-        self,
-        tx_hash: str,
-        tx: dict[str, Any],
-        sender: str,
-        context: str,
-        timeout: float | None,
-        *,
-        raw: dict[str, Any] | None = None,
-    ) -> Receipt:
-        """Wait for ``tx_hash`` (``raw``: its receipt, already known); a mined revert is replayed
-        and raised as a typed error."""
-        if raw is None:
-            raw = self.wait_receipt(tx_hash, timeout)
+    def wait(self, sent: Sent, timeout: float | None) -> Receipt:
+        """Wait for ``sent``; a mined revert is replayed and raised as a typed error."""
+        raw = sent.mined if sent.mined is not None else self.wait_receipt(sent.tx_hash, timeout)
+        return run(self.finish_steps(sent, raw), self.session)
+
+    def finish_steps(self, sent: Sent, raw: dict[str, Any]) -> Steps[Receipt]:
+        """The :class:`Receipt` of a mined transaction, or its typed revert raised."""
         formatted = format_receipt(raw)
         block = int(formatted["blockNumber"])
         # some nodes (anvil, reth, geth >= 1.14) put the block timestamp in every log
@@ -650,7 +708,7 @@ class TxExecutor:
         if stamped and isinstance(stamped[0], str):
             timestamp = int(stamped[0], 16)
         else:
-            timestamp = self.session.timestamp(block)
+            timestamp = yield from self.session.timestamp_steps(block)
         receipt = Receipt.from_web3_receipt(formatted, timestamp=timestamp)
         block_hash = raw.get("blockHash")
         if isinstance(block_hash, str):
@@ -659,11 +717,11 @@ class TxExecutor:
                     self._last_seen = (block, block_hash)
         if receipt.ok:
             return receipt
-        raise self._mined_revert(receipt, tx, sender, context)
+        raise (yield from self._mined_revert_steps(receipt, sent.tx, sent.sender, sent.context))
 
-    def _mined_revert(
+    def _mined_revert_steps(
         self, receipt: Receipt, tx: dict[str, Any], sender: str, context: str
-    ) -> OGPUError:
+    ) -> Steps[OGPUError]:
         call_tx = {
             "from": sender,
             "to": tx.get("to"),
@@ -674,7 +732,7 @@ class TxExecutor:
         # Replay at the block (state after the block's earlier transactions), then the one before.
         for block in (receipt.block_number, receipt.block_number - 1):
             try:
-                self.session.rpc("eth_call", [call_tx, hex(max(block, 0))])
+                yield Rpc("eth_call", [call_tx, hex(max(block, 0))])
             except RpcError as exc:
                 err = self._revert_error(exc, context, sender, receipt.tx_hash)
                 if err is not None:
@@ -689,14 +747,21 @@ class TxExecutor:
             tx_hash=receipt.tx_hash,
         ).with_revert(context=context)
 
-    def replace_nonce(self, signer: SignerLike, nonce: int) -> Receipt:
-        """Occupy ``nonce`` with a 0-value self-transfer at bumped fees and wait for it."""
+    def replace_nonce_steps(self, signer: SignerLike, nonce: int) -> Steps[Sent]:
+        """Steps of :meth:`replace_nonce` up to the send."""
         sender = checksum_address(signer.address)
         body = {"to": sender, "data": "0x", "value": 0, "gas": 21000}
-        pending = self._send_prepared(
-            signer, sender, body, "fix_nonce", nonce=nonce, fee=self.fees().bumped(1.5)
+        fee = (yield from self.fees_steps()).bumped(1.5)
+        return (
+            yield from self._send_prepared_steps(
+                signer, sender, body, "fix_nonce", nonce=nonce, fee=fee
+            )
         )
-        return pending.wait(120.0)
+
+    def replace_nonce(self, signer: SignerLike, nonce: int) -> Receipt:
+        """Occupy ``nonce`` with a 0-value self-transfer at bumped fees and wait for it."""
+        sent = run(self.replace_nonce_steps(signer, nonce), self.session)
+        return self.pending(sent).wait(120.0)
 
 
 class _ReceiptPoller:
