@@ -96,12 +96,15 @@ class _Pool:
     pool: futures.ThreadPoolExecutor | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def submit(self, fn: Callable[..., Any], *args: Any) -> futures.Future[Any]:
+    def executor(self) -> futures.ThreadPoolExecutor:
         if self.pool is None:
             with self.lock:
                 if self.pool is None:
-                    self.pool = futures.ThreadPoolExecutor(8, thread_name_prefix="ogpu-io")
-        return self.pool.submit(fn, *args)
+                    self.pool = futures.ThreadPoolExecutor(16, thread_name_prefix="ogpu-io")
+        return self.pool
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> futures.Future[Any]:
+        return self.executor().submit(fn, *args)
 
 
 _pool = _Pool()
@@ -145,10 +148,12 @@ def run(steps: Steps[T], session: Any) -> T:
 
 async def arun(steps: Steps[T], session: Any) -> T:
     """Drive ``steps`` on the running event loop against ``session`` (an
-    :class:`ogpu.aio.AsyncSession`). Cancellation closes the generator at its current ``yield``
-    (its ``finally`` blocks run; see the Async section of docs/client-guide.md)."""
+    :class:`ogpu.aio.AsyncSession`); blocking work runs on a shared pool of 16 threads.
+    Cancellation closes the generator at its current ``yield`` (its ``finally`` and
+    ``GeneratorExit`` handlers run; see the Async section of docs/client-guide.md)."""
     import asyncio
 
+    loop = asyncio.get_running_loop()
     value: Any = None
     error: Exception | None = None
     try:
@@ -166,9 +171,9 @@ async def arun(steps: Steps[T], session: Any) -> T:
                 elif isinstance(op, Sleep):
                     await asyncio.sleep(op.seconds)
                 elif isinstance(op, Offload):
-                    value = await asyncio.to_thread(op.fn, *op.args)
+                    value = await loop.run_in_executor(_pool.executor(), op.fn, *op.args)
                 elif isinstance(op, Spawn):
-                    value = asyncio.ensure_future(asyncio.to_thread(op.fn, *op.args))
+                    value = loop.run_in_executor(_pool.executor(), op.fn, *op.args)
                 elif isinstance(op, Join):
                     if op.quiet:
                         await asyncio.wait([op.handle])

@@ -97,6 +97,11 @@ def _method_missing(exc: RpcError) -> bool:
     return "method not found" in text or "not supported" in text or "does not exist" in text
 
 
+def _sync_timeout(exc: RpcError) -> bool:
+    """EIP-7966's "accepted, not mined within the timeout" (code 4; anvil says it with -32603)."""
+    return exc.code == 4 or "confirmation timeout" in (exc.message or "").lower()
+
+
 def _is_ambiguous(exc: BaseException) -> bool:
     """A transport failure: raw (``retry=False``) or wrapped in ``TxRpcError`` by ``Session.rpc``."""
     if isinstance(exc, TxRpcError) and exc.__cause__ is not None:
@@ -224,6 +229,8 @@ class TxExecutor:
         #: signed transactions whose send was interrupted (cancelled) before the node answered:
         #: hash → (sender, nonce, context); they may be mined (look them up by hash)
         self.unconfirmed: OrderedDict[str, tuple[str, int, str]] = OrderedDict()
+        #: sends per sender between nonce reservation and the node's answer
+        self._in_flight: dict[str, int] = {}
         self.receipts = _ReceiptPoller(self)
 
     # ------------------------------------------------------------------ building blocks
@@ -466,7 +473,7 @@ class TxExecutor:
                     self._sync_supported = False
                     sync = False
                     continue
-                if sync and exc.code == 4:  # EIP-7966: accepted, not mined within the timeout
+                if sync and _sync_timeout(exc):  # accepted, not mined within the node's wait
                     return None
                 kind = _send_error_kind(exc)
                 if kind == "known":
@@ -639,16 +646,21 @@ class TxExecutor:
         for _ in range(self.max_nonce_retries):
             if nonce is None and nonces.get_cached_nonce(sender) is None:
                 nonces.observe(sender, (yield from self._pending_count_steps(sender)), seed=True)
-            n = nonce if nonce is not None else nonces.reserve(sender)
-            tx = {"chainId": chain_id, "nonce": n, **body, **quote.fields()}
+            # A send that waits for mining is only made when no earlier write of this sender is
+            # still on its way: it could otherwise reach the node first and wait on the gap.
+            alone = self._enter(sender)
             try:
-                raw, tx_hash = self._sign(signer, tx)
-            except Exception:
-                if nonce is None:
-                    nonces.release(sender, n)
-                raise
-            try:
-                mined = yield from self._broadcast_steps(raw, tx_hash, sender, context, wait=wait)
+                n = nonce if nonce is not None else nonces.reserve(sender)
+                tx = {"chainId": chain_id, "nonce": n, **body, **quote.fields()}
+                try:
+                    raw, tx_hash = self._sign(signer, tx)
+                except Exception:
+                    if nonce is None:
+                        nonces.release(sender, n)
+                    raise
+                mined = yield from self._broadcast_steps(
+                    raw, tx_hash, sender, context, wait=wait and alone
+                )
             except _NonceTooLow:
                 count = yield from self._pending_count_steps(sender)
                 if nonce is not None:
@@ -669,10 +681,27 @@ class TxExecutor:
                     self.unconfirmed.popitem(last=False)
                 log.warning("send of %s (%s) interrupted; it may be mined", tx_hash, context)
                 raise
+            finally:
+                self._leave(sender)
             log.debug("sent tx %s (%s) from %s nonce %d", tx_hash, context, sender, n)
             return Sent(tx_hash, tx, sender, n, context, mined)
         suggested = yield from self._pending_count_steps(sender)
         raise NonceError(sender, suggested, suggested)
+
+    def _enter(self, sender: str) -> bool:
+        """Count a send of ``sender`` in flight; True when it is the only one."""
+        with self._fee_lock:
+            busy = self._in_flight.get(sender, 0)
+            self._in_flight[sender] = busy + 1
+        return busy == 0
+
+    def _leave(self, sender: str) -> None:
+        with self._fee_lock:
+            left = self._in_flight.get(sender, 1) - 1
+            if left > 0:
+                self._in_flight[sender] = left
+            else:
+                self._in_flight.pop(sender, None)
 
     def pending(self, sent: Sent) -> PendingTx:
         """The synchronous handle of a sent transaction (resolved now when the node returned
