@@ -96,11 +96,13 @@ class _AsyncReceipts:
         self._session = session
         self._waiters: dict[str, list[asyncio.Future[dict[str, Any]]]] = {}
         self._task: asyncio.Task[None] | None = None
+        self._fresh = False
 
     async def wait(self, tx_hash: str, timeout: float | None) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[dict[str, Any]] = loop.create_future()
         self._waiters.setdefault(tx_hash, []).append(fut)
+        self._fresh = True  # a new transaction: poll soon again
         if self._task is None or self._task.done():
             self._task = loop.create_task(self._run())
         try:
@@ -140,7 +142,11 @@ class _AsyncReceipts:
                     for fut in self._waiters.get(h, []):
                         if not fut.done():
                             fut.set_result(dict(r))
-            interval = ex.poll_min if found else min(interval * 1.5, ex.poll_max)
+            if found or self._fresh:
+                interval = ex.poll_min
+            else:
+                interval = min(interval * 1.5, ex.poll_max)
+            self._fresh = False
 
 
 class AsyncSession:

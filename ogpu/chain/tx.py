@@ -782,8 +782,9 @@ class TxExecutor:
         body = {"to": sender, "data": "0x", "value": 0, "gas": 21000}
         fee = (yield from self.fees_steps()).bumped(1.5)
         return (
+            # a plain send: the replaced transaction is still in the node's pool
             yield from self._send_prepared_steps(
-                signer, sender, body, "fix_nonce", nonce=nonce, fee=fee
+                signer, sender, body, "fix_nonce", nonce=nonce, fee=fee, wait=False
             )
         )
 

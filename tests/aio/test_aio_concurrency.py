@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from conftest import ETH, source_info
+from aio_helpers import ETH, source_info
 from faults.proxy import Fault, FaultProxy, Rule
 from support.reliability import soak_size
 from support.world import network_from_deployment

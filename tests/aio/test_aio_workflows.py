@@ -4,7 +4,7 @@ against anvil: same returns, same typed errors, nothing sent for refused input."
 from __future__ import annotations
 
 import pytest
-from conftest import Twin, source_info, task_info
+from aio_helpers import Twin, source_info, task_info
 
 from ogpu.chain import Session
 from ogpu.devnet.accounts import dev_account, dev_key

@@ -149,3 +149,14 @@ def test_ipfs_keepalive_quick(tmp_path: Path) -> None:
 def test_typed_check_quick(tmp_path: Path) -> None:
     r = _run("typed_check", tmp_path)
     assert r["median_ms"]["typed"] > 0 and r["median_ms"]["plain"] > 0
+
+
+def test_aio_publish_quick(tmp_path: Path) -> None:
+    r = _run("aio_publish", tmp_path)
+    for mode in ("aio", "threads", "pipelined"):
+        m = r[mode]
+        assert m["count"] == 20 and m["exactly_once"]["ok"], (mode, m)
+        assert m["tasks_per_s"] > 0 and m["peak_rss_mb"] > 0 and m["cpu_per_publish_ms"] > 0
+        assert m["latency"]["p95_ms"] >= m["latency"]["median_ms"] > 0
+    assert r["best_sync"] in ("threads", "pipelined")
+    assert r["ratios"]["aio_over_best_sync_throughput"] > 0
