@@ -142,10 +142,8 @@ class _AsyncReceipts:
                     for fut in self._waiters.get(h, []):
                         if not fut.done():
                             fut.set_result(dict(r))
-            if found or self._fresh:
-                interval = ex.poll_min
-            else:
-                interval = min(interval * 1.5, ex.poll_max)
+            fast = found or self._fresh
+            interval = ex.poll_min if fast else min(interval * 1.5, ex.poll_max)
             self._fresh = False
 
 
