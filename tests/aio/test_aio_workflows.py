@@ -3,9 +3,12 @@ against anvil: same returns, same typed errors, nothing sent for refused input."
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from aio_helpers import Twin, source_info, task_info
 
+from ogpu import aio
 from ogpu.chain import Session
 from ogpu.devnet.accounts import dev_account, dev_key
 from ogpu.protocol import Source, Task, nexus, terminal
@@ -174,3 +177,39 @@ def test_twins_share_one_implementation() -> None:
 
     for name in ("publish_task", "publish_source", "update_source", "cancel_task"):
         assert f"wf.{name}_steps(" in inspect.getsource(getattr(aclient, name)), name
+
+
+def test_vault_and_agent_operations(
+    cs: Session, acs: aio.AsyncSession, loop: Any, client_addr: str, client_key: str, source: Source
+) -> None:
+    from ogpu.aio import vault as avault
+
+    before = loop.run_until_complete(avault.get_balance_of(client_addr, session=acs))
+    receipt = loop.run_until_complete(
+        avault.deposit(client_addr, 12345, signer=client_key, session=acs)
+    )
+    assert isinstance(receipt, Receipt) and receipt.ok
+    after = loop.run_until_complete(avault.get_balance_of(client_addr, session=acs))
+    assert after == before + 12345
+    with pytest.raises(ValueError):
+        loop.run_until_complete(avault.deposit(client_addr, -1, signer=client_key, session=acs))
+    provider, master = dev_account("provider"), dev_account("master")
+    terminal.announce_master(master.address, signer=dev_key("provider"), session=cs)
+    terminal.announce_provider(provider.address, 0, signer=dev_key("master"), session=cs)
+    receipt = loop.run_until_complete(
+        avault.register_to(source.address, provider.address, 1, dev_key("agent"), session=acs)
+    )
+    assert receipt.ok
+    with pytest.raises(ValueError, match="env must be"):
+        loop.run_until_complete(
+            avault.register_to(source.address, provider.address, 3, dev_key("agent"), session=acs)
+        )
+
+
+def test_default_async_session_is_its_own(acs: aio.AsyncSession, cs: Session) -> None:
+    from ogpu.chain import get_session as sync_default
+
+    with aio.use_session(acs):
+        assert aio.get_session() is acs
+        assert sync_default() is not acs.core
+    assert aio.get_session() is not acs
