@@ -146,6 +146,7 @@ def test_concurrent_publishes_through_faults(
 
 
 @pytest.mark.soak
+@pytest.mark.timeout(1800)
 def test_concurrent_publishes_exactly_once_soak(
     cs: Session, acs: aio.AsyncSession, loop: Any
 ) -> None:
@@ -153,6 +154,7 @@ def test_concurrent_publishes_exactly_once_soak(
 
 
 @pytest.mark.soak
+@pytest.mark.timeout(1800)
 def test_concurrent_publishes_through_faults_soak(
     cs: Session, anvil: Any, deployment: Any, ipfs_store: Any, loop: Any
 ) -> None:
