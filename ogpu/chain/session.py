@@ -114,6 +114,8 @@ class Session:
         self.nonces = NonceManager(self._pending_count)
         self._executor: TxExecutor | None = None
         self._signers: dict[bytes, SignerLike] = {}
+        #: source address → the metadata URL its last checked task saw (``publish_task``)
+        self.source_metadata: dict[str, str] = {}
         self.send_sync = send_sync
 
     # ------------------------------------------------------------------ identity
@@ -538,6 +540,13 @@ class Session:
         if not wait:
             return pending
         return pending.wait(timeout)
+
+    def remember_source_metadata(self, source: str, url: str) -> None:
+        """Note the metadata URL of ``source`` seen by a publish (at most 1024 sources)."""
+        with self._lock:
+            if len(self.source_metadata) >= 1024 and source not in self.source_metadata:
+                self.source_metadata.clear()
+            self.source_metadata[source] = url
 
     @staticmethod
     def _check_value(value: object) -> None:

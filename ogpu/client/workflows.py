@@ -366,7 +366,18 @@ def publish_task_steps(opts: Options, info: TaskInfo) -> Steps[DryRunResult | tu
     opts.check_budget("simulate")
     call = publish(predicted)
     ex = session.executor
-    upload = None if opts.dry_run else (yield Spawn(_upload, (opts, payload, "taskConfig.json")))
+    # The upload overlaps the round trip once this session has seen the source and the task
+    # passes its declared schemas there; otherwise it waits for the checks (a task its schemas
+    # refuse is never uploaded).
+    upload = None
+    known = session.source_metadata.get(info.source)
+    if known is not None and not opts.dry_run:
+        try:
+            yield Offload(partial(check_task_input, session, info, metadata_url=known))
+        except Exception:
+            known = None  # let the checks against the current chain state decide
+        else:
+            upload = yield Spawn(_upload, (opts, payload, "taskConfig.json"))
     try:
         pf = yield from ex.preflight_steps(
             ex.call_tx(call, sender),
@@ -379,14 +390,18 @@ def publish_task_steps(opts: Options, info: TaskInfo) -> Steps[DryRunResult | tu
         terms = yield from _check_task_steps(session, info, sender, context, pf)
         # the declared function and input schema, before any gas
         yield Offload(partial(check_task_input, session, info, metadata_url=terms.metadata_url))
+        session.remember_source_metadata(info.source, terms.metadata_url)
         _raise_publish_revert(pf, context)
     except Exception:
         if upload is not None:  # refused: the pinned config stays unused; its errors are moot
             yield Join(upload, quiet=True)
         raise
-    if upload is None:
+    if opts.dry_run:
         return ex.dry_run_result(call, sender, 0, pf, context=context, gas=opts.gas)
-    url = yield Join(upload)
+    if upload is None:
+        url = yield Offload(_upload, (opts, payload, "taskConfig.json"))
+    else:
+        url = yield Join(upload)
     gas, fee = opts.gas or pf.gas, cast("FeeQuote | None", pf.fee)
     if url != predicted:  # the store chose another URL: simulate that call before sending
         call, gas, fee = publish(url), opts.gas, None
