@@ -129,6 +129,9 @@ def run_faulty(
             client = dev_account("client").address
             pool = cs.rpc("txpool_status", [])
             assert int(pool["queued"], 16) == 0, f"transactions stuck behind a nonce gap: {pool}"
+            cached = acs.nonces.get_cached_nonce(client)
+            chain = int(cs.rpc("eth_getTransactionCount", [client, "pending"]), 16)
+            assert cached is None or cached <= chain, f"nonce cache {cached} ahead of chain {chain}"
             fn = acs.function("Vault", "deposit", client)
             receipt = loop.run_until_complete(
                 acs.transact(fn, dev_key("client"), value=1, timeout=20)
