@@ -22,6 +22,7 @@ from typing import Any
 from eth_abi.abi import decode as abi_decode
 from eth_abi.abi import encode as abi_encode
 from eth_hash.auto import keccak
+from eth_utils.address import to_checksum_address
 
 from ogpu.types.errors import OGPUError
 
@@ -82,6 +83,13 @@ def function_spec(contract: str, name: str) -> FunctionSpec:
                 takes_bytes=any(_has_bytes(i) for i in entry["inputs"]),
             )
     raise AttributeError(f"{contract} has no function {name!r}")
+
+
+@lru_cache(maxsize=8192)
+def checksum_address(address: str) -> str:
+    """``eth_utils.to_checksum_address``, remembered (the same few addresses recur in every
+    write); raises ``ValueError`` for what is not an address."""
+    return str(to_checksum_address(address))
 
 
 @lru_cache(maxsize=8192)

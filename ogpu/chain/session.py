@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import hashlib
 import logging
 import os
 import threading
@@ -19,13 +20,13 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import httpx
-from eth_utils.address import to_checksum_address
 
-from ogpu.chain.calls import BlockId, BoundContract, ContractCall, block_param
+from ogpu.chain.calls import BlockId, BoundContract, ContractCall, block_param, checksum_address
 from ogpu.chain.networks import Network, known_network_for_chain, resolve_network
 from ogpu.chain.nonce import NonceManager
 from ogpu.chain.revert import decode_revert
 from ogpu.chain.signers import SignerInput, SignerLike, resolve_signer
+from ogpu.chain.steps import Rpc, Steps, run
 from ogpu.rpc import MalformedReplyError, RetryPolicy, RpcClient, RpcError, classify
 from ogpu.types.enums import Role
 from ogpu.types.errors import ConfigError, OGPUError, TxRpcError
@@ -71,7 +72,8 @@ class Session:
         retry: the retry policy of reads (default :class:`~ogpu.rpc.RetryPolicy`).
         transport: an httpx transport in front of the node (tests inject faults with it).
         send_sync: send with ``eth_sendRawTransactionSync`` (the receipt in the reply): ``None``
-            decides from the node (anvil mining on arrival), ``True``/``False`` force it.
+            uses it for writes that are waited for, until the node says it does not offer it;
+            ``True``/``False`` force it for every send.
 
     Example:
         >>> s = Session("http://127.0.0.1:8545")   # doctest: +SKIP
@@ -111,6 +113,9 @@ class Session:
         self._timestamps: OrderedDict[int, int] = OrderedDict()
         self.nonces = NonceManager(self._pending_count)
         self._executor: TxExecutor | None = None
+        self._signers: dict[bytes, SignerLike] = {}
+        #: source address → the metadata URL its last checked task saw (``publish_task``)
+        self.source_metadata: dict[str, str] = {}
         self.send_sync = send_sync
 
     # ------------------------------------------------------------------ identity
@@ -257,7 +262,7 @@ class Session:
             if canonical in _INSTANCE_NAMES:
                 raise ValueError(f"{canonical} contracts need an address")
             address = self.address_of(canonical)
-        checksum = to_checksum_address(address)
+        checksum = checksum_address(address)
         key = (canonical, checksum)
         found = self._contracts.get(key)
         if found is None:
@@ -290,11 +295,15 @@ class Session:
 
     def timestamp(self, block: BlockId = "latest") -> int:
         """Timestamp of ``block`` (cached for numbered blocks)."""
+        return run(self.timestamp_steps(block), self)
+
+    def timestamp_steps(self, block: BlockId = "latest") -> Steps[int]:
+        """Steps of :meth:`timestamp` (see :mod:`ogpu.chain.steps`)."""
         if isinstance(block, int):
             cached = self._timestamps.get(block)
             if cached is not None:
                 return cached
-        header = self.rpc("eth_getBlockByNumber", [_block_param(block), False])
+        header = yield Rpc("eth_getBlockByNumber", [_block_param(block), False])
         if header is None:
             raise ValueError(f"block {block} not found")
         ts = int(header["timestamp"], 16)
@@ -407,8 +416,22 @@ class Session:
     # ------------------------------------------------------------------ writes
 
     def resolve_signer(self, signer: SignerInput | None, role: Role | None = None) -> SignerLike:
-        """Resolve a signer (role env fallback; devnet dev keys on a devnet network)."""
-        return resolve_signer(signer, role, network=self._network)
+        """Resolve a signer (role env fallback; devnet dev keys on a devnet network).
+
+        Hex keys resolved before are reused (deriving the account costs more CPU than a write's
+        own signing); they are remembered by their hash, at most 32 per session.
+        """
+        if not isinstance(signer, str):
+            return resolve_signer(signer, role, network=self._network)
+        digest = hashlib.sha256(signer.encode()).digest()
+        found = self._signers.get(digest)
+        if found is None:
+            found = resolve_signer(signer, role, network=self._network)
+            with self._lock:
+                if len(self._signers) >= 32:
+                    self._signers.clear()
+                self._signers[digest] = found
+        return found
 
     @property
     def executor(self) -> TxExecutor:
@@ -435,6 +458,7 @@ class Session:
         dry_run: Literal[False] = ...,
         timeout: float = ...,
         fee: FeeQuote | None = ...,
+        sync: bool | None = ...,
     ) -> Receipt: ...
 
     @overload
@@ -451,6 +475,7 @@ class Session:
         dry_run: Literal[False] = ...,
         timeout: float = ...,
         fee: FeeQuote | None = ...,
+        sync: bool | None = ...,
     ) -> PendingTx: ...
 
     @overload
@@ -467,6 +492,7 @@ class Session:
         dry_run: Literal[True],
         timeout: float = ...,
         fee: FeeQuote | None = ...,
+        sync: bool | None = ...,
     ) -> DryRunResult: ...
 
     def transact(
@@ -482,6 +508,7 @@ class Session:
         dry_run: bool = False,
         timeout: float = 120.0,
         fee: FeeQuote | None = None,
+        sync: bool | None = None,
     ) -> Receipt | PendingTx | DryRunResult:
         """Simulate, sign, send and (by default) wait for a contract write.
 
@@ -490,22 +517,43 @@ class Session:
         names the call in errors. ``wait=False`` returns a :class:`PendingTx`; ``dry_run=True``
         returns a :class:`DryRunResult` and sends nothing. ``gas`` with ``fee`` (both from a
         preflight just made, see :meth:`TxExecutor.preflight`) send without another preflight.
+        ``sync``: send with ``eth_sendRawTransactionSync`` where the node offers it (default: when
+        ``wait``; a caller of ``wait=False`` that waits right away may pass ``True``).
 
         >>> # receipt = session.transact(vault.functions.deposit(addr), "0x…key", value=10**18)
         """
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"value must be an int (wei), got {type(value).__name__}")
-        if not 0 <= value < 1 << 256:
-            raise ValueError("value must be in [0, 2**256) wei")
+        self._check_value(value)
         resolved = self.resolve_signer(signer, role)
         ctx = context or fn.context
         ex = self.executor
         if dry_run:
             return ex.dry_run(fn, resolved, value=value, gas=gas, context=ctx)
-        pending = ex.send(fn, resolved, value=value, gas=gas, context=ctx, fee=fee)
+        pending = ex.send(
+            fn,
+            resolved,
+            value=value,
+            gas=gas,
+            context=ctx,
+            fee=fee,
+            wait=wait if sync is None else sync,
+        )
         if not wait:
             return pending
         return pending.wait(timeout)
+
+    def remember_source_metadata(self, source: str, url: str) -> None:
+        """Note the metadata URL of ``source`` seen by a publish (at most 1024 sources)."""
+        with self._lock:
+            if len(self.source_metadata) >= 1024 and source not in self.source_metadata:
+                self.source_metadata.clear()
+            self.source_metadata[source] = url
+
+    @staticmethod
+    def _check_value(value: object) -> None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"value must be an int (wei), got {type(value).__name__}")
+        if not 0 <= value < 1 << 256:
+            raise ValueError("value must be in [0, 2**256) wei")
 
     def send(
         self,

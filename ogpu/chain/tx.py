@@ -2,12 +2,16 @@
 
 For every write, ONE preflight JSON-RPC batch carries the caller's own pre-check reads, the
 simulation (``eth_call``: the typed, decoded revert is raised before anything is sent), the gas
-estimate (x1.2), the head block (EIP-1559 fees when it has a base fee, legacy ``gasPrice``
-otherwise), the priority fee and, the first time per signer, the pending nonce. Nonces then come
-from the session's local nonce manager; the transaction is signed locally and sent in ONE request:
-``eth_sendRawTransactionSync`` (EIP-7966, the receipt in the reply) where the node offers it and
-mines on arrival, else ``eth_sendRawTransaction`` with receipts fetched for every pending
-transaction of the session in one batched poll. After an ambiguous failure (timeout, connection reset, HTTP 5xx, garbled reply) the
+estimate (x1.2; ``eth_estimateGas`` executes the call, so a separate ``eth_call`` simulation is
+only added when its return data is wanted or no estimate is made), the head block (EIP-1559 fees
+when it has a base fee, legacy ``gasPrice`` otherwise), the priority fee and, the first time per
+signer, the pending nonce. Nonces then come from the session's local nonce manager; the
+transaction is signed locally and sent in ONE request. A caller that waits for the receipt sends
+with ``eth_sendRawTransactionSync`` (EIP-7966, the receipt in the reply) until the node answers
+"method not found" once (then never again in this session); an EIP-7966 timeout (code 4) hands
+the transaction to the receipt poller. ``wait=False`` sends use ``eth_sendRawTransaction`` (they
+never block on mining) and their receipts are fetched for every pending transaction of the
+session in one batched poll. After an ambiguous failure (timeout, connection reset, HTTP 5xx, garbled reply) the
 *same* signed bytes are re-broadcast and the transaction is looked up by hash — a write is never
 re-signed with a new nonce unless the node rejected it outright. A mined revert (status 0) is
 replayed as ``eth_call`` to recover its reason.
@@ -23,17 +27,18 @@ import contextvars
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
-from ogpu.chain.calls import ContractCall
+from ogpu.chain.calls import ContractCall, checksum_address
 from ogpu.chain.receipts import format_receipt
 from ogpu.chain.revert import decode_revert
 from ogpu.chain.signers import SignerLike
+from ogpu.chain.steps import Batch, Rpc, Sleep, Steps, run
 from ogpu.rpc import RetryPolicy, RpcError, classify
 from ogpu.types.errors import (
     GasError,
@@ -48,7 +53,7 @@ from ogpu.types.receipt import DryRunResult, PendingTx, Receipt
 if TYPE_CHECKING:
     from ogpu.chain.session import Session
 
-__all__ = ["ON_SIGNED", "SEND_ERROR_KINDS", "FeeQuote", "TxExecutor"]
+__all__ = ["ON_SIGNED", "SEND_ERROR_KINDS", "FeeQuote", "Preflight", "Sent", "TxExecutor"]
 
 log = logging.getLogger("ogpu.tx")
 
@@ -90,6 +95,19 @@ def _send_error_kind(exc: RpcError) -> str:
         if fragment in text:
             return kind
     return "rejected"
+
+
+def _method_missing(exc: RpcError) -> bool:
+    """The node does not know the method (JSON-RPC -32601, or a node's own wording)."""
+    if exc.code == -32601:
+        return True
+    text = (exc.message or "").lower()
+    return "method not found" in text or "not supported" in text or "does not exist" in text
+
+
+def _sync_timeout(exc: RpcError) -> bool:
+    """EIP-7966's "accepted, not mined within the timeout" (code 4; anvil says it with -32603)."""
+    return exc.code == 4 or "confirmation timeout" in (exc.message or "").lower()
 
 
 def _is_ambiguous(exc: BaseException) -> bool:
@@ -167,8 +185,26 @@ class _Rejected(Exception):
         self.error = error
 
 
+@dataclass(frozen=True)
+class Sent:
+    """A signed transaction the node accepted (or that may have reached it)."""
+
+    tx_hash: str
+    tx: dict[str, Any]
+    sender: str
+    nonce: int
+    context: str
+    #: the raw receipt when the node returned it with the send (EIP-7966), else ``None``
+    mined: dict[str, Any] | None = None
+
+
 class TxExecutor:
-    """Simulate → estimate → nonce → sign → send → wait, for one :class:`Session`."""
+    """Simulate → estimate → nonce → sign → send → wait, for one :class:`Session`.
+
+    The logic is written once as steps (:mod:`ogpu.chain.steps`): the ``*_steps`` generators,
+    driven here synchronously and by :class:`ogpu.aio.AsyncSession` on an event loop. State
+    (fee cache, last receipt seen, whether the node offers sync sends) is shared by both.
+    """
 
     def __init__(
         self,
@@ -196,9 +232,13 @@ class TxExecutor:
         self._last_seen: tuple[int, str] | None = None
         #: test hook: skip the pre-send simulation (forces mined reverts); never set in production
         self._skip_simulation = False
-        #: whether sends use eth_sendRawTransactionSync: None until the node has been probed
-        self._anvil: bool | None = None
-        self._automine = False
+        #: whether the node offers eth_sendRawTransactionSync: None until the first sync send
+        self._sync_supported: bool | None = None
+        #: signed transactions whose send was interrupted (cancelled) before the node answered:
+        #: hash → (sender, nonce, context); they may be mined (look them up by hash)
+        self.unconfirmed: OrderedDict[str, tuple[str, int, str]] = OrderedDict()
+        #: sends per sender between nonce reservation and the node's answer
+        self._in_flight: dict[str, int] = {}
         self.receipts = _ReceiptPoller(self)
 
     # ------------------------------------------------------------------ building blocks
@@ -208,7 +248,7 @@ class TxExecutor:
         """The ``eth_call``/``eth_estimateGas`` transaction object of ``fn`` from ``sender``."""
         return {
             "from": sender,
-            "to": to_checksum_address(fn.address),
+            "to": checksum_address(fn.address),
             "data": fn.data,
             "value": hex(value),
         }
@@ -222,28 +262,6 @@ class TxExecutor:
         data, message = payload
         return decode_revert(data, message, context=context, caller=sender, tx_hash=tx_hash)
 
-    def simulate(self, call_tx: dict[str, Any], *, context: str, block: str = "latest") -> str:
-        """``eth_call`` the write; raise the decoded revert. Returns the raw return data."""
-        try:
-            return str(self.session.rpc("eth_call", [call_tx, block]))
-        except RpcError as exc:
-            err = self._revert_error(exc, context, call_tx["from"])
-            if err is not None:
-                raise err from None
-            raise TxRpcError(f"simulation of {context} failed: {exc.message}") from None
-
-    def estimate_gas(self, call_tx: dict[str, Any], *, context: str) -> int:
-        """``eth_estimateGas`` x margin; reverts are decoded like :meth:`simulate`."""
-        try:
-            raw = self.session.rpc("eth_estimateGas", [call_tx])
-        except RpcError as exc:
-            err = self._revert_error(exc, context, call_tx["from"])
-            if err is not None:
-                raise err from None
-            raise GasError(f"estimating {context}: {exc.message}") from None
-        estimate = int(raw, 16)
-        return max(int(estimate * self.gas_margin), estimate + GAS_HEADROOM)
-
     def preflight(
         self,
         call_tx: dict[str, Any],
@@ -253,31 +271,47 @@ class TxExecutor:
         estimate: bool = True,
         reads: Sequence[ContractCall] = (),
         defer_revert: bool = False,
+        return_data: bool = False,
     ) -> Preflight:
-        """ONE JSON-RPC batch before a write: ``reads`` (decoded), the simulation, the gas
-        estimate, the priority fee (cached ``fee_ttl`` s), the sender's pending nonce (first time
-        per sender), the block of our last receipt (rollback detection), whether the node mines on arrival (anvil's automine) and, last, the head block
-        (fees; its number and timestamp are at least as new as the state the reads saw).
+        """ONE JSON-RPC batch before a write (see :meth:`preflight_steps`)."""
+        return run(
+            self.preflight_steps(
+                call_tx,
+                context=context,
+                simulate=simulate,
+                estimate=estimate,
+                reads=reads,
+                defer_revert=defer_revert,
+                return_data=return_data,
+            ),
+            self.session,
+        )
+
+    def preflight_steps(
+        self,
+        call_tx: dict[str, Any],
+        *,
+        context: str,
+        simulate: bool = True,
+        estimate: bool = True,
+        reads: Sequence[ContractCall] = (),
+        defer_revert: bool = False,
+        return_data: bool = False,
+    ) -> Steps[Preflight]:
+        """ONE JSON-RPC batch before a write: ``reads`` (decoded), the gas estimate (which
+        executes the call: its revert is the simulation's), an ``eth_call`` simulation when
+        ``return_data`` is wanted or nothing is estimated, the priority fee (cached ``fee_ttl``
+        s), the sender's pending nonce (first time per sender), the block of our last receipt
+        (rollback detection) and, last, the head block (fees; its number and timestamp are at
+        least as new as the state the reads saw).
 
         A reverting simulation/estimate raises its typed error, or with ``defer_revert`` is left
         in :attr:`Preflight.error` so the caller's own checks of ``reads`` can speak first.
         """
-        pf = self._preflight_once(call_tx, context, simulate, estimate, reads)
-        if pf.error is not None and not defer_revert:
-            raise pf.error
-        return pf
-
-    def _preflight_once(
-        self,
-        call_tx: dict[str, Any],
-        context: str,
-        simulate: bool,
-        estimate: bool,
-        reads: Sequence[ContractCall],
-    ) -> Preflight:
+        simulate = simulate and (return_data or not estimate)
         sender = call_tx["from"]
         s = self.session
-        reqs: list[tuple[str, list[Any]]] = [fn.request("latest") for fn in reads]
+        reqs: list[tuple[str, Sequence[Any]]] = [fn.request("latest") for fn in reads]
         i_sim = len(reqs)
         if simulate:
             reqs.append(("eth_call", [call_tx, "latest"]))
@@ -285,8 +319,8 @@ class TxExecutor:
         if estimate:
             reqs.append(("eth_estimateGas", [call_tx]))
         i_tip = len(reqs)
-        need_tip = self._cached_tip() is None
-        if need_tip:
+        tip = self._cached_tip()
+        if tip is None:
             reqs.append(("eth_maxPriorityFeePerGas", []))
         i_nonce = len(reqs)
         need_nonce = s.nonces.get_cached_nonce(sender) is None
@@ -296,13 +330,9 @@ class TxExecutor:
         last = self._last_seen
         if last is not None:
             reqs.append(("eth_getBlockByNumber", [hex(last[0]), False]))
-        i_mine = len(reqs)
-        if self._anvil is not False:
-            reqs.append(("anvil_getAutomine", []))
-        i_end = len(reqs)
         # the head last: the checks of the reads use a block at least as new as the one they read
         reqs.append(("eth_getBlockByNumber", ["latest", False]))
-        out = s.rpc_batch(reqs)
+        out = yield Batch(reqs)
 
         head = out[-1]
         if not isinstance(head, dict):
@@ -313,19 +343,16 @@ class TxExecutor:
             if isinstance(seen, RpcError) or not seen or seen.get("hash") != last[1]:
                 log.warning("chain was rolled back or reorganised; dropping cached nonces")
                 s.reset()
-        if i_mine < i_end:
-            mining = out[i_mine]
-            self._anvil = not isinstance(mining, RpcError)
-            self._automine = mining is True
         if need_nonce and not isinstance(out[i_nonce], RpcError):
             s.nonces.observe(sender, int(out[i_nonce], 16), seed=True)
-        if need_tip:
+        if tip is None:
             tip_raw = out[i_tip]
-            self._store_tip(DEFAULT_TIP if isinstance(tip_raw, RpcError) else int(tip_raw, 16))
+            tip = DEFAULT_TIP if isinstance(tip_raw, RpcError) else int(tip_raw, 16)
+            self._store_tip(tip)
 
         values = s._decode_all(reads, out[:i_sim], allow_failure=True)
         error: OGPUError | None = None
-        return_data: str | None = None
+        return_value: str | None = None
         for outcome in (out[i_sim] if simulate else None, out[i_est] if estimate else None):
             if isinstance(outcome, RpcError) and error is None:
                 error = self._revert_error(outcome, context, sender)
@@ -334,7 +361,7 @@ class TxExecutor:
             if isinstance(sim, RpcError):
                 error = TxRpcError(f"simulation of {context} failed: {sim.message}")
             else:
-                return_data = str(sim)
+                return_value = str(sim)
         gas: int | None = None
         if error is None and estimate:
             est = out[i_est]
@@ -343,15 +370,18 @@ class TxExecutor:
             else:
                 value = int(str(est), 16)
                 gas = max(int(value * self.gas_margin), value + GAS_HEADROOM)
-        return Preflight(
+        pf = Preflight(
             block_number=number,
             timestamp=int(head["timestamp"], 16),
             reads=values,
             gas=gas,
-            fee=self._quote_from_head(head),
-            return_data=return_data,
+            fee=(yield from self._quote_steps(head, tip)),
+            return_data=return_value,
             error=error,
         )
+        if pf.error is not None and not defer_revert:
+            raise pf.error
+        return pf
 
     def _cached_tip(self) -> int | None:
         with self._fee_lock:
@@ -364,28 +394,33 @@ class TxExecutor:
         with self._fee_lock:
             self._tip_cache = (time.monotonic(), tip)
 
-    def _tip(self) -> int:
+    def _tip_steps(self) -> Steps[int]:
         cached = self._cached_tip()
         if cached is not None:
             return cached
         try:
-            tip = int(self.session.rpc("eth_maxPriorityFeePerGas", []), 16)
+            tip = int((yield Rpc("eth_maxPriorityFeePerGas", [])), 16)
         except RpcError:
             tip = DEFAULT_TIP
         self._store_tip(tip)
         return tip
 
-    def _quote_from_head(self, head: dict[str, Any]) -> FeeQuote:
+    def _quote_steps(self, head: dict[str, Any], tip: int | None) -> Steps[FeeQuote]:
         base = head.get("baseFeePerGas")
         if base is not None:
-            tip = self._tip()
+            if tip is None:
+                tip = yield from self._tip_steps()
             return FeeQuote(max_fee_per_gas=2 * int(base, 16) + tip, max_priority_fee_per_gas=tip)
-        return FeeQuote(gas_price=int(self.session.rpc("eth_gasPrice", []), 16))
+        return FeeQuote(gas_price=int((yield Rpc("eth_gasPrice", [])), 16))
+
+    def fees_steps(self) -> Steps[FeeQuote]:
+        """Current fee quote from the latest block (EIP-1559 if it has a base fee)."""
+        head = yield Rpc("eth_getBlockByNumber", ["latest", False])
+        return (yield from self._quote_steps(head, None))
 
     def fees(self) -> FeeQuote:
         """Current fee quote from the latest block (EIP-1559 if it has a base fee)."""
-        head = self.session.rpc("eth_getBlockByNumber", ["latest", False])
-        return self._quote_from_head(head)
+        return run(self.fees_steps(), self.session)
 
     @staticmethod
     def _sign(signer: SignerLike, tx: dict[str, Any]) -> tuple[str, str]:
@@ -396,51 +431,68 @@ class TxExecutor:
         raw_bytes = bytes(raw)
         return "0x" + raw_bytes.hex(), "0x" + keccak(raw_bytes).hex()
 
-    def _tx_known(self, tx_hash: str) -> bool:
+    def _tx_known_steps(self, tx_hash: str) -> Steps[bool]:
         try:
-            found = self.session.rpc("eth_getTransactionByHash", [tx_hash])
+            found = yield Rpc("eth_getTransactionByHash", [tx_hash])
         except RpcError:
             return False
         return found is not None
 
+    def _pending_count_steps(self, sender: str) -> Steps[int]:
+        return int((yield Rpc("eth_getTransactionCount", [sender, "pending"])), 16)
+
     @property
     def sends_sync(self) -> bool:
-        """True when sends use ``eth_sendRawTransactionSync`` (the node mines on arrival)."""
+        """True when a send that will be waited for uses ``eth_sendRawTransactionSync`` (forced
+        by ``Session.send_sync``, else until the node has said it does not offer it)."""
         forced = self.session.send_sync
         if forced is not None:
             return forced
-        return bool(self._anvil and self._automine)
+        return self._sync_supported is not False
 
-    def _broadcast(
-        self, raw: str, tx_hash: str, sender: str, context: str
-    ) -> dict[str, Any] | None:
+    def _use_sync(self, wait: bool) -> bool:
+        forced = self.session.send_sync
+        if forced is not None:
+            return forced
+        return wait and self._sync_supported is not False
+
+    def _broadcast_steps(
+        self, raw: str, tx_hash: str, sender: str, context: str, *, wait: bool = True
+    ) -> Steps[dict[str, Any] | None]:
         """Send signed bytes; on ambiguity re-send the SAME bytes and look the hash up.
 
         Returns the receipt when the node gave it with the reply (EIP-7966), else ``None``.
         """
         delays = self.rebroadcast.delays()
         ambiguous: BaseException | None = None
-        sync = self.sends_sync
+        sync = self._use_sync(wait)
         while True:
             try:
                 if sync and ambiguous is None:
-                    reply = self.session.rpc("eth_sendRawTransactionSync", [raw], retry=False)
+                    reply = yield Rpc("eth_sendRawTransactionSync", [raw], retry=False)
+                    self._sync_supported = True
                     return reply if isinstance(reply, dict) and reply.get("blockHash") else None
-                self.session.rpc("eth_sendRawTransaction", [raw], retry=False)
+                yield Rpc("eth_sendRawTransaction", [raw], retry=False)
                 return None
             except RpcError as exc:
-                if sync and exc.code == 4:  # EIP-7966: accepted, not mined within the timeout
+                if sync and ambiguous is None and _method_missing(exc):
+                    # the node does not offer it: nothing was broadcast, send plainly from now on
+                    log.debug("node has no eth_sendRawTransactionSync; using plain sends")
+                    self._sync_supported = False
+                    sync = False
+                    continue
+                if sync and _sync_timeout(exc):  # accepted, not mined within the node's wait
                     return None
                 kind = _send_error_kind(exc)
                 if kind == "known":
                     log.info("tx %s already known to the node", tx_hash)
                     return None
                 if kind == "nonce_low":
-                    if self._tx_known(tx_hash):  # an earlier broadcast of these bytes landed
+                    if (yield from self._tx_known_steps(tx_hash)):  # an earlier broadcast landed
                         return None
                     raise _NonceTooLow() from None
                 if kind != "transient":
-                    if ambiguous is not None and self._tx_known(tx_hash):
+                    if ambiguous is not None and (yield from self._tx_known_steps(tx_hash)):
                         return None
                     if kind == "funds":
                         raise _Rejected(
@@ -460,7 +512,7 @@ class TxExecutor:
             delay = next(delays, None)
             if ambiguous is not None:
                 try:
-                    if self._tx_known(tx_hash):
+                    if (yield from self._tx_known_steps(tx_hash)):
                         return None
                 except Exception:
                     pass
@@ -474,7 +526,7 @@ class TxExecutor:
                     "it may still be mined — look it up by hash before sending again"
                 )
                 raise _Rejected(err.with_revert(tx_hash=tx_hash, context=context)) from None
-            time.sleep(delay)
+            yield Sleep(delay)
 
     # ------------------------------------------------------------------ public operations
 
@@ -488,8 +540,24 @@ class TxExecutor:
         context: str,
     ) -> DryRunResult:
         """Simulate and estimate only (one batch)."""
+        return run(
+            self.dry_run_steps(fn, signer, value=value, gas=gas, context=context), self.session
+        )
+
+    def dry_run_steps(
+        self,
+        fn: ContractCall,
+        signer: SignerLike,
+        *,
+        value: int = 0,
+        gas: int | None = None,
+        context: str,
+    ) -> Steps[DryRunResult]:
+        """Steps of :meth:`dry_run`."""
         call_tx = self.call_tx(fn, signer.address, value)
-        pf = self.preflight(call_tx, context=context, estimate=not gas)
+        pf = yield from self.preflight_steps(
+            call_tx, context=context, estimate=not gas, return_data=True
+        )
         return self.dry_run_result(fn, signer.address, value, pf, context=context, gas=gas)
 
     @staticmethod
@@ -508,7 +576,7 @@ class TxExecutor:
             decoded = fn.decode(pf.return_data)
         fee = pf.fee
         return DryRunResult(
-            to=to_checksum_address(fn.address),
+            to=checksum_address(fn.address),
             sender=sender,
             data=fn.data,
             value=value,
@@ -529,27 +597,44 @@ class TxExecutor:
         gas: int | None = None,
         context: str,
         fee: FeeQuote | None = None,
+        wait: bool = True,
     ) -> PendingTx:
         """Preflight (unless ``gas`` and ``fee`` come from a preflight already), sign, send.
 
+        ``wait``: the caller waits for the receipt right away (a send that returns it is used).
         Returns a handle to wait on (already resolved when the node returned the receipt).
         """
-        sender = to_checksum_address(signer.address)
-        if gas is None or fee is None or self._anvil is None:
+        sent = run(
+            self.send_steps(fn, signer, value=value, gas=gas, context=context, fee=fee, wait=wait),
+            self.session,
+        )
+        return self.pending(sent)
+
+    def send_steps(
+        self,
+        fn: ContractCall,
+        signer: SignerLike,
+        *,
+        value: int = 0,
+        gas: int | None = None,
+        context: str,
+        fee: FeeQuote | None = None,
+        wait: bool = True,
+    ) -> Steps[Sent]:
+        """Steps of :meth:`send`, up to the node's answer to the send."""
+        sender = checksum_address(signer.address)
+        if gas is None or fee is None:
             call_tx = self.call_tx(fn, sender, value)
-            pf = self.preflight(
+            pf = yield from self.preflight_steps(
                 call_tx, context=context, simulate=not self._skip_simulation, estimate=not gas
             )
             gas, fee = gas or pf.gas or 0, fee or pf.fee
-        return self._send_prepared(
-            signer,
-            sender,
-            {"to": to_checksum_address(fn.address), "data": fn.data, "value": value, "gas": gas},
-            context,
-            fee=fee,
+        body = {"to": checksum_address(fn.address), "data": fn.data, "value": value, "gas": gas}
+        return (
+            yield from self._send_prepared_steps(signer, sender, body, context, fee=fee, wait=wait)
         )
 
-    def _send_prepared(
+    def _send_prepared_steps(
         self,
         signer: SignerLike,
         sender: str,
@@ -558,78 +643,104 @@ class TxExecutor:
         *,
         nonce: int | None = None,
         fee: FeeQuote | None = None,
-    ) -> PendingTx:
-        chain_id = self.session.chain_id
-        nonces = self.session.nonces
-        quote = fee or self.fees()
+        wait: bool = True,
+    ) -> Steps[Sent]:
+        s = self.session
+        if s._chain_id is None:
+            s._chain_id = int((yield Rpc("eth_chainId", [])), 16)
+        chain_id = s._chain_id
+        nonces = s.nonces
+        quote = fee or (yield from self.fees_steps())
         for _ in range(self.max_nonce_retries):
-            n = nonce if nonce is not None else nonces.reserve(sender)
-            tx = {"chainId": chain_id, "nonce": n, **body, **quote.fields()}
+            if nonce is None and nonces.get_cached_nonce(sender) is None:
+                nonces.observe(sender, (yield from self._pending_count_steps(sender)), seed=True)
+            # A send that waits for mining is only made when no earlier write of this sender is
+            # still on its way: it could otherwise reach the node first and wait on the gap.
+            alone = self._enter(sender)
             try:
-                raw, tx_hash = self._sign(signer, tx)
-                hook = ON_SIGNED.get()
-                if hook is not None:
-                    hook(tx, raw, tx_hash)
-            except Exception:
-                if nonce is None:
-                    nonces.release(sender, n)
-                raise
-            try:
-                mined = self._broadcast(raw, tx_hash, sender, context)
+                n = nonce if nonce is not None else nonces.reserve(sender)
+                tx = {"chainId": chain_id, "nonce": n, **body, **quote.fields()}
+                try:
+                    raw, tx_hash = self._sign(signer, tx)
+                    hook = ON_SIGNED.get()
+                    if hook is not None:
+                        hook(tx, raw, tx_hash)  # e.g. a journal records the bytes before sending
+                except Exception:
+                    if nonce is None:
+                        nonces.release(sender, n)
+                    raise
+                mined = yield from self._broadcast_steps(
+                    raw, tx_hash, sender, context, wait=wait and alone
+                )
             except _NonceTooLow:
+                count = yield from self._pending_count_steps(sender)
                 if nonce is not None:
-                    raise NonceError(sender, n, self.session._pending_count(sender)) from None
+                    raise NonceError(sender, n, count) from None
                 log.info("nonce %d of %s was taken; resyncing", n, sender)
-                nonces.resync(sender)
+                nonces.observe(sender, count)
                 continue
             except _Rejected as rej:
                 if nonce is None and rej.error.tx_hash is None:
                     nonces.release(sender, n)
                 raise rej.error from None
+            except GeneratorExit:
+                # cancelled while the send was in flight: the node may have it. Keep the nonce
+                # taken (resync from the chain next time) and remember the hash.
+                nonces.reset(sender)
+                self.unconfirmed[tx_hash] = (sender, n, context)
+                while len(self.unconfirmed) > 1024:
+                    self.unconfirmed.popitem(last=False)
+                log.warning("send of %s (%s) interrupted; it may be mined", tx_hash, context)
+                raise
+            finally:
+                self._leave(sender)
             log.debug("sent tx %s (%s) from %s nonce %d", tx_hash, context, sender, n)
-            pending = PendingTx(
-                tx_hash, self._waiter(tx_hash, tx, sender, context, mined), sender=sender, nonce=n
-            )
-            if mined is not None:
-                pending.wait(None)  # resolve now: a revert is raised like on a later wait
-            else:
-                self.receipts.expect(tx_hash)
-            return pending
-        suggested = self.session._pending_count(sender)
+            return Sent(tx_hash, tx, sender, n, context, mined)
+        suggested = yield from self._pending_count_steps(sender)
         raise NonceError(sender, suggested, suggested)
 
-    def _waiter(
-        self,
-        tx_hash: str,
-        tx: dict[str, Any],
-        sender: str,
-        context: str,
-        mined: dict[str, Any] | None = None,
-    ) -> Callable[[float | None], Receipt]:
-        def wait(timeout: float | None) -> Receipt:
-            return self.wait(tx_hash, tx, sender, context, timeout, raw=mined)
+    def _enter(self, sender: str) -> bool:
+        """Count a send of ``sender`` in flight; True when it is the only one."""
+        with self._fee_lock:
+            busy = self._in_flight.get(sender, 0)
+            self._in_flight[sender] = busy + 1
+        return busy == 0
 
-        return wait
+    def _leave(self, sender: str) -> None:
+        with self._fee_lock:
+            left = self._in_flight.get(sender, 1) - 1
+            if left > 0:
+                self._in_flight[sender] = left
+            else:
+                self._in_flight.pop(sender, None)
+
+    def pending(self, sent: Sent) -> PendingTx:
+        """The synchronous handle of a sent transaction (resolved now when the node returned
+        its receipt: a revert is raised like on a later wait)."""
+        pending = PendingTx(
+            sent.tx_hash,
+            lambda timeout: self.wait(sent, timeout),
+            sender=sent.sender,
+            nonce=sent.nonce,
+        )
+        if sent.mined is not None:
+            pending.wait(None)
+        else:
+            self.receipts.expect(sent.tx_hash)
+        return pending
 
     def wait_receipt(self, tx_hash: str, timeout: float | None) -> dict[str, Any]:
         """The raw receipt, polled with an adaptive interval together with every other pending
         transaction of the session (one batch); ``TxReceiptTimeoutError`` on timeout."""
         return self.receipts.wait(tx_hash, timeout)
 
-    def wait(
-        self,
-        tx_hash: str,
-        tx: dict[str, Any],
-        sender: str,
-        context: str,
-        timeout: float | None,
-        *,
-        raw: dict[str, Any] | None = None,
-    ) -> Receipt:
-        """Wait for ``tx_hash`` (``raw``: its receipt, already known); a mined revert is replayed
-        and raised as a typed error."""
-        if raw is None:
-            raw = self.wait_receipt(tx_hash, timeout)
+    def wait(self, sent: Sent, timeout: float | None) -> Receipt:
+        """Wait for ``sent``; a mined revert is replayed and raised as a typed error."""
+        raw = sent.mined if sent.mined is not None else self.wait_receipt(sent.tx_hash, timeout)
+        return run(self.finish_steps(sent, raw), self.session)
+
+    def finish_steps(self, sent: Sent, raw: dict[str, Any]) -> Steps[Receipt]:
+        """The :class:`Receipt` of a mined transaction, or its typed revert raised."""
         formatted = format_receipt(raw)
         block = int(formatted["blockNumber"])
         # some nodes (anvil, reth, geth >= 1.14) put the block timestamp in every log
@@ -637,7 +748,7 @@ class TxExecutor:
         if stamped and isinstance(stamped[0], str):
             timestamp = int(stamped[0], 16)
         else:
-            timestamp = self.session.timestamp(block)
+            timestamp = yield from self.session.timestamp_steps(block)
         receipt = Receipt.from_web3_receipt(formatted, timestamp=timestamp)
         block_hash = raw.get("blockHash")
         if isinstance(block_hash, str):
@@ -646,11 +757,11 @@ class TxExecutor:
                     self._last_seen = (block, block_hash)
         if receipt.ok:
             return receipt
-        raise self._mined_revert(receipt, tx, sender, context)
+        raise (yield from self._mined_revert_steps(receipt, sent.tx, sent.sender, sent.context))
 
-    def _mined_revert(
+    def _mined_revert_steps(
         self, receipt: Receipt, tx: dict[str, Any], sender: str, context: str
-    ) -> OGPUError:
+    ) -> Steps[OGPUError]:
         call_tx = {
             "from": sender,
             "to": tx.get("to"),
@@ -661,7 +772,7 @@ class TxExecutor:
         # Replay at the block (state after the block's earlier transactions), then the one before.
         for block in (receipt.block_number, receipt.block_number - 1):
             try:
-                self.session.rpc("eth_call", [call_tx, hex(max(block, 0))])
+                yield Rpc("eth_call", [call_tx, hex(max(block, 0))])
             except RpcError as exc:
                 err = self._revert_error(exc, context, sender, receipt.tx_hash)
                 if err is not None:
@@ -676,14 +787,22 @@ class TxExecutor:
             tx_hash=receipt.tx_hash,
         ).with_revert(context=context)
 
+    def replace_nonce_steps(self, signer: SignerLike, nonce: int) -> Steps[Sent]:
+        """Steps of :meth:`replace_nonce` up to the send."""
+        sender = checksum_address(signer.address)
+        body = {"to": sender, "data": "0x", "value": 0, "gas": 21000}
+        fee = (yield from self.fees_steps()).bumped(1.5)
+        return (
+            # a plain send: the replaced transaction is still in the node's pool
+            yield from self._send_prepared_steps(
+                signer, sender, body, "fix_nonce", nonce=nonce, fee=fee, wait=False
+            )
+        )
+
     def replace_nonce(self, signer: SignerLike, nonce: int) -> Receipt:
         """Occupy ``nonce`` with a 0-value self-transfer at bumped fees and wait for it."""
-        sender = to_checksum_address(signer.address)
-        body = {"to": sender, "data": "0x", "value": 0, "gas": 21000}
-        pending = self._send_prepared(
-            signer, sender, body, "fix_nonce", nonce=nonce, fee=self.fees().bumped(1.5)
-        )
-        return pending.wait(120.0)
+        sent = run(self.replace_nonce_steps(signer, nonce), self.session)
+        return self.pending(sent).wait(120.0)
 
 
 class _ReceiptPoller:

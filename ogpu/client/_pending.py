@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 from ogpu.types import PendingTx, PublishTimeoutError, Receipt, TxReceiptTimeoutError
 
-__all__ = ["PendingPublish", "wait_all"]
+__all__ = ["PendingPublish", "budget_error", "budget_limit", "wait_all"]
 
 T = TypeVar("T")
 
@@ -60,25 +61,33 @@ class PendingPublish(Generic[T]):
 
     def receipt(self, timeout: float | None = 120.0) -> Receipt:
         """The mined receipt (see :meth:`wait`)."""
-        import time
-
-        limit = timeout
-        if self._budget is not None:
-            budget, deadline = self._budget
-            left = max(0.0, deadline - time.monotonic())
-            limit = left if limit is None else min(limit, left)
-            try:
-                return self.pending.wait(limit)
-            except TxReceiptTimeoutError:
-                if left <= (timeout if timeout is not None else float("inf")):
-                    raise PublishTimeoutError(budget, "receipt").with_revert(
-                        tx_hash=self.tx_hash
-                    ) from None
-                raise
-        return self.pending.wait(limit)
+        limit = budget_limit(self._budget, timeout)
+        try:
+            return self.pending.wait(limit)
+        except TxReceiptTimeoutError as exc:
+            raise budget_error(self._budget, timeout, limit, self.tx_hash) or exc from None
 
     def __repr__(self) -> str:
         return f"PendingPublish({self.tx_hash}, done={self.done})"
+
+
+def budget_limit(budget: tuple[float, float] | None, timeout: float | None) -> float | None:
+    """The receipt wait allowed by ``timeout`` and what is left of a workflow ``budget``."""
+    if budget is None:
+        return timeout
+    left = max(0.0, budget[1] - time.monotonic())
+    return left if timeout is None else min(timeout, left)
+
+
+def budget_error(
+    budget: tuple[float, float] | None, timeout: float | None, limit: float | None, tx_hash: str
+) -> PublishTimeoutError | None:
+    """The :class:`PublishTimeoutError` to raise for a receipt wait cut short by the budget."""
+    if budget is None or (timeout is not None and limit is not None and limit >= timeout):
+        return None
+    err = PublishTimeoutError(budget[0], "receipt")
+    err.with_revert(tx_hash=tx_hash)
+    return err
 
 
 def wait_all(pending: Sequence[PendingPublish[T]], timeout: float | None = 120.0) -> list[T]:

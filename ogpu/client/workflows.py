@@ -15,19 +15,22 @@ would refuse:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, cast, overload
+from functools import partial
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
 
-from eth_utils.address import to_checksum_address
+from eth_utils.address import is_address
 
+from ogpu.chain.calls import checksum_address
+from ogpu.chain.steps import Batch, Join, Offload, Spawn, Steps, run
 from ogpu.client._options import IPFS_LEGACY, Options, parse_options
 from ogpu.client._pending import PendingPublish
 from ogpu.client.models import SourceInfo, TaskInfo, TaskInput
 from ogpu.client.schemas import check_task_input, source_metadata
 from ogpu.ipfs import encode_payload
 from ogpu.ipfs.client import local_cid
-from ogpu.protocol import controller, nexus, terminal
+from ogpu.protocol import controller, nexus
 from ogpu.protocol._base import checksum, prepare, struct
 from ogpu.protocol.response import Response
 from ogpu.protocol.source import Source
@@ -35,6 +38,7 @@ from ogpu.protocol.task import Task
 from ogpu.types import (
     DryRunResult,
     InsufficientBalanceError,
+    InvalidSignerError,
     IPFSError,
     NotSourceOwnerError,
     Receipt,
@@ -53,7 +57,7 @@ if TYPE_CHECKING:
     from ogpu.chain import Session
     from ogpu.chain.calls import ContractCall
     from ogpu.chain.signers import SignerInput, SignerLike
-    from ogpu.chain.tx import FeeQuote, Preflight
+    from ogpu.chain.tx import FeeQuote, Preflight, Sent
 
 __all__ = [
     "cancel_task",
@@ -68,6 +72,7 @@ __all__ = [
 
 _PUBLISH_EXTRA = ("wait", "dry_run", "budget")
 _ZERO = "0x0000000000000000000000000000000000000000"
+T = TypeVar("T")
 #: ``TaskExpiredError.task`` when the refused task was never created (official SDK value).
 _NOT_PUBLISHED = "(not published)"
 _UPLOAD_LEGACY = ("receipt_timeout", *IPFS_LEGACY)
@@ -161,7 +166,7 @@ def _source_terms(source: str, values: Sequence[Any], number: int, now: int) -> 
     stored = SourceParams.from_tuple(params)
     return _SourceTerms(
         address=source,
-        client=to_checksum_address(client),
+        client=checksum_address(client),
         status=SourceStatus(int(status)),
         min_payment=int(stored.minPayment),
         max_expiry_duration=int(stored.maxExpiryDuration),
@@ -172,30 +177,32 @@ def _source_terms(source: str, values: Sequence[Any], number: int, now: int) -> 
     )
 
 
-def _read_source(session: Session, source: str, signer: str) -> _SourceTerms:
+def _read_source_steps(session: Session, source: str, signer: str) -> Steps[_SourceTerms]:
     """One batch at the latest block: registry id, the source's client/status/params and the
     signer's Vault balance, with the block's header."""
-    number, values = session.batch_call_at(
-        _source_reads(session, source, signer),
-        allow_failure=True,
-        extra=[("eth_getBlockByNumber", ["latest", False])],
+    calls = _source_reads(session, source, signer)
+    out = yield Batch(
+        [*(fn.request("latest") for fn in calls), ("eth_getBlockByNumber", ["latest", False])]
     )
-    header = values[-1]
+    header = out[-1]
     if not isinstance(header, dict):
         raise TxRpcError("the node returned no head block")
-    return _source_terms(source, values[:-1], number, int(header["timestamp"], 16))
+    values = session._decode_all(calls, out[:-1], allow_failure=True)
+    number, now = int(header["number"], 16), int(header["timestamp"], 16)
+    return _source_terms(source, values, number, now)
 
 
-def _require_operator(session: Session, terms: _SourceTerms, signer: str, context: str) -> int:
+def _require_operator_steps(
+    session: Session, terms: _SourceTerms, signer: str, context: str
+) -> Steps[int]:
     """Check the signer is the source's client or an agent of it; return the client's balance."""
     if signer == terms.client:
         return terms.signer_balance
     t = session.contract("Terminal")
     v = session.contract("Vault")
-    is_agent, balance = session.batch_call(
-        [t.functions.isAgentOf(terms.client, signer), v.functions.balanceOf(terms.client)],
-        block=terms.block_number,
-    )
+    calls = [t.functions.isAgentOf(terms.client, signer), v.functions.balanceOf(terms.client)]
+    out = yield Batch([fn.request(terms.block_number) for fn in calls])
+    is_agent, balance = session._decode_all(calls, out, allow_failure=False)
     if not is_agent:
         raise NotSourceOwnerError(terms.address, signer).with_revert(
             context=context, error_name="NotOwner"
@@ -203,9 +210,9 @@ def _require_operator(session: Session, terms: _SourceTerms, signer: str, contex
     return int(balance)
 
 
-def _check_task(
+def _check_task_steps(
     session: Session, info: TaskInfo, signer: str, context: str, pf: Preflight
-) -> _SourceTerms:
+) -> Steps[_SourceTerms]:
     """What ``Controller.publishTask`` checks, in its order, against the preflight's block.
 
     The transaction executes in a later block (timestamp ≥ latest + 1), so an ``expiryTime`` of
@@ -217,7 +224,7 @@ def _check_task(
         raise SourceInactiveError(terms.address).with_revert(
             context=context, error_name="SourceInactive"
         )
-    balance = _require_operator(session, terms, signer, context)
+    balance = yield from _require_operator_steps(session, terms, signer, context)
     now = terms.timestamp
     if info.expiryTime <= now + 1:
         raise TaskExpiredError(_NOT_PUBLISHED, info.expiryTime).with_revert(
@@ -268,7 +275,9 @@ def _raise_publish_revert(pf: Preflight, context: str) -> None:
 def _prepare_upload(session: Session, document: Any) -> tuple[bytes, str]:
     """The bytes to pin and the URL they will have (CID computed locally)."""
     payload = encode_payload(document)
-    return payload, str(session.ipfs.gateway_url(local_cid(payload)))
+    ipfs = session.ipfs
+    predict = getattr(ipfs, "predict_url", None) or ipfs.gateway_url
+    return payload, str(predict(local_cid(payload)))
 
 
 def _upload(opts: Options, payload: bytes, filename: str) -> str:
@@ -291,6 +300,254 @@ def _upload(opts: Options, payload: bytes, filename: str) -> str:
 
 def _signer(opts: Options, role: Role = Role.CLIENT) -> SignerLike:
     return opts.session.resolve_signer(opts.signer, role)
+
+
+# ----------------------------------------------------------------------------------------------
+# The workflows as steps (see ogpu.chain.steps): each one below is driven synchronously here and
+# on an event loop by ogpu.aio, so both twins share the order of checks, the executor and errors.
+
+
+def _write_steps(
+    opts: Options, contract: str, function: str, *args: Any, context: str, wait: bool = True
+) -> Steps[Sent]:
+    """Simulate, sign and send ``contract.function(*args)`` as the workflow's signer."""
+    session = opts.session
+    fn = prepare(session, contract, function, *args)
+    return (
+        yield from session.executor.send_steps(
+            fn, _signer(opts), gas=opts.gas, context=context, wait=wait
+        )
+    )
+
+
+def publish_source_steps(
+    opts: Options, info: SourceInfo, handlers: Any
+) -> Steps[DryRunResult | tuple[Sent, str]]:
+    """Simulate ``Nexus.publishSource`` with the URL the metadata will have, upload it, send."""
+    session = opts.session
+    ex = session.executor
+    signer = _signer(opts)
+    client = checksum_address(signer.address)
+    payload, predicted = _prepare_upload(session, source_metadata(info, handlers))
+    context = f"Nexus.publishSource(client={client})"
+
+    def call(url: str) -> ContractCall:
+        params = _build_source_params(info, client, url)
+        return prepare(session, "Nexus", "publishSource", struct(params))
+
+    simulated = yield from ex.dry_run_steps(call(predicted), signer, context=context)
+    if opts.dry_run:
+        return simulated
+    url = yield Offload(_upload, (opts, payload, "imageMetadata.json"))
+    gas, fee = _reuse(opts, simulated, url == predicted)
+    opts.check_budget("send")
+    sent = yield from ex.send_steps(
+        call(url), signer, gas=gas, fee=fee, context=context, wait=opts.wait
+    )
+    return sent, url
+
+
+def publish_task_steps(opts: Options, info: TaskInfo) -> Steps[DryRunResult | tuple[Sent, str]]:
+    """Pre-check, simulate and estimate in one round trip while the config uploads, then send."""
+    session = opts.session
+    signer = _signer(opts)
+    sender = checksum_address(signer.address)
+    context = f"Controller.publishTask(source={info.source})"
+    payload, predicted = _prepare_upload(session, info.config.to_dict())
+
+    def publish(url: str) -> ContractCall:
+        params = TaskParams(
+            source=info.source, config=url, expiryTime=info.expiryTime, payment=info.payment
+        )
+        return prepare(session, "Controller", "publishTask", struct(params))
+
+    # ONE round trip: the Controller's pre-checks, the simulation, gas, fees (and first nonce),
+    # while the config is uploaded (its URL was computed locally)
+    opts.check_budget("simulate")
+    call = publish(predicted)
+    ex = session.executor
+    # The upload overlaps the round trip once this session has seen the source and the task
+    # passes its declared schemas there; otherwise it waits for the checks (a task its schemas
+    # refuse is never uploaded).
+    upload = None
+    known = session.source_metadata.get(info.source)
+    if known is not None and not opts.dry_run:
+        try:
+            yield Offload(partial(check_task_input, session, info, metadata_url=known))
+        except Exception:
+            known = None  # let the checks against the current chain state decide
+        else:
+            upload = yield Spawn(_upload, (opts, payload, "taskConfig.json"))
+    try:
+        pf = yield from ex.preflight_steps(
+            ex.call_tx(call, sender),
+            context=context,
+            estimate=not opts.gas,
+            reads=_source_reads(session, info.source, sender),
+            defer_revert=True,
+            return_data=opts.dry_run,
+        )
+        terms = yield from _check_task_steps(session, info, sender, context, pf)
+        # the declared function and input schema, before any gas
+        yield Offload(partial(check_task_input, session, info, metadata_url=terms.metadata_url))
+        session.remember_source_metadata(info.source, terms.metadata_url)
+        _raise_publish_revert(pf, context)
+    except Exception:
+        if upload is not None:  # refused: the pinned config stays unused; its errors are moot
+            yield Join(upload, quiet=True)
+        raise
+    if opts.dry_run:
+        return ex.dry_run_result(call, sender, 0, pf, context=context, gas=opts.gas)
+    if upload is None:
+        url = yield Offload(_upload, (opts, payload, "taskConfig.json"))
+    else:
+        url = yield Join(upload)
+    gas, fee = opts.gas or pf.gas, cast("FeeQuote | None", pf.fee)
+    if url != predicted:  # the store chose another URL: simulate that call before sending
+        call, gas, fee = publish(url), opts.gas, None
+    opts.check_budget("send")
+    try:
+        sent = yield from ex.send_steps(
+            call, signer, gas=gas, fee=fee, context=context, wait=opts.wait
+        )
+    except TaskExpiredError as err:
+        raise _not_published(err, context) from None
+    return sent, url
+
+
+def update_source_steps(opts: Options, source: Any, info: SourceInfo, handlers: Any) -> Steps[Sent]:
+    """Check the signer may update ``source``, simulate, re-pin the metadata, send."""
+    address = checksum(source, what="source address")
+    session = opts.session
+    ex = session.executor
+    signer = _signer(opts)
+    sender = checksum_address(signer.address)
+    context = f"Nexus.updateSource(source={address})"
+    terms = yield from _read_source_steps(session, address, sender)
+    yield from _require_operator_steps(session, terms, sender, context)
+    payload, predicted = _prepare_upload(session, source_metadata(info, handlers))
+
+    def call(url: str) -> ContractCall:
+        params = _build_source_params(info, terms.client, url)
+        return prepare(session, "Nexus", "updateSource", address, struct(params))
+
+    simulated = yield from ex.dry_run_steps(call(predicted), signer, context=context)
+    url = yield Offload(_upload, (opts, payload, "imageMetadata.json"))
+    gas, fee = _reuse(opts, simulated, url == predicted)
+    opts.check_budget("send")
+    return (yield from ex.send_steps(call(url), signer, gas=gas, fee=fee, context=context))
+
+
+def inactivate_source_steps(opts: Options, source: Any) -> Steps[Sent]:
+    """``Nexus.inactivateSource``."""
+    address = checksum(source, what="source address")
+    return (
+        yield from _write_steps(
+            opts,
+            "Nexus",
+            "inactivateSource",
+            address,
+            context=f"Nexus.inactivateSource(source={address})",
+        )
+    )
+
+
+def cancel_task_steps(opts: Options, task: Any) -> Steps[Sent]:
+    """``Controller.cancelTask``."""
+    address = checksum(task, what="task address")
+    return (
+        yield from _write_steps(
+            opts,
+            "Controller",
+            "cancelTask",
+            address,
+            context=f"Controller.cancelTask(task={address})",
+        )
+    )
+
+
+def confirm_response_steps(opts: Options, response: Any) -> Steps[Sent]:
+    """``Controller.confirmResponse``."""
+    address = checksum(response, what="response address")
+    return (
+        yield from _write_steps(
+            opts,
+            "Controller",
+            "confirmResponse",
+            address,
+            context=f"Controller.confirmResponse(response={address})",
+            wait=opts.wait,
+        )
+    )
+
+
+def set_agent_steps(opts: Options, agent: Any, value: Any) -> Steps[Sent]:
+    """``Terminal.setAgent(agent, value)``."""
+    if not isinstance(value, bool):
+        raise TypeError(f"value must be a bool, got {type(value).__name__}")
+    if not isinstance(agent, str) or not is_address(agent):
+        raise InvalidSignerError(f"invalid agent address: {agent!r}")
+    address = checksum_address(agent)
+    return (
+        yield from _write_steps(
+            opts,
+            "Terminal",
+            "setAgent",
+            address,
+            value,
+            context=f"Terminal.setAgent(agent={address}, value={value})",
+            wait=opts.wait,
+        )
+    )
+
+
+def _reuse(
+    opts: Options, simulated: DryRunResult, same_call: bool
+) -> tuple[int | None, FeeQuote | None]:
+    """Gas and fees of a simulation just made, for sending the same call without another one."""
+    from ogpu.chain.tx import FeeQuote
+
+    if not same_call:
+        return opts.gas, None
+    fee = FeeQuote(
+        max_fee_per_gas=simulated.max_fee_per_gas,
+        max_priority_fee_per_gas=simulated.max_priority_fee_per_gas,
+        gas_price=simulated.gas_price,
+    )
+    return opts.gas or simulated.gas, fee
+
+
+def _budget(opts: Options) -> tuple[float, float] | None:
+    deadline = opts.deadline
+    return None if deadline is None or opts.budget is None else (opts.budget, deadline)
+
+
+def source_builder(session: Session) -> Callable[[Receipt], Source]:
+    """The live :class:`Source` of a ``publishSource`` receipt."""
+    return lambda receipt: Source(nexus.extract_source_address(receipt, session=session), session)
+
+
+def task_builder(session: Session) -> Callable[[Receipt], Task]:
+    """The live :class:`Task` of a ``publishTask`` receipt."""
+    return lambda receipt: Task(controller.extract_task_address(receipt, session=session), session)
+
+
+def _published(
+    opts: Options, out: DryRunResult | tuple[Sent, str], build: Callable[[Receipt], T]
+) -> T | PendingPublish[T] | DryRunResult:
+    if isinstance(out, DryRunResult):
+        return out
+    sent, url = out
+    result = PendingPublish(
+        opts.session.executor.pending(sent), build, url=url, budget=_budget(opts)
+    )
+    if not opts.wait:
+        return result
+    return result.wait(opts.wait_timeout())
+
+
+def _receipt(opts: Options, sent: Sent, timeout: float | None) -> Receipt:
+    return opts.session.executor.pending(sent).wait(timeout)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -356,54 +613,8 @@ def publish_source(
         "publish_source", private_key, kwargs, extra=_PUBLISH_EXTRA, legacy=_UPLOAD_LEGACY
     )
     info = _source_info(source_info)
-    session = opts.session
-    signer = _signer(opts)
-    client = to_checksum_address(signer.address)
-    payload, predicted = _prepare_upload(session, source_metadata(info, handlers))
-    context = f"Nexus.publishSource(client={client})"
-
-    def call(url: str, **extra: Any) -> Any:
-        params = _build_source_params(info, client, url)
-        return nexus.publish_source(
-            params, signer=signer, session=session, context=context, **extra
-        )
-
-    simulated: DryRunResult = call(predicted, dry_run=True)
-    if opts.dry_run:
-        return simulated
-    url = _upload(opts, payload, "imageMetadata.json")
-    gas, fee = _reuse(opts, simulated, url == predicted)
-    opts.check_budget("send")
-    pending = call(url, wait=False, gas=gas, fee=fee)
-
-    def build(receipt: Receipt) -> Source:
-        return Source(nexus.extract_source_address(receipt, session=session), session)
-
-    result = PendingPublish(pending, build, url=url, budget=_budget(opts))
-    if not opts.wait:
-        return result
-    return result.wait(opts.wait_timeout())
-
-
-def _reuse(
-    opts: Options, simulated: DryRunResult, same_call: bool
-) -> tuple[int | None, FeeQuote | None]:
-    """Gas and fees of a simulation just made, for sending the same call without another one."""
-    from ogpu.chain.tx import FeeQuote
-
-    if not same_call:
-        return opts.gas, None
-    fee = FeeQuote(
-        max_fee_per_gas=simulated.max_fee_per_gas,
-        max_priority_fee_per_gas=simulated.max_priority_fee_per_gas,
-        gas_price=simulated.gas_price,
-    )
-    return opts.gas or simulated.gas, fee
-
-
-def _budget(opts: Options) -> tuple[float, float] | None:
-    deadline = opts.deadline
-    return None if deadline is None or opts.budget is None else (opts.budget, deadline)
+    out = run(publish_source_steps(opts, info, handlers), opts.session)
+    return _published(opts, out, source_builder(opts.session))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -449,12 +660,13 @@ def publish_task(
     """Publish a task: check it against the chain, pin ``taskConfig.json``, call
     ``Controller.publishTask``, return the live Task (from the ``TaskPublished`` log).
 
-    Before anything is uploaded or signed, one batched read at the latest block checks what the
-    Controller will check and raises, with the numbers: :class:`SourceNotFoundError`,
+    Before anything is signed, one batched read at the latest block checks what the Controller
+    will check and raises, with the numbers: :class:`SourceNotFoundError`,
     :class:`SourceInactiveError`, :class:`NotSourceOwnerError` (signer neither the client nor its
     agent), :class:`TaskExpiredError` (``expiryTime <= now``), ``TxRevertError`` named
     ``ExpiryTooLong`` / ``InsufficientPayment``, :class:`InsufficientBalanceError` (client's Vault
-    balance). Then the transaction is simulated, the config uploaded, the transaction sent.
+    balance). The same round trip estimates the exact call; the config uploads meanwhile; then
+    the transaction is sent.
 
     Keywords: ``signer``, ``session``, ``timeout``, ``gas``, ``wait=False`` (→ PendingPublish),
     ``dry_run=True``, ``budget`` (overall seconds → :class:`PublishTimeoutError`). Official-SDK
@@ -483,56 +695,14 @@ def publish_task(
         legacy=(*_UPLOAD_LEGACY, "total_timeout"),
     )
     info = _task_info(task_info)
-    session = opts.session
-    signer = _signer(opts)
-    sender = to_checksum_address(signer.address)
-    context = f"Controller.publishTask(source={info.source})"
-    payload, predicted = _prepare_upload(session, info.config.to_dict())
-
-    def publish(url: str) -> ContractCall:
-        params = TaskParams(
-            source=info.source, config=url, expiryTime=info.expiryTime, payment=info.payment
-        )
-        return prepare(session, "Controller", "publishTask", struct(params))
-
-    # ONE round trip: the Controller's pre-checks, the simulation, gas, fees (and first nonce)
-    opts.check_budget("simulate")
-    call = publish(predicted)
-    ex = session.executor
-    pf = ex.preflight(
-        ex.call_tx(call, sender),
-        context=context,
-        estimate=not opts.gas,
-        reads=_source_reads(session, info.source, sender),
-        defer_revert=True,
-    )
-    terms = _check_task(session, info, sender, context, pf)
-    # the declared function and input schema, before any upload or gas
-    check_task_input(session, info, metadata_url=terms.metadata_url)
-    _raise_publish_revert(pf, context)
-    if opts.dry_run:
-        return ex.dry_run_result(call, sender, 0, pf, context=context, gas=opts.gas)
-    url = _upload(opts, payload, "taskConfig.json")
-    gas, fee = opts.gas or pf.gas, cast("FeeQuote | None", pf.fee)
-    if url != predicted:  # the store chose another URL: simulate that call before sending
-        call, gas, fee = publish(url), opts.gas, None
-    opts.check_budget("send")
-    try:
-        pending = session.transact(call, signer, wait=False, gas=gas, fee=fee, context=context)
-    except TaskExpiredError as err:
-        raise _not_published(err, context) from None
-
-    def build(receipt: Receipt) -> Task:
-        return Task(controller.extract_task_address(receipt, session=session), session)
-
-    result = PendingPublish(pending, build, url=url, budget=_budget(opts))
-    if not opts.wait:
-        return result
-    return result.wait(opts.wait_timeout())
+    out = run(publish_task_steps(opts, info), opts.session)
+    return _published(opts, out, task_builder(opts.session))
 
 
 # ----------------------------------------------------------------------------------------------
 # Other writes
+
+_UPDATE_LEGACY = (*_UPLOAD_LEGACY, "total_timeout")
 
 
 def update_source(
@@ -553,34 +723,11 @@ def update_source(
     Receipt(tx_hash='0x…', ...)
     """
     opts = parse_options(
-        "update_source",
-        private_key,
-        kwargs,
-        legacy=(*_UPLOAD_LEGACY, "total_timeout"),
-        extra=("budget",),
+        "update_source", private_key, kwargs, legacy=_UPDATE_LEGACY, extra=("budget",)
     )
     info = _source_info(new_info)
-    address = checksum(source, what="source address")
-    session = opts.session
-    signer = _signer(opts)
-    sender = to_checksum_address(signer.address)
-    context = f"Nexus.updateSource(source={address})"
-    terms = _read_source(session, address, sender)
-    _require_operator(session, terms, sender, context)
-    payload, predicted = _prepare_upload(session, source_metadata(info, handlers))
-
-    def call(url: str, **extra: Any) -> Any:
-        params = _build_source_params(info, terms.client, url)
-        return nexus.update_source(
-            address, params, signer=signer, session=session, context=context, **extra
-        )
-
-    simulated: DryRunResult = call(predicted, dry_run=True)
-    url = _upload(opts, payload, "imageMetadata.json")
-    gas, fee = _reuse(opts, simulated, url == predicted)
-    opts.check_budget("send")
-    receipt: Receipt = call(url, gas=gas, fee=fee, timeout=opts.wait_timeout())
-    return receipt
+    sent = run(update_source_steps(opts, source, info, handlers), opts.session)
+    return _receipt(opts, sent, opts.wait_timeout())
 
 
 def inactivate_source(
@@ -594,16 +741,8 @@ def inactivate_source(
     >>> inactivate_source(source)  # doctest: +SKIP
     """
     opts = parse_options("inactivate_source", private_key, kwargs)
-    address = checksum(source, what="source address")
-    receipt: Receipt = nexus.inactivate_source(
-        address,
-        signer=_signer(opts),
-        session=opts.session,
-        context=f"Nexus.inactivateSource(source={address})",
-        gas=opts.gas,
-        timeout=opts.timeout,
-    )
-    return receipt
+    sent = run(inactivate_source_steps(opts, source), opts.session)
+    return _receipt(opts, sent, opts.timeout)
 
 
 def cancel_task(task: str | Task, private_key: SignerInput | None = None, **kwargs: Any) -> Receipt:
@@ -615,16 +754,8 @@ def cancel_task(task: str | Task, private_key: SignerInput | None = None, **kwar
     >>> cancel_task(task)  # doctest: +SKIP
     """
     opts = parse_options("cancel_task", private_key, kwargs)
-    address = checksum(task, what="task address")
-    receipt: Receipt = controller.cancel_task(
-        address,
-        signer=_signer(opts),
-        session=opts.session,
-        context=f"Controller.cancelTask(task={address})",
-        gas=opts.gas,
-        timeout=opts.timeout,
-    )
-    return receipt
+    sent = run(cancel_task_steps(opts, task), opts.session)
+    return _receipt(opts, sent, opts.timeout)
 
 
 def confirm_response(
@@ -640,18 +771,11 @@ def confirm_response(
     '0x…'
     """
     opts = parse_options("confirm_response", private_key, kwargs, extra=("wait",))
-    address = checksum(response_address, what="response address")
-    result: Any = controller.confirm_response(
-        address,
-        signer=_signer(opts),
-        session=opts.session,
-        context=f"Controller.confirmResponse(response={address})",
-        gas=opts.gas,
-        wait=False,
-    )
+    sent = run(confirm_response_steps(opts, response_address), opts.session)
+    pending = opts.session.executor.pending(sent)
     if opts.wait:
-        result.wait(opts.timeout)
-    return str(result.tx_hash)
+        pending.wait(opts.timeout)
+    return sent.tx_hash
 
 
 def set_agent(
@@ -665,14 +789,11 @@ def set_agent(
     '0x…'
     """
     opts = parse_options("set_agent", private_key, kwargs, extra=("wait",))
-    if not isinstance(value, bool):
-        raise TypeError(f"value must be a bool, got {type(value).__name__}")
-    result: Any = terminal.set_agent(
-        agent_address, value, signer=_signer(opts), session=opts.session, gas=opts.gas, wait=False
-    )
+    sent = run(set_agent_steps(opts, agent_address, value), opts.session)
+    pending = opts.session.executor.pending(sent)
     if opts.wait:
-        result.wait(opts.timeout)
-    return str(result.tx_hash)
+        pending.wait(opts.timeout)
+    return sent.tx_hash
 
 
 # ----------------------------------------------------------------------------------------------

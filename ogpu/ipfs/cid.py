@@ -80,6 +80,36 @@ def _pb_node(links: Sequence[bytes], data: bytes) -> bytes:
     return b"".join(_field_bytes(2, link) for link in links) + _field_bytes(1, data)
 
 
+# --- base58btc for CIDv0 (the common case, without building a CID object) ---------------------
+
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_B58_INDEX = {c: i for i, c in enumerate(_B58)}
+_CIDV0 = re.compile(r"^Qm[1-9A-HJ-NP-Za-km-z]{44}$")
+
+
+def _b58encode(raw: bytes) -> str:
+    n = int.from_bytes(raw, "big")
+    out: list[str] = []
+    while n:
+        n, r = divmod(n, 58)
+        out.append(_B58[r])
+    pad = len(raw) - len(raw.lstrip(b"\0"))
+    return "1" * pad + "".join(reversed(out))
+
+
+def _cidv0_multihash(text: str) -> bytes | None:
+    """The sha2-256 multihash a ``Qm…`` CIDv0 string encodes, or ``None``."""
+    if not _CIDV0.match(text):
+        return None
+    n = 0
+    for c in text:
+        n = n * 58 + _B58_INDEX[c]
+    if n.bit_length() > 34 * 8:
+        return None
+    raw = n.to_bytes(34, "big")
+    return raw if raw[:2] == _SHA256_MH_PREFIX else None
+
+
 # --- DAG builder --------------------------------------------------------------------------------
 
 
@@ -146,7 +176,7 @@ def cid_of(
         'QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH'
     """
     root = _root(bytes(data), chunk_size, max_links)
-    return str(CID("base58btc", 0, "dag-pb", root.cid_bytes))
+    return _b58encode(root.cid_bytes)
 
 
 def cid_and_size(data: bytes) -> tuple[str, int]:
@@ -157,7 +187,7 @@ def cid_and_size(data: bytes) -> tuple[str, int]:
         ('QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o', 20)
     """
     root = _root(bytes(data), DEFAULT_CHUNK_SIZE, DEFAULT_MAX_LINKS)
-    return str(CID("base58btc", 0, "dag-pb", root.cid_bytes)), root.tsize
+    return _b58encode(root.cid_bytes), root.tsize
 
 
 # --- parsing and verification -------------------------------------------------------------------
@@ -179,6 +209,8 @@ def is_cid(text: str) -> bool:
     """True when ``text`` decodes as a CID."""
     if not _CID_CHARS.match(text):
         return False
+    if _cidv0_multihash(text) is not None:
+        return True
     try:
         parse_cid(text)
     except ValueError:

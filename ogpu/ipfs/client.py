@@ -141,6 +141,8 @@ class IPFSClient:
         self._http = http
         self._owns_http = http is None
         self._lock = threading.Lock()
+        #: (prefix, suffix) around the CID in the backend's last link naming our CID
+        self._link_shape: tuple[str, str] | None = None
 
     def __repr__(self) -> str:
         return f"IPFSClient(backend={self.backend!r}, gateway={self.gateway!r})"
@@ -180,6 +182,12 @@ class IPFSClient:
     def gateway_url(self, cid: str) -> str:
         """Path-gateway URL of ``cid``."""
         return f"{self.gateway}/ipfs/{cid}"
+
+    def predict_url(self, cid: str) -> str:
+        """The URL :meth:`publish_bytes` will most likely return for content with ``cid``: the
+        shape of the backend's last link (its own gateway), else :meth:`gateway_url`."""
+        shape = self._link_shape
+        return f"{shape[0]}{cid}{shape[1]}" if shape is not None else self.gateway_url(cid)
 
     def _policy(
         self,
@@ -236,6 +244,9 @@ class IPFSClient:
             if self.on_cid_mismatch == "raise":
                 raise err
             log.warning("%s", err)
+        if added.url and added.cid == local and added.url.count(local) == 1:
+            prefix, suffix = added.url.split(local)
+            self._link_shape = (prefix, suffix)
         log.debug("pinned %d bytes as %s -> %s", len(data), local, url)
         return url
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
-from ogpu.chain.tx import ON_SIGNED, SEND_ERROR_KINDS
+from ogpu.chain.tx import ON_SIGNED, SEND_ERROR_KINDS, Sent
 from ogpu.ipfs.errors import IPFSSizeLimitError
 from ogpu.jobs.journal import FINAL_ITEM, UNSETTLED, Attempt, Journal, SignedTx
 from ogpu.jobs.policy import Policy
@@ -371,9 +371,8 @@ class _Publisher:
 
         self.journal.mark_mined(tx.hash)
         try:
-            receipt = self.session.executor.wait(
-                tx.hash, tx.fields, tx.sender, f"publish of {att.key}", None, raw=raw
-            )
+            sent = Sent(tx.hash, tx.fields, tx.sender, tx.nonce, f"publish of {att.key}", raw)
+            receipt = self.session.executor.wait(sent, None)
         except OGPUError as exc:
             self.journal.update_attempt(att.id, state="reverted", note=str(exc)[:500])
             return

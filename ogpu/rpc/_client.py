@@ -9,6 +9,7 @@ requests when an endpoint refuses batches. Errors are raised as they are (``RpcE
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import threading
@@ -36,6 +37,12 @@ log = logging.getLogger("ogpu.rpc")
 
 _HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 _LIMITS = httpx.Limits(max_connections=32, max_keepalive_connections=16, keepalive_expiry=30.0)
+_ASYNC_CONNECTIONS = 32
+_ASYNC_LIMITS = httpx.Limits(
+    max_connections=_ASYNC_CONNECTIONS,
+    max_keepalive_connections=_ASYNC_CONNECTIONS,
+    keepalive_expiry=30.0,
+)
 
 
 def _label(calls: Sequence[Call]) -> str:
@@ -108,16 +115,31 @@ class RpcClient(BaseRpcClient):
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         super().__init__(url, timeout=timeout, retry=retry)
-        self._http = httpx.Client(
-            timeout=timeout,
-            transport=transport or http_transport(limits=_LIMITS),
-            headers=_HEADERS,
-        )
+        # The transport is driven directly: a JSON-RPC POST needs none of ``httpx.Client``'s
+        # per-request work (URL merging, cookies, auth, redirects), which costs more CPU than
+        # the round trip's own I/O on a local node.
+        self._transport = transport or http_transport(limits=_LIMITS)
+        self._url = httpx.URL(url)
+        self._headers = httpx.Headers({**_HEADERS, "Host": self._url.netloc.decode("ascii")})
+        self._timeouts = httpx.Timeout(timeout).as_dict()
 
     def post(self, body: bytes) -> bytes:
         """One HTTP round trip (the transport boundary); returns the reply body."""
         self.round_trips += 1
-        return self._content(self._http.post(self.url, content=body))
+        request = httpx.Request(
+            "POST",
+            self._url,
+            content=body,
+            headers=self._headers,
+            extensions={"timeout": self._timeouts},
+        )
+        response = self._transport.handle_request(request)
+        try:
+            response.read()
+        finally:
+            response.close()
+        response.request = request
+        return self._content(response)
 
     def request(self, method: str, params: Sequence[Any] = (), *, retry: bool = True) -> Any:
         """One request's ``result``; ``retry=False`` makes exactly one attempt."""
@@ -161,7 +183,7 @@ class RpcClient(BaseRpcClient):
 
     def close(self) -> None:
         """Release the connection."""
-        self._http.close()
+        self._transport.close()
 
 
 class AsyncRpcClient(BaseRpcClient):
@@ -176,14 +198,35 @@ class AsyncRpcClient(BaseRpcClient):
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         super().__init__(url, timeout=timeout, retry=retry)
-        self._http = httpx.AsyncClient(
-            timeout=timeout, transport=transport, headers=_HEADERS, limits=_LIMITS
-        )
+        # driven directly, like RpcClient's (no per-request client machinery); at most
+        # ``_ASYNC_CONNECTIONS`` requests at once: httpcore's pool scans its whole queue for
+        # every request, so thousands of waiting coroutines must queue here instead
+        self._transport = transport or httpx.AsyncHTTPTransport(limits=_ASYNC_LIMITS)
+        self._slots: asyncio.Semaphore | None = None
+        self._url = httpx.URL(url)
+        self._headers = httpx.Headers({**_HEADERS, "Host": self._url.netloc.decode("ascii")})
+        self._timeouts = httpx.Timeout(timeout).as_dict()
 
     async def post(self, body: bytes) -> bytes:
         """One HTTP round trip (the transport boundary); returns the reply body."""
         self.round_trips += 1
-        return self._content(await self._http.post(self.url, content=body))
+        request = httpx.Request(
+            "POST",
+            self._url,
+            content=body,
+            headers=self._headers,
+            extensions={"timeout": self._timeouts},
+        )
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(_ASYNC_CONNECTIONS)
+        async with self._slots:
+            response = await self._transport.handle_async_request(request)
+            try:
+                await response.aread()
+            finally:
+                await response.aclose()
+        response.request = request
+        return self._content(response)
 
     async def request(self, method: str, params: Sequence[Any] = (), *, retry: bool = True) -> Any:
         """One request's ``result``; ``retry=False`` makes exactly one attempt."""
@@ -227,4 +270,4 @@ class AsyncRpcClient(BaseRpcClient):
 
     async def aclose(self) -> None:
         """Release the connection."""
-        await self._http.aclose()
+        await self._transport.aclose()

@@ -159,3 +159,14 @@ def test_jobs_quick(tmp_path: Path) -> None:
         assert run["tasks_on_chain"] == 12 and run["tasks_per_s"] > 0
         assert 0 < run["latency_p50_ms"] <= run["latency_p95_ms"]
     assert isinstance(r["journal_overhead"], float) and r["runs"]["journal"][0]["client_cpu_s"] > 0
+
+
+def test_aio_publish_quick(tmp_path: Path) -> None:
+    r = _run("aio_publish", tmp_path)
+    for mode in ("aio", "threads", "pipelined"):
+        m = r[mode]
+        assert m["count"] == 20 and m["exactly_once"]["ok"], (mode, m)
+        assert m["tasks_per_s"] > 0 and m["peak_rss_mb"] > 0 and m["cpu_per_publish_ms"] > 0
+        assert m["latency"]["p95_ms"] >= m["latency"]["median_ms"] > 0
+    assert r["best_sync"] in ("threads", "pipelined")
+    assert r["ratios"]["aio_over_best_sync_throughput"] > 0

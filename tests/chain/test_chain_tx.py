@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -355,16 +356,18 @@ def test_mined_out_of_gas_is_a_gas_error(session: Session) -> None:
     assert info.value.tx_hash is not None and "out of gas" in str(info.value)
 
 
-def test_send_mode_follows_the_mining_mode(session: Session) -> None:
-    """Automine: the receipt comes with the synchronous send. Manual mining: a plain send, and the
-    receipt arrives by polling once a block is mined (the synchronous send would block)."""
+def test_send_mode_follows_the_wait(session: Session) -> None:
+    """A waited-for write gets its receipt with the synchronous send. ``wait=False`` is a plain
+    send that never blocks on mining: with manual mining the receipt arrives by polling once a
+    block is mined."""
     vault = session.contract("Vault")
     first = session.transact(vault.functions.deposit(CLIENT.address), CLIENT_KEY, value=1)
     assert first.ok and session.executor.sends_sync
     session.rpc("evm_setAutomine", [False])
     try:
+        t0 = time.monotonic()
         pending = session.send(vault.functions.deposit(CLIENT.address), CLIENT_KEY, value=2)
-        assert not session.executor.sends_sync and not pending.done
+        assert not pending.done and time.monotonic() - t0 < 2.0
         timer = threading.Timer(0.2, lambda: session.rpc("evm_mine", []))
         timer.start()
         receipt = pending.wait(10)

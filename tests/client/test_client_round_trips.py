@@ -42,7 +42,7 @@ def test_publish_is_one_preflight_one_upload_one_send(
     cs: Session, source: Source, client_key: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     trips = Trips(cs, monkeypatch)
-    publish_task(task_info(source, cs), client_key, session=cs)  # first use: nonce, mining mode
+    publish_task(task_info(source, cs), client_key, session=cs)  # first use: nonce, sync sends
     info = task_info(source, cs, payment=10**15 + 1)
     trips.clear()
     task = publish_task(info, client_key, session=cs)
@@ -50,7 +50,8 @@ def test_publish_is_one_preflight_one_upload_one_send(
     assert task.get_payment() == 10**15 + 1
     preflight, send = trips.rpc[:2]
     assert {"eth_call", "eth_estimateGas", "eth_getBlockByNumber"} <= set(preflight)
-    assert preflight.count("eth_call") == 6  # five pre-check reads + the simulation
+    # five pre-check reads; the estimate executes the call, so no separate simulation
+    assert preflight.count("eth_call") == 5 and preflight.count("eth_estimateGas") == 1
     assert send == ["eth_sendRawTransactionSync"]
     assert trips.ipfs == ["/file/create"]
 

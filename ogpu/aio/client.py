@@ -1,0 +1,372 @@
+"""Async twins of the client workflows and of the live protocol objects.
+
+Each workflow runs the SAME steps as its synchronous twin in :mod:`ogpu.client.workflows`
+(``publish_task_steps`` …: the order of checks, the exactly-once executor, the typed errors),
+driven on the event loop by :func:`ogpu.chain.steps.arun`: JSON-RPC through the session's
+``httpx.AsyncClient``, IPFS uploads and schema checks in worker threads.
+
+Live objects (:class:`AsyncTask`, :class:`AsyncSource`, :class:`AsyncResponse`) run the
+synchronous object's own methods in a worker thread: one implementation of every read and wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+from ogpu.aio.session import AsyncPendingTx, AsyncSession, get_session
+from ogpu.chain.tx import Sent
+from ogpu.client import workflows as wf
+from ogpu.client._options import IPFS_LEGACY, Options, parse_options
+from ogpu.client._pending import budget_error, budget_limit
+from ogpu.client.models import SourceInfo, TaskInfo
+from ogpu.protocol import controller, nexus
+from ogpu.protocol._object import ProtocolObject
+from ogpu.protocol.response import Response
+from ogpu.protocol.source import Source
+from ogpu.protocol.task import Task
+from ogpu.types import DryRunResult, Receipt, TxReceiptTimeoutError
+from ogpu.types.params import TaskSnapshot
+
+__all__ = [
+    "AsyncPendingPublish",
+    "AsyncResponse",
+    "AsyncSource",
+    "AsyncTask",
+    "cancel_task",
+    "confirm_response",
+    "get_task_responses",
+    "inactivate_source",
+    "publish_source",
+    "publish_task",
+    "set_agent",
+    "update_source",
+    "wait_all",
+]
+
+T = TypeVar("T")
+P = TypeVar("P", bound=ProtocolObject)
+
+_PUBLISH_EXTRA = ("wait", "dry_run", "budget")
+_UPLOAD_LEGACY = ("receipt_timeout", *IPFS_LEGACY)
+
+
+# ----------------------------------------------------------------------------------------------
+# Live objects
+
+
+class AsyncObject(Generic[P]):
+    """A live protocol object for async code: every method of the synchronous object (``get_*``,
+    ``snapshot``, ``wait_for_*`` …) awaited, run in a worker thread; protocol objects in the
+    results come back as their async twins."""
+
+    _sync_class: type[ProtocolObject] = ProtocolObject
+
+    def __init__(self, address: str, session: AsyncSession | None = None) -> None:
+        self.session = session if session is not None else get_session()
+        self.sync: P = self._sync_class(address, session=self.session.core)  # type: ignore[assignment]
+
+    @property
+    def address(self) -> str:
+        return self.sync.address
+
+    def __repr__(self) -> str:
+        return f"Async{self.sync!r}"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AsyncObject) and other.sync == self.sync
+
+    def __hash__(self) -> int:
+        return hash(self.sync)
+
+    def _wrap(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self._wrap(v) for v in value]
+        twin = _TWINS.get(type(value))
+        if twin is not None:
+            return twin(value.address, self.session)
+        return value
+
+    async def _run(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        method = getattr(self.sync, name)
+        return self._wrap(await asyncio.to_thread(method, *args, **kwargs))
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name.startswith("_") or not callable(getattr(self._sync_class, name, None)):
+            raise AttributeError(name)
+        return functools.partial(self._run, name)
+
+
+class AsyncResponse(AsyncObject[Response]):
+    """The async twin of :class:`~ogpu.protocol.Response` (``await r.get_data()`` …)."""
+
+    _sync_class = Response
+
+
+class AsyncSource(AsyncObject[Source]):
+    """The async twin of :class:`~ogpu.protocol.Source` (``await s.get_status()`` …)."""
+
+    _sync_class = Source
+
+
+class AsyncTask(AsyncObject[Task]):
+    """The async twin of :class:`~ogpu.protocol.Task`.
+
+    >>> # snap = await task.snapshot(); response = await task.wait_for_response(timeout=60)
+    """
+
+    _sync_class = Task
+
+    async def snapshot(self, **kwargs: Any) -> TaskSnapshot:
+        """Every non-paginated field at one block (:meth:`Task.snapshot`)."""
+        result: TaskSnapshot = await self._run("snapshot", **kwargs)
+        return result
+
+    async def get_responses(
+        self, lower: int = 0, upper: int | None = None, **kwargs: Any
+    ) -> list[AsyncResponse]:
+        """Responses of attempts ``[lower, upper)`` (:meth:`Task.get_responses`)."""
+        result: list[AsyncResponse] = await self._run("get_responses", lower, upper, **kwargs)
+        return result
+
+    async def wait_for_response(self, **kwargs: Any) -> AsyncResponse:
+        """Until the task has a response (:meth:`Task.wait_for_response`)."""
+        result: AsyncResponse = await self._run("wait_for_response", **kwargs)
+        return result
+
+    async def wait_for_status(self, *statuses: Any, **kwargs: Any) -> Any:
+        """Until the task is in one of ``statuses`` (:meth:`Task.wait_for_status`)."""
+        return await self._run("wait_for_status", *statuses, **kwargs)
+
+    async def cancel(self, **kwargs: Any) -> Receipt:
+        """``Controller.cancelTask(self)``, as :func:`cancel_task`."""
+        return await cancel_task(self.address, session=self.session, **kwargs)
+
+
+_TWINS: dict[type[Any], type[AsyncObject[Any]]] = {
+    Task: AsyncTask,
+    Source: AsyncSource,
+    Response: AsyncResponse,
+}
+
+
+# ----------------------------------------------------------------------------------------------
+# Pending publishes
+
+
+class AsyncPendingPublish(Generic[T]):
+    """Returned by ``await publish_task(..., wait=False)``: the content is uploaded and the
+    transaction broadcast; ``await pending.wait()`` returns the live object once mined."""
+
+    __slots__ = ("_budget", "_build", "_result", "pending", "url")
+
+    def __init__(
+        self,
+        pending: AsyncPendingTx,
+        build: Callable[[Receipt], T],
+        *,
+        url: str = "",
+        budget: tuple[float, float] | None = None,
+    ) -> None:
+        self.pending = pending
+        self.url = url
+        self._build = build
+        self._budget = budget
+        self._result: T | None = None
+
+    @property
+    def tx_hash(self) -> str:
+        """Hash of the broadcast transaction (``0x…``)."""
+        return self.pending.tx_hash
+
+    @property
+    def done(self) -> bool:
+        """True once :meth:`wait` has returned."""
+        return self._result is not None
+
+    async def wait(self, timeout: float | None = 120.0) -> T:
+        """Until mined: the created object, or the typed revert / timeout error."""
+        if self._result is None:
+            self._result = self._build(await self.receipt(timeout))
+        return self._result
+
+    async def receipt(self, timeout: float | None = 120.0) -> Receipt:
+        """The mined receipt (see :meth:`wait`)."""
+        limit = budget_limit(self._budget, timeout)
+        try:
+            return await self.pending.wait(limit)
+        except TxReceiptTimeoutError as exc:
+            raise budget_error(self._budget, timeout, limit, self.tx_hash) or exc from None
+
+    def __repr__(self) -> str:
+        return f"AsyncPendingPublish({self.tx_hash}, done={self.done})"
+
+
+async def wait_all(
+    pending: Sequence[AsyncPendingPublish[T]], timeout: float | None = 120.0
+) -> list[T]:
+    """Wait for several :class:`AsyncPendingPublish` at once; results in order. The first
+    failure is raised after every transaction has been waited for."""
+    outcomes = await asyncio.gather(*(p.wait(timeout) for p in pending), return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return list(outcomes)  # type: ignore[arg-type]
+
+
+# ----------------------------------------------------------------------------------------------
+# Workflows
+
+
+def _options(
+    func: str, private_key: Any, kwargs: dict[str, Any], **how: Any
+) -> tuple[AsyncSession, Options]:
+    session = kwargs.get("session")
+    if session is None:
+        session = get_session()
+    if not isinstance(session, AsyncSession):
+        raise TypeError(f"{func}() needs an ogpu.aio.AsyncSession, got {type(session).__name__}")
+    opts = parse_options(func, private_key, {**kwargs, "session": session.core}, **how)
+    return session, opts
+
+
+async def _published(
+    session: AsyncSession,
+    opts: Options,
+    out: DryRunResult | tuple[Sent, str],
+    build: Callable[[Receipt], T],
+) -> T | AsyncPendingPublish[T] | DryRunResult:
+    if isinstance(out, DryRunResult):
+        return out
+    sent, url = out
+    budget = (opts.budget, opts.deadline) if opts.budget is not None and opts.deadline else None
+    result = AsyncPendingPublish(await session.pending(sent), build, url=url, budget=budget)
+    if not opts.wait:
+        return result
+    return await result.wait(opts.wait_timeout())
+
+
+async def publish_source(
+    source_info: SourceInfo, private_key: Any = None, *, handlers: Any = None, **kwargs: Any
+) -> AsyncSource | AsyncPendingPublish[AsyncSource] | DryRunResult:
+    """The async twin of :func:`ogpu.client.publish_source` (same arguments, returns, errors);
+    returns an :class:`AsyncSource`."""
+    session, opts = _options(
+        "publish_source", private_key, kwargs, extra=_PUBLISH_EXTRA, legacy=_UPLOAD_LEGACY
+    )
+    info = wf._source_info(source_info)
+    await session.resolve()
+    out = await session.run(wf.publish_source_steps(opts, info, handlers))
+
+    def build(receipt: Receipt) -> AsyncSource:
+        return AsyncSource(nexus.extract_source_address(receipt, session=session.core), session)
+
+    return await _published(session, opts, out, build)
+
+
+async def publish_task(
+    task_info: TaskInfo, private_key: Any = None, **kwargs: Any
+) -> AsyncTask | AsyncPendingPublish[AsyncTask] | DryRunResult:
+    """The async twin of :func:`ogpu.client.publish_task` (same arguments, checks, returns and
+    typed errors); returns an :class:`AsyncTask`.
+
+    >>> # task = await publish_task(TaskInfo(...), session=AsyncSession("devnet"))
+    """
+    session, opts = _options(
+        "publish_task",
+        private_key,
+        kwargs,
+        extra=_PUBLISH_EXTRA,
+        legacy=(*_UPLOAD_LEGACY, "total_timeout"),
+    )
+    info = wf._task_info(task_info)
+    await session.resolve()
+    out = await session.run(wf.publish_task_steps(opts, info))
+
+    def build(receipt: Receipt) -> AsyncTask:
+        return AsyncTask(controller.extract_task_address(receipt, session=session.core), session)
+
+    return await _published(session, opts, out, build)
+
+
+async def update_source(
+    source: Any,
+    new_info: SourceInfo,
+    private_key: Any = None,
+    *,
+    handlers: Any = None,
+    **kwargs: Any,
+) -> Receipt:
+    """The async twin of :func:`ogpu.client.update_source`."""
+    session, opts = _options(
+        "update_source",
+        private_key,
+        kwargs,
+        legacy=(*_UPLOAD_LEGACY, "total_timeout"),
+        extra=("budget",),
+    )
+    info = wf._source_info(new_info)
+    await session.resolve()
+    sent: Sent = await session.run(wf.update_source_steps(opts, _address(source), info, handlers))
+    return await (await session.pending(sent)).wait(opts.wait_timeout())
+
+
+async def inactivate_source(source: Any, private_key: Any = None, **kwargs: Any) -> Receipt:
+    """The async twin of :func:`ogpu.client.inactivate_source`."""
+    session, opts = _options("inactivate_source", private_key, kwargs)
+    await session.resolve()
+    sent: Sent = await session.run(wf.inactivate_source_steps(opts, _address(source)))
+    return await (await session.pending(sent)).wait(opts.timeout)
+
+
+async def cancel_task(task: Any, private_key: Any = None, **kwargs: Any) -> Receipt:
+    """The async twin of :func:`ogpu.client.cancel_task`."""
+    session, opts = _options("cancel_task", private_key, kwargs)
+    await session.resolve()
+    sent: Sent = await session.run(wf.cancel_task_steps(opts, _address(task)))
+    return await (await session.pending(sent)).wait(opts.timeout)
+
+
+async def confirm_response(response_address: Any, private_key: Any = None, **kwargs: Any) -> str:
+    """The async twin of :func:`ogpu.client.confirm_response`; returns the tx hash."""
+    session, opts = _options("confirm_response", private_key, kwargs, extra=("wait",))
+    await session.resolve()
+    sent: Sent = await session.run(wf.confirm_response_steps(opts, _address(response_address)))
+    pending = await session.pending(sent)
+    if opts.wait:
+        await pending.wait(opts.timeout)
+    return str(sent.tx_hash)
+
+
+async def set_agent(agent_address: str, value: bool, private_key: Any = None, **kwargs: Any) -> str:
+    """The async twin of :func:`ogpu.client.set_agent`; returns the tx hash."""
+    session, opts = _options("set_agent", private_key, kwargs, extra=("wait",))
+    await session.resolve()
+    sent: Sent = await session.run(wf.set_agent_steps(opts, agent_address, value))
+    pending = await session.pending(sent)
+    if opts.wait:
+        await pending.wait(opts.timeout)
+    return str(sent.tx_hash)
+
+
+async def get_task_responses(
+    task_address: Any,
+    lower: int = 0,
+    upper: int | None = None,
+    *,
+    session: AsyncSession | None = None,
+) -> list[AsyncResponse]:
+    """The async twin of :func:`ogpu.client.get_task_responses`."""
+    if session is None:
+        session = getattr(task_address, "session", None)
+        if not isinstance(session, AsyncSession):
+            session = None
+    task = AsyncTask(_address(task_address), session)
+    return await task.get_responses(lower, upper)
+
+
+def _address(value: Any) -> Any:
+    """An address, or the address of a (sync or async) live object."""
+    return value.address if isinstance(value, AsyncObject | ProtocolObject) else value

@@ -1,0 +1,172 @@
+"""Async twins of the Vault account operations and the agent operations.
+
+The checks are the synchronous ones' (``checksum``, ``uint`` of :mod:`ogpu.protocol._base`, the
+environment flag of :mod:`ogpu.agent`), the write goes through the shared executor steps via
+:meth:`AsyncSession.transact`.
+
+>>> # await deposit(client_address, 10**18, signer=client_key)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ogpu.aio.session import AsyncSession, get_session
+from ogpu.chain.calls import BlockId
+from ogpu.client._options import parse_options
+from ogpu.protocol._base import checksum, prepare, uint
+from ogpu.types import Environment, Receipt, Role
+
+__all__ = [
+    "attempt",
+    "cancel_unbonding",
+    "claim",
+    "deposit",
+    "get_balance_of",
+    "get_lockup_of",
+    "get_unbonding_of",
+    "lock",
+    "register_to",
+    "unbond",
+    "unregister_from",
+    "withdraw",
+]
+
+
+def _s(session: AsyncSession | None) -> AsyncSession:
+    return session if session is not None else get_session()
+
+
+async def _vault(
+    function: str, *args: Any, signer: Any, session: AsyncSession | None, value: int = 0, **kw: Any
+) -> Any:
+    s = _s(session)
+    await s.resolve()
+    fn = prepare(s.core, "Vault", function, *args)
+    return await s.transact(fn, signer, value=value, **kw)
+
+
+async def deposit(
+    account: str, amount: int, *, signer: Any, session: AsyncSession | None = None, **kw: Any
+) -> Any:
+    """``Vault.deposit(account)`` with ``value=amount`` (twin of :func:`ogpu.protocol.vault.deposit`)."""
+    return await _vault(
+        "deposit",
+        checksum(account),
+        signer=signer,
+        session=session,
+        value=uint(amount, "amount"),
+        **kw,
+    )
+
+
+async def withdraw(
+    amount: int, *, signer: Any, session: AsyncSession | None = None, **kw: Any
+) -> Any:
+    """``Vault.withdraw(amount)``."""
+    return await _vault("withdraw", uint(amount, "amount"), signer=signer, session=session, **kw)
+
+
+async def lock(amount: int, *, signer: Any, session: AsyncSession | None = None, **kw: Any) -> Any:
+    """``Vault.lock(amount)``: balance → lockup."""
+    return await _vault("lock", uint(amount, "amount"), signer=signer, session=session, **kw)
+
+
+async def unbond(
+    amount: int, *, signer: Any, session: AsyncSession | None = None, **kw: Any
+) -> Any:
+    """``Vault.unbond(amount)``: lockup → unbonding."""
+    return await _vault("unbond", uint(amount, "amount"), signer=signer, session=session, **kw)
+
+
+async def cancel_unbonding(*, signer: Any, session: AsyncSession | None = None, **kw: Any) -> Any:
+    """``Vault.cancelUnbonding()``."""
+    return await _vault("cancelUnbonding", signer=signer, session=session, **kw)
+
+
+async def claim(*, signer: Any, session: AsyncSession | None = None, **kw: Any) -> Any:
+    """``Vault.claim()``: matured unbonding → balance."""
+    return await _vault("claim", signer=signer, session=session, **kw)
+
+
+async def _int(function: str, address: str, session: AsyncSession | None, block: BlockId) -> int:
+    s = _s(session)
+    await s.resolve()
+    return int(await s.call(s.function("Vault", function, checksum(address)), block=block))
+
+
+async def get_balance_of(
+    address: str, *, session: AsyncSession | None = None, block: BlockId = "latest"
+) -> int:
+    """Liquid (withdrawable) balance in wei."""
+    return await _int("balanceOf", address, session, block)
+
+
+async def get_lockup_of(
+    address: str, *, session: AsyncSession | None = None, block: BlockId = "latest"
+) -> int:
+    """Staked amount."""
+    return await _int("lockupOf", address, session, block)
+
+
+async def get_unbonding_of(
+    address: str, *, session: AsyncSession | None = None, block: BlockId = "latest"
+) -> int:
+    """Amount unbonding."""
+    return await _int("unbondingOf", address, session, block)
+
+
+# ----------------------------------------------------------------------------------------------
+# Agent operations (twins of ogpu.agent)
+
+
+async def _agent(
+    func: str, function: str, args: tuple[Any, ...], private_key: Any, kw: dict[str, Any]
+) -> Receipt:
+    session = kw.get("session") or get_session()
+    opts = parse_options(func, private_key, {**kw, "session": session.core})
+    await session.resolve()
+    fn = prepare(session.core, "Nexus", function, *args)
+    signer = session.resolve_signer(opts.signer, Role.AGENT)
+    receipt = await session.transact(fn, signer, gas=opts.gas, timeout=opts.timeout)
+    assert isinstance(receipt, Receipt)
+    return receipt
+
+
+async def register_to(
+    source: str, provider: str, env: int, private_key: Any = None, **kw: Any
+) -> Receipt:
+    """``Nexus.register(source, provider, env)`` signed by the agent (twin of
+    :func:`ogpu.agent.register_to`)."""
+    if (
+        isinstance(env, bool)
+        or not isinstance(env, int)
+        or int(env) not in (e.value for e in Environment)
+    ):
+        raise ValueError(f"env must be one of 1 (CPU), 2 (NVIDIA), 4 (AMD), got {env!r}")
+    args = (
+        checksum(source, what="source address"),
+        checksum(provider, what="provider address"),
+        int(env),
+    )
+    return await _agent("register_to", "register", args, private_key, kw)
+
+
+async def unregister_from(
+    source: str, provider: str, private_key: Any = None, **kw: Any
+) -> Receipt:
+    """``Nexus.unregister(source, provider)`` signed by the agent."""
+    args = (checksum(source, what="source address"), checksum(provider, what="provider address"))
+    return await _agent("unregister_from", "unregister", args, private_key, kw)
+
+
+async def attempt(
+    task: str, provider: str, suggested_payment: int, private_key: Any = None, **kw: Any
+) -> Receipt:
+    """``Nexus.attempt(task, provider, suggested_payment)`` signed by the agent."""
+    args = (
+        checksum(task, what="task address"),
+        checksum(provider, what="provider address"),
+        uint(suggested_payment, "suggested_payment"),
+    )
+    return await _agent("attempt", "attempt", args, private_key, kw)

@@ -1,0 +1,187 @@
+"""The sans-I/O form of the SDK's write logic, and its two drivers.
+
+The transaction executor and the client workflows are written ONCE, as generators that *yield*
+the I/O they need (:class:`Rpc`, :class:`Batch`, :class:`Sleep`, :class:`Offload`, :class:`Spawn`
+/ :class:`Join`) and receive its result (or have its exception thrown in at the ``yield``). Every
+decision — the order of checks, what is retried, which typed error is raised, when a nonce is
+released — lives in the generator; the drivers only perform the I/O:
+
+* :func:`run` — synchronous: ``Session.rpc``/``rpc_batch``, ``time.sleep``, a small thread pool
+  for work that overlaps a round trip;
+* :func:`arun` — ``asyncio``: ``AsyncSession.rpc``/``rpc_batch`` (``httpx.AsyncClient``),
+  ``asyncio.sleep``, tasks (``ogpu.aio``).
+
+>>> def steps():
+...     got = yield Sleep(0)
+...     return "done"
+>>> run(steps(), None)
+'done'
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Generator, Sequence
+from concurrent import futures
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar, Union
+
+if TYPE_CHECKING:
+    from ogpu.chain.session import Session
+
+__all__ = ["Batch", "Join", "Offload", "Op", "Rpc", "Sleep", "Spawn", "Steps", "arun", "run"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Rpc:
+    """One JSON-RPC request (``Session.rpc`` semantics, ``retry=False``: raw transport errors)."""
+
+    method: str
+    params: Sequence[Any] = ()
+    retry: bool = True
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One JSON-RPC batch (``Session.rpc_batch`` semantics: per-call result or ``RpcError``)."""
+
+    calls: Sequence[tuple[str, Sequence[Any]]]
+    retry: bool = True
+
+
+@dataclass(frozen=True)
+class Sleep:
+    """Wait ``seconds`` (a retry back-off)."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Offload:
+    """Blocking work (an IPFS fetch, a schema check) run where it does not stall the caller:
+    inline by the synchronous driver, in a worker thread by the asynchronous one."""
+
+    fn: Callable[..., Any]
+    args: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class Spawn:
+    """Start ``fn(*args)`` (blocking work) concurrently; the driver answers with a handle for
+    :class:`Join`. A handle that is never joined keeps running to its end, its outcome ignored."""
+
+    fn: Callable[..., Any]
+    args: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class Join:
+    """Wait for a :class:`Spawn` handle; its result, or its exception thrown in. ``quiet``: wait
+    for it to end and answer ``None`` whatever happened (its outcome no longer matters)."""
+
+    handle: Any
+    quiet: bool = False
+
+
+Op = Union[Rpc, Batch, Sleep, Offload, Spawn, Join]  # noqa: UP007 - runtime alias on 3.10
+#: A generator that yields :data:`Op` and returns ``T``.
+Steps = Generator[Op, Any, T]
+
+
+@dataclass
+class _Pool:
+    pool: futures.ThreadPoolExecutor | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def executor(self) -> futures.ThreadPoolExecutor:
+        if self.pool is None:
+            with self.lock:
+                if self.pool is None:
+                    self.pool = futures.ThreadPoolExecutor(16, thread_name_prefix="ogpu-io")
+        return self.pool
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> futures.Future[Any]:
+        return self.executor().submit(fn, *args)
+
+
+_pool = _Pool()
+
+
+def _perform(op: Op, session: Session) -> Any:
+    if isinstance(op, Batch):
+        return session.rpc_batch(op.calls, retry=op.retry)
+    if isinstance(op, Rpc):
+        return session.rpc(op.method, op.params, retry=op.retry)
+    if isinstance(op, Sleep):
+        time.sleep(op.seconds)
+        return None
+    if isinstance(op, Offload):
+        return op.fn(*op.args)
+    if isinstance(op, Spawn):
+        return _pool.submit(op.fn, *op.args)
+    if isinstance(op, Join):
+        if op.quiet:
+            futures.wait([op.handle])
+            return None
+        return op.handle.result()
+    raise TypeError(f"unknown step {op!r}")
+
+
+def run(steps: Steps[T], session: Any) -> T:
+    """Drive ``steps`` synchronously against ``session`` (a :class:`~ogpu.chain.Session`)."""
+    value: Any = None
+    error: Exception | None = None
+    while True:
+        try:
+            op = steps.send(value) if error is None else steps.throw(error)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        value, error = None, None
+        try:
+            value = _perform(op, session)
+        except Exception as exc:
+            error = exc
+
+
+async def arun(steps: Steps[T], session: Any) -> T:
+    """Drive ``steps`` on the running event loop against ``session`` (an
+    :class:`ogpu.aio.AsyncSession`); blocking work runs on a shared pool of 16 threads.
+    Cancellation closes the generator at its current ``yield`` (its ``finally`` and
+    ``GeneratorExit`` handlers run; see the Async section of docs/client-guide.md)."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    value: Any = None
+    error: Exception | None = None
+    try:
+        while True:
+            try:
+                op = steps.send(value) if error is None else steps.throw(error)
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]
+            value, error = None, None
+            try:
+                if isinstance(op, Batch):
+                    value = await session.rpc_batch(op.calls, retry=op.retry)
+                elif isinstance(op, Rpc):
+                    value = await session.rpc(op.method, op.params, retry=op.retry)
+                elif isinstance(op, Sleep):
+                    await asyncio.sleep(op.seconds)
+                elif isinstance(op, Offload):
+                    value = await loop.run_in_executor(_pool.executor(), op.fn, *op.args)
+                elif isinstance(op, Spawn):
+                    value = loop.run_in_executor(_pool.executor(), op.fn, *op.args)
+                elif isinstance(op, Join):
+                    if op.quiet:
+                        await asyncio.wait([op.handle])
+                    else:
+                        value = await op.handle
+                else:
+                    raise TypeError(f"unknown step {op!r}")
+            except Exception as exc:
+                error = exc
+    finally:
+        steps.close()
