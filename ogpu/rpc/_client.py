@@ -9,12 +9,11 @@ requests when an endpoint refuses batches. Errors are raised as they are (``RpcE
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import logging
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -30,6 +29,9 @@ from ogpu.rpc._models import (
 )
 from ogpu.rpc._transport import http_transport
 from ogpu.rpc.retry import RetryPolicy, acall_with_retry, call_with_retry, is_retryable
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["AsyncRpcClient", "BaseRpcClient", "RpcClient"]
 
@@ -202,7 +204,7 @@ class AsyncRpcClient(BaseRpcClient):
         # ``_ASYNC_CONNECTIONS`` requests at once: httpcore's pool scans its whole queue for
         # every request, so thousands of waiting coroutines must queue here instead
         self._transport = transport or httpx.AsyncHTTPTransport(limits=_ASYNC_LIMITS)
-        self._slots: asyncio.Semaphore | None = None
+        self._slots: asyncio.Semaphore | None = None  # made on first use, on its loop
         self._url = httpx.URL(url)
         self._headers = httpx.Headers({**_HEADERS, "Host": self._url.netloc.decode("ascii")})
         self._timeouts = httpx.Timeout(timeout).as_dict()
@@ -218,6 +220,8 @@ class AsyncRpcClient(BaseRpcClient):
             extensions={"timeout": self._timeouts},
         )
         if self._slots is None:
+            import asyncio  # here, not at module level: sync reads never load asyncio
+
             self._slots = asyncio.Semaphore(_ASYNC_CONNECTIONS)
         async with self._slots:
             response = await self._transport.handle_async_request(request)

@@ -116,15 +116,15 @@ def test_the_help_listing_matches_each_sub_command() -> None:
 
 
 def test_writes_work_without_web3_installed(cli_home: Path) -> None:
-    """web3 is an optional extra: a write signs with eth-account and sends through the SDK's
-    JSON-RPC client."""
-    blocked = ("web3", "requests", "aiohttp")
+    """web3 is an optional extra: a write signs the SDK's EIP-1559 transaction with coincurve
+    (eth-account is not even loaded) and sends it through the SDK's JSON-RPC client."""
+    blocked = ("web3", "requests", "aiohttp", "eth_account")
     code, out, modules = _run(
         ["--network", "devnet", "--json", "vault", "deposit", "0.001"], cli_home, blocked
     )
     assert code == 0, out
     assert json.loads(out)["receipt"]["status"] == 1
-    assert "eth_account" in modules and not _loaded(modules, blocked)
+    assert "coincurve" in modules and not _loaded(modules, blocked)
 
 
 def _canonical(name: str) -> str:
