@@ -494,6 +494,11 @@ class Job:
             return self
         self._check_chain()
         self._take_lock()
+        # The workers import these lazily (they import this package): import them once, here,
+        # before several threads race on a partly initialised module (an ImportError in one).
+        import ogpu.client.workflows
+        import ogpu.protocol  # noqa: F401
+
         _, state, _ = self.journal.job(self.id)
         self._canceled = state == "canceled"
         self._started = time.monotonic()
