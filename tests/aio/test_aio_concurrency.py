@@ -5,7 +5,10 @@ stage. The 1,000-publish runs are ``soak``-marked (``OGPU_SOAK_SIZE``, default 1
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,6 +97,28 @@ def _check(cs: Session, outcomes: list[Outcome], by_index: dict[int, list[str]])
     return ambiguous
 
 
+@contextlib.contextmanager
+def _blocks_keep_coming(cs: Session) -> Iterator[None]:
+    """Mine whatever the node holds every 0.2 s while the burst runs, as a live chain (and the
+    devnet's mixed mining) would: anvil's automine alone makes a block only when a transaction
+    arrives and caps it at the block gas limit, so the tail of a burst would wait forever."""
+    stop = threading.Event()
+
+    def mine() -> None:
+        while not stop.wait(0.2):
+            with contextlib.suppress(Exception):
+                if int(cs.rpc("txpool_status", [])["pending"], 16):
+                    cs.rpc("evm_mine", [])
+
+    thread = threading.Thread(target=mine, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 def _drain(cs: Session) -> None:
     """Mine what the node still holds. Anvil's automine makes a block only when a transaction
     arrives, and caps it at the block gas limit (~79 publishTask), so after a burst whose sync
@@ -109,7 +134,8 @@ def run_direct(cs: Session, acs: aio.AsyncSession, loop: Any, n: int) -> None:
     client = dev_account("client").address
     source, expiry = _setup(cs, n)
     before = int(cs.rpc("eth_getTransactionCount", [client, "pending"]), 16)
-    outcomes = _publish_all(acs, loop, source, expiry, n)
+    with _blocks_keep_coming(cs):
+        outcomes = _publish_all(acs, loop, source, expiry, n)
     assert [o.error for o in outcomes if o.error is not None] == []
     assert len({o.task for o in outcomes}) == n
     after = int(cs.rpc("eth_getTransactionCount", [client, "pending"]), 16)
@@ -128,7 +154,8 @@ def run_faulty(
         net = network_from_deployment(deployment, proxy.url, store_url=ipfs_store.url)
         acs = aio.AsyncSession(net, request_timeout=10.0)
         try:
-            outcomes = _publish_all(acs, loop, source, expiry, n)
+            with _blocks_keep_coming(cs):
+                outcomes = _publish_all(acs, loop, source, expiry, n)
             drops = proxy.injected[Fault.DROP_REPLY]
             proxy.clear_rules()
             _drain(cs)
