@@ -20,7 +20,7 @@ from ogpu.aio.session import AsyncPendingTx, AsyncSession, get_session
 from ogpu.chain.tx import Sent
 from ogpu.client import workflows as wf
 from ogpu.client._options import IPFS_LEGACY, Options, parse_options
-from ogpu.client._pending import budget_error, budget_limit
+from ogpu.client._pending import PendingBase, budget_error, budget_limit
 from ogpu.client.models import SourceInfo, TaskInfo
 from ogpu.protocol import controller, nexus
 from ogpu.protocol._object import ProtocolObject
@@ -156,35 +156,9 @@ _TWINS: dict[type[Any], type[AsyncObject[Any]]] = {
 # Pending publishes
 
 
-class AsyncPendingPublish(Generic[T]):
+class AsyncPendingPublish(PendingBase[AsyncPendingTx, T]):
     """Returned by ``await publish_task(..., wait=False)``: the content is uploaded and the
     transaction broadcast; ``await pending.wait()`` returns the live object once mined."""
-
-    __slots__ = ("_budget", "_build", "_result", "pending", "url")
-
-    def __init__(
-        self,
-        pending: AsyncPendingTx,
-        build: Callable[[Receipt], T],
-        *,
-        url: str = "",
-        budget: tuple[float, float] | None = None,
-    ) -> None:
-        self.pending = pending
-        self.url = url
-        self._build = build
-        self._budget = budget
-        self._result: T | None = None
-
-    @property
-    def tx_hash(self) -> str:
-        """Hash of the broadcast transaction (``0x…``)."""
-        return self.pending.tx_hash
-
-    @property
-    def done(self) -> bool:
-        """True once :meth:`wait` has returned."""
-        return self._result is not None
 
     async def wait(self, timeout: float | None = 120.0) -> T:
         """Until mined: the created object, or the typed revert / timeout error."""
@@ -199,9 +173,6 @@ class AsyncPendingPublish(Generic[T]):
             return await self.pending.wait(limit)
         except TxReceiptTimeoutError as exc:
             raise budget_error(self._budget, timeout, limit, self.tx_hash) or exc from None
-
-    def __repr__(self) -> str:
-        return f"AsyncPendingPublish({self.tx_hash}, done={self.done})"
 
 
 async def wait_all(

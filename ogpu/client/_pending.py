@@ -4,30 +4,33 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from ogpu.types import PendingTx, PublishTimeoutError, Receipt, TxReceiptTimeoutError
 
-__all__ = ["PendingPublish", "budget_error", "budget_limit", "wait_all"]
+__all__ = ["PendingBase", "PendingPublish", "budget_error", "budget_limit", "wait_all"]
 
 T = TypeVar("T")
 
 
-class PendingPublish(Generic[T]):
-    """Returned by ``publish_task(..., wait=False)`` / ``publish_source(..., wait=False)``.
+class _Broadcast(Protocol):
+    @property
+    def tx_hash(self) -> str: ...
 
-    The content is already uploaded and the transaction broadcast; :meth:`wait` returns the live
-    :class:`~ogpu.protocol.Task` (or ``Source``) once mined.
 
-    >>> pending = publish_task(info, wait=False)  # doctest: +SKIP
-    >>> task = pending.wait(timeout=60)  # doctest: +SKIP
-    """
+P = TypeVar("P", bound=_Broadcast)
+
+
+class PendingBase(Generic[P, T]):
+    """What the sync and asyncio pending publishes share: the broadcast transaction ``pending``
+    (a :class:`~ogpu.types.PendingTx` or its asyncio twin), the uploaded ``url``, and the result
+    built once, from the receipt, by their ``wait``."""
 
     __slots__ = ("_budget", "_build", "_result", "pending", "url")
 
     def __init__(
         self,
-        pending: PendingTx,
+        pending: P,
         build: Callable[[Receipt], T],
         *,
         url: str = "",
@@ -49,6 +52,20 @@ class PendingPublish(Generic[T]):
         """True once :meth:`wait` has returned."""
         return self._result is not None
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.tx_hash}, done={self.done})"
+
+
+class PendingPublish(PendingBase[PendingTx, T]):
+    """Returned by ``publish_task(..., wait=False)`` / ``publish_source(..., wait=False)``.
+
+    The content is already uploaded and the transaction broadcast; :meth:`wait` returns the live
+    :class:`~ogpu.protocol.Task` (or ``Source``) once mined.
+
+    >>> pending = publish_task(info, wait=False)  # doctest: +SKIP
+    >>> task = pending.wait(timeout=60)  # doctest: +SKIP
+    """
+
     def wait(self, timeout: float | None = 120.0) -> T:
         """Block until mined and return the created object.
 
@@ -66,9 +83,6 @@ class PendingPublish(Generic[T]):
             return self.pending.wait(limit)
         except TxReceiptTimeoutError as exc:
             raise budget_error(self._budget, timeout, limit, self.tx_hash) or exc from None
-
-    def __repr__(self) -> str:
-        return f"PendingPublish({self.tx_hash}, done={self.done})"
 
 
 def budget_limit(budget: tuple[float, float] | None, timeout: float | None) -> float | None:
