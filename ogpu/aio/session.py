@@ -15,18 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import logging
-import os
-import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
 
 from ogpu.chain.calls import BlockId, BoundContract, ContractCall
 from ogpu.chain.networks import Network
-from ogpu.chain.session import _TRANSPORT_ERRORS, Session
+from ogpu.chain.session import _TRANSPORT_ERRORS, Session, SessionDefault
 from ogpu.chain.signers import SignerInput, SignerLike
 from ogpu.chain.steps import Steps, arun
 from ogpu.chain.tx import FeeQuote, Sent, TxExecutor, _is_ambiguous
@@ -371,44 +368,23 @@ class AsyncSession:
 # ---------------------------------------------------------------------------------------------
 # Default session (its own context variable: the sync and async defaults never mix)
 
-_default: AsyncSession | None = None
-_default_lock = threading.Lock()
-_current: contextvars.ContextVar[AsyncSession | None] = contextvars.ContextVar(
-    "ogpu_async_session", default=None
-)
+_defaults: SessionDefault[AsyncSession] = SessionDefault("ogpu_async_session", AsyncSession)
 
 
 def get_session() -> AsyncSession:
     """The async session in effect: the innermost :func:`use_session`, else the process default
     (built on first use from ``OGPU_NETWORK`` / ``OGPU_RPC_URL``; mainnet if unset)."""
-    current = _current.get()
-    if current is not None:
-        return current
-    global _default
-    if _default is None:
-        with _default_lock:
-            if _default is None:
-                network = os.environ.get("OGPU_NETWORK", "").strip() or "mainnet"
-                rpc_url = os.environ.get("OGPU_RPC_URL", "").strip() or None
-                _default = AsyncSession(network, rpc_url=rpc_url)
-    return _default
+    return _defaults.get()
 
 
 def set_session(session: AsyncSession | None) -> None:
     """Replace the process default async session (``None``: rebuild from the environment)."""
-    global _default
-    with _default_lock:
-        _default = session
+    _defaults.set(session)
 
 
-@contextlib.contextmanager
-def use_session(session: AsyncSession) -> Iterator[AsyncSession]:
+def use_session(session: AsyncSession) -> contextlib.AbstractContextManager[AsyncSession]:
     """Make ``session`` the current async session inside a ``with`` block (per asyncio task).
 
     >>> # with use_session(AsyncSession("devnet")): await publish_task(...)
     """
-    token = _current.set(session)
-    try:
-        yield session
-    finally:
-        _current.reset(token)
+    return _defaults.use(session)

@@ -16,8 +16,8 @@ import logging
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Literal, overload
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 import httpx
 
@@ -619,48 +619,65 @@ class Session:
 # ---------------------------------------------------------------------------------------------
 # Process default session
 
-_default: Session | None = None
-_default_lock = threading.Lock()
-_current: contextvars.ContextVar[Session | None] = contextvars.ContextVar(
-    "ogpu_session", default=None
-)
+S = TypeVar("S")
 
 
-def _session_from_env() -> Session:
-    network = os.environ.get("OGPU_NETWORK", "").strip() or "mainnet"
-    rpc_url = os.environ.get("OGPU_RPC_URL", "").strip() or None
-    return Session(network, rpc_url=rpc_url)
+class SessionDefault(Generic[S]):
+    """A process default session built on first use from ``OGPU_NETWORK`` / ``OGPU_RPC_URL``
+    (mainnet if unset), overridden per thread / asyncio task by a context variable. The sync and
+    the asyncio surfaces each have one, so their defaults never mix."""
+
+    def __init__(self, name: str, factory: Callable[..., S]) -> None:
+        self._factory = factory
+        self._default: S | None = None
+        self._lock = threading.Lock()
+        self._current: contextvars.ContextVar[S | None] = contextvars.ContextVar(name, default=None)
+
+    def get(self) -> S:
+        """The innermost :meth:`use`, else the process default."""
+        current = self._current.get()
+        if current is not None:
+            return current
+        if self._default is None:
+            with self._lock:
+                if self._default is None:
+                    network = os.environ.get("OGPU_NETWORK", "").strip() or "mainnet"
+                    rpc_url = os.environ.get("OGPU_RPC_URL", "").strip() or None
+                    self._default = self._factory(network, rpc_url=rpc_url)
+        return self._default
+
+    def set(self, session: S | None) -> None:
+        """Replace the process default (``None``: rebuild from the environment on next use)."""
+        with self._lock:
+            self._default = session
+
+    @contextlib.contextmanager
+    def use(self, session: S) -> Iterator[S]:
+        """Make ``session`` the current one inside a ``with`` block."""
+        token = self._current.set(session)
+        try:
+            yield session
+        finally:
+            self._current.reset(token)
+
+
+_defaults: SessionDefault[Session] = SessionDefault("ogpu_session", Session)
 
 
 def get_session() -> Session:
     """The session in effect: the innermost :func:`use_session`, else the process default
     (built on first use from ``OGPU_NETWORK`` / ``OGPU_RPC_URL``; mainnet if unset)."""
-    current = _current.get()
-    if current is not None:
-        return current
-    global _default
-    if _default is None:
-        with _default_lock:
-            if _default is None:
-                _default = _session_from_env()
-    return _default
+    return _defaults.get()
 
 
 def set_session(session: Session | None) -> None:
     """Replace the process default session (``None``: rebuild from the environment on next use)."""
-    global _default
-    with _default_lock:
-        _default = session
+    _defaults.set(session)
 
 
-@contextlib.contextmanager
-def use_session(session: Session) -> Iterator[Session]:
+def use_session(session: Session) -> contextlib.AbstractContextManager[Session]:
     """Make ``session`` the current one inside a ``with`` block (per thread / asyncio task).
 
     >>> # with use_session(Session("devnet")) as s: vault.deposit(...)
     """
-    token = _current.set(session)
-    try:
-        yield session
-    finally:
-        _current.reset(token)
+    return _defaults.use(session)
