@@ -727,10 +727,10 @@ def update_source(
     that the signer is its client or the client's agent (:class:`NotSourceOwnerError`).
     ``handlers`` as in :func:`publish_source` (without it the new metadata declares none).
 
+    >>> from dataclasses import replace
     >>> from ogpu.chain import Session
     >>> from ogpu.client import ImageEnvironments
     >>> session = Session("devnet")
-    >>> from dataclasses import replace
     >>> info = SourceInfo(name="demo", description="demo", logoUrl="",
     ...     imageEnvs=ImageEnvironments(cpu="https://example.com/compose.yml"),
     ...     minPayment=10**16, minAvailableLockup=0, maxExpiryDuration=3600)
