@@ -19,6 +19,7 @@ from typing import Annotated, Any
 import typer
 
 from ogpu.cli import _common
+from ogpu.types import Role
 from ogpu.types.errors import OGPUError
 
 app = typer.Typer(
@@ -30,15 +31,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-KeyFileOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--key-file",
-        help="File holding the provider's private key (hex). Default: $PROVIDER_PRIVATE_KEY "
-        "(on the devnet: the provider dev key).",
-        show_default=False,
-    ),
-]
+KeyFileOpt = Annotated[Path | None, _common.key_file_option(Role.PROVIDER)]
 
 
 def _describe(exc: BaseException) -> str:
@@ -249,8 +242,6 @@ def status(
     key_file: KeyFileOpt = None,
 ) -> None:
     """Show a provider's master, registered sources, earnings and its master's vault balance."""
-    from ogpu.types import Role
-
     with _common.errors(_describe):
         key = _read_key(key_file)
         session = _session(None)
@@ -276,30 +267,18 @@ def status(
     epilog="Example: ogpu --network devnet provider announce 0x90F79bf6EB2c4f870365E785982E1f101E93b906 "
     "--key-file provider.key"
 )
-@_common.command
-def announce(
-    master: Annotated[str, typer.Argument(help="The master's address.")],
-    key_file: KeyFileOpt = None,
-    dry_run: _common.DryRunOpt = False,
-    yes: _common.YesOpt = False,
-    timeout: _common.TimeoutOpt = 120.0,
-) -> None:
+@_common.write_command(Role.PROVIDER)
+def announce(master: Annotated[str, typer.Argument(help="The master's address.")]) -> _common.Write:
     """The provider names its master (Terminal.announceMaster); the master then runs
     `ogpu provider pair PROVIDER` to complete the pairing."""
     from ogpu.protocol import terminal
-    from ogpu.types import Role
 
     who = _common.parse_address(master, "master address")
-    _common.write_command(
-        action="Terminal.announceMaster",
-        title="master announced",
+    return _common.Write(
+        "Terminal.announceMaster",
+        "master announced",
         effect=lambda me: f"provider {me} names {who} as its master",
         send=lambda **kw: terminal.announce_master(who, **kw),
-        role=Role.PROVIDER,
-        key_file=key_file,
-        dry_run=dry_run,
-        yes=yes,
-        timeout=timeout,
         extra={"master": who},
         signer_field="signer",
     )
@@ -309,44 +288,26 @@ def announce(
     epilog="Example: ogpu --network devnet provider pair 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC "
     "--stake 0"
 )
-@_common.command
+@_common.write_command(Role.MASTER)
 def pair(
     provider: Annotated[str, typer.Argument(help="The provider's address.")],
     stake: Annotated[
         str, typer.Option("--stake", help="OGPU sent to the provider's Vault lockup.")
     ] = "0",
-    key_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--key-file",
-            help="File holding the master's private key. Default: $MASTER_PRIVATE_KEY "
-            "(on the devnet: the master dev key).",
-            show_default=False,
-        ),
-    ] = None,
-    dry_run: _common.DryRunOpt = False,
-    yes: _common.YesOpt = False,
-    timeout: _common.TimeoutOpt = 120.0,
-) -> None:
+) -> _common.Write:
     """The master pairs a provider that announced it (Terminal.announceProvider), optionally
     locking --stake OGPU for it."""
     from ogpu.protocol import terminal
-    from ogpu.types import Role
 
     who = _common.parse_address(provider, "provider address")
     amount = _common.parse_amount(stake, "--stake")
-    _common.write_command(
-        action="Terminal.announceProvider",
-        title="provider paired",
+    return _common.Write(
+        "Terminal.announceProvider",
+        "provider paired",
         effect=lambda me: (
             f"master {me} pairs provider {who}, locking {_common.format_ogpu(amount)}"
         ),
         send=lambda **kw: terminal.announce_provider(who, amount, **kw),
-        role=Role.MASTER,
-        key_file=key_file,
-        dry_run=dry_run,
-        yes=yes,
-        timeout=timeout,
         extra={"provider": who, "stake": amount},
         signer_field="signer",
     )

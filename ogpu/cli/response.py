@@ -16,10 +16,8 @@ import typer
 
 from ogpu.cli._common import (
     Cli,
-    DryRunOpt,
-    KeyFileOpt,
-    TimeoutOpt,
-    YesOpt,
+    ResponseArg,
+    Write,
     command,
     format_ogpu,
     format_time,
@@ -53,7 +51,7 @@ def snapshot_json(snap: ResponseSnapshot) -> dict[str, Any]:
 @app.command(epilog="Example: ogpu response show 0x8464135c8F25Da09e49BC8782676a84730C318bC")
 @command
 def show(
-    address: Annotated[str, typer.Argument(help="Response address.")],
+    address: ResponseArg,
 ) -> None:
     """Show a response: task, provider, status, claimed payment and data URL."""
     from ogpu.protocol import Response
@@ -82,7 +80,7 @@ def show(
 )
 @command
 def data(
-    address: Annotated[str, typer.Argument(help="Response address.")],
+    address: ResponseArg,
     url_only: Annotated[
         bool, typer.Option("--url", help="Print the data URL only (no IPFS fetch).")
     ] = False,
@@ -108,30 +106,19 @@ def data(
     epilog="Example: ogpu --network devnet response confirm "
     "0x8464135c8F25Da09e49BC8782676a84730C318bC --dry-run"
 )
-@command
-def confirm(
-    address: Annotated[str, typer.Argument(help="Response address.")],
-    key_file: KeyFileOpt = None,
-    dry_run: DryRunOpt = False,
-    yes: YesOpt = False,
-    timeout: TimeoutOpt = 120.0,
-) -> None:
+@write_command(Role.CLIENT)
+def confirm(address: ResponseArg) -> Write:
     """Confirm a response (manual-confirmation tasks): finalizes the task and pays the provider."""
     from ogpu.protocol import controller
 
     addr = parse_address(address, "response address")
-    write_command(
-        action="Controller.confirmResponse",
-        title="response confirmed",
+    return Write(
+        "Controller.confirmResponse",
+        "response confirmed",
         effect=lambda me: f"confirm response {addr}: finalize its task and pay its provider",
         send=lambda **kw: controller.confirm_response(
             addr, context=f"Controller.confirmResponse(response={addr})", **kw
         ),
-        role=Role.CLIENT,
-        key_file=key_file,
-        dry_run=dry_run,
-        yes=yes,
-        timeout=timeout,
         extra={"response": addr, "status": "CONFIRMED"},
         signer_field="client",
     )

@@ -18,11 +18,10 @@ import typer
 from ogpu.cli._common import (
     Cli,
     CliError,
-    DryRunOpt,
     KeyFileOpt,
-    QuietOpt,
-    TimeoutOpt,
-    YesOpt,
+    SourceArg,
+    Write,
+    WriteOptions,
     command,
     format_ogpu,
     parse_address,
@@ -168,7 +167,7 @@ DeliveryOpt = Annotated[
     epilog="Example: ogpu --network devnet source publish --name sentiment "
     "--cpu https://example.com/compose.yml --min-payment 0.01 --max-expiry 1h"
 )
-@command
+@write_command(Role.CLIENT, quiet=True)
 def publish(
     name: Annotated[str, typer.Option("--name", help="Display name of the source.")],
     description: Annotated[str, typer.Option("--description", help="Short description.")] = "",
@@ -189,12 +188,9 @@ def publish(
         ),
     ] = Delivery.manual,
     handlers: HandlersOpt = None,
-    key_file: KeyFileOpt = None,
-    dry_run: DryRunOpt = False,
-    yes: YesOpt = False,
-    timeout: TimeoutOpt = 120.0,
-    quiet: QuietOpt = False,
-) -> None:
+    *,
+    w: WriteOptions,
+) -> Write:
     """Publish a source: pin its metadata to IPFS and call Nexus.publishSource.
 
     At least one of --cpu/--nvidia/--amd is required. Amounts are OGPU unless suffixed (wei, gwei).
@@ -213,35 +209,29 @@ def publish(
         max_expiry=parse_duration(max_expiry or "3600", "--max-expiry"),
         delivery=delivery.method,
     )
-    write_command(
-        action="Nexus.publishSource",
-        title="source published",
+    return Write(
+        "Nexus.publishSource",
+        "source published",
         effect=lambda client: (
             f"publish source {name!r} ({', '.join(environment_names(info.environments))}; "
             f"min payment {format_ogpu(info.minPayment)}) for client {client}"
         ),
         send=lambda *, signer, session, **kw: publish_source(
-            info, signer, session=session, timeout=timeout, handlers=handlers, **kw
+            info, signer, session=session, timeout=w.timeout, handlers=handlers, **kw
         ),
-        role=Role.CLIENT,
-        key_file=key_file,
-        dry_run=dry_run,
-        yes=yes,
-        timeout=timeout,
-        extra={},
         signer_field="client",
         outcome=lambda pending: {
-            "source": pending.wait(timeout).address,
+            "source": pending.wait(w.timeout).address,
             "metadata_url": pending.url,
         },
-        quiet="source" if quiet else None,
+        quiet="source",
     )
 
 
 @app.command(epilog="Example: ogpu source show 0x5FbDB2315678afecb367f032d93F642f64180aa3")
 @command
 def show(
-    address: Annotated[str, typer.Argument(help="Source address.")],
+    address: SourceArg,
     metadata: Annotated[
         bool, typer.Option("--metadata", help="Also fetch the metadata JSON from IPFS.")
     ] = False,
@@ -263,9 +253,9 @@ def show(
     epilog="Example: ogpu --network devnet source update 0x5FbDB2315678afecb367f032d93F642f64180aa3 "
     "--min-payment 0.02 --description 'v2'"
 )
-@command
+@write_command(Role.CLIENT)
 def update(
-    address: Annotated[str, typer.Argument(help="Source address.")],
+    address: SourceArg,
     name: NameOpt = None,
     description: DescOpt = None,
     logo_url: LogoOpt = None,
@@ -276,11 +266,9 @@ def update(
     min_lockup: MinLockupOpt = None,
     max_expiry: MaxExpiryOpt = None,
     delivery: DeliveryOpt = None,
-    key_file: KeyFileOpt = None,
-    dry_run: DryRunOpt = False,
-    yes: YesOpt = False,
-    timeout: TimeoutOpt = 120.0,
-) -> None:
+    *,
+    w: WriteOptions,
+) -> Write:
     """Change a source's parameters; options not given keep their current value.
 
     The current metadata (name, description, image URLs) is read from IPFS and re-pinned with
@@ -291,119 +279,99 @@ def update(
     from ogpu.protocol import Source, nexus
 
     addr = parse_address(address, "source address")
-    with Cli() as cli:
-        source = Source.load(addr, cli.session)
-        snap = source.snapshot()
-        p = snap.params
-        needs_meta = any(v is None for v in (name, description, logo_url, cpu, nvidia, amd))
-        meta: dict[str, Any] = {}
-        if needs_meta:
-            try:
-                meta = source.get_metadata()
-            except Exception as exc:
-                raise CliError(
-                    f"cannot read the current metadata of source {addr} from "
-                    f"{p.imageMetadataUrl} ({type(exc).__name__}: {exc}); pass every one of "
-                    "--name --description --logo-url --cpu --nvidia --amd"
-                ) from None
+    source = Source.load(addr, w.cli.session)
+    snap = source.snapshot()
+    p = snap.params
+    needs_meta = any(v is None for v in (name, description, logo_url, cpu, nvidia, amd))
+    meta: dict[str, Any] = {}
+    if needs_meta:
+        try:
+            meta = source.get_metadata()
+        except Exception as exc:
+            raise CliError(
+                f"cannot read the current metadata of source {addr} from "
+                f"{p.imageMetadataUrl} ({type(exc).__name__}: {exc}); pass every one of "
+                "--name --description --logo-url --cpu --nvidia --amd"
+            ) from None
 
-        def pick(given: str | None, key: str) -> str:
-            return given if given is not None else str(meta.get(key) or "")
+    def pick(given: str | None, key: str) -> str:
+        return given if given is not None else str(meta.get(key) or "")
 
-        info = _source_info(
-            name=pick(name, "name"),
-            description=pick(description, "description"),
-            logo_url=pick(logo_url, "logoUrl"),
-            cpu=pick(cpu, "cpu"),
-            nvidia=pick(nvidia, "nvidia"),
-            amd=pick(amd, "amd"),
-            min_payment=(
-                parse_amount(min_payment, "--min-payment")
-                if min_payment is not None
-                else int(p.minPayment)
-            ),
-            min_lockup=(
-                parse_amount(min_lockup, "--min-lockup")
-                if min_lockup is not None
-                else int(p.minAvailableLockup)
-            ),
-            max_expiry=(
-                parse_duration(max_expiry, "--max-expiry")
-                if max_expiry is not None
-                else int(p.maxExpiryDuration)
-            ),
-            delivery=delivery.method
-            if delivery is not None
-            else DeliveryMethod(int(p.deliveryMethod)),
-        )
-        context = f"Nexus.updateSource(source={addr})"
+    info = _source_info(
+        name=pick(name, "name"),
+        description=pick(description, "description"),
+        logo_url=pick(logo_url, "logoUrl"),
+        cpu=pick(cpu, "cpu"),
+        nvidia=pick(nvidia, "nvidia"),
+        amd=pick(amd, "amd"),
+        min_payment=(
+            parse_amount(min_payment, "--min-payment")
+            if min_payment is not None
+            else int(p.minPayment)
+        ),
+        min_lockup=(
+            parse_amount(min_lockup, "--min-lockup")
+            if min_lockup is not None
+            else int(p.minAvailableLockup)
+        ),
+        max_expiry=(
+            parse_duration(max_expiry, "--max-expiry")
+            if max_expiry is not None
+            else int(p.maxExpiryDuration)
+        ),
+        delivery=delivery.method if delivery is not None else DeliveryMethod(int(p.deliveryMethod)),
+    )
+    context = f"Nexus.updateSource(source={addr})"
 
-        def send(*, signer: Any, session: Any, dry_run: bool = False, wait: bool = True) -> Any:
-            if dry_run:
-                payload = encode_payload(info.metadata().to_dict())
-                url = str(session.ipfs.gateway_url(cid_of(payload)))
-                params = SourceParams(
-                    client=snap.client,
-                    imageMetadataUrl=url,
-                    imageEnvironments=info.environments,
-                    minPayment=info.minPayment,
-                    minAvailableLockup=info.minAvailableLockup,
-                    maxExpiryDuration=info.maxExpiryDuration,
-                    deliveryMethod=int(info.deliveryMethod),
-                )
-                return nexus.update_source(
-                    addr, params, signer=signer, session=session, context=context, dry_run=True
-                )
-            return update_source(addr, info, signer, session=session, timeout=timeout)
+    def send(*, signer: Any, session: Any, dry_run: bool = False, wait: bool = True) -> Any:
+        if dry_run:
+            payload = encode_payload(info.metadata().to_dict())
+            url = str(session.ipfs.gateway_url(cid_of(payload)))
+            params = SourceParams(
+                client=snap.client,
+                imageMetadataUrl=url,
+                imageEnvironments=info.environments,
+                minPayment=info.minPayment,
+                minAvailableLockup=info.minAvailableLockup,
+                maxExpiryDuration=info.maxExpiryDuration,
+                deliveryMethod=int(info.deliveryMethod),
+            )
+            return nexus.update_source(
+                addr, params, signer=signer, session=session, context=context, dry_run=True
+            )
+        return update_source(addr, info, signer, session=session, timeout=w.timeout)
 
-        write_command(
-            action="Nexus.updateSource",
-            title="source updated",
-            effect=lambda _: (
-                f"update source {addr} (min payment {format_ogpu(info.minPayment)}, "
-                f"max expiry {info.maxExpiryDuration} s, "
-                f"environments {', '.join(environment_names(info.environments))})"
-            ),
-            send=send,
-            role=Role.CLIENT,
-            key_file=key_file,
-            dry_run=dry_run,
-            yes=yes,
-            timeout=timeout,
-            extra={"source": addr},
-            signer_field="client",
-            cli=cli,
-        )
+    return Write(
+        "Nexus.updateSource",
+        "source updated",
+        effect=lambda _: (
+            f"update source {addr} (min payment {format_ogpu(info.minPayment)}, "
+            f"max expiry {info.maxExpiryDuration} s, "
+            f"environments {', '.join(environment_names(info.environments))})"
+        ),
+        send=send,
+        extra={"source": addr},
+        signer_field="client",
+    )
 
 
 @app.command(
     epilog="Example: ogpu --network devnet source inactivate "
     "0x5FbDB2315678afecb367f032d93F642f64180aa3 --yes"
 )
-@command
-def inactivate(
-    address: Annotated[str, typer.Argument(help="Source address.")],
-    key_file: KeyFileOpt = None,
-    dry_run: DryRunOpt = False,
-    yes: YesOpt = False,
-    timeout: TimeoutOpt = 120.0,
-) -> None:
+@write_command(Role.CLIENT)
+def inactivate(address: SourceArg) -> Write:
     """Inactivate a source (one-way for clients): no new tasks or registrations."""
     from ogpu.protocol import nexus
 
     addr = parse_address(address, "source address")
-    write_command(
-        action="Nexus.inactivateSource",
-        title="source inactivated",
+    return Write(
+        "Nexus.inactivateSource",
+        "source inactivated",
         effect=lambda _: f"inactivate source {addr}",
         send=lambda **kw: nexus.inactivate_source(
             addr, context=f"Nexus.inactivateSource(source={addr})", **kw
         ),
-        role=Role.CLIENT,
-        key_file=key_file,
-        dry_run=dry_run,
-        yes=yes,
-        timeout=timeout,
         extra={"source": addr, "status": "INACTIVE"},
         signer_field="client",
     )
@@ -462,24 +430,15 @@ def list_(
                 }
             )
 
-        def human() -> None:
-            if not rows:
-                cli.out.print("no sources")
-                return
-            from rich.table import Table
-
-            table = Table(box=None, pad_edge=False)
-            for col in ("source", "client", "status", "envs", "min payment", "tasks"):
-                table.add_column(col)
-            for r in rows:
-                table.add_row(
-                    r["address"],
-                    r["client"],
-                    r["status"],
-                    ",".join(r["environments"]),
-                    format_ogpu(r["min_payment"]),
-                    str(r["task_count"]),
-                )
-            cli.out.print(table)
-
-        cli.emit(rows, human)
+        cli.table(
+            rows,
+            {
+                "source": lambda r: r["address"],
+                "client": lambda r: r["client"],
+                "status": lambda r: r["status"],
+                "envs": lambda r: ",".join(r["environments"]),
+                "min payment": lambda r: format_ogpu(r["min_payment"]),
+                "tasks": lambda r: r["task_count"],
+            },
+            empty="no sources",
+        )

@@ -21,11 +21,11 @@ import typer
 from ogpu.cli._common import (
     Cli,
     CliError,
-    DryRunOpt,
     KeyFileOpt,
-    QuietOpt,
-    TimeoutOpt,
-    YesOpt,
+    SourceArg,
+    TaskArg,
+    Write,
+    WriteOptions,
     command,
     format_ogpu,
     format_time,
@@ -97,9 +97,10 @@ def _load_data(data: str) -> dict[str, Any]:
     epilog="Example: ogpu --network devnet task publish 0x5FbDB2315678afecb367f032d93F642f64180aa3 "
     '--function analyze --data \'{"text": "great"}\' --payment 0.01 --expires-in 10m'
 )
-@command
+@write_command(Role.CLIENT, quiet=True)
 def publish(
-    source: Annotated[str, typer.Argument(help="Source address.")],
+    w: WriteOptions,
+    source: SourceArg,
     function: Annotated[
         str, typer.Option("--function", "-f", help="Handler the provider runs (function_name).")
     ],
@@ -118,12 +119,7 @@ def publish(
             "--expiry-time", help="Absolute expiry in unix seconds (overrides --expires-in)."
         ),
     ] = None,
-    key_file: KeyFileOpt = None,
-    dry_run: DryRunOpt = False,
-    yes: YesOpt = False,
-    timeout: TimeoutOpt = 120.0,
-    quiet: QuietOpt = False,
-) -> None:
+) -> Write:
     """Publish a task: pin its config to IPFS and call Controller.publishTask.
 
     The payment is escrowed from the client's Vault balance (see `ogpu vault deposit`).
@@ -133,41 +129,33 @@ def publish(
     src = parse_address(source, "source address")
     amount = parse_amount(payment, "--payment")
     lifetime = parse_duration(expires_in, "--expires-in")
-    payload = _load_data(data)
-    config = TaskInput(function, payload)
-    with Cli() as cli:
-        expiry = expiry_time if expiry_time is not None else cli.session.timestamp() + lifetime
-        info = TaskInfo(source=src, config=config, expiryTime=expiry, payment=amount)
-        write_command(
-            action="Controller.publishTask",
-            title="task published",
-            effect=lambda client: (
-                f"publish task {function!r} on source {src}, escrowing {format_ogpu(amount)} "
-                f"from {client}, expiring {format_time(expiry)}"
-            ),
-            send=lambda *, signer, session, **kw: publish_task(
-                info, signer, session=session, timeout=timeout, **kw
-            ),
-            role=Role.CLIENT,
-            key_file=key_file,
-            dry_run=dry_run,
-            yes=yes,
-            timeout=timeout,
-            extra={"source": src, "payment": amount, "expiry_time": expiry},
-            signer_field="client",
-            outcome=lambda pending: {
-                "task": pending.wait(timeout).address,
-                "config_url": pending.url,
-            },
-            quiet="task" if quiet else None,
-            cli=cli,
-        )
+    config = TaskInput(function, _load_data(data))
+    expiry = expiry_time if expiry_time is not None else w.cli.session.timestamp() + lifetime
+    info = TaskInfo(source=src, config=config, expiryTime=expiry, payment=amount)
+    return Write(
+        "Controller.publishTask",
+        "task published",
+        effect=lambda client: (
+            f"publish task {function!r} on source {src}, escrowing {format_ogpu(amount)} "
+            f"from {client}, expiring {format_time(expiry)}"
+        ),
+        send=lambda *, signer, session, **kw: publish_task(
+            info, signer, session=session, timeout=w.timeout, **kw
+        ),
+        extra={"source": src, "payment": amount, "expiry_time": expiry},
+        signer_field="client",
+        outcome=lambda pending: {
+            "task": pending.wait(w.timeout).address,
+            "config_url": pending.url,
+        },
+        quiet="task",
+    )
 
 
 @app.command(epilog="Example: ogpu task show 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be")
 @command
 def show(
-    address: Annotated[str, typer.Argument(help="Task address.")],
+    address: TaskArg,
 ) -> None:
     """Show a task: source, status, payment, expiry, attempts and the winner."""
     from ogpu.protocol import Task
@@ -197,37 +185,24 @@ def show(
 @app.command(
     epilog="Example: ogpu --network devnet task cancel 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be"
 )
-@command
-def cancel(
-    address: Annotated[str, typer.Argument(help="Task address.")],
-    key_file: KeyFileOpt = None,
-    dry_run: DryRunOpt = False,
-    yes: YesOpt = False,
-    timeout: TimeoutOpt = 120.0,
-) -> None:
+@write_command(Role.CLIENT)
+def cancel(w: WriteOptions, address: TaskArg) -> Write:
     """Cancel a task nobody attempted yet; its payment returns to the client's balance."""
     from ogpu.protocol import Task, controller
 
     addr = parse_address(address, "task address")
-    with Cli() as cli:
-        write_command(
-            action="Controller.cancelTask",
-            title=lambda report: f"task {report['status'].lower()}",
-            effect=lambda _: f"cancel task {addr} and refund its escrow",
-            send=lambda **kw: controller.cancel_task(
-                addr, context=f"Controller.cancelTask(task={addr})", **kw
-            ),
-            role=Role.CLIENT,
-            key_file=key_file,
-            dry_run=dry_run,
-            yes=yes,
-            timeout=timeout,
-            extra={"task": addr},
-            signer_field="client",
-            # an overdue task is expired rather than cancelled: report what the chain reports
-            outcome=lambda _: {"status": Task.load(addr, cli.session).get_status().name},
-            cli=cli,
-        )
+    return Write(
+        "Controller.cancelTask",
+        lambda report: f"task {report['status'].lower()}",
+        effect=lambda _: f"cancel task {addr} and refund its escrow",
+        send=lambda **kw: controller.cancel_task(
+            addr, context=f"Controller.cancelTask(task={addr})", **kw
+        ),
+        extra={"task": addr},
+        signer_field="client",
+        # an overdue task is expired rather than cancelled: report what the chain reports
+        outcome=lambda _: {"status": Task.load(addr, w.cli.session).get_status().name},
+    )
 
 
 @app.command(
@@ -236,7 +211,7 @@ def cancel(
 )
 @command
 def watch(
-    address: Annotated[str, typer.Argument(help="Task address.")],
+    address: TaskArg,
     until: Annotated[
         list[StatusName] | None,
         typer.Option(
@@ -288,7 +263,7 @@ def watch(
 @app.command(epilog="Example: ogpu task responses 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be")
 @command
 def responses(
-    address: Annotated[str, typer.Argument(help="Task address.")],
+    address: TaskArg,
 ) -> None:
     """List a task's responses: provider, status, payment claimed and the result (fetched from
     IPFS; the data URL with --json)."""
@@ -303,26 +278,17 @@ def responses(
         for row, response in zip(rows, found, strict=True):
             row["result"] = _result_of(response)
 
-        def human() -> None:
-            if not rows:
-                cli.out.print(f"task {addr} has no responses yet")
-                return
-            from rich.table import Table
-
-            table = Table(box=None, pad_edge=False)
-            for col in ("response", "provider", "status", "payment", "result"):
-                table.add_column(col, overflow="fold")
-            for r in rows:
-                table.add_row(
-                    r["address"],
-                    r["provider"],
-                    r["status"],
-                    format_ogpu(r["payment"]),
-                    _short(r["result"]),
-                )
-            cli.out.print(table)
-
-        cli.emit(rows, human)
+        cli.table(
+            rows,
+            {
+                "response": lambda r: r["address"],
+                "provider": lambda r: r["provider"],
+                "status": lambda r: r["status"],
+                "payment": lambda r: format_ogpu(r["payment"]),
+                "result": lambda r: _short(r["result"]),
+            },
+            empty=f"task {addr} has no responses yet",
+        )
 
 
 RESULT_PREVIEW = 60  # characters of a result shown in a table cell
@@ -346,7 +312,7 @@ def _short(value: Any) -> str:
 @app.command(epilog="Example: ogpu task result 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be")
 @command
 def result(
-    address: Annotated[str, typer.Argument(help="Task address.")],
+    address: TaskArg,
 ) -> None:
     """Print the result of a finalized task: the confirmed response's data, as JSON."""
     from ogpu.protocol import Task
@@ -397,11 +363,7 @@ def list_(
         if source is not None:
             sources = [parse_address(source, "source address")]
         else:
-            owner = (
-                parse_address(client, "client address")
-                if client is not None
-                else cli.signer(Role.CLIENT, key_file).address
-            )
+            owner = cli.account(client, "client address", Role.CLIENT, key_file)
             sources = list(nexus.get_sources_of(owner, session=session))
         snaps: list[TaskSnapshot] = []
         for src in sources:
@@ -414,23 +376,14 @@ def list_(
         snaps = snaps[-limit:]
         rows = [snapshot_json(snap) for snap in snaps]
 
-        def human() -> None:
-            if not rows:
-                cli.out.print("no tasks")
-                return
-            from rich.table import Table
-
-            table = Table(box=None, pad_edge=False)
-            for col in ("task", "source", "status", "payment", "expires"):
-                table.add_column(col, overflow="fold")
-            for r in rows:
-                table.add_row(
-                    r["address"],
-                    r["source"],
-                    r["status"],
-                    format_ogpu(r["payment"]),
-                    format_time(r["expiry_time"]),
-                )
-            cli.out.print(table)
-
-        cli.emit(rows, human)
+        cli.table(
+            rows,
+            {
+                "task": lambda r: r["address"],
+                "source": lambda r: r["source"],
+                "status": lambda r: r["status"],
+                "payment": lambda r: format_ogpu(r["payment"]),
+                "expires": lambda r: format_time(r["expiry_time"]),
+            },
+            empty="no tasks",
+        )
