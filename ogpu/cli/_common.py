@@ -2,13 +2,14 @@
 
 Every command body runs inside :func:`command` (one-line errors, or one JSON object with the
 root ``--json``; the exit code of the failure's class; a traceback only with ``--debug``) and
-talks to the chain through a :class:`Cli` object; writes go through :func:`write_command`::
+talks to the chain through the :class:`Cli` it is given; a write command only says what it sends
+(a :class:`Write`) and :func:`write_command` does the rest::
 
-    @app.command(epilog="Example: ogpu vault balance 0x70997970C51812dc3A010C7d01b50e0d17dc79C8")
+    @app.command(epilog="Example: ogpu task show 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be")
     @command
-    def balance(address: str) -> None:
-        with Cli() as cli:
-            ...
+    def show(cli: Cli, address: TaskArg) -> None:
+        data = snapshot_json(cli.load("Task", address).snapshot())
+        ...
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, fields, is_dataclass
 from decimal import Decimal, InvalidOperation
@@ -54,6 +55,7 @@ __all__ = [
     "Write",
     "WriteOptions",
     "YesOpt",
+    "client_write",
     "command",
     "format_duration",
     "format_ogpu",
@@ -64,6 +66,7 @@ __all__ = [
     "parse_address",
     "parse_amount",
     "parse_duration",
+    "publish_write",
     "read_key_file",
     "write_command",
 ]
@@ -526,14 +529,30 @@ def errors(describe: Callable[[BaseException], str] = describe_error) -> Iterato
 
 
 def command(func: F) -> F:
-    """Run a command body inside :func:`errors` (keeps the signature for Typer)."""
+    """Run a command body inside :func:`errors`; its ``cli`` parameter, if any (no option of the
+    command line), receives the invocation's :class:`Cli`."""
+    takes_cli = "cli" in inspect.signature(func).parameters
 
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with errors():
-            return func(*args, **kwargs)
+    def run(**kwargs: Any) -> Any:
+        with errors(), Cli() as cli:
+            return func(**kwargs, cli=cli) if takes_cli else func(**kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return _as_command(func, run, hide="cli")  # type: ignore[return-value]
+
+
+def _as_command(
+    func: Callable[..., Any], run: Callable[..., Any], hide: str, added: Iterable[Any] = ()
+) -> Callable[..., Any]:
+    """``run`` under the name, help and parameters of ``func`` (without ``hide``, plus the
+    ``inspect.Parameter`` objects ``added``), as Typer reads them."""
+    signature = inspect.signature(func, eval_str=True)
+    params = [p for p in signature.parameters.values() if p.name != hide] + list(added)
+    functools.update_wrapper(run, func)
+    run.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=params, return_annotation=None
+    )
+    run.__annotations__ = {p.name: p.annotation for p in params}
+    return run
 
 
 # ----------------------------------------------------------------------------------------------
@@ -751,6 +770,14 @@ class Cli:
             return parse_address(given, what)
         return self.signer(role, key_file).address
 
+    def load(self, kind: str, address: str) -> Any:
+        """The ``ogpu.protocol`` object ``kind`` (Task, Source, Response) at ``address``, which is
+        checked first."""
+        import ogpu.protocol
+
+        checked = parse_address(address, f"{kind.lower()} address")
+        return getattr(ogpu.protocol, kind).load(checked, self.session)
+
     def close(self) -> None:
         if self._session is not None:
             self._session.close()
@@ -834,10 +861,10 @@ class Cli:
             self.out.print(text, markup=False)
 
     def table(
-        self, rows: list[dict[str, Any]], columns: dict[str, Callable[[Any], Any]], empty: str
+        self, rows: list[dict[str, Any]], columns: dict[str, str | Callable[[Any], Any]], empty: str
     ) -> None:
-        """``rows`` as JSON with ``--json``, else a table of ``columns`` (header → the cell of a
-        row), or the line ``empty`` when there are none."""
+        """``rows`` as JSON with ``--json``, else a table of ``columns`` (header → the key of a
+        row's cell, or a function of the row), or the line ``empty`` when there are none."""
 
         def human() -> None:
             if not rows:
@@ -849,7 +876,7 @@ class Cli:
             for col in columns:
                 table.add_column(col, overflow="fold")
             for r in rows:
-                table.add_row(*(str(cell(r)) for cell in columns.values()))
+                table.add_row(*(str(c(r) if callable(c) else r[c]) for c in columns.values()))
             self.out.print(table)
 
         self.emit(rows, human)
@@ -933,6 +960,43 @@ class Write:
     quiet: str | None = None
 
 
+def client_write(
+    kind: str, address: str, action: str, effect: str, call: Callable[..., Any], **fields: Any
+) -> Write:
+    """The client's write ``call(address, context=...)`` on the ``kind`` (task, source, response)
+    at ``address``, which the report names; ``fields``: the rest of the :class:`Write`."""
+    return Write(
+        action,
+        effect=lambda _: effect,
+        send=lambda **kw: call(address, context=f"{action}({kind}={address})", **kw),
+        signer_field="client",
+        extra={kind: address, **fields.pop("extra", {})},
+        **fields,
+    )
+
+
+def publish_write(
+    w: WriteOptions,
+    kind: str,
+    url_field: str,
+    workflow: Callable[..., Any],
+    info: Any,
+    **fields: Any,
+) -> Write:
+    """A client workflow that pins ``info`` to IPFS and publishes a ``kind`` contract (task,
+    source): the report holds its address (alone with ``--quiet``) and the pinned ``url_field``;
+    ``fields``: the rest of the :class:`Write`."""
+    return Write(
+        send=lambda *, signer, session, **kw: workflow(
+            info, signer, session=session, timeout=w.timeout, **kw
+        ),
+        signer_field="client",
+        outcome=lambda pending: {kind: pending.wait(w.timeout).address, url_field: pending.url},
+        quiet=kind,
+        **fields,
+    )
+
+
 def write_command(
     role: Role | None = None, *, quiet: bool = False
 ) -> Callable[[Callable[..., Write]], Callable[..., None]]:
@@ -964,14 +1028,8 @@ def write_command(
         del added["quiet"]
 
     def decorate(func: Callable[..., Write]) -> Callable[..., None]:
-        signature = inspect.signature(func, eval_str=True)
-        takes_w = "w" in signature.parameters
-        params = [p for p in signature.parameters.values() if p.name != "w"] + [
-            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=d, annotation=a)
-            for name, (a, d) in added.items()
-        ]
+        takes_w = "w" in inspect.signature(func).parameters
 
-        @functools.wraps(func)
         def run(**kw: Any) -> None:
             with errors(), Cli() as cli:
                 chosen = kw.pop("role", None)
@@ -986,11 +1044,15 @@ def write_command(
                 )
                 _send(func(**kw, w=w) if takes_w else func(**kw), w)
 
-        run.__signature__ = signature.replace(  # type: ignore[attr-defined]
-            parameters=params, return_annotation=None
+        kind = inspect.Parameter.KEYWORD_ONLY
+        return _as_command(
+            func,
+            run,
+            hide="w",
+            added=[
+                inspect.Parameter(n, kind, default=d, annotation=a) for n, (a, d) in added.items()
+            ],
         )
-        run.__annotations__ = {p.name: p.annotation for p in params}
-        return run
 
     return decorate
 

@@ -73,6 +73,7 @@ for _name, _value in (("set", True), ("revoke", False)):
 )
 @command
 def check(
+    cli: Cli,
     agent: AgentArg,
     principal: Annotated[
         str | None,
@@ -86,42 +87,41 @@ def check(
     Exit code 0 either way; read "is_agent" (explicit grant) in the JSON output.
     """
     who = parse_address(agent, "agent address")
-    with Cli() as cli:
-        session = cli.session
-        owner = cli.account(principal, "--principal address", role.role, key_file)
-        t = session.contract("Terminal")
-        number, (explicit, effective, default_agent) = session.batch_call_at(
+    session = cli.session
+    owner = cli.account(principal, "--principal address", role.role, key_file)
+    t = session.contract("Terminal")
+    number, (explicit, effective, default_agent) = session.batch_call_at(
+        [
+            t.functions.isAgentOf(owner, who),
+            t.functions.getIsAgentOf(owner, who),
+            t.functions.defaultAgent(),
+        ],
+        allow_failure=True,
+    )
+    for value in (explicit, effective):
+        if isinstance(value, BaseException):
+            raise value
+    # defaultAgent() is a devnet extension: absent on other deployments.
+    default = None if isinstance(default_agent, BaseException) else str(default_agent)
+    data = {
+        "principal": owner,
+        "agent": who,
+        "is_agent": bool(explicit),
+        "is_agent_or_default": bool(effective),
+        "is_default_agent": default is not None and default.lower() == who.lower(),
+        "block_number": number,
+    }
+    cli.emit(
+        data,
+        lambda: cli.fields(
+            f"agent {who} for {owner}",
             [
-                t.functions.isAgentOf(owner, who),
-                t.functions.getIsAgentOf(owner, who),
-                t.functions.defaultAgent(),
+                ("explicit grant", "yes" if data["is_agent"] else "no"),
+                (
+                    "incl. default agent",
+                    "yes" if data["is_agent_or_default"] else "no",
+                ),
+                ("default agent", "yes" if data["is_default_agent"] else "no"),
             ],
-            allow_failure=True,
-        )
-        for value in (explicit, effective):
-            if isinstance(value, BaseException):
-                raise value
-        # defaultAgent() is a devnet extension: absent on other deployments.
-        default = None if isinstance(default_agent, BaseException) else str(default_agent)
-        data = {
-            "principal": owner,
-            "agent": who,
-            "is_agent": bool(explicit),
-            "is_agent_or_default": bool(effective),
-            "is_default_agent": default is not None and default.lower() == who.lower(),
-            "block_number": number,
-        }
-        cli.emit(
-            data,
-            lambda: cli.fields(
-                f"agent {who} for {owner}",
-                [
-                    ("explicit grant", "yes" if data["is_agent"] else "no"),
-                    (
-                        "incl. default agent",
-                        "yes" if data["is_agent_or_default"] else "no",
-                    ),
-                    ("default agent", "yes" if data["is_default_agent"] else "no"),
-                ],
-            ),
-        )
+        ),
+    )

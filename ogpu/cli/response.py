@@ -18,6 +18,7 @@ from ogpu.cli._common import (
     Cli,
     ResponseArg,
     Write,
+    client_write,
     command,
     format_ogpu,
     format_time,
@@ -50,29 +51,18 @@ def snapshot_json(snap: ResponseSnapshot) -> dict[str, Any]:
 
 @app.command(epilog="Example: ogpu response show 0x8464135c8F25Da09e49BC8782676a84730C318bC")
 @command
-def show(
-    address: ResponseArg,
-) -> None:
+def show(cli: Cli, address: ResponseArg) -> None:
     """Show a response: task, provider, status, claimed payment and data URL."""
-    from ogpu.protocol import Response
-
-    addr = parse_address(address, "response address")
-    with Cli() as cli:
-        data = snapshot_json(Response.load(addr, cli.session).snapshot())
-        cli.emit(
-            data,
-            lambda: cli.fields(
-                f"response {addr}",
-                [
-                    ("task", data["task"]),
-                    ("provider", data["provider"]),
-                    ("status", data["status"]),
-                    ("payment", format_ogpu(data["payment"])),
-                    ("submitted", format_time(data["timestamp"])),
-                    ("data", data["data"]),
-                ],
-            ),
-        )
+    data = snapshot_json(cli.load("Response", address).snapshot())
+    rows = [
+        ("task", data["task"]),
+        ("provider", data["provider"]),
+        ("status", data["status"]),
+        ("payment", format_ogpu(data["payment"])),
+        ("submitted", format_time(data["timestamp"])),
+        ("data", data["data"]),
+    ]
+    cli.emit(data, lambda: cli.fields(f"response {data['address']}", rows))
 
 
 @app.command(
@@ -80,26 +70,20 @@ def show(
 )
 @command
 def data(
+    cli: Cli,
     address: ResponseArg,
     url_only: Annotated[
         bool, typer.Option("--url", help="Print the data URL only (no IPFS fetch).")
     ] = False,
 ) -> None:
     """Fetch a response's data from IPFS (verified against its CID) and print it as JSON."""
-    from ogpu.protocol import Response
-
-    addr = parse_address(address, "response address")
-    with Cli() as cli:
-        response = Response.load(addr, cli.session)
-        url = response.get_data()
-        if url_only:
-            cli.emit({"response": addr, "url": url}, lambda: typer.echo(url))
-            return
-        payload = response.fetch_data()
-        if cli.json:
-            typer.echo(json.dumps(payload, indent=2))
-        else:
-            typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+    response = cli.load("Response", address)
+    url = response.get_data()
+    if url_only:
+        cli.emit({"response": response.address, "url": url}, lambda: typer.echo(url))
+        return
+    # JSON: ASCII-only (escaped); on a terminal the text as it is
+    typer.echo(json.dumps(response.fetch_data(), indent=2, ensure_ascii=cli.json))
 
 
 @app.command(
@@ -112,13 +96,12 @@ def confirm(address: ResponseArg) -> Write:
     from ogpu.protocol import controller
 
     addr = parse_address(address, "response address")
-    return Write(
+    return client_write(
+        "response",
+        addr,
         "Controller.confirmResponse",
-        "response confirmed",
-        effect=lambda me: f"confirm response {addr}: finalize its task and pay its provider",
-        send=lambda **kw: controller.confirm_response(
-            addr, context=f"Controller.confirmResponse(response={addr})", **kw
-        ),
-        extra={"response": addr, "status": "CONFIRMED"},
-        signer_field="client",
+        f"confirm response {addr}: finalize its task and pay its provider",
+        controller.confirm_response,
+        title="response confirmed",
+        extra={"status": "CONFIRMED"},
     )

@@ -10,6 +10,7 @@ Example::
 
 from __future__ import annotations
 
+import functools
 from enum import Enum
 from typing import Annotated, Any
 
@@ -22,11 +23,13 @@ from ogpu.cli._common import (
     SourceArg,
     Write,
     WriteOptions,
+    client_write,
     command,
     format_ogpu,
     parse_address,
     parse_amount,
     parse_duration,
+    publish_write,
     write_command,
 )
 from ogpu.cli.source_schemas import HandlersOpt, add_handlers, register, show_handlers
@@ -209,44 +212,35 @@ def publish(
         max_expiry=parse_duration(max_expiry or "3600", "--max-expiry"),
         delivery=delivery.method,
     )
-    return Write(
-        "Nexus.publishSource",
-        "source published",
+    return publish_write(
+        w,
+        "source",
+        "metadata_url",
+        functools.partial(publish_source, handlers=handlers),
+        info,
+        action="Nexus.publishSource",
+        title="source published",
         effect=lambda client: (
             f"publish source {name!r} ({', '.join(environment_names(info.environments))}; "
             f"min payment {format_ogpu(info.minPayment)}) for client {client}"
         ),
-        send=lambda *, signer, session, **kw: publish_source(
-            info, signer, session=session, timeout=w.timeout, handlers=handlers, **kw
-        ),
-        signer_field="client",
-        outcome=lambda pending: {
-            "source": pending.wait(w.timeout).address,
-            "metadata_url": pending.url,
-        },
-        quiet="source",
     )
 
 
 @app.command(epilog="Example: ogpu source show 0x5FbDB2315678afecb367f032d93F642f64180aa3")
 @command
 def show(
+    cli: Cli,
     address: SourceArg,
     metadata: Annotated[
         bool, typer.Option("--metadata", help="Also fetch the metadata JSON from IPFS.")
     ] = False,
 ) -> None:
     """Show a source: owner, status, price, limits, task and registrant counts."""
-    from ogpu.protocol import Source
-
-    addr = parse_address(address, "source address")
-    with Cli() as cli:
-        source = Source.load(addr, cli.session)
-        snap = source.snapshot()
-        meta = source.get_metadata() if metadata else None
-        data = snapshot_json(snap, meta)
-        add_handlers(cli, addr, data)
-        cli.emit(data, lambda: show_handlers(cli, data, before=_show_source))
+    source = cli.load("Source", address)
+    data = snapshot_json(source.snapshot(), source.get_metadata() if metadata else None)
+    add_handlers(cli, source.address, data)
+    cli.emit(data, lambda: show_handlers(cli, data, before=_show_source))
 
 
 @app.command(
@@ -365,21 +359,21 @@ def inactivate(address: SourceArg) -> Write:
     from ogpu.protocol import nexus
 
     addr = parse_address(address, "source address")
-    return Write(
+    return client_write(
+        "source",
+        addr,
         "Nexus.inactivateSource",
-        "source inactivated",
-        effect=lambda _: f"inactivate source {addr}",
-        send=lambda **kw: nexus.inactivate_source(
-            addr, context=f"Nexus.inactivateSource(source={addr})", **kw
-        ),
-        extra={"source": addr, "status": "INACTIVE"},
-        signer_field="client",
+        f"inactivate source {addr}",
+        nexus.inactivate_source,
+        title="source inactivated",
+        extra={"status": "INACTIVE"},
     )
 
 
 @app.command(name="list", epilog="Example: ogpu --network devnet source list --mine")
 @command
 def list_(
+    cli: Cli,
     client: Annotated[
         str | None, typer.Option("--client", help="Only the sources of this client address.")
     ] = None,
@@ -392,53 +386,49 @@ def list_(
     """List sources (newest last): address, client, status, environments, min payment, tasks."""
     from ogpu.protocol import nexus
 
-    with Cli() as cli:
-        session = cli.session
-        owner: str | None = None
-        if client is not None:
-            owner = parse_address(client, "client address")
-        elif mine:
-            owner = cli.signer(Role.CLIENT, key_file).address
-        if owner is not None:
-            addresses = nexus.get_sources_of(owner, session=session)[-limit:]
-        else:
-            count = nexus.get_source_count(session=session)
-            addresses = nexus.get_sources(max(0, count - limit), count, session=session)
-        calls = []
-        for a in addresses:
-            c = session.contract("Source", a)
-            calls += [
-                c.functions.getClient(),
-                c.functions.getStatus(),
-                c.functions.getSourceParams(),
-                c.functions.getTaskCount(),
-            ]
-        values = session.batch_call(calls) if calls else []
-        rows: list[dict[str, Any]] = []
-        for i, a in enumerate(addresses):
-            owner_, status, raw, tasks = values[4 * i : 4 * i + 4]
-            params = SourceParams.from_tuple(raw)
-            rows.append(
-                {
-                    "address": a,
-                    "client": str(owner_),
-                    "status": SourceStatus(int(status)).name,
-                    "environments": environment_names(int(params.imageEnvironments)),
-                    "min_payment": int(params.minPayment),
-                    "delivery_method": DeliveryMethod(int(params.deliveryMethod)).name,
-                    "task_count": int(tasks),
-                }
-            )
-
-        cli.table(
-            rows,
+    session = cli.session
+    owner = None
+    if client is not None or mine:
+        owner = cli.account(client, "client address", Role.CLIENT, key_file)
+    if owner is not None:
+        addresses = nexus.get_sources_of(owner, session=session)[-limit:]
+    else:
+        count = nexus.get_source_count(session=session)
+        addresses = nexus.get_sources(max(0, count - limit), count, session=session)
+    calls = []
+    for a in addresses:
+        c = session.contract("Source", a)
+        calls += [
+            c.functions.getClient(),
+            c.functions.getStatus(),
+            c.functions.getSourceParams(),
+            c.functions.getTaskCount(),
+        ]
+    values = session.batch_call(calls) if calls else []
+    rows: list[dict[str, Any]] = []
+    for i, a in enumerate(addresses):
+        owner_, status, raw, tasks = values[4 * i : 4 * i + 4]
+        params = SourceParams.from_tuple(raw)
+        rows.append(
             {
-                "source": lambda r: r["address"],
-                "client": lambda r: r["client"],
-                "status": lambda r: r["status"],
-                "envs": lambda r: ",".join(r["environments"]),
-                "min payment": lambda r: format_ogpu(r["min_payment"]),
-                "tasks": lambda r: r["task_count"],
-            },
-            empty="no sources",
+                "address": a,
+                "client": str(owner_),
+                "status": SourceStatus(int(status)).name,
+                "environments": environment_names(int(params.imageEnvironments)),
+                "min_payment": int(params.minPayment),
+                "delivery_method": DeliveryMethod(int(params.deliveryMethod)).name,
+                "task_count": int(tasks),
+            }
         )
+    cli.table(
+        rows,
+        {
+            "source": "address",
+            "client": "client",
+            "status": "status",
+            "envs": lambda r: ",".join(r["environments"]),
+            "min payment": lambda r: format_ogpu(r["min_payment"]),
+            "tasks": "task_count",
+        },
+        empty="no sources",
+    )

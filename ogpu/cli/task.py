@@ -26,12 +26,14 @@ from ogpu.cli._common import (
     TaskArg,
     Write,
     WriteOptions,
+    client_write,
     command,
     format_ogpu,
     format_time,
     parse_address,
     parse_amount,
     parse_duration,
+    publish_write,
     write_command,
 )
 from ogpu.types import Role, TaskSnapshot, TaskStatus
@@ -131,55 +133,38 @@ def publish(
     lifetime = parse_duration(expires_in, "--expires-in")
     config = TaskInput(function, _load_data(data))
     expiry = expiry_time if expiry_time is not None else w.cli.session.timestamp() + lifetime
-    info = TaskInfo(source=src, config=config, expiryTime=expiry, payment=amount)
-    return Write(
-        "Controller.publishTask",
-        "task published",
+    return publish_write(
+        w,
+        "task",
+        "config_url",
+        publish_task,
+        TaskInfo(source=src, config=config, expiryTime=expiry, payment=amount),
+        action="Controller.publishTask",
+        title="task published",
         effect=lambda client: (
             f"publish task {function!r} on source {src}, escrowing {format_ogpu(amount)} "
             f"from {client}, expiring {format_time(expiry)}"
         ),
-        send=lambda *, signer, session, **kw: publish_task(
-            info, signer, session=session, timeout=w.timeout, **kw
-        ),
         extra={"source": src, "payment": amount, "expiry_time": expiry},
-        signer_field="client",
-        outcome=lambda pending: {
-            "task": pending.wait(w.timeout).address,
-            "config_url": pending.url,
-        },
-        quiet="task",
     )
 
 
 @app.command(epilog="Example: ogpu task show 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be")
 @command
-def show(
-    address: TaskArg,
-) -> None:
+def show(cli: Cli, address: TaskArg) -> None:
     """Show a task: source, status, payment, expiry, attempts and the winner."""
-    from ogpu.protocol import Task
-
-    addr = parse_address(address, "task address")
-    with Cli() as cli:
-        data = snapshot_json(Task.load(addr, cli.session).snapshot())
-
-        def human() -> None:
-            cli.fields(
-                f"task {addr}",
-                [
-                    ("source", data["source"]),
-                    ("status", data["status"]),
-                    ("payment", format_ogpu(data["payment"])),
-                    ("expires", format_time(data["expiry_time"])),
-                    ("delivery", data["delivery_method"]),
-                    ("attempts", data["attempt_count"]),
-                    ("winner", data["winning_provider"] or "-"),
-                    ("config", data["config"]),
-                ],
-            )
-
-        cli.emit(data, human)
+    data = snapshot_json(cli.load("Task", address).snapshot())
+    rows = [
+        ("source", data["source"]),
+        ("status", data["status"]),
+        ("payment", format_ogpu(data["payment"])),
+        ("expires", format_time(data["expiry_time"])),
+        ("delivery", data["delivery_method"]),
+        ("attempts", data["attempt_count"]),
+        ("winner", data["winning_provider"] or "-"),
+        ("config", data["config"]),
+    ]
+    cli.emit(data, lambda: cli.fields(f"task {data['address']}", rows))
 
 
 @app.command(
@@ -191,15 +176,13 @@ def cancel(w: WriteOptions, address: TaskArg) -> Write:
     from ogpu.protocol import Task, controller
 
     addr = parse_address(address, "task address")
-    return Write(
+    return client_write(
+        "task",
+        addr,
         "Controller.cancelTask",
-        lambda report: f"task {report['status'].lower()}",
-        effect=lambda _: f"cancel task {addr} and refund its escrow",
-        send=lambda **kw: controller.cancel_task(
-            addr, context=f"Controller.cancelTask(task={addr})", **kw
-        ),
-        extra={"task": addr},
-        signer_field="client",
+        f"cancel task {addr} and refund its escrow",
+        controller.cancel_task,
+        title=lambda report: f"task {report['status'].lower()}",
         # an overdue task is expired rather than cancelled: report what the chain reports
         outcome=lambda _: {"status": Task.load(addr, w.cli.session).get_status().name},
     )
@@ -211,6 +194,7 @@ def cancel(w: WriteOptions, address: TaskArg) -> Write:
 )
 @command
 def watch(
+    cli: Cli,
     address: TaskArg,
     until: Annotated[
         list[StatusName] | None,
@@ -234,61 +218,50 @@ def watch(
     happen (e.g. the task was canceled) or on timeout.
     """
     from ogpu.events import wait_for_task_status
-    from ogpu.protocol import Task
 
-    addr = parse_address(address, "task address")
     wanted = [u.status for u in until or []]
-    with Cli() as cli:
-        task = Task.load(addr, cli.session)
-        label = "/".join(s.name for s in wanted) or "a final state"
+    task = cli.load("Task", address)
+    addr, label = task.address, "/".join(s.name for s in wanted) or "a final state"
 
-        def progress(status: TaskStatus) -> None:
-            if cli.json:
-                typer.echo(json.dumps({"task": addr, "status": status.name, "time": time.time()}))
-            else:
-                cli.progress(f"{time.strftime('%H:%M:%S')}  task {addr}  {status.name}")
+    def progress(status: TaskStatus) -> None:
+        if cli.json:
+            typer.echo(json.dumps({"task": addr, "status": status.name, "time": time.time()}))
+        else:
+            cli.progress(f"{time.strftime('%H:%M:%S')}  task {addr}  {status.name}")
 
-        with cli.spinner(f"waiting for task {addr} to reach {label}"):
-            final = wait_for_task_status(
-                task,
-                *wanted,
-                timeout=timeout or None,
-                poll_interval=poll,
-                on_progress=progress,
-            )
-        if not cli.json:
-            cli.out.print(f"task {addr} is {final.name}")
+    with cli.spinner(f"waiting for task {addr} to reach {label}"):
+        final = wait_for_task_status(
+            task, *wanted, timeout=timeout or None, poll_interval=poll, on_progress=progress
+        )
+    if not cli.json:
+        cli.out.print(f"task {addr} is {final.name}")
 
 
 @app.command(epilog="Example: ogpu task responses 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be")
 @command
-def responses(
-    address: TaskArg,
-) -> None:
+def responses(cli: Cli, address: TaskArg) -> None:
     """List a task's responses: provider, status, payment claimed and the result (fetched from
     IPFS; the data URL with --json)."""
     from ogpu.cli.response import snapshot_json as response_json
-    from ogpu.protocol import Task
 
-    addr = parse_address(address, "task address")
-    with Cli() as cli:
-        task = Task.load(addr, cli.session)
-        found = task.get_responses()
-        rows = [response_json(r.snapshot()) for r in found]
-        for row, response in zip(rows, found, strict=True):
-            row["result"] = _result_of(response)
+    task = cli.load("Task", address)
+    found = task.get_responses()
+    rows = [{**response_json(r.snapshot()), "result": _result_of(r)} for r in found]
+    cli.table(
+        rows,
+        {
+            "response": "address",
+            "provider": "provider",
+            "status": "status",
+            "payment": _payment,
+            "result": lambda r: _short(r["result"]),
+        },
+        empty=f"task {task.address} has no responses yet",
+    )
 
-        cli.table(
-            rows,
-            {
-                "response": lambda r: r["address"],
-                "provider": lambda r: r["provider"],
-                "status": lambda r: r["status"],
-                "payment": lambda r: format_ogpu(r["payment"]),
-                "result": lambda r: _short(r["result"]),
-            },
-            empty=f"task {addr} has no responses yet",
-        )
+
+def _payment(row: dict[str, Any]) -> str:
+    return format_ogpu(row["payment"])
 
 
 RESULT_PREVIEW = 60  # characters of a result shown in a table cell
@@ -311,31 +284,24 @@ def _short(value: Any) -> str:
 
 @app.command(epilog="Example: ogpu task result 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be")
 @command
-def result(
-    address: TaskArg,
-) -> None:
+def result(cli: Cli, address: TaskArg) -> None:
     """Print the result of a finalized task: the confirmed response's data, as JSON."""
-    from ogpu.protocol import Task
-
-    addr = parse_address(address, "task address")
-    with Cli() as cli:
-        task = Task.load(addr, cli.session)
-        chosen = [r for r in task.get_responses() if r.snapshot().confirmed]
-        if not chosen:
-            status = task.get_status().name
-            raise CliError(
-                f"task {addr} has no confirmed response yet (status {status}); "
-                f"follow it with `ogpu task watch {addr}`"
-            )
-        response = chosen[0]
-        payload = response.fetch_data()
-        data = {"task": addr, "response": response.address, "result": payload}
-        cli.emit(data, lambda: typer.echo(json.dumps(payload, indent=2, ensure_ascii=False)))
+    task = cli.load("Task", address)
+    chosen = [r for r in task.get_responses() if r.snapshot().confirmed]
+    if not chosen:
+        raise CliError(
+            f"task {task.address} has no confirmed response yet (status "
+            f"{task.get_status().name}); follow it with `ogpu task watch {task.address}`"
+        )
+    payload = chosen[0].fetch_data()
+    data = {"task": task.address, "response": chosen[0].address, "result": payload}
+    cli.emit(data, lambda: typer.echo(json.dumps(payload, indent=2, ensure_ascii=False)))
 
 
 @app.command(name="list", epilog="Example: ogpu --network devnet task list --status finalized")
 @command
 def list_(
+    cli: Cli,
     source: Annotated[
         str | None, typer.Option("--source", help="Only the tasks of this source.")
     ] = None,
@@ -358,32 +324,28 @@ def list_(
     from ogpu.protocol import Source, nexus
 
     wanted = {s.status for s in status or []}
-    with Cli() as cli:
-        session = cli.session
-        if source is not None:
-            sources = [parse_address(source, "source address")]
-        else:
-            owner = cli.account(client, "client address", Role.CLIENT, key_file)
-            sources = list(nexus.get_sources_of(owner, session=session))
-        snaps: list[TaskSnapshot] = []
-        for src in sources:
-            s = Source.load(src, session)
-            count = s.get_task_count()
-            for task in s.get_tasks(max(0, count - limit), count):
-                snap = task.snapshot()
-                if not wanted or snap.status in wanted:
-                    snaps.append(snap)
-        snaps = snaps[-limit:]
-        rows = [snapshot_json(snap) for snap in snaps]
-
-        cli.table(
-            rows,
-            {
-                "task": lambda r: r["address"],
-                "source": lambda r: r["source"],
-                "status": lambda r: r["status"],
-                "payment": lambda r: format_ogpu(r["payment"]),
-                "expires": lambda r: format_time(r["expiry_time"]),
-            },
-            empty="no tasks",
-        )
+    session = cli.session
+    if source is not None:
+        sources = [parse_address(source, "source address")]
+    else:
+        owner = cli.account(client, "client address", Role.CLIENT, key_file)
+        sources = list(nexus.get_sources_of(owner, session=session))
+    snaps: list[TaskSnapshot] = []
+    for src in sources:
+        s = Source.load(src, session)
+        count = s.get_task_count()
+        for task in s.get_tasks(max(0, count - limit), count):
+            snap = task.snapshot()
+            if not wanted or snap.status in wanted:
+                snaps.append(snap)
+    cli.table(
+        [snapshot_json(snap) for snap in snaps[-limit:]],
+        {
+            "task": "address",
+            "source": "source",
+            "status": "status",
+            "payment": _payment,
+            "expires": lambda r: format_time(r["expiry_time"]),
+        },
+        empty="no tasks",
+    )

@@ -57,6 +57,7 @@ _VIEWS = (
 )
 @command
 def balance(
+    cli: Cli,
     address: Annotated[
         str | None,
         typer.Argument(help="Account to show (default: the address of the --role key)."),
@@ -65,45 +66,44 @@ def balance(
     key_file: KeyFileOpt = None,
 ) -> None:
     """Show an account's Vault state: balance, lockup, unbonding, earnings, escrow, eligibility."""
-    with Cli() as cli:
-        session = cli.session
-        who = cli.account(address, "account address", role.role, key_file)
-        vault = session.contract("Vault")
-        # the wallet balance rides in the same batch, read at the same block as the views
-        number, values = session.batch_call_at(
-            [getattr(vault.functions, fn)(who) for _, fn in _VIEWS],
-            extra=[("eth_getBalance", [who, "latest"])],
+    session = cli.session
+    who = cli.account(address, "account address", role.role, key_file)
+    vault = session.contract("Vault")
+    # the wallet balance rides in the same batch, read at the same block as the views
+    number, values = session.batch_call_at(
+        [getattr(vault.functions, fn)(who) for _, fn in _VIEWS],
+        extra=[("eth_getBalance", [who, "latest"])],
+    )
+    *views, wallet = values
+    if isinstance(wallet, Exception):
+        raise wallet
+    data: dict[str, Any] = {"account": who, "block_number": number}
+    for (key, _), value in zip(_VIEWS, views, strict=True):
+        data[key] = value if isinstance(value, bool) else int(value)
+    data["wallet"] = int(wallet, 16)
+
+    def human() -> None:
+        ts = data["unbonding_timestamp"]
+        matures = ""
+        if data["unbonding"]:
+            left = ts - int(time.time())
+            matures = " (claimable now)" if left <= 0 else f" (claimable {format_time(ts)})"
+        cli.fields(
+            f"vault {who} (block {number})",
+            [
+                ("balance", format_ogpu(data["balance"])),
+                ("lockup", format_ogpu(data["lockup"])),
+                ("unbonding", format_ogpu(data["unbonding"]) + matures),
+                ("earnings", format_ogpu(data["total_earnings"])),
+                ("escrow", format_ogpu(data["frozen_payment"])),
+                ("sanctioned", format_ogpu(data["sanction"])),
+                ("eligible", "yes" if data["eligible"] else "no"),
+                ("whitelisted", "yes" if data["whitelisted"] else "no"),
+                ("wallet", format_ogpu(data["wallet"])),
+            ],
         )
-        *views, wallet = values
-        if isinstance(wallet, Exception):
-            raise wallet
-        data: dict[str, Any] = {"account": who, "block_number": number}
-        for (key, _), value in zip(_VIEWS, views, strict=True):
-            data[key] = value if isinstance(value, bool) else int(value)
-        data["wallet"] = int(wallet, 16)
 
-        def human() -> None:
-            ts = data["unbonding_timestamp"]
-            matures = ""
-            if data["unbonding"]:
-                left = ts - int(time.time())
-                matures = " (claimable now)" if left <= 0 else f" (claimable {format_time(ts)})"
-            cli.fields(
-                f"vault {who} (block {number})",
-                [
-                    ("balance", format_ogpu(data["balance"])),
-                    ("lockup", format_ogpu(data["lockup"])),
-                    ("unbonding", format_ogpu(data["unbonding"]) + matures),
-                    ("earnings", format_ogpu(data["total_earnings"])),
-                    ("escrow", format_ogpu(data["frozen_payment"])),
-                    ("sanctioned", format_ogpu(data["sanction"])),
-                    ("eligible", "yes" if data["eligible"] else "no"),
-                    ("whitelisted", "yes" if data["whitelisted"] else "no"),
-                    ("wallet", format_ogpu(data["wallet"])),
-                ],
-            )
-
-        cli.emit(data, human)
+    cli.emit(data, human)
 
 
 @app.command(
