@@ -306,24 +306,21 @@ def _wait_timeout(exc: Any) -> str:
     return f"timed out after {exc.timeout:g} s waiting for {exc.what}{state}; raise --timeout"
 
 
-def _not_owner(kind: str) -> Callable[[Any], str]:
-    return lambda exc: (
-        f"{exc.caller} is not the client of {kind} {getattr(exc, kind)} (nor its agent): sign "
-        "with the client's key (--key-file), or let the client run `ogpu agent set ADDRESS`"
-    )
+_NOT_OWNER = (
+    " (nor its agent): sign with the client's key (--key-file), or let the client run "
+    "`ogpu agent set ADDRESS`"
+)
 
 
 # The one error table: each failure class (matched by name along the exception's MRO, most
 # specific first) → its exit code (None: its base class's; docs/troubleshooting.md has this
-# table) and its command-line wording built from the error's typed fields (None, or a wording
-# that returns None: the SDK's own message).
-_ERRORS: dict[str, tuple[int | None, Callable[[Any], str | None] | None]] = {
+# table) and its command-line wording from the error's typed fields: a template of ``e`` or a
+# function of it (None, or None returned: the SDK's own message).
+_Wording = str | Callable[[Any], str | None] | None
+_ERRORS: dict[str, tuple[int | None, _Wording]] = {
     "CliError": (EXIT_INPUT, None),
     "MissingSignerError": (None, _missing_signer),
-    "ChainNotSupportedError": (
-        None,
-        lambda e: f"{e.message}; choose a network with {NETWORK_CHOICE}",
-    ),
+    "ChainNotSupportedError": (None, "{e.message}; choose a network with " + NETWORK_CHOICE),
     "ConfigError": (EXIT_INPUT, None),
     "NotFoundError": (EXIT_NOT_FOUND, _not_found),
     "TaskAlreadyFinalizedError": (None, _task_final),
@@ -336,30 +333,24 @@ _ERRORS: dict[str, tuple[int | None, Callable[[Any], str | None] | None]] = {
     ),
     "ResponseAlreadyConfirmedError": (
         None,
-        lambda e: f"response {e.response} is already confirmed; nothing to do",
+        "response {e.response} is already confirmed; nothing to do",
     ),
     "SourceInactiveError": (
         None,
-        lambda e: (
-            f"source {e.source} is inactive: it accepts no tasks; see `ogpu source show {e.source}`"
-        ),
+        "source {e.source} is inactive: it accepts no tasks; see `ogpu source show {e.source}`",
     ),
     "StateError": (EXIT_STATE, None),
-    "NotTaskOwnerError": (None, _not_owner("task")),
-    "NotSourceOwnerError": (None, _not_owner("source")),
+    "NotTaskOwnerError": (None, "{e.caller} is not the client of task {e.task}" + _NOT_OWNER),
+    "NotSourceOwnerError": (None, "{e.caller} is not the client of source {e.source}" + _NOT_OWNER),
     "NotMasterError": (
         None,
-        lambda e: (
-            f"{e.account} is not a paired master: the provider announces it with "
-            "`ogpu provider announce MASTER`, then the master runs `ogpu provider pair PROVIDER`"
-        ),
+        "{e.account} is not a paired master: the provider announces it with `ogpu provider "
+        "announce MASTER`, then the master runs `ogpu provider pair PROVIDER`",
     ),
     "NotProviderError": (
         None,
-        lambda e: (
-            f"{e.account} is not a provider: it announces a master with "
-            "`ogpu provider announce MASTER`, and that master pairs it with `ogpu provider pair`"
-        ),
+        "{e.account} is not a provider: it announces a master with `ogpu provider announce "
+        "MASTER`, and that master pairs it with `ogpu provider pair`",
     ),
     "PermissionError": (EXIT_STATE, None),
     "InsufficientBalanceError": (None, _short_of_balance),
@@ -373,10 +364,8 @@ _ERRORS: dict[str, tuple[int | None, Callable[[Any], str | None] | None]] = {
     ),
     "NotEligibleError": (
         None,
-        lambda e: (
-            f"{e.account} is not eligible: it needs enough stake in the Vault "
-            "(`ogpu vault lock AMOUNT`); see `ogpu vault balance`"
-        ),
+        "{e.account} is not eligible: it needs enough stake in the Vault "
+        "(`ogpu vault lock AMOUNT`); see `ogpu vault balance`",
     ),
     "VaultError": (EXIT_FUNDS, None),
     "TxRpcError": (EXIT_NETWORK, _rpc_failure),
@@ -398,18 +387,16 @@ _ERRORS: dict[str, tuple[int | None, Callable[[Any], str | None] | None]] = {
     "PublishTimeoutError": (EXIT_TIMEOUT, None),
     "TxReceiptTimeoutError": (
         None,
-        lambda e: (
-            f"no receipt after {e.timeout:g} s for tx {e.tx_hash}; it may still be mined: "
-            "check before sending again (do not repeat the command blindly)"
-        ),
+        "no receipt after {e.timeout:g} s for tx {e.tx_hash}; it may still be mined: "
+        "check before sending again (do not repeat the command blindly)",
     ),
-    "TxRevertError": (None, lambda e: f"transaction reverted: {e.reason}"),
+    "TxRevertError": (None, "transaction reverted: {e.reason}"),
     "TxError": (EXIT_TRANSACTION, None),
     "IPFSError": (EXIT_IPFS, None),
 }
 
 
-def _entries(exc: BaseException) -> Iterator[tuple[int | None, Callable[[Any], str | None] | None]]:
+def _entries(exc: BaseException) -> Iterator[tuple[int | None, _Wording]]:
     """The :data:`_ERRORS` rows of ``exc``'s classes, most specific first."""
     for cls in type(exc).__mro__:
         if cls.__module__.startswith(("ogpu", "typer")) and cls.__name__ in _ERRORS:
@@ -430,8 +417,8 @@ def exit_code_for(exc: BaseException) -> int:
 
 def _cli_message(exc: BaseException) -> str | None:
     """The command-line wording of an SDK error (``None``: keep the SDK's own message)."""
-    for _, word in _entries(exc):
-        text = word(exc) if word is not None else None
+    for _, wording in _entries(exc):
+        text = wording.format(e=exc) if isinstance(wording, str) else wording and wording(exc)
         if text is not None:
             return text
     return None

@@ -23,6 +23,7 @@ from ogpu.cli._common import (
     Cli,
     CliError,
     KeyFileOpt,
+    SourceArg,
     YesOpt,
     command,
     fail,
@@ -46,6 +47,7 @@ app = typer.Typer(
 MAX_LINE_BYTES = 1 << 20
 MAX_INPUTS = 1_000_000
 
+JobArg = Annotated[str, typer.Argument(help="Job id.")]
 JournalOpt = Annotated[
     Path | None,
     typer.Option(
@@ -206,7 +208,7 @@ def _drive(cli: Cli, job: Any, out: Path | None) -> None:
 @command
 def run(
     cli: Cli,
-    source: Annotated[str, typer.Argument(help="Source address.")],
+    source: SourceArg,
     function: Annotated[
         str, typer.Option("--function", "-f", help="Handler the providers run (function_name).")
     ],
@@ -300,9 +302,7 @@ def run(
 
 @app.command(epilog="Example: ogpu --json job status 3f2a9c0d1e2b4c5d")
 @command
-def status(
-    cli: Cli, job: Annotated[str, typer.Argument(help="Job id.")], journal: JournalOpt = None
-) -> None:
+def status(cli: Cli, job: JobArg, journal: JournalOpt = None) -> None:
     """Counts and money of a job, from its journal (no network needed)."""
     from ogpu.jobs import Job
 
@@ -313,7 +313,7 @@ def status(
 @command
 def resume(
     cli: Cli,
-    job: Annotated[str, typer.Argument(help="Job id.")],
+    job: JobArg,
     out: OutOpt = None,
     journal: JournalOpt = None,
     key_file: KeyFileOpt = None,
@@ -331,7 +331,7 @@ def resume(
 @command
 def cancel(
     cli: Cli,
-    job: Annotated[str, typer.Argument(help="Job id.")],
+    job: JobArg,
     journal: JournalOpt = None,
     key_file: KeyFileOpt = None,
     timeout: Annotated[

@@ -11,6 +11,7 @@ Example::
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from enum import Enum
 from typing import Annotated, Any
 
@@ -291,6 +292,9 @@ def update(
     def pick(given: str | None, key: str) -> str:
         return given if given is not None else str(meta.get(key) or "")
 
+    def or_current(parse: Callable[[str, str], int], given: str | None, what: str, now: int) -> int:
+        return parse(given, what) if given is not None else int(now)
+
     info = _source_info(
         name=pick(name, "name"),
         description=pick(description, "description"),
@@ -298,21 +302,9 @@ def update(
         cpu=pick(cpu, "cpu"),
         nvidia=pick(nvidia, "nvidia"),
         amd=pick(amd, "amd"),
-        min_payment=(
-            parse_amount(min_payment, "--min-payment")
-            if min_payment is not None
-            else int(p.minPayment)
-        ),
-        min_lockup=(
-            parse_amount(min_lockup, "--min-lockup")
-            if min_lockup is not None
-            else int(p.minAvailableLockup)
-        ),
-        max_expiry=(
-            parse_duration(max_expiry, "--max-expiry")
-            if max_expiry is not None
-            else int(p.maxExpiryDuration)
-        ),
+        min_payment=or_current(parse_amount, min_payment, "--min-payment", p.minPayment),
+        min_lockup=or_current(parse_amount, min_lockup, "--min-lockup", p.minAvailableLockup),
+        max_expiry=or_current(parse_duration, max_expiry, "--max-expiry", p.maxExpiryDuration),
         delivery=delivery.method if delivery is not None else DeliveryMethod(int(p.deliveryMethod)),
     )
     context = f"Nexus.updateSource(source={addr})"
