@@ -43,8 +43,12 @@ __all__ = [
     "Cli",
     "CliError",
     "DryRunOpt",
+    "ExpiresInOpt",
+    "FunctionOpt",
     "GlobalOptions",
     "KeyFileOpt",
+    "LimitOpt",
+    "PaymentOpt",
     "QuietOpt",
     "ResponseArg",
     "RoleName",
@@ -177,6 +181,20 @@ AmountArg = Annotated[str, typer.Argument(help="Amount in OGPU (or 1000wei, 2gwe
 SourceArg = Annotated[str, typer.Argument(help="Source address.")]
 TaskArg = Annotated[str, typer.Argument(help="Task address.")]
 ResponseArg = Annotated[str, typer.Argument(help="Response address.")]
+FunctionOpt = Annotated[
+    str, typer.Option("--function", "-f", help="The source's handler to run (function_name).")
+]
+PaymentOpt = Annotated[
+    str,
+    typer.Option(
+        "--payment",
+        help="Payment per task, escrowed from the client's Vault balance, OGPU (or wei/gwei).",
+    ),
+]
+ExpiresInOpt = Annotated[
+    str, typer.Option("--expires-in", help="Lifetime of a task: seconds or 90s, 10m, 2h, 1d.")
+]
+LimitOpt = Annotated[int, typer.Option("--limit", min=1, help="Show at most N (newest).")]
 
 
 # ----------------------------------------------------------------------------------------------

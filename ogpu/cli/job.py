@@ -22,7 +22,10 @@ from ogpu.cli._common import (
     EXIT_STATE,
     Cli,
     CliError,
+    ExpiresInOpt,
+    FunctionOpt,
     KeyFileOpt,
+    PaymentOpt,
     SourceArg,
     YesOpt,
     command,
@@ -209,21 +212,15 @@ def _drive(cli: Cli, job: Any, out: Path | None) -> None:
 def run(
     cli: Cli,
     source: SourceArg,
-    function: Annotated[
-        str, typer.Option("--function", "-f", help="Handler the providers run (function_name).")
-    ],
+    function: FunctionOpt,
     inputs: Annotated[
         Path,
         typer.Option(
             "--inputs", "-i", help="JSON lines file: one input object per line.", dir_okay=False
         ),
     ],
-    payment: Annotated[
-        str, typer.Option("--payment", help="Payment per task, OGPU (or wei/gwei).")
-    ],
-    expires_in: Annotated[
-        str, typer.Option("--expires-in", help="Lifetime of each task: seconds or 90s, 10m, 2h.")
-    ] = "10m",
+    payment: PaymentOpt,
+    expires_in: ExpiresInOpt = "10m",
     retries: Annotated[
         int, typer.Option("--retries", min=0, max=100, help="Re-publishes of an expired task.")
     ] = 1,

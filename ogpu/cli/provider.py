@@ -9,7 +9,6 @@ Example::
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
@@ -44,12 +43,6 @@ def _describe(exc: BaseException) -> str:
 def _read_key(path: Path | None) -> str | None:
     """The key in ``path`` (permissions checked, content never echoed), or None."""
     return None if path is None else _common.read_key_file(path)
-
-
-def _session(network: str | None = None) -> Any:
-    from ogpu.chain import Session
-
-    return Session(_common.chosen_network(network)[0])
 
 
 def _devnet_provider_running() -> bool:
@@ -166,7 +159,7 @@ def run(
 
     with _common.errors(_describe):
         bid_wei = None if bid is None else _common.parse_amount(bid, "bid")
-        session = _session()
+        session = _common.Cli().session  # never closed: abandoned handlers may still use it
         master_addr = master or _devnet_master(session)
         if master_addr is None:
             _common.fail("give the master's address with --master", _common.EXIT_INPUT)
@@ -242,25 +235,28 @@ def status(
     key_file: KeyFileOpt = None,
 ) -> None:
     """Show a provider's master, registered sources, earnings and its master's vault balance."""
-    with _common.errors(_describe):
-        key = _read_key(key_file)
-        session = _session(None)
-        address = provider or session.resolve_signer(key, Role.PROVIDER).address
-        info = provider_status(session, address)
-        if _common.options().json:
-            typer.echo(json.dumps(info, indent=2))
-            return
-        typer.echo(f"provider            {info['provider']}")
-        typer.echo(f"paired              {'yes' if info['is_provider'] else 'no'}")
-        typer.echo(f"master              {info['master'] or '-'}")
-        typer.echo(f"registered sources  {len(info['registered_sources'])}")
-        for src in info["registered_sources"]:
-            typer.echo(f"  {src}")
-        typer.echo(f"total earnings      {_common.format_ogpu(info['total_earnings'])}")
-        if info["master_vault_balance"] is not None:
-            typer.echo(f"master vault        {_common.format_ogpu(info['master_vault_balance'])}")
-        typer.echo(f"base data           {info['base_data'] or '-'}")
-        typer.echo(f"live data           {info['live_data'] or '-'}")
+    with _common.errors(_describe), _common.Cli() as cli:
+        address = provider or cli.signer(Role.PROVIDER, key_file).address
+        info = provider_status(cli.session, address)
+        fmt = _common.format_ogpu
+        vault = info["master_vault_balance"]
+        rows = [
+            ("provider", info["provider"]),
+            ("paired", "yes" if info["is_provider"] else "no"),
+            ("master", info["master"] or "-"),
+            ("registered sources", len(info["registered_sources"])),
+            *((f"  {src}", None) for src in info["registered_sources"]),
+            ("total earnings", fmt(info["total_earnings"])),
+            *([("master vault", fmt(vault))] if vault is not None else []),
+            ("base data", info["base_data"] or "-"),
+            ("live data", info["live_data"] or "-"),
+        ]
+
+        def human() -> None:
+            for label, value in rows:
+                typer.echo(label if value is None else f"{label:<19} {value}")
+
+        cli.emit(info, human)
 
 
 @app.command(

@@ -21,6 +21,7 @@ from ogpu.cli._common import (
     Cli,
     CliError,
     KeyFileOpt,
+    LimitOpt,
     SourceArg,
     Write,
     WriteOptions,
@@ -129,9 +130,17 @@ def _source_info(
     )
 
 
-NameOpt = Annotated[str | None, typer.Option("--name", help="Display name of the source.")]
-DescOpt = Annotated[str | None, typer.Option("--description", help="Short description.")]
-LogoOpt = Annotated[str | None, typer.Option("--logo-url", help="http(s):// or ipfs:// logo URL.")]
+# --name, --description, --logo-url and --delivery: required or defaulted by publish, optional
+# (keep the current value) for update
+_NAME = typer.Option("--name", help="Display name of the source.")
+_DESCRIPTION = typer.Option("--description", help="Short description.")
+_LOGO = typer.Option("--logo-url", help="http(s):// or ipfs:// logo URL.")
+_DELIVERY = typer.Option(
+    "--delivery", help="manual: the client confirms a response; first: the first response wins."
+)
+NameOpt = Annotated[str | None, _NAME]
+DescOpt = Annotated[str | None, _DESCRIPTION]
+LogoOpt = Annotated[str | None, _LOGO]
 CpuOpt = Annotated[str | None, typer.Option("--cpu", help="docker-compose URL for CPU providers.")]
 NvidiaOpt = Annotated[
     str | None, typer.Option("--nvidia", help="docker-compose URL for NVIDIA GPU providers.")
@@ -159,12 +168,7 @@ MaxExpiryOpt = Annotated[
         help="Longest task lifetime: seconds or 90s, 10m, 2h, 1d. Publish default: 1h.",
     ),
 ]
-DeliveryOpt = Annotated[
-    Delivery | None,
-    typer.Option(
-        "--delivery", help="manual: the client confirms a response; first: first response wins."
-    ),
-]
+DeliveryOpt = Annotated[Delivery | None, _DELIVERY]
 
 
 @app.command(
@@ -173,24 +177,16 @@ DeliveryOpt = Annotated[
 )
 @write_command(Role.CLIENT, quiet=True)
 def publish(
-    name: Annotated[str, typer.Option("--name", help="Display name of the source.")],
-    description: Annotated[str, typer.Option("--description", help="Short description.")] = "",
-    logo_url: Annotated[
-        str, typer.Option("--logo-url", help="http(s):// or ipfs:// logo URL.")
-    ] = "",
+    name: Annotated[str, _NAME],
+    description: Annotated[str, _DESCRIPTION] = "",
+    logo_url: Annotated[str, _LOGO] = "",
     cpu: CpuOpt = None,
     nvidia: NvidiaOpt = None,
     amd: AmdOpt = None,
     min_payment: MinPaymentOpt = None,
     min_lockup: MinLockupOpt = None,
     max_expiry: MaxExpiryOpt = None,
-    delivery: Annotated[
-        Delivery,
-        typer.Option(
-            "--delivery",
-            help="manual: the client confirms a response; first: the first response wins.",
-        ),
-    ] = Delivery.manual,
+    delivery: Annotated[Delivery, _DELIVERY] = Delivery.manual,
     handlers: HandlersOpt = None,
     *,
     w: WriteOptions,
@@ -372,7 +368,7 @@ def list_(
     mine: Annotated[
         bool, typer.Option("--mine", help="Only the sources of the client key (see --key-file).")
     ] = False,
-    limit: Annotated[int, typer.Option("--limit", min=1, help="Show at most N (newest).")] = 50,
+    limit: LimitOpt = 50,
     key_file: KeyFileOpt = None,
 ) -> None:
     """List sources (newest last): address, client, status, environments, min payment, tasks."""

@@ -21,7 +21,11 @@ import typer
 from ogpu.cli._common import (
     Cli,
     CliError,
+    ExpiresInOpt,
+    FunctionOpt,
     KeyFileOpt,
+    LimitOpt,
+    PaymentOpt,
     SourceArg,
     TaskArg,
     Write,
@@ -103,18 +107,12 @@ def _load_data(data: str) -> dict[str, Any]:
 def publish(
     w: WriteOptions,
     source: SourceArg,
-    function: Annotated[
-        str, typer.Option("--function", "-f", help="Handler the provider runs (function_name).")
-    ],
-    payment: Annotated[
-        str, typer.Option("--payment", help="Payment escrowed from the Vault, OGPU (or wei/gwei).")
-    ],
+    function: FunctionOpt,
+    payment: PaymentOpt,
     data: Annotated[
         str, typer.Option("--data", "-d", help="Input as a JSON object, or @file.json.")
     ] = "{}",
-    expires_in: Annotated[
-        str, typer.Option("--expires-in", help="Lifetime: seconds or 90s, 10m, 2h, 1d.")
-    ] = "10m",
+    expires_in: ExpiresInOpt = "10m",
     expiry_time: Annotated[
         int | None,
         typer.Option(
@@ -317,7 +315,7 @@ def list_(
             "--status", case_sensitive=False, help="Only tasks in this status (repeatable)."
         ),
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", min=1, help="Show at most N (newest).")] = 50,
+    limit: LimitOpt = 50,
     key_file: KeyFileOpt = None,
 ) -> None:
     """List tasks (newest last): yours by default, or a source's; filter by status."""
