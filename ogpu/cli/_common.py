@@ -22,11 +22,11 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, NoReturn, TypeVar
 
 import typer
 
@@ -929,8 +929,7 @@ class Cli:
 # Writes
 
 
-@dataclass(frozen=True)
-class WriteOptions:
+class WriteOptions(NamedTuple):
     """The options every write command takes, and its :class:`Cli` (to read the chain first)."""
 
     cli: Cli
@@ -942,8 +941,7 @@ class WriteOptions:
     quiet: bool
 
 
-@dataclass(frozen=True)
-class Write:
+class Write(NamedTuple):
     """What a write command sends and how it reports it (run by :func:`write_command`).
 
     ``send(signer=, session=, **kw)`` performs the write, ``kw`` forwarded to
@@ -959,7 +957,7 @@ class Write:
     title: str | Callable[[dict[str, Any]], str]
     effect: Callable[[str], str]
     send: Callable[..., Any]
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] | None = None
     signer_field: str = "account"
     outcome: Callable[[Any], dict[str, Any]] | None = None
     quiet: str | None = None
@@ -975,7 +973,7 @@ def client_write(
         effect=lambda _: effect,
         send=lambda **kw: call(address, context=f"{action}({kind}={address})", **kw),
         signer_field="client",
-        extra={kind: address, **fields.pop("extra", {})},
+        extra={kind: address, **(fields.pop("extra", None) or {})},
         **fields,
     )
 
@@ -1093,7 +1091,7 @@ def _send(write: Write, w: WriteOptions) -> None:
             receipt = receipt_of(w.timeout) if callable(receipt_of) else pending.wait(w.timeout)
     report = {
         write.signer_field: signer.address,
-        **write.extra,
+        **(write.extra or {}),
         **(write.outcome(pending) if write.outcome else {}),
     }
     if w.quiet and write.quiet is not None:
