@@ -24,9 +24,7 @@ import httpx
 from ogpu.chain.calls import BlockId, BoundContract, ContractCall, block_param, checksum_address
 from ogpu.chain.networks import Network, known_network_for_chain, resolve_network
 from ogpu.chain.nonce import NonceManager
-from ogpu.chain.revert import decode_revert
 from ogpu.chain.signers import SignerInput, SignerLike, resolve_signer
-from ogpu.chain.steps import Rpc, Steps, run
 from ogpu.rpc import MalformedReplyError, RetryPolicy, RpcClient, RpcError, classify
 from ogpu.types.enums import Role
 from ogpu.types.errors import ConfigError, OGPUError, TxRpcError
@@ -35,6 +33,7 @@ from ogpu.types.receipt import DryRunResult, PendingTx, Receipt
 if TYPE_CHECKING:
     from web3 import Web3
 
+    from ogpu.chain.steps import Steps
     from ogpu.chain.tx import FeeQuote, TxExecutor
 
 __all__ = ["MalformedReplyError", "Session", "get_session", "set_session", "use_session"]
@@ -295,6 +294,8 @@ class Session:
 
     def timestamp(self, block: BlockId = "latest") -> int:
         """Timestamp of ``block`` (cached for numbered blocks)."""
+        from ogpu.chain.steps import run
+
         return run(self.timestamp_steps(block), self)
 
     def timestamp_steps(self, block: BlockId = "latest") -> Steps[int]:
@@ -303,6 +304,8 @@ class Session:
             cached = self._timestamps.get(block)
             if cached is not None:
                 return cached
+        from ogpu.chain.steps import Rpc
+
         header = yield Rpc("eth_getBlockByNumber", [_block_param(block), False])
         if header is None:
             raise ValueError(f"block {block} not found")
@@ -329,6 +332,8 @@ class Session:
             data = data.get("data")
         message = exc.message or ""
         if isinstance(data, str) or "revert" in message.lower():
+            from ogpu.chain.revert import decode_revert  # eth-abi: loaded when a call reverts
+
             return decode_revert(
                 data if isinstance(data, str) else None, message, context=fn.context
             )

@@ -79,8 +79,9 @@ class KeySigner:
     def from_key(cls, key: str | bytes) -> KeySigner:
         """Wrap a private key (32 bytes, or hex with optional ``0x``)."""
         from coincurve import PublicKey
-        from eth_utils.address import to_checksum_address
-        from eth_utils.crypto import keccak
+        from eth_hash.auto import keccak
+
+        from ogpu.chain.calls import checksum_lower
 
         raw = bytes.fromhex(key.removeprefix("0x")) if isinstance(key, str) else bytes(key)
         if len(raw) != 32:
@@ -90,7 +91,7 @@ class KeySigner:
         signer.__account = None
         signer.__key = raw
         signer.__curve_key = None
-        signer.__address = str(to_checksum_address(keccak(public)[-20:]))
+        signer.__address = checksum_lower("0x" + keccak(public)[-20:].hex())
         return signer
 
     @property
