@@ -8,8 +8,9 @@ them) goes to eth-abi, imported on first use: it loads about a hundred modules, 
 a few numbers should not pay for. Failures are :class:`AbiEncodeError` / :class:`AbiDecodeError`
 on both paths.
 
->>> encode(("uint8", "bool"), (5, True)).hex()[62:66], decode(("uint8",), bytes(31) + b"\\x07")
-('05', (7,))
+>>> data = encode(("uint8", "bool"), (5, True))
+>>> len(data), data[31], data[63], decode(("uint8", "bool"), data)
+(64, 5, 1, (5, True))
 
 ``ogpu/chain/artifacts.py`` sits beside the ``ogpu/chain/artifacts/`` data folder; Python imports
 the module, but mypy resolves the name to the folder. :func:`load_abi` imports it dynamically
