@@ -22,7 +22,6 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, cast
 
@@ -74,13 +73,17 @@ def _is_list_like(value: Any) -> bool:
     return isinstance(value, Sequence) and not isinstance(value, str | bytes | bytearray)
 
 
-@dataclass(frozen=True)
 class _Static:
     """A static ABI type: its size in bytes, an encoder, and a decoder reading at an offset."""
 
-    size: int
-    encode: Callable[[Any], bytes]
-    decode: Callable[[bytes, int], Any]
+    __slots__ = ("decode", "encode", "size")
+
+    def __init__(
+        self, size: int, encode: Callable[[Any], bytes], decode: Callable[[bytes, int], Any]
+    ) -> None:
+        self.size = size
+        self.encode = encode
+        self.decode = decode
 
 
 def _word(data: bytes, at: int) -> bytes:

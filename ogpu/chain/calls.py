@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-from eth_hash.auto import keccak
+from Crypto.Hash.keccak import new as _keccak_new
 
 from ogpu.chain import _abi
 from ogpu.types.errors import OGPUError
@@ -30,6 +30,12 @@ __all__ = ["BlockId", "BoundContract", "ContractCall", "FunctionSpec", "function
 
 #: A block selector: a block number or a tag such as ``"latest"``.
 BlockId = int | str
+
+
+def keccak(data: bytes) -> bytes:
+    """Keccak-256 of ``data`` with pycryptodome, the backend ``eth_hash.auto`` picks (without
+    eth-hash's own import, which reads its version through ``importlib.metadata``)."""
+    return bytes(_keccak_new(data=data, digest_bits=256).digest())
 
 
 def block_param(block: BlockId) -> str:
