@@ -169,3 +169,36 @@ def test_every_library_the_package_imports_is_declared() -> None:
         if not any(_canonical(d) in declared for d in providers.get(name, []))
     ]
     assert not undeclared, undeclared
+
+
+def test_a_sub_command_builds_only_the_command_that_runs() -> None:
+    """Reading a command's parameters from its signature costs milliseconds per command: the
+    group of a sub-command module builds the one looked up; its names are known without
+    building (typer's "did you mean"), and a listing builds all, in order, the same commands typer
+    builds eagerly."""
+    from ogpu.cli.app import LazyCommands, _sub_command
+
+    module = importlib.import_module("ogpu.cli.vault")
+    eager = typer.main.get_command(module.app)
+    assert isinstance(eager, typer.core.TyperGroup)
+    lazy = _sub_command(module.app)
+    commands = lazy.commands
+    assert isinstance(commands, LazyCommands)
+    assert lazy.get_command(None, "balance") is not None
+    assert lazy.get_command(None, "balnce") is None
+    assert commands.built() == ["balance"]
+    assert list(commands) == list(eager.commands)
+    assert commands.built() == ["balance"]
+    assert lazy.list_commands(None) == list(eager.commands)
+    assert commands.built() == list(eager.commands)
+    for name, command in eager.commands.items():
+        built = commands[name]
+        assert [(p.name, p.opts, p.required) for p in built.params] == [
+            (p.name, p.opts, p.required) for p in command.params
+        ]
+        assert built.help == command.help
+    assert (lazy.help, lazy.no_args_is_help, [p.name for p in lazy.params]) == (
+        eager.help,
+        eager.no_args_is_help,
+        [p.name for p in eager.params],
+    )
