@@ -120,7 +120,9 @@ def import_offenders(env: dict[str, str], top: int) -> dict[str, Any]:
         env=env,
         capture_output=True,
         text=True,
-        cwd=REPO,
+        # not the repository: ``-c`` puts the working directory first on sys.path, and this
+        # checkout's ogpu would shadow the baseline's
+        cwd=env["OGPU_DEVNET_HOME"],
     )
     rows: list[tuple[int, str, int]] = []  # (depth, module, self us), children before parents
     for line in r.stderr.splitlines():
