@@ -29,9 +29,7 @@ import httpx
 from ogpu.chain.calls import BlockId, BoundContract, ContractCall, block_param, checksum_address
 from ogpu.chain.networks import Network, known_network_for_chain, resolve_network
 from ogpu.chain.nonce import NonceManager
-from ogpu.chain.revert import decode_revert
 from ogpu.chain.signers import SignerInput, SignerLike, resolve_signer
-from ogpu.chain.steps import Rpc, Steps, run
 from ogpu.rpc import MalformedReplyError, RetryPolicy, RpcClient, RpcError, classify
 from ogpu.types.enums import Role
 from ogpu.types.errors import ConfigError, OGPUError, TxRpcError
@@ -40,6 +38,7 @@ from ogpu.types.receipt import DryRunResult, PendingTx, Receipt
 if TYPE_CHECKING:
     from web3 import Web3
 
+    from ogpu.chain.steps import Steps
     from ogpu.chain.tx import FeeQuote, TxExecutor
 
 __all__ = ["MalformedReplyError", "Session", "get_session", "set_session", "use_session"]
@@ -302,6 +301,8 @@ class Session:
 
     def timestamp(self, block: BlockId = "latest") -> int:
         """Timestamp of ``block`` (cached for numbered blocks)."""
+        from ogpu.chain.steps import run
+
         return run(self.timestamp_steps(block), self)
 
     def timestamp_steps(self, block: BlockId = "latest") -> Steps[int]:
@@ -310,6 +311,8 @@ class Session:
             cached = self._timestamps.get(block)
             if cached is not None:
                 return cached
+        from ogpu.chain.steps import Rpc
+
         header = yield Rpc("eth_getBlockByNumber", [_block_param(block), False])
         if header is None:
             raise ValueError(f"block {block} not found")
@@ -336,6 +339,8 @@ class Session:
             data = data.get("data")
         message = exc.message or ""
         if isinstance(data, str) or "revert" in message.lower():
+            from ogpu.chain.revert import decode_revert  # eth-abi: loaded when a call reverts
+
             return decode_revert(
                 data if isinstance(data, str) else None, message, context=fn.context
             )

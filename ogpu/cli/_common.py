@@ -612,15 +612,15 @@ def parse_address(text: str, what: str = "address") -> str:
     >>> parse_address("0x70997970c51812dc3a010c7d01b50e0d17dc79c8")
     '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
     """
-    from eth_utils.address import is_address, to_checksum_address
+    from ogpu.chain.calls import checksum_address
 
-    value = str(text).strip()
-    if not is_address(value):
+    try:
+        return checksum_address(str(text).strip())
+    except ValueError:
         raise CliError(
             f"invalid {what} {text!r}: expected 0x followed by 40 hex digits "
             "(a 20-byte Ethereum address)"
-        )
-    return str(to_checksum_address(value))
+        ) from None
 
 
 def format_ogpu(wei: int, *, unit: bool = True, places: int = 6) -> str:
