@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypedDict, overload
 from ogpu.chain.calls import BlockId, ContractCall, checksum_lower, function_spec
 from ogpu.chain.signers import SignerInput
 from ogpu.types import InvalidArgumentError, Role
+from ogpu.types.checks import integer, show, uint
 
 if TYPE_CHECKING:
     from ogpu.chain import Session
@@ -107,7 +108,7 @@ def session_for(chain: object) -> Session:
         network = resolve_network(chain)
     else:
         raise InvalidArgumentError(
-            "chain", f"must be a Session, ChainId, Network or name, got {_show(chain)}"
+            "chain", f"must be a Session, ChainId, Network or name, got {show(chain)}"
         )
     key = (network.name, network.rpc_url)
     found = _chain_sessions.get(key)
@@ -137,39 +138,7 @@ def checksum(address: object, *, what: str = "address") -> str:
         body = value[2:]
         if body == body.lower() or body == body.upper() or value == out:
             return out
-    raise InvalidArgumentError(what, f"must be a 20-byte hex address, got {_show(value)}")
-
-
-def _show(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def uint(value: object, name: str, bits: int = 256) -> int:
-    """``value`` checked as a Solidity ``uint<bits>`` argument named ``name``.
-
-    Only a plain ``int`` (not ``bool``) in ``[0, 2**bits)`` passes (``True``, ``1.5``,
-    ``Decimal("2")``, ``"1"`` are refused, never truncated); int subclasses such as ``IntEnum``
-    members come back as plain ints. Anything else is an :class:`InvalidArgumentError`.
-
-    >>> uint(10**18, "amount")
-    1000000000000000000
-    >>> uint(-1, "amount")
-    Traceback (most recent call last):
-    ...
-    ogpu.types.errors.InvalidArgumentError: amount must be in [0, 2**256), got -1
-    """
-    return _integer(value, name, 0, 1 << bits, f"[0, 2**{bits})")
-
-
-def _integer(value: object, name: str, low: int, high: int, shown: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidArgumentError(
-            name, f"must be an int (wei / whole units), got {type(value).__name__} {_show(value)}"
-        )
-    if not low <= value < high:
-        raise InvalidArgumentError(name, f"must be in {shown}, got {_show(value)}")
-    return int(value)
+    raise InvalidArgumentError(what, f"must be a 20-byte hex address, got {show(value)}")
 
 
 def struct(params: Any, name: str = "params") -> tuple[Any, ...]:
@@ -279,7 +248,7 @@ def _check_value(entry: Mapping[str, Any], value: Any, name: str) -> Any:
     if t.endswith("]"):
         size = t[t.rindex("[") + 1 : -1]
         if not isinstance(value, (list, tuple)) or (size and len(value) != int(size)):
-            raise InvalidArgumentError(name, f"must be a list ({t}), got {_show(value)}")
+            raise InvalidArgumentError(name, f"must be a list ({t}), got {show(value)}")
         inner = dict(entry, type=t[: t.rindex("[")])
         return [_check_value(inner, v, f"{name}[{i}]") for i, v in enumerate(value)]
     if t == "tuple":
@@ -288,7 +257,7 @@ def _check_value(entry: Mapping[str, Any], value: Any, name: str) -> Any:
             value = struct(value, name)
         if not isinstance(value, (list, tuple)) or len(value) != len(components):
             raise InvalidArgumentError(
-                name, f"must be a params object or a {len(components)}-tuple, got {_show(value)}"
+                name, f"must be a params object or a {len(components)}-tuple, got {show(value)}"
             )
         return tuple(
             _check_value(c, v, f"{name}.{_name(c, i)}")
@@ -301,10 +270,10 @@ def _check_value(entry: Mapping[str, Any], value: Any, name: str) -> Any:
     if t.startswith("int"):
         bits = int(t[3:] or 256)
         half = 1 << (bits - 1)
-        return _integer(value, name, -half, half, f"int{bits}")
+        return integer(value, name, -half, half, f"int{bits}")
     if t == "bool":
         if not isinstance(value, bool):
-            raise InvalidArgumentError(name, f"must be a bool, got {_show(value)}")
+            raise InvalidArgumentError(name, f"must be a bool, got {show(value)}")
         return value
     if t == "string":
         if not isinstance(value, str):
@@ -320,10 +289,10 @@ def _bytes(value: Any, name: str, size: int | None) -> bytes:
         try:
             value = bytes.fromhex(value[2:])
         except ValueError:
-            raise InvalidArgumentError(name, f"must be 0x-hex bytes, got {_show(value)}") from None
+            raise InvalidArgumentError(name, f"must be 0x-hex bytes, got {show(value)}") from None
     if not isinstance(value, (bytes, bytearray)) or (size is not None and len(value) != size):
         kind = "bytes" if size is None else f"{size} bytes"
-        raise InvalidArgumentError(name, f"must be {kind}, got {_show(value)}")
+        raise InvalidArgumentError(name, f"must be {kind}, got {show(value)}")
     return bytes(value)
 
 
@@ -460,7 +429,6 @@ def send(
     """
     s = resolve_session(session)
     bound = prepare(s, contract, function, *args, address=address)
-    value = uint(value, "value")
     label = contract if address is None else f"{contract}({_short(address)})"
     ctx = context or context_of(label, function, bound.args)
     if dry_run:
@@ -512,10 +480,10 @@ def paginate_pinned(
     """:func:`paginate` plus the block the elements were read at (a number when known)."""
     if chunk_size is None:
         chunk_size = CHUNK_SIZE
-    _integer(chunk_size, "chunk_size", 1, 1 << 32, "[1, 2**32)")
-    _integer(lower, "lower", 0, 1 << 256, "[0, 2**256)")
+    uint(chunk_size, "chunk_size", 32, minimum=1)
+    uint(lower, "lower")
     if upper is not None:
-        _integer(upper, "upper", lower, 1 << 256, f"[lower={lower}, 2**256)")
+        integer(upper, "upper", lower, 1 << 256, f"[lower={lower}, 2**256)")
     if upper is not None and upper - lower <= chunk_size * _ONE_TRIP_CHUNKS:
         if upper == lower:
             return [], block

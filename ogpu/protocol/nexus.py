@@ -31,6 +31,7 @@ from ogpu.protocol._base import (
     paginate,
     resolve_session,
     send,
+    uint,
     view,
 )
 from ogpu.types import (
@@ -174,9 +175,9 @@ def register(
     """``Nexus.register(source, provider, env)`` by the provider, its master or an agent
     (role fallback PROVIDER). ``env`` is one environment flag present in the source's mask;
     anything but 1 (CPU), 2 (NVIDIA) or 4 (AMD) is refused before sending."""
-    if not isinstance(env, int) or isinstance(env, bool) or env not in _FLAGS:
+    if uint(env, "env", 8) not in _FLAGS:
         raise InvalidArgumentError(
-            "env", f"must be one environment flag: 1 (CPU), 2 (NVIDIA) or 4 (AMD), got {env!r:.40}"
+            "env", f"must be one environment flag: 1 (CPU), 2 (NVIDIA) or 4 (AMD), got {env}"
         )
     return send(
         session, _N, "register", source, provider, env, signer=signer, role=Role.PROVIDER, **tx
