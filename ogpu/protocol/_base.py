@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal, TypedDict, overload
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from ogpu.chain.calls import BlockId, ContractCall, checksum_lower, function_spec
 from ogpu.chain.signers import SignerInput
@@ -23,9 +23,11 @@ from ogpu.types import InvalidArgumentError, Role
 from ogpu.types.checks import integer, show, uint
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from ogpu.chain import Session
     from ogpu.chain.tx import FeeQuote
-    from ogpu.types import DryRunResult, PendingTx, Receipt
+    from ogpu.types import Receipt
 
 __all__ = [
     "CHUNK_SIZE",
@@ -347,61 +349,7 @@ class TxOptions(TypedDict, total=False):
     fee: FeeQuote | None
 
 
-@overload
-def send(
-    session: Session | None,
-    contract: str,
-    function: str,
-    *args: Any,
-    signer: Signer | None,
-    role: Role | None,
-    address: str | None = ...,
-    value: int = ...,
-    wait: Literal[False],
-    dry_run: Literal[False] = ...,
-    gas: int | None = ...,
-    timeout: float = ...,
-    context: str | None = ...,
-    fee: FeeQuote | None = ...,
-) -> PendingTx: ...
-
-
-@overload
-def send(
-    session: Session | None,
-    contract: str,
-    function: str,
-    *args: Any,
-    signer: Signer | None,
-    role: Role | None,
-    address: str | None = ...,
-    value: int = ...,
-    wait: bool = ...,
-    dry_run: Literal[True],
-    gas: int | None = ...,
-    timeout: float = ...,
-    context: str | None = ...,
-    fee: FeeQuote | None = ...,
-) -> DryRunResult: ...
-
-
-@overload
-def send(
-    session: Session | None,
-    contract: str,
-    function: str,
-    *args: Any,
-    signer: Signer | None,
-    role: Role | None,
-    address: str | None = ...,
-    value: int = ...,
-    wait: bool = ...,
-    dry_run: bool = ...,
-    gas: int | None = ...,
-    timeout: float = ...,
-    context: str | None = ...,
-    fee: FeeQuote | None = ...,
-) -> Receipt: ...
+_TX_OPTIONS = frozenset(TxOptions.__annotations__)
 
 
 def send(
@@ -413,30 +361,32 @@ def send(
     role: Role | None,
     address: str | None = None,
     value: int = 0,
-    wait: bool = True,
-    dry_run: bool = False,
-    gas: int | None = None,
-    timeout: float = 120.0,
-    context: str | None = None,
-    fee: FeeQuote | None = None,
-) -> Receipt | PendingTx | DryRunResult:
+    **tx: Unpack[TxOptions],
+) -> Receipt:
     """Validate ``contract.function(*args)`` (:func:`check_args`) and send it through
-    ``session.transact``.
+    ``session.transact`` with the :class:`TxOptions` ``tx``.
 
     ``role`` is the environment fallback used when ``signer`` is ``None`` (``None`` = the signer is
-    mandatory). A :class:`~ogpu.types.Receipt` by default; ``wait=False`` → ``PendingTx``,
-    ``dry_run=True`` → ``DryRunResult`` (a non-literal ``bool`` types as ``Receipt``).
+    mandatory). Typed, as the protocol functions are, by the :class:`~ogpu.types.Receipt` of the
+    default ``wait=True``; ``wait=False`` returns the ``PendingTx``, ``dry_run=True`` the
+    ``DryRunResult``.
     """
+    if unknown := tx.keys() - _TX_OPTIONS:
+        raise TypeError(f"{function}() got an unexpected keyword argument {min(unknown)!r}")
     s = resolve_session(session)
     bound = prepare(s, contract, function, *args, address=address)
     label = contract if address is None else f"{contract}({_short(address)})"
-    ctx = context or context_of(label, function, bound.args)
-    if dry_run:
-        return s.transact(bound, signer, role=role, value=value, gas=gas, context=ctx, dry_run=True)
+    ctx = tx.get("context") or context_of(label, function, bound.args)
+    gas = tx.get("gas")
+    if tx.get("dry_run", False):
+        dry = s.transact(bound, signer, role=role, value=value, gas=gas, context=ctx, dry_run=True)
+        return cast("Receipt", dry)
     pending = s.transact(
-        bound, signer, role=role, value=value, gas=gas, context=ctx, fee=fee, wait=False
+        bound, signer, role=role, value=value, gas=gas, context=ctx, fee=tx.get("fee"), wait=False
     )
-    return pending if not wait else pending.wait(timeout)
+    return (
+        pending.wait(tx.get("timeout", 120.0)) if tx.get("wait", True) else cast("Receipt", pending)
+    )
 
 
 def _chunks(lower: int, upper: int, size: int) -> list[tuple[int, int]]:
