@@ -45,7 +45,6 @@ __all__ = [
     "context_of",
     "decode_events",
     "drop_zero",
-    "paginate",
     "paginate_pinned",
     "prepare",
     "resolve_session",
@@ -394,29 +393,6 @@ def _chunks(lower: int, upper: int, size: int) -> list[tuple[int, int]]:
     return [(lo, min(lo + size, upper) - 1) for lo in range(lower, upper, size)]
 
 
-def paginate(
-    session: Session,
-    count: Callable[[], View],
-    page: Callable[[int, int], View],
-    lower: int = 0,
-    upper: int | None = None,
-    *,
-    block: BlockId = "latest",
-    chunk_size: int | None = None,
-) -> list[Any]:
-    """All elements ``[lower, upper)`` of a paginated contract list, in at most two round trips.
-
-    ``count()`` builds the length getter and ``page(lo, hi)`` the inclusive-bounds page getter
-    (the devnet getters clamp ``hi`` to the length and never panic). With ``upper=None`` (or a
-    large range) the first batch reads the length and pins the block, the second batch holds every
-    page. A small bounded range reads the length in the same batch as the pages: one round trip.
-    Elements are returned raw (holes included), in order.
-    """
-    return paginate_pinned(session, count, page, lower, upper, block=block, chunk_size=chunk_size)[
-        0
-    ]
-
-
 def paginate_pinned(
     session: Session,
     count: Callable[[], View],
@@ -427,7 +403,15 @@ def paginate_pinned(
     block: BlockId = "latest",
     chunk_size: int | None = None,
 ) -> tuple[list[Any], BlockId]:
-    """:func:`paginate` plus the block the elements were read at (a number when known)."""
+    """All elements ``[lower, upper)`` of a paginated contract list, in at most two round trips,
+    and the block they were read at (a number when known).
+
+    ``count()`` builds the length getter and ``page(lo, hi)`` the inclusive-bounds page getter
+    (the devnet getters clamp ``hi`` to the length and never panic). With ``upper=None`` (or a
+    large range) the first batch reads the length and pins the block, the second batch holds every
+    page. A small bounded range reads the length in the same batch as the pages: one round trip.
+    Elements are returned raw (holes included), in order.
+    """
     if chunk_size is None:
         chunk_size = CHUNK_SIZE
     uint(chunk_size, "chunk_size", 32, minimum=1)

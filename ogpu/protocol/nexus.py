@@ -28,12 +28,13 @@ from ogpu.protocol._base import (
     checksum,
     decode_events,
     drop_zero,
-    paginate,
+    paginate_pinned,
     resolve_session,
     send,
     uint,
     view,
 )
+from ogpu.protocol._wiring import Wiring
 from ogpu.types import (
     Environment,
     InvalidArgumentError,
@@ -98,6 +99,24 @@ __all__ = [
 ]
 
 _N = "Nexus"
+
+_wiring = Wiring(_N, __name__)
+set_manager = _wiring.setter("setManager")
+set_terminal = _wiring.setter("setTerminal")
+set_vault = _wiring.setter("setVault")
+transfer_ownership, renounce_ownership = _wiring.ownership()
+get_controller_role = _wiring.role("CONTROLLER")
+get_provider_role = _wiring.role("PROVIDER")
+get_manager = _wiring.address("manager", "The Manager (role registry) Nexus uses.")
+get_terminal = _wiring.address("terminal")
+get_vault = _wiring.address("vault")
+get_owner = _wiring.address("owner", "The owner (admin) of Nexus.")
+get_source_implementation = _wiring.address(
+    "sourceImplementation", "Implementation every Source is cloned from (devnet extension)."
+)
+get_response_implementation = _wiring.address(
+    "responseImplementation", "Implementation every Response is cloned from (devnet extension)."
+)
 
 #: The single environment flags a provider may register with.
 _FLAGS = frozenset(int(e) for e in Environment)
@@ -294,41 +313,6 @@ def emit_task_published(
     return send(session, _N, "emitTaskPublished", task, source, signer=signer, role=None, **tx)
 
 
-def set_manager(
-    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
-) -> Receipt:
-    """``Nexus.setManager`` (owner only)."""
-    return send(session, _N, "setManager", address, signer=signer, role=None, **tx)
-
-
-def set_terminal(
-    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
-) -> Receipt:
-    """``Nexus.setTerminal`` (owner only)."""
-    return send(session, _N, "setTerminal", address, signer=signer, role=None, **tx)
-
-
-def set_vault(
-    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
-) -> Receipt:
-    """``Nexus.setVault`` (owner only)."""
-    return send(session, _N, "setVault", address, signer=signer, role=None, **tx)
-
-
-def transfer_ownership(
-    new_owner: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
-) -> Receipt:
-    """``Nexus.transferOwnership`` (owner only)."""
-    return send(session, _N, "transferOwnership", new_owner, signer=signer, role=None, **tx)
-
-
-def renounce_ownership(
-    *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
-) -> Receipt:
-    """``Nexus.renounceOwnership`` (owner only; irreversible)."""
-    return send(session, _N, "renounceOwnership", signer=signer, role=None, **tx)
-
-
 # ----------------------------------------------------------------------------------------------
 # Views
 
@@ -353,7 +337,7 @@ def get_sources(
         # ['0x5FbDB2315678afecb367f032d93F642f64180aa3']
     """
     s = resolve_session(session)
-    raw = paginate(
+    raw, _ = paginate_pinned(
         s,
         lambda: view(s, _N, "getSourceCount"),
         lambda lo, hi: view(s, _N, "getSources", lo, hi),
@@ -405,36 +389,6 @@ def is_controller(
 ) -> bool:
     """Whether ``account`` holds the CONTROLLER role (``checkController``)."""
     return bool(call(session, _N, "checkController", account, block=block))
-
-
-def get_controller_role(*, session: Session | None = None) -> bytes:
-    """The ``CONTROLLER`` role id (bytes32)."""
-    return bytes(call(session, _N, "CONTROLLER"))
-
-
-def get_provider_role(*, session: Session | None = None) -> bytes:
-    """The ``PROVIDER`` role id (bytes32)."""
-    return bytes(call(session, _N, "PROVIDER"))
-
-
-def get_manager(*, session: Session | None = None) -> str:
-    """The Manager (role registry) Nexus uses."""
-    return checksum(call(session, _N, "manager"))
-
-
-def get_terminal(*, session: Session | None = None) -> str:
-    """The Terminal Nexus uses."""
-    return checksum(call(session, _N, "terminal"))
-
-
-def get_vault(*, session: Session | None = None) -> str:
-    """The Vault Nexus uses."""
-    return checksum(call(session, _N, "vault"))
-
-
-def get_owner(*, session: Session | None = None) -> str:
-    """The owner (admin) of Nexus."""
-    return checksum(call(session, _N, "owner"))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -493,13 +447,3 @@ def get_sources_of(
     return _indexed(
         s, view(s, _N, "getSourcesOfCount", who), lambda i: view(s, _N, "sourcesOf", who, i), block
     )
-
-
-def get_source_implementation(*, session: Session | None = None) -> str:
-    """Implementation every Source is cloned from (devnet extension)."""
-    return checksum(call(session, _N, "sourceImplementation"))
-
-
-def get_response_implementation(*, session: Session | None = None) -> str:
-    """Implementation every Response is cloned from (devnet extension)."""
-    return checksum(call(session, _N, "responseImplementation"))

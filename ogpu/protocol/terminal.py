@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ogpu.protocol._base import BlockId, Signer, call, checksum, send
+from ogpu.protocol._wiring import Wiring
 from ogpu.types import InvalidArgumentError, InvalidSignerError, Role
 
 if TYPE_CHECKING:
@@ -61,6 +62,19 @@ __all__ = [
 ]
 
 _T = "Terminal"
+
+_wiring = Wiring(_T, __name__)
+set_manager = _wiring.setter("setManager")
+set_vault = _wiring.setter("setVault")
+transfer_ownership, renounce_ownership = _wiring.ownership()
+get_default_agent = _wiring.address(
+    "defaultAgent",
+    "The default scheduling agent (devnet extension ``defaultAgent()``; zero = none).",
+)
+get_provider_role = _wiring.role("PROVIDER")
+get_manager = _wiring.address("manager")
+get_vault = _wiring.address("vault")
+get_owner = _wiring.address("owner", "The owner (admin) of the Terminal.")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -189,34 +203,6 @@ def set_default_agent(
     return send(session, _T, "setDefaultAgent", agent, signer=signer, role=None, **tx)
 
 
-def set_manager(
-    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
-) -> Receipt:
-    """``Terminal.setManager`` (owner only)."""
-    return send(session, _T, "setManager", address, signer=signer, role=None, **tx)
-
-
-def set_vault(
-    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
-) -> Receipt:
-    """``Terminal.setVault`` (owner only)."""
-    return send(session, _T, "setVault", address, signer=signer, role=None, **tx)
-
-
-def transfer_ownership(
-    new_owner: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
-) -> Receipt:
-    """``Terminal.transferOwnership`` (owner only)."""
-    return send(session, _T, "transferOwnership", new_owner, signer=signer, role=None, **tx)
-
-
-def renounce_ownership(
-    *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
-) -> Receipt:
-    """``Terminal.renounceOwnership`` (owner only; irreversible)."""
-    return send(session, _T, "renounceOwnership", signer=signer, role=None, **tx)
-
-
 # ----------------------------------------------------------------------------------------------
 # Views
 
@@ -278,31 +264,6 @@ def is_default_agent_disabled(
 ) -> bool:
     """Whether ``address`` opted out of the default agent (``defaultAgentDisabled``)."""
     return bool(call(session, _T, "defaultAgentDisabled", address, block=block))
-
-
-def get_default_agent(*, session: Session | None = None) -> str:
-    """The default scheduling agent (devnet extension ``defaultAgent()``; zero = none)."""
-    return checksum(call(session, _T, "defaultAgent"))
-
-
-def get_provider_role(*, session: Session | None = None) -> bytes:
-    """The ``PROVIDER`` role id (bytes32)."""
-    return bytes(call(session, _T, "PROVIDER"))
-
-
-def get_manager(*, session: Session | None = None) -> str:
-    """The Manager the Terminal uses."""
-    return checksum(call(session, _T, "manager"))
-
-
-def get_vault(*, session: Session | None = None) -> str:
-    """The Vault the Terminal uses."""
-    return checksum(call(session, _T, "vault"))
-
-
-def get_owner(*, session: Session | None = None) -> str:
-    """The owner (admin) of the Terminal."""
-    return checksum(call(session, _T, "owner"))
 
 
 def get_announced_master_of(

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ogpu.protocol._base import BlockId, Signer, call, checksum, send
+from ogpu.protocol._base import BlockId, Signer, call, send
+from ogpu.protocol._wiring import Wiring
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -63,6 +64,12 @@ __all__ = [
 ]
 
 _V = "Vault"
+
+_wiring = Wiring(_V, __name__)
+set_terminal = _wiring.setter("setTerminal", "admin")
+get_manager = _wiring.address("manager")
+get_nexus = _wiring.address("nexus", "The Nexus the Vault serves.")
+get_terminal = _wiring.address("terminal", "The Terminal whose deposits go straight to lockup.")
 
 
 def _send(
@@ -183,13 +190,6 @@ def set_max_unbonding_period(
 ) -> Receipt:
     """``Vault.setMaxUnbondingPeriod(period)`` (admin), seconds; affects future unbonds."""
     return _send("setMaxUnbondingPeriod", period, signer=signer, session=session, **tx)
-
-
-def set_terminal(
-    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
-) -> Receipt:
-    """``Vault.setTerminal(address)`` (admin)."""
-    return _send("setTerminal", address, signer=signer, session=session, **tx)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -320,21 +320,6 @@ def get_unbonding_period(*, session: Session | None = None, block: BlockId = "la
 def get_sanctioned_amount(*, session: Session | None = None, block: BlockId = "latest") -> int:
     """Total currently held in sanctions across accounts (``sanctionedAmount``)."""
     return _int("sanctionedAmount", session=session, block=block)
-
-
-def get_manager(*, session: Session | None = None) -> str:
-    """The Manager the Vault uses."""
-    return checksum(call(session, _V, "manager"))
-
-
-def get_nexus(*, session: Session | None = None) -> str:
-    """The Nexus the Vault serves."""
-    return checksum(call(session, _V, "nexus"))
-
-
-def get_terminal(*, session: Session | None = None) -> str:
-    """The Terminal whose deposits go straight to lockup."""
-    return checksum(call(session, _V, "terminal"))
 
 
 def get_available_lockup_of(

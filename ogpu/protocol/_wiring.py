@@ -1,0 +1,149 @@
+"""The wiring every singleton shares, written once: the contracts it points at, its owner, role ids.
+
+Nexus, Controller, Terminal, Vault and Manager each read (``manager()``, ``vault()``,
+``owner()``, ``PROVIDER()`` ...) and, owner only, rewire (``setVault(address)``,
+``transferOwnership``, ``renounceOwnership``) the same way. :class:`Wiring` builds those thin
+wrappers for one contract; each module binds them under the official names
+(``get_vault``, ``set_vault``, ``get_provider_role`` ...), typed for callers by the protocols below.
+
+Example::
+
+    from ogpu.protocol import terminal
+    terminal.get_vault()
+    # '0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from ogpu.protocol._base import Signer, call, checksum, send
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ogpu.chain import Session
+    from ogpu.protocol._base import TxOptions as Tx
+    from ogpu.types import Receipt
+
+__all__ = ["AddressRead", "AddressWrite", "OwnerRenounce", "OwnerTransfer", "RoleRead", "Wiring"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+class AddressRead(Protocol):
+    """``get_<contract>(*, session=None) -> str``: a contract address (EIP-55)."""
+
+    def __call__(self, *, session: Session | None = None) -> str: ...
+
+
+class RoleRead(Protocol):
+    """``get_<name>_role(*, session=None) -> bytes``: a bytes32 role id."""
+
+    def __call__(self, *, session: Session | None = None) -> bytes: ...
+
+
+class AddressWrite(Protocol):
+    """``set_<contract>(address, *, signer, session=None, **tx)``: an owner-only rewiring."""
+
+    def __call__(
+        self, address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
+    ) -> Receipt: ...
+
+
+class OwnerTransfer(Protocol):
+    """``transfer_ownership(new_owner, *, signer, session=None, **tx)``."""
+
+    def __call__(
+        self, new_owner: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
+    ) -> Receipt: ...
+
+
+class OwnerRenounce(Protocol):
+    """``renounce_ownership(*, signer, session=None, **tx)``."""
+
+    def __call__(
+        self, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
+    ) -> Receipt: ...
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+class Wiring:
+    """Builders of ``contract``'s wiring wrappers, named as functions of ``module``."""
+
+    def __init__(self, contract: str, module: str) -> None:
+        self.contract = contract
+        self.module = module
+
+    def _public(self, fn: _F, name: str, doc: str) -> _F:
+        fn.__name__ = fn.__qualname__ = name
+        fn.__module__ = self.module
+        fn.__doc__ = doc
+        return fn
+
+    def address(self, function: str, doc: str = "") -> AddressRead:
+        """``get_<function>``: the address ``function()`` returns (``taskImplementation`` →
+        ``get_task_implementation``)."""
+        contract = self.contract
+
+        def read(*, session: Session | None = None) -> str:
+            return checksum(call(session, contract, function))
+
+        text = (
+            doc
+            or f"The {function[:1].upper()}{function[1:]} the {contract} uses (``{function}()``)."
+        )
+        return self._public(read, f"get_{_snake(function)}", text)
+
+    def role(self, function: str) -> RoleRead:
+        """``get_<function>_role``: the bytes32 id ``function()`` returns (``PROVIDER``)."""
+        contract = self.contract
+
+        def read(*, session: Session | None = None) -> bytes:
+            return bytes(call(session, contract, function))
+
+        name = function.lower().removesuffix("_role")
+        return self._public(read, f"get_{name}_role", f"The ``{function}`` role id (bytes32).")
+
+    def setter(self, function: str, who: str = "owner only") -> AddressWrite:
+        """``set_<contract>``: the owner-only ``function(address)`` (``setVault`` → ``set_vault``)."""
+        contract = self.contract
+
+        def write(
+            address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
+        ) -> Receipt:
+            return send(session, contract, function, address, signer=signer, role=None, **tx)
+
+        return self._public(write, _snake(function), f"``{contract}.{function}`` ({who}).")
+
+    def ownership(self) -> tuple[OwnerTransfer, OwnerRenounce]:
+        """``transfer_ownership`` and ``renounce_ownership`` (owner only)."""
+        contract = self.contract
+
+        def transfer(
+            new_owner: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
+        ) -> Receipt:
+            return send(
+                session, contract, "transferOwnership", new_owner, signer=signer, role=None, **tx
+            )
+
+        def renounce(
+            *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
+        ) -> Receipt:
+            return send(session, contract, "renounceOwnership", signer=signer, role=None, **tx)
+
+        return (
+            self._public(
+                transfer, "transfer_ownership", f"``{contract}.transferOwnership`` (owner only)."
+            ),
+            self._public(
+                renounce,
+                "renounce_ownership",
+                f"``{contract}.renounceOwnership`` (owner only; irreversible).",
+            ),
+        )
