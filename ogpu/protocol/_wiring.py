@@ -4,13 +4,8 @@ Nexus, Controller, Terminal, Vault and Manager each read (``manager()``, ``vault
 ``owner()``, ``PROVIDER()`` ...) and, owner only, rewire (``setVault(address)``,
 ``transferOwnership``, ``renounceOwnership``) the same way. :class:`Wiring` builds those thin
 wrappers for one contract; each module binds them under the official names
-(``get_vault``, ``set_vault``, ``get_provider_role`` ...), typed for callers by the protocols below.
-
-Example::
-
-    from ogpu.protocol import terminal
-    terminal.get_vault()
-    # '0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0'
+(``get_vault``, ``set_vault``, ``get_provider_role`` ...), typed for callers by the protocols below
+(``AddressRead``: ``get_vault(*, session=None) -> str``, ...).
 """
 
 from __future__ import annotations
@@ -34,36 +29,26 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 
 class AddressRead(Protocol):
-    """``get_<contract>(*, session=None) -> str``: a contract address (EIP-55)."""
-
     def __call__(self, *, session: Session | None = None) -> str: ...
 
 
 class RoleRead(Protocol):
-    """``get_<name>_role(*, session=None) -> bytes``: a bytes32 role id."""
-
     def __call__(self, *, session: Session | None = None) -> bytes: ...
 
 
 class AddressWrite(Protocol):
-    """``set_<contract>(address, *, signer, session=None, **tx)``: an owner-only rewiring."""
-
     def __call__(
         self, address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
     ) -> Receipt: ...
 
 
 class OwnerTransfer(Protocol):
-    """``transfer_ownership(new_owner, *, signer, session=None, **tx)``."""
-
     def __call__(
         self, new_owner: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
     ) -> Receipt: ...
 
 
 class OwnerRenounce(Protocol):
-    """``renounce_ownership(*, signer, session=None, **tx)``."""
-
     def __call__(
         self, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
     ) -> Receipt: ...
