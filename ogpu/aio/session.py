@@ -8,7 +8,16 @@ does no I/O for an async caller; every request goes through the async client.
 
 An ``AsyncSession`` belongs to the event loop it is first used on.
 
->>> # async with AsyncSession("devnet") as s: receipt = await s.transact(fn, key)
+>>> import asyncio
+>>> from ogpu.devnet.accounts import dev_account
+>>> async def deposit() -> int:
+...     async with AsyncSession("devnet") as s:
+...         client = dev_account("client")
+...         fn = s.contract("Vault").functions.deposit(client.address)
+...         receipt = await s.transact(fn, client.account, value=10**18)
+...         return receipt.status
+>>> asyncio.run(deposit())
+1
 """
 
 from __future__ import annotations
@@ -151,7 +160,12 @@ class AsyncSession:
     ``httpx.AsyncBaseTransport`` (tests inject faults with it).
 
     Example:
-        >>> # async with AsyncSession("devnet") as s: print(await s.block_number())
+        >>> import asyncio
+        >>> async def chain() -> tuple[int, bool]:
+        ...     async with AsyncSession("devnet") as s:
+        ...         return s.network.chain_id, await s.block_number() > 0
+        >>> asyncio.run(chain())
+        (31337, True)
     """
 
     def __init__(
@@ -385,6 +399,13 @@ def set_session(session: AsyncSession | None) -> None:
 def use_session(session: AsyncSession) -> contextlib.AbstractContextManager[AsyncSession]:
     """Make ``session`` the current async session inside a ``with`` block (per asyncio task).
 
-    >>> # with use_session(AsyncSession("devnet")): await publish_task(...)
+    >>> import asyncio
+    >>> from ogpu.aio import vault
+    >>> async def balance() -> int:
+    ...     async with AsyncSession("devnet") as s:
+    ...         with use_session(s):  # the session of calls given none
+    ...             return await vault.get_balance_of("0x70997970C51812dc3A010C7d01b50e0d17dc79C8")
+    >>> asyncio.run(balance())
+    100000000000000000000
     """
     return _defaults.use(session)
