@@ -17,7 +17,7 @@ import time
 from typing import TYPE_CHECKING
 
 from ogpu.protocol._base import Signer, checksum, decode_events, resolve_session, send
-from ogpu.protocol._wiring import Wiring
+from ogpu.protocol._wrappers import Wrappers
 from ogpu.types import PublishTimeoutError, Role, TaskParams
 
 if TYPE_CHECKING:
@@ -46,16 +46,16 @@ __all__ = [
 
 _C = "Controller"
 
-_wiring = Wiring(_C, __name__)
-set_nexus = _wiring.setter("setNexus")
-set_terminal = _wiring.setter("setTerminal")
-set_vault = _wiring.setter("setVault")
-transfer_ownership, renounce_ownership = _wiring.ownership()
-get_nexus = _wiring.address("nexus")
-get_terminal = _wiring.address("terminal")
-get_vault = _wiring.address("vault")
-get_owner = _wiring.address("owner", "The owner (admin) of the Controller.")
-get_task_implementation = _wiring.address(
+_wrap = Wrappers(_C, __name__)
+set_nexus = _wrap.setter("setNexus")
+set_terminal = _wrap.setter("setTerminal")
+set_vault = _wrap.setter("setVault")
+transfer_ownership, renounce_ownership = _wrap.ownership()
+get_nexus = _wrap.address("nexus")
+get_terminal = _wrap.address("terminal")
+get_vault = _wrap.address("vault")
+get_owner = _wrap.address("owner", "The owner (admin) of the Controller.")
+get_task_implementation = _wrap.address(
     "taskImplementation", "Implementation every Task is cloned from (devnet extension)."
 )
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from eth_utils.crypto import keccak
 
 from ogpu.protocol._base import BlockId, Signer, call, check_args, send
-from ogpu.protocol._wiring import Wiring
+from ogpu.protocol._wrappers import Wrappers
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -44,11 +44,11 @@ __all__ = [
 
 _M = "Manager"
 
-_wiring = Wiring(_M, __name__)
-get_controller_role = _wiring.role("CONTROLLER")
-get_provider_role = _wiring.role("PROVIDER")
-get_judge_role = _wiring.role("JUDGE")
-get_default_admin_role = _wiring.role("DEFAULT_ADMIN_ROLE")
+_wrap = Wrappers(_M, __name__)
+get_controller_role = _wrap.role("CONTROLLER")
+get_provider_role = _wrap.role("PROVIDER")
+get_judge_role = _wrap.role("JUDGE")
+get_default_admin_role = _wrap.role("DEFAULT_ADMIN_ROLE")
 
 RoleLike = bytes | str
 

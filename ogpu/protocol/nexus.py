@@ -34,7 +34,7 @@ from ogpu.protocol._base import (
     uint,
     view,
 )
-from ogpu.protocol._wiring import Wiring
+from ogpu.protocol._wrappers import Wrappers
 from ogpu.types import (
     Environment,
     InvalidArgumentError,
@@ -100,21 +100,31 @@ __all__ = [
 
 _N = "Nexus"
 
-_wiring = Wiring(_N, __name__)
-set_manager = _wiring.setter("setManager")
-set_terminal = _wiring.setter("setTerminal")
-set_vault = _wiring.setter("setVault")
-transfer_ownership, renounce_ownership = _wiring.ownership()
-get_controller_role = _wiring.role("CONTROLLER")
-get_provider_role = _wiring.role("PROVIDER")
-get_manager = _wiring.address("manager", "The Manager (role registry) Nexus uses.")
-get_terminal = _wiring.address("terminal")
-get_vault = _wiring.address("vault")
-get_owner = _wiring.address("owner", "The owner (admin) of Nexus.")
-get_source_implementation = _wiring.address(
+_wrap = Wrappers(_N, __name__)
+set_manager = _wrap.setter("setManager")
+set_terminal = _wrap.setter("setTerminal")
+set_vault = _wrap.setter("setVault")
+transfer_ownership, renounce_ownership = _wrap.ownership()
+get_controller_role = _wrap.role("CONTROLLER")
+get_provider_role = _wrap.role("PROVIDER")
+get_manager = _wrap.address("manager", "The Manager (role registry) Nexus uses.")
+get_terminal = _wrap.address("terminal")
+get_vault = _wrap.address("vault")
+get_owner = _wrap.address("owner", "The owner (admin) of Nexus.")
+is_task = _wrap.account(
+    "isTask",
+    bool,
+    "Whether ``address`` is a task of this deployment (``isTask``, devnet extension).",
+)
+is_response = _wrap.account(
+    "isResponse",
+    bool,
+    "Whether ``address`` is a response of this deployment (``isResponse``, devnet extension).",
+)
+get_source_implementation = _wrap.address(
     "sourceImplementation", "Implementation every Source is cloned from (devnet extension)."
 )
-get_response_implementation = _wiring.address(
+get_response_implementation = _wrap.address(
     "responseImplementation", "Implementation every Response is cloned from (devnet extension)."
 )
 
@@ -393,16 +403,6 @@ def is_controller(
 
 # ----------------------------------------------------------------------------------------------
 # Devnet extension views (not on the official deployments; docs/protocol.md, "ABI compatibility")
-
-
-def is_task(address: str, *, session: Session | None = None, block: BlockId = "latest") -> bool:
-    """Whether ``address`` is a task of this deployment (``isTask``, devnet extension)."""
-    return bool(call(session, _N, "isTask", address, block=block))
-
-
-def is_response(address: str, *, session: Session | None = None, block: BlockId = "latest") -> bool:
-    """Whether ``address`` is a response of this deployment (``isResponse``, devnet extension)."""
-    return bool(call(session, _N, "isResponse", address, block=block))
 
 
 def get_suggested_payment_of(

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ogpu.protocol._base import BlockId, Signer, call, checksum, send
-from ogpu.protocol._wiring import Wiring
+from ogpu.protocol._wrappers import Wrappers
 from ogpu.types import InvalidArgumentError, InvalidSignerError, Role
 
 if TYPE_CHECKING:
@@ -63,18 +63,32 @@ __all__ = [
 
 _T = "Terminal"
 
-_wiring = Wiring(_T, __name__)
-set_manager = _wiring.setter("setManager")
-set_vault = _wiring.setter("setVault")
-transfer_ownership, renounce_ownership = _wiring.ownership()
-get_default_agent = _wiring.address(
+_wrap = Wrappers(_T, __name__)
+set_manager = _wrap.setter("setManager")
+set_vault = _wrap.setter("setVault")
+transfer_ownership, renounce_ownership = _wrap.ownership()
+get_default_agent = _wrap.address(
     "defaultAgent",
     "The default scheduling agent (devnet extension ``defaultAgent()``; zero = none).",
 )
-get_provider_role = _wiring.role("PROVIDER")
-get_manager = _wiring.address("manager")
-get_vault = _wiring.address("vault")
-get_owner = _wiring.address("owner", "The owner (admin) of the Terminal.")
+get_provider_role = _wrap.role("PROVIDER")
+get_manager = _wrap.address("manager")
+get_vault = _wrap.address("vault")
+get_owner = _wrap.address("owner", "The owner (admin) of the Terminal.")
+is_master = _wrap.account(
+    "isMaster",
+    bool,
+    "Whether ``address`` is a master with at least one paired provider (``isMaster``/``getIsMaster``).",
+)
+is_provider = _wrap.account(
+    "isProvider", bool, "Whether ``address`` is a paired provider (``isProvider``)."
+)
+is_default_agent_disabled = _wrap.account(
+    "defaultAgentDisabled",
+    bool,
+    "Whether ``address`` opted out of the default agent (``defaultAgentDisabled``).",
+    "is_default_agent_disabled",
+)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -235,16 +249,6 @@ def get_live_data_of(
     return str(call(session, _T, "liveDataOf", provider, block=block))
 
 
-def is_master(address: str, *, session: Session | None = None, block: BlockId = "latest") -> bool:
-    """Whether ``address`` is a master with at least one paired provider (``isMaster``/``getIsMaster``)."""
-    return bool(call(session, _T, "isMaster", address, block=block))
-
-
-def is_provider(address: str, *, session: Session | None = None, block: BlockId = "latest") -> bool:
-    """Whether ``address`` is a paired provider (``isProvider``)."""
-    return bool(call(session, _T, "isProvider", address, block=block))
-
-
 def is_agent_of(
     account: str, agent: str, *, session: Session | None = None, block: BlockId = "latest"
 ) -> bool:
@@ -257,13 +261,6 @@ def get_is_agent_of(
 ) -> bool:
     """``getIsAgentOf(master, agent)``: the explicit grant or the default agent (provider-side checks)."""
     return bool(call(session, _T, "getIsAgentOf", master, agent, block=block))
-
-
-def is_default_agent_disabled(
-    address: str, *, session: Session | None = None, block: BlockId = "latest"
-) -> bool:
-    """Whether ``address`` opted out of the default agent (``defaultAgentDisabled``)."""
-    return bool(call(session, _T, "defaultAgentDisabled", address, block=block))
 
 
 def get_announced_master_of(

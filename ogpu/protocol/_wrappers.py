@@ -1,10 +1,11 @@
-"""The wiring every singleton shares, written once: the contracts it points at, its owner, role ids.
+"""The thin wrappers the singletons share, written once.
 
-Nexus, Controller, Terminal, Vault and Manager each read (``manager()``, ``vault()``,
-``owner()``, ``PROVIDER()`` ...) and, owner only, rewire (``setVault(address)``,
-``transferOwnership``, ``renounceOwnership``) the same way. :class:`Wiring` builds those thin
-wrappers for one contract; each module binds them under the official names
-(``get_vault``, ``set_vault``, ``get_provider_role`` ...), typed for callers by the protocols below
+Nexus, Controller, Terminal, Vault and Manager each read the contracts they point at, their
+owner and role ids (``manager()``, ``owner()``, ``PROVIDER()`` ...), rewire them owner only
+(``setVault(address)``, ``transferOwnership``, ``renounceOwnership``) and answer per-account
+views (``balanceOf(address)``, ``isProvider(address)`` ...) the same way. :class:`Wrappers`
+builds those wrappers for one contract; each module binds them under the official names
+(``get_vault``, ``set_vault``, ``get_balance_of`` ...), typed for callers by the protocols below
 (``AddressRead``: ``get_vault(*, session=None) -> str``, ...).
 """
 
@@ -14,7 +15,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from ogpu.protocol._base import Signer, call, checksum, send
+from ogpu.protocol._base import BlockId, Signer, call, checksum, send
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -23,9 +24,25 @@ if TYPE_CHECKING:
     from ogpu.protocol._base import TxOptions as Tx
     from ogpu.types import Receipt
 
-__all__ = ["AddressRead", "AddressWrite", "OwnerRenounce", "OwnerTransfer", "RoleRead", "Wiring"]
+__all__ = [
+    "AccountRead",
+    "AddressRead",
+    "AddressWrite",
+    "OwnerRenounce",
+    "OwnerTransfer",
+    "RoleRead",
+    "Wrappers",
+]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+_T = TypeVar("_T")
+_T_co = TypeVar("_T_co", covariant=True)
+
+
+class AccountRead(Protocol[_T_co]):
+    def __call__(
+        self, address: str, *, session: Session | None = None, block: BlockId = "latest"
+    ) -> _T_co: ...
 
 
 class AddressRead(Protocol):
@@ -58,8 +75,8 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-class Wiring:
-    """Builders of ``contract``'s wiring wrappers, named as functions of ``module``."""
+class Wrappers:
+    """Builders of ``contract``'s thin wrappers, named as functions of ``module``."""
 
     def __init__(self, contract: str, module: str) -> None:
         self.contract = contract
@@ -84,6 +101,20 @@ class Wiring:
             or f"The {function[:1].upper()}{function[1:]} the {contract} uses (``{function}()``)."
         )
         return self._public(read, f"get_{_snake(function)}", text)
+
+    def account(
+        self, function: str, convert: Callable[[Any], _T], doc: str, name: str = ""
+    ) -> AccountRead[_T]:
+        """The view ``function(address)`` converted by ``convert``, named ``name`` or after the
+        view (``balanceOf`` → ``get_balance_of``, ``isProvider`` → ``is_provider``)."""
+        contract = self.contract
+
+        def read(address: str, *, session: Session | None = None, block: BlockId = "latest") -> _T:
+            return convert(call(session, contract, function, address, block=block))
+
+        snake = _snake(function)
+        name = name or (snake if snake.startswith("is_") else f"get_{snake}")
+        return self._public(read, name, doc)
 
     def role(self, function: str) -> RoleRead:
         """``get_<function>_role``: the bytes32 id ``function()`` returns (``PROVIDER``)."""
