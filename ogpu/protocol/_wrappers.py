@@ -96,10 +96,7 @@ class Wrappers:
         def read(*, session: Session | None = None) -> str:
             return checksum(call(session, contract, function))
 
-        text = (
-            doc
-            or f"The {function[:1].upper()}{function[1:]} the {contract} uses (``{function}()``)."
-        )
+        text = doc or f"The ``{function}()`` address of the {contract}."
         return self._public(read, f"get_{_snake(function)}", text)
 
     def account(

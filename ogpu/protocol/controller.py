@@ -46,6 +46,7 @@ __all__ = [
 
 _C = "Controller"
 
+# Wrappers every singleton shares, built by protocol._wrappers: wiring, owner, roles, views.
 _wrap = Wrappers(_C, __name__)
 set_nexus = _wrap.setter("setNexus")
 set_terminal = _wrap.setter("setTerminal")

@@ -44,6 +44,7 @@ __all__ = [
 
 _M = "Manager"
 
+# Wrappers every singleton shares, built by protocol._wrappers: wiring, owner, roles, views.
 _wrap = Wrappers(_M, __name__)
 get_controller_role = _wrap.role("CONTROLLER")
 get_provider_role = _wrap.role("PROVIDER")

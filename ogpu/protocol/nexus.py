@@ -100,6 +100,7 @@ __all__ = [
 
 _N = "Nexus"
 
+# Wrappers every singleton shares, built by protocol._wrappers: wiring, owner, roles, views.
 _wrap = Wrappers(_N, __name__)
 set_manager = _wrap.setter("setManager")
 set_terminal = _wrap.setter("setTerminal")

@@ -63,6 +63,7 @@ __all__ = [
 
 _T = "Terminal"
 
+# Wrappers every singleton shares, built by protocol._wrappers: wiring, owner, roles, views.
 _wrap = Wrappers(_T, __name__)
 set_manager = _wrap.setter("setManager")
 set_vault = _wrap.setter("setVault")

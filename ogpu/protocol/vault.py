@@ -65,6 +65,7 @@ __all__ = [
 
 _V = "Vault"
 
+# Wrappers every singleton shares, built by protocol._wrappers: wiring, owner, roles, views.
 _wrap = Wrappers(_V, __name__)
 set_terminal = _wrap.setter("setTerminal", "admin")
 get_manager = _wrap.address("manager")
