@@ -570,10 +570,9 @@ class Session:
 
     @staticmethod
     def _check_value(value: object) -> None:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"value must be an int (wei), got {type(value).__name__}")
-        if not 0 <= value < 1 << 256:
-            raise ValueError("value must be in [0, 2**256) wei")
+        from ogpu.types.checks import uint
+
+        uint(value, "value")
 
     def send(
         self,
