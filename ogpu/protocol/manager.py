@@ -16,8 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from eth_utils.crypto import keccak
-
+from ogpu.chain.calls import keccak
 from ogpu.protocol._base import BlockId, Signer, call, check_args, send
 from ogpu.protocol._wrappers import Wrappers
 
@@ -69,7 +68,7 @@ def role_id(role: RoleLike) -> bytes:
         return bytes.fromhex(role[2:])
     if role == "DEFAULT_ADMIN_ROLE":
         return bytes(32)
-    return keccak(text=role)
+    return keccak(role.encode())
 
 
 def has_role(
