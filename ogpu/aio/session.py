@@ -371,20 +371,6 @@ class AsyncSession:
 _defaults: SessionDefault[AsyncSession] = SessionDefault("ogpu_async_session", AsyncSession)
 
 
-def get_session() -> AsyncSession:
-    """The async session in effect: the innermost :func:`use_session`, else the process default
-    (built on first use from ``OGPU_NETWORK`` / ``OGPU_RPC_URL``; mainnet if unset)."""
-    return _defaults.get()
-
-
-def set_session(session: AsyncSession | None) -> None:
-    """Replace the process default async session (``None``: rebuild from the environment)."""
-    _defaults.set(session)
-
-
-def use_session(session: AsyncSession) -> contextlib.AbstractContextManager[AsyncSession]:
-    """Make ``session`` the current async session inside a ``with`` block (per asyncio task).
-
-    >>> # with use_session(AsyncSession("devnet")): await publish_task(...)
-    """
-    return _defaults.use(session)
+get_session = _defaults.get
+set_session = _defaults.set
+use_session = _defaults.use

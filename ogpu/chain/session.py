@@ -516,7 +516,7 @@ class Session:
         selects the env fallback when ``signer`` is None; ``context`` (e.g. ``"Nexus.updateSource"``)
         names the call in errors. ``wait=False`` returns a :class:`PendingTx`; ``dry_run=True``
         returns a :class:`DryRunResult` and sends nothing. ``gas`` with ``fee`` (both from a
-        preflight just made, see :meth:`TxExecutor.preflight`) send without another preflight.
+        preflight just made, see :meth:`TxExecutor.preflight_steps`) send without another preflight.
         ``sync``: send with ``eth_sendRawTransactionSync`` where the node offers it (default: when
         ``wait``; a caller of ``wait=False`` that waits right away may pass ``True``).
 
@@ -527,16 +527,12 @@ class Session:
         ctx = context or fn.context
         ex = self.executor
         if dry_run:
-            return ex.dry_run(fn, resolved, value=value, gas=gas, context=ctx)
-        pending = ex.send(
-            fn,
-            resolved,
-            value=value,
-            gas=gas,
-            context=ctx,
-            fee=fee,
-            wait=wait if sync is None else sync,
+            return run(ex.dry_run_steps(fn, resolved, value=value, gas=gas, context=ctx), self)
+        send_wait = wait if sync is None else sync
+        sent = ex.send_steps(
+            fn, resolved, value=value, gas=gas, context=ctx, fee=fee, wait=send_wait
         )
+        pending = ex.pending(run(sent, self))
         if not wait:
             return pending
         return pending.wait(timeout)
@@ -584,16 +580,9 @@ class Session:
 
     def wait_all(self, pending: Sequence[PendingTx], timeout: float = 120.0) -> list[Receipt]:
         """Wait for many pending transactions; the first failure is raised after all finished."""
-        receipts: list[Receipt] = []
-        first_error: BaseException | None = None
-        for p in pending:
-            try:
-                receipts.append(p.wait(timeout))
-            except Exception as exc:
-                first_error = first_error or exc
-        if first_error is not None:
-            raise first_error
-        return receipts
+        from ogpu.chain.receipts import wait_each
+
+        return wait_each(pending, timeout)
 
     def reset(self) -> None:
         """Forget cached chain state (nonces, block timestamps, last receipt block).
@@ -608,7 +597,8 @@ class Session:
 
     def replace_nonce(self, signer: SignerLike, nonce: int) -> Receipt:
         """Replace whatever is pending at ``nonce`` with a 0-value self-transfer (fee bumped)."""
-        return self.executor.replace_nonce(signer, nonce)
+        ex = self.executor
+        return ex.pending(run(ex.replace_nonce_steps(signer, nonce), self)).wait(120.0)
 
     def close(self) -> None:
         """Release HTTP connections."""
@@ -664,20 +654,10 @@ class SessionDefault(Generic[S]):
 _defaults: SessionDefault[Session] = SessionDefault("ogpu_session", Session)
 
 
-def get_session() -> Session:
-    """The session in effect: the innermost :func:`use_session`, else the process default
-    (built on first use from ``OGPU_NETWORK`` / ``OGPU_RPC_URL``; mainnet if unset)."""
-    return _defaults.get()
-
-
-def set_session(session: Session | None) -> None:
-    """Replace the process default session (``None``: rebuild from the environment on next use)."""
-    _defaults.set(session)
-
-
-def use_session(session: Session) -> contextlib.AbstractContextManager[Session]:
-    """Make ``session`` the current one inside a ``with`` block (per thread / asyncio task).
-
-    >>> # with use_session(Session("devnet")) as s: vault.deposit(...)
-    """
-    return _defaults.use(session)
+#: The session in effect: the innermost :func:`use_session`, else the process default (built on
+#: first use from ``OGPU_NETWORK`` / ``OGPU_RPC_URL``; mainnet if unset).
+get_session = _defaults.get
+#: Replace the process default session (``None``: rebuild from the environment on next use).
+set_session = _defaults.set
+#: Make a session the current one inside a ``with`` block (per thread / asyncio task).
+use_session = _defaults.use
