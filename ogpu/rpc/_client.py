@@ -67,6 +67,9 @@ class BaseRpcClient:
         self.round_trips = 0
         #: False once the endpoint refused a batch (then requests go one by one).
         self.batches_supported = True
+        self._url = httpx.URL(url)
+        self._headers = httpx.Headers({**_HEADERS, "Host": self._url.netloc.decode("ascii")})
+        self._timeouts = httpx.Timeout(timeout).as_dict()
 
     def _next_ids(self, n: int) -> int:
         with self._id_lock:
@@ -92,8 +95,23 @@ class BaseRpcClient:
             )
         return resp.content
 
-    def _single(self, method: str, params: Sequence[Any]) -> tuple[bytes, str]:
-        return encode(method, params, self._next_ids(1)), method
+    def _post_request(self, body: bytes) -> httpx.Request:
+        """The POST of one round trip (counted)."""
+        self.round_trips += 1
+        return httpx.Request(
+            "POST",
+            self._url,
+            content=body,
+            headers=self._headers,
+            extensions={"timeout": self._timeouts},
+        )
+
+    @staticmethod
+    def _batch_retry_if(exc: BaseException) -> bool:
+        return not isinstance(exc, BatchRefusedError) and is_retryable(exc)
+
+    def _single(self, method: str, params: Sequence[Any]) -> bytes:
+        return encode(method, params, self._next_ids(1))
 
     def _refused(self) -> None:
         log.info("the endpoint refuses JSON-RPC batches; sending requests one by one")
@@ -121,20 +139,10 @@ class RpcClient(BaseRpcClient):
         # per-request work (URL merging, cookies, auth, redirects), which costs more CPU than
         # the round trip's own I/O on a local node.
         self._transport = transport or http_transport(limits=_LIMITS)
-        self._url = httpx.URL(url)
-        self._headers = httpx.Headers({**_HEADERS, "Host": self._url.netloc.decode("ascii")})
-        self._timeouts = httpx.Timeout(timeout).as_dict()
 
     def post(self, body: bytes) -> bytes:
         """One HTTP round trip (the transport boundary); returns the reply body."""
-        self.round_trips += 1
-        request = httpx.Request(
-            "POST",
-            self._url,
-            content=body,
-            headers=self._headers,
-            extensions={"timeout": self._timeouts},
-        )
+        request = self._post_request(body)
         response = self._transport.handle_request(request)
         try:
             response.read()
@@ -147,8 +155,7 @@ class RpcClient(BaseRpcClient):
         """One request's ``result``; ``retry=False`` makes exactly one attempt."""
 
         def once() -> Any:
-            body, _ = self._single(method, params)
-            return parse_reply(method, self.post(body))
+            return parse_reply(method, self.post(self._single(method, params)))
 
         if not retry:
             return once()
@@ -170,7 +177,7 @@ class RpcClient(BaseRpcClient):
                 return call_with_retry(
                     once,
                     self.retry,
-                    retry_if=lambda e: not isinstance(e, BatchRefusedError) and is_retryable(e),
+                    retry_if=self._batch_retry_if,
                     what=_label(calls),
                 )
             except BatchRefusedError:
@@ -205,20 +212,10 @@ class AsyncRpcClient(BaseRpcClient):
         # every request, so thousands of waiting coroutines must queue here instead
         self._transport = transport or httpx.AsyncHTTPTransport(limits=_ASYNC_LIMITS)
         self._slots: asyncio.Semaphore | None = None  # made on first use, on its loop
-        self._url = httpx.URL(url)
-        self._headers = httpx.Headers({**_HEADERS, "Host": self._url.netloc.decode("ascii")})
-        self._timeouts = httpx.Timeout(timeout).as_dict()
 
     async def post(self, body: bytes) -> bytes:
         """One HTTP round trip (the transport boundary); returns the reply body."""
-        self.round_trips += 1
-        request = httpx.Request(
-            "POST",
-            self._url,
-            content=body,
-            headers=self._headers,
-            extensions={"timeout": self._timeouts},
-        )
+        request = self._post_request(body)
         if self._slots is None:
             import asyncio  # here, not at module level: sync reads never load asyncio
 
@@ -236,8 +233,7 @@ class AsyncRpcClient(BaseRpcClient):
         """One request's ``result``; ``retry=False`` makes exactly one attempt."""
 
         async def once() -> Any:
-            body, _ = self._single(method, params)
-            return parse_reply(method, await self.post(body))
+            return parse_reply(method, await self.post(self._single(method, params)))
 
         if not retry:
             return await once()
@@ -259,7 +255,7 @@ class AsyncRpcClient(BaseRpcClient):
                 return await acall_with_retry(
                     once,
                     self.retry,
-                    retry_if=lambda e: not isinstance(e, BatchRefusedError) and is_retryable(e),
+                    retry_if=self._batch_retry_if,
                     what=_label(calls),
                 )
             except BatchRefusedError:
