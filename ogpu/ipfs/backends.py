@@ -45,9 +45,9 @@ class Sender(Protocol):
         method: str,
         url: str,
         *,
-        files: Any = None,
-        params: Mapping[str, str] | None = None,
-        limit: int | None = None,
+        files: Any = ...,
+        params: Mapping[str, str] | None = ...,
+        limit: int = ...,
     ) -> Reply: ...
 
 
