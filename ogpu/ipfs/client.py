@@ -29,7 +29,6 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache, partial
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
 from urllib.parse import urlsplit
 
@@ -181,12 +180,7 @@ class IPFSClient:
     def __enter__(self) -> IPFSClient:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # --- helpers ------------------------------------------------------------------------------
