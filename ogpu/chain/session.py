@@ -185,8 +185,15 @@ class Session:
 
     # ------------------------------------------------------------------ raw JSON-RPC
 
-    def _transport_error(self, method: str, exc: BaseException) -> TxRpcError:
-        """The typed error for a request that still failed after retries (``__cause__`` = ``exc``)."""
+    def _transport_error(
+        self, method: str | Sequence[tuple[str, Sequence[Any]]], exc: BaseException
+    ) -> TxRpcError:
+        """The typed error for a request (or batch) that still failed after retries (to be
+        raised from ``exc``)."""
+        if not isinstance(method, str):
+            from ogpu.rpc._client import batch_label
+
+            method = batch_label(method)
         if self._network.is_devnet and isinstance(exc, httpx.ConnectError | ConnectionRefusedError):
             return TxRpcError(
                 f"no devnet is running at {self._network.rpc_url}; start one with `ogpu devnet up`"
@@ -231,9 +238,7 @@ class Session:
         except _TRANSPORT_ERRORS as exc:
             if not retry:
                 raise
-            methods = sorted({m for m, _ in requests_})
-            label = "batch[" + ",".join(methods[:3]) + (",…" if len(methods) > 3 else "") + "]"
-            raise self._transport_error(label, exc) from exc
+            raise self._transport_error(requests_, exc) from exc
 
     # ------------------------------------------------------------------ contracts
 

@@ -33,7 +33,7 @@ from ogpu.rpc.retry import RetryPolicy, acall_with_retry, call_with_retry, is_re
 if TYPE_CHECKING:
     import asyncio
 
-__all__ = ["AsyncRpcClient", "BaseRpcClient", "RpcClient"]
+__all__ = ["AsyncRpcClient", "BaseRpcClient", "RpcClient", "batch_label"]
 
 log = logging.getLogger("ogpu.rpc")
 
@@ -47,7 +47,8 @@ _ASYNC_LIMITS = httpx.Limits(
 )
 
 
-def _label(calls: Sequence[Call]) -> str:
+def batch_label(calls: Sequence[Call]) -> str:
+    """``batch[m1,m2,m3,…]``: a batch named by its methods (in logs and errors)."""
     methods = sorted({m for m, _ in calls})
     return "batch[" + ",".join(methods[:3]) + (",…" if len(methods) > 3 else "") + "]"
 
@@ -178,7 +179,7 @@ class RpcClient(BaseRpcClient):
                     once,
                     self.retry,
                     retry_if=self._batch_retry_if,
-                    what=_label(calls),
+                    what=batch_label(calls),
                 )
             except BatchRefusedError:
                 self._refused()
@@ -256,7 +257,7 @@ class AsyncRpcClient(BaseRpcClient):
                     once,
                     self.retry,
                     retry_if=self._batch_retry_if,
-                    what=_label(calls),
+                    what=batch_label(calls),
                 )
             except BatchRefusedError:
                 self._refused()
