@@ -30,21 +30,8 @@ from ogpu.protocol.task import Task
 from ogpu.types import DryRunResult, Receipt, TxReceiptTimeoutError
 from ogpu.types.params import TaskSnapshot
 
-__all__ = [
-    "AsyncPendingPublish",
-    "AsyncResponse",
-    "AsyncSource",
-    "AsyncTask",
-    "cancel_task",
-    "confirm_response",
-    "get_task_responses",
-    "inactivate_source",
-    "publish_source",
-    "publish_task",
-    "set_agent",
-    "update_source",
-    "wait_all",
-]
+__all__ = ["AsyncPendingPublish", "AsyncResponse", "AsyncSource", "AsyncTask", "wait_all"]
+__all__ += wf.__all__  # the async twin of every workflow
 
 T = TypeVar("T")
 P = TypeVar("P", bound=ProtocolObject)
