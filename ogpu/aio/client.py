@@ -98,7 +98,23 @@ class AsyncSource(AsyncObject[Source]):
 class AsyncTask(AsyncObject[Task]):
     """The async twin of :class:`~ogpu.protocol.Task`.
 
-    >>> # snap = await task.snapshot(); response = await task.wait_for_response(timeout=60)
+    >>> import asyncio
+    >>> from ogpu.aio import AsyncSession, publish_source, publish_task
+    >>> from ogpu.client import ImageEnvironments, SourceInfo, TaskInfo, TaskInput
+    >>> async def publish() -> tuple[object, int]:
+    ...     async with AsyncSession("devnet") as s:
+    ...         source = await publish_source(SourceInfo(name="demo", description="demo",
+    ...             logoUrl="", imageEnvs=ImageEnvironments(cpu="https://example.com/c.yml"),
+    ...             minPayment=10**16, minAvailableLockup=0, maxExpiryDuration=3600), session=s)
+    ...         task = await publish_task(TaskInfo(source=source.address,
+    ...             config=TaskInput("sentiment", {"text": "great"}),
+    ...             expiryTime=await s.timestamp() + 600, payment=10**16), session=s)
+    ...         snap = await task.snapshot()
+    ...         return snap.status, snap.attempt_count
+    >>> asyncio.run(publish())
+    (<TaskStatus.NEW: 0>, 0)
+
+    Once a provider answers, ``await task.wait_for_response(timeout=60)`` returns its response.
     """
 
     _sync_class = Task
@@ -232,7 +248,20 @@ async def publish_task(
     """The async twin of :func:`ogpu.client.publish_task` (same arguments, checks, returns and
     typed errors); returns an :class:`AsyncTask`.
 
-    >>> # task = await publish_task(TaskInfo(...), session=AsyncSession("devnet"))
+    >>> import asyncio
+    >>> from ogpu.aio import AsyncSession
+    >>> from ogpu.client import ImageEnvironments, SourceInfo, TaskInfo, TaskInput
+    >>> async def publish() -> object:
+    ...     async with AsyncSession("devnet") as s:
+    ...         source = await publish_source(SourceInfo(name="demo", description="demo",
+    ...             logoUrl="", imageEnvs=ImageEnvironments(cpu="https://example.com/c.yml"),
+    ...             minPayment=10**16, minAvailableLockup=0, maxExpiryDuration=3600), session=s)
+    ...         task = await publish_task(TaskInfo(source=source.address,
+    ...             config=TaskInput("sentiment", {"text": "great"}),
+    ...             expiryTime=await s.timestamp() + 600, payment=10**16), session=s)
+    ...         return await task.get_status()
+    >>> asyncio.run(publish())
+    <TaskStatus.NEW: 0>
     """
     session, opts = _options("publish_task", private_key, kwargs)
     info = wf._task_info(task_info)

@@ -3,8 +3,24 @@
 The functions are those of :mod:`ogpu.events` (already asyncio-native); here a missing
 ``session=`` means the current :class:`~ogpu.aio.AsyncSession` rather than the synchronous one.
 
->>> # async with watch_task_published(source) as watcher:
->>> #     async for ev in watcher: ...
+>>> import asyncio
+>>> from ogpu.aio import AsyncSession, publish_source, publish_task, use_session
+>>> from ogpu.client import ImageEnvironments, SourceInfo, TaskInfo, TaskInput
+>>> async def first_task() -> bool:
+...     async with AsyncSession("devnet") as s:
+...         with use_session(s):
+...             source = await publish_source(SourceInfo(name="demo", description="demo",
+...                 logoUrl="", imageEnvs=ImageEnvironments(cpu="https://example.com/c.yml"),
+...                 minPayment=10**16, minAvailableLockup=0, maxExpiryDuration=3600))
+...             task = await publish_task(TaskInfo(source=source.address,
+...                 config=TaskInput("sentiment", {"text": "great"}),
+...                 expiryTime=await s.timestamp() + 600, payment=10**16))
+...             async with watch_task_published(source.address, from_block=0) as watcher:
+...                 async for ev in watcher:
+...                     return ev.task == task.address
+...     return False
+>>> asyncio.run(first_task())
+True
 """
 
 from __future__ import annotations

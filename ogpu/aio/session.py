@@ -8,7 +8,16 @@ does no I/O for an async caller; every request goes through the async client.
 
 An ``AsyncSession`` belongs to the event loop it is first used on.
 
->>> # async with AsyncSession("devnet") as s: receipt = await s.transact(fn, key)
+>>> import asyncio
+>>> from ogpu.devnet.accounts import dev_account
+>>> async def deposit() -> int:
+...     async with AsyncSession("devnet") as s:
+...         client = dev_account("client")
+...         fn = s.contract("Vault").functions.deposit(client.address)
+...         receipt = await s.transact(fn, client.account, value=10**18)
+...         return receipt.status
+>>> asyncio.run(deposit())
+1
 """
 
 from __future__ import annotations
@@ -151,7 +160,12 @@ class AsyncSession:
     ``httpx.AsyncBaseTransport`` (tests inject faults with it).
 
     Example:
-        >>> # async with AsyncSession("devnet") as s: print(await s.block_number())
+        >>> import asyncio
+        >>> async def chain() -> tuple[int, bool]:
+        ...     async with AsyncSession("devnet") as s:
+        ...         return s.network.chain_id, await s.block_number() > 0
+        >>> asyncio.run(chain())
+        (31337, True)
     """
 
     def __init__(
@@ -369,6 +383,27 @@ class AsyncSession:
 _defaults: SessionDefault[AsyncSession] = SessionDefault("ogpu_async_session", AsyncSession)
 
 
-get_session = _defaults.get
-set_session = _defaults.set
-use_session = _defaults.use
+def get_session() -> AsyncSession:
+    """The async session in effect: the innermost :func:`use_session`, else the process default
+    (built on first use from ``OGPU_NETWORK`` / ``OGPU_RPC_URL``; mainnet if unset)."""
+    return _defaults.get()
+
+
+def set_session(session: AsyncSession | None) -> None:
+    """Replace the process default async session (``None``: rebuild from the environment)."""
+    _defaults.set(session)
+
+
+def use_session(session: AsyncSession) -> contextlib.AbstractContextManager[AsyncSession]:
+    """Make ``session`` the current async session inside a ``with`` block (per asyncio task).
+
+    >>> import asyncio
+    >>> from ogpu.aio import vault
+    >>> async def balance() -> int:
+    ...     async with AsyncSession("devnet") as s:
+    ...         with use_session(s):  # the session of calls given none
+    ...             return await vault.get_balance_of("0x70997970C51812dc3A010C7d01b50e0d17dc79C8")
+    >>> asyncio.run(balance())
+    100000000000000000000
+    """
+    return _defaults.use(session)

@@ -4,7 +4,16 @@ The checks are the synchronous ones' (``checksum``, ``uint`` of :mod:`ogpu.proto
 environment flag of :mod:`ogpu.agent`), the write goes through the shared executor steps via
 :meth:`AsyncSession.transact`.
 
->>> # await deposit(client_address, 10**18, signer=client_key)
+>>> import asyncio
+>>> from ogpu.devnet.accounts import dev_account
+>>> async def deposit_one() -> int:
+...     async with AsyncSession("devnet") as s:
+...         client = dev_account("client")
+...         before = await get_balance_of(client.address, session=s)
+...         await deposit(client.address, 10**18, signer=client.account, session=s)
+...         return await get_balance_of(client.address, session=s) - before
+>>> asyncio.run(deposit_one())
+1000000000000000000
 """
 
 from __future__ import annotations

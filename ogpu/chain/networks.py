@@ -144,7 +144,9 @@ def load_devnet_manifest(path: str | os.PathLike[str] | None = None) -> Network:
     Manifest keys: ``chain_id, rpc_url, ws_url, addresses{manager,nexus,controller,terminal,vault},
     ipfs{api_url,gateway_url,pinning_url}, keys{role: hex}``.
 
-    >>> # net = load_devnet_manifest(); net.addresses.nexus
+    >>> net = load_devnet_manifest(devnet.manifest_path)
+    >>> net.name, net.chain_id, net.addresses.nexus == devnet.addresses["nexus"]
+    ('devnet', 31337, True)
     """
     p = Path(path) if path is not None else devnet_manifest_path()
     try:

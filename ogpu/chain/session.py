@@ -3,8 +3,13 @@
 Instance classes and protocol functions use :func:`get_session` unless given a session, so two
 networks can live in one process and tests need no global resets.
 
->>> # s = Session("devnet"); s.call(s.contract("Vault").functions.balanceOf(addr))
->>> # with use_session(Session("testnet")): ...
+>>> from ogpu.devnet.accounts import dev_account
+>>> s = Session("devnet")
+>>> s.call(s.contract("Vault").functions.balanceOf(dev_account("client").address))
+100000000000000000000
+>>> with use_session(s):
+...     get_session() is s
+True
 """
 
 from __future__ import annotations
@@ -76,9 +81,9 @@ class Session:
             ``True``/``False`` force it for every send.
 
     Example:
-        >>> s = Session("http://127.0.0.1:8545")   # doctest: +SKIP
-        >>> s.block_number()                       # doctest: +SKIP
-        12
+        >>> s = Session(devnet.rpc_url)  # a node's URL: the network is found from its chain id
+        >>> s.network.chain_id, s.block_number() > 0
+        (31337, True)
     """
 
     def __init__(
@@ -213,7 +218,8 @@ class Session:
         exception chained as ``__cause__``. ``retry=False`` (the transaction executor's broadcast)
         raises the raw transport exception so ambiguous sends can be told apart.
 
-        >>> # session.rpc("eth_blockNumber")  ->  "0x1b4"
+        >>> Session("devnet").rpc("eth_chainId")
+        '0x7a69'
         """
         try:
             return self.rpc_client.request(method, params, retry=retry)
@@ -260,7 +266,8 @@ class Session:
 
         Singletons take their address from the network; ``Source``/``Task``/``Response`` need one.
 
-        >>> # vault = session.contract("Vault"); task = session.contract("Task", task_address)
+        >>> Session("devnet").contract("Vault")
+        BoundContract('Vault', '0x...')
         """
         canonical = _canonical_name(name)
         if address is None:
@@ -414,7 +421,11 @@ class Session:
 
         With ``allow_failure`` a failing call yields its exception in place of a value.
 
-        >>> # bal, lock = session.batch_call([vault.functions.balanceOf(a), vault.functions.lockupOf(a)])
+        >>> from ogpu.devnet.accounts import dev_account
+        >>> session = Session("devnet")
+        >>> vault, client = session.contract("Vault"), dev_account("client").address
+        >>> session.batch_call([vault.functions.balanceOf(client), vault.functions.lockupOf(client)])
+        [100000000000000000000, 0]
         """
         return self.batch_call_at(calls, block=block, allow_failure=allow_failure)[1]
 
@@ -525,7 +536,11 @@ class Session:
         ``sync``: send with ``eth_sendRawTransactionSync`` where the node offers it (default: when
         ``wait``; a caller of ``wait=False`` that waits right away may pass ``True``).
 
-        >>> # receipt = session.transact(vault.functions.deposit(addr), "0x…key", value=10**18)
+        >>> from ogpu.devnet.accounts import dev_account
+        >>> session, client = Session("devnet"), dev_account("client")
+        >>> deposit = session.contract("Vault").functions.deposit(client.address)
+        >>> session.transact(deposit, client.account, value=10**18).status
+        1
         """
         self._check_value(value)
         resolved = self.resolve_signer(signer, role)
@@ -659,10 +674,23 @@ class SessionDefault(Generic[S]):
 _defaults: SessionDefault[Session] = SessionDefault("ogpu_session", Session)
 
 
-#: The session in effect: the innermost :func:`use_session`, else the process default (built on
-#: first use from ``OGPU_NETWORK`` / ``OGPU_RPC_URL``; mainnet if unset).
-get_session = _defaults.get
-#: Replace the process default session (``None``: rebuild from the environment on next use).
-set_session = _defaults.set
-#: Make a session the current one inside a ``with`` block (per thread / asyncio task).
-use_session = _defaults.use
+def get_session() -> Session:
+    """The session in effect: the innermost :func:`use_session`, else the process default
+    (built on first use from ``OGPU_NETWORK`` / ``OGPU_RPC_URL``; mainnet if unset)."""
+    return _defaults.get()
+
+
+def set_session(session: Session | None) -> None:
+    """Replace the process default session (``None``: rebuild from the environment on next use)."""
+    _defaults.set(session)
+
+
+def use_session(session: Session) -> contextlib.AbstractContextManager[Session]:
+    """Make ``session`` the current one inside a ``with`` block (per thread / asyncio task).
+
+    >>> from ogpu.protocol import vault
+    >>> with use_session(Session("devnet")):
+    ...     vault.get_balance_of("0x70997970C51812dc3A010C7d01b50e0d17dc79C8")
+    100000000000000000000
+    """
+    return _defaults.use(session)

@@ -6,11 +6,20 @@ omitted, ``CLIENT_PRIVATE_KEY`` is used (on a devnet session, the client dev key
 refuse is refused before anything is uploaded or sent; reverts are raised as typed errors from
 simulation. ``session=`` picks the network (default: :func:`ogpu.chain.get_session`).
 
->>> from ogpu.client import publish_task, TaskInfo, TaskInput
->>> task = publish_task(TaskInfo(source=source_address,
-...     config=TaskInput("analyze", {"text": "great"}),
-...     expiryTime=now + 600, payment=10**16))  # doctest: +SKIP
->>> [r.fetch_data() for r in task.get_responses()]  # doctest: +SKIP
+>>> from ogpu.chain import Session
+>>> from ogpu.client import ImageEnvironments, SourceInfo, TaskInfo, TaskInput
+>>> from ogpu.client import publish_source, publish_task
+>>> session = Session("devnet")
+>>> source = publish_source(SourceInfo(name="demo", description="demo", logoUrl="",
+...     imageEnvs=ImageEnvironments(cpu="https://example.com/compose.yml"),
+...     minPayment=10**16, minAvailableLockup=0, maxExpiryDuration=3600), session=session)
+>>> task = publish_task(TaskInfo(source=source.address,
+...     config=TaskInput("sentiment", {"text": "great"}),
+...     expiryTime=session.timestamp() + 600, payment=10**16), session=session)
+>>> task.get_status(), task.get_responses()
+(<TaskStatus.NEW: 0>, [])
+
+Once providers answer, ``[r.fetch_data() for r in task.get_responses()]`` reads their outputs.
 """
 
 from ogpu.client._pending import PendingPublish, wait_all

@@ -101,7 +101,12 @@ class ImageEnvironments:
 
     @property
     def mask(self) -> int:
-        """The environment bitmask (protocol §8.4): CPU=1 | NVIDIA=2 | AMD=4."""
+        """The ``imageEnvironments`` bitmask of the source's parameters (see
+        :class:`~ogpu.types.Environment`): CPU=1 | NVIDIA=2 | AMD=4.
+
+        >>> ImageEnvironments(cpu="https://example.com/c.yml", amd="https://example.com/a.yml").mask
+        5
+        """
         mask = 0
         if self.cpu:
             mask |= Environment.CPU
@@ -114,7 +119,8 @@ class ImageEnvironments:
 
 @dataclass(config=_CONFIG)
 class SourceMetadata:
-    """The JSON document pinned as ``imageMetadata.json`` (protocol §8.1)."""
+    """The JSON document pinned as ``imageMetadata.json`` (docs/client-guide.md, "Publishing a
+    source")."""
 
     cpu: str
     nvidia: str

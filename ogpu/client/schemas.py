@@ -12,9 +12,20 @@ Sources without schemas, metadata URLs without a CID (never fetched: the URL is 
 owner's choice), metadata that cannot be fetched and schema documents that fail the safety checks
 all behave as before: the task is not checked (the last two are logged on ``ogpu.client``).
 
->>> doc = source_handlers(source.address)  # doctest: +SKIP
->>> doc.names()  # doctest: +SKIP
+>>> from ogpu.chain import Session
+>>> from ogpu.client import ImageEnvironments, SourceInfo, publish_source
+>>> session = Session("devnet")
+>>> source = publish_source(SourceInfo(name="demo", description="demo", logoUrl="",
+...     imageEnvs=ImageEnvironments(cpu="https://example.com/compose.yml"),
+...     minPayment=10**16, minAvailableLockup=0, maxExpiryDuration=3600),
+...     handlers="ogpu.devnet.demo_handlers", session=session)
+>>> doc = source_handlers(source.address, session=session)
+>>> doc.names()
 ['echo', 'hash', 'sentiment', 'text_stats', 'thumbnail']
+>>> doc.check("sentiment", {"txt": "great"})
+Traceback (most recent call last):
+...
+ogpu.types.errors.InvalidTaskInputError: invalid input for 'sentiment': ...
 """
 
 from __future__ import annotations

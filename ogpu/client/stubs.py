@@ -15,7 +15,15 @@ become identifiers only after sanitising, every text or value is written with ``
 scalar/container, and a construct outside that subset is typed ``Any`` (the client still checks
 the input against the full schema with ``jsonschema`` before paying).
 
->>> print(generate_stubs(document, source="0x...")[:40])  # doctest: +SKIP
+>>> from ogpu.service.schemas import HandlersDocument, handlers_document
+>>> document = HandlersDocument.parse(handlers_document("ogpu.devnet.demo_handlers"))
+>>> module = generate_stubs(document, source="0x6c8D53600C7f8F97ed32e6162867F3340dE3Ab37")
+>>> [line for line in module.splitlines() if line.startswith("def sentiment")]
+['def sentiment(']
+>>> namespace: dict[str, object] = {}
+>>> exec(compile(module, "stubs.py", "exec"), namespace)
+>>> namespace["SentimentIn"](text="great")
+SentimentIn(text='great', neutral_threshold=0.05)
 """
 
 from __future__ import annotations

@@ -2,10 +2,27 @@
 
 Modules written by ``ogpu source stubs`` call :func:`publish_typed`; it can be used directly too:
 
->>> task = publish_typed(source, "sentiment", SentimentIn(text="great"), SentimentOut,
-...                      payment=10**16)  # doctest: +SKIP
->>> task.wait_for_result().label  # doctest: +SKIP
-'positive'
+>>> from ogpu.chain import Session
+>>> from ogpu.client import ImageEnvironments, SourceInfo, publish_source
+>>> from ogpu.devnet.demo_handlers import SentimentInput, SentimentOutput
+>>> session = Session("devnet")
+>>> source = publish_source(SourceInfo(name="demo", description="demo", logoUrl="",
+...     imageEnvs=ImageEnvironments(cpu="https://example.com/compose.yml"),
+...     minPayment=10**16, minAvailableLockup=0, maxExpiryDuration=3600),
+...     handlers="ogpu.devnet.demo_handlers", session=session)
+>>> task = publish_typed(source.address, "sentiment", SentimentInput(text="great"),
+...                      SentimentOutput, payment=10**16, session=session)
+>>> task
+TypedTask(0x..., SentimentOutput)
+
+Once a provider answers, ``task.wait_for_result()`` returns its output validated as a
+``SentimentOutput``. A function the source does not declare is refused before anything is paid:
+
+>>> publish_typed(source.address, "translate", SentimentInput(text="great"),
+...               SentimentOutput, payment=10**16, session=session)
+Traceback (most recent call last):
+...
+ogpu.types.errors.UnknownFunctionError: ...
 """
 
 from __future__ import annotations

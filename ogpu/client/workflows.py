@@ -581,11 +581,13 @@ def publish_source(
     ``Service``, a module path or a schema document: stored in the metadata so clients can check
     tasks before paying, see :mod:`ogpu.client.schemas`).
 
-    >>> source = publish_source(SourceInfo(
-    ...     name="sentiment", description="demo", logoUrl="",
+    >>> from ogpu.chain import Session
+    >>> from ogpu.client import ImageEnvironments
+    >>> session = Session("devnet")
+    >>> source = publish_source(SourceInfo(name="demo", description="demo", logoUrl="",
     ...     imageEnvs=ImageEnvironments(cpu="https://example.com/compose.yml"),
-    ...     minPayment=10**16, minAvailableLockup=0, maxExpiryDuration=3600))  # doctest: +SKIP
-    >>> source.get_status()  # doctest: +SKIP
+    ...     minPayment=10**16, minAvailableLockup=0, maxExpiryDuration=3600), session=session)
+    >>> source.get_status()
     <SourceStatus.ACTIVE: 0>
     """
     opts = parse_options("publish_source", private_key, kwargs)
@@ -650,10 +652,16 @@ def publish_task(
     ``ipfs_timeout``/``ipfs_retries``/``ipfs_backoff``/``receipt_timeout``/``total_timeout`` are
     honoured with a DeprecationWarning.
 
+    >>> from ogpu.chain import Session
+    >>> from ogpu.client import ImageEnvironments
+    >>> session = Session("devnet")
+    >>> source = publish_source(SourceInfo(name="demo", description="demo", logoUrl="",
+    ...     imageEnvs=ImageEnvironments(cpu="https://example.com/compose.yml"),
+    ...     minPayment=10**16, minAvailableLockup=0, maxExpiryDuration=3600), session=session)
     >>> task = publish_task(TaskInfo(source=source.address,
-    ...     config=TaskInput("analyze", {"text": "great"}),
-    ...     expiryTime=now + 600, payment=10**16))  # doctest: +SKIP
-    >>> task.get_status()  # doctest: +SKIP
+    ...     config=TaskInput("sentiment", {"text": "great"}),
+    ...     expiryTime=session.timestamp() + 600, payment=10**16), session=session)
+    >>> task.get_status()
     <TaskStatus.NEW: 0>
 
     ``idempotency_key="order-123"``: published at most once per key, also across crashes (see
@@ -688,8 +696,18 @@ def update_source(
     that the signer is its client or the client's agent (:class:`NotSourceOwnerError`).
     ``handlers`` as in :func:`publish_source` (without it the new metadata declares none).
 
-    >>> update_source(source, replace(info, description="v2"))  # doctest: +SKIP
-    Receipt(tx_hash='0x…', ...)
+    >>> from dataclasses import replace
+    >>> from ogpu.chain import Session
+    >>> from ogpu.client import ImageEnvironments
+    >>> session = Session("devnet")
+    >>> info = SourceInfo(name="demo", description="demo", logoUrl="",
+    ...     imageEnvs=ImageEnvironments(cpu="https://example.com/compose.yml"),
+    ...     minPayment=10**16, minAvailableLockup=0, maxExpiryDuration=3600)
+    >>> source = publish_source(info, session=session)
+    >>> update_source(source, replace(info, minPayment=2 * 10**16), session=session).status
+    1
+    >>> source.get_params().minPayment
+    20000000000000000
     """
     opts = parse_options("update_source", private_key, kwargs)
     info = _source_info(new_info)
@@ -705,7 +723,16 @@ def inactivate_source(
     Raises :class:`SourceInactiveError` if already inactive, :class:`NotSourceOwnerError` for a
     signer that is neither the client nor its agent (both found by simulation, before sending).
 
-    >>> inactivate_source(source)  # doctest: +SKIP
+    >>> from ogpu.chain import Session
+    >>> from ogpu.client import ImageEnvironments
+    >>> session = Session("devnet")
+    >>> source = publish_source(SourceInfo(name="demo", description="demo", logoUrl="",
+    ...     imageEnvs=ImageEnvironments(cpu="https://example.com/compose.yml"),
+    ...     minPayment=10**16, minAvailableLockup=0, maxExpiryDuration=3600), session=session)
+    >>> inactivate_source(source, session=session).status
+    1
+    >>> source.get_status()
+    <SourceStatus.INACTIVE: 1>
     """
     opts = parse_options("inactivate_source", private_key, kwargs)
     sent = run(inactivate_source_steps(opts, source), opts.session)
@@ -718,7 +745,19 @@ def cancel_task(task: str | Task, private_key: SignerInput | None = None, **kwar
     Raises :class:`TaskAlreadyFinalizedError` once attempts landed (or after cancel/finalize),
     :class:`TaskExpiredError` for an expired task, :class:`NotTaskOwnerError` for a stranger.
 
-    >>> cancel_task(task)  # doctest: +SKIP
+    >>> from ogpu.chain import Session
+    >>> from ogpu.client import ImageEnvironments
+    >>> session = Session("devnet")
+    >>> source = publish_source(SourceInfo(name="demo", description="demo", logoUrl="",
+    ...     imageEnvs=ImageEnvironments(cpu="https://example.com/compose.yml"),
+    ...     minPayment=10**16, minAvailableLockup=0, maxExpiryDuration=3600), session=session)
+    >>> task = publish_task(TaskInfo(source=source.address,
+    ...     config=TaskInput("sentiment", {"text": "great"}),
+    ...     expiryTime=session.timestamp() + 600, payment=10**16), session=session)
+    >>> cancel_task(task, session=session).status
+    1
+    >>> task.get_status()
+    <TaskStatus.CANCELED: 3>
     """
     opts = parse_options("cancel_task", private_key, kwargs)
     sent = run(cancel_task_steps(opts, task), opts.session)
@@ -732,10 +771,9 @@ def confirm_response(
 
     Raises :class:`ResponseAlreadyConfirmedError`, :class:`TaskAlreadyFinalizedError`,
     :class:`TaskExpiredError` or :class:`NotTaskOwnerError` (found by simulation, before sending).
-    ``wait=False`` returns the hash as soon as the transaction is broadcast.
-
-    >>> confirm_response(response.address)  # doctest: +SKIP
-    '0x…'
+    ``wait=False`` returns the hash as soon as the transaction is broadcast. A client confirms
+    one of the responses that :meth:`~ogpu.protocol.Task.get_responses` lists, e.g.
+    ``confirm_response(task.get_responses()[0])``.
     """
     opts = parse_options("confirm_response", private_key, kwargs)
     sent = run(confirm_response_steps(opts, response_address), opts.session)
@@ -749,8 +787,10 @@ def set_agent(
 
     An agent may then publish/cancel tasks and confirm responses for this client.
 
-    >>> set_agent("0x90F79bf6EB2c4f870365E785982E1f101E93b906", True)  # doctest: +SKIP
-    '0x…'
+    >>> from ogpu.chain import Session
+    >>> session = Session("devnet")
+    >>> set_agent("0x90F79bf6EB2c4f870365E785982E1f101E93b906", True, session=session)
+    '0x...'
     """
     opts = parse_options("set_agent", private_key, kwargs)
     sent = run(set_agent_steps(opts, agent_address, value), opts.session)
@@ -770,8 +810,17 @@ def get_task_responses(
 ) -> list[Response]:
     """Responses of a task, ``[lower, upper)`` over attempt slots (``upper=None``: all).
 
-    >>> [r.get_data() for r in get_task_responses(task.address)]  # doctest: +SKIP
-    ['http://127.0.0.1:5001/ipfs/Qm…']
+    >>> from ogpu.chain import Session
+    >>> from ogpu.client import ImageEnvironments
+    >>> session = Session("devnet")
+    >>> source = publish_source(SourceInfo(name="demo", description="demo", logoUrl="",
+    ...     imageEnvs=ImageEnvironments(cpu="https://example.com/compose.yml"),
+    ...     minPayment=10**16, minAvailableLockup=0, maxExpiryDuration=3600), session=session)
+    >>> task = publish_task(TaskInfo(source=source.address,
+    ...     config=TaskInput("sentiment", {"text": "great"}),
+    ...     expiryTime=session.timestamp() + 600, payment=10**16), session=session)
+    >>> get_task_responses(task.address, session=session)  # none until a provider answers
+    []
     """
     if session is None:
         session = getattr(task_address, "session", None)

@@ -13,9 +13,13 @@ Content lives in ``data_dir`` as ``<cid>`` files plus ``<cid>.json`` metadata, w
 so a restarted store serves what it stored before.
 
 Example:
-    >>> store = IPFSStore("/tmp/ogpu-ipfs")  # doctest: +SKIP
-    >>> url = store.start()  # 'http://127.0.0.1:<port>'  # doctest: +SKIP
-    >>> store.stop()  # doctest: +SKIP
+    >>> import tempfile
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> store = IPFSStore(tmp.name)
+    >>> store.start()
+    'http://127.0.0.1:...'
+    >>> store.stop()
+    >>> tmp.cleanup()
 
 Run as a process: ``python -m ogpu.devnet.ipfs_store --data-dir D --port P`` (prints
 ``OGPU_IPFS_STORE_URL=<url>`` once listening).
@@ -260,11 +264,14 @@ class IPFSStore:
     """The store as an HTTP server on ``host:port`` (``port=0``: a free port).
 
     Example:
-        >>> store = IPFSStore(tmp_path)  # doctest: +SKIP
-        >>> url = store.start()  # doctest: +SKIP
-        >>> httpx.get(f"{url}/health").json()["status"]  # doctest: +SKIP
-        'ok'
-        >>> store.stop()  # doctest: +SKIP
+        >>> import tempfile, httpx
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> store = IPFSStore(tmp.name)
+        >>> url = store.start()
+        >>> httpx.get(f"{url}/health").json()
+        {'status': 'ok', 'objects': 0}
+        >>> store.stop()
+        >>> tmp.cleanup()
     """
 
     def __init__(
@@ -298,7 +305,17 @@ class IPFSStore:
         """An :class:`IPFSClient` pinning through this store's ``/file/create`` and reading its gateway.
 
         Example:
-            >>> url = store.client().publish({"a": 1})  # doctest: +SKIP
+            >>> import tempfile, httpx
+            >>> tmp = tempfile.TemporaryDirectory()
+            >>> store = IPFSStore(tmp.name)
+            >>> _ = store.start()
+            >>> url = store.client().publish({"a": 1})
+            >>> url
+            'http://127.0.0.1:.../ipfs/Qm...'
+            >>> httpx.get(url).json()
+            {'a': 1}
+            >>> store.stop()
+            >>> tmp.cleanup()
         """
         return IPFSClient(PinningBackend(f"{self.url}/file/create"), gateway=self.url, **kwargs)
 

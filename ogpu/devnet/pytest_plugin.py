@@ -12,7 +12,9 @@ Installed with the package (entry point ``pytest11``), so any project can use th
   paired and its client funded, which tests of the bare deployment must not see;
 - every test that uses a node runs inside ``evm_snapshot``/``evm_revert``, so tests share one
   deployment without seeing each other's state;
-- a doctest in ``ogpu.devnet`` that names ``devnet`` gets that fixture in its namespace.
+- a doctest of the ``ogpu`` package that names ``devnet`` (``Session("devnet")``, ``devnet.rpc_url``)
+  gets that fixture in its namespace, with ``OGPU_DEVNET_HOME`` pointing at it, so
+  ``Session("devnet")`` reaches it.
 
 Under pytest-xdist every worker is its own session: its own nodes, IPFS store and devnet, on free
 ports, in the worker's temporary directory.
@@ -120,9 +122,9 @@ def devnet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevnetInfo]:
 
 
 def _doctest_wants_devnet(request: pytest.FixtureRequest) -> bool:
-    """A doctest of ``ogpu.devnet`` whose examples use the name ``devnet``."""
+    """A doctest of the ``ogpu`` package whose examples use the name ``devnet``."""
     dtest = getattr(request.node, "dtest", None)
-    if dtest is None or str(dtest.name).split(".")[:2] != ["ogpu", "devnet"]:
+    if dtest is None or str(dtest.name).split(".")[0] != "ogpu":
         return False
     return any("devnet" in ex.source.replace("ogpu.devnet", "") for ex in dtest.examples)
 
@@ -138,7 +140,7 @@ def _ogpu_chain_isolation(request: pytest.FixtureRequest) -> Iterator[None]:
     """Snapshot each chain a test uses (session ``anvil``, ``devnet``) and revert it afterwards.
 
     A test using ``devnet`` also gets ``OGPU_DEVNET_HOME`` set to the devnet's home (a doctest
-    of ``ogpu.devnet`` naming ``devnet`` also gets the fixture in its namespace).
+    of ``ogpu`` naming ``devnet`` also gets the fixture in its namespace).
     """
     import os
 

@@ -1010,8 +1010,24 @@ def run_job(
     and fees raised 12.5 % (capped by ``max_fee_per_gas``). The journal (default
     ``~/.ogpu/jobs.sqlite3``, ``$OGPU_JOURNAL``) makes :meth:`Job.resume` safe after a crash.
 
-    >>> job = run_job(source, "echo", [{"text": "a"}, {"text": "b"}], payment=10**16)  # doctest: +SKIP
-    >>> list(job)  # doctest: +SKIP
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from ogpu.chain import Session
+    >>> from ogpu.client import ImageEnvironments, SourceInfo, publish_source
+    >>> session, tmp = Session("devnet"), tempfile.TemporaryDirectory()
+    >>> source = publish_source(SourceInfo(name="demo", description="demo", logoUrl="",
+    ...     imageEnvs=ImageEnvironments(cpu="https://example.com/compose.yml"),
+    ...     minPayment=10**16, minAvailableLockup=0, maxExpiryDuration=3600), session=session)
+    >>> job = run_job(source, "echo", [{"payload": "a"}, {"payload": "b"}], payment=10**16,
+    ...               journal=Path(tmp.name) / "jobs.sqlite3")
+    >>> job.status().total
+    2
+    >>> st = job.cancel()  # no provider serves this source: its tasks are cancelled, refunded
+    >>> st.state, st.canceled, st.paid
+    ('canceled', 2, 0)
+    >>> tmp.cleanup()
+
+    With a provider serving the source, ``list(job)`` gives the results in input order.
     """
     from ogpu.chain.session import get_session
     from ogpu.client.models import TaskInput

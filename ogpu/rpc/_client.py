@@ -124,7 +124,12 @@ class RpcClient(BaseRpcClient):
 
     ``transport`` lets tests put an httpx transport in front of the node.
 
-    >>> # RpcClient("http://127.0.0.1:8545").request("eth_chainId")  ->  "0x7a69"
+    >>> client = RpcClient(devnet.rpc_url)
+    >>> client.request("eth_chainId")
+    '0x7a69'
+    >>> client.batch([("eth_chainId", []), ("net_version", [])])
+    ['0x7a69', '31337']
+    >>> client.close()
     """
 
     def __init__(
