@@ -547,12 +547,12 @@ class Session:
         ctx = context or fn.context
         ex = self.executor
         if dry_run:
-            return run(ex.dry_run_steps(fn, resolved, value=value, gas=gas, context=ctx), self)
+            return ex.run(ex.dry_run_steps(fn, resolved, value=value, gas=gas, context=ctx))
         send_wait = wait if sync is None else sync
         sent = ex.send_steps(
             fn, resolved, value=value, gas=gas, context=ctx, fee=fee, wait=send_wait
         )
-        pending = ex.pending(run(sent, self))
+        pending = ex.pending(ex.run(sent))
         if not wait:
             return pending
         return pending.wait(timeout)
@@ -618,7 +618,7 @@ class Session:
     def replace_nonce(self, signer: SignerLike, nonce: int) -> Receipt:
         """Replace whatever is pending at ``nonce`` with a 0-value self-transfer (fee bumped)."""
         ex = self.executor
-        return ex.pending(run(ex.replace_nonce_steps(signer, nonce), self)).wait(120.0)
+        return ex.pending(ex.run(ex.replace_nonce_steps(signer, nonce))).wait(120.0)
 
     def close(self) -> None:
         """Release HTTP connections."""

@@ -30,7 +30,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from eth_utils.crypto import keccak
 
@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 __all__ = ["ON_SIGNED", "SEND_ERROR_KINDS", "FeeQuote", "Preflight", "Sent", "TxExecutor"]
 
 log = logging.getLogger("ogpu.tx")
+T = TypeVar("T")
 
 GAS_MARGIN = 1.2
 #: extra gas on top of the margin: state can change between estimate and inclusion (another of
@@ -241,6 +242,10 @@ class TxExecutor:
         self._in_flight: dict[str, int] = {}
         self.receipts = _ReceiptPoller(self)
 
+    def run(self, steps: Steps[T]) -> T:
+        """Drive ``steps`` synchronously on this executor's session."""
+        return run(steps, self.session)
+
     # ------------------------------------------------------------------ building blocks
 
     @staticmethod
@@ -395,7 +400,7 @@ class TxExecutor:
 
     def fees(self) -> FeeQuote:
         """Current fee quote from the latest block (EIP-1559 if it has a base fee)."""
-        return run(self.fees_steps(), self.session)
+        return self.run(self.fees_steps())
 
     @staticmethod
     def _sign(signer: SignerLike, tx: dict[str, Any]) -> tuple[str, str]:
