@@ -155,21 +155,16 @@ class _BadUpload(Exception):
 
 async def _read_upload(request: Request, limit: int) -> tuple[bytes, str, str]:
     """Bytes, filename and content type of the first file part; body read with a size cap."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit + _MULTIPART_OVERHEAD:
-        raise _TooLarge
+    from ogpu.service.server import read_capped
+
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise _BadUpload("expected a multipart/form-data body")
-    chunks: list[bytes] = []
-    total = 0
-    async for chunk in request.stream():
-        total += len(chunk)
-        if total > limit + _MULTIPART_OVERHEAD:
-            raise _TooLarge
-        chunks.append(chunk)
+    raw = await read_capped(request, limit + _MULTIPART_OVERHEAD)
+    if raw is None:
+        raise _TooLarge
 
     async def body() -> AsyncGenerator[bytes, None]:
-        yield b"".join(chunks)
+        yield raw
 
     try:
         form = await MultiPartParser(request.headers, body(), max_files=1, max_fields=16).parse()

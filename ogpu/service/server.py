@@ -70,7 +70,7 @@ _TASK_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 STATUS_HEADER = "X-OGPU-Status"
 
 
-async def _read_capped(request: Request, limit: int) -> bytes | None:
+async def read_capped(request: Request, limit: int) -> bytes | None:
     """The request body, or ``None`` as soon as it is known to exceed ``limit`` bytes."""
     length = request.headers.get("content-length")
     if length is not None and (not length.isdigit() or int(length) > limit):
@@ -245,7 +245,7 @@ def create_app(service: Service | None = None, config: ServiceConfig | None = No
                 status_code=503,
                 headers={"Retry-After": "1"},
             )
-        raw = await _read_capped(request, cfg.max_body_bytes)
+        raw = await read_capped(request, cfg.max_body_bytes)
         if raw is None:
             return _refuse(
                 task_address,
