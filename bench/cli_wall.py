@@ -10,7 +10,10 @@ as separate processes through the installed ``ogpu`` console script, like a user
 baselines of the same run, ``python -c pass`` (interpreter start-up) and, with
 ``--baseline DIR``, the same commands with the ``ogpu`` package of another checkout (e.g.
 ``git worktree add --detach /tmp/base main``) on the same devnet and libraries, the two
-alternating run by run, with the ratio ours/baseline. Then ``python -X importtime`` of
+alternating run by run, with the ratio ours/baseline. ``DIR`` comes first on the baseline's
+``PYTHONPATH``, so a directory holding a link to the other checkout's ``ogpu`` and the other
+version of a library (e.g. the typer that checkout pins, unpacked from its wheel) measures the
+baseline with its own pins. Then ``python -X importtime`` of
 ``ogpu vault balance`` lists the packages with the largest import time (top-level packages, so
 web3 and its dependencies show up as one line each).
 Target: ``ogpu vault balance`` <= 300 ms wall.
@@ -117,7 +120,9 @@ def import_offenders(env: dict[str, str], top: int) -> dict[str, Any]:
         env=env,
         capture_output=True,
         text=True,
-        cwd=REPO,
+        # not the repository: ``-c`` puts the working directory first on sys.path, and this
+        # checkout's ogpu would shadow the baseline's
+        cwd=env["OGPU_DEVNET_HOME"],
     )
     rows: list[tuple[int, str, int]] = []  # (depth, module, self us), children before parents
     for line in r.stderr.splitlines():
@@ -187,6 +192,10 @@ def main(argv: list[str] | None = None) -> int:
         measured = wall([*_ogpu(), "--network", "devnet", "vault", "balance"], envs, args.repeat)
         results["ogpu vault balance"] = _compared(measured)
         results["import_offenders (ogpu vault balance)"] = import_offenders(envs["ours"], args.top)
+        if "baseline" in envs:
+            results["modules_imported (ogpu vault balance, baseline)"] = import_offenders(
+                envs["baseline"], 0
+            )["modules_imported"]
     balance = measured["ours"]
     results["target"] = {
         f"ogpu vault balance <= {TARGET_MS:.0f} ms": balance["median_ms"],

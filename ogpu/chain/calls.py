@@ -1,4 +1,5 @@
-"""Contract calls without web3: calldata from the packaged ABI with eth-abi, cached selectors.
+"""Contract calls without web3: calldata from the packaged ABI (:mod:`ogpu.chain._abi`), cached
+selectors.
 
 A :class:`ContractCall` is one function of one contract with its arguments encoded: the target
 ``address``, the ``fn_name``, the ABI entry (``abi``) and the calldata (``data``). Reads send it as
@@ -14,22 +15,27 @@ millisecond. :class:`BoundContract` gives the familiar ``contract.functions.name
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-from eth_abi.abi import decode as abi_decode
-from eth_abi.abi import encode as abi_encode
-from eth_hash.auto import keccak
-from eth_utils.address import to_checksum_address
+from Crypto.Hash.keccak import new as _keccak_new
 
+from ogpu.chain import _abi
 from ogpu.types.errors import OGPUError
 
 __all__ = ["BlockId", "BoundContract", "ContractCall", "FunctionSpec", "function_spec"]
 
 #: A block selector: a block number or a tag such as ``"latest"``.
 BlockId = int | str
+
+
+def keccak(data: bytes) -> bytes:
+    """Keccak-256 of ``data`` with pycryptodome, the backend ``eth_hash.auto`` picks (without
+    eth-hash's own import, which reads its version through ``importlib.metadata``)."""
+    return bytes(_keccak_new(data=data, digest_bits=256).digest())
 
 
 def block_param(block: BlockId) -> str:
@@ -68,9 +74,7 @@ class FunctionSpec:
 @cache
 def function_spec(contract: str, name: str) -> FunctionSpec:
     """The :class:`FunctionSpec` of ``contract.name`` from the packaged ABI (cached)."""
-    from ogpu.chain._abi import load_abi
-
-    for entry in load_abi(contract):
+    for entry in _abi.load_abi(contract):
         if entry.get("type") == "function" and entry.get("name") == name:
             inputs = tuple(abi_type(i) for i in entry["inputs"])
             return FunctionSpec(
@@ -85,10 +89,20 @@ def function_spec(contract: str, name: str) -> FunctionSpec:
     raise AttributeError(f"{contract} has no function {name!r}")
 
 
+_HEX_ADDRESS = re.compile(r"(?:0[xX])?[0-9a-fA-F]{40}")
+
+
 @lru_cache(maxsize=8192)
 def checksum_address(address: str) -> str:
-    """``eth_utils.to_checksum_address``, remembered (the same few addresses recur in every
-    write); raises ``ValueError`` for what is not an address."""
+    """The EIP-55 form of an address (``0x`` optional, any case; as ``eth_utils.to_checksum_address``),
+    remembered (the same few addresses recur in every write); raises ``ValueError`` for what is
+    not an address."""
+    if isinstance(address, str):
+        if _HEX_ADDRESS.fullmatch(address) is None:
+            raise ValueError(f"not an address: {address!r} (expected 0x and 40 hex digits)")
+        return checksum_lower("0x" + address[-40:].lower())
+    from eth_utils.address import to_checksum_address  # 20 raw bytes and other forms
+
     return str(to_checksum_address(address))
 
 
@@ -148,8 +162,8 @@ class ContractCall:
         if spec.takes_bytes:
             values = [_bytes_args(e, v) for e, v in zip(spec.abi["inputs"], args, strict=True)]
         try:
-            encoded = abi_encode(spec.input_types, values) if spec.input_types else b""
-        except Exception as exc:  # eth-abi's EncodingError and friends
+            encoded = _abi.encode(spec.input_types, values) if spec.input_types else b""
+        except Exception as exc:  # AbiEncodeError, or whatever a strange value raises
             raise TypeError(f"{contract}.{function}: cannot encode arguments: {exc}") from None
         return cls(contract, function, address, tuple(args), "0x" + (spec.selector + encoded).hex())
 
@@ -193,8 +207,8 @@ class ContractCall:
                 "address on this network?"
             )
         try:
-            decoded = abi_decode(spec.output_types, raw)
-        except Exception as exc:
+            decoded = _abi.decode(spec.output_types, raw)
+        except Exception as exc:  # AbiDecodeError
             raise OGPUError(f"undecodable reply to {self.context}: {exc}") from None
         values = [
             _normalize(o, v) for o, v in zip(spec.abi.get("outputs", []), decoded, strict=True)

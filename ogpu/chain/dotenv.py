@@ -23,8 +23,6 @@ import os
 from collections.abc import MutableMapping
 from pathlib import Path
 
-from dotenv import dotenv_values
-
 from ogpu.types.enums import Role
 
 __all__ = ["is_sdk_variable", "load_env_files"]
@@ -58,6 +56,8 @@ def load_env_files(
         try:
             if not path.is_file() or path.stat().st_size > _MAX_FILE_BYTES:
                 continue
+            from dotenv import dotenv_values  # only when there is a file to parse
+
             values = dotenv_values(path, interpolate=False, encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue

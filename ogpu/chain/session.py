@@ -29,9 +29,7 @@ import httpx
 from ogpu.chain.calls import BlockId, BoundContract, ContractCall, block_param, checksum_address
 from ogpu.chain.networks import Network, known_network_for_chain, resolve_network
 from ogpu.chain.nonce import NonceManager
-from ogpu.chain.revert import decode_revert
 from ogpu.chain.signers import SignerInput, SignerLike, resolve_signer
-from ogpu.chain.steps import Rpc, Steps, run
 from ogpu.rpc import MalformedReplyError, RetryPolicy, RpcClient, RpcError, classify
 from ogpu.types.enums import Role
 from ogpu.types.errors import ConfigError, OGPUError, TxRpcError
@@ -40,6 +38,7 @@ from ogpu.types.receipt import DryRunResult, PendingTx, Receipt
 if TYPE_CHECKING:
     from web3 import Web3
 
+    from ogpu.chain.steps import Steps
     from ogpu.chain.tx import FeeQuote, TxExecutor
 
 __all__ = ["MalformedReplyError", "Session", "get_session", "set_session", "use_session"]
@@ -307,6 +306,8 @@ class Session:
 
     def timestamp(self, block: BlockId = "latest") -> int:
         """Timestamp of ``block`` (cached for numbered blocks)."""
+        from ogpu.chain.steps import run
+
         return run(self.timestamp_steps(block), self)
 
     def timestamp_steps(self, block: BlockId = "latest") -> Steps[int]:
@@ -315,6 +316,8 @@ class Session:
             cached = self._timestamps.get(block)
             if cached is not None:
                 return cached
+        from ogpu.chain.steps import Rpc
+
         header = yield Rpc("eth_getBlockByNumber", [_block_param(block), False])
         if header is None:
             raise ValueError(f"block {block} not found")
@@ -341,6 +344,8 @@ class Session:
             data = data.get("data")
         message = exc.message or ""
         if isinstance(data, str) or "revert" in message.lower():
+            from ogpu.chain.revert import decode_revert  # eth-abi: loaded when a call reverts
+
             return decode_revert(
                 data if isinstance(data, str) else None, message, context=fn.context
             )
@@ -566,10 +571,9 @@ class Session:
 
     @staticmethod
     def _check_value(value: object) -> None:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"value must be an int (wei), got {type(value).__name__}")
-        if not 0 <= value < 1 << 256:
-            raise ValueError("value must be in [0, 2**256) wei")
+        from ogpu.types.checks import uint
+
+        uint(value, "value")
 
     def send(
         self,

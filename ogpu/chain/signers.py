@@ -15,13 +15,12 @@ import re
 import sys
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, Union, runtime_checkable
 
-from hexbytes import HexBytes
-
 from ogpu.types.enums import Role
 from ogpu.types.errors import InvalidSignerError, MissingSignerError
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
+    from hexbytes import HexBytes
 
     from ogpu.chain.networks import Network
 
@@ -79,8 +78,8 @@ class KeySigner:
     def from_key(cls, key: str | bytes) -> KeySigner:
         """Wrap a private key (32 bytes, or hex with optional ``0x``)."""
         from coincurve import PublicKey
-        from eth_utils.address import to_checksum_address
-        from eth_utils.crypto import keccak
+
+        from ogpu.chain.calls import checksum_lower, keccak
 
         raw = bytes.fromhex(key.removeprefix("0x")) if isinstance(key, str) else bytes(key)
         if len(raw) != 32:
@@ -90,7 +89,7 @@ class KeySigner:
         signer.__account = None
         signer.__key = raw
         signer.__curve_key = None
-        signer.__address = str(to_checksum_address(keccak(public)[-20:]))
+        signer.__address = checksum_lower("0x" + keccak(public)[-20:].hex())
         return signer
 
     @property
@@ -116,6 +115,7 @@ class KeySigner:
             return account.sign_transaction(transaction_dict)  # type: ignore[arg-type]
         import rlp
         from eth_utils.crypto import keccak
+        from hexbytes import HexBytes
 
         if self.__curve_key is None:
             from coincurve import PrivateKey

@@ -2,29 +2,31 @@
 
 Every command body runs inside :func:`command` (one-line errors, or one JSON object with the
 root ``--json``; the exit code of the failure's class; a traceback only with ``--debug``) and
-talks to the chain through a :class:`Cli` object; writes go through :func:`write_command`::
+talks to the chain through the :class:`Cli` it is given; a write command only says what it sends
+(a :class:`Write`) and :func:`write_command` does the rest::
 
-    @app.command(epilog="Example: ogpu vault balance 0x70997970C51812dc3A010C7d01b50e0d17dc79C8")
+    @app.command(epilog="Example: ogpu task show 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be")
     @command
-    def balance(address: str) -> None:
-        with Cli() as cli:
-            ...
+    def show(cli: Cli, address: TaskArg) -> None:
+        data = snapshot_json(cli.load("Task", address).snapshot())
+        ...
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, fields, is_dataclass
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, NoReturn, TypeVar
 
 import typer
 
@@ -37,25 +39,38 @@ if TYPE_CHECKING:
     from ogpu.chain.signers import SignerLike
 
 __all__ = [
+    "AmountArg",
     "Cli",
     "CliError",
     "DryRunOpt",
+    "ExpiresInOpt",
+    "FunctionOpt",
     "GlobalOptions",
     "KeyFileOpt",
+    "LimitOpt",
+    "PaymentOpt",
     "QuietOpt",
+    "ResponseArg",
     "RoleName",
     "RoleOpt",
+    "SourceArg",
+    "TaskArg",
     "TimeoutOpt",
+    "Write",
+    "WriteOptions",
     "YesOpt",
+    "client_write",
     "command",
     "format_duration",
     "format_ogpu",
     "format_time",
     "jsonable",
+    "key_file_option",
     "options",
     "parse_address",
     "parse_amount",
     "parse_duration",
+    "publish_write",
     "read_key_file",
     "write_command",
 ]
@@ -115,6 +130,22 @@ class RoleName(str, Enum):
         return Role(self.value)
 
 
+def key_file_option(role: Role | None = None) -> Any:
+    """``--key-file``, worded for ``role``'s key when the command's role is fixed."""
+    whose, default = (
+        ("the", "the role's <ROLE>_PRIVATE_KEY variable, or the devnet development key")
+        if role is None
+        else (f"the {role.value}'s", f"${role.env_var} (on the devnet: the {role.value} dev key)")
+    )
+    return typer.Option(
+        "--key-file",
+        help=f"File holding {whose} private key (hex; must not be readable by group/others). "
+        f"Default: {default}.",
+        dir_okay=False,
+        show_default=False,
+    )
+
+
 DryRunOpt = Annotated[
     bool,
     typer.Option(
@@ -132,16 +163,7 @@ YesOpt = Annotated[
         help="Do not ask for confirmation before sending to mainnet/testnet.",
     ),
 ]
-KeyFileOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--key-file",
-        help="File holding the private key (hex; must not be readable by group/others). "
-        "Default: the role's <ROLE>_PRIVATE_KEY variable, or the devnet development key.",
-        dir_okay=False,
-        show_default=False,
-    ),
-]
+KeyFileOpt = Annotated[Path | None, key_file_option()]
 QuietOpt = Annotated[
     bool,
     typer.Option(
@@ -155,6 +177,24 @@ RoleOpt = Annotated[
 TimeoutOpt = Annotated[
     float, typer.Option("--timeout", min=0.0, help="Seconds to wait for the transaction receipt.")
 ]
+AmountArg = Annotated[str, typer.Argument(help="Amount in OGPU (or 1000wei, 2gwei).")]
+SourceArg = Annotated[str, typer.Argument(help="Source address.")]
+TaskArg = Annotated[str, typer.Argument(help="Task address.")]
+ResponseArg = Annotated[str, typer.Argument(help="Response address.")]
+FunctionOpt = Annotated[
+    str, typer.Option("--function", "-f", help="The source's handler to run (function_name).")
+]
+PaymentOpt = Annotated[
+    str,
+    typer.Option(
+        "--payment",
+        help="Payment per task, escrowed from the client's Vault balance, OGPU (or wei/gwei).",
+    ),
+]
+ExpiresInOpt = Annotated[
+    str, typer.Option("--expires-in", help="Lifetime of a task: seconds or 90s, 10m, 2h, 1d.")
+]
+LimitOpt = Annotated[int, typer.Option("--limit", min=1, help="Show at most N (newest).")]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -178,45 +218,6 @@ EXIT_TRANSACTION = 8
 EXIT_TIMEOUT = 9
 EXIT_IPFS = 10
 EXIT_INTERRUPTED = 130
-
-_EXIT_BY_CLASS: tuple[tuple[str, int], ...] = (
-    # (error class name in the MRO, exit code), most specific first
-    ("CliError", EXIT_INPUT),
-    ("ConfigError", EXIT_INPUT),
-    ("NotFoundError", EXIT_NOT_FOUND),
-    ("StateError", EXIT_STATE),
-    ("PermissionError", EXIT_STATE),
-    ("VaultError", EXIT_FUNDS),
-    ("TxRpcError", EXIT_NETWORK),
-    ("InvalidRpcUrlError", EXIT_NETWORK),
-    ("DevnetNotRunningError", EXIT_NETWORK),
-    ("DevnetStaleError", EXIT_NETWORK),
-    ("DevnetUnreachableError", EXIT_NETWORK),
-    ("DevnetStartError", EXIT_NETWORK),
-    ("DevnetPortInUseError", EXIT_INPUT),
-    ("DevnetAnvilNotFoundError", EXIT_INPUT),
-    ("DevnetBusyError", EXIT_STATE),
-    ("DevnetManifestError", EXIT_STATE),
-    ("DevnetDeployError", EXIT_TRANSACTION),
-    ("DevnetError", EXIT_INPUT),  # the devnet's own option checks (--block-time, ports)
-    ("WaitTimeoutError", EXIT_TIMEOUT),
-    ("PublishTimeoutError", EXIT_TIMEOUT),
-    ("TxError", EXIT_TRANSACTION),
-    ("IPFSError", EXIT_IPFS),
-)
-
-
-def exit_code_for(exc: BaseException) -> int:
-    """The exit code of the failure class of ``exc`` (see :data:`_EXIT_BY_CLASS`)."""
-    names = [c.__name__ for c in type(exc).__mro__ if c.__module__.startswith(("ogpu", "typer"))]
-    for name, code in _EXIT_BY_CLASS:
-        if name in names:
-            return code
-    if _is_connection_error(exc):
-        return EXIT_NETWORK
-    if isinstance(exc, ValueError):
-        return EXIT_INPUT
-    return EXIT_UNEXPECTED
 
 
 def _one_line(text: str) -> str:
@@ -251,119 +252,193 @@ def _network_hint() -> str:
     return f"network {name} (the default, since neither --network nor OGPU_NETWORK is set); choose one with {NETWORK_CHOICE}"
 
 
-def _cli_message(exc: BaseException) -> str | None:
-    """The command-line wording of an SDK error, built from its typed fields (``None``: keep the
-    SDK's own message)."""
-    from ogpu.types import errors as e
+def _missing_signer(exc: Any) -> str:
+    role = getattr(exc, "role", None)
+    if role is None:
+        return "this command needs a key: pass --key-file PATH"
+    r = Role(role)
+    return (
+        f"no key for role {r.value}: set {r.env_var} or pass --key-file PATH "
+        "(on --network devnet the development keys are used automatically)"
+    )
 
-    fmt = format_ogpu
-    if isinstance(exc, e.MissingSignerError):
-        role = getattr(exc, "role", None)
-        if role is None:
-            return "this command needs a key: pass --key-file PATH"
-        r = Role(role)
-        return (
-            f"no key for role {r.value}: set {r.env_var} or pass --key-file PATH "
-            "(on --network devnet the development keys are used automatically)"
-        )
-    if isinstance(exc, e.InsufficientBalanceError) and (exc.context or "").startswith(
-        "Vault.withdraw"
-    ):
+
+def _short_of_balance(exc: Any) -> str:
+    fmt, missing = format_ogpu, max(exc.required - exc.available, 0)
+    if (exc.context or "").startswith("Vault.withdraw"):
         return (
             f"{exc.account} has {fmt(exc.available)} in the Vault, less than the "
             f"{fmt(exc.required)} asked for; withdraw at most "
             f"`ogpu vault withdraw {fmt(exc.available, unit=False)}`"
         )
-    if isinstance(exc, e.InsufficientBalanceError):
-        missing = max(exc.required - exc.available, 0)
-        return (
-            f"{exc.account} has {fmt(exc.available)} in the Vault but {fmt(exc.required)} is "
-            f"required; deposit at least {fmt(missing)} more: "
-            f"`ogpu vault deposit {fmt(missing, unit=False)}`"
-        )
-    if isinstance(exc, e.InsufficientLockupError):
-        missing = max(exc.required - exc.available, 0)
-        return (
-            f"{exc.account} has {fmt(exc.available)} locked but {fmt(exc.required)} is required; "
-            f"lock at least {fmt(missing)} more: `ogpu vault lock {fmt(missing, unit=False)}`"
-        )
-    if isinstance(exc, e.UnbondingPeriodNotElapsedError):
-        return (
-            f"the unbonding of {exc.account} matures {format_duration(exc.remaining_seconds)}; "
-            "run `ogpu vault claim` after that"
-        )
-    if isinstance(exc, e.NotEligibleError):
-        return (
-            f"{exc.account} is not eligible: it needs enough stake in the Vault "
-            "(`ogpu vault lock AMOUNT`); see `ogpu vault balance`"
-        )
-    if isinstance(exc, e.TaskAlreadyFinalizedError):
-        state = _state_name(exc.status) if exc.status is not None else None
-        if state == "CANCELED":
-            return f"task {exc.task} was cancelled; see `ogpu task show {exc.task}`"
-        if state == "EXPIRED":
-            return f"task {exc.task} has expired; see `ogpu task show {exc.task}`"
-        if state == "FINALIZED":
-            return f"task {exc.task} is already finalized; `ogpu task result {exc.task}` shows its result"
-        return (
-            f"task {exc.task} can no longer be changed (status {state or 'unknown'}); "
-            f"see `ogpu task show {exc.task}`"
-        )
-    if isinstance(exc, e.TaskExpiredError):
-        return (
-            f"task {exc.task} expired {format_time(exc.expiry)}; publish a new one with "
+    return (
+        f"{exc.account} has {fmt(exc.available)} in the Vault but {fmt(exc.required)} is "
+        f"required; deposit at least {fmt(missing)} more: "
+        f"`ogpu vault deposit {fmt(missing, unit=False)}`"
+    )
+
+
+def _short_of_lockup(exc: Any) -> str:
+    fmt, missing = format_ogpu, max(exc.required - exc.available, 0)
+    return (
+        f"{exc.account} has {fmt(exc.available)} locked but {fmt(exc.required)} is required; "
+        f"lock at least {fmt(missing)} more: `ogpu vault lock {fmt(missing, unit=False)}`"
+    )
+
+
+_FINAL_STATES = {
+    "CANCELED": "was cancelled; see `ogpu task show {task}`",
+    "EXPIRED": "has expired; see `ogpu task show {task}`",
+    "FINALIZED": "is already finalized; `ogpu task result {task}` shows its result",
+}
+
+
+def _task_final(exc: Any) -> str:
+    state = _state_name(exc.status) if exc.status is not None else None
+    if state in _FINAL_STATES:
+        return f"task {exc.task} " + _FINAL_STATES[state].format(task=exc.task)
+    return (
+        f"task {exc.task} can no longer be changed (status {state or 'unknown'}); "
+        f"see `ogpu task show {exc.task}`"
+    )
+
+
+def _rpc_failure(exc: Any) -> str:
+    reason = str(exc.reason)
+    if reason.startswith("no devnet is running"):
+        return reason  # already says which command starts it
+    if chosen_network()[0] == "devnet" and "cannot connect" in reason:
+        return f"no devnet running ({reason}); start it with `ogpu devnet up`"
+    return f"RPC failure: {reason}; {_network_hint()}"
+
+
+def _not_found(exc: Any) -> str | None:
+    if not isinstance(getattr(exc, "address", None), str):
+        return None
+    kind = type(exc).__name__.removesuffix("NotFoundError").lower() or "object"
+    return f"no {kind} at {exc.address} on {_network_hint()}"
+
+
+def _wait_timeout(exc: Any) -> str:
+    state = f" (last state: {_state_name(exc.last_state)})" if exc.last_state is not None else ""
+    return f"timed out after {exc.timeout:g} s waiting for {exc.what}{state}; raise --timeout"
+
+
+_NOT_OWNER = (
+    " (nor its agent): sign with the client's key (--key-file), or let the client run "
+    "`ogpu agent set ADDRESS`"
+)
+
+
+# The one error table: each failure class (matched by name along the exception's MRO, most
+# specific first) → its exit code (None: its base class's; docs/troubleshooting.md has this
+# table) and its command-line wording from the error's typed fields: a template of ``e`` or a
+# function of it (None, or None returned: the SDK's own message).
+_Wording = str | Callable[[Any], str | None] | None
+_ERRORS: dict[str, tuple[int | None, _Wording]] = {
+    "CliError": (EXIT_INPUT, None),
+    "MissingSignerError": (None, _missing_signer),
+    "ChainNotSupportedError": (None, "{e.message}; choose a network with " + NETWORK_CHOICE),
+    "ConfigError": (EXIT_INPUT, None),
+    "NotFoundError": (EXIT_NOT_FOUND, _not_found),
+    "TaskAlreadyFinalizedError": (None, _task_final),
+    "TaskExpiredError": (
+        None,
+        lambda e: (
+            f"task {e.task} expired {format_time(e.expiry)}; publish a new one with "
             "`ogpu task publish`"
-        )
-    if isinstance(exc, e.ResponseAlreadyConfirmedError):
-        return f"response {exc.response} is already confirmed; nothing to do"
-    if isinstance(exc, e.SourceInactiveError):
-        return f"source {exc.source} is inactive: it accepts no tasks; see `ogpu source show {exc.source}`"
-    if isinstance(exc, e.NotTaskOwnerError):
-        return (
-            f"{exc.caller} is not the client of task {exc.task} (nor its agent): sign with the "
-            "client's key (--key-file), or let the client run `ogpu agent set ADDRESS`"
-        )
-    if isinstance(exc, e.NotSourceOwnerError):
-        return (
-            f"{exc.caller} is not the client of source {exc.source} (nor its agent): sign with "
-            "the client's key (--key-file), or let the client run `ogpu agent set ADDRESS`"
-        )
-    if isinstance(exc, e.NotMasterError):
-        return (
-            f"{exc.account} is not a paired master: the provider announces it with "
-            "`ogpu provider announce MASTER`, then the master runs `ogpu provider pair PROVIDER`"
-        )
-    if isinstance(exc, e.NotProviderError):
-        return (
-            f"{exc.account} is not a provider: it announces a master with "
-            "`ogpu provider announce MASTER`, and that master pairs it with `ogpu provider pair`"
-        )
-    if isinstance(exc, e.WaitTimeoutError):
-        state = (
-            f" (last state: {_state_name(exc.last_state)})" if exc.last_state is not None else ""
-        )
-        return f"timed out after {exc.timeout:g} s waiting for {exc.what}{state}; raise --timeout"
-    if isinstance(exc, e.TxReceiptTimeoutError):
-        return (
-            f"no receipt after {exc.timeout:g} s for tx {exc.tx_hash}; it may still be mined: "
-            "check before sending again (do not repeat the command blindly)"
-        )
-    if isinstance(exc, e.TxRpcError):
-        reason = exc.reason
-        if reason.startswith("no devnet is running"):
-            return reason  # already says which command starts it
-        if chosen_network()[0] == "devnet" and "cannot connect" in reason:
-            return f"no devnet running ({reason}); start it with `ogpu devnet up`"
-        return f"RPC failure: {reason}; {_network_hint()}"
-    if isinstance(exc, e.InvalidRpcUrlError):
-        return f"no Ethereum JSON-RPC endpoint at {exc.url}; {_network_hint()}"
-    if isinstance(exc, e.ChainNotSupportedError):
-        return f"{exc.message}; choose a network with {NETWORK_CHOICE}"
-    if isinstance(exc, e.NotFoundError) and isinstance(getattr(exc, "address", None), str):
-        kind = type(exc).__name__.removesuffix("NotFoundError").lower() or "object"
-        return f"no {kind} at {exc.address} on {_network_hint()}"  # type: ignore[attr-defined]
-    if isinstance(exc, e.TxRevertError):
-        return f"transaction reverted: {exc.reason}"
+        ),
+    ),
+    "ResponseAlreadyConfirmedError": (
+        None,
+        "response {e.response} is already confirmed; nothing to do",
+    ),
+    "SourceInactiveError": (
+        None,
+        "source {e.source} is inactive: it accepts no tasks; see `ogpu source show {e.source}`",
+    ),
+    "StateError": (EXIT_STATE, None),
+    "NotTaskOwnerError": (None, "{e.caller} is not the client of task {e.task}" + _NOT_OWNER),
+    "NotSourceOwnerError": (None, "{e.caller} is not the client of source {e.source}" + _NOT_OWNER),
+    "NotMasterError": (
+        None,
+        "{e.account} is not a paired master: the provider announces it with `ogpu provider "
+        "announce MASTER`, then the master runs `ogpu provider pair PROVIDER`",
+    ),
+    "NotProviderError": (
+        None,
+        "{e.account} is not a provider: it announces a master with `ogpu provider announce "
+        "MASTER`, and that master pairs it with `ogpu provider pair`",
+    ),
+    "PermissionError": (EXIT_STATE, None),
+    "InsufficientBalanceError": (None, _short_of_balance),
+    "InsufficientLockupError": (None, _short_of_lockup),
+    "UnbondingPeriodNotElapsedError": (
+        None,
+        lambda e: (
+            f"the unbonding of {e.account} matures {format_duration(e.remaining_seconds)}; "
+            "run `ogpu vault claim` after that"
+        ),
+    ),
+    "NotEligibleError": (
+        None,
+        "{e.account} is not eligible: it needs enough stake in the Vault "
+        "(`ogpu vault lock AMOUNT`); see `ogpu vault balance`",
+    ),
+    "VaultError": (EXIT_FUNDS, None),
+    "TxRpcError": (EXIT_NETWORK, _rpc_failure),
+    "InvalidRpcUrlError": (
+        EXIT_NETWORK,
+        lambda e: f"no Ethereum JSON-RPC endpoint at {e.url}; {_network_hint()}",
+    ),
+    "DevnetNotRunningError": (EXIT_NETWORK, None),
+    "DevnetStaleError": (EXIT_NETWORK, None),
+    "DevnetUnreachableError": (EXIT_NETWORK, None),
+    "DevnetStartError": (EXIT_NETWORK, None),
+    "DevnetPortInUseError": (EXIT_INPUT, None),
+    "DevnetAnvilNotFoundError": (EXIT_INPUT, None),
+    "DevnetBusyError": (EXIT_STATE, None),
+    "DevnetManifestError": (EXIT_STATE, None),
+    "DevnetDeployError": (EXIT_TRANSACTION, None),
+    "DevnetError": (EXIT_INPUT, None),  # the devnet's own option checks (--block-time, ports)
+    "WaitTimeoutError": (EXIT_TIMEOUT, _wait_timeout),
+    "PublishTimeoutError": (EXIT_TIMEOUT, None),
+    "TxReceiptTimeoutError": (
+        None,
+        "no receipt after {e.timeout:g} s for tx {e.tx_hash}; it may still be mined: "
+        "check before sending again (do not repeat the command blindly)",
+    ),
+    "TxRevertError": (None, "transaction reverted: {e.reason}"),
+    "TxError": (EXIT_TRANSACTION, None),
+    "IPFSError": (EXIT_IPFS, None),
+}
+
+
+def _entries(exc: BaseException) -> Iterator[tuple[int | None, _Wording]]:
+    """The :data:`_ERRORS` rows of ``exc``'s classes, most specific first."""
+    for cls in type(exc).__mro__:
+        if cls.__module__.startswith(("ogpu", "typer")) and cls.__name__ in _ERRORS:
+            yield _ERRORS[cls.__name__]
+
+
+def exit_code_for(exc: BaseException) -> int:
+    """The exit code of the failure class of ``exc`` (see :data:`_ERRORS`)."""
+    for code, _ in _entries(exc):
+        if code is not None:
+            return code
+    if _is_connection_error(exc):
+        return EXIT_NETWORK
+    if isinstance(exc, ValueError):
+        return EXIT_INPUT
+    return EXIT_UNEXPECTED
+
+
+def _cli_message(exc: BaseException) -> str | None:
+    """The command-line wording of an SDK error (``None``: keep the SDK's own message)."""
+    for _, wording in _entries(exc):
+        text = wording.format(e=exc) if isinstance(wording, str) else wording and wording(exc)
+        if text is not None:
+            return text
     return None
 
 
@@ -459,14 +534,30 @@ def errors(describe: Callable[[BaseException], str] = describe_error) -> Iterato
 
 
 def command(func: F) -> F:
-    """Run a command body inside :func:`errors` (keeps the signature for Typer)."""
+    """Run a command body inside :func:`errors`; its ``cli`` parameter, if any (no option of the
+    command line), receives the invocation's :class:`Cli`."""
+    takes_cli = "cli" in inspect.signature(func).parameters
 
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with errors():
-            return func(*args, **kwargs)
+    def run(**kwargs: Any) -> Any:
+        with errors(), Cli() as cli:
+            return func(**kwargs, cli=cli) if takes_cli else func(**kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return _as_command(func, run, hide="cli")  # type: ignore[return-value]
+
+
+def _as_command(
+    func: Callable[..., Any], run: Callable[..., Any], hide: str, added: Iterable[Any] = ()
+) -> Callable[..., Any]:
+    """``run`` under the name, help and parameters of ``func`` (without ``hide``, plus the
+    ``inspect.Parameter`` objects ``added``), as Typer reads them."""
+    signature = inspect.signature(func, eval_str=True)
+    params = [p for p in signature.parameters.values() if p.name != hide] + list(added)
+    functools.update_wrapper(run, func)
+    run.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=params, return_annotation=None
+    )
+    run.__annotations__ = {p.name: p.annotation for p in params}
+    return run
 
 
 # ----------------------------------------------------------------------------------------------
@@ -521,15 +612,15 @@ def parse_address(text: str, what: str = "address") -> str:
     >>> parse_address("0x70997970c51812dc3a010c7d01b50e0d17dc79c8")
     '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
     """
-    from eth_utils.address import is_address, to_checksum_address
+    from ogpu.chain.calls import checksum_address
 
-    value = str(text).strip()
-    if not is_address(value):
+    try:
+        return checksum_address(str(text).strip())
+    except ValueError:
         raise CliError(
             f"invalid {what} {text!r}: expected 0x followed by 40 hex digits "
             "(a 20-byte Ethereum address)"
-        )
-    return str(to_checksum_address(value))
+        ) from None
 
 
 def format_ogpu(wei: int, *, unit: bool = True, places: int = 6) -> str:
@@ -677,6 +768,21 @@ class Cli:
             found = self._signers[(role, key_file)] = self.session.resolve_signer(key, role)
         return found
 
+    def account(self, given: str | None, what: str, role: Role, key_file: Path | None) -> str:
+        """``given`` as a checked address (``what`` names it in errors), else the address of
+        ``role``'s key."""
+        if given is not None:
+            return parse_address(given, what)
+        return self.signer(role, key_file).address
+
+    def load(self, kind: str, address: str) -> Any:
+        """The ``ogpu.protocol`` object ``kind`` (Task, Source, Response) at ``address``, which is
+        checked first."""
+        import ogpu.protocol
+
+        checked = parse_address(address, f"{kind.lower()} address")
+        return getattr(ogpu.protocol, kind).load(checked, self.session)
+
     def close(self) -> None:
         if self._session is not None:
             self._session.close()
@@ -759,50 +865,39 @@ class Cli:
         else:
             self.out.print(text, markup=False)
 
+    def table(
+        self, rows: list[dict[str, Any]], columns: dict[str, str | Callable[[Any], Any]], empty: str
+    ) -> None:
+        """``rows`` as JSON with ``--json``, else a table of ``columns`` (header → the key of a
+        row's cell, or a function of the row), or the line ``empty`` when there are none."""
+
+        def human() -> None:
+            if not rows:
+                self.out.print(empty)
+                return
+            from rich.table import Table
+
+            table = Table(box=None, pad_edge=False)
+            for col in columns:
+                table.add_column(col, overflow="fold")
+            for r in rows:
+                table.add_row(*(str(c(r) if callable(c) else r[c]) for c in columns.values()))
+            self.out.print(table)
+
+        self.emit(rows, human)
+
     # -- writes
 
-    def write(
-        self,
-        action: str,
-        call: Callable[..., Any],
-        *,
-        dry_run: bool,
-        yes: bool,
-        timeout: float = 120.0,
-        effect: str | None = None,
-    ) -> tuple[Any, Receipt] | None:
-        """Simulate, confirm on public networks, send, and wait for the receipt (spinner).
-
-        ``call(**kw)`` performs the write with ``kw`` forwarded to ``Session.transact`` (or a
-        client workflow): ``dry_run=True`` → a :class:`DryRunResult`; ``wait=False`` → a pending
-        object with ``tx_hash`` and ``wait``/``receipt``. Returns ``(pending, receipt)``, or
-        ``None`` after a dry run.
-        """
-        if dry_run:
-            simulated: DryRunResult = call(dry_run=True)
-            self.show_dry_run(action, simulated, effect)
-            return None
+    def confirm(self, yes: bool, summary: Callable[[], str], ask: str) -> None:
+        """On mainnet/testnet without ``--yes``: print ``summary()`` on stderr and ask
+        ``<ask> <network>?``; no sends nothing and exits."""
         network = self.network_name
         if network in PUBLIC_NETWORKS and not yes:
-            simulated = call(dry_run=True)
-            self.err.print(
-                f"{action}: {effect + '; ' if effect else ''}from {simulated.sender}, "
-                f"gas {simulated.gas:,}, max cost {format_ogpu(simulated.max_cost)} (fee + value)",
-                markup=False,
-            )
-            if not typer.confirm(f"Send {action} to {network}?", default=False, err=True):
+            self.err.print(summary(), markup=False)
+            if not typer.confirm(f"{ask} {network}?", default=False, err=True):
                 fail("aborted; nothing was sent", EXIT_UNEXPECTED)
-        with self.spinner(f"{action}: sending to {network}"):
-            pending = call(wait=False)
-            receipt: Receipt
-            if isinstance(pending, Receipt):  # a workflow that sends and waits itself
-                receipt = pending
-            else:
-                receipt_of = getattr(pending, "receipt", None)
-                receipt = receipt_of(timeout) if callable(receipt_of) else pending.wait(timeout)
-        return pending, receipt
 
-    def show_dry_run(self, action: str, result: DryRunResult, effect: str | None) -> None:
+    def show_dry_run(self, action: str, result: DryRunResult, effect: str) -> None:
         data = {
             "dry_run": True,
             "action": action,
@@ -816,100 +911,215 @@ class Cli:
             "return_value": jsonable(result.return_value),
             "sent": False,
         }
-
-        def human() -> None:
-            rows: list[tuple[str, Any]] = []
-            if effect:
-                rows.append(("effect", effect))
-            rows += [
-                ("network", data["network"]),
-                ("from", result.sender),
-                ("to", result.to),
-                ("value", format_ogpu(result.value)),
-                ("gas", f"{result.gas:,}"),
-                ("max cost", f"{format_ogpu(result.max_cost)} (fee + value)"),
-            ]
-            if result.return_value not in (None, [], ()):
-                rows.append(("returns", jsonable(result.return_value)))
-            self.fields(f"dry run of {action}: simulated, nothing sent", rows)
-
-        self.emit(data, human)
-
-    def receipt_rows(self, receipt: Receipt) -> list[tuple[str, Any]]:
-        return [
-            ("tx", receipt.tx_hash),
-            ("block", receipt.block_number),
-            ("gas used", f"{receipt.gas_used:,}"),
-            ("fee", format_ogpu(receipt.fee)),
+        rows: list[tuple[str, Any]] = [
+            ("effect", effect),
+            ("network", data["network"]),
+            ("from", result.sender),
+            ("to", result.to),
+            ("value", format_ogpu(result.value)),
+            ("gas", f"{result.gas:,}"),
+            ("max cost", f"{format_ogpu(result.max_cost)} (fee + value)"),
         ]
+        if result.return_value not in (None, [], ()):
+            rows.append(("returns", data["return_value"]))
+        self.emit(data, lambda: self.fields(f"dry run of {action}: simulated, nothing sent", rows))
 
-    @staticmethod
-    def receipt_json(receipt: Receipt) -> dict[str, Any]:
-        return {
+
+# ----------------------------------------------------------------------------------------------
+# Writes
+
+
+class WriteOptions(NamedTuple):
+    """The options every write command takes, and its :class:`Cli` (to read the chain first)."""
+
+    cli: Cli
+    role: Role
+    key_file: Path | None
+    dry_run: bool
+    yes: bool
+    timeout: float
+    quiet: bool
+
+
+class Write(NamedTuple):
+    """What a write command sends and how it reports it (run by :func:`write_command`).
+
+    ``send(signer=, session=, **kw)`` performs the write, ``kw`` forwarded to
+    ``Session.transact`` or a client workflow: ``dry_run=True`` → a :class:`DryRunResult`;
+    ``wait=False`` → a pending object (``wait``/``receipt``) or the receipt itself.
+    ``effect(signer_address)`` words it for the dry run and the prompt. The report holds
+    ``{signer_field: signer, **extra}`` and ``outcome(pending)`` (what the write produced, e.g.
+    the new contract's address); ``title`` may be worded from it; ``quiet`` names the field that
+    ``--quiet`` prints alone.
+    """
+
+    action: str
+    title: str | Callable[[dict[str, Any]], str]
+    effect: Callable[[str], str]
+    send: Callable[..., Any]
+    extra: dict[str, Any] | None = None
+    signer_field: str = "account"
+    outcome: Callable[[Any], dict[str, Any]] | None = None
+    quiet: str | None = None
+
+
+def client_write(
+    kind: str, address: str, action: str, effect: str, call: Callable[..., Any], **fields: Any
+) -> Write:
+    """The client's write ``call(address, context=...)`` on the ``kind`` (task, source, response)
+    at ``address``, which the report names; ``fields``: the rest of the :class:`Write`."""
+    return Write(
+        action,
+        effect=lambda _: effect,
+        send=lambda **kw: call(address, context=f"{action}({kind}={address})", **kw),
+        signer_field="client",
+        extra={kind: address, **(fields.pop("extra", None) or {})},
+        **fields,
+    )
+
+
+def publish_write(
+    w: WriteOptions,
+    kind: str,
+    url_field: str,
+    workflow: Callable[..., Any],
+    info: Any,
+    **fields: Any,
+) -> Write:
+    """A client workflow that pins ``info`` to IPFS and publishes a ``kind`` contract (task,
+    source): the report holds its address (alone with ``--quiet``) and the pinned ``url_field``;
+    ``fields``: the rest of the :class:`Write`."""
+    return Write(
+        send=lambda *, signer, session, **kw: workflow(
+            info, signer, session=session, timeout=w.timeout, **kw
+        ),
+        signer_field="client",
+        outcome=lambda pending: {kind: pending.wait(w.timeout).address, url_field: pending.url},
+        quiet=kind,
+        **fields,
+    )
+
+
+def write_command(
+    role: Role | None = None, *, quiet: bool = False
+) -> Callable[[Callable[..., Write]], Callable[..., None]]:
+    """Make ``func`` (the command's own arguments → the :class:`Write` it sends) a write command.
+
+    The command gains ``--role`` (unless its ``role`` is fixed; default client), ``--key-file``,
+    ``--dry-run``, ``--yes``, ``--timeout`` (and ``--quiet``), runs inside :func:`errors` and
+    goes: resolve the signer → simulate (``--dry-run``: show it and stop) → confirm on
+    mainnet/testnet → send and wait (spinner) → report. ``func`` may take ``w``, the
+    :class:`WriteOptions` (``w.cli.session`` reads the chain before the write is worded)::
+
+        @app.command(epilog="Example: ogpu --network devnet vault withdraw 0.5")
+        @write_command()
+        def withdraw(amount: AmountArg) -> Write:
+            wei = parse_amount(amount)
+            return Write("Vault.withdraw", "withdrawn", effect=..., send=..., extra=...)
+    """
+    added: dict[str, tuple[Any, Any]] = {
+        "role": (RoleOpt, RoleName.client),
+        "key_file": (Annotated[Path | None, key_file_option(role)], None),
+        "dry_run": (DryRunOpt, False),
+        "yes": (YesOpt, False),
+        "timeout": (TimeoutOpt, 120.0),
+        "quiet": (QuietOpt, False),
+    }
+    if role is not None:
+        del added["role"]
+    if not quiet:
+        del added["quiet"]
+
+    def decorate(func: Callable[..., Write]) -> Callable[..., None]:
+        takes_w = "w" in inspect.signature(func).parameters
+
+        def run(**kw: Any) -> None:
+            with errors(), Cli() as cli:
+                chosen = kw.pop("role", None)
+                w = WriteOptions(
+                    cli=cli,
+                    role=role if role is not None else chosen.role,
+                    key_file=kw.pop("key_file"),
+                    dry_run=kw.pop("dry_run"),
+                    yes=kw.pop("yes"),
+                    timeout=kw.pop("timeout"),
+                    quiet=kw.pop("quiet", False),
+                )
+                _send(func(**kw, w=w) if takes_w else func(**kw), w)
+
+        kind = inspect.Parameter.KEYWORD_ONLY
+        return _as_command(
+            func,
+            run,
+            hide="w",
+            added=[
+                inspect.Parameter(n, kind, default=d, annotation=a) for n, (a, d) in added.items()
+            ],
+        )
+
+    return decorate
+
+
+def _send(write: Write, w: WriteOptions) -> None:
+    """Resolve the signer → simulate / confirm / send → report (see :func:`write_command`)."""
+    cli = w.cli
+    signer = cli.signer(w.role, w.key_file)
+    effect = write.effect(signer.address)
+
+    def call(**kw: Any) -> Any:
+        return write.send(signer=signer, session=cli.session, **kw)
+
+    if w.dry_run:
+        cli.show_dry_run(write.action, call(dry_run=True), effect)
+        return
+
+    def summary() -> str:
+        simulated: DryRunResult = call(dry_run=True)
+        return (
+            f"{write.action}: {effect}; from {simulated.sender}, gas {simulated.gas:,}, "
+            f"max cost {format_ogpu(simulated.max_cost)} (fee + value)"
+        )
+
+    cli.confirm(w.yes, summary, f"Send {write.action} to")
+    with cli.spinner(f"{write.action}: sending to {cli.network_name}"):
+        pending = call(wait=False)
+        receipt: Receipt
+        if isinstance(pending, Receipt):  # a workflow that sends and waits itself
+            receipt = pending
+        else:
+            receipt_of = getattr(pending, "receipt", None)
+            receipt = receipt_of(w.timeout) if callable(receipt_of) else pending.wait(w.timeout)
+    report = {
+        write.signer_field: signer.address,
+        **(write.extra or {}),
+        **(write.outcome(pending) if write.outcome else {}),
+    }
+    if w.quiet and write.quiet is not None:
+        typer.echo(report[write.quiet])
+        return
+    rows = [
+        (k.replace("_", " "), format_ogpu(v) if k in _AMOUNT_KEYS else v)
+        for k, v in report.items()
+        if v is not None
+    ]
+    rows += [
+        ("tx", receipt.tx_hash),
+        ("block", receipt.block_number),
+        ("gas used", f"{receipt.gas_used:,}"),
+        ("fee", format_ogpu(receipt.fee)),
+    ]
+    data = {
+        **report,
+        "receipt": {
             "tx_hash": receipt.tx_hash,
             "block_number": receipt.block_number,
             "gas_used": receipt.gas_used,
             "status": receipt.status,
             "fee": receipt.fee,
-        }
-
-    def done(self, title: str, receipt: Receipt, extra: dict[str, Any] | None = None) -> None:
-        """Print the outcome of a write (JSON: ``extra`` + the receipt)."""
-        extra = dict(extra or {})
-        data = {**extra, "receipt": self.receipt_json(receipt)}
-        rows = [
-            (k.replace("_", " "), format_ogpu(v) if k in _AMOUNT_KEYS else v)
-            for k, v in extra.items()
-            if v is not None
-        ]
-        self.emit(data, lambda: self.fields(title, rows + self.receipt_rows(receipt)))
-
-
-def write_command(
-    *,
-    action: str,
-    title: str | Callable[[dict[str, Any]], str],
-    effect: Callable[[str], str],
-    send: Callable[..., Any],
-    role: Role,
-    key_file: Path | None,
-    dry_run: bool,
-    yes: bool,
-    timeout: float,
-    extra: dict[str, Any],
-    signer_field: str = "account",
-    outcome: Callable[[Any], dict[str, Any]] | None = None,
-    quiet: str | None = None,
-    cli: Cli | None = None,
-) -> None:
-    """The shape of every write command: resolve the signer → simulate / confirm / send → report.
-
-    ``send(signer=, session=, **kw)`` performs the write (``kw``: ``dry_run``/``wait``, see
-    :meth:`Cli.write`); ``effect(signer_address)`` words it for the dry run and the prompt.
-    The report holds ``{signer_field: signer, **extra}`` plus ``outcome(pending)`` (what the
-    write produced, e.g. the new contract's address); ``title`` may be worded from those fields;
-    ``quiet`` names the one field printed alone (``--quiet``). A command that reads the chain
-    before it can word the write passes its open ``cli``::
-
-        write_command(action="Vault.withdraw", title="withdrawn", role=Role.CLIENT, ...)
-    """
-    with nullcontext(cli) if cli is not None else Cli() as c:
-        signer = c.signer(role, key_file)
-
-        def call(**kw: Any) -> Any:
-            return send(signer=signer, session=c.session, **kw)
-
-        sent = c.write(
-            action, call, dry_run=dry_run, yes=yes, timeout=timeout, effect=effect(signer.address)
-        )
-        if sent is None:
-            return
-        pending, receipt = sent
-        report = {signer_field: signer.address, **extra, **(outcome(pending) if outcome else {})}
-        if quiet is not None:
-            typer.echo(report[quiet])
-            return
-        c.done(title(report) if callable(title) else title, receipt, report)
+        },
+    }
+    title = write.title(report) if callable(write.title) else write.title
+    cli.emit(data, lambda: cli.fields(title, rows))
 
 
 _AMOUNT_KEYS = frozenset({"amount", "payment", "min_payment", "stake"})

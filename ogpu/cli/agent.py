@@ -15,12 +15,10 @@ import typer
 
 from ogpu.cli._common import (
     Cli,
-    DryRunOpt,
     KeyFileOpt,
     RoleName,
     RoleOpt,
-    TimeoutOpt,
-    YesOpt,
+    Write,
     command,
     parse_address,
     write_command,
@@ -36,82 +34,37 @@ app = typer.Typer(
 AgentArg = Annotated[str, typer.Argument(help="Agent address.")]
 
 
-def _set(
-    agent: str,
-    value: bool,
-    *,
-    role: RoleName,
-    key_file: Any,
-    dry_run: bool,
-    yes: bool,
-    timeout: float,
-) -> None:
-    from ogpu.protocol import terminal
+def _set_agent(value: bool) -> Any:
+    """The body of ``agent set`` (``value`` true) or ``agent revoke``: Terminal.setAgent."""
 
-    who = parse_address(agent, "agent address")
-    verb = "grant" if value else "revoke"
-    write_command(
-        action="Terminal.setAgent",
-        title="agent set" if value else "agent revoked",
-        effect=lambda me: f"{verb} agent rights of {who} for {me}",
-        send=lambda **kw: terminal.set_agent(who, value, **kw),
-        role=role.role,
-        key_file=key_file,
-        dry_run=dry_run,
-        yes=yes,
-        timeout=timeout,
-        extra={"agent": who, "is_agent": value},
-        signer_field="principal",
+    def body(agent: AgentArg) -> Write:
+        from ogpu.protocol import terminal
+
+        who = parse_address(agent, "agent address")
+        verb = "grant" if value else "revoke"
+        return Write(
+            "Terminal.setAgent",
+            "agent set" if value else "agent revoked",
+            effect=lambda me: f"{verb} agent rights of {who} for {me}",
+            send=lambda **kw: terminal.set_agent(who, value, **kw),
+            extra={"agent": who, "is_agent": value},
+            signer_field="principal",
+        )
+
+    body.__doc__ = (
+        "Allow AGENT to act for the signer (Terminal.setAgent(agent, true))."
+        if value
+        else "Withdraw AGENT's right to act for the signer (Terminal.setAgent(agent, false))."
     )
+    return write_command()(body)
 
 
-@app.command(
-    name="set",
-    epilog="Example: ogpu --network devnet agent set 0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc",
-)
-@command
-def set_(
-    agent: AgentArg,
-    role: RoleOpt = RoleName.client,
-    key_file: KeyFileOpt = None,
-    dry_run: DryRunOpt = False,
-    yes: YesOpt = False,
-    timeout: TimeoutOpt = 120.0,
-) -> None:
-    """Allow AGENT to act for the signer (Terminal.setAgent(agent, true))."""
-    _set(
-        agent,
-        True,
-        role=role,
-        key_file=key_file,
-        dry_run=dry_run,
-        yes=yes,
-        timeout=timeout,
-    )
-
-
-@app.command(
-    epilog="Example: ogpu --network devnet agent revoke 0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"
-)
-@command
-def revoke(
-    agent: AgentArg,
-    role: RoleOpt = RoleName.client,
-    key_file: KeyFileOpt = None,
-    dry_run: DryRunOpt = False,
-    yes: YesOpt = False,
-    timeout: TimeoutOpt = 120.0,
-) -> None:
-    """Withdraw AGENT's right to act for the signer (Terminal.setAgent(agent, false))."""
-    _set(
-        agent,
-        False,
-        role=role,
-        key_file=key_file,
-        dry_run=dry_run,
-        yes=yes,
-        timeout=timeout,
-    )
+for _name, _value in (("set", True), ("revoke", False)):
+    app.command(
+        name=_name,
+        epilog=f"Example: ogpu --network devnet agent {_name} "
+        "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc",
+    )(_set_agent(_value))
 
 
 @app.command(
@@ -120,6 +73,7 @@ def revoke(
 )
 @command
 def check(
+    cli: Cli,
     agent: AgentArg,
     principal: Annotated[
         str | None,
@@ -133,46 +87,41 @@ def check(
     Exit code 0 either way; read "is_agent" (explicit grant) in the JSON output.
     """
     who = parse_address(agent, "agent address")
-    with Cli() as cli:
-        session = cli.session
-        owner = (
-            parse_address(principal, "--principal address")
-            if principal is not None
-            else cli.signer(role.role, key_file).address
-        )
-        t = session.contract("Terminal")
-        number, (explicit, effective, default_agent) = session.batch_call_at(
+    session = cli.session
+    owner = cli.account(principal, "--principal address", role.role, key_file)
+    t = session.contract("Terminal")
+    number, (explicit, effective, default_agent) = session.batch_call_at(
+        [
+            t.functions.isAgentOf(owner, who),
+            t.functions.getIsAgentOf(owner, who),
+            t.functions.defaultAgent(),
+        ],
+        allow_failure=True,
+    )
+    for value in (explicit, effective):
+        if isinstance(value, BaseException):
+            raise value
+    # defaultAgent() is a devnet extension: absent on other deployments.
+    default = None if isinstance(default_agent, BaseException) else str(default_agent)
+    data = {
+        "principal": owner,
+        "agent": who,
+        "is_agent": bool(explicit),
+        "is_agent_or_default": bool(effective),
+        "is_default_agent": default is not None and default.lower() == who.lower(),
+        "block_number": number,
+    }
+    cli.emit(
+        data,
+        lambda: cli.fields(
+            f"agent {who} for {owner}",
             [
-                t.functions.isAgentOf(owner, who),
-                t.functions.getIsAgentOf(owner, who),
-                t.functions.defaultAgent(),
+                ("explicit grant", "yes" if data["is_agent"] else "no"),
+                (
+                    "incl. default agent",
+                    "yes" if data["is_agent_or_default"] else "no",
+                ),
+                ("default agent", "yes" if data["is_default_agent"] else "no"),
             ],
-            allow_failure=True,
-        )
-        for value in (explicit, effective):
-            if isinstance(value, BaseException):
-                raise value
-        # defaultAgent() is a devnet extension: absent on other deployments.
-        default = None if isinstance(default_agent, BaseException) else str(default_agent)
-        data = {
-            "principal": owner,
-            "agent": who,
-            "is_agent": bool(explicit),
-            "is_agent_or_default": bool(effective),
-            "is_default_agent": default is not None and default.lower() == who.lower(),
-            "block_number": number,
-        }
-        cli.emit(
-            data,
-            lambda: cli.fields(
-                f"agent {who} for {owner}",
-                [
-                    ("explicit grant", "yes" if data["is_agent"] else "no"),
-                    (
-                        "incl. default agent",
-                        "yes" if data["is_agent_or_default"] else "no",
-                    ),
-                    ("default agent", "yes" if data["is_default_agent"] else "no"),
-                ],
-            ),
-        )
+        ),
+    )

@@ -12,7 +12,9 @@ Example::
 
 from __future__ import annotations
 
+import copy
 import importlib
+from collections.abc import Iterator, MutableMapping
 from typing import Annotated, Any
 
 import typer
@@ -78,10 +80,71 @@ class LazyGroup(TyperGroup):
             # a stand-in that only names the command for the listing; nothing is imported
             return TyperGroup(name=cmd_name, short_help=SHORT_HELP[cmd_name])
         module = importlib.import_module(f"ogpu.cli.{SUBCOMMANDS[cmd_name]}")
-        command = typer.main.get_command(module.app)
+        command = _sub_command(module.app)
         command.name = cmd_name
         self.add_command(command, cmd_name)
         return command
+
+
+class LazyCommands(MutableMapping[str, Any]):
+    """The commands of a sub-command module's group, each built (its parameters read from the
+    function's signature, milliseconds per command) when first looked up: ``ogpu vault balance``
+    builds ``balance`` only. The names, in their declared order, are known without building."""
+
+    def __init__(self, infos: dict[str, Any], options: dict[str, Any]) -> None:
+        self._infos = infos  # command name → typer's CommandInfo
+        self._options = options
+        self._built: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        found = self._built.get(name)
+        if found is None:
+            info = self._infos[name]  # KeyError for an unknown name
+            found = self._built[name] = typer.main.get_command_from_info(info, **self._options)
+        return found
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        if self._infos.pop(name, None) is None:
+            del self._built[name]
+        else:
+            self._built.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys([*self._infos, *self._built]))
+
+    def __len__(self) -> int:
+        return len(self._infos.keys() | self._built.keys())
+
+    def built(self) -> list[str]:
+        """The names of the commands built so far."""
+        return list(self._built)
+
+
+def _sub_command(sub: typer.Typer) -> Any:
+    """The click command of a sub-command module's ``app``: for a plain group of commands, the
+    group typer builds with :class:`LazyCommands` as its commands; anything else as typer builds it."""
+    infos = sub.registered_commands
+    if sub.registered_groups or len(infos) < 2 or any(i.callback is None for i in infos):
+        return typer.main.get_command(sub)
+    shell = copy.copy(sub)  # the group itself (options, callback, help), without its commands
+    shell.registered_commands = []
+    group = typer.main.get_group(shell)
+    group.commands = LazyCommands(
+        {
+            info.name or typer.main.get_command_name(getattr(info.callback, "__name__", "")): info
+            for info in infos
+        },
+        {
+            "pretty_exceptions_short": sub.pretty_exceptions_short,
+            "rich_markup_mode": sub.rich_markup_mode,
+        },
+    )
+    if sub._add_completion:
+        group.params.extend(typer.main.get_install_completion_arguments())
+    return group
 
 
 NETWORK_HELP = (

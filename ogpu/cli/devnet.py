@@ -51,10 +51,31 @@ def _describe(exc: BaseException) -> str:
     return f"unexpected {type(exc).__name__}: {exc}; see the logs with `ogpu devnet logs`"
 
 
-def _services(provider: bool) -> list[manager.ExtraService]:
+ProviderOpt = Annotated[
+    bool,
+    typer.Option(
+        "--provider/--no-provider",
+        help="Also publish the demo sources and start a provider that answers their tasks.",
+    ),
+]
+
+
+def _start(start: Any, home: Path | None, *args: Any, provider: bool) -> None:
+    """``manager.up`` or ``manager.reset`` (port, IPFS port, block time, state file; with the
+    devnet's provider unless not ``provider``), then what runs where."""
     from ogpu.devnet import provider_service
 
-    return [provider_service.service()] if provider else []
+    port, ipfs_port, block_time, state = args
+    with errors(_describe):
+        info = start(
+            home,
+            port=port,
+            ipfs_port=ipfs_port,
+            block_time=block_time,
+            state_path=state,
+            services=[provider_service.service()] if provider else [],
+        )
+        _print_info(info)
 
 
 def _print_info(info: manager.DevnetInfo) -> None:
@@ -113,29 +134,14 @@ def up(
         Path | None,
         typer.Option(help="Persist the chain in this file across restarts (anvil --state)."),
     ] = None,
-    provider: Annotated[
-        bool,
-        typer.Option(
-            "--provider/--no-provider",
-            help="Also publish the demo sources and start a provider that answers their tasks.",
-        ),
-    ] = True,
+    provider: ProviderOpt = True,
 ) -> None:
     """Start the devnet in the background (reuses one that is already running).
 
     Logs go to <home>/logs, the manifest (URLs, addresses, dev keys) to <home>/manifest.json;
     stop everything with `ogpu devnet down`.
     """
-    with errors(_describe):
-        info = manager.up(
-            home,
-            port=port,
-            ipfs_port=ipfs_port,
-            block_time=block_time,
-            state_path=state,
-            services=_services(provider),
-        )
-        _print_info(info)
+    _start(manager.up, home, port, ipfs_port, block_time, state, provider=provider)
 
 
 @app.command(epilog="Example: ogpu devnet down")
@@ -168,25 +174,10 @@ def reset(
     state: Annotated[
         Path | None, typer.Option(help="State file (default: the previous one); it is wiped.")
     ] = None,
-    provider: Annotated[
-        bool,
-        typer.Option(
-            "--provider/--no-provider",
-            help="Also publish the demo sources and start a provider that answers their tasks.",
-        ),
-    ] = True,
+    provider: ProviderOpt = True,
 ) -> None:
     """Stop the devnet, wipe its chain and IPFS data, and start a fresh one."""
-    with errors(_describe):
-        info = manager.reset(
-            home,
-            port=port,
-            ipfs_port=ipfs_port,
-            block_time=block_time,
-            state_path=state,
-            services=_services(provider),
-        )
-        _print_info(info)
+    _start(manager.reset, home, port, ipfs_port, block_time, state, provider=provider)
 
 
 @app.command(epilog="Example: SOURCE=$(ogpu devnet status --field demo_source)")
@@ -209,17 +200,15 @@ def status(
     """
     with errors(_describe):
         st = manager.status(home)
-        if field is not None:
+        if field is not None or options().json:
             data = st.to_json()
-            if field not in data:
+            if field is None:
+                typer.echo(json.dumps(data, indent=2))
+            elif field not in data:
                 fail(f"no field {field!r}; fields: {', '.join(sorted(data))}", EXIT_INPUT)
-            value = data[field]
-            typer.echo(value if isinstance(value, str) else json.dumps(value))
-            if not st.running:
-                raise typer.Exit(EXIT_NETWORK)
-            return
-        if options().json:
-            typer.echo(json.dumps(st.to_json(), indent=2))
+            else:
+                value = data[field]
+                typer.echo(value if isinstance(value, str) else json.dumps(value))
             if not st.running:
                 raise typer.Exit(EXIT_NETWORK)
             return

@@ -20,10 +20,13 @@ import typer
 from ogpu.cli._common import (
     EXIT_INTERRUPTED,
     EXIT_STATE,
-    PUBLIC_NETWORKS,
     Cli,
     CliError,
+    ExpiresInOpt,
+    FunctionOpt,
     KeyFileOpt,
+    PaymentOpt,
+    SourceArg,
     YesOpt,
     command,
     fail,
@@ -47,6 +50,7 @@ app = typer.Typer(
 MAX_LINE_BYTES = 1 << 20
 MAX_INPUTS = 1_000_000
 
+JobArg = Annotated[str, typer.Argument(help="Job id.")]
 JournalOpt = Annotated[
     Path | None,
     typer.Option(
@@ -107,6 +111,18 @@ def _journal(path: Path | None, job: str | None = None) -> Any:
     if job is not None and not target.exists():
         raise JobNotFoundError(job, str(target))
     return Journal(target)
+
+
+def _open(cli: Cli, job: str, journal: Path | None, key_file: Path | None) -> Any:
+    """The journaled job ``job``, to be carried on with the client key."""
+    from ogpu.jobs import Job
+
+    return Job.open(
+        job,
+        journal=_journal(journal, job),
+        session=cli.session,
+        signer=cli.signer(Role.CLIENT, key_file),
+    )
 
 
 def _status_line(st: Any) -> str:
@@ -194,22 +210,17 @@ def _drive(cli: Cli, job: Any, out: Path | None) -> None:
 )
 @command
 def run(
-    source: Annotated[str, typer.Argument(help="Source address.")],
-    function: Annotated[
-        str, typer.Option("--function", "-f", help="Handler the providers run (function_name).")
-    ],
+    cli: Cli,
+    source: SourceArg,
+    function: FunctionOpt,
     inputs: Annotated[
         Path,
         typer.Option(
             "--inputs", "-i", help="JSON lines file: one input object per line.", dir_okay=False
         ),
     ],
-    payment: Annotated[
-        str, typer.Option("--payment", help="Payment per task, OGPU (or wei/gwei).")
-    ],
-    expires_in: Annotated[
-        str, typer.Option("--expires-in", help="Lifetime of each task: seconds or 90s, 10m, 2h.")
-    ] = "10m",
+    payment: PaymentOpt,
+    expires_in: ExpiresInOpt = "10m",
     retries: Annotated[
         int, typer.Option("--retries", min=0, max=100, help="Re-publishes of an expired task.")
     ] = 1,
@@ -253,55 +264,53 @@ def run(
     cap = parse_amount(budget, "--budget") if budget is not None else None
     fee_cap = parse_amount(max_fee, "--max-fee") if max_fee is not None else None
     data = read_inputs(inputs)
-    with Cli() as cli:
-        session = cli.session
-        signer = cli.signer(Role.CLIENT, key_file)
-        network = cli.network_name
-        if network in PUBLIC_NETWORKS and not yes:
-            most = amount * len(data) if cap is None else cap
-            cli.err.print(
-                f"{len(data)} tasks of {format_ogpu(amount)} on {src} from {signer.address}; "
-                f"up to {format_ogpu(most)} escrowed",
-                markup=False,
-            )
-            if not typer.confirm(f"Run the job on {network}?", default=False, err=True):
-                fail("aborted; nothing was sent")
-        job = run_job(
-            src,
-            function,
-            data,
-            payment=amount,
-            expires_in=lifetime,
-            retries=retries,
-            budget=cap,
-            policy=policy,
-            max_in_flight=max_in_flight,
-            stuck_after=stuck_after,
-            max_fee_per_gas=fee_cap,
-            journal=_journal(journal),
-            job_id=job_id,
-            session=session,
-            signer=signer,
-        )
-        if not cli.json:
-            cli.err.print(f"job {job.id}: {len(data)} inputs", markup=False)
-        _drive(cli, job, out)
+    session = cli.session
+    signer = cli.signer(Role.CLIENT, key_file)
+    most = amount * len(data) if cap is None else cap
+    cli.confirm(
+        yes,
+        lambda: (
+            f"{len(data)} tasks of {format_ogpu(amount)} on {src} from {signer.address}; "
+            f"up to {format_ogpu(most)} escrowed"
+        ),
+        "Run the job on",
+    )
+    job = run_job(
+        src,
+        function,
+        data,
+        payment=amount,
+        expires_in=lifetime,
+        retries=retries,
+        budget=cap,
+        policy=policy,
+        max_in_flight=max_in_flight,
+        stuck_after=stuck_after,
+        max_fee_per_gas=fee_cap,
+        journal=_journal(journal),
+        job_id=job_id,
+        session=session,
+        signer=signer,
+    )
+    if not cli.json:
+        cli.err.print(f"job {job.id}: {len(data)} inputs", markup=False)
+    _drive(cli, job, out)
 
 
 @app.command(epilog="Example: ogpu --json job status 3f2a9c0d1e2b4c5d")
 @command
-def status(job: Annotated[str, typer.Argument(help="Job id.")], journal: JournalOpt = None) -> None:
+def status(cli: Cli, job: JobArg, journal: JournalOpt = None) -> None:
     """Counts and money of a job, from its journal (no network needed)."""
     from ogpu.jobs import Job
 
-    with Cli() as cli:
-        _show_status(cli, Job.open(job, journal=_journal(journal, job)).status())
+    _show_status(cli, Job.open(job, journal=_journal(journal, job)).status())
 
 
 @app.command(epilog="Example: ogpu --network devnet job resume 3f2a9c0d1e2b4c5d --out out.jsonl")
 @command
 def resume(
-    job: Annotated[str, typer.Argument(help="Job id.")],
+    cli: Cli,
+    job: JobArg,
     out: OutOpt = None,
     journal: JournalOpt = None,
     key_file: KeyFileOpt = None,
@@ -310,23 +319,16 @@ def resume(
 
     Publishes whose fate is unknown are settled first: their recorded bytes are sent again.
     """
-    from ogpu.jobs import Job
-
-    with Cli() as cli:
-        opened = Job.open(
-            job,
-            journal=_journal(journal, job),
-            session=cli.session,
-            signer=cli.signer(Role.CLIENT, key_file),
-        )
-        opened.start()
-        _drive(cli, opened, out)
+    opened = _open(cli, job, journal, key_file)
+    opened.start()
+    _drive(cli, opened, out)
 
 
 @app.command(epilog="Example: ogpu --network devnet job cancel 3f2a9c0d1e2b4c5d")
 @command
 def cancel(
-    job: Annotated[str, typer.Argument(help="Job id.")],
+    cli: Cli,
+    job: JobArg,
     journal: JournalOpt = None,
     key_file: KeyFileOpt = None,
     timeout: Annotated[
@@ -334,34 +336,25 @@ def cancel(
     ] = 120.0,
 ) -> None:
     """Publish nothing more; tasks no provider has taken are cancelled and refunded."""
-    from ogpu.jobs import Job
-
-    with Cli() as cli:
-        opened = Job.open(
-            job,
-            journal=_journal(journal, job),
-            session=cli.session,
-            signer=cli.signer(Role.CLIENT, key_file),
-        )
-        started = time.monotonic()
-        st = opened.cancel(timeout=timeout)
-        opened.stop(max(1.0, timeout - (time.monotonic() - started)))
-        _show_status(cli, st)
+    opened = _open(cli, job, journal, key_file)
+    started = time.monotonic()
+    st = opened.cancel(timeout=timeout)
+    opened.stop(max(1.0, timeout - (time.monotonic() - started)))
+    _show_status(cli, st)
 
 
 @app.command(name="list", epilog="Example: ogpu --json job list")
 @command
-def list_jobs(journal: JournalOpt = None) -> None:
+def list_jobs(cli: Cli, journal: JournalOpt = None) -> None:
     """Jobs in the journal, newest first."""
     from ogpu.jobs import default_journal_path
 
     target = journal if journal is not None else default_journal_path()
-    with Cli() as cli:
-        found = _journal(target).jobs() if target.exists() else []
-        rows = [{"job_id": i, "state": s, "created": int(c)} for i, s, c in found]
+    found = _journal(target).jobs() if target.exists() else []
+    rows = [{"job_id": i, "state": s, "created": int(c)} for i, s, c in found]
 
-        def human() -> None:
-            for r in rows:
-                cli.out.print(f"{r['job_id']}  {r['state']}", markup=False)
+    def human() -> None:
+        for r in rows:
+            cli.out.print(f"{r['job_id']}  {r['state']}", markup=False)
 
-        cli.emit(rows, human)
+    cli.emit(rows, human)

@@ -9,7 +9,6 @@ Example::
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
@@ -19,6 +18,7 @@ from typing import Annotated, Any
 import typer
 
 from ogpu.cli import _common
+from ogpu.types import Role
 from ogpu.types.errors import OGPUError
 
 app = typer.Typer(
@@ -30,15 +30,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-KeyFileOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--key-file",
-        help="File holding the provider's private key (hex). Default: $PROVIDER_PRIVATE_KEY "
-        "(on the devnet: the provider dev key).",
-        show_default=False,
-    ),
-]
+KeyFileOpt = Annotated[Path | None, _common.key_file_option(Role.PROVIDER)]
 
 
 def _describe(exc: BaseException) -> str:
@@ -51,12 +43,6 @@ def _describe(exc: BaseException) -> str:
 def _read_key(path: Path | None) -> str | None:
     """The key in ``path`` (permissions checked, content never echoed), or None."""
     return None if path is None else _common.read_key_file(path)
-
-
-def _session(network: str | None = None) -> Any:
-    from ogpu.chain import Session
-
-    return Session(_common.chosen_network(network)[0])
 
 
 def _devnet_provider_running() -> bool:
@@ -173,7 +159,7 @@ def run(
 
     with _common.errors(_describe):
         bid_wei = None if bid is None else _common.parse_amount(bid, "bid")
-        session = _session()
+        session = _common.Cli().session  # never closed: abandoned handlers may still use it
         master_addr = master or _devnet_master(session)
         if master_addr is None:
             _common.fail("give the master's address with --master", _common.EXIT_INPUT)
@@ -249,57 +235,46 @@ def status(
     key_file: KeyFileOpt = None,
 ) -> None:
     """Show a provider's master, registered sources, earnings and its master's vault balance."""
-    from ogpu.types import Role
+    with _common.errors(_describe), _common.Cli() as cli:
+        address = provider or cli.signer(Role.PROVIDER, key_file).address
+        info = provider_status(cli.session, address)
+        fmt = _common.format_ogpu
+        vault = info["master_vault_balance"]
+        rows = [
+            ("provider", info["provider"]),
+            ("paired", "yes" if info["is_provider"] else "no"),
+            ("master", info["master"] or "-"),
+            ("registered sources", len(info["registered_sources"])),
+            *((f"  {src}", None) for src in info["registered_sources"]),
+            ("total earnings", fmt(info["total_earnings"])),
+            *([("master vault", fmt(vault))] if vault is not None else []),
+            ("base data", info["base_data"] or "-"),
+            ("live data", info["live_data"] or "-"),
+        ]
 
-    with _common.errors(_describe):
-        key = _read_key(key_file)
-        session = _session(None)
-        address = provider or session.resolve_signer(key, Role.PROVIDER).address
-        info = provider_status(session, address)
-        if _common.options().json:
-            typer.echo(json.dumps(info, indent=2))
-            return
-        typer.echo(f"provider            {info['provider']}")
-        typer.echo(f"paired              {'yes' if info['is_provider'] else 'no'}")
-        typer.echo(f"master              {info['master'] or '-'}")
-        typer.echo(f"registered sources  {len(info['registered_sources'])}")
-        for src in info["registered_sources"]:
-            typer.echo(f"  {src}")
-        typer.echo(f"total earnings      {_common.format_ogpu(info['total_earnings'])}")
-        if info["master_vault_balance"] is not None:
-            typer.echo(f"master vault        {_common.format_ogpu(info['master_vault_balance'])}")
-        typer.echo(f"base data           {info['base_data'] or '-'}")
-        typer.echo(f"live data           {info['live_data'] or '-'}")
+        def human() -> None:
+            for label, value in rows:
+                typer.echo(label if value is None else f"{label:<19} {value}")
+
+        cli.emit(info, human)
 
 
 @app.command(
     epilog="Example: ogpu --network devnet provider announce 0x90F79bf6EB2c4f870365E785982E1f101E93b906 "
     "--key-file provider.key"
 )
-@_common.command
-def announce(
-    master: Annotated[str, typer.Argument(help="The master's address.")],
-    key_file: KeyFileOpt = None,
-    dry_run: _common.DryRunOpt = False,
-    yes: _common.YesOpt = False,
-    timeout: _common.TimeoutOpt = 120.0,
-) -> None:
+@_common.write_command(Role.PROVIDER)
+def announce(master: Annotated[str, typer.Argument(help="The master's address.")]) -> _common.Write:
     """The provider names its master (Terminal.announceMaster); the master then runs
     `ogpu provider pair PROVIDER` to complete the pairing."""
     from ogpu.protocol import terminal
-    from ogpu.types import Role
 
     who = _common.parse_address(master, "master address")
-    _common.write_command(
-        action="Terminal.announceMaster",
-        title="master announced",
+    return _common.Write(
+        "Terminal.announceMaster",
+        "master announced",
         effect=lambda me: f"provider {me} names {who} as its master",
         send=lambda **kw: terminal.announce_master(who, **kw),
-        role=Role.PROVIDER,
-        key_file=key_file,
-        dry_run=dry_run,
-        yes=yes,
-        timeout=timeout,
         extra={"master": who},
         signer_field="signer",
     )
@@ -309,44 +284,26 @@ def announce(
     epilog="Example: ogpu --network devnet provider pair 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC "
     "--stake 0"
 )
-@_common.command
+@_common.write_command(Role.MASTER)
 def pair(
     provider: Annotated[str, typer.Argument(help="The provider's address.")],
     stake: Annotated[
         str, typer.Option("--stake", help="OGPU sent to the provider's Vault lockup.")
     ] = "0",
-    key_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--key-file",
-            help="File holding the master's private key. Default: $MASTER_PRIVATE_KEY "
-            "(on the devnet: the master dev key).",
-            show_default=False,
-        ),
-    ] = None,
-    dry_run: _common.DryRunOpt = False,
-    yes: _common.YesOpt = False,
-    timeout: _common.TimeoutOpt = 120.0,
-) -> None:
+) -> _common.Write:
     """The master pairs a provider that announced it (Terminal.announceProvider), optionally
     locking --stake OGPU for it."""
     from ogpu.protocol import terminal
-    from ogpu.types import Role
 
     who = _common.parse_address(provider, "provider address")
     amount = _common.parse_amount(stake, "--stake")
-    _common.write_command(
-        action="Terminal.announceProvider",
-        title="provider paired",
+    return _common.Write(
+        "Terminal.announceProvider",
+        "provider paired",
         effect=lambda me: (
             f"master {me} pairs provider {who}, locking {_common.format_ogpu(amount)}"
         ),
         send=lambda **kw: terminal.announce_provider(who, amount, **kw),
-        role=Role.MASTER,
-        key_file=key_file,
-        dry_run=dry_run,
-        yes=yes,
-        timeout=timeout,
         extra={"provider": who, "stake": amount},
         signer_field="signer",
     )

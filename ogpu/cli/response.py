@@ -16,10 +16,9 @@ import typer
 
 from ogpu.cli._common import (
     Cli,
-    DryRunOpt,
-    KeyFileOpt,
-    TimeoutOpt,
-    YesOpt,
+    ResponseArg,
+    Write,
+    client_write,
     command,
     format_ogpu,
     format_time,
@@ -52,29 +51,18 @@ def snapshot_json(snap: ResponseSnapshot) -> dict[str, Any]:
 
 @app.command(epilog="Example: ogpu response show 0x8464135c8F25Da09e49BC8782676a84730C318bC")
 @command
-def show(
-    address: Annotated[str, typer.Argument(help="Response address.")],
-) -> None:
+def show(cli: Cli, address: ResponseArg) -> None:
     """Show a response: task, provider, status, claimed payment and data URL."""
-    from ogpu.protocol import Response
-
-    addr = parse_address(address, "response address")
-    with Cli() as cli:
-        data = snapshot_json(Response.load(addr, cli.session).snapshot())
-        cli.emit(
-            data,
-            lambda: cli.fields(
-                f"response {addr}",
-                [
-                    ("task", data["task"]),
-                    ("provider", data["provider"]),
-                    ("status", data["status"]),
-                    ("payment", format_ogpu(data["payment"])),
-                    ("submitted", format_time(data["timestamp"])),
-                    ("data", data["data"]),
-                ],
-            ),
-        )
+    data = snapshot_json(cli.load("Response", address).snapshot())
+    rows = [
+        ("task", data["task"]),
+        ("provider", data["provider"]),
+        ("status", data["status"]),
+        ("payment", format_ogpu(data["payment"])),
+        ("submitted", format_time(data["timestamp"])),
+        ("data", data["data"]),
+    ]
+    cli.emit(data, lambda: cli.fields(f"response {data['address']}", rows))
 
 
 @app.command(
@@ -82,56 +70,38 @@ def show(
 )
 @command
 def data(
-    address: Annotated[str, typer.Argument(help="Response address.")],
+    cli: Cli,
+    address: ResponseArg,
     url_only: Annotated[
         bool, typer.Option("--url", help="Print the data URL only (no IPFS fetch).")
     ] = False,
 ) -> None:
     """Fetch a response's data from IPFS (verified against its CID) and print it as JSON."""
-    from ogpu.protocol import Response
-
-    addr = parse_address(address, "response address")
-    with Cli() as cli:
-        response = Response.load(addr, cli.session)
-        url = response.get_data()
-        if url_only:
-            cli.emit({"response": addr, "url": url}, lambda: typer.echo(url))
-            return
-        payload = response.fetch_data()
-        if cli.json:
-            typer.echo(json.dumps(payload, indent=2))
-        else:
-            typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+    response = cli.load("Response", address)
+    url = response.get_data()
+    if url_only:
+        cli.emit({"response": response.address, "url": url}, lambda: typer.echo(url))
+        return
+    # JSON: ASCII-only (escaped); on a terminal the text as it is
+    typer.echo(json.dumps(response.fetch_data(), indent=2, ensure_ascii=cli.json))
 
 
 @app.command(
     epilog="Example: ogpu --network devnet response confirm "
     "0x8464135c8F25Da09e49BC8782676a84730C318bC --dry-run"
 )
-@command
-def confirm(
-    address: Annotated[str, typer.Argument(help="Response address.")],
-    key_file: KeyFileOpt = None,
-    dry_run: DryRunOpt = False,
-    yes: YesOpt = False,
-    timeout: TimeoutOpt = 120.0,
-) -> None:
+@write_command(Role.CLIENT)
+def confirm(address: ResponseArg) -> Write:
     """Confirm a response (manual-confirmation tasks): finalizes the task and pays the provider."""
     from ogpu.protocol import controller
 
     addr = parse_address(address, "response address")
-    write_command(
-        action="Controller.confirmResponse",
+    return client_write(
+        "response",
+        addr,
+        "Controller.confirmResponse",
+        f"confirm response {addr}: finalize its task and pay its provider",
+        controller.confirm_response,
         title="response confirmed",
-        effect=lambda me: f"confirm response {addr}: finalize its task and pay its provider",
-        send=lambda **kw: controller.confirm_response(
-            addr, context=f"Controller.confirmResponse(response={addr})", **kw
-        ),
-        role=Role.CLIENT,
-        key_file=key_file,
-        dry_run=dry_run,
-        yes=yes,
-        timeout=timeout,
-        extra={"response": addr, "status": "CONFIRMED"},
-        signer_field="client",
+        extra={"status": "CONFIRMED"},
     )

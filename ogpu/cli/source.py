@@ -10,6 +10,8 @@ Example::
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from enum import Enum
 from typing import Annotated, Any
 
@@ -18,16 +20,18 @@ import typer
 from ogpu.cli._common import (
     Cli,
     CliError,
-    DryRunOpt,
     KeyFileOpt,
-    QuietOpt,
-    TimeoutOpt,
-    YesOpt,
+    LimitOpt,
+    SourceArg,
+    Write,
+    WriteOptions,
+    client_write,
     command,
     format_ogpu,
     parse_address,
     parse_amount,
     parse_duration,
+    publish_write,
     write_command,
 )
 from ogpu.cli.source_schemas import HandlersOpt, add_handlers, register, show_handlers
@@ -126,9 +130,17 @@ def _source_info(
     )
 
 
-NameOpt = Annotated[str | None, typer.Option("--name", help="Display name of the source.")]
-DescOpt = Annotated[str | None, typer.Option("--description", help="Short description.")]
-LogoOpt = Annotated[str | None, typer.Option("--logo-url", help="http(s):// or ipfs:// logo URL.")]
+# --name, --description, --logo-url and --delivery: required or defaulted by publish, optional
+# (keep the current value) for update
+_NAME = typer.Option("--name", help="Display name of the source.")
+_DESCRIPTION = typer.Option("--description", help="Short description.")
+_LOGO = typer.Option("--logo-url", help="http(s):// or ipfs:// logo URL.")
+_DELIVERY = typer.Option(
+    "--delivery", help="manual: the client confirms a response; first: the first response wins."
+)
+NameOpt = Annotated[str | None, _NAME]
+DescOpt = Annotated[str | None, _DESCRIPTION]
+LogoOpt = Annotated[str | None, _LOGO]
 CpuOpt = Annotated[str | None, typer.Option("--cpu", help="docker-compose URL for CPU providers.")]
 NvidiaOpt = Annotated[
     str | None, typer.Option("--nvidia", help="docker-compose URL for NVIDIA GPU providers.")
@@ -156,45 +168,29 @@ MaxExpiryOpt = Annotated[
         help="Longest task lifetime: seconds or 90s, 10m, 2h, 1d. Publish default: 1h.",
     ),
 ]
-DeliveryOpt = Annotated[
-    Delivery | None,
-    typer.Option(
-        "--delivery", help="manual: the client confirms a response; first: first response wins."
-    ),
-]
+DeliveryOpt = Annotated[Delivery | None, _DELIVERY]
 
 
 @app.command(
     epilog="Example: ogpu --network devnet source publish --name sentiment "
     "--cpu https://example.com/compose.yml --min-payment 0.01 --max-expiry 1h"
 )
-@command
+@write_command(Role.CLIENT, quiet=True)
 def publish(
-    name: Annotated[str, typer.Option("--name", help="Display name of the source.")],
-    description: Annotated[str, typer.Option("--description", help="Short description.")] = "",
-    logo_url: Annotated[
-        str, typer.Option("--logo-url", help="http(s):// or ipfs:// logo URL.")
-    ] = "",
+    name: Annotated[str, _NAME],
+    description: Annotated[str, _DESCRIPTION] = "",
+    logo_url: Annotated[str, _LOGO] = "",
     cpu: CpuOpt = None,
     nvidia: NvidiaOpt = None,
     amd: AmdOpt = None,
     min_payment: MinPaymentOpt = None,
     min_lockup: MinLockupOpt = None,
     max_expiry: MaxExpiryOpt = None,
-    delivery: Annotated[
-        Delivery,
-        typer.Option(
-            "--delivery",
-            help="manual: the client confirms a response; first: the first response wins.",
-        ),
-    ] = Delivery.manual,
+    delivery: Annotated[Delivery, _DELIVERY] = Delivery.manual,
     handlers: HandlersOpt = None,
-    key_file: KeyFileOpt = None,
-    dry_run: DryRunOpt = False,
-    yes: YesOpt = False,
-    timeout: TimeoutOpt = 120.0,
-    quiet: QuietOpt = False,
-) -> None:
+    *,
+    w: WriteOptions,
+) -> Write:
     """Publish a source: pin its metadata to IPFS and call Nexus.publishSource.
 
     At least one of --cpu/--nvidia/--amd is required. Amounts are OGPU unless suffixed (wei, gwei).
@@ -213,59 +209,44 @@ def publish(
         max_expiry=parse_duration(max_expiry or "3600", "--max-expiry"),
         delivery=delivery.method,
     )
-    write_command(
+    return publish_write(
+        w,
+        "source",
+        "metadata_url",
+        functools.partial(publish_source, handlers=handlers),
+        info,
         action="Nexus.publishSource",
         title="source published",
         effect=lambda client: (
             f"publish source {name!r} ({', '.join(environment_names(info.environments))}; "
             f"min payment {format_ogpu(info.minPayment)}) for client {client}"
         ),
-        send=lambda *, signer, session, **kw: publish_source(
-            info, signer, session=session, timeout=timeout, handlers=handlers, **kw
-        ),
-        role=Role.CLIENT,
-        key_file=key_file,
-        dry_run=dry_run,
-        yes=yes,
-        timeout=timeout,
-        extra={},
-        signer_field="client",
-        outcome=lambda pending: {
-            "source": pending.wait(timeout).address,
-            "metadata_url": pending.url,
-        },
-        quiet="source" if quiet else None,
     )
 
 
 @app.command(epilog="Example: ogpu source show 0x5FbDB2315678afecb367f032d93F642f64180aa3")
 @command
 def show(
-    address: Annotated[str, typer.Argument(help="Source address.")],
+    cli: Cli,
+    address: SourceArg,
     metadata: Annotated[
         bool, typer.Option("--metadata", help="Also fetch the metadata JSON from IPFS.")
     ] = False,
 ) -> None:
     """Show a source: owner, status, price, limits, task and registrant counts."""
-    from ogpu.protocol import Source
-
-    addr = parse_address(address, "source address")
-    with Cli() as cli:
-        source = Source.load(addr, cli.session)
-        snap = source.snapshot()
-        meta = source.get_metadata() if metadata else None
-        data = snapshot_json(snap, meta)
-        add_handlers(cli, addr, data)
-        cli.emit(data, lambda: show_handlers(cli, data, before=_show_source))
+    source = cli.load("Source", address)
+    data = snapshot_json(source.snapshot(), source.get_metadata() if metadata else None)
+    add_handlers(cli, source.address, data)
+    cli.emit(data, lambda: show_handlers(cli, data, before=_show_source))
 
 
 @app.command(
     epilog="Example: ogpu --network devnet source update 0x5FbDB2315678afecb367f032d93F642f64180aa3 "
     "--min-payment 0.02 --description 'v2'"
 )
-@command
+@write_command(Role.CLIENT)
 def update(
-    address: Annotated[str, typer.Argument(help="Source address.")],
+    address: SourceArg,
     name: NameOpt = None,
     description: DescOpt = None,
     logo_url: LogoOpt = None,
@@ -276,11 +257,9 @@ def update(
     min_lockup: MinLockupOpt = None,
     max_expiry: MaxExpiryOpt = None,
     delivery: DeliveryOpt = None,
-    key_file: KeyFileOpt = None,
-    dry_run: DryRunOpt = False,
-    yes: YesOpt = False,
-    timeout: TimeoutOpt = 120.0,
-) -> None:
+    *,
+    w: WriteOptions,
+) -> Write:
     """Change a source's parameters; options not given keep their current value.
 
     The current metadata (name, description, image URLs) is read from IPFS and re-pinned with
@@ -291,195 +270,153 @@ def update(
     from ogpu.protocol import Source, nexus
 
     addr = parse_address(address, "source address")
-    with Cli() as cli:
-        source = Source.load(addr, cli.session)
-        snap = source.snapshot()
-        p = snap.params
-        needs_meta = any(v is None for v in (name, description, logo_url, cpu, nvidia, amd))
-        meta: dict[str, Any] = {}
-        if needs_meta:
-            try:
-                meta = source.get_metadata()
-            except Exception as exc:
-                raise CliError(
-                    f"cannot read the current metadata of source {addr} from "
-                    f"{p.imageMetadataUrl} ({type(exc).__name__}: {exc}); pass every one of "
-                    "--name --description --logo-url --cpu --nvidia --amd"
-                ) from None
+    source = Source.load(addr, w.cli.session)
+    snap = source.snapshot()
+    p = snap.params
+    needs_meta = any(v is None for v in (name, description, logo_url, cpu, nvidia, amd))
+    meta: dict[str, Any] = {}
+    if needs_meta:
+        try:
+            meta = source.get_metadata()
+        except Exception as exc:
+            raise CliError(
+                f"cannot read the current metadata of source {addr} from "
+                f"{p.imageMetadataUrl} ({type(exc).__name__}: {exc}); pass every one of "
+                "--name --description --logo-url --cpu --nvidia --amd"
+            ) from None
 
-        def pick(given: str | None, key: str) -> str:
-            return given if given is not None else str(meta.get(key) or "")
+    def pick(given: str | None, key: str) -> str:
+        return given if given is not None else str(meta.get(key) or "")
 
-        info = _source_info(
-            name=pick(name, "name"),
-            description=pick(description, "description"),
-            logo_url=pick(logo_url, "logoUrl"),
-            cpu=pick(cpu, "cpu"),
-            nvidia=pick(nvidia, "nvidia"),
-            amd=pick(amd, "amd"),
-            min_payment=(
-                parse_amount(min_payment, "--min-payment")
-                if min_payment is not None
-                else int(p.minPayment)
-            ),
-            min_lockup=(
-                parse_amount(min_lockup, "--min-lockup")
-                if min_lockup is not None
-                else int(p.minAvailableLockup)
-            ),
-            max_expiry=(
-                parse_duration(max_expiry, "--max-expiry")
-                if max_expiry is not None
-                else int(p.maxExpiryDuration)
-            ),
-            delivery=delivery.method
-            if delivery is not None
-            else DeliveryMethod(int(p.deliveryMethod)),
-        )
-        context = f"Nexus.updateSource(source={addr})"
+    def or_current(parse: Callable[[str, str], int], given: str | None, what: str, now: int) -> int:
+        return parse(given, what) if given is not None else int(now)
 
-        def send(*, signer: Any, session: Any, dry_run: bool = False, wait: bool = True) -> Any:
-            if dry_run:
-                payload = encode_payload(info.metadata().to_dict())
-                url = str(session.ipfs.gateway_url(cid_of(payload)))
-                params = SourceParams(
-                    client=snap.client,
-                    imageMetadataUrl=url,
-                    imageEnvironments=info.environments,
-                    minPayment=info.minPayment,
-                    minAvailableLockup=info.minAvailableLockup,
-                    maxExpiryDuration=info.maxExpiryDuration,
-                    deliveryMethod=int(info.deliveryMethod),
-                )
-                return nexus.update_source(
-                    addr, params, signer=signer, session=session, context=context, dry_run=True
-                )
-            return update_source(addr, info, signer, session=session, timeout=timeout)
+    info = _source_info(
+        name=pick(name, "name"),
+        description=pick(description, "description"),
+        logo_url=pick(logo_url, "logoUrl"),
+        cpu=pick(cpu, "cpu"),
+        nvidia=pick(nvidia, "nvidia"),
+        amd=pick(amd, "amd"),
+        min_payment=or_current(parse_amount, min_payment, "--min-payment", p.minPayment),
+        min_lockup=or_current(parse_amount, min_lockup, "--min-lockup", p.minAvailableLockup),
+        max_expiry=or_current(parse_duration, max_expiry, "--max-expiry", p.maxExpiryDuration),
+        delivery=delivery.method if delivery is not None else DeliveryMethod(int(p.deliveryMethod)),
+    )
+    context = f"Nexus.updateSource(source={addr})"
 
-        write_command(
-            action="Nexus.updateSource",
-            title="source updated",
-            effect=lambda _: (
-                f"update source {addr} (min payment {format_ogpu(info.minPayment)}, "
-                f"max expiry {info.maxExpiryDuration} s, "
-                f"environments {', '.join(environment_names(info.environments))})"
-            ),
-            send=send,
-            role=Role.CLIENT,
-            key_file=key_file,
-            dry_run=dry_run,
-            yes=yes,
-            timeout=timeout,
-            extra={"source": addr},
-            signer_field="client",
-            cli=cli,
-        )
+    def send(*, signer: Any, session: Any, dry_run: bool = False, wait: bool = True) -> Any:
+        if dry_run:
+            payload = encode_payload(info.metadata().to_dict())
+            url = str(session.ipfs.gateway_url(cid_of(payload)))
+            params = SourceParams(
+                client=snap.client,
+                imageMetadataUrl=url,
+                imageEnvironments=info.environments,
+                minPayment=info.minPayment,
+                minAvailableLockup=info.minAvailableLockup,
+                maxExpiryDuration=info.maxExpiryDuration,
+                deliveryMethod=int(info.deliveryMethod),
+            )
+            return nexus.update_source(
+                addr, params, signer=signer, session=session, context=context, dry_run=True
+            )
+        return update_source(addr, info, signer, session=session, timeout=w.timeout)
+
+    return Write(
+        "Nexus.updateSource",
+        "source updated",
+        effect=lambda _: (
+            f"update source {addr} (min payment {format_ogpu(info.minPayment)}, "
+            f"max expiry {info.maxExpiryDuration} s, "
+            f"environments {', '.join(environment_names(info.environments))})"
+        ),
+        send=send,
+        extra={"source": addr},
+        signer_field="client",
+    )
 
 
 @app.command(
     epilog="Example: ogpu --network devnet source inactivate "
     "0x5FbDB2315678afecb367f032d93F642f64180aa3 --yes"
 )
-@command
-def inactivate(
-    address: Annotated[str, typer.Argument(help="Source address.")],
-    key_file: KeyFileOpt = None,
-    dry_run: DryRunOpt = False,
-    yes: YesOpt = False,
-    timeout: TimeoutOpt = 120.0,
-) -> None:
+@write_command(Role.CLIENT)
+def inactivate(address: SourceArg) -> Write:
     """Inactivate a source (one-way for clients): no new tasks or registrations."""
     from ogpu.protocol import nexus
 
     addr = parse_address(address, "source address")
-    write_command(
-        action="Nexus.inactivateSource",
+    return client_write(
+        "source",
+        addr,
+        "Nexus.inactivateSource",
+        f"inactivate source {addr}",
+        nexus.inactivate_source,
         title="source inactivated",
-        effect=lambda _: f"inactivate source {addr}",
-        send=lambda **kw: nexus.inactivate_source(
-            addr, context=f"Nexus.inactivateSource(source={addr})", **kw
-        ),
-        role=Role.CLIENT,
-        key_file=key_file,
-        dry_run=dry_run,
-        yes=yes,
-        timeout=timeout,
-        extra={"source": addr, "status": "INACTIVE"},
-        signer_field="client",
+        extra={"status": "INACTIVE"},
     )
 
 
 @app.command(name="list", epilog="Example: ogpu --network devnet source list --mine")
 @command
 def list_(
+    cli: Cli,
     client: Annotated[
         str | None, typer.Option("--client", help="Only the sources of this client address.")
     ] = None,
     mine: Annotated[
         bool, typer.Option("--mine", help="Only the sources of the client key (see --key-file).")
     ] = False,
-    limit: Annotated[int, typer.Option("--limit", min=1, help="Show at most N (newest).")] = 50,
+    limit: LimitOpt = 50,
     key_file: KeyFileOpt = None,
 ) -> None:
     """List sources (newest last): address, client, status, environments, min payment, tasks."""
     from ogpu.protocol import nexus
 
-    with Cli() as cli:
-        session = cli.session
-        owner: str | None = None
-        if client is not None:
-            owner = parse_address(client, "client address")
-        elif mine:
-            owner = cli.signer(Role.CLIENT, key_file).address
-        if owner is not None:
-            addresses = nexus.get_sources_of(owner, session=session)[-limit:]
-        else:
-            count = nexus.get_source_count(session=session)
-            addresses = nexus.get_sources(max(0, count - limit), count, session=session)
-        calls = []
-        for a in addresses:
-            c = session.contract("Source", a)
-            calls += [
-                c.functions.getClient(),
-                c.functions.getStatus(),
-                c.functions.getSourceParams(),
-                c.functions.getTaskCount(),
-            ]
-        values = session.batch_call(calls) if calls else []
-        rows: list[dict[str, Any]] = []
-        for i, a in enumerate(addresses):
-            owner_, status, raw, tasks = values[4 * i : 4 * i + 4]
-            params = SourceParams.from_tuple(raw)
-            rows.append(
-                {
-                    "address": a,
-                    "client": str(owner_),
-                    "status": SourceStatus(int(status)).name,
-                    "environments": environment_names(int(params.imageEnvironments)),
-                    "min_payment": int(params.minPayment),
-                    "delivery_method": DeliveryMethod(int(params.deliveryMethod)).name,
-                    "task_count": int(tasks),
-                }
-            )
-
-        def human() -> None:
-            if not rows:
-                cli.out.print("no sources")
-                return
-            from rich.table import Table
-
-            table = Table(box=None, pad_edge=False)
-            for col in ("source", "client", "status", "envs", "min payment", "tasks"):
-                table.add_column(col)
-            for r in rows:
-                table.add_row(
-                    r["address"],
-                    r["client"],
-                    r["status"],
-                    ",".join(r["environments"]),
-                    format_ogpu(r["min_payment"]),
-                    str(r["task_count"]),
-                )
-            cli.out.print(table)
-
-        cli.emit(rows, human)
+    session = cli.session
+    owner = None
+    if client is not None or mine:
+        owner = cli.account(client, "client address", Role.CLIENT, key_file)
+    if owner is not None:
+        addresses = nexus.get_sources_of(owner, session=session)[-limit:]
+    else:
+        count = nexus.get_source_count(session=session)
+        addresses = nexus.get_sources(max(0, count - limit), count, session=session)
+    calls = []
+    for a in addresses:
+        c = session.contract("Source", a)
+        calls += [
+            c.functions.getClient(),
+            c.functions.getStatus(),
+            c.functions.getSourceParams(),
+            c.functions.getTaskCount(),
+        ]
+    values = session.batch_call(calls) if calls else []
+    rows: list[dict[str, Any]] = []
+    for i, a in enumerate(addresses):
+        owner_, status, raw, tasks = values[4 * i : 4 * i + 4]
+        params = SourceParams.from_tuple(raw)
+        rows.append(
+            {
+                "address": a,
+                "client": str(owner_),
+                "status": SourceStatus(int(status)).name,
+                "environments": environment_names(int(params.imageEnvironments)),
+                "min_payment": int(params.minPayment),
+                "delivery_method": DeliveryMethod(int(params.deliveryMethod)).name,
+                "task_count": int(tasks),
+            }
+        )
+    cli.table(
+        rows,
+        {
+            "source": "address",
+            "client": "client",
+            "status": "status",
+            "envs": lambda r: ",".join(r["environments"]),
+            "min payment": lambda r: format_ogpu(r["min_payment"]),
+            "tasks": "task_count",
+        },
+        empty="no sources",
+    )

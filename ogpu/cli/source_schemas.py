@@ -86,17 +86,18 @@ def show_handlers(
 
 
 def handlers(
+    cli: Cli,
     address: Annotated[str, typer.Argument(help="Source address.")],
 ) -> None:
     """List the functions a source declares, with their input fields (--json: the schemas)."""
     addr = parse_address(address, "source address")
-    with Cli() as cli:
-        data: dict[str, Any] = {"address": addr}
-        add_handlers(cli, addr, data)
-        cli.emit(data, lambda: show_handlers(cli, data))
+    data: dict[str, Any] = {"address": addr}
+    add_handlers(cli, addr, data)
+    cli.emit(data, lambda: show_handlers(cli, data))
 
 
 def stubs(
+    cli: Cli,
     address: Annotated[str, typer.Argument(help="Source address.")],
     output: Annotated[
         Path, typer.Option("--output", "-o", help="File to write the typed client module to.")
@@ -107,17 +108,16 @@ def stubs(
     from ogpu.client.stubs import generate_stubs
 
     addr = parse_address(address, "source address")
-    with Cli() as cli:
-        document = _document(cli, addr)
-        if document is None:
-            raise CliError(f"source {addr} declares no handler schemas in its metadata")
-        source = generate_stubs(document, source=addr)
-        output.write_text(source, encoding="utf-8")
-        data = {"source": addr, "output": str(output), "functions": document.names()}
-        cli.emit(
-            data,
-            lambda: cli.out.print(f"wrote {output} ({', '.join(document.names())})", markup=False),
-        )
+    document = _document(cli, addr)
+    if document is None:
+        raise CliError(f"source {addr} declares no handler schemas in its metadata")
+    source = generate_stubs(document, source=addr)
+    output.write_text(source, encoding="utf-8")
+    data = {"source": addr, "output": str(output), "functions": document.names()}
+    cli.emit(
+        data,
+        lambda: cli.out.print(f"wrote {output} ({', '.join(document.names())})", markup=False),
+    )
 
 
 def register(app: typer.Typer) -> None:

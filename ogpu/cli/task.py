@@ -21,17 +21,23 @@ import typer
 from ogpu.cli._common import (
     Cli,
     CliError,
-    DryRunOpt,
+    ExpiresInOpt,
+    FunctionOpt,
     KeyFileOpt,
-    QuietOpt,
-    TimeoutOpt,
-    YesOpt,
+    LimitOpt,
+    PaymentOpt,
+    SourceArg,
+    TaskArg,
+    Write,
+    WriteOptions,
+    client_write,
     command,
     format_ogpu,
     format_time,
     parse_address,
     parse_amount,
     parse_duration,
+    publish_write,
     write_command,
 )
 from ogpu.types import Role, TaskSnapshot, TaskStatus
@@ -97,33 +103,23 @@ def _load_data(data: str) -> dict[str, Any]:
     epilog="Example: ogpu --network devnet task publish 0x5FbDB2315678afecb367f032d93F642f64180aa3 "
     '--function analyze --data \'{"text": "great"}\' --payment 0.01 --expires-in 10m'
 )
-@command
+@write_command(Role.CLIENT, quiet=True)
 def publish(
-    source: Annotated[str, typer.Argument(help="Source address.")],
-    function: Annotated[
-        str, typer.Option("--function", "-f", help="Handler the provider runs (function_name).")
-    ],
-    payment: Annotated[
-        str, typer.Option("--payment", help="Payment escrowed from the Vault, OGPU (or wei/gwei).")
-    ],
+    w: WriteOptions,
+    source: SourceArg,
+    function: FunctionOpt,
+    payment: PaymentOpt,
     data: Annotated[
         str, typer.Option("--data", "-d", help="Input as a JSON object, or @file.json.")
     ] = "{}",
-    expires_in: Annotated[
-        str, typer.Option("--expires-in", help="Lifetime: seconds or 90s, 10m, 2h, 1d.")
-    ] = "10m",
+    expires_in: ExpiresInOpt = "10m",
     expiry_time: Annotated[
         int | None,
         typer.Option(
             "--expiry-time", help="Absolute expiry in unix seconds (overrides --expires-in)."
         ),
     ] = None,
-    key_file: KeyFileOpt = None,
-    dry_run: DryRunOpt = False,
-    yes: YesOpt = False,
-    timeout: TimeoutOpt = 120.0,
-    quiet: QuietOpt = False,
-) -> None:
+) -> Write:
     """Publish a task: pin its config to IPFS and call Controller.publishTask.
 
     The payment is escrowed from the client's Vault balance (see `ogpu vault deposit`).
@@ -133,101 +129,61 @@ def publish(
     src = parse_address(source, "source address")
     amount = parse_amount(payment, "--payment")
     lifetime = parse_duration(expires_in, "--expires-in")
-    payload = _load_data(data)
-    config = TaskInput(function, payload)
-    with Cli() as cli:
-        expiry = expiry_time if expiry_time is not None else cli.session.timestamp() + lifetime
-        info = TaskInfo(source=src, config=config, expiryTime=expiry, payment=amount)
-        write_command(
-            action="Controller.publishTask",
-            title="task published",
-            effect=lambda client: (
-                f"publish task {function!r} on source {src}, escrowing {format_ogpu(amount)} "
-                f"from {client}, expiring {format_time(expiry)}"
-            ),
-            send=lambda *, signer, session, **kw: publish_task(
-                info, signer, session=session, timeout=timeout, **kw
-            ),
-            role=Role.CLIENT,
-            key_file=key_file,
-            dry_run=dry_run,
-            yes=yes,
-            timeout=timeout,
-            extra={"source": src, "payment": amount, "expiry_time": expiry},
-            signer_field="client",
-            outcome=lambda pending: {
-                "task": pending.wait(timeout).address,
-                "config_url": pending.url,
-            },
-            quiet="task" if quiet else None,
-            cli=cli,
-        )
+    config = TaskInput(function, _load_data(data))
+    expiry = expiry_time if expiry_time is not None else w.cli.session.timestamp() + lifetime
+    return publish_write(
+        w,
+        "task",
+        "config_url",
+        publish_task,
+        TaskInfo(source=src, config=config, expiryTime=expiry, payment=amount),
+        action="Controller.publishTask",
+        title="task published",
+        effect=lambda client: (
+            f"publish task {function!r} on source {src}, escrowing {format_ogpu(amount)} "
+            f"from {client}, expiring {format_time(expiry)}"
+        ),
+        extra={"source": src, "payment": amount, "expiry_time": expiry},
+    )
 
 
 @app.command(epilog="Example: ogpu task show 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be")
 @command
-def show(
-    address: Annotated[str, typer.Argument(help="Task address.")],
-) -> None:
+def show(cli: Cli, address: TaskArg) -> None:
     """Show a task: source, status, payment, expiry, attempts and the winner."""
-    from ogpu.protocol import Task
-
-    addr = parse_address(address, "task address")
-    with Cli() as cli:
-        data = snapshot_json(Task.load(addr, cli.session).snapshot())
-
-        def human() -> None:
-            cli.fields(
-                f"task {addr}",
-                [
-                    ("source", data["source"]),
-                    ("status", data["status"]),
-                    ("payment", format_ogpu(data["payment"])),
-                    ("expires", format_time(data["expiry_time"])),
-                    ("delivery", data["delivery_method"]),
-                    ("attempts", data["attempt_count"]),
-                    ("winner", data["winning_provider"] or "-"),
-                    ("config", data["config"]),
-                ],
-            )
-
-        cli.emit(data, human)
+    data = snapshot_json(cli.load("Task", address).snapshot())
+    rows = [
+        ("source", data["source"]),
+        ("status", data["status"]),
+        ("payment", format_ogpu(data["payment"])),
+        ("expires", format_time(data["expiry_time"])),
+        ("delivery", data["delivery_method"]),
+        ("attempts", data["attempt_count"]),
+        ("winner", data["winning_provider"] or "-"),
+        ("config", data["config"]),
+    ]
+    cli.emit(data, lambda: cli.fields(f"task {data['address']}", rows))
 
 
 @app.command(
     epilog="Example: ogpu --network devnet task cancel 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be"
 )
-@command
-def cancel(
-    address: Annotated[str, typer.Argument(help="Task address.")],
-    key_file: KeyFileOpt = None,
-    dry_run: DryRunOpt = False,
-    yes: YesOpt = False,
-    timeout: TimeoutOpt = 120.0,
-) -> None:
+@write_command(Role.CLIENT)
+def cancel(w: WriteOptions, address: TaskArg) -> Write:
     """Cancel a task nobody attempted yet; its payment returns to the client's balance."""
     from ogpu.protocol import Task, controller
 
     addr = parse_address(address, "task address")
-    with Cli() as cli:
-        write_command(
-            action="Controller.cancelTask",
-            title=lambda report: f"task {report['status'].lower()}",
-            effect=lambda _: f"cancel task {addr} and refund its escrow",
-            send=lambda **kw: controller.cancel_task(
-                addr, context=f"Controller.cancelTask(task={addr})", **kw
-            ),
-            role=Role.CLIENT,
-            key_file=key_file,
-            dry_run=dry_run,
-            yes=yes,
-            timeout=timeout,
-            extra={"task": addr},
-            signer_field="client",
-            # an overdue task is expired rather than cancelled: report what the chain reports
-            outcome=lambda _: {"status": Task.load(addr, cli.session).get_status().name},
-            cli=cli,
-        )
+    return client_write(
+        "task",
+        addr,
+        "Controller.cancelTask",
+        f"cancel task {addr} and refund its escrow",
+        controller.cancel_task,
+        title=lambda report: f"task {report['status'].lower()}",
+        # an overdue task is expired rather than cancelled: report what the chain reports
+        outcome=lambda _: {"status": Task.load(addr, w.cli.session).get_status().name},
+    )
 
 
 @app.command(
@@ -236,7 +192,8 @@ def cancel(
 )
 @command
 def watch(
-    address: Annotated[str, typer.Argument(help="Task address.")],
+    cli: Cli,
+    address: TaskArg,
     until: Annotated[
         list[StatusName] | None,
         typer.Option(
@@ -259,70 +216,50 @@ def watch(
     happen (e.g. the task was canceled) or on timeout.
     """
     from ogpu.events import wait_for_task_status
-    from ogpu.protocol import Task
 
-    addr = parse_address(address, "task address")
     wanted = [u.status for u in until or []]
-    with Cli() as cli:
-        task = Task.load(addr, cli.session)
-        label = "/".join(s.name for s in wanted) or "a final state"
+    task = cli.load("Task", address)
+    addr, label = task.address, "/".join(s.name for s in wanted) or "a final state"
 
-        def progress(status: TaskStatus) -> None:
-            if cli.json:
-                typer.echo(json.dumps({"task": addr, "status": status.name, "time": time.time()}))
-            else:
-                cli.progress(f"{time.strftime('%H:%M:%S')}  task {addr}  {status.name}")
+    def progress(status: TaskStatus) -> None:
+        if cli.json:
+            typer.echo(json.dumps({"task": addr, "status": status.name, "time": time.time()}))
+        else:
+            cli.progress(f"{time.strftime('%H:%M:%S')}  task {addr}  {status.name}")
 
-        with cli.spinner(f"waiting for task {addr} to reach {label}"):
-            final = wait_for_task_status(
-                task,
-                *wanted,
-                timeout=timeout or None,
-                poll_interval=poll,
-                on_progress=progress,
-            )
-        if not cli.json:
-            cli.out.print(f"task {addr} is {final.name}")
+    with cli.spinner(f"waiting for task {addr} to reach {label}"):
+        final = wait_for_task_status(
+            task, *wanted, timeout=timeout or None, poll_interval=poll, on_progress=progress
+        )
+    if not cli.json:
+        cli.out.print(f"task {addr} is {final.name}")
 
 
 @app.command(epilog="Example: ogpu task responses 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be")
 @command
-def responses(
-    address: Annotated[str, typer.Argument(help="Task address.")],
-) -> None:
+def responses(cli: Cli, address: TaskArg) -> None:
     """List a task's responses: provider, status, payment claimed and the result (fetched from
     IPFS; the data URL with --json)."""
     from ogpu.cli.response import snapshot_json as response_json
-    from ogpu.protocol import Task
 
-    addr = parse_address(address, "task address")
-    with Cli() as cli:
-        task = Task.load(addr, cli.session)
-        found = task.get_responses()
-        rows = [response_json(r.snapshot()) for r in found]
-        for row, response in zip(rows, found, strict=True):
-            row["result"] = _result_of(response)
+    task = cli.load("Task", address)
+    found = task.get_responses()
+    rows = [{**response_json(r.snapshot()), "result": _result_of(r)} for r in found]
+    cli.table(
+        rows,
+        {
+            "response": "address",
+            "provider": "provider",
+            "status": "status",
+            "payment": _payment,
+            "result": lambda r: _short(r["result"]),
+        },
+        empty=f"task {task.address} has no responses yet",
+    )
 
-        def human() -> None:
-            if not rows:
-                cli.out.print(f"task {addr} has no responses yet")
-                return
-            from rich.table import Table
 
-            table = Table(box=None, pad_edge=False)
-            for col in ("response", "provider", "status", "payment", "result"):
-                table.add_column(col, overflow="fold")
-            for r in rows:
-                table.add_row(
-                    r["address"],
-                    r["provider"],
-                    r["status"],
-                    format_ogpu(r["payment"]),
-                    _short(r["result"]),
-                )
-            cli.out.print(table)
-
-        cli.emit(rows, human)
+def _payment(row: dict[str, Any]) -> str:
+    return format_ogpu(row["payment"])
 
 
 RESULT_PREVIEW = 60  # characters of a result shown in a table cell
@@ -345,31 +282,24 @@ def _short(value: Any) -> str:
 
 @app.command(epilog="Example: ogpu task result 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be")
 @command
-def result(
-    address: Annotated[str, typer.Argument(help="Task address.")],
-) -> None:
+def result(cli: Cli, address: TaskArg) -> None:
     """Print the result of a finalized task: the confirmed response's data, as JSON."""
-    from ogpu.protocol import Task
-
-    addr = parse_address(address, "task address")
-    with Cli() as cli:
-        task = Task.load(addr, cli.session)
-        chosen = [r for r in task.get_responses() if r.snapshot().confirmed]
-        if not chosen:
-            status = task.get_status().name
-            raise CliError(
-                f"task {addr} has no confirmed response yet (status {status}); "
-                f"follow it with `ogpu task watch {addr}`"
-            )
-        response = chosen[0]
-        payload = response.fetch_data()
-        data = {"task": addr, "response": response.address, "result": payload}
-        cli.emit(data, lambda: typer.echo(json.dumps(payload, indent=2, ensure_ascii=False)))
+    task = cli.load("Task", address)
+    chosen = [r for r in task.get_responses() if r.snapshot().confirmed]
+    if not chosen:
+        raise CliError(
+            f"task {task.address} has no confirmed response yet (status "
+            f"{task.get_status().name}); follow it with `ogpu task watch {task.address}`"
+        )
+    payload = chosen[0].fetch_data()
+    data = {"task": task.address, "response": chosen[0].address, "result": payload}
+    cli.emit(data, lambda: typer.echo(json.dumps(payload, indent=2, ensure_ascii=False)))
 
 
 @app.command(name="list", epilog="Example: ogpu --network devnet task list --status finalized")
 @command
 def list_(
+    cli: Cli,
     source: Annotated[
         str | None, typer.Option("--source", help="Only the tasks of this source.")
     ] = None,
@@ -385,52 +315,35 @@ def list_(
             "--status", case_sensitive=False, help="Only tasks in this status (repeatable)."
         ),
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", min=1, help="Show at most N (newest).")] = 50,
+    limit: LimitOpt = 50,
     key_file: KeyFileOpt = None,
 ) -> None:
     """List tasks (newest last): yours by default, or a source's; filter by status."""
     from ogpu.protocol import Source, nexus
 
     wanted = {s.status for s in status or []}
-    with Cli() as cli:
-        session = cli.session
-        if source is not None:
-            sources = [parse_address(source, "source address")]
-        else:
-            owner = (
-                parse_address(client, "client address")
-                if client is not None
-                else cli.signer(Role.CLIENT, key_file).address
-            )
-            sources = list(nexus.get_sources_of(owner, session=session))
-        snaps: list[TaskSnapshot] = []
-        for src in sources:
-            s = Source.load(src, session)
-            count = s.get_task_count()
-            for task in s.get_tasks(max(0, count - limit), count):
-                snap = task.snapshot()
-                if not wanted or snap.status in wanted:
-                    snaps.append(snap)
-        snaps = snaps[-limit:]
-        rows = [snapshot_json(snap) for snap in snaps]
-
-        def human() -> None:
-            if not rows:
-                cli.out.print("no tasks")
-                return
-            from rich.table import Table
-
-            table = Table(box=None, pad_edge=False)
-            for col in ("task", "source", "status", "payment", "expires"):
-                table.add_column(col, overflow="fold")
-            for r in rows:
-                table.add_row(
-                    r["address"],
-                    r["source"],
-                    r["status"],
-                    format_ogpu(r["payment"]),
-                    format_time(r["expiry_time"]),
-                )
-            cli.out.print(table)
-
-        cli.emit(rows, human)
+    session = cli.session
+    if source is not None:
+        sources = [parse_address(source, "source address")]
+    else:
+        owner = cli.account(client, "client address", Role.CLIENT, key_file)
+        sources = list(nexus.get_sources_of(owner, session=session))
+    snaps: list[TaskSnapshot] = []
+    for src in sources:
+        s = Source.load(src, session)
+        count = s.get_task_count()
+        for task in s.get_tasks(max(0, count - limit), count):
+            snap = task.snapshot()
+            if not wanted or snap.status in wanted:
+                snaps.append(snap)
+    cli.table(
+        [snapshot_json(snap) for snap in snaps[-limit:]],
+        {
+            "task": "address",
+            "source": "source",
+            "status": "status",
+            "payment": _payment,
+            "expires": lambda r: format_time(r["expiry_time"]),
+        },
+        empty="no tasks",
+    )

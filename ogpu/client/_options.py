@@ -15,7 +15,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ogpu.types import PublishTimeoutError
+from ogpu.types import InvalidArgumentError, PublishTimeoutError
+from ogpu.types.checks import show
 
 if TYPE_CHECKING:
     from ogpu.chain import Session
@@ -76,7 +77,7 @@ def _number(name: str, value: Any, *, integer: bool = False) -> Any:
     ok = isinstance(value, int) if integer else isinstance(value, int | float)
     if isinstance(value, bool) or not ok or value < 0:
         kind = "a non-negative integer" if integer else "a non-negative number"
-        raise TypeError(f"{name} must be {kind}, got {value!r}")
+        raise InvalidArgumentError(name, f"must be {kind}, got {show(value)}")
     return value
 
 

@@ -3,7 +3,9 @@
 Pure data with validation at construction (and on assignment): a value that the chain or the
 provider runtime would refuse is refused here, before anything is uploaded or signed. The models
 are pydantic dataclasses, so the official SDK's keyword and positional construction both work.
-Invalid input raises ``ValueError`` (``pydantic.ValidationError``) naming the field.
+Invalid input raises ``ValueError`` (``pydantic.ValidationError``) naming the field; a bad amount or
+address raises :class:`~ogpu.types.InvalidArgumentError` (also a ``ValueError``), as the protocol
+functions do.
 
 >>> envs = ImageEnvironments(cpu="https://example.com/compose.yml")
 >>> info = SourceInfo(name="sentiment", description="demo", logoUrl="", imageEnvs=envs,
@@ -16,17 +18,20 @@ Invalid input raises ``ValueError`` (``pydantic.ValidationError``) naming the fi
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from eth_utils.address import is_address, to_checksum_address
-from pydantic import BaseModel, ConfigDict, StrictInt, field_validator
+from pydantic import BaseModel, ConfigDict, StrictInt, ValidationError, field_validator
 from pydantic.dataclasses import dataclass
 
+from ogpu.protocol._base import checksum
 from ogpu.types import jsonsafe
+from ogpu.types.checks import uint
 from ogpu.types.enums import DeliveryMethod, Environment
+from ogpu.types.errors import InvalidArgumentError
 
 __all__ = [
     "MAX_UINT256",
@@ -41,6 +46,7 @@ __all__ = [
 #: Largest value of a Solidity ``uint256``.
 MAX_UINT256 = 2**256 - 1
 
+_T = TypeVar("_T")
 _URL_SCHEMES = ("http", "https", "ipfs")
 _CONFIG = ConfigDict(validate_assignment=True, arbitrary_types_allowed=True, extra="forbid")
 
@@ -75,11 +81,27 @@ def validate_url(value: object, what: str, *, allow_empty: bool = True) -> str:
     return value
 
 
-def _uint(value: int, what: str, *, minimum: int = 0) -> int:
-    if value < minimum or value > MAX_UINT256:
-        bound = "positive" if minimum == 1 else "non-negative"
-        raise ValueError(f"{what} must be a {bound} integer that fits uint256, got {value}")
-    return value
+def _argument_errors(cls: type[_T]) -> type[_T]:
+    """Let the :class:`InvalidArgumentError` of a field check out of pydantic's wrapper, so a
+    model refuses a bad amount or address with the same error as the protocol functions."""
+    for name in ("__init__", "__setattr__"):
+        setattr(cls, name, _unwrapping(getattr(cls, name)))
+    return cls
+
+
+def _unwrapping(method: Callable[..., None]) -> Callable[..., None]:
+    @functools.wraps(method)
+    def checked(*args: Any, **kwargs: Any) -> None:
+        try:
+            method(*args, **kwargs)
+        except ValidationError as exc:
+            for error in exc.errors():
+                cause = error.get("ctx", {}).get("error")
+                if isinstance(cause, InvalidArgumentError):
+                    raise cause from None
+            raise
+
+    return checked
 
 
 @dataclass(config=_CONFIG)
@@ -141,6 +163,7 @@ class SourceMetadata:
         }
 
 
+@_argument_errors
 @dataclass(config=_CONFIG)
 class SourceInfo:
     """Everything needed to publish (or update) a source.
@@ -184,25 +207,19 @@ class SourceInfo:
             raise ValueError("imageEnvs must give at least one of cpu, nvidia, amd")
         return value
 
-    @field_validator("minPayment", "minAvailableLockup")
+    @field_validator("minPayment", "minAvailableLockup", "maxExpiryDuration", mode="before")
     @classmethod
-    def _amount(cls, value: int, info: Any) -> int:
-        return _uint(value, str(info.field_name))
-
-    @field_validator("maxExpiryDuration")
-    @classmethod
-    def _duration(cls, value: int) -> int:
-        return _uint(value, "maxExpiryDuration", minimum=1)
+    def _amount(cls, value: object, info: Any) -> int:
+        name = str(info.field_name)
+        return uint(value, name, minimum=1 if name == "maxExpiryDuration" else 0)
 
     @field_validator("deliveryMethod", mode="before")
     @classmethod
     def _delivery(cls, value: object) -> DeliveryMethod:
-        if isinstance(value, bool) or not isinstance(value, int | DeliveryMethod):
-            raise ValueError(f"deliveryMethod must be a DeliveryMethod, got {value!r}")
-        try:
-            return DeliveryMethod(int(value))
-        except ValueError:
-            raise ValueError(f"deliveryMethod must be 0 or 1, got {value!r}") from None
+        method = uint(value, "deliveryMethod", 8)
+        if method not in tuple(DeliveryMethod):
+            raise InvalidArgumentError("deliveryMethod", f"must be 0 or 1, got {method}")
+        return DeliveryMethod(method)
 
     @property
     def environments(self) -> int:
@@ -275,6 +292,7 @@ class TaskInput:
         return f"TaskInput(function_name={self.function_name!r}, data={self.data!r}{extra})"
 
 
+@_argument_errors
 @dataclass(config=_CONFIG)
 class TaskInfo:
     """Everything needed to publish a task.
@@ -292,10 +310,7 @@ class TaskInfo:
     @field_validator("source", mode="before")
     @classmethod
     def _source(cls, value: object) -> str:
-        value = getattr(value, "address", value)
-        if not isinstance(value, str) or not is_address(value):
-            raise ValueError(f"source must be a 20-byte hex address, got {value!r}")
-        return str(to_checksum_address(value))
+        return checksum(value, what="source")
 
     @field_validator("config", mode="before")
     @classmethod
@@ -307,12 +322,8 @@ class TaskInfo:
             return TaskInput(value["function_name"], value.get("data", {}), **rest)
         raise ValueError(f"config must be a TaskInput, got {type(value).__name__}")
 
-    @field_validator("expiryTime")
+    @field_validator("expiryTime", "payment", mode="before")
     @classmethod
-    def _expiry(cls, value: int) -> int:
-        return _uint(value, "expiryTime", minimum=1)
-
-    @field_validator("payment")
-    @classmethod
-    def _payment(cls, value: int) -> int:
-        return _uint(value, "payment")
+    def _amount(cls, value: object, info: Any) -> int:
+        name = str(info.field_name)
+        return uint(value, name, minimum=1 if name == "expiryTime" else 0)

@@ -31,6 +31,7 @@ from ogpu.ipfs.errors import IPFSSizeLimitError
 from ogpu.jobs.journal import FINAL_ITEM, UNSETTLED, Attempt, Journal, SignedTx
 from ogpu.jobs.policy import Policy
 from ogpu.rpc import RpcError
+from ogpu.types.checks import integer, uint
 from ogpu.types.enums import DeliveryMethod, Role, TaskStatus
 from ogpu.types.errors import (
     BudgetExceededError,
@@ -1031,18 +1032,15 @@ def run_job(
     """
     from ogpu.chain.session import get_session
     from ogpu.client.models import TaskInput
+    from ogpu.protocol._base import checksum
     from ogpu.protocol.source import Source
 
-    if isinstance(payment, bool) or not isinstance(payment, int) or payment < 0:
-        raise ValueError("payment must be a non-negative int (wei)")
-    if isinstance(expires_in, bool) or not isinstance(expires_in, int) or expires_in < 2:
-        raise ValueError("expires_in must be an int of at least 2 seconds")
-    if not isinstance(retries, int) or not 0 <= retries <= 100:
-        raise ValueError("retries must be an int between 0 and 100")
-    if budget is not None and (not isinstance(budget, int) or budget < 0):
-        raise ValueError("budget must be a non-negative int (wei)")
-    if not isinstance(max_in_flight, int) or not 1 <= max_in_flight <= 1024:
-        raise ValueError("max_in_flight must be between 1 and 1024")
+    uint(payment, "payment")
+    uint(expires_in, "expires_in", minimum=2)
+    integer(retries, "retries", 0, 101, "[0, 100]")
+    if budget is not None:
+        uint(budget, "budget")
+    integer(max_in_flight, "max_in_flight", 1, 1025, "[1, 1024]")
     if not stuck_after > 0:
         raise ValueError("stuck_after must be positive")
     parsed = Policy.parse(policy)
@@ -1053,7 +1051,7 @@ def run_job(
         except ValueError as exc:
             raise ValueError(f"input {i}: {exc}") from None
     session = session or (source.session if isinstance(source, Source) else None) or get_session()
-    address = to_checksum_address(getattr(source, "address", source))
+    address = checksum(source, what="source")
     params = Source(address, session).get_params()
     if payment < int(params.minPayment):
         raise ValueError(

@@ -15,16 +15,19 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal, TypedDict, overload
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from ogpu.chain.calls import BlockId, ContractCall, checksum_lower, function_spec
 from ogpu.chain.signers import SignerInput
 from ogpu.types import InvalidArgumentError, Role
+from ogpu.types.checks import integer, show, uint
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from ogpu.chain import Session
     from ogpu.chain.tx import FeeQuote
-    from ogpu.types import DryRunResult, PendingTx, Receipt
+    from ogpu.types import Receipt
 
 __all__ = [
     "CHUNK_SIZE",
@@ -42,7 +45,6 @@ __all__ = [
     "context_of",
     "decode_events",
     "drop_zero",
-    "paginate",
     "paginate_pinned",
     "prepare",
     "resolve_session",
@@ -107,7 +109,7 @@ def session_for(chain: object) -> Session:
         network = resolve_network(chain)
     else:
         raise InvalidArgumentError(
-            "chain", f"must be a Session, ChainId, Network or name, got {_show(chain)}"
+            "chain", f"must be a Session, ChainId, Network or name, got {show(chain)}"
         )
     key = (network.name, network.rpc_url)
     found = _chain_sessions.get(key)
@@ -137,39 +139,7 @@ def checksum(address: object, *, what: str = "address") -> str:
         body = value[2:]
         if body == body.lower() or body == body.upper() or value == out:
             return out
-    raise InvalidArgumentError(what, f"must be a 20-byte hex address, got {_show(value)}")
-
-
-def _show(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def uint(value: object, name: str, bits: int = 256) -> int:
-    """``value`` checked as a Solidity ``uint<bits>`` argument named ``name``.
-
-    Only a plain ``int`` (not ``bool``) in ``[0, 2**bits)`` passes (``True``, ``1.5``,
-    ``Decimal("2")``, ``"1"`` are refused, never truncated); int subclasses such as ``IntEnum``
-    members come back as plain ints. Anything else is an :class:`InvalidArgumentError`.
-
-    >>> uint(10**18, "amount")
-    1000000000000000000
-    >>> uint(-1, "amount")
-    Traceback (most recent call last):
-    ...
-    ogpu.types.errors.InvalidArgumentError: amount must be in [0, 2**256), got -1
-    """
-    return _integer(value, name, 0, 1 << bits, f"[0, 2**{bits})")
-
-
-def _integer(value: object, name: str, low: int, high: int, shown: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidArgumentError(
-            name, f"must be an int (wei / whole units), got {type(value).__name__} {_show(value)}"
-        )
-    if not low <= value < high:
-        raise InvalidArgumentError(name, f"must be in {shown}, got {_show(value)}")
-    return int(value)
+    raise InvalidArgumentError(what, f"must be a 20-byte hex address, got {show(value)}")
 
 
 def struct(params: Any, name: str = "params") -> tuple[Any, ...]:
@@ -279,7 +249,7 @@ def _check_value(entry: Mapping[str, Any], value: Any, name: str) -> Any:
     if t.endswith("]"):
         size = t[t.rindex("[") + 1 : -1]
         if not isinstance(value, (list, tuple)) or (size and len(value) != int(size)):
-            raise InvalidArgumentError(name, f"must be a list ({t}), got {_show(value)}")
+            raise InvalidArgumentError(name, f"must be a list ({t}), got {show(value)}")
         inner = dict(entry, type=t[: t.rindex("[")])
         return [_check_value(inner, v, f"{name}[{i}]") for i, v in enumerate(value)]
     if t == "tuple":
@@ -288,7 +258,7 @@ def _check_value(entry: Mapping[str, Any], value: Any, name: str) -> Any:
             value = struct(value, name)
         if not isinstance(value, (list, tuple)) or len(value) != len(components):
             raise InvalidArgumentError(
-                name, f"must be a params object or a {len(components)}-tuple, got {_show(value)}"
+                name, f"must be a params object or a {len(components)}-tuple, got {show(value)}"
             )
         return tuple(
             _check_value(c, v, f"{name}.{_name(c, i)}")
@@ -301,10 +271,10 @@ def _check_value(entry: Mapping[str, Any], value: Any, name: str) -> Any:
     if t.startswith("int"):
         bits = int(t[3:] or 256)
         half = 1 << (bits - 1)
-        return _integer(value, name, -half, half, f"int{bits}")
+        return integer(value, name, -half, half, f"int{bits}")
     if t == "bool":
         if not isinstance(value, bool):
-            raise InvalidArgumentError(name, f"must be a bool, got {_show(value)}")
+            raise InvalidArgumentError(name, f"must be a bool, got {show(value)}")
         return value
     if t == "string":
         if not isinstance(value, str):
@@ -320,10 +290,10 @@ def _bytes(value: Any, name: str, size: int | None) -> bytes:
         try:
             value = bytes.fromhex(value[2:])
         except ValueError:
-            raise InvalidArgumentError(name, f"must be 0x-hex bytes, got {_show(value)}") from None
+            raise InvalidArgumentError(name, f"must be 0x-hex bytes, got {show(value)}") from None
     if not isinstance(value, (bytes, bytearray)) or (size is not None and len(value) != size):
         kind = "bytes" if size is None else f"{size} bytes"
-        raise InvalidArgumentError(name, f"must be {kind}, got {_show(value)}")
+        raise InvalidArgumentError(name, f"must be {kind}, got {show(value)}")
     return bytes(value)
 
 
@@ -378,61 +348,7 @@ class TxOptions(TypedDict, total=False):
     fee: FeeQuote | None
 
 
-@overload
-def send(
-    session: Session | None,
-    contract: str,
-    function: str,
-    *args: Any,
-    signer: Signer | None,
-    role: Role | None,
-    address: str | None = ...,
-    value: int = ...,
-    wait: Literal[False],
-    dry_run: Literal[False] = ...,
-    gas: int | None = ...,
-    timeout: float = ...,
-    context: str | None = ...,
-    fee: FeeQuote | None = ...,
-) -> PendingTx: ...
-
-
-@overload
-def send(
-    session: Session | None,
-    contract: str,
-    function: str,
-    *args: Any,
-    signer: Signer | None,
-    role: Role | None,
-    address: str | None = ...,
-    value: int = ...,
-    wait: bool = ...,
-    dry_run: Literal[True],
-    gas: int | None = ...,
-    timeout: float = ...,
-    context: str | None = ...,
-    fee: FeeQuote | None = ...,
-) -> DryRunResult: ...
-
-
-@overload
-def send(
-    session: Session | None,
-    contract: str,
-    function: str,
-    *args: Any,
-    signer: Signer | None,
-    role: Role | None,
-    address: str | None = ...,
-    value: int = ...,
-    wait: bool = ...,
-    dry_run: bool = ...,
-    gas: int | None = ...,
-    timeout: float = ...,
-    context: str | None = ...,
-    fee: FeeQuote | None = ...,
-) -> Receipt: ...
+_TX_OPTIONS = frozenset(TxOptions.__annotations__)
 
 
 def send(
@@ -444,59 +360,37 @@ def send(
     role: Role | None,
     address: str | None = None,
     value: int = 0,
-    wait: bool = True,
-    dry_run: bool = False,
-    gas: int | None = None,
-    timeout: float = 120.0,
-    context: str | None = None,
-    fee: FeeQuote | None = None,
-) -> Receipt | PendingTx | DryRunResult:
+    **tx: Unpack[TxOptions],
+) -> Receipt:
     """Validate ``contract.function(*args)`` (:func:`check_args`) and send it through
-    ``session.transact``.
+    ``session.transact`` with the :class:`TxOptions` ``tx``.
 
     ``role`` is the environment fallback used when ``signer`` is ``None`` (``None`` = the signer is
-    mandatory). A :class:`~ogpu.types.Receipt` by default; ``wait=False`` → ``PendingTx``,
-    ``dry_run=True`` → ``DryRunResult`` (a non-literal ``bool`` types as ``Receipt``).
+    mandatory). Typed, as the protocol functions are, by the :class:`~ogpu.types.Receipt` of the
+    default ``wait=True``; ``wait=False`` returns the ``PendingTx``, ``dry_run=True`` the
+    ``DryRunResult``.
     """
+    if unknown := tx.keys() - _TX_OPTIONS:
+        raise TypeError(f"{function}() got an unexpected keyword argument {min(unknown)!r}")
     s = resolve_session(session)
     bound = prepare(s, contract, function, *args, address=address)
-    value = uint(value, "value")
     label = contract if address is None else f"{contract}({_short(address)})"
-    ctx = context or context_of(label, function, bound.args)
-    if dry_run:
-        return s.transact(bound, signer, role=role, value=value, gas=gas, context=ctx, dry_run=True)
+    ctx = tx.get("context") or context_of(label, function, bound.args)
+    gas = tx.get("gas")
+    if tx.get("dry_run", False):
+        dry = s.transact(bound, signer, role=role, value=value, gas=gas, context=ctx, dry_run=True)
+        return cast("Receipt", dry)
     pending = s.transact(
-        bound, signer, role=role, value=value, gas=gas, context=ctx, fee=fee, wait=False
+        bound, signer, role=role, value=value, gas=gas, context=ctx, fee=tx.get("fee"), wait=False
     )
-    return pending if not wait else pending.wait(timeout)
+    return (
+        pending.wait(tx.get("timeout", 120.0)) if tx.get("wait", True) else cast("Receipt", pending)
+    )
 
 
 def _chunks(lower: int, upper: int, size: int) -> list[tuple[int, int]]:
     """Inclusive ``(lo, hi)`` windows covering the half-open range ``[lower, upper)``."""
     return [(lo, min(lo + size, upper) - 1) for lo in range(lower, upper, size)]
-
-
-def paginate(
-    session: Session,
-    count: Callable[[], View],
-    page: Callable[[int, int], View],
-    lower: int = 0,
-    upper: int | None = None,
-    *,
-    block: BlockId = "latest",
-    chunk_size: int | None = None,
-) -> list[Any]:
-    """All elements ``[lower, upper)`` of a paginated contract list, in at most two round trips.
-
-    ``count()`` builds the length getter and ``page(lo, hi)`` the inclusive-bounds page getter
-    (the devnet getters clamp ``hi`` to the length and never panic). With ``upper=None`` (or a
-    large range) the first batch reads the length and pins the block, the second batch holds every
-    page. A small bounded range reads the length in the same batch as the pages: one round trip.
-    Elements are returned raw (holes included), in order.
-    """
-    return paginate_pinned(session, count, page, lower, upper, block=block, chunk_size=chunk_size)[
-        0
-    ]
 
 
 def paginate_pinned(
@@ -509,13 +403,21 @@ def paginate_pinned(
     block: BlockId = "latest",
     chunk_size: int | None = None,
 ) -> tuple[list[Any], BlockId]:
-    """:func:`paginate` plus the block the elements were read at (a number when known)."""
+    """All elements ``[lower, upper)`` of a paginated contract list, in at most two round trips,
+    and the block they were read at (a number when known).
+
+    ``count()`` builds the length getter and ``page(lo, hi)`` the inclusive-bounds page getter
+    (the devnet getters clamp ``hi`` to the length and never panic). With ``upper=None`` (or a
+    large range) the first batch reads the length and pins the block, the second batch holds every
+    page. A small bounded range reads the length in the same batch as the pages: one round trip.
+    Elements are returned raw (holes included), in order.
+    """
     if chunk_size is None:
         chunk_size = CHUNK_SIZE
-    _integer(chunk_size, "chunk_size", 1, 1 << 32, "[1, 2**32)")
-    _integer(lower, "lower", 0, 1 << 256, "[0, 2**256)")
+    uint(chunk_size, "chunk_size", 32, minimum=1)
+    uint(lower, "lower")
     if upper is not None:
-        _integer(upper, "upper", lower, 1 << 256, f"[lower={lower}, 2**256)")
+        integer(upper, "upper", lower, 1 << 256, f"[lower={lower}, 2**256)")
     if upper is not None and upper - lower <= chunk_size * _ONE_TRIP_CHUNKS:
         if upper == lower:
             return [], block

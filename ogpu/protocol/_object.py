@@ -6,12 +6,17 @@ An instance is a lazy proxy: an address bound to a session. Construction does no
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from ogpu.protocol._base import BlockId, View, call, checksum, session_for, view
+from ogpu.protocol._base import BlockId, View, call, checksum, paginate_pinned, session_for, view
+from ogpu.types import NotFoundError
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from ogpu.chain import Session
+
+_Peer = TypeVar("_Peer", bound="ProtocolObject")
 
 __all__ = ["ProtocolObject"]
 
@@ -23,6 +28,8 @@ class ProtocolObject:
 
     #: ABI name of the instance contract (None for synthetic objects such as Provider).
     _contract: ClassVar[str | None] = None
+    #: What :meth:`load` raises when the address is not such an object.
+    _not_found: ClassVar[type[NotFoundError]] = NotFoundError
 
     address: str
     _session: Session
@@ -34,6 +41,20 @@ class ProtocolObject:
         network name (``None``: the current session); ``session`` names a session explicitly."""
         self.address = checksum(address, what=f"{type(self).__name__} address")
         self._session = session if session is not None else session_for(chain)
+
+    @classmethod
+    def load(cls, address: str, chain: object = None, *, session: Session | None = None) -> Self:
+        """An instance after checking (one read) that ``address`` is such an object of this
+        deployment; raises the kind's :class:`~ogpu.types.NotFoundError` otherwise
+        (``TaskNotFoundError``, ``SourceNotFoundError``, ...)."""
+        obj = cls(address, chain, session=session)
+        if not obj._exists():
+            raise cls._not_found(obj.address)
+        return obj
+
+    def _exists(self) -> bool:
+        """Whether the address is such an object (the check of :meth:`load`)."""
+        raise NotImplementedError
 
     @property
     def session(self) -> Session:
@@ -59,7 +80,21 @@ class ProtocolObject:
             self._session, self._contract, function, *args, address=self.address, block=block
         )
 
-    def _peer(self, cls: type[ProtocolObject], address: str) -> Any:
+    def _list(
+        self, count: str, page: str, lower: int, upper: int | None, block: BlockId
+    ) -> tuple[list[Any], BlockId]:
+        """Elements ``[lower, upper)`` of this contract's paginated list (length getter ``count``,
+        page getter ``page``) and the block they were read at: :func:`paginate_pinned`."""
+        return paginate_pinned(
+            self._session,
+            lambda: self._fn(count),
+            lambda lo, hi: self._fn(page, lo, hi),
+            lower,
+            upper,
+            block=block,
+        )
+
+    def _peer(self, cls: type[_Peer], address: str) -> _Peer:
         """Another protocol object on the same session, from an ABI-decoded (checksummed) address."""
         obj = cls.__new__(cls)
         obj.address = str(address)

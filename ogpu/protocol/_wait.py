@@ -25,6 +25,7 @@ from urllib.parse import urlparse
 
 from ogpu.types.enums import ResponseStatus, TaskStatus
 from ogpu.types.errors import (
+    InvalidArgumentError,
     ResponseAlreadyConfirmedError,
     TaskAlreadyFinalizedError,
     WaitTimeoutError,
@@ -65,8 +66,8 @@ class _ResponseLike(Protocol):
 def _interval(obj: Any, poll_interval: float | None) -> float:
     """The given interval, else 0.05 s for a node on this machine and 0.25 s otherwise."""
     if poll_interval is not None:
-        if poll_interval <= 0:
-            raise ValueError("poll_interval must be > 0")
+        if not poll_interval > 0:
+            raise InvalidArgumentError("poll_interval", f"must be > 0, got {poll_interval!r:.40}")
         return float(poll_interval)
     url = getattr(getattr(getattr(obj, "session", None), "network", None), "rpc_url", None)
     host = urlparse(url).hostname if isinstance(url, str) else None
@@ -74,14 +75,15 @@ def _interval(obj: Any, poll_interval: float | None) -> float:
 
 
 def _poll(
+    obj: Any,
     what: str,
     read: Callable[[], tuple[Any, R | None]],
-    *,
     timeout: float | None,
-    poll_interval: float,
+    poll_interval: float | None,
     on_progress: Callable[[Any], None] | None,
 ) -> R:
     """Call ``read()`` -> (state, result-or-None) until a result, reporting state changes."""
+    interval = _interval(obj, poll_interval)
     deadline = None if timeout is None else time.monotonic() + timeout
     last: Any = None
     first = True
@@ -98,9 +100,9 @@ def _poll(
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise WaitTimeoutError(what, float(timeout or 0), last_state=last)
-            time.sleep(min(poll_interval, remaining))
+            time.sleep(min(interval, remaining))
         else:
-            time.sleep(poll_interval)
+            time.sleep(interval)
 
 
 def wait_for_task_status(
@@ -135,11 +137,7 @@ def wait_for_task_status(
         return status, None
 
     return _poll(
-        f"task {task.address} to be {names}",
-        read,
-        timeout=timeout,
-        poll_interval=_interval(task, poll_interval),
-        on_progress=on_progress,
+        task, f"task {task.address} to be {names}", read, timeout, poll_interval, on_progress
     )
 
 
@@ -181,13 +179,7 @@ def wait_for_response(
         return status, None
 
     kind = "a confirmed response" if confirmed else "a response"
-    return _poll(
-        f"{kind} to task {task.address}",
-        read,
-        timeout=timeout,
-        poll_interval=_interval(task, poll_interval),
-        on_progress=on_progress,
-    )
+    return _poll(task, f"{kind} to task {task.address}", read, timeout, poll_interval, on_progress)
 
 
 def wait_for_confirmation(
@@ -227,9 +219,10 @@ def wait_for_confirmation(
         return status, None
 
     return _poll(
+        response,
         f"response {response.address} to be confirmed",
         read,
-        timeout=timeout,
-        poll_interval=_interval(response, poll_interval),
-        on_progress=on_progress,
+        timeout,
+        poll_interval,
+        on_progress,
     )

@@ -16,7 +16,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from ogpu.protocol._base import Signer, call, checksum, decode_events, resolve_session, send
+from ogpu.protocol._base import Signer, checksum, decode_events, resolve_session, send
+from ogpu.protocol._wrappers import Wrappers
 from ogpu.types import PublishTimeoutError, Role, TaskParams
 
 if TYPE_CHECKING:
@@ -44,6 +45,20 @@ __all__ = [
 ]
 
 _C = "Controller"
+
+# Wrappers every singleton shares, built by protocol._wrappers: wiring, owner, roles, views.
+_wrap = Wrappers(_C, __name__)
+set_nexus = _wrap.setter("setNexus")
+set_terminal = _wrap.setter("setTerminal")
+set_vault = _wrap.setter("setVault")
+transfer_ownership, renounce_ownership = _wrap.ownership()
+get_nexus = _wrap.address("nexus")
+get_terminal = _wrap.address("terminal")
+get_vault = _wrap.address("vault")
+get_owner = _wrap.address("owner", "The owner (admin) of the Controller.")
+get_task_implementation = _wrap.address(
+    "taskImplementation", "Implementation every Task is cloned from (devnet extension)."
+)
 
 
 def publish_task(
@@ -104,63 +119,3 @@ def cancel_task(
 ) -> Receipt:
     """``Controller.cancelTask(task)`` (role fallback CLIENT): NEW → CANCELED, or expires an overdue task."""
     return send(session, _C, "cancelTask", task_address, signer=signer, role=Role.CLIENT, **tx)
-
-
-def set_nexus(
-    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
-) -> Receipt:
-    """``Controller.setNexus`` (owner only)."""
-    return send(session, _C, "setNexus", address, signer=signer, role=None, **tx)
-
-
-def set_terminal(
-    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
-) -> Receipt:
-    """``Controller.setTerminal`` (owner only)."""
-    return send(session, _C, "setTerminal", address, signer=signer, role=None, **tx)
-
-
-def set_vault(
-    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
-) -> Receipt:
-    """``Controller.setVault`` (owner only)."""
-    return send(session, _C, "setVault", address, signer=signer, role=None, **tx)
-
-
-def transfer_ownership(
-    new_owner: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
-) -> Receipt:
-    """``Controller.transferOwnership`` (owner only)."""
-    return send(session, _C, "transferOwnership", new_owner, signer=signer, role=None, **tx)
-
-
-def renounce_ownership(
-    *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
-) -> Receipt:
-    """``Controller.renounceOwnership`` (owner only; irreversible)."""
-    return send(session, _C, "renounceOwnership", signer=signer, role=None, **tx)
-
-
-def get_nexus(*, session: Session | None = None) -> str:
-    """The Nexus the Controller uses."""
-    return checksum(call(session, _C, "nexus"))
-
-
-def get_terminal(*, session: Session | None = None) -> str:
-    """The Terminal the Controller uses."""
-    return checksum(call(session, _C, "terminal"))
-
-
-def get_vault(*, session: Session | None = None) -> str:
-    """The Vault the Controller uses."""
-    return checksum(call(session, _C, "vault"))
-
-
-def get_owner(*, session: Session | None = None) -> str:
-    """The owner (admin) of the Controller."""
-    return checksum(call(session, _C, "owner"))
-
-
-def get_task_implementation(*, session: Session | None = None) -> str:
-    """Implementation every Task is cloned from (devnet extension)."""
-    return checksum(call(session, _C, "taskImplementation"))

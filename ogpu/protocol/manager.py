@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from eth_utils.crypto import keccak
 
 from ogpu.protocol._base import BlockId, Signer, call, check_args, send
+from ogpu.protocol._wrappers import Wrappers
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -42,6 +43,13 @@ __all__ = [
 ]
 
 _M = "Manager"
+
+# Wrappers every singleton shares, built by protocol._wrappers: wiring, owner, roles, views.
+_wrap = Wrappers(_M, __name__)
+get_controller_role = _wrap.role("CONTROLLER")
+get_provider_role = _wrap.role("PROVIDER")
+get_judge_role = _wrap.role("JUDGE")
+get_default_admin_role = _wrap.role("DEFAULT_ADMIN_ROLE")
 
 RoleLike = bytes | str
 
@@ -81,26 +89,6 @@ def get_role_admin(
 def supports_interface(interface_id: bytes | str, *, session: Session | None = None) -> bool:
     """ERC-165 ``supportsInterface`` (4-byte id as bytes or ``0x…`` hex)."""
     return bool(call(session, _M, "supportsInterface", interface_id))
-
-
-def get_controller_role(*, session: Session | None = None) -> bytes:
-    """``CONTROLLER()`` role id."""
-    return bytes(call(session, _M, "CONTROLLER"))
-
-
-def get_provider_role(*, session: Session | None = None) -> bytes:
-    """``PROVIDER()`` role id."""
-    return bytes(call(session, _M, "PROVIDER"))
-
-
-def get_judge_role(*, session: Session | None = None) -> bytes:
-    """``JUDGE()`` role id."""
-    return bytes(call(session, _M, "JUDGE"))
-
-
-def get_default_admin_role(*, session: Session | None = None) -> bytes:
-    """``DEFAULT_ADMIN_ROLE()`` id (zero)."""
-    return bytes(call(session, _M, "DEFAULT_ADMIN_ROLE"))
 
 
 def grant_role(

@@ -21,7 +21,6 @@ from ogpu.types import MasterNotFoundError, MasterSnapshot
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from ogpu.chain import Session
     from ogpu.protocol._base import TxOptions as Tx
     from ogpu.types import Receipt
 
@@ -29,17 +28,17 @@ __all__ = ["Master"]
 
 
 class Master(_Account):
-    """A master: its providers, agents and Vault state."""
+    """A master: its providers, agents and Vault state.
+
+    ``Master.load(address)`` checks ``Terminal.isMaster`` (``MasterNotFoundError``).
+    """
 
     __slots__ = ()
 
-    @classmethod
-    def load(cls, address: str, chain: object = None, *, session: Session | None = None) -> Master:
-        """A :class:`Master` after checking ``Terminal.isMaster`` (else ``MasterNotFoundError``)."""
-        master = cls(address, chain, session=session)
-        if not terminal.is_master(master.address, session=master.session):
-            raise MasterNotFoundError(master.address)
-        return master
+    _not_found = MasterNotFoundError
+
+    def _exists(self) -> bool:
+        return terminal.is_master(self.address, session=self.session)
 
     def get_provider(self, *, block: BlockId = "latest") -> str:
         """The provider this master most recently announced (zero address if none)."""

@@ -28,11 +28,13 @@ from ogpu.protocol._base import (
     checksum,
     decode_events,
     drop_zero,
-    paginate,
+    paginate_pinned,
     resolve_session,
     send,
+    uint,
     view,
 )
+from ogpu.protocol._wrappers import Wrappers
 from ogpu.types import (
     Environment,
     InvalidArgumentError,
@@ -97,6 +99,35 @@ __all__ = [
 ]
 
 _N = "Nexus"
+
+# Wrappers every singleton shares, built by protocol._wrappers: wiring, owner, roles, views.
+_wrap = Wrappers(_N, __name__)
+set_manager = _wrap.setter("setManager")
+set_terminal = _wrap.setter("setTerminal")
+set_vault = _wrap.setter("setVault")
+transfer_ownership, renounce_ownership = _wrap.ownership()
+get_controller_role = _wrap.role("CONTROLLER")
+get_provider_role = _wrap.role("PROVIDER")
+get_manager = _wrap.address("manager", "The Manager (role registry) Nexus uses.")
+get_terminal = _wrap.address("terminal")
+get_vault = _wrap.address("vault")
+get_owner = _wrap.address("owner", "The owner (admin) of Nexus.")
+is_task = _wrap.account(
+    "isTask",
+    bool,
+    "Whether ``address`` is a task of this deployment (``isTask``, devnet extension).",
+)
+is_response = _wrap.account(
+    "isResponse",
+    bool,
+    "Whether ``address`` is a response of this deployment (``isResponse``, devnet extension).",
+)
+get_source_implementation = _wrap.address(
+    "sourceImplementation", "Implementation every Source is cloned from (devnet extension)."
+)
+get_response_implementation = _wrap.address(
+    "responseImplementation", "Implementation every Response is cloned from (devnet extension)."
+)
 
 #: The single environment flags a provider may register with.
 _FLAGS = frozenset(int(e) for e in Environment)
@@ -174,9 +205,9 @@ def register(
     """``Nexus.register(source, provider, env)`` by the provider, its master or an agent
     (role fallback PROVIDER). ``env`` is one environment flag present in the source's mask;
     anything but 1 (CPU), 2 (NVIDIA) or 4 (AMD) is refused before sending."""
-    if not isinstance(env, int) or isinstance(env, bool) or env not in _FLAGS:
+    if uint(env, "env", 8) not in _FLAGS:
         raise InvalidArgumentError(
-            "env", f"must be one environment flag: 1 (CPU), 2 (NVIDIA) or 4 (AMD), got {env!r:.40}"
+            "env", f"must be one environment flag: 1 (CPU), 2 (NVIDIA) or 4 (AMD), got {env}"
         )
     return send(
         session, _N, "register", source, provider, env, signer=signer, role=Role.PROVIDER, **tx
@@ -293,41 +324,6 @@ def emit_task_published(
     return send(session, _N, "emitTaskPublished", task, source, signer=signer, role=None, **tx)
 
 
-def set_manager(
-    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
-) -> Receipt:
-    """``Nexus.setManager`` (owner only)."""
-    return send(session, _N, "setManager", address, signer=signer, role=None, **tx)
-
-
-def set_terminal(
-    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
-) -> Receipt:
-    """``Nexus.setTerminal`` (owner only)."""
-    return send(session, _N, "setTerminal", address, signer=signer, role=None, **tx)
-
-
-def set_vault(
-    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
-) -> Receipt:
-    """``Nexus.setVault`` (owner only)."""
-    return send(session, _N, "setVault", address, signer=signer, role=None, **tx)
-
-
-def transfer_ownership(
-    new_owner: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
-) -> Receipt:
-    """``Nexus.transferOwnership`` (owner only)."""
-    return send(session, _N, "transferOwnership", new_owner, signer=signer, role=None, **tx)
-
-
-def renounce_ownership(
-    *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
-) -> Receipt:
-    """``Nexus.renounceOwnership`` (owner only; irreversible)."""
-    return send(session, _N, "renounceOwnership", signer=signer, role=None, **tx)
-
-
 # ----------------------------------------------------------------------------------------------
 # Views
 
@@ -352,7 +348,7 @@ def get_sources(
         # ['0x5FbDB2315678afecb367f032d93F642f64180aa3']
     """
     s = resolve_session(session)
-    raw = paginate(
+    raw, _ = paginate_pinned(
         s,
         lambda: view(s, _N, "getSourceCount"),
         lambda lo, hi: view(s, _N, "getSources", lo, hi),
@@ -406,48 +402,8 @@ def is_controller(
     return bool(call(session, _N, "checkController", account, block=block))
 
 
-def get_controller_role(*, session: Session | None = None) -> bytes:
-    """The ``CONTROLLER`` role id (bytes32)."""
-    return bytes(call(session, _N, "CONTROLLER"))
-
-
-def get_provider_role(*, session: Session | None = None) -> bytes:
-    """The ``PROVIDER`` role id (bytes32)."""
-    return bytes(call(session, _N, "PROVIDER"))
-
-
-def get_manager(*, session: Session | None = None) -> str:
-    """The Manager (role registry) Nexus uses."""
-    return checksum(call(session, _N, "manager"))
-
-
-def get_terminal(*, session: Session | None = None) -> str:
-    """The Terminal Nexus uses."""
-    return checksum(call(session, _N, "terminal"))
-
-
-def get_vault(*, session: Session | None = None) -> str:
-    """The Vault Nexus uses."""
-    return checksum(call(session, _N, "vault"))
-
-
-def get_owner(*, session: Session | None = None) -> str:
-    """The owner (admin) of Nexus."""
-    return checksum(call(session, _N, "owner"))
-
-
 # ----------------------------------------------------------------------------------------------
 # Devnet extension views (not on the official deployments; docs/protocol.md, "ABI compatibility")
-
-
-def is_task(address: str, *, session: Session | None = None, block: BlockId = "latest") -> bool:
-    """Whether ``address`` is a task of this deployment (``isTask``, devnet extension)."""
-    return bool(call(session, _N, "isTask", address, block=block))
-
-
-def is_response(address: str, *, session: Session | None = None, block: BlockId = "latest") -> bool:
-    """Whether ``address`` is a response of this deployment (``isResponse``, devnet extension)."""
-    return bool(call(session, _N, "isResponse", address, block=block))
 
 
 def get_suggested_payment_of(
@@ -492,13 +448,3 @@ def get_sources_of(
     return _indexed(
         s, view(s, _N, "getSourcesOfCount", who), lambda i: view(s, _N, "sourcesOf", who, i), block
     )
-
-
-def get_source_implementation(*, session: Session | None = None) -> str:
-    """Implementation every Source is cloned from (devnet extension)."""
-    return checksum(call(session, _N, "sourceImplementation"))
-
-
-def get_response_implementation(*, session: Session | None = None) -> str:
-    """Implementation every Response is cloned from (devnet extension)."""
-    return checksum(call(session, _N, "responseImplementation"))

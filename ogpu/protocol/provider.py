@@ -21,7 +21,6 @@ from ogpu.types import ProviderNotFoundError, ProviderSnapshot
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from ogpu.chain import Session
     from ogpu.protocol._base import TxOptions as Tx
     from ogpu.types import Receipt
 
@@ -106,19 +105,17 @@ class _Account(ProtocolObject):
 
 
 class Provider(_Account):
-    """A provider: pairing, self-reported data, Vault state, and provider-side Nexus actions."""
+    """A provider: pairing, self-reported data, Vault state, and provider-side Nexus actions.
+
+    ``Provider.load(address)`` checks ``Terminal.isProvider`` (``ProviderNotFoundError``).
+    """
 
     __slots__ = ()
 
-    @classmethod
-    def load(
-        cls, address: str, chain: object = None, *, session: Session | None = None
-    ) -> Provider:
-        """A :class:`Provider` after checking ``Terminal.isProvider`` (else ``ProviderNotFoundError``)."""
-        provider = cls(address, chain, session=session)
-        if not terminal.is_provider(provider.address, session=provider.session):
-            raise ProviderNotFoundError(provider.address)
-        return provider
+    _not_found = ProviderNotFoundError
+
+    def _exists(self) -> bool:
+        return terminal.is_provider(self.address, session=self.session)
 
     def get_master(self, *, block: BlockId = "latest") -> str:
         """The confirmed master (zero address if unpaired)."""

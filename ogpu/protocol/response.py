@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ogpu.protocol import controller
 from ogpu.protocol._base import BlockId, Signer, batch_pinned, checksum
+from ogpu.protocol._membership import is_protocol_object
 from ogpu.protocol._object import ProtocolObject
 from ogpu.protocol._wait import wait_for_confirmation
 from ogpu.types import ResponseNotFoundError, ResponseParams, ResponseSnapshot, ResponseStatus
@@ -23,7 +24,6 @@ from ogpu.types import ResponseNotFoundError, ResponseParams, ResponseSnapshot, 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from ogpu.chain import Session
     from ogpu.protocol._base import TxOptions as Tx
     from ogpu.protocol.task import Task
     from ogpu.types import Receipt
@@ -34,27 +34,17 @@ __all__ = ["Response"]
 class Response(ProtocolObject):
     """A response contract: the provider, the payload URL, the claimed payment and its status.
 
-    ``Response(address)`` does no I/O; :meth:`load` checks the address is a response of this
-    deployment.
+    ``Response(address)`` does no I/O; ``Response.load(address)`` checks this deployment created
+    it (``Nexus.isResponse``; :class:`~ogpu.types.ResponseNotFoundError` otherwise).
     """
 
     __slots__ = ()
     _contract = "Response"
 
-    @classmethod
-    def load(
-        cls, address: str, chain: object = None, *, session: Session | None = None
-    ) -> Response:
-        """A :class:`Response` after checking this deployment created it (``Nexus.isResponse``).
+    _not_found = ResponseNotFoundError
 
-        Raises :class:`~ogpu.types.ResponseNotFoundError` otherwise.
-        """
-        from ogpu.protocol._membership import is_protocol_object
-
-        response = cls(address, chain, session=session)
-        if not is_protocol_object(response, "isResponse"):
-            raise ResponseNotFoundError(response.address)
-        return response
+    def _exists(self) -> bool:
+        return is_protocol_object(self, "isResponse")
 
     # ------------------------------------------------------------------------------------------
     # Reads
@@ -67,8 +57,7 @@ class Response(ProtocolObject):
         """The task this response answers."""
         from ogpu.protocol.task import Task
 
-        result: Task = self._peer(Task, self.get_params(block=block).task)
-        return result
+        return self._peer(Task, self.get_params(block=block).task)
 
     def get_provider(self, *, block: BlockId = "latest") -> str:
         """The responding provider."""

@@ -14,14 +14,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ogpu.protocol import nexus
-from ogpu.protocol._base import BlockId, Signer, batch_pinned, checksum, drop_zero, paginate
+from ogpu.protocol._base import BlockId, Signer, batch_pinned, checksum, drop_zero
 from ogpu.protocol._object import ProtocolObject
 from ogpu.types import Environment, SourceNotFoundError, SourceParams, SourceSnapshot, SourceStatus
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from ogpu.chain import Session
     from ogpu.protocol._base import TxOptions as Tx
     from ogpu.protocol.task import Task
     from ogpu.types import Receipt
@@ -32,29 +31,17 @@ __all__ = ["Source"]
 class Source(ProtocolObject):
     """A source contract: its parameters, status, tasks and registered providers.
 
-    ``Source(address)`` does no I/O; :meth:`load` checks the address is a source of this
-    deployment.
+    ``Source(address)`` does no I/O; ``Source.load(address)`` checks ``Nexus.getSourceId`` first
+    (:class:`~ogpu.types.SourceNotFoundError` if it is 0).
     """
 
     __slots__ = ()
     _contract = "Source"
 
-    @classmethod
-    def load(cls, address: str, chain: object = None, *, session: Session | None = None) -> Source:
-        """A :class:`Source` after checking ``Nexus.getSourceId(address) != 0``.
+    _not_found = SourceNotFoundError
 
-        Raises :class:`~ogpu.types.SourceNotFoundError` otherwise.
-
-        Example::
-
-            Source.load("0x0000000000000000000000000000000000000001")
-            # raises:
-            # ogpu.types.errors.SourceNotFoundError: no source at 0x0000…0001 ...
-        """
-        source = cls(address, chain, session=session)
-        if nexus.get_source_id(source.address, session=source.session) == 0:
-            raise SourceNotFoundError(source.address)
-        return source
+    def _exists(self) -> bool:
+        return nexus.get_source_id(self.address, session=self.session) != 0
 
     # ------------------------------------------------------------------------------------------
     # Reads
@@ -92,22 +79,14 @@ class Source(ProtocolObject):
         """
         from ogpu.protocol.task import Task
 
-        raw = paginate(
-            self.session,
-            lambda: self._fn("getTaskCount"),
-            lambda lo, hi: self._fn("getTasks", lo, hi),
-            lower,
-            upper,
-            block=block,
-        )
+        raw = self._list("getTaskCount", "getTasks", lower, upper, block)[0]
         return [self._peer(Task, a) for a in drop_zero(raw)]
 
     def get_task_at(self, index: int, *, block: BlockId = "latest") -> Task:
         """The task at 0-based ``index`` (``tasks(index)``)."""
         from ogpu.protocol.task import Task
 
-        result: Task = self._peer(Task, self._call("tasks", index, block=block))
-        return result
+        return self._peer(Task, self._call("tasks", index, block=block))
 
     def get_registrant_count(self, *, block: BlockId = "latest") -> int:
         """Number of registration slots, holes included (``getRegistrantCount``)."""
@@ -117,15 +96,7 @@ class Source(ProtocolObject):
         self, lower: int = 0, upper: int | None = None, *, block: BlockId = "latest"
     ) -> list[str]:
         """Registered provider addresses in slots ``[lower, upper)``; unregistered holes dropped."""
-        raw = paginate(
-            self.session,
-            lambda: self._fn("getRegistrantCount"),
-            lambda lo, hi: self._fn("getRegistrants", lo, hi),
-            lower,
-            upper,
-            block=block,
-        )
-        return drop_zero(raw)
+        return drop_zero(self._list("getRegistrantCount", "getRegistrants", lower, upper, block)[0])
 
     def get_registrant_at(self, index: int, *, block: BlockId = "latest") -> str:
         """The provider in registration slot ``index`` (zero address for a hole)."""

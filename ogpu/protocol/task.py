@@ -25,9 +25,8 @@ from ogpu.protocol._base import (
     batch_pinned,
     checksum,
     drop_zero,
-    paginate,
-    paginate_pinned,
 )
+from ogpu.protocol._membership import is_protocol_object
 from ogpu.protocol._object import ProtocolObject
 from ogpu.protocol._wait import wait_for_response, wait_for_task_status
 from ogpu.types import DeliveryMethod, TaskNotFoundError, TaskParams, TaskSnapshot, TaskStatus
@@ -35,7 +34,6 @@ from ogpu.types import DeliveryMethod, TaskNotFoundError, TaskParams, TaskSnapsh
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from ogpu.chain import Session
     from ogpu.protocol._base import TxOptions as Tx
     from ogpu.protocol.response import Response
     from ogpu.protocol.source import Source
@@ -47,30 +45,17 @@ __all__ = ["Task"]
 class Task(ProtocolObject):
     """A task contract: parameters, status, attempts and responses.
 
-    ``Task(address)`` does no I/O; :meth:`load` checks the address is a task of this deployment.
+    ``Task(address)`` does no I/O; ``Task.load(address)`` checks this deployment created it
+    (``Nexus.isTask``; :class:`~ogpu.types.TaskNotFoundError` otherwise).
     """
 
     __slots__ = ()
     _contract = "Task"
 
-    @classmethod
-    def load(cls, address: str, chain: object = None, *, session: Session | None = None) -> Task:
-        """A :class:`Task` after checking this deployment created it (``Nexus.isTask``).
+    _not_found = TaskNotFoundError
 
-        Raises :class:`~ogpu.types.TaskNotFoundError` otherwise.
-
-        Example::
-
-            Task.load("0x0000000000000000000000000000000000000001")
-            # raises:
-            # ogpu.types.errors.TaskNotFoundError: no task at 0x0000000000000000000000000000000000000001 ...
-        """
-        from ogpu.protocol._membership import is_protocol_object
-
-        task = cls(address, chain, session=session)
-        if not is_protocol_object(task, "isTask"):
-            raise TaskNotFoundError(task.address)
-        return task
+    def _exists(self) -> bool:
+        return is_protocol_object(self, "isTask")
 
     # ------------------------------------------------------------------------------------------
     # Reads
@@ -79,8 +64,7 @@ class Task(ProtocolObject):
         """The source the task was published on (``getSource``)."""
         from ogpu.protocol.source import Source
 
-        result: Source = self._peer(Source, self._call("getSource", block=block))
-        return result
+        return self._peer(Source, self._call("getSource", block=block))
 
     def get_status(self, *, block: BlockId = "latest") -> TaskStatus:
         """The lifecycle status (``getStatus``)."""
@@ -115,15 +99,7 @@ class Task(ProtocolObject):
         self, lower: int = 0, upper: int | None = None, *, block: BlockId = "latest"
     ) -> list[str]:
         """Providers that attempted, ``[lower, upper)`` (``upper=None``: all), ≤ 2 round trips."""
-        raw = paginate(
-            self.session,
-            lambda: self._fn("getAttemptCount"),
-            lambda lo, hi: self._fn("getAttempters", lo, hi),
-            lower,
-            upper,
-            block=block,
-        )
-        return drop_zero(raw)
+        return drop_zero(self._list("getAttemptCount", "getAttempters", lower, upper, block)[0])
 
     def get_attempter_at(self, index: int, *, block: BlockId = "latest") -> str:
         """The provider of attempt ``index`` (``attempters(index)``)."""
@@ -137,14 +113,7 @@ class Task(ProtocolObject):
         self, lower: int = 0, upper: int | None = None, *, block: BlockId = "latest"
     ) -> list[int]:
         """Block timestamps of attempts ``[lower, upper)``, parallel to :meth:`get_attempters`."""
-        raw = paginate(
-            self.session,
-            lambda: self._fn("getAttemptCount"),
-            lambda lo, hi: self._fn("getAttemptTimestamps", lo, hi),
-            lower,
-            upper,
-            block=block,
-        )
+        raw = self._list("getAttemptCount", "getAttemptTimestamps", lower, upper, block)[0]
         return [int(t) for t in raw]
 
     def get_attempt_timestamp_at(self, index: int, *, block: BlockId = "latest") -> int:
@@ -163,14 +132,7 @@ class Task(ProtocolObject):
     ) -> tuple[list[Response], BlockId]:
         from ogpu.protocol.response import Response
 
-        raw, at = paginate_pinned(
-            self.session,
-            lambda: self._fn("getAttemptCount"),
-            lambda lo, hi: self._fn("getResponsesOf", lo, hi),
-            lower,
-            upper,
-            block=block,
-        )
+        raw, at = self._list("getAttemptCount", "getResponsesOf", lower, upper, block)
         return [self._peer(Response, a) for a in drop_zero(raw)], at
 
     def get_responses(

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ogpu.protocol._base import BlockId, Signer, call, checksum, send
+from ogpu.protocol._wrappers import Wrappers
 from ogpu.types import InvalidArgumentError, InvalidSignerError, Role
 
 if TYPE_CHECKING:
@@ -61,6 +62,34 @@ __all__ = [
 ]
 
 _T = "Terminal"
+
+# Wrappers every singleton shares, built by protocol._wrappers: wiring, owner, roles, views.
+_wrap = Wrappers(_T, __name__)
+set_manager = _wrap.setter("setManager")
+set_vault = _wrap.setter("setVault")
+transfer_ownership, renounce_ownership = _wrap.ownership()
+get_default_agent = _wrap.address(
+    "defaultAgent",
+    "The default scheduling agent (devnet extension ``defaultAgent()``; zero = none).",
+)
+get_provider_role = _wrap.role("PROVIDER")
+get_manager = _wrap.address("manager")
+get_vault = _wrap.address("vault")
+get_owner = _wrap.address("owner", "The owner (admin) of the Terminal.")
+is_master = _wrap.account(
+    "isMaster",
+    bool,
+    "Whether ``address`` is a master with at least one paired provider (``isMaster``/``getIsMaster``).",
+)
+is_provider = _wrap.account(
+    "isProvider", bool, "Whether ``address`` is a paired provider (``isProvider``)."
+)
+is_default_agent_disabled = _wrap.account(
+    "defaultAgentDisabled",
+    bool,
+    "Whether ``address`` opted out of the default agent (``defaultAgentDisabled``).",
+    "is_default_agent_disabled",
+)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -189,34 +218,6 @@ def set_default_agent(
     return send(session, _T, "setDefaultAgent", agent, signer=signer, role=None, **tx)
 
 
-def set_manager(
-    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
-) -> Receipt:
-    """``Terminal.setManager`` (owner only)."""
-    return send(session, _T, "setManager", address, signer=signer, role=None, **tx)
-
-
-def set_vault(
-    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
-) -> Receipt:
-    """``Terminal.setVault`` (owner only)."""
-    return send(session, _T, "setVault", address, signer=signer, role=None, **tx)
-
-
-def transfer_ownership(
-    new_owner: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
-) -> Receipt:
-    """``Terminal.transferOwnership`` (owner only)."""
-    return send(session, _T, "transferOwnership", new_owner, signer=signer, role=None, **tx)
-
-
-def renounce_ownership(
-    *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
-) -> Receipt:
-    """``Terminal.renounceOwnership`` (owner only; irreversible)."""
-    return send(session, _T, "renounceOwnership", signer=signer, role=None, **tx)
-
-
 # ----------------------------------------------------------------------------------------------
 # Views
 
@@ -249,16 +250,6 @@ def get_live_data_of(
     return str(call(session, _T, "liveDataOf", provider, block=block))
 
 
-def is_master(address: str, *, session: Session | None = None, block: BlockId = "latest") -> bool:
-    """Whether ``address`` is a master with at least one paired provider (``isMaster``/``getIsMaster``)."""
-    return bool(call(session, _T, "isMaster", address, block=block))
-
-
-def is_provider(address: str, *, session: Session | None = None, block: BlockId = "latest") -> bool:
-    """Whether ``address`` is a paired provider (``isProvider``)."""
-    return bool(call(session, _T, "isProvider", address, block=block))
-
-
 def is_agent_of(
     account: str, agent: str, *, session: Session | None = None, block: BlockId = "latest"
 ) -> bool:
@@ -271,38 +262,6 @@ def get_is_agent_of(
 ) -> bool:
     """``getIsAgentOf(master, agent)``: the explicit grant or the default agent (provider-side checks)."""
     return bool(call(session, _T, "getIsAgentOf", master, agent, block=block))
-
-
-def is_default_agent_disabled(
-    address: str, *, session: Session | None = None, block: BlockId = "latest"
-) -> bool:
-    """Whether ``address`` opted out of the default agent (``defaultAgentDisabled``)."""
-    return bool(call(session, _T, "defaultAgentDisabled", address, block=block))
-
-
-def get_default_agent(*, session: Session | None = None) -> str:
-    """The default scheduling agent (devnet extension ``defaultAgent()``; zero = none)."""
-    return checksum(call(session, _T, "defaultAgent"))
-
-
-def get_provider_role(*, session: Session | None = None) -> bytes:
-    """The ``PROVIDER`` role id (bytes32)."""
-    return bytes(call(session, _T, "PROVIDER"))
-
-
-def get_manager(*, session: Session | None = None) -> str:
-    """The Manager the Terminal uses."""
-    return checksum(call(session, _T, "manager"))
-
-
-def get_vault(*, session: Session | None = None) -> str:
-    """The Vault the Terminal uses."""
-    return checksum(call(session, _T, "vault"))
-
-
-def get_owner(*, session: Session | None = None) -> str:
-    """The owner (admin) of the Terminal."""
-    return checksum(call(session, _T, "owner"))
 
 
 def get_announced_master_of(

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ogpu.protocol._base import BlockId, Signer, call, checksum, send
+from ogpu.protocol._base import BlockId, Signer, call, send
+from ogpu.protocol._wrappers import Wrappers
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -63,6 +64,47 @@ __all__ = [
 ]
 
 _V = "Vault"
+
+# Wrappers every singleton shares, built by protocol._wrappers: wiring, owner, roles, views.
+_wrap = Wrappers(_V, __name__)
+set_terminal = _wrap.setter("setTerminal", "admin")
+get_manager = _wrap.address("manager")
+get_nexus = _wrap.address("nexus", "The Nexus the Vault serves.")
+get_terminal = _wrap.address("terminal", "The Terminal whose deposits go straight to lockup.")
+get_balance_of = _wrap.account(
+    "balanceOf", int, "Liquid (withdrawable) balance in wei — ``balanceOf``/``getBalanceOf``."
+)
+get_lockup_of = _wrap.account("lockupOf", int, "Staked amount — ``lockupOf``/``getLockupOf``.")
+get_unbonding_of = _wrap.account("unbondingOf", int, "Amount cooling down (``unbondingOf``).")
+get_unbonding_timestamp = _wrap.account(
+    "unbondingTimestamp", int, "Maturity time of the unbonding bucket, unix seconds (0 = none)."
+)
+get_total_earnings_of = _wrap.account(
+    "totalEarningsOf", int, "Cumulative task income (``totalEarningsOf``)."
+)
+get_frozen_payment = _wrap.account(
+    "frozenPayment",
+    int,
+    "Escrow keyed by task (per task) or by client (aggregate) — ``frozenPayment``.",
+)
+get_sanction_of = _wrap.account(
+    "sanctionOf", int, "Stake seized pending judgement (``sanctionOf``)."
+)
+is_eligible = _wrap.account(
+    "isEligible",
+    bool,
+    "Whether ``address`` may register/attempt (not sanctioned, floor met, or whitelisted).",
+)
+is_whitelisted = _wrap.account(
+    "isWhitelisted",
+    bool,
+    "Whether ``address`` is exempt from lockup floors and sanction ineligibility.",
+)
+get_available_lockup_of = _wrap.account(
+    "availableLockupOf",
+    int,
+    "Lockup not backing the account's own sources (``availableLockupOf``, devnet extension).",
+)
 
 
 def _send(
@@ -185,13 +227,6 @@ def set_max_unbonding_period(
     return _send("setMaxUnbondingPeriod", period, signer=signer, session=session, **tx)
 
 
-def set_terminal(
-    address: str, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
-) -> Receipt:
-    """``Vault.setTerminal(address)`` (admin)."""
-    return _send("setTerminal", address, signer=signer, session=session, **tx)
-
-
 # ----------------------------------------------------------------------------------------------
 # Protocol escrow hooks (Nexus or CONTROLLER role; exposed 1:1 for operators and tests)
 
@@ -240,73 +275,6 @@ def _int(function: str, *args: Any, session: Session | None, block: BlockId) -> 
     return int(call(session, _V, function, *args, block=block))
 
 
-def get_balance_of(
-    address: str, *, session: Session | None = None, block: BlockId = "latest"
-) -> int:
-    """Liquid (withdrawable) balance in wei — ``balanceOf``/``getBalanceOf``.
-
-    Example::
-
-        get_balance_of(client_address)
-        # 990000000000000000
-    """
-    return _int("balanceOf", address, session=session, block=block)
-
-
-def get_lockup_of(
-    address: str, *, session: Session | None = None, block: BlockId = "latest"
-) -> int:
-    """Staked amount — ``lockupOf``/``getLockupOf``."""
-    return _int("lockupOf", address, session=session, block=block)
-
-
-def get_unbonding_of(
-    address: str, *, session: Session | None = None, block: BlockId = "latest"
-) -> int:
-    """Amount cooling down (``unbondingOf``)."""
-    return _int("unbondingOf", address, session=session, block=block)
-
-
-def get_unbonding_timestamp(
-    address: str, *, session: Session | None = None, block: BlockId = "latest"
-) -> int:
-    """Maturity time of the unbonding bucket, unix seconds (0 = none)."""
-    return _int("unbondingTimestamp", address, session=session, block=block)
-
-
-def get_total_earnings_of(
-    address: str, *, session: Session | None = None, block: BlockId = "latest"
-) -> int:
-    """Cumulative task income (``totalEarningsOf``)."""
-    return _int("totalEarningsOf", address, session=session, block=block)
-
-
-def get_frozen_payment(
-    address: str, *, session: Session | None = None, block: BlockId = "latest"
-) -> int:
-    """Escrow keyed by task (per task) or by client (aggregate) — ``frozenPayment``."""
-    return _int("frozenPayment", address, session=session, block=block)
-
-
-def get_sanction_of(
-    address: str, *, session: Session | None = None, block: BlockId = "latest"
-) -> int:
-    """Stake seized pending judgement (``sanctionOf``)."""
-    return _int("sanctionOf", address, session=session, block=block)
-
-
-def is_eligible(address: str, *, session: Session | None = None, block: BlockId = "latest") -> bool:
-    """Whether ``address`` may register/attempt (not sanctioned, floor met, or whitelisted)."""
-    return bool(call(session, _V, "isEligible", address, block=block))
-
-
-def is_whitelisted(
-    address: str, *, session: Session | None = None, block: BlockId = "latest"
-) -> bool:
-    """Whether ``address`` is exempt from lockup floors and sanction ineligibility."""
-    return bool(call(session, _V, "isWhitelisted", address, block=block))
-
-
 def get_min_lockup_per_source(*, session: Session | None = None, block: BlockId = "latest") -> int:
     """``MIN_LOCKUP_PER_SOURCE``: client stake required per active source."""
     return _int("MIN_LOCKUP_PER_SOURCE", session=session, block=block)
@@ -320,25 +288,3 @@ def get_unbonding_period(*, session: Session | None = None, block: BlockId = "la
 def get_sanctioned_amount(*, session: Session | None = None, block: BlockId = "latest") -> int:
     """Total currently held in sanctions across accounts (``sanctionedAmount``)."""
     return _int("sanctionedAmount", session=session, block=block)
-
-
-def get_manager(*, session: Session | None = None) -> str:
-    """The Manager the Vault uses."""
-    return checksum(call(session, _V, "manager"))
-
-
-def get_nexus(*, session: Session | None = None) -> str:
-    """The Nexus the Vault serves."""
-    return checksum(call(session, _V, "nexus"))
-
-
-def get_terminal(*, session: Session | None = None) -> str:
-    """The Terminal whose deposits go straight to lockup."""
-    return checksum(call(session, _V, "terminal"))
-
-
-def get_available_lockup_of(
-    address: str, *, session: Session | None = None, block: BlockId = "latest"
-) -> int:
-    """Lockup not backing the account's own sources (``availableLockupOf``, devnet extension)."""
-    return _int("availableLockupOf", address, session=session, block=block)

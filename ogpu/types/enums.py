@@ -34,25 +34,12 @@ class TaskStatus(IntEnum):
     FINALIZED = 5
 
 
-class SourceStatus(IntEnum):
-    """Source lifecycle."""
-
-    ACTIVE = 0
-    INACTIVE = 1
-
-
-class ResponseStatus(IntEnum):
-    """Response lifecycle."""
-
-    SUBMITTED = 0
-    CONFIRMED = 1
-
-
-class DeliveryMethod(IntEnum):
-    """How a task's winning response is chosen."""
-
-    MANUAL_CONFIRMATION = 0
-    FIRST_RESPONSE = 1
+SourceStatus = IntEnum("SourceStatus", "ACTIVE INACTIVE", start=0)
+SourceStatus.__doc__ = "Source lifecycle."
+ResponseStatus = IntEnum("ResponseStatus", "SUBMITTED CONFIRMED", start=0)
+ResponseStatus.__doc__ = "Response lifecycle."
+DeliveryMethod = IntEnum("DeliveryMethod", "MANUAL_CONFIRMATION FIRST_RESPONSE", start=0)
+DeliveryMethod.__doc__ = "How a task's winning response is chosen."
 
 
 class Environment(IntFlag):

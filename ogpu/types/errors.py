@@ -17,7 +17,8 @@ Messages say what happened and what to do next. They never contain private keys.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 __all__ = [
     "BudgetExceededError",
@@ -75,6 +76,9 @@ class OGPUError(Exception):
     Revert-derived errors also carry ``tx_hash`` (``None`` if caught before sending),
     ``context`` (the call that failed, e.g. ``"Vault.withdraw"``), ``error_name`` (the Solidity
     error identifier), ``error_args`` (its decoded arguments by name) and ``revert_data`` (raw bytes).
+
+    Most subclasses are dataclasses: their fields are the constructor arguments and attributes,
+    and ``_message`` is the ``str.format`` template of the message, filled from the attributes.
     """
 
     tx_hash: str | None = None
@@ -82,10 +86,18 @@ class OGPUError(Exception):
     error_name: str | None = None
     error_args: dict[str, Any] | None = None
     revert_data: bytes | None = None
+    _message: ClassVar[str] = ""
 
     def __init__(self, message: str = "") -> None:
         super().__init__(message)
         self.message = message
+
+    def __post_init__(self) -> None:
+        OGPUError.__init__(self, self._message.format_map(_Attributes(self)))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from the attributes, not by calling ``__init__`` with the message.
+        return (_new, (type(self),), {**self.__dict__, "args": self.args})
 
     def with_revert(
         self,
@@ -121,6 +133,21 @@ class OGPUError(Exception):
         return text
 
 
+def _new(cls: type[OGPUError]) -> OGPUError:
+    """An empty ``cls`` (unpickling fills in its state)."""
+    return cls.__new__(cls)
+
+
+class _Attributes:
+    """An error's attributes (properties included) as the mapping ``str.format_map`` reads."""
+
+    def __init__(self, error: OGPUError) -> None:
+        self.error = error
+
+    def __getitem__(self, name: str) -> Any:
+        return getattr(self.error, name)
+
+
 # --------------------------------------------------------------------------------------------
 # Not found
 
@@ -129,15 +156,14 @@ class NotFoundError(OGPUError):
     """An address is not a protocol object of the expected kind."""
 
 
+@dataclass(eq=False, repr=False)
 class _AddressNotFound(NotFoundError):
-    _kind = "object"
-
-    def __init__(self, address: str) -> None:
-        self.address = address
-        super().__init__(
-            f"no {self._kind} at {address}: check the address and that the SDK is on the right "
-            "network (ogpu.chain.get_session().network)"
-        )
+    address: str
+    _kind: ClassVar[str] = "object"
+    _message = (
+        "no {_kind} at {address}: check the address and that the SDK is on the right "
+        "network (ogpu.chain.get_session().network)"
+    )
 
 
 class TaskNotFoundError(_AddressNotFound):
@@ -178,16 +204,16 @@ class StateError(OGPUError):
     """The object is not in a state that allows the operation."""
 
 
+@dataclass(eq=False, repr=False)
 class TaskExpiredError(StateError):
     """The task is past its expiry time (or the expiry is not in the future at publish time)."""
 
-    def __init__(self, task: str, expiry: int) -> None:
-        self.task = task
-        self.expiry = expiry
-        super().__init__(
-            f"task {task} expired at unix time {expiry}; publish a new task with an expiryTime "
-            "in the future (and within the source's maxExpiryDuration)"
-        )
+    task: str
+    expiry: int
+    _message = (
+        "task {task} expired at unix time {expiry}; publish a new task with an expiryTime "
+        "in the future (and within the source's maxExpiryDuration)"
+    )
 
     @property
     def expiry_time(self) -> int:
@@ -195,42 +221,43 @@ class TaskExpiredError(StateError):
         return self.expiry
 
 
+@dataclass(eq=False, repr=False)
 class TaskAlreadyFinalizedError(StateError):
     """The task is already canceled/finalized, or past the state the operation needs."""
 
-    def __init__(self, task: str, status: int | None = None) -> None:
-        self.task = task
-        self.status = status
-        state = ""
-        if status is not None:
-            try:
-                from ogpu.types.enums import TaskStatus
+    task: str
+    status: int | None = None
+    _message = "task {task} can no longer be changed{_state}; read task.get_status() before acting"
 
-                state = f" (status {TaskStatus(status).name})"
-            except ValueError:
-                state = f" (status {status})"
-        super().__init__(
-            f"task {task} can no longer be changed{state}; read task.get_status() before acting"
-        )
+    @property
+    def _state(self) -> str:
+        if self.status is None:
+            return ""
+        from ogpu.types.enums import TaskStatus
+
+        try:
+            return f" (status {TaskStatus(self.status).name})"
+        except ValueError:
+            return f" (status {self.status})"
 
 
+@dataclass(eq=False, repr=False)
 class ResponseAlreadyConfirmedError(StateError):
     """The response (or another response of its task) is already confirmed."""
 
-    def __init__(self, response: str) -> None:
-        self.response = response
-        super().__init__(f"response {response} is already confirmed; nothing to do")
+    response: str
+    _message = "response {response} is already confirmed; nothing to do"
 
 
+@dataclass(eq=False, repr=False)
 class SourceInactiveError(StateError):
     """The source is not ACTIVE."""
 
-    def __init__(self, source: str) -> None:
-        self.source = source
-        super().__init__(
-            f"source {source} is inactive; it accepts no tasks or registrations. "
-            "Publish a new source or use an active one"
-        )
+    source: str
+    _message = (
+        "source {source} is inactive; it accepts no tasks or registrations. "
+        "Publish a new source or use an active one"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -241,50 +268,49 @@ class PermissionError(OGPUError):
     """The signer may not perform the operation (shadows the builtin inside ``ogpu.types``)."""
 
 
+_AGENT_HINT = (
+    "sign with the client's key or have the client call terminal.set_agent(<your address>, True)"
+)
+
+
+@dataclass(eq=False, repr=False)
 class NotTaskOwnerError(PermissionError):
     """The caller is not the task's client (nor an agent of it)."""
 
-    def __init__(self, task: str, caller: str) -> None:
-        self.task = task
-        self.caller = caller
-        super().__init__(
-            f"{caller} is not the client of task {task} (nor its agent); sign with the client's "
-            "key or have the client call terminal.set_agent(<your address>, True)"
-        )
+    task: str
+    caller: str
+    _message = "{caller} is not the client of task {task} (nor its agent); " + _AGENT_HINT
 
 
+@dataclass(eq=False, repr=False)
 class NotSourceOwnerError(PermissionError):
     """The caller is not the source's client (nor an agent of it)."""
 
-    def __init__(self, source: str, caller: str) -> None:
-        self.source = source
-        self.caller = caller
-        super().__init__(
-            f"{caller} is not the client of source {source} (nor its agent); sign with the "
-            "client's key or have the client call terminal.set_agent(<your address>, True)"
-        )
+    source: str
+    caller: str
+    _message = "{caller} is not the client of source {source} (nor its agent); " + _AGENT_HINT
 
 
+@dataclass(eq=False, repr=False)
 class NotMasterError(PermissionError):
     """The account is not the master (or its agent) required for the operation."""
 
-    def __init__(self, account: str) -> None:
-        self.account = account
-        super().__init__(
-            f"{account} is not a paired master for this operation; pair with "
-            "terminal.announce_master / announce_provider first or sign with the master's key"
-        )
+    account: str
+    _message = (
+        "{account} is not a paired master for this operation; pair with "
+        "terminal.announce_master / announce_provider first or sign with the master's key"
+    )
 
 
+@dataclass(eq=False, repr=False)
 class NotProviderError(PermissionError):
     """The account is not a (paired) provider."""
 
-    def __init__(self, account: str) -> None:
-        self.account = account
-        super().__init__(
-            f"{account} is not a provider; announce a master (terminal.announce_master) and let "
-            "the master announce the provider before registering or attempting"
-        )
+    account: str
+    _message = (
+        "{account} is not a provider; announce a master (terminal.announce_master) and let "
+        "the master announce the provider before registering or attempting"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -295,54 +321,53 @@ class VaultError(OGPUError):
     """A Vault balance or stake condition failed."""
 
 
-class InsufficientBalanceError(VaultError):
+@dataclass(eq=False, repr=False)
+class _Shortfall(VaultError):
+    account: str
+    required: int
+    available: int
+
+    @property
+    def _missing(self) -> int:
+        return max(self.required - self.available, 0)
+
+
+class InsufficientBalanceError(_Shortfall):
     """The account's liquid Vault balance is lower than required."""
 
-    def __init__(self, account: str, required: int, available: int) -> None:
-        self.account = account
-        self.required = required
-        self.available = available
-        missing = max(required - available, 0)
-        super().__init__(
-            f"{account} has {available} wei available in the Vault but {required} wei are "
-            f"required; deposit at least {missing} wei more (vault.deposit)"
-        )
+    _message = (
+        "{account} has {available} wei available in the Vault but {required} wei are "
+        "required; deposit at least {_missing} wei more (vault.deposit)"
+    )
 
 
-class InsufficientLockupError(VaultError):
+class InsufficientLockupError(_Shortfall):
     """The account's stake (lockup) is lower than required."""
 
-    def __init__(self, account: str, required: int, available: int) -> None:
-        self.account = account
-        self.required = required
-        self.available = available
-        missing = max(required - available, 0)
-        super().__init__(
-            f"{account} has {available} wei locked but {required} wei are required; "
-            f"lock at least {missing} wei more (vault.lock)"
-        )
+    _message = (
+        "{account} has {available} wei locked but {required} wei are required; "
+        "lock at least {_missing} wei more (vault.lock)"
+    )
 
 
+@dataclass(eq=False, repr=False)
 class UnbondingPeriodNotElapsedError(VaultError):
     """``claim`` was called before the unbonding period elapsed."""
 
-    def __init__(self, account: str, remaining_seconds: int) -> None:
-        self.account = account
-        self.remaining_seconds = remaining_seconds
-        super().__init__(
-            f"unbonding of {account} matures in {remaining_seconds} s; call claim after that"
-        )
+    account: str
+    remaining_seconds: int
+    _message = "unbonding of {account} matures in {remaining_seconds} s; call claim after that"
 
 
+@dataclass(eq=False, repr=False)
 class NotEligibleError(VaultError):
     """``Vault.isEligible`` is false for the account."""
 
-    def __init__(self, account: str) -> None:
-        self.account = account
-        super().__init__(
-            f"{account} is not eligible (vault.is_eligible is false): it needs enough stake "
-            "and no outstanding sanction, or a whitelist entry"
-        )
+    account: str
+    _message = (
+        "{account} is not eligible (vault.is_eligible is false): it needs enough stake "
+        "and no outstanding sanction, or a whitelist entry"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -382,65 +407,65 @@ class TxRevertError(TxError):
         return self.error_args
 
 
+@dataclass(eq=False, repr=False)
 class NonceError(TxError):
     """The node rejected the nonce and it could not be recovered automatically."""
 
-    def __init__(self, address: str, tried: int, suggested: int) -> None:
-        self.address = address
-        self.tried = tried
-        self.suggested = suggested
-        super().__init__(
-            f"nonce {tried} was rejected for {address} (chain suggests {suggested}); "
-            "call ogpu.chain.reset_nonce_cache(address) or fix_nonce() and retry"
-        )
+    address: str
+    tried: int
+    suggested: int
+    _message = (
+        "nonce {tried} was rejected for {address} (chain suggests {suggested}); "
+        "call ogpu.chain.reset_nonce_cache(address) or fix_nonce() and retry"
+    )
 
 
+@dataclass(eq=False, repr=False)
 class GasError(TxError):
     """Gas estimation or pricing failed for a reason other than a revert."""
 
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-        super().__init__(f"gas problem: {reason}")
+    reason: str
+    _message = "gas problem: {reason}"
 
 
+@dataclass(eq=False, repr=False)
 class TxReceiptTimeoutError(TxError):
     """The transaction was broadcast but no receipt arrived in time; it may still be mined."""
 
-    def __init__(self, tx_hash: str, timeout: float) -> None:
-        self.timeout = timeout
-        super().__init__(
-            f"no receipt after {timeout:g} s; the transaction may still be mined. "
-            "Look it up by hash before sending it again"
-        )
-        self.tx_hash = tx_hash
+    tx_hash: str = field()
+    timeout: float
+    _message = (
+        "no receipt after {timeout:g} s; the transaction may still be mined. "
+        "Look it up by hash before sending it again"
+    )
 
 
+@dataclass(eq=False, repr=False)
 class TxRpcError(TxError):
     """The RPC endpoint failed (transport error, HTTP 5xx, malformed reply) after retries."""
 
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-        super().__init__(f"RPC failure: {reason}; check the endpoint (OGPU_RPC_URL) and retry")
+    reason: str
+    _message = "RPC failure: {reason}; check the endpoint (OGPU_RPC_URL) and retry"
 
 
+@dataclass(eq=False, repr=False)
 class InvalidRpcUrlError(TxError):
     """The RPC URL is malformed or the endpoint does not answer."""
 
-    def __init__(self, url: str) -> None:
-        self.url = url
-        super().__init__(f"cannot reach an Ethereum JSON-RPC endpoint at {url}; check the URL")
+    url: str
+    _message = "cannot reach an Ethereum JSON-RPC endpoint at {url}; check the URL"
 
 
+@dataclass(eq=False, repr=False)
 class PublishTimeoutError(OGPUError):
     """A publish workflow exceeded its overall time budget."""
 
-    def __init__(self, budget: float, stage: str) -> None:
-        self.budget = budget
-        self.stage = stage
-        super().__init__(
-            f"publishing exceeded its {budget:g} s budget during {stage}; raise total_timeout "
-            "or check the RPC/IPFS endpoints"
-        )
+    budget: float
+    stage: str
+    _message = (
+        "publishing exceeded its {budget:g} s budget during {stage}; raise total_timeout "
+        "or check the RPC/IPFS endpoints"
+    )
 
 
 class JobError(StateError):
@@ -448,49 +473,47 @@ class JobError(StateError):
     key reused for a different task."""
 
 
+@dataclass(eq=False, repr=False)
 class JobNotFoundError(NotFoundError):
     """No job with this id in the journal."""
 
-    def __init__(self, job_id: str, journal: str) -> None:
-        self.job_id = job_id
-        self.journal = journal
-        super().__init__(f"no job {job_id!r} in the journal {journal}; check the id and --journal")
+    job_id: str
+    journal: str
+    _message = "no job {job_id!r} in the journal {journal}; check the id and --journal"
 
 
+@dataclass(eq=False, repr=False)
 class JobItemError(JobError):
     """One input of a job failed (``reason``); the other inputs are not affected."""
 
-    def __init__(self, key: str, reason: str, *, kind: str | None = None) -> None:
-        self.key = key
-        self.reason = reason
-        self.kind = kind
-        super().__init__(f"input {key} failed: {reason}")
+    key: str
+    reason: str
+    kind: str | None = field(default=None, kw_only=True)
+    _message = "input {key} failed: {reason}"
 
 
+@dataclass(eq=False, repr=False)
 class BudgetExceededError(VaultError):
     """Publishing one more task would take a job past its total budget; nothing was sent."""
 
-    def __init__(self, budget: int, committed: int, needed: int) -> None:
-        self.budget = budget
-        self.committed = committed
-        self.needed = needed
-        super().__init__(
-            f"the job's budget of {budget} wei is committed up to {committed} wei; publishing "
-            f"another task of {needed} wei would exceed it (nothing was sent). Raise the budget "
-            "and resume the job"
-        )
+    budget: int
+    committed: int
+    needed: int
+    _message = (
+        "the job's budget of {budget} wei is committed up to {committed} wei; publishing "
+        "another task of {needed} wei would exceed it (nothing was sent). Raise the budget "
+        "and resume the job"
+    )
 
 
+@dataclass(eq=False, repr=False)
 class WaitTimeoutError(OGPUError, TimeoutError):
     """Waiting for a condition timed out. ``last_state`` is the last value observed."""
 
-    def __init__(self, what: str, timeout: float, last_state: Any = None) -> None:
-        self.what = what
-        self.timeout = timeout
-        self.last_state = last_state
-        super().__init__(
-            f"timed out after {timeout:g} s waiting for {what} (last state: {last_state!r})"
-        )
+    what: str
+    timeout: float
+    last_state: Any = None
+    _message = "timed out after {timeout:g} s waiting for {what} (last state: {last_state!r})"
 
 
 # --------------------------------------------------------------------------------------------
@@ -517,22 +540,20 @@ class MissingSignerError(ConfigError):
         super().__init__(msg)
 
 
+@dataclass(eq=False, repr=False)
 class InvalidSignerError(ConfigError):
     """The signer value is not a private key, an account or a signer object."""
 
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-        super().__init__(f"invalid signer: {reason}")
+    reason: str
+    _message = "invalid signer: {reason}"
 
 
+@dataclass(eq=False, repr=False)
 class ChainNotSupportedError(ConfigError):
     """The chain is not one the SDK knows."""
 
-    def __init__(self, chain_id: object) -> None:
-        self.chain_id = chain_id
-        super().__init__(
-            f"chain {chain_id!r} is not supported; use mainnet, testnet, devnet or an RPC URL"
-        )
+    chain_id: object
+    _message = "chain {chain_id!r} is not supported; use mainnet, testnet, devnet or an RPC URL"
 
 
 # --------------------------------------------------------------------------------------------
@@ -577,38 +598,37 @@ class IPFSError(OGPUError):
     """Publishing to or fetching from IPFS failed."""
 
 
+@dataclass(eq=False, repr=False)
 class IPFSFetchError(IPFSError):
     """A network, timeout or decoding failure while talking to IPFS."""
 
-    def __init__(self, url: str, reason: str) -> None:
-        self.url = url
-        self.reason = reason
-        super().__init__(f"IPFS request to {url} failed: {reason}")
+    url: str
+    reason: str
+    _message = "IPFS request to {url} failed: {reason}"
 
 
+@dataclass(eq=False, repr=False)
 class IPFSGatewayError(IPFSError):
     """The IPFS gateway or pinning endpoint answered with an error status."""
 
-    def __init__(self, gateway: str, status_code: int) -> None:
-        self.gateway = gateway
-        self.status_code = status_code
-        super().__init__(
-            f"IPFS endpoint {gateway} answered HTTP {status_code}; check the URL or try "
-            "another gateway"
-        )
+    gateway: str
+    status_code: int
+    _message = (
+        "IPFS endpoint {gateway} answered HTTP {status_code}; check the URL or try another gateway"
+    )
 
 
+@dataclass(eq=False, repr=False)
 class IPFSIntegrityError(IPFSError):
     """Fetched content does not hash to the CID it was requested by."""
 
-    def __init__(self, url: str, expected_cid: str, actual_cid: str) -> None:
-        self.url = url
-        self.expected_cid = expected_cid
-        self.actual_cid = actual_cid
-        super().__init__(
-            f"content from {url} hashes to {actual_cid}, not {expected_cid}; "
-            "the gateway returned wrong data"
-        )
+    url: str
+    expected_cid: str
+    actual_cid: str
+    _message = (
+        "content from {url} hashes to {actual_cid}, not {expected_cid}; "
+        "the gateway returned wrong data"
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """The command line imports only what a command uses: a read never loads web3, eth-account's
-keyfile stack (eth_keyfile, py_ecc), requests or aiohttp; ``ogpu --help`` loads no sub-command.
+keyfile stack (eth_keyfile, py_ecc), requests or aiohttp, nor eth-abi, eth-utils or pydantic (the
+SDK's codec handles static types itself; typer is pinned to a release that does not coerce
+parameters through pydantic); ``ogpu --help`` loads no sub-command.
 
 Each check runs the command in a fresh interpreter and inspects ``sys.modules`` afterwards (what
 is imported, not how long it takes: timing lives in bench/cli_wall.py).
@@ -25,6 +27,17 @@ from ogpu.devnet.accounts import dev_account
 REPO = Path(__file__).resolve().parents[2]
 #: Never needed by a read; web3 and eth_keyfile pull py_ecc, aiohttp and requests with them.
 HEAVY = ("web3", "eth_keyfile", "py_ecc", "requests", "aiohttp", "eth_account")
+#: Not needed by a read of numbers and addresses: eth-abi (with its grammar's parsimonious and
+#: regex), eth-utils (whose ``__init__`` imports pydantic, eth-typing and cytoolz), pydantic.
+CODEC = (
+    "eth_abi",
+    "eth_utils",
+    "eth_typing",
+    "parsimonious",
+    "cytoolz",
+    "pydantic",
+    "pydantic_core",
+)
 
 _PROBE = """
 import importlib.abc, json, sys
@@ -91,8 +104,10 @@ def test_vault_balance_imports_neither_web3_nor_the_keyfile_stack(
     assert code == 0, out
     assert "balance" in out and "ogpu.cli.vault" in modules  # the read really ran
     assert not _loaded(modules, HEAVY)
+    assert not _loaded(modules, CODEC)
     # nor the transaction executor, rich (plain reads print through typer) or asyncio
     assert "ogpu.chain.tx" not in modules
+    assert not {"ogpu.chain.revert", "ogpu.chain.steps"} & modules  # loaded on a revert / a wait
     assert not _loaded(modules, ("rich", "asyncio", "click", "eth_keys"))
 
 
@@ -102,7 +117,7 @@ def test_help_imports_no_sub_command() -> None:
     for name in SUBCOMMANDS:
         assert name in out
         assert f"ogpu.cli.{SUBCOMMANDS[name]}" not in modules, name
-    assert not _loaded(modules, (*HEAVY, "eth_abi", "httpx"))
+    assert not _loaded(modules, (*HEAVY, *CODEC, "httpx"))
     assert "ogpu.chain" not in modules
 
 
@@ -154,3 +169,36 @@ def test_every_library_the_package_imports_is_declared() -> None:
         if not any(_canonical(d) in declared for d in providers.get(name, []))
     ]
     assert not undeclared, undeclared
+
+
+def test_a_sub_command_builds_only_the_command_that_runs() -> None:
+    """Reading a command's parameters from its signature costs milliseconds per command: the
+    group of a sub-command module builds the one looked up; its names are known without
+    building (typer's "did you mean"), and a listing builds all, in order, the same commands typer
+    builds eagerly."""
+    from ogpu.cli.app import LazyCommands, _sub_command
+
+    module = importlib.import_module("ogpu.cli.vault")
+    eager = typer.main.get_command(module.app)
+    assert isinstance(eager, typer.core.TyperGroup)
+    lazy = _sub_command(module.app)
+    commands = lazy.commands
+    assert isinstance(commands, LazyCommands)
+    assert lazy.get_command(None, "balance") is not None
+    assert lazy.get_command(None, "balnce") is None
+    assert commands.built() == ["balance"]
+    assert list(commands) == list(eager.commands)
+    assert commands.built() == ["balance"]
+    assert lazy.list_commands(None) == list(eager.commands)
+    assert commands.built() == list(eager.commands)
+    for name, command in eager.commands.items():
+        built = commands[name]
+        assert [(p.name, p.opts, p.required) for p in built.params] == [
+            (p.name, p.opts, p.required) for p in command.params
+        ]
+        assert built.help == command.help
+    assert (lazy.help, lazy.no_args_is_help, [p.name for p in lazy.params]) == (
+        eager.help,
+        eager.no_args_is_help,
+        [p.name for p in eager.params],
+    )

@@ -21,7 +21,7 @@ from ogpu.cli.app import app
 from ogpu.devnet.accounts import dev_account, dev_key
 from ogpu.devnet.node import free_port
 from ogpu.protocol import Task, terminal
-from ogpu.types import TaskStatus
+from ogpu.types import TaskStatus, errors
 
 CLIENT = dev_account("client").address
 REPO = Path(__file__).resolve().parents[2]
@@ -175,3 +175,59 @@ def test_second_devnet_provider_takes_a_free_dev_account(
     (cli_home / "manifest.json").write_text(json.dumps(manifest))
     alone = invoke("provider", "run", "--source", "not-a-binding")
     assert alone.exit_code != 0 and "provider2" not in alone.stderr
+
+
+@pytest.mark.parametrize(
+    ("error", "line", "code"),
+    [
+        (
+            errors.NotTaskOwnerError("0xT", "0xC"),
+            "NotTaskOwnerError: 0xC is not the client of task 0xT (nor its agent): sign with the "
+            "client's key (--key-file), or let the client run `ogpu agent set ADDRESS`",
+            _common.EXIT_STATE,
+        ),
+        (
+            errors.NotSourceOwnerError("0xS", "0xC"),
+            "NotSourceOwnerError: 0xC is not the client of source 0xS (nor its agent): sign with "
+            "the client's key (--key-file), or let the client run `ogpu agent set ADDRESS`",
+            _common.EXIT_STATE,
+        ),
+        (
+            errors.SourceInactiveError("0xS"),
+            "SourceInactiveError: source 0xS is inactive: it accepts no tasks; see "
+            "`ogpu source show 0xS`",
+            _common.EXIT_STATE,
+        ),
+        (
+            errors.ResponseAlreadyConfirmedError("0xR"),
+            "ResponseAlreadyConfirmedError: response 0xR is already confirmed; nothing to do",
+            _common.EXIT_STATE,
+        ),
+        (
+            errors.TxReceiptTimeoutError("0xH", 2.5),
+            "TxReceiptTimeoutError: no receipt after 2.5 s for tx 0xH; it may still be mined: "
+            "check before sending again (do not repeat the command blindly) (tx 0xH)",
+            _common.EXIT_TRANSACTION,
+        ),
+        (
+            errors.NotEligibleError("0xA"),
+            "NotEligibleError: 0xA is not eligible: it needs enough stake in the Vault "
+            "(`ogpu vault lock AMOUNT`); see `ogpu vault balance`",
+            _common.EXIT_FUNDS,
+        ),
+        (
+            errors.NotMasterError("0xM"),
+            "NotMasterError: 0xM is not a paired master: the provider announces it with "
+            "`ogpu provider announce MASTER`, then the master runs `ogpu provider pair PROVIDER`",
+            _common.EXIT_STATE,
+        ),
+        (_common.CliError("bad input"), "bad input", _common.EXIT_INPUT),
+        (ValueError("nope"), "invalid input: nope", _common.EXIT_INPUT),
+    ],
+)
+def test_error_table_words_each_class_and_gives_its_exit_code(
+    error: BaseException, line: str, code: int
+) -> None:
+    """One table gives an error's line and exit code, from the error's typed fields."""
+    assert _common.describe_error(error) == line
+    assert _common.exit_code_for(error) == code

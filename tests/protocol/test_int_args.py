@@ -2,9 +2,9 @@
 
 ``True``, ``1.5``, ``Decimal("2")`` and ``"1"`` are refused (never truncated with ``int()``);
 negative and ``>= 2**256`` values, garbage addresses, wrong-sized bytes and non-bool flags too. The
-protocol functions, the instance methods and ``ogpu.agent`` all raise the same
-:class:`InvalidArgumentError` naming the ABI parameter, with zero JSON-RPC round trips and the
-signer's nonce untouched.
+protocol functions, the instance methods, ``ogpu.agent``, the client workflows and models,
+``Session.transact`` and ``run_job`` all raise the same :class:`InvalidArgumentError` naming the
+parameter, with zero JSON-RPC round trips and the signer's nonce untouched.
 """
 
 from __future__ import annotations
@@ -389,3 +389,112 @@ def test_struct_and_check_args_helpers() -> None:
         check_args("Vault", "nope", ())
     role = b"\x01" * 32
     assert check_args("Manager", "grantRole", ("0x" + role.hex(), CLIENT)) == (role, CLIENT)
+
+
+# ---------------------------------------------------------------------------------------------
+# The same bad input through every surface: one check, one error type, one message
+
+BAD_INTS = [-1, 1.5, True, 2**256]
+BAD_ADDRESS = "0x123"
+SHORT_BYTES32 = b"\x01" * 31
+
+
+def _task_info(**over: Any) -> Any:
+    from ogpu.client import TaskInfo, TaskInput
+
+    fields: dict[str, Any] = {
+        "source": SOURCE,
+        "config": TaskInput("echo", {}),
+        "expiryTime": 10**10,
+    }
+    fields["payment"] = 1
+    fields.update(over)
+    return TaskInfo(**fields)
+
+
+def _smuggled_task(field: str, bad: Any) -> Any:
+    """A valid TaskInfo with ``field`` set past the model's own check."""
+    info = _task_info()
+    object.__setattr__(info, field, bad)
+    return info
+
+
+def _publish(session: Session, info: Any) -> Any:
+    from ogpu.client import publish_task
+
+    return publish_task(info, KEY, session=session)
+
+
+def _job(session: Session, tmp: Any, source: Any = SOURCE, payment: Any = 1) -> Any:
+    from ogpu.jobs import run_job
+
+    journal = tmp / "jobs.sqlite3"
+    return run_job(
+        source, "echo", [{}], payment=payment, session=session, signer=KEY, journal=journal
+    )
+
+
+def _transact(session: Session, value: Any) -> Any:
+    from ogpu.protocol._base import view
+
+    return session.transact(view(session, "Vault", "deposit", CLIENT), KEY, value=value)
+
+
+# (surface, slot kind, the call with the bad value in that slot, the argument named)
+Surface = Callable[[Session, Any, Any], Any]
+SURFACES: list[tuple[str, str, Surface, str]] = [
+    ("protocol", "int", lambda s, t, x: vault.withdraw(x, signer=KEY, session=s), "amount"),
+    ("protocol", "address", lambda s, t, a: vault.deposit(a, 1, signer=KEY, session=s), "account"),
+    (
+        "protocol",
+        "bytes",
+        lambda s, t, b: manager.grant_role(b, CLIENT, signer=KEY, session=s),
+        "role",
+    ),
+    (
+        "agent",
+        "int",
+        lambda s, t, x: agent.attempt(TASK, PROVIDER, x, KEY, session=s),
+        "suggestedPayment",
+    ),
+    ("agent", "address", lambda s, t, a: agent.attempt(a, PROVIDER, 1, KEY, session=s), "task"),
+    ("workflow", "int", lambda s, t, x: _publish(s, _smuggled_task("payment", x)), "payment"),
+    ("workflow", "address", lambda s, t, a: _publish(s, _smuggled_task("source", a)), "source"),
+    ("transact", "int", lambda s, t, x: _transact(s, x), "value"),
+    ("model", "int", lambda s, t, x: _task_info(payment=x), "payment"),
+    ("model", "address", lambda s, t, a: _task_info(source=a), "source"),
+    ("jobs", "int", lambda s, t, x: _job(s, t, payment=x), "payment"),
+    ("jobs", "address", lambda s, t, a: _job(s, t, source=a), "source"),
+]
+BAD = {"int": BAD_INTS, "address": [BAD_ADDRESS], "bytes": [SHORT_BYTES32]}
+REFERENCE: dict[str, Callable[[Any], Any]] = {
+    "int": lambda x: uint(x, "x"),
+    "address": lambda a: check_args("Vault", "balanceOf", (a,)),
+    "bytes": lambda b: check_args("Manager", "grantRole", (b, CLIENT)),
+}
+
+
+@pytest.mark.parametrize(
+    ("call", "kind", "name", "bad"),
+    [
+        pytest.param(call, kind, name, bad, id=f"{surface}-{kind}-{bad!r:.12}")
+        for surface, kind, call, name in SURFACES
+        for bad in BAD[kind]
+    ],
+)
+def test_the_same_bad_input_fails_the_same_way_on_every_surface(
+    session: Session,
+    rpc_counter: RpcCounter,
+    tmp_path: Any,
+    call: Surface,
+    kind: str,
+    name: str,
+    bad: Any,
+) -> None:
+    """Protocol function, ``ogpu.agent``, workflow, ``Session.transact``, model constructor and
+    ``run_job``: one InvalidArgumentError with the same problem text, nothing sent."""
+    with pytest.raises(InvalidArgumentError) as reference:
+        REFERENCE[kind](bad)
+    problem = str(reference.value).removeprefix(reference.value.argument)
+    err = _refused(session, rpc_counter, lambda: call(session, tmp_path, bad))
+    assert (err.argument, str(err)) == (name, name + problem)

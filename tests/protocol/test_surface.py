@@ -329,3 +329,19 @@ def test_writes_take_typed_keywords_not_an_open_kwargs(write: Callable[..., obje
     assert params["session"].kind is inspect.Parameter.KEYWORD_ONLY
     var = [p for p in params.values() if p.kind is p.VAR_KEYWORD]
     assert [(p.name, str(p.annotation)) for p in var] == [("tx", "Unpack[Tx]")]
+
+
+@pytest.mark.parametrize("module", list(MODULES.values()), ids=lambda m: m.__name__)
+def test_built_wrappers_are_named_and_placed_as_the_functions_they_are(module: ModuleType) -> None:
+    """The wrappers ``protocol._wrappers`` builds answer to their module attribute name, live in
+    that module and carry a docstring, as a ``def`` there would."""
+    built = [
+        (name, fn)
+        for name in module.__all__
+        if inspect.isfunction(fn := getattr(module, name))
+        and fn.__code__.co_filename.endswith("_wrappers.py")
+    ]
+    assert built
+    for name, fn in built:
+        assert (fn.__name__, fn.__qualname__, fn.__module__) == (name, name, module.__name__)
+        assert fn.__doc__

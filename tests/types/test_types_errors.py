@@ -111,7 +111,18 @@ def test_tx_revert_error_carries_data() -> None:
     assert err.tx_hash == "0x1"
 
 
-def test_errors_pickle_round_trip_keeps_type() -> None:
-    err = E.SourceInactiveError(ADDR)
+@pytest.mark.parametrize(
+    ("cls", "args"), [(c[0], c[2]) for c in CASES], ids=lambda c: getattr(c, "__name__", "")
+)
+def test_errors_pickle_round_trip_keeps_type_fields_and_message(cls, args) -> None:
+    """Errors cross process boundaries (the job workers) whole, revert context included."""
+    err = cls(*args).with_revert(tx_hash="0xfeed", context="Vault.withdraw")
     back = pickle.loads(pickle.dumps(err))
-    assert type(back) is E.SourceInactiveError
+    assert type(back) is cls
+    assert (vars(back), str(back), back.args) == (vars(err), str(err), err.args)
+
+
+def test_field_errors_are_hashable_and_compare_by_identity() -> None:
+    one, two = E.GasError("low"), E.GasError("low")
+    assert one != two and len({one, two}) == 2
+    assert repr(one) == "GasError('gas problem: low')"
