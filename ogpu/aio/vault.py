@@ -24,7 +24,8 @@ from ogpu.aio.session import AsyncSession, get_session
 from ogpu.chain.calls import BlockId
 from ogpu.client._options import parse_options
 from ogpu.protocol._base import checksum, prepare, uint
-from ogpu.types import Environment, Receipt, Role
+from ogpu.protocol.nexus import environment_flag
+from ogpu.types import Receipt, Role
 
 __all__ = [
     "attempt",
@@ -147,16 +148,10 @@ async def register_to(
 ) -> Receipt:
     """``Nexus.register(source, provider, env)`` signed by the agent (twin of
     :func:`ogpu.agent.register_to`)."""
-    if (
-        isinstance(env, bool)
-        or not isinstance(env, int)
-        or int(env) not in (e.value for e in Environment)
-    ):
-        raise ValueError(f"env must be one of 1 (CPU), 2 (NVIDIA), 4 (AMD), got {env!r}")
     args = (
         checksum(source, what="source address"),
         checksum(provider, what="provider address"),
-        int(env),
+        environment_flag(env),
     )
     return await _agent("register_to", "register", args, private_key, kw)
 

@@ -24,7 +24,7 @@ from typing import Any
 from Crypto.Hash.keccak import new as _keccak_new
 
 from ogpu.chain import _abi
-from ogpu.types.errors import OGPUError
+from ogpu.types.errors import InvalidArgumentError, OGPUError
 
 __all__ = ["BlockId", "BoundContract", "ContractCall", "FunctionSpec", "function_spec"]
 
@@ -152,11 +152,16 @@ class ContractCall:
 
     @classmethod
     def build(cls, contract: str, function: str, *args: Any, address: str) -> ContractCall:
-        """Encode ``contract.function(*args)`` at ``address`` (``TypeError`` on bad arguments)."""
+        """Encode ``contract.function(*args)`` at ``address``.
+
+        Bad arguments raise :class:`~ogpu.types.errors.InvalidArgumentError` (a ``TypeError``
+        and a ``ValueError``), as every other surface does.
+        """
         spec = function_spec(contract, function)
         if len(args) != len(spec.input_types):
-            raise TypeError(
-                f"{contract}.{function} takes {len(spec.input_types)} arguments, got {len(args)}"
+            raise InvalidArgumentError(
+                f"{contract}.{function}",
+                f"takes {len(spec.input_types)} arguments, got {len(args)}",
             )
         values: Sequence[Any] = args
         if spec.takes_bytes:
@@ -164,7 +169,9 @@ class ContractCall:
         try:
             encoded = _abi.encode(spec.input_types, values) if spec.input_types else b""
         except Exception as exc:  # AbiEncodeError, or whatever a strange value raises
-            raise TypeError(f"{contract}.{function}: cannot encode arguments: {exc}") from None
+            raise InvalidArgumentError(
+                f"{contract}.{function}", f"cannot encode arguments: {exc}"
+            ) from None
         return cls(contract, function, address, tuple(args), "0x" + (spec.selector + encoded).hex())
 
     @property

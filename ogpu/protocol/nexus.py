@@ -193,6 +193,21 @@ def inactivate_source(
 # Provider side
 
 
+def environment_flag(env: object) -> int:
+    """``env`` if it is one environment flag, 1 (CPU), 2 (NVIDIA) or 4 (AMD); else
+    :class:`~ogpu.types.errors.InvalidArgumentError`.
+
+    >>> environment_flag(2)
+    2
+    """
+    flag = uint(env, "env", 8)
+    if flag not in _FLAGS:
+        raise InvalidArgumentError(
+            "env", f"must be one environment flag: 1 (CPU), 2 (NVIDIA) or 4 (AMD), got {env}"
+        )
+    return flag
+
+
 def register(
     source: str,
     provider: str,
@@ -205,10 +220,7 @@ def register(
     """``Nexus.register(source, provider, env)`` by the provider, its master or an agent
     (role fallback PROVIDER). ``env`` is one environment flag present in the source's mask;
     anything but 1 (CPU), 2 (NVIDIA) or 4 (AMD) is refused before sending."""
-    if uint(env, "env", 8) not in _FLAGS:
-        raise InvalidArgumentError(
-            "env", f"must be one environment flag: 1 (CPU), 2 (NVIDIA) or 4 (AMD), got {env}"
-        )
+    env = environment_flag(env)
     return send(
         session, _N, "register", source, provider, env, signer=signer, role=Role.PROVIDER, **tx
     )
