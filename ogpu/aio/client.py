@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 from ogpu.aio.session import AsyncPendingTx, AsyncSession, get_session
 from ogpu.chain.tx import Sent
 from ogpu.client import workflows as wf
-from ogpu.client._options import IPFS_LEGACY, Options, parse_options
+from ogpu.client._options import Options, parse_options
 from ogpu.client._pending import PendingBase, budget_error, budget_limit
 from ogpu.client.models import SourceInfo, TaskInfo
 from ogpu.protocol import controller, nexus
@@ -30,27 +30,11 @@ from ogpu.protocol.task import Task
 from ogpu.types import DryRunResult, Receipt, TxReceiptTimeoutError
 from ogpu.types.params import TaskSnapshot
 
-__all__ = [
-    "AsyncPendingPublish",
-    "AsyncResponse",
-    "AsyncSource",
-    "AsyncTask",
-    "cancel_task",
-    "confirm_response",
-    "get_task_responses",
-    "inactivate_source",
-    "publish_source",
-    "publish_task",
-    "set_agent",
-    "update_source",
-    "wait_all",
-]
+__all__ = ["AsyncPendingPublish", "AsyncResponse", "AsyncSource", "AsyncTask", "wait_all"]
+__all__ += wf.__all__  # the async twin of every workflow
 
 T = TypeVar("T")
 P = TypeVar("P", bound=ProtocolObject)
-
-_PUBLISH_EXTRA = ("wait", "dry_run", "budget")
-_UPLOAD_LEGACY = ("receipt_timeout", *IPFS_LEGACY)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -207,15 +191,13 @@ async def wait_all(
 # Workflows
 
 
-def _options(
-    func: str, private_key: Any, kwargs: dict[str, Any], **how: Any
-) -> tuple[AsyncSession, Options]:
+def _options(func: str, private_key: Any, kwargs: dict[str, Any]) -> tuple[AsyncSession, Options]:
     session = kwargs.get("session")
     if session is None:
         session = get_session()
     if not isinstance(session, AsyncSession):
         raise TypeError(f"{func}() needs an ogpu.aio.AsyncSession, got {type(session).__name__}")
-    opts = parse_options(func, private_key, {**kwargs, "session": session.core}, **how)
+    opts = parse_options(func, private_key, {**kwargs, "session": session.core})
     return session, opts
 
 
@@ -228,11 +210,20 @@ async def _published(
     if isinstance(out, DryRunResult):
         return out
     sent, url = out
-    budget = (opts.budget, opts.deadline) if opts.budget is not None and opts.deadline else None
-    result = AsyncPendingPublish(await session.pending(sent), build, url=url, budget=budget)
+    result = AsyncPendingPublish(
+        await session.pending(sent), build, url=url, budget=wf._budget(opts)
+    )
     if not opts.wait:
         return result
     return await result.wait(opts.wait_timeout())
+
+
+async def _tx_hash(session: AsyncSession, opts: Options, sent: Sent) -> str:
+    """The hash of ``sent``, once mined unless ``wait=False``."""
+    pending = await session.pending(sent)
+    if opts.wait:
+        await pending.wait(opts.timeout)
+    return sent.tx_hash
 
 
 async def publish_source(
@@ -240,9 +231,7 @@ async def publish_source(
 ) -> AsyncSource | AsyncPendingPublish[AsyncSource] | DryRunResult:
     """The async twin of :func:`ogpu.client.publish_source` (same arguments, returns, errors);
     returns an :class:`AsyncSource`."""
-    session, opts = _options(
-        "publish_source", private_key, kwargs, extra=_PUBLISH_EXTRA, legacy=_UPLOAD_LEGACY
-    )
+    session, opts = _options("publish_source", private_key, kwargs)
     info = wf._source_info(source_info)
     await session.resolve()
     out = await session.run(wf.publish_source_steps(opts, info, handlers))
@@ -274,13 +263,7 @@ async def publish_task(
     >>> asyncio.run(publish())
     <TaskStatus.NEW: 0>
     """
-    session, opts = _options(
-        "publish_task",
-        private_key,
-        kwargs,
-        extra=_PUBLISH_EXTRA,
-        legacy=(*_UPLOAD_LEGACY, "total_timeout"),
-    )
+    session, opts = _options("publish_task", private_key, kwargs)
     info = wf._task_info(task_info)
     await session.resolve()
     out = await session.run(wf.publish_task_steps(opts, info))
@@ -300,13 +283,7 @@ async def update_source(
     **kwargs: Any,
 ) -> Receipt:
     """The async twin of :func:`ogpu.client.update_source`."""
-    session, opts = _options(
-        "update_source",
-        private_key,
-        kwargs,
-        legacy=(*_UPLOAD_LEGACY, "total_timeout"),
-        extra=("budget",),
-    )
+    session, opts = _options("update_source", private_key, kwargs)
     info = wf._source_info(new_info)
     await session.resolve()
     sent: Sent = await session.run(wf.update_source_steps(opts, _address(source), info, handlers))
@@ -331,24 +308,18 @@ async def cancel_task(task: Any, private_key: Any = None, **kwargs: Any) -> Rece
 
 async def confirm_response(response_address: Any, private_key: Any = None, **kwargs: Any) -> str:
     """The async twin of :func:`ogpu.client.confirm_response`; returns the tx hash."""
-    session, opts = _options("confirm_response", private_key, kwargs, extra=("wait",))
+    session, opts = _options("confirm_response", private_key, kwargs)
     await session.resolve()
     sent: Sent = await session.run(wf.confirm_response_steps(opts, _address(response_address)))
-    pending = await session.pending(sent)
-    if opts.wait:
-        await pending.wait(opts.timeout)
-    return str(sent.tx_hash)
+    return await _tx_hash(session, opts, sent)
 
 
 async def set_agent(agent_address: str, value: bool, private_key: Any = None, **kwargs: Any) -> str:
     """The async twin of :func:`ogpu.client.set_agent`; returns the tx hash."""
-    session, opts = _options("set_agent", private_key, kwargs, extra=("wait",))
+    session, opts = _options("set_agent", private_key, kwargs)
     await session.resolve()
     sent: Sent = await session.run(wf.set_agent_steps(opts, agent_address, value))
-    pending = await session.pending(sent)
-    if opts.wait:
-        await pending.wait(opts.timeout)
-    return str(sent.tx_hash)
+    return await _tx_hash(session, opts, sent)
 
 
 async def get_task_responses(

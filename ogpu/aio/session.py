@@ -278,9 +278,7 @@ class AsyncSession:
         except _TRANSPORT_ERRORS as exc:
             if not retry:
                 raise
-            methods = sorted({m for m, _ in requests_})
-            label = "batch[" + ",".join(methods[:3]) + (",…" if len(methods) > 3 else "") + "]"
-            raise self.core._transport_error(label, exc) from exc
+            raise self.core._transport_error(requests_, exc) from exc
 
     async def run(self, steps: Steps[Any]) -> Any:
         """Drive shared write/read steps (:mod:`ogpu.chain.steps`) on this session."""

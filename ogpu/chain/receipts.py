@@ -8,10 +8,10 @@ numbers as ``int``, hashes, topics and data as ``HexBytes``, addresses checksumm
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from eth_abi.abi import decode as abi_decode
 from eth_hash.auto import keccak
@@ -19,7 +19,7 @@ from hexbytes import HexBytes
 
 from ogpu.chain.calls import abi_type, checksum_lower
 
-__all__ = ["EventSpec", "decode_logs", "event_spec", "format_log", "format_receipt"]
+__all__ = ["EventSpec", "decode_logs", "event_spec", "format_log", "format_receipt", "wait_each"]
 
 _INT_FIELDS = (
     "blockNumber",
@@ -141,4 +141,26 @@ def decode_logs(
             value = next(it_indexed) if entry.get("indexed") else next(it_data)
             args[entry["name"]] = _value(entry, value)
         out.append(args)
+    return out
+
+
+R = TypeVar("R", covariant=True)
+
+
+class _Waitable(Protocol[R]):
+    def wait(self, timeout: float | None = ...) -> R: ...
+
+
+def wait_each(pending: Sequence[_Waitable[R]], timeout: float | None) -> list[R]:
+    """``p.wait(timeout)`` of each of ``pending`` in order; the first failure is raised after
+    every one has been waited for."""
+    out: list[R] = []
+    first: BaseException | None = None
+    for p in pending:
+        try:
+            out.append(p.wait(timeout))
+        except Exception as exc:
+            first = first or exc
+    if first is not None:
+        raise first
     return out

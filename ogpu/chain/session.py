@@ -189,8 +189,15 @@ class Session:
 
     # ------------------------------------------------------------------ raw JSON-RPC
 
-    def _transport_error(self, method: str, exc: BaseException) -> TxRpcError:
-        """The typed error for a request that still failed after retries (``__cause__`` = ``exc``)."""
+    def _transport_error(
+        self, method: str | Sequence[tuple[str, Sequence[Any]]], exc: BaseException
+    ) -> TxRpcError:
+        """The typed error for a request (or batch) that still failed after retries (to be
+        raised from ``exc``)."""
+        if not isinstance(method, str):
+            from ogpu.rpc._client import batch_label
+
+            method = batch_label(method)
         if self._network.is_devnet and isinstance(exc, httpx.ConnectError | ConnectionRefusedError):
             return TxRpcError(
                 f"no devnet is running at {self._network.rpc_url}; start one with `ogpu devnet up`"
@@ -236,9 +243,7 @@ class Session:
         except _TRANSPORT_ERRORS as exc:
             if not retry:
                 raise
-            methods = sorted({m for m, _ in requests_})
-            label = "batch[" + ",".join(methods[:3]) + (",…" if len(methods) > 3 else "") + "]"
-            raise self._transport_error(label, exc) from exc
+            raise self._transport_error(requests_, exc) from exc
 
     # ------------------------------------------------------------------ contracts
 
@@ -532,7 +537,7 @@ class Session:
         selects the env fallback when ``signer`` is None; ``context`` (e.g. ``"Nexus.updateSource"``)
         names the call in errors. ``wait=False`` returns a :class:`PendingTx`; ``dry_run=True``
         returns a :class:`DryRunResult` and sends nothing. ``gas`` with ``fee`` (both from a
-        preflight just made, see :meth:`TxExecutor.preflight`) send without another preflight.
+        preflight just made, see :meth:`TxExecutor.preflight_steps`) send without another preflight.
         ``sync``: send with ``eth_sendRawTransactionSync`` where the node offers it (default: when
         ``wait``; a caller of ``wait=False`` that waits right away may pass ``True``).
 
@@ -547,16 +552,12 @@ class Session:
         ctx = context or fn.context
         ex = self.executor
         if dry_run:
-            return ex.dry_run(fn, resolved, value=value, gas=gas, context=ctx)
-        pending = ex.send(
-            fn,
-            resolved,
-            value=value,
-            gas=gas,
-            context=ctx,
-            fee=fee,
-            wait=wait if sync is None else sync,
+            return ex.run(ex.dry_run_steps(fn, resolved, value=value, gas=gas, context=ctx))
+        send_wait = wait if sync is None else sync
+        sent = ex.send_steps(
+            fn, resolved, value=value, gas=gas, context=ctx, fee=fee, wait=send_wait
         )
+        pending = ex.pending(ex.run(sent))
         if not wait:
             return pending
         return pending.wait(timeout)
@@ -603,16 +604,9 @@ class Session:
 
     def wait_all(self, pending: Sequence[PendingTx], timeout: float = 120.0) -> list[Receipt]:
         """Wait for many pending transactions; the first failure is raised after all finished."""
-        receipts: list[Receipt] = []
-        first_error: BaseException | None = None
-        for p in pending:
-            try:
-                receipts.append(p.wait(timeout))
-            except Exception as exc:
-                first_error = first_error or exc
-        if first_error is not None:
-            raise first_error
-        return receipts
+        from ogpu.chain.receipts import wait_each
+
+        return wait_each(pending, timeout)
 
     def reset(self) -> None:
         """Forget cached chain state (nonces, block timestamps, last receipt block).
@@ -627,7 +621,8 @@ class Session:
 
     def replace_nonce(self, signer: SignerLike, nonce: int) -> Receipt:
         """Replace whatever is pending at ``nonce`` with a 0-value self-transfer (fee bumped)."""
-        return self.executor.replace_nonce(signer, nonce)
+        ex = self.executor
+        return ex.pending(ex.run(ex.replace_nonce_steps(signer, nonce))).wait(120.0)
 
     def close(self) -> None:
         """Release HTTP connections."""

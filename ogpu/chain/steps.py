@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar, Union
 
 if TYPE_CHECKING:
+    import asyncio
+
     from ogpu.chain.session import Session
 
 __all__ = ["Batch", "Join", "Offload", "Op", "Rpc", "Sleep", "Spawn", "Steps", "arun", "run"]
@@ -110,14 +112,22 @@ class _Pool:
 _pool = _Pool()
 
 
+def _resume(steps: Steps[Any], value: Any, error: Exception | None) -> tuple[bool, Any]:
+    """Resume ``steps`` with a result or an exception: ``(True, its return value)`` once it
+    has ended, else ``(False, the next op)``."""
+    try:
+        return False, (steps.send(value) if error is None else steps.throw(error))
+    except StopIteration as stop:
+        return True, stop.value
+
+
 def _perform(op: Op, session: Session) -> Any:
     if isinstance(op, Batch):
         return session.rpc_batch(op.calls, retry=op.retry)
     if isinstance(op, Rpc):
         return session.rpc(op.method, op.params, retry=op.retry)
     if isinstance(op, Sleep):
-        time.sleep(op.seconds)
-        return None
+        return time.sleep(op.seconds)
     if isinstance(op, Offload):
         return op.fn(*op.args)
     if isinstance(op, Spawn):
@@ -135,15 +145,34 @@ def run(steps: Steps[T], session: Any) -> T:
     value: Any = None
     error: Exception | None = None
     while True:
+        done, op = _resume(steps, value, error)
+        if done:
+            return op  # type: ignore[no-any-return]
         try:
-            op = steps.send(value) if error is None else steps.throw(error)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
-        value, error = None, None
-        try:
-            value = _perform(op, session)
+            value, error = _perform(op, session), None
         except Exception as exc:
-            error = exc
+            value, error = None, exc
+
+
+async def _aperform(op: Op, session: Any, loop: asyncio.AbstractEventLoop) -> Any:
+    import asyncio
+
+    if isinstance(op, Batch):
+        return await session.rpc_batch(op.calls, retry=op.retry)
+    if isinstance(op, Rpc):
+        return await session.rpc(op.method, op.params, retry=op.retry)
+    if isinstance(op, Sleep):
+        return await asyncio.sleep(op.seconds)
+    if isinstance(op, Offload):
+        return await loop.run_in_executor(_pool.executor(), op.fn, *op.args)
+    if isinstance(op, Spawn):
+        return loop.run_in_executor(_pool.executor(), op.fn, *op.args)
+    if isinstance(op, Join):
+        if op.quiet:
+            await asyncio.wait([op.handle])
+            return None
+        return await op.handle
+    raise TypeError(f"unknown step {op!r}")
 
 
 async def arun(steps: Steps[T], session: Any) -> T:
@@ -158,30 +187,12 @@ async def arun(steps: Steps[T], session: Any) -> T:
     error: Exception | None = None
     try:
         while True:
+            done, op = _resume(steps, value, error)
+            if done:
+                return op  # type: ignore[no-any-return]
             try:
-                op = steps.send(value) if error is None else steps.throw(error)
-            except StopIteration as stop:
-                return stop.value  # type: ignore[no-any-return]
-            value, error = None, None
-            try:
-                if isinstance(op, Batch):
-                    value = await session.rpc_batch(op.calls, retry=op.retry)
-                elif isinstance(op, Rpc):
-                    value = await session.rpc(op.method, op.params, retry=op.retry)
-                elif isinstance(op, Sleep):
-                    await asyncio.sleep(op.seconds)
-                elif isinstance(op, Offload):
-                    value = await loop.run_in_executor(_pool.executor(), op.fn, *op.args)
-                elif isinstance(op, Spawn):
-                    value = loop.run_in_executor(_pool.executor(), op.fn, *op.args)
-                elif isinstance(op, Join):
-                    if op.quiet:
-                        await asyncio.wait([op.handle])
-                    else:
-                        value = await op.handle
-                else:
-                    raise TypeError(f"unknown step {op!r}")
+                value, error = await _aperform(op, session, loop), None
             except Exception as exc:
-                error = exc
+                value, error = None, exc
     finally:
         steps.close()

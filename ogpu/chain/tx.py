@@ -30,7 +30,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from eth_utils.crypto import keccak
 
@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 __all__ = ["ON_SIGNED", "SEND_ERROR_KINDS", "FeeQuote", "Preflight", "Sent", "TxExecutor"]
 
 log = logging.getLogger("ogpu.tx")
+T = TypeVar("T")
 
 GAS_MARGIN = 1.2
 #: extra gas on top of the margin: state can change between estimate and inclusion (another of
@@ -155,7 +156,7 @@ class FeeQuote:
 
 @dataclass
 class Preflight:
-    """What the preflight batch learned (see :meth:`TxExecutor.preflight`)."""
+    """What the preflight batch learned (see :meth:`TxExecutor.preflight_steps`)."""
 
     #: block number and timestamp of the head the batch read
     block_number: int
@@ -241,6 +242,10 @@ class TxExecutor:
         self._in_flight: dict[str, int] = {}
         self.receipts = _ReceiptPoller(self)
 
+    def run(self, steps: Steps[T]) -> T:
+        """Drive ``steps`` synchronously on this executor's session."""
+        return run(steps, self.session)
+
     # ------------------------------------------------------------------ building blocks
 
     @staticmethod
@@ -261,31 +266,6 @@ class TxExecutor:
             return None
         data, message = payload
         return decode_revert(data, message, context=context, caller=sender, tx_hash=tx_hash)
-
-    def preflight(
-        self,
-        call_tx: dict[str, Any],
-        *,
-        context: str,
-        simulate: bool = True,
-        estimate: bool = True,
-        reads: Sequence[ContractCall] = (),
-        defer_revert: bool = False,
-        return_data: bool = False,
-    ) -> Preflight:
-        """ONE JSON-RPC batch before a write (see :meth:`preflight_steps`)."""
-        return run(
-            self.preflight_steps(
-                call_tx,
-                context=context,
-                simulate=simulate,
-                estimate=estimate,
-                reads=reads,
-                defer_revert=defer_revert,
-                return_data=return_data,
-            ),
-            self.session,
-        )
 
     def preflight_steps(
         self,
@@ -420,7 +400,7 @@ class TxExecutor:
 
     def fees(self) -> FeeQuote:
         """Current fee quote from the latest block (EIP-1559 if it has a base fee)."""
-        return run(self.fees_steps(), self.session)
+        return self.run(self.fees_steps())
 
     @staticmethod
     def _sign(signer: SignerLike, tx: dict[str, Any]) -> tuple[str, str]:
@@ -530,20 +510,6 @@ class TxExecutor:
 
     # ------------------------------------------------------------------ public operations
 
-    def dry_run(
-        self,
-        fn: ContractCall,
-        signer: SignerLike,
-        *,
-        value: int = 0,
-        gas: int | None = None,
-        context: str,
-    ) -> DryRunResult:
-        """Simulate and estimate only (one batch)."""
-        return run(
-            self.dry_run_steps(fn, signer, value=value, gas=gas, context=context), self.session
-        )
-
     def dry_run_steps(
         self,
         fn: ContractCall,
@@ -553,7 +519,7 @@ class TxExecutor:
         gas: int | None = None,
         context: str,
     ) -> Steps[DryRunResult]:
-        """Steps of :meth:`dry_run`."""
+        """Simulate and estimate only (one batch)."""
         call_tx = self.call_tx(fn, signer.address, value)
         pf = yield from self.preflight_steps(
             call_tx, context=context, estimate=not gas, return_data=True
@@ -588,28 +554,6 @@ class TxExecutor:
             context=context,
         )
 
-    def send(
-        self,
-        fn: ContractCall,
-        signer: SignerLike,
-        *,
-        value: int = 0,
-        gas: int | None = None,
-        context: str,
-        fee: FeeQuote | None = None,
-        wait: bool = True,
-    ) -> PendingTx:
-        """Preflight (unless ``gas`` and ``fee`` come from a preflight already), sign, send.
-
-        ``wait``: the caller waits for the receipt right away (a send that returns it is used).
-        Returns a handle to wait on (already resolved when the node returned the receipt).
-        """
-        sent = run(
-            self.send_steps(fn, signer, value=value, gas=gas, context=context, fee=fee, wait=wait),
-            self.session,
-        )
-        return self.pending(sent)
-
     def send_steps(
         self,
         fn: ContractCall,
@@ -621,7 +565,9 @@ class TxExecutor:
         fee: FeeQuote | None = None,
         wait: bool = True,
     ) -> Steps[Sent]:
-        """Steps of :meth:`send`, up to the node's answer to the send."""
+        """Preflight (unless ``gas`` and ``fee`` come from a preflight already), sign, send; up
+        to the node's answer. ``wait``: the caller waits for the receipt right away (a send that
+        returns it is used); :meth:`pending` makes the handle to wait on."""
         sender = checksum_address(signer.address)
         if gas is None or fee is None:
             call_tx = self.call_tx(fn, sender, value)
@@ -788,7 +734,7 @@ class TxExecutor:
         ).with_revert(context=context)
 
     def replace_nonce_steps(self, signer: SignerLike, nonce: int) -> Steps[Sent]:
-        """Steps of :meth:`replace_nonce` up to the send."""
+        """Occupy ``nonce`` with a 0-value self-transfer at bumped fees (up to the send)."""
         sender = checksum_address(signer.address)
         body = {"to": sender, "data": "0x", "value": 0, "gas": 21000}
         fee = (yield from self.fees_steps()).bumped(1.5)
@@ -798,11 +744,6 @@ class TxExecutor:
                 signer, sender, body, "fix_nonce", nonce=nonce, fee=fee, wait=False
             )
         )
-
-    def replace_nonce(self, signer: SignerLike, nonce: int) -> Receipt:
-        """Occupy ``nonce`` with a 0-value self-transfer at bumped fees and wait for it."""
-        sent = run(self.replace_nonce_steps(signer, nonce), self.session)
-        return self.pending(sent).wait(120.0)
 
 
 class _ReceiptPoller:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ogpu.chain import Session
     from ogpu.chain.signers import SignerInput
 
-__all__ = ["IPFS_LEGACY", "Options", "parse_options"]
+__all__ = ["Options", "parse_options"]
 
 #: Official-SDK keywords of the uploading workflows, with their modern replacement.
 IPFS_LEGACY = ("ipfs_timeout", "ipfs_retries", "ipfs_backoff")
@@ -81,20 +81,24 @@ def _number(name: str, value: Any, *, integer: bool = False) -> Any:
     return value
 
 
-def parse_options(
-    func: str,
-    private_key: SignerInput | None,
-    kwargs: Mapping[str, Any],
-    *,
-    extra: Collection[str] = (),
-    legacy: Collection[str] = ("receipt_timeout",),
-) -> Options:
-    """Validate the keywords of ``func`` and return them as :class:`Options`.
+_PUBLISH = ("wait", "dry_run", "budget")
+_UPLOAD_LEGACY = ("receipt_timeout", *IPFS_LEGACY)
+#: Per workflow (sync and asyncio alike): the optional modern keywords it supports and the
+#: official-SDK keywords it honours with a DeprecationWarning (default: none and
+#: ``receipt_timeout``).
+_KEYWORDS: dict[str, tuple[Collection[str], Collection[str]]] = {
+    "publish_source": (_PUBLISH, _UPLOAD_LEGACY),
+    "publish_task": (_PUBLISH, (*_UPLOAD_LEGACY, "total_timeout")),
+    "update_source": (("budget",), (*_UPLOAD_LEGACY, "total_timeout")),
+    "confirm_response": (("wait",), ("receipt_timeout",)),
+    "set_agent": (("wait",), ("receipt_timeout",)),
+}
 
-    ``extra`` lists the optional modern keywords ``func`` supports (``wait``, ``dry_run``,
-    ``budget``); ``legacy`` the official-SDK keywords it honours with a DeprecationWarning.
-    """
+
+def parse_options(func: str, private_key: SignerInput | None, kwargs: Mapping[str, Any]) -> Options:
+    """Validate the keywords of workflow ``func`` and return them as :class:`Options`."""
     started = time.monotonic()
+    extra, legacy = _KEYWORDS.get(func, ((), ("receipt_timeout",)))
     allowed = set(_MODERN) | set(extra)
     for name in kwargs:
         if name not in allowed and name not in legacy:

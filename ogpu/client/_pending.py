@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Generic, Protocol, TypeVar
 
+from ogpu.chain.receipts import wait_each
 from ogpu.types import PendingTx, PublishTimeoutError, Receipt, TxReceiptTimeoutError
 
 __all__ = ["PendingBase", "PendingPublish", "budget_error", "budget_limit", "wait_all"]
@@ -129,13 +130,4 @@ def wait_all(pending: Sequence[PendingPublish[T]], timeout: float | None = 120.0
     >>> [t.get_status() for t in tasks]
     [<TaskStatus.NEW: 0>, <TaskStatus.NEW: 0>]
     """
-    out: list[T] = []
-    first: BaseException | None = None
-    for p in pending:
-        try:
-            out.append(p.wait(timeout))
-        except Exception as exc:
-            first = first or exc
-    if first is not None:
-        raise first
-    return out
+    return wait_each(pending, timeout)

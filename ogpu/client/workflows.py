@@ -24,7 +24,7 @@ from eth_utils.address import is_address
 
 from ogpu.chain.calls import checksum_address
 from ogpu.chain.steps import Batch, Join, Offload, Spawn, Steps, run
-from ogpu.client._options import IPFS_LEGACY, Options, parse_options
+from ogpu.client._options import Options, parse_options
 from ogpu.client._pending import PendingPublish
 from ogpu.client.models import SourceInfo, TaskInfo, TaskInput
 from ogpu.client.schemas import check_task_input, source_metadata
@@ -70,12 +70,10 @@ __all__ = [
     "update_source",
 ]
 
-_PUBLISH_EXTRA = ("wait", "dry_run", "budget")
 _ZERO = "0x0000000000000000000000000000000000000000"
 T = TypeVar("T")
 #: ``TaskExpiredError.task`` when the refused task was never created (official SDK value).
 _NOT_PUBLISHED = "(not published)"
-_UPLOAD_LEGACY = ("receipt_timeout", *IPFS_LEGACY)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -441,43 +439,23 @@ def update_source_steps(opts: Options, source: Any, info: SourceInfo, handlers: 
 def inactivate_source_steps(opts: Options, source: Any) -> Steps[Sent]:
     """``Nexus.inactivateSource``."""
     address = checksum(source, what="source address")
-    return (
-        yield from _write_steps(
-            opts,
-            "Nexus",
-            "inactivateSource",
-            address,
-            context=f"Nexus.inactivateSource(source={address})",
-        )
-    )
+    context = f"Nexus.inactivateSource(source={address})"
+    return _write_steps(opts, "Nexus", "inactivateSource", address, context=context)
 
 
 def cancel_task_steps(opts: Options, task: Any) -> Steps[Sent]:
     """``Controller.cancelTask``."""
     address = checksum(task, what="task address")
-    return (
-        yield from _write_steps(
-            opts,
-            "Controller",
-            "cancelTask",
-            address,
-            context=f"Controller.cancelTask(task={address})",
-        )
-    )
+    context = f"Controller.cancelTask(task={address})"
+    return _write_steps(opts, "Controller", "cancelTask", address, context=context)
 
 
 def confirm_response_steps(opts: Options, response: Any) -> Steps[Sent]:
     """``Controller.confirmResponse``."""
     address = checksum(response, what="response address")
-    return (
-        yield from _write_steps(
-            opts,
-            "Controller",
-            "confirmResponse",
-            address,
-            context=f"Controller.confirmResponse(response={address})",
-            wait=opts.wait,
-        )
+    context = f"Controller.confirmResponse(response={address})"
+    return _write_steps(
+        opts, "Controller", "confirmResponse", address, context=context, wait=opts.wait
     )
 
 
@@ -488,16 +466,9 @@ def set_agent_steps(opts: Options, agent: Any, value: Any) -> Steps[Sent]:
     if not isinstance(agent, str) or not is_address(agent):
         raise InvalidSignerError(f"invalid agent address: {agent!r}")
     address = checksum_address(agent)
-    return (
-        yield from _write_steps(
-            opts,
-            "Terminal",
-            "setAgent",
-            address,
-            value,
-            context=f"Terminal.setAgent(agent={address}, value={value})",
-            wait=opts.wait,
-        )
+    context = f"Terminal.setAgent(agent={address}, value={value})"
+    return _write_steps(
+        opts, "Terminal", "setAgent", address, value, context=context, wait=opts.wait
     )
 
 
@@ -548,6 +519,14 @@ def _published(
 
 def _receipt(opts: Options, sent: Sent, timeout: float | None) -> Receipt:
     return opts.session.executor.pending(sent).wait(timeout)
+
+
+def _tx_hash(opts: Options, sent: Sent) -> str:
+    """The hash of ``sent``, once mined unless ``wait=False``."""
+    pending = opts.session.executor.pending(sent)
+    if opts.wait:
+        pending.wait(opts.timeout)
+    return sent.tx_hash
 
 
 # ----------------------------------------------------------------------------------------------
@@ -611,9 +590,7 @@ def publish_source(
     >>> source.get_status()
     <SourceStatus.ACTIVE: 0>
     """
-    opts = parse_options(
-        "publish_source", private_key, kwargs, extra=_PUBLISH_EXTRA, legacy=_UPLOAD_LEGACY
-    )
+    opts = parse_options("publish_source", private_key, kwargs)
     info = _source_info(source_info)
     out = run(publish_source_steps(opts, info, handlers), opts.session)
     return _published(opts, out, source_builder(opts.session))
@@ -695,13 +672,7 @@ def publish_task(
 
         return publish_once(kwargs.pop("idempotency_key"), task_info, private_key, **kwargs)
     kwargs.pop("idempotency_key", None)
-    opts = parse_options(
-        "publish_task",
-        private_key,
-        kwargs,
-        extra=_PUBLISH_EXTRA,
-        legacy=(*_UPLOAD_LEGACY, "total_timeout"),
-    )
+    opts = parse_options("publish_task", private_key, kwargs)
     info = _task_info(task_info)
     out = run(publish_task_steps(opts, info), opts.session)
     return _published(opts, out, task_builder(opts.session))
@@ -709,8 +680,6 @@ def publish_task(
 
 # ----------------------------------------------------------------------------------------------
 # Other writes
-
-_UPDATE_LEGACY = (*_UPLOAD_LEGACY, "total_timeout")
 
 
 def update_source(
@@ -740,9 +709,7 @@ def update_source(
     >>> source.get_params().minPayment
     20000000000000000
     """
-    opts = parse_options(
-        "update_source", private_key, kwargs, legacy=_UPDATE_LEGACY, extra=("budget",)
-    )
+    opts = parse_options("update_source", private_key, kwargs)
     info = _source_info(new_info)
     sent = run(update_source_steps(opts, source, info, handlers), opts.session)
     return _receipt(opts, sent, opts.wait_timeout())
@@ -808,12 +775,9 @@ def confirm_response(
     one of the responses that :meth:`~ogpu.protocol.Task.get_responses` lists, e.g.
     ``confirm_response(task.get_responses()[0])``.
     """
-    opts = parse_options("confirm_response", private_key, kwargs, extra=("wait",))
+    opts = parse_options("confirm_response", private_key, kwargs)
     sent = run(confirm_response_steps(opts, response_address), opts.session)
-    pending = opts.session.executor.pending(sent)
-    if opts.wait:
-        pending.wait(opts.timeout)
-    return sent.tx_hash
+    return _tx_hash(opts, sent)
 
 
 def set_agent(
@@ -828,12 +792,9 @@ def set_agent(
     >>> set_agent("0x90F79bf6EB2c4f870365E785982E1f101E93b906", True, session=session)
     '0x...'
     """
-    opts = parse_options("set_agent", private_key, kwargs, extra=("wait",))
+    opts = parse_options("set_agent", private_key, kwargs)
     sent = run(set_agent_steps(opts, agent_address, value), opts.session)
-    pending = opts.session.executor.pending(sent)
-    if opts.wait:
-        pending.wait(opts.timeout)
-    return sent.tx_hash
+    return _tx_hash(opts, sent)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -301,48 +301,34 @@ def ensure_wiring(chain: Chain, admin: SignerInput, deployment: Deployment) -> l
                     getattr(contract.functions, setter)(value),
                 )
             )
-        for holder in (d.controller, d.nexus, d.terminal):
+        roles = [(CONTROLLER_ROLE, "CONTROLLER", h) for h in (d.controller, d.nexus, d.terminal)]
+        for role, name, holder in [*roles, (JUDGE_ROLE, "JUDGE", d.judge)]:
+            has, grant = manager.functions.hasRole, manager.functions.grantRole
             checks.append(
-                (
-                    f"grant CONTROLLER to {holder}",
-                    manager.functions.hasRole(CONTROLLER_ROLE, holder),
-                    bool,
-                    manager.functions.grantRole(CONTROLLER_ROLE, holder),
-                )
+                (f"grant {name} to {holder}", has(role, holder), bool, grant(role, holder))
             )
-        checks.append(
-            (
-                f"grant JUDGE to {d.judge}",
-                manager.functions.hasRole(JUDGE_ROLE, d.judge),
-                bool,
-                manager.functions.grantRole(JUDGE_ROLE, d.judge),
-            )
-        )
-        checks.append(
+        agent = d.default_agent or ZERO_ADDRESS
+        vf = vault.functions
+        checks += [
             (
                 "setMinLockupPerSource",
-                vault.functions.MIN_LOCKUP_PER_SOURCE(),
+                vf.MIN_LOCKUP_PER_SOURCE(),
                 lambda got: got == d.min_lockup_per_source,
-                vault.functions.setMinLockupPerSource(d.min_lockup_per_source),
-            )
-        )
-        checks.append(
+                vf.setMinLockupPerSource(d.min_lockup_per_source),
+            ),
             (
                 "setMaxUnbondingPeriod",
-                vault.functions.UNBONDING_PERIOD(),
+                vf.UNBONDING_PERIOD(),
                 lambda got: got == d.unbonding_period,
-                vault.functions.setMaxUnbondingPeriod(d.unbonding_period),
-            )
-        )
-        agent = d.default_agent or ZERO_ADDRESS
-        checks.append(
+                vf.setMaxUnbondingPeriod(d.unbonding_period),
+            ),
             (
                 f"setDefaultAgent({agent})",
                 terminal.functions.defaultAgent(),
                 lambda got: same(got, agent),
                 terminal.functions.setDefaultAgent(agent),
-            )
-        )
+            ),
+        ]
 
         values = session.batch_call([read for _, read, _, _ in checks])
         missing = [

@@ -155,21 +155,16 @@ class _BadUpload(Exception):
 
 async def _read_upload(request: Request, limit: int) -> tuple[bytes, str, str]:
     """Bytes, filename and content type of the first file part; body read with a size cap."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit + _MULTIPART_OVERHEAD:
-        raise _TooLarge
+    from ogpu.service.server import read_capped
+
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise _BadUpload("expected a multipart/form-data body")
-    chunks: list[bytes] = []
-    total = 0
-    async for chunk in request.stream():
-        total += len(chunk)
-        if total > limit + _MULTIPART_OVERHEAD:
-            raise _TooLarge
-        chunks.append(chunk)
+    raw = await read_capped(request, limit + _MULTIPART_OVERHEAD)
+    if raw is None:
+        raise _TooLarge
 
     async def body() -> AsyncGenerator[bytes, None]:
-        yield b"".join(chunks)
+        yield raw
 
     try:
         form = await MultiPartParser(request.headers, body(), max_files=1, max_fields=16).parse()
@@ -222,15 +217,16 @@ def create_app(
             {"Name": meta.filename or meta.cid, "Hash": meta.cid, "Size": str(dag_size)}
         )
 
+    def lookup(cid: str, asked: str) -> tuple[bytes, StoredObject] | JSONResponse:
+        if BlobStore.canonical(cid) is None:
+            return _error(400, f"invalid or unsupported CID: {asked!r}")
+        found = store.get(cid)
+        return _error(404, f"{cid} not found in this store") if found is None else found
+
     @app.post("/api/v0/cat")
     def kubo_cat(arg: str = "") -> Response:
-        cid = arg.removeprefix("/ipfs/").split("/", 1)[0]
-        if BlobStore.canonical(cid) is None:
-            return _error(400, f"invalid or unsupported CID: {arg!r}")
-        found = store.get(cid)
-        if found is None:
-            return _error(404, f"{cid} not found in this store")
-        return Response(found[0], media_type="text/plain")
+        found = lookup(arg.removeprefix("/ipfs/").split("/", 1)[0], arg)
+        return found if isinstance(found, Response) else Response(found[0], media_type="text/plain")
 
     @app.post("/file/create", status_code=201)
     async def pin_file(request: Request) -> Response:
@@ -242,11 +238,9 @@ def create_app(
 
     @app.api_route("/ipfs/{cid}", methods=["GET", "HEAD"])
     def gateway(cid: str) -> Response:
-        if BlobStore.canonical(cid) is None:
-            return _error(400, f"invalid or unsupported CID: {cid!r}")
-        found = store.get(cid)
-        if found is None:
-            return _error(404, f"{cid} not found in this store")
+        found = lookup(cid, cid)
+        if isinstance(found, Response):
+            return found
         data, meta = found
         return Response(
             data,

@@ -21,9 +21,9 @@ import subprocess
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ogpu.devnet.accounts import DEV_MNEMONIC
@@ -223,21 +223,7 @@ class AnvilNode:
             args += ["--state", str(state)]
         args += extra_args or []
         log = Path(log_path) if log_path is not None else None
-        if log is not None:
-            out: Any = open_log(log)  # handed to the child, closed below
-        else:
-            out = subprocess.DEVNULL
-        try:
-            proc = subprocess.Popen(
-                args,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=detach,
-            )
-        finally:
-            if log is not None:
-                out.close()
+        proc = spawn_logged(args, log, detach=detach)
         url = f"http://{host}:{port}"
         node = cls(
             url=url,
@@ -305,13 +291,32 @@ class AnvilNode:
     def __enter__(self) -> AnvilNode:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def spawn_logged(
+    args: Sequence[str],
+    log: Path | None,
+    *,
+    env: Mapping[str, str] | None = None,
+    detach: bool = True,
+) -> subprocess.Popen[bytes]:
+    """Start ``args`` with no stdin, its output appended to ``log`` (``None``: discarded), in a
+    session of its own when ``detach``."""
+    out: Any = open_log(log) if log is not None else subprocess.DEVNULL
+    try:
+        return subprocess.Popen(
+            list(args),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=dict(env) if env is not None else None,
+            start_new_session=detach,
+        )
+    finally:
+        if log is not None:
+            out.close()  # the child has its own copy
 
 
 def pid_alive(pid: int) -> bool:

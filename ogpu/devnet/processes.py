@@ -16,14 +16,13 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
 
 from ogpu.devnet.errors import DevnetStartError, one_line
 from ogpu.devnet.manifest import DEFAULT_HOST, log_path
-from ogpu.devnet.node import pid_alive, stop_pid
-from ogpu.files import open_log
+from ogpu.devnet.node import pid_alive, spawn_logged, stop_pid
 
 __all__ = ["ExtraService", "Supervisor", "follow_logs", "http_ok", "owned_alive", "tail_log"]
 
@@ -112,17 +111,7 @@ class Supervisor:
         self, name: str, args: Sequence[str], home: Path, env: Mapping[str, str] | None = None
     ) -> subprocess.Popen[bytes]:
         """Start ``args`` detached (own session), logging to ``<home>/logs/<name>.log``."""
-        log = log_path(home, name)
-        out: IO[bytes]
-        with open_log(log) as out:
-            proc = subprocess.Popen(
-                list(args),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                env=dict(env) if env is not None else None,
-                start_new_session=True,
-            )
+        proc = spawn_logged(args, log_path(home, name), env=env)
         self.adopt(name, proc)
         return proc
 

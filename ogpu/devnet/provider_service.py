@@ -26,13 +26,12 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from ogpu.devnet.errors import DevnetStartError
 from ogpu.devnet.manifest import log_path, manifest_path, read_manifest_or_none, write_manifest
-from ogpu.devnet.node import rpc_call
+from ogpu.devnet.node import rpc_call, spawn_logged
 from ogpu.devnet.processes import ExtraService
-from ogpu.files import open_log
 from ogpu.provider.fetch import ALLOWED_ORIGINS_ENV
 
 __all__ = [
@@ -143,16 +142,7 @@ def start_provider(home: Path, manifest: Mapping[str, Any]) -> subprocess.Popen[
     env[ALLOWED_ORIGINS_ENV] = str((manifest.get("ipfs") or {}).get("api_url", ""))
     env.pop("PROVIDER_PRIVATE_KEY", None)  # the devnet provider is the provider dev account
     log = log_path(home, SERVICE_NAME)
-    out: IO[bytes]
-    with open_log(log) as out:
-        proc = subprocess.Popen(
-            args,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            start_new_session=True,
-        )
+    proc = spawn_logged(args, log, env=env)
     try:
         _wait_serving(home, sources, proc, log)
     except BaseException:

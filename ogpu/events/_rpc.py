@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
-import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
@@ -21,21 +19,16 @@ import httpx
 
 from ogpu.events.errors import EventsRpcError
 from ogpu.rpc import AsyncRpcClient, BatchRefusedError, RetryPolicy, RpcError, is_retryable
+from ogpu.rpc._client import BaseRpcClient
 from ogpu.rpc._models import encode, encode_batch, parse_batch, parse_reply
 from ogpu.types import jsonsafe
 
-__all__ = ["AsyncRpc", "HttpRpc", "RpcReplyError", "WsRpc", "open_rpc"]
+__all__ = ["AsyncRpc", "HttpRpc", "WsRpc", "open_rpc"]
 
 log = logging.getLogger("ogpu.events")
 
 #: The default retry schedule of the watchers: ~6 attempts over ~3 s at most.
 DEFAULT_RETRY = RetryPolicy(max_attempts=6, base_delay=0.05, max_delay=1.0)
-
-#: A JSON-RPC error object in a reply (the core's :class:`~ogpu.rpc.RpcError`).
-RpcReplyError = RpcError
-
-#: True when retrying the same request may succeed (the core's classifier).
-is_transient = is_retryable
 
 
 class _TransientTransportError(ConnectionError):
@@ -43,32 +36,27 @@ class _TransientTransportError(ConnectionError):
 
 
 def _to_events_error(method: str, exc: BaseException, attempts: int) -> EventsRpcError:
-    if isinstance(exc, RpcError):
-        return EventsRpcError(
-            method,
-            exc.message,
-            code=exc.code,
-            data=exc.data,
-            attempts=attempts,
-            transient=is_transient(exc),
-        )
+    node = exc if isinstance(exc, RpcError) else None
     return EventsRpcError(
-        method, f"{type(exc).__name__}: {exc}", attempts=attempts, transient=is_transient(exc)
+        method,
+        node.message if node else f"{type(exc).__name__}: {exc}",
+        code=node.code if node else None,
+        data=node.data if node else None,
+        attempts=attempts,
+        transient=is_retryable(exc),
     )
 
 
-class AsyncRpc:
-    """Base of the clients: ids, retries and error surfacing; ``_exchange`` is the I/O."""
+class AsyncRpc(BaseRpcClient):
+    """Base of the clients: the core's ids and counters, retries and error surfacing;
+    ``_exchange`` is the I/O."""
 
     supports_subscriptions = False
 
-    def __init__(self, *, retry: RetryPolicy | None = None) -> None:
-        self.retry = retry or DEFAULT_RETRY
-        self._ids = itertools.count(1)
-        #: Number of JSON-RPC round trips sent (a batch counts once); for tests and benchmarks.
-        self.round_trips = 0
-        #: False once the node refused a batch (then requests go one by one).
-        self.batches_supported = True
+    def __init__(
+        self, url: str = "", *, timeout: float = 30.0, retry: RetryPolicy | None = None
+    ) -> None:
+        super().__init__(url, timeout=timeout, retry=retry or DEFAULT_RETRY)
 
     async def _exchange(self, body: bytes, ids: Sequence[int]) -> Any:  # pragma: no cover
         """Send one encoded request or batch; return the reply (bytes or parsed JSON)."""
@@ -97,12 +85,9 @@ class AsyncRpc:
             except Exception as exc:
                 if give_up is not None and give_up(exc):
                     raise
-                if not is_transient(exc):
-                    raise _to_events_error(what, exc, schedule.attempts) from exc
-                delay = schedule.next_delay(exc)
+                delay = schedule.after(exc, is_retryable, what)
                 if delay is None:
                     raise _to_events_error(what, exc, schedule.attempts) from exc
-                log.debug("%s failed (attempt %d): %.120s", what, schedule.attempts, exc)
                 await asyncio.sleep(delay)
 
     async def call(
@@ -119,7 +104,7 @@ class AsyncRpc:
         """
 
         async def attempt() -> Any:
-            rid = next(self._ids)
+            rid = self._next_ids(1)
             self.round_trips += 1
             return parse_reply(method, await self._exchange(encode(method, params, rid), [rid]))
 
@@ -133,35 +118,28 @@ class AsyncRpc:
     ) -> list[Any]:
         """Several requests in one round trip; results in order. Any error fails the batch
         (and is retried as a whole when transient)."""
-        if not calls:
-            return []
-        if len(calls) == 1 or not self.batches_supported:
-            return [await self.call(m, p, give_up=give_up) for m, p in calls]
-        names = ",".join(sorted({m for m, _ in calls}))
+        if len(calls) > 1 and self.batches_supported:
 
-        async def attempt() -> list[Any]:
-            first = next(self._ids)
-            for _ in range(len(calls) - 1):
-                next(self._ids)
-            body, ids = encode_batch(calls, first_id=first)
-            self.round_trips += 1
-            out = parse_batch(calls, ids, await self._exchange(body, ids))
-            for item in out:
-                if isinstance(item, RpcError):
-                    raise item
-            return out
+            async def attempt() -> list[Any]:
+                body, ids = encode_batch(calls, first_id=self._next_ids(len(calls)))
+                self.round_trips += 1
+                out = parse_batch(calls, ids, await self._exchange(body, ids))
+                for item in out:
+                    if isinstance(item, RpcError):
+                        raise item
+                return out
 
-        try:
-            result: list[Any] = await self._with_retry(
-                names,
-                attempt,
-                lambda exc: isinstance(exc, BatchRefusedError) or bool(give_up and give_up(exc)),
-            )
-        except BatchRefusedError:
-            log.info("the node refuses JSON-RPC batches; sending requests one by one")
-            self.batches_supported = False
-            return [await self.call(m, p, give_up=give_up) for m, p in calls]
-        return result
+            try:
+                return await self._with_retry(  # type: ignore[no-any-return]
+                    ",".join(sorted({m for m, _ in calls})),
+                    attempt,
+                    lambda exc: (
+                        isinstance(exc, BatchRefusedError) or bool(give_up and give_up(exc))
+                    ),
+                )
+            except BatchRefusedError:
+                self._refused()
+        return [await self.call(m, p, give_up=give_up) for m, p in calls]
 
     def new_heads(self) -> AsyncIterator[int]:  # pragma: no cover - only on WsRpc
         """Block numbers of new heads as they arrive (WebSocket only)."""
@@ -182,8 +160,7 @@ class HttpRpc(AsyncRpc):
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        super().__init__(retry=retry)
-        self.url = url
+        super().__init__(url, timeout=timeout, retry=retry)
         self._client = AsyncRpcClient(url, timeout=timeout, retry=self.retry, transport=transport)
 
     async def _exchange(self, body: bytes, ids: Sequence[int]) -> Any:
@@ -202,9 +179,7 @@ class WsRpc(AsyncRpc):
     def __init__(
         self, url: str, *, timeout: float = 30.0, retry: RetryPolicy | None = None
     ) -> None:
-        super().__init__(retry=retry)
-        self.url = url
-        self.timeout = timeout
+        super().__init__(url, timeout=timeout, retry=retry)
         self._ws: Any = None
         self._reader: asyncio.Task[None] | None = None
         self._pending: dict[int, asyncio.Future[Any]] = {}
@@ -328,8 +303,3 @@ def open_rpc(
     if url.startswith(("ws://", "wss://")):
         return WsRpc(url, timeout=timeout, retry=retry)
     return HttpRpc(url, timeout=timeout, retry=retry, transport=transport)
-
-
-def jitter(delay: float) -> float:
-    """Full jitter on ``delay`` (used for reconnect pauses)."""
-    return random.uniform(0, delay)

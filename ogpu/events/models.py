@@ -24,17 +24,17 @@ import re
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from eth_abi.abi import decode as abi_decode
 from eth_utils.abi import abi_to_signature, collapse_if_tuple, event_abi_to_log_topic
-from eth_utils.address import to_checksum_address
 from typing_extensions import dataclass_transform
 
 if TYPE_CHECKING:
     from eth_typing import ABIEvent
 
+from ogpu.chain.calls import checksum_lower
 from ogpu.types.enums import ResponseStatus, SourceStatus, TaskStatus
 from ogpu.types.params import SourceParams
 
@@ -389,12 +389,6 @@ __all__ = [
 _STATIC = frozenset({"address", "uint256", "uint8", "bool"})
 
 
-@lru_cache(maxsize=4096)
-def checksum(addr_hex: str) -> str:
-    """EIP-55 form of a lowercase hex address (cached: the same addresses recur)."""
-    return to_checksum_address(addr_hex)
-
-
 def _enum_or_int(enum: type[Any], value: int) -> Any:
     try:
         return enum(value)
@@ -428,7 +422,7 @@ def decode_fields(cls: type[ChainEvent], data_hex: str) -> dict[str, Any]:
             word = data_hex[pos : pos + 64]
             pos += 64
             if typ == "address":
-                out[name] = checksum("0x" + word[24:].lower())
+                out[name] = checksum_lower("0x" + word[24:])
             elif typ == "bool":
                 out[name] = int(word, 16) == 1
             elif enum is not None:
@@ -441,7 +435,7 @@ def decode_fields(cls: type[ChainEvent], data_hex: str) -> dict[str, Any]:
         if typ.startswith("("):
             out[name] = SourceParams.from_tuple(value)
         elif typ == "address":
-            out[name] = checksum(str(value).lower())
+            out[name] = checksum_lower(str(value))
         elif enum is not None:
             out[name] = _enum_or_int(enum, value)
         else:

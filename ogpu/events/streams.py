@@ -95,61 +95,56 @@ class PastEvents(_ByEvent[E]):
         return await get_past_events(self.event, where=where, **rest)
 
 
+def _both(event: type[E], *params: str) -> tuple[EventWatch[E], PastEvents[E]]:
+    return EventWatch(event, *params), PastEvents(event, *params)
+
+
 # Nexus (the first six are the official SDK's watchers)
-watch_task_published = EventWatch(m.TaskPublishedEvent, "source_address")
-watch_attempted = EventWatch(m.AttemptedEvent, "task_address")
-watch_response_submitted = EventWatch(m.ResponseSubmittedEvent, "task_address")
-watch_response_status_changed = EventWatch(m.ResponseStatusChangedEvent, "response_address")
-watch_task_status_changed = EventWatch(m.TaskStatusChangedEvent, "task_address")
-watch_registered = EventWatch(m.RegisteredEvent, "source_address")
-watch_source_published = EventWatch(m.SourcePublishedEvent, "source_address")
-watch_source_updated = EventWatch(m.SourceUpdatedEvent, "source_address")
-watch_source_status_changed = EventWatch(m.SourceStatusChangedEvent, "source_address")
-get_past_task_published = PastEvents(m.TaskPublishedEvent, "source_address")
-get_past_attempted = PastEvents(m.AttemptedEvent, "task_address")
-get_past_response_submitted = PastEvents(m.ResponseSubmittedEvent, "task_address")
-get_past_response_status_changed = PastEvents(m.ResponseStatusChangedEvent, "response_address")
-get_past_task_status_changed = PastEvents(m.TaskStatusChangedEvent, "task_address")
-get_past_registered = PastEvents(m.RegisteredEvent, "source_address")
-get_past_source_published = PastEvents(m.SourcePublishedEvent, "source_address")
-get_past_source_updated = PastEvents(m.SourceUpdatedEvent, "source_address")
-get_past_source_status_changed = PastEvents(m.SourceStatusChangedEvent, "source_address")
+watch_task_published, get_past_task_published = _both(m.TaskPublishedEvent, "source_address")
+watch_attempted, get_past_attempted = _both(m.AttemptedEvent, "task_address")
+watch_response_submitted, get_past_response_submitted = _both(
+    m.ResponseSubmittedEvent, "task_address"
+)
+watch_response_status_changed, get_past_response_status_changed = _both(
+    m.ResponseStatusChangedEvent, "response_address"
+)
+watch_task_status_changed, get_past_task_status_changed = _both(
+    m.TaskStatusChangedEvent, "task_address"
+)
+watch_registered, get_past_registered = _both(m.RegisteredEvent, "source_address")
+watch_source_published, get_past_source_published = _both(m.SourcePublishedEvent, "source_address")
+watch_source_updated, get_past_source_updated = _both(m.SourceUpdatedEvent, "source_address")
+watch_source_status_changed, get_past_source_status_changed = _both(
+    m.SourceStatusChangedEvent, "source_address"
+)
 
 # Terminal
-watch_master_announced = EventWatch(m.MasterAnnouncedEvent, "provider", "master")
-watch_provider_announced = EventWatch(m.ProviderAnnouncedEvent, "provider", "master")
-watch_provider_removed = EventWatch(m.ProviderRemovedEvent, "provider")
-watch_remove_container = EventWatch(m.RemoveContainerEvent, "provider", "source")
-watch_agent_set = EventWatch(m.AgentSetEvent, "account", "agent")
-watch_default_agent_disabled = EventWatch(m.DefaultAgentDisabledEvent, "master")
-watch_base_data_updated = EventWatch(m.BaseDataUpdatedEvent, "provider")
-watch_live_data_updated = EventWatch(m.LiveDataUpdatedEvent, "provider")
-get_past_master_announced = PastEvents(m.MasterAnnouncedEvent, "provider", "master")
-get_past_provider_announced = PastEvents(m.ProviderAnnouncedEvent, "provider", "master")
-get_past_provider_removed = PastEvents(m.ProviderRemovedEvent, "provider")
-get_past_remove_container = PastEvents(m.RemoveContainerEvent, "provider", "source")
-get_past_agent_set = PastEvents(m.AgentSetEvent, "account", "agent")
-get_past_default_agent_disabled = PastEvents(m.DefaultAgentDisabledEvent, "master")
-get_past_base_data_updated = PastEvents(m.BaseDataUpdatedEvent, "provider")
-get_past_live_data_updated = PastEvents(m.LiveDataUpdatedEvent, "provider")
+watch_master_announced, get_past_master_announced = _both(
+    m.MasterAnnouncedEvent, "provider", "master"
+)
+watch_provider_announced, get_past_provider_announced = _both(
+    m.ProviderAnnouncedEvent, "provider", "master"
+)
+watch_provider_removed, get_past_provider_removed = _both(m.ProviderRemovedEvent, "provider")
+watch_remove_container, get_past_remove_container = _both(
+    m.RemoveContainerEvent, "provider", "source"
+)
+watch_agent_set, get_past_agent_set = _both(m.AgentSetEvent, "account", "agent")
+watch_default_agent_disabled, get_past_default_agent_disabled = _both(
+    m.DefaultAgentDisabledEvent, "master"
+)
+watch_base_data_updated, get_past_base_data_updated = _both(m.BaseDataUpdatedEvent, "provider")
+watch_live_data_updated, get_past_live_data_updated = _both(m.LiveDataUpdatedEvent, "provider")
 
 # Vault (every event filters on ``account``)
-watch_deposited = EventWatch(m.DepositedEvent, "account")
-watch_withdrawn = EventWatch(m.WithdrawnEvent, "account")
-watch_locked = EventWatch(m.LockedEvent, "account")
-watch_unbonded = EventWatch(m.UnbondedEvent, "account")
-watch_unbonding_canceled = EventWatch(m.UnbondingCanceledEvent, "account")
-watch_claimed = EventWatch(m.ClaimedEvent, "account")
-watch_sanctioned = EventWatch(m.SanctionedEvent, "account")
-watch_waived = EventWatch(m.WaivedEvent, "account")
-get_past_deposited = PastEvents(m.DepositedEvent, "account")
-get_past_withdrawn = PastEvents(m.WithdrawnEvent, "account")
-get_past_locked = PastEvents(m.LockedEvent, "account")
-get_past_unbonded = PastEvents(m.UnbondedEvent, "account")
-get_past_unbonding_canceled = PastEvents(m.UnbondingCanceledEvent, "account")
-get_past_claimed = PastEvents(m.ClaimedEvent, "account")
-get_past_sanctioned = PastEvents(m.SanctionedEvent, "account")
-get_past_waived = PastEvents(m.WaivedEvent, "account")
+watch_deposited, get_past_deposited = _both(m.DepositedEvent, "account")
+watch_withdrawn, get_past_withdrawn = _both(m.WithdrawnEvent, "account")
+watch_locked, get_past_locked = _both(m.LockedEvent, "account")
+watch_unbonded, get_past_unbonded = _both(m.UnbondedEvent, "account")
+watch_unbonding_canceled, get_past_unbonding_canceled = _both(m.UnbondingCanceledEvent, "account")
+watch_claimed, get_past_claimed = _both(m.ClaimedEvent, "account")
+watch_sanctioned, get_past_sanctioned = _both(m.SanctionedEvent, "account")
+watch_waived, get_past_waived = _both(m.WaivedEvent, "account")
 
 __all__ = [
     "EventWatch",

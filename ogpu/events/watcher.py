@@ -50,9 +50,10 @@ from urllib.parse import urlparse
 from typing_extensions import Unpack
 
 from ogpu.chain.retry import RetryPolicy
-from ogpu.events._rpc import DEFAULT_RETRY, AsyncRpc, RpcReplyError, open_rpc
+from ogpu.events._rpc import DEFAULT_RETRY, AsyncRpc, open_rpc
 from ogpu.events.errors import EventsRpcError, ReorgTooDeepError
 from ogpu.events.models import WHOLE_BLOCK, ChainEvent, EventCursor, build_event
+from ogpu.rpc import RpcError
 
 __all__ = [
     "DEFAULT_IDLE_INTERVAL",
@@ -170,7 +171,7 @@ def default_poll_interval(url: str) -> float:
 def _is_range_limit(exc: BaseException) -> bool:
     """The node refused an ``eth_getLogs`` range as too large (EIP-1474 -32005 'limit exceeded',
     or the wording geth, Erigon, Infura, Alchemy and QuickNode use)."""
-    if not isinstance(exc, RpcReplyError):
+    if not isinstance(exc, RpcError):
         return False
     if exc.code == -32005:
         return True
@@ -346,7 +347,7 @@ class _LogFetcher:
                     logs = await self.rpc.call(
                         "eth_getLogs", [self.query.params(b, e)], give_up=self._refused(b, e)
                     )
-                except RpcReplyError:
+                except RpcError:
                     self.shrink(e - b + 1)
                     pieces = [(x, min(e, x + self.span - 1)) for x in range(b, e + 1, self.span)]
                     redo.extend(reversed(pieces))
@@ -771,7 +772,7 @@ class EventWatcher(Generic[E]):
             results = await self.rpc.batch(
                 calls, give_up=lambda exc: end > start and _is_range_limit(exc)
             )
-        except RpcReplyError:
+        except RpcError:
             self._fetcher.shrink(end - start + 1)
             return None
         raws: list[dict[str, Any]] = results[0]

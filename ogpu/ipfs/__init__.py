@@ -143,8 +143,7 @@ def publish_to_ipfs(
                         "taskConfig.json")
         # 'https://cipfs.ogpuscan.io/ipfs/Qm...'
     """
-    c = client if client is not None else get_default_ipfs()
-    return c.publish(
+    return (client or get_default_ipfs()).publish(
         data,
         filename,
         content_type,
@@ -170,8 +169,9 @@ def publish_bytes(
         publish_bytes(b"\\x00\\x01", "blob.bin")
         # 'https://cipfs.ogpuscan.io/ipfs/Qm...'
     """
-    c = client if client is not None else get_default_ipfs()
-    return c.publish_bytes(data, filename, content_type, timeout=timeout)
+    return (client or get_default_ipfs()).publish_bytes(
+        data, filename, content_type, timeout=timeout
+    )
 
 
 def fetch_bytes(
@@ -188,8 +188,7 @@ def fetch_bytes(
         fetch_bytes("ipfs://QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o")
         # b'hello world\\n'
     """
-    c = client if client is not None else get_default_ipfs()
-    return c.fetch_bytes(url, max_bytes=max_bytes, timeout=timeout)
+    return (client or get_default_ipfs()).fetch_bytes(url, max_bytes=max_bytes, timeout=timeout)
 
 
 def fetch_ipfs_json(
@@ -205,5 +204,4 @@ def fetch_ipfs_json(
         fetch_ipfs_json("https://cipfs.ogpuscan.io/ipfs/Qm...")
         # {'result': 'positive', 'confidence': 0.97}
     """
-    c = client if client is not None else get_default_ipfs()
-    return c.fetch_json(url, timeout=timeout)
+    return (client or get_default_ipfs()).fetch_json(url, timeout=timeout)

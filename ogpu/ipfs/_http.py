@@ -71,13 +71,17 @@ def _snippet(resp: httpx.Response) -> str:
     return raw[:_SNIPPET].decode("utf-8", "replace").strip()
 
 
+#: The largest answer read by default (pinning/add calls).
+MAX_REPLY_BYTES = 1024 * 1024
+
+
 def request(
     http: httpx.Client,
     method: str,
     url: str,
     *,
     policy: RetryPolicy,
-    limit: int,
+    limit: int = MAX_REPLY_BYTES,
     files: Any = None,
     params: Mapping[str, str] | None = None,
     sleep: Callable[[float], None] = time.sleep,

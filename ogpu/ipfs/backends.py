@@ -16,10 +16,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from bases import base58btc
-
 from ogpu.ipfs._http import Reply
-from ogpu.ipfs.cid import has_subpath, parse_cid_from_url
+from ogpu.ipfs.cid import has_subpath, parse_cid_from_url, v0_multihash
 from ogpu.ipfs.errors import IPFSGatewayError
 from ogpu.types import jsonsafe
 
@@ -45,9 +43,9 @@ class Sender(Protocol):
         method: str,
         url: str,
         *,
-        files: Any = None,
-        params: Mapping[str, str] | None = None,
-        limit: int | None = None,
+        files: Any = ...,
+        params: Mapping[str, str] | None = ...,
+        limit: int = ...,
     ) -> Reply: ...
 
 
@@ -84,11 +82,7 @@ def _link_cid(link: str) -> str | None:
     path = _V0_PATH.fullmatch(parts.path)
     if path and parts.scheme in ("http", "https") and not parts.query and not parts.fragment:
         text = path.group(1)
-        try:
-            digest = base58btc.decode(text)
-        except Exception:
-            digest = b""
-        if len(digest) == 34 and digest[:2] == b"\x12\x20" and ".ipfs." not in parts.netloc:
+        if v0_multihash(text) is not None and ".ipfs." not in parts.netloc:
             return text
     return None if has_subpath(link) else parse_cid_from_url(link)
 

@@ -97,7 +97,7 @@ def _b58encode(raw: bytes) -> str:
     return "1" * pad + "".join(reversed(out))
 
 
-def _cidv0_multihash(text: str) -> bytes | None:
+def v0_multihash(text: str) -> bytes | None:
     """The sha2-256 multihash a ``Qm…`` CIDv0 string encodes, or ``None``."""
     if not _CIDV0.match(text):
         return None
@@ -209,7 +209,7 @@ def is_cid(text: str) -> bool:
     """True when ``text`` decodes as a CID."""
     if not _CID_CHARS.match(text):
         return False
-    if _cidv0_multihash(text) is not None:
+    if v0_multihash(text) is not None:
         return True
     try:
         parse_cid(text)

@@ -26,20 +26,22 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import replace
-from functools import lru_cache
-from types import TracebackType
-from typing import Any, Literal
+from functools import lru_cache, partial
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 from urllib.parse import urlsplit
 
 import httpx
 
 from ogpu.ipfs import _http
-from ogpu.ipfs.backends import DEFAULT_GATEWAY, Backend, PinningBackend
+from ogpu.ipfs.backends import DEFAULT_GATEWAY, Backend, PinningBackend, Sender
 from ogpu.ipfs.cid import cid_of, has_subpath, parse_cid, parse_cid_from_url, verify
 from ogpu.ipfs.errors import IPFSContentMismatchError, IPFSFetchError
 from ogpu.types import jsonsafe
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 
 @lru_cache(maxsize=16)
@@ -54,7 +56,6 @@ __all__ = ["DEFAULT_MAX_FETCH_BYTES", "IPFSClient", "encode_payload", "local_cid
 log = logging.getLogger("ogpu.ipfs")
 
 DEFAULT_MAX_FETCH_BYTES = 16 * 1024 * 1024
-_MAX_REPLY_BYTES = 1024 * 1024  # answers of pinning/add calls
 
 
 def encode_payload(data: Any) -> bytes:
@@ -84,6 +85,16 @@ def encode_payload(data: Any) -> bytes:
     except (TypeError, ValueError, RecursionError) as exc:
         raise TypeError(f"cannot publish {type(data).__name__} as JSON: {exc}") from exc
     return text.encode("utf-8")
+
+
+class CallOptions(TypedDict, total=False):
+    """Per-call overrides of an :class:`IPFSClient`'s policy (``None``: the client's)."""
+
+    timeout: float | None
+    retries: int | None
+    backoff: float | None
+    #: an absolute ``time.monotonic()`` bound over all attempts
+    deadline: float | None
 
 
 def _normalise_gateway(gateway: str) -> str:
@@ -169,12 +180,7 @@ class IPFSClient:
     def __enter__(self) -> IPFSClient:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # --- helpers ------------------------------------------------------------------------------
@@ -189,26 +195,11 @@ class IPFSClient:
         shape = self._link_shape
         return f"{shape[0]}{cid}{shape[1]}" if shape is not None else self.gateway_url(cid)
 
-    def _policy(
-        self,
-        timeout: float | None,
-        retries: int | None,
-        backoff: float | None,
-        deadline: float | None,
-    ) -> _http.RetryPolicy:
-        changes: dict[str, Any] = {}
-        if timeout is not None:
-            changes["timeout"] = timeout
-        if retries is not None:
-            changes["retries"] = retries
-        if backoff is not None:
-            changes["backoff"] = backoff
-        if deadline is not None:
-            changes["deadline"] = deadline
-        return replace(self.policy, **changes)
-
-    def _sender(self, policy: _http.RetryPolicy) -> _Sender:
-        return _Sender(self, policy)
+    def _sender(self, opts: CallOptions) -> Sender:
+        """The request function of one call: the client's policy with ``opts`` applied."""
+        changes: dict[str, Any] = {k: v for k, v in opts.items() if v is not None}
+        policy = replace(self.policy, **changes)
+        return partial(_http.request, self.http, policy=policy, sleep=self._sleep)
 
     # --- publish --------------------------------------------------------------------------------
 
@@ -217,14 +208,11 @@ class IPFSClient:
         data: bytes,
         filename: str = "data.bin",
         content_type: str = "application/octet-stream",
-        *,
-        timeout: float | None = None,
-        retries: int | None = None,
-        backoff: float | None = None,
-        deadline: float | None = None,
+        **opts: Unpack[CallOptions],
     ) -> str:
         """Pin ``data``; return the URL of the content (the service's link or a gateway URL).
 
+        ``opts`` override the client's ``timeout``/``retries``/``backoff`` for this call;
         ``deadline`` is an absolute ``time.monotonic()`` bound over all attempts.
 
         Example::
@@ -234,7 +222,7 @@ class IPFSClient:
         """
         data = bytes(data)
         local = local_cid(data)
-        send = self._sender(self._policy(timeout, retries, backoff, deadline))
+        send = self._sender(opts)
         added = self.backend.add(send, data, filename, content_type)
         url = added.url or self.gateway_url(added.cid or local)
         if added.cid is None:
@@ -255,11 +243,7 @@ class IPFSClient:
         data: Any,
         filename: str = "data.json",
         content_type: str = "application/json",
-        *,
-        timeout: float | None = None,
-        retries: int | None = None,
-        backoff: float | None = None,
-        deadline: float | None = None,
+        **opts: Unpack[CallOptions],
     ) -> str:
         """Pin ``data`` (dict, pydantic model, str or bytes; see :func:`encode_payload`).
 
@@ -268,15 +252,7 @@ class IPFSClient:
             client.publish({"function_name": "run", "data": {}}, "taskConfig.json")
             # 'http://127.0.0.1:8081/ipfs/Qm...'
         """
-        return self.publish_bytes(
-            encode_payload(data),
-            filename,
-            content_type,
-            timeout=timeout,
-            retries=retries,
-            backoff=backoff,
-            deadline=deadline,
-        )
+        return self.publish_bytes(encode_payload(data), filename, content_type, **opts)
 
     # --- fetch ----------------------------------------------------------------------------------
 
@@ -285,10 +261,7 @@ class IPFSClient:
         url: str,
         *,
         max_bytes: int | None = None,
-        timeout: float | None = None,
-        retries: int | None = None,
-        backoff: float | None = None,
-        deadline: float | None = None,
+        **opts: Unpack[CallOptions],
     ) -> bytes:
         """Bytes at ``url`` (http(s) URL, ``ipfs://<cid>[/path]`` or a bare CID), verified.
 
@@ -298,7 +271,7 @@ class IPFSClient:
             # b'hello world\\n'
         """
         limit = max_bytes if max_bytes is not None else self.max_fetch_bytes
-        send = self._sender(self._policy(timeout, retries, backoff, deadline))
+        send = self._sender(opts)
         target = url.strip()
         cid = parse_cid_from_url(target)
         subpath = has_subpath(target)
@@ -325,10 +298,7 @@ class IPFSClient:
         url: str,
         *,
         max_bytes: int | None = None,
-        timeout: float | None = None,
-        retries: int | None = None,
-        backoff: float | None = None,
-        deadline: float | None = None,
+        **opts: Unpack[CallOptions],
     ) -> dict[str, Any]:
         """Fetch ``url`` (see :meth:`fetch_bytes`) and parse a JSON object.
 
@@ -337,14 +307,7 @@ class IPFSClient:
             client.fetch_json(url)
             # {'function_name': 'run', 'data': {}}
         """
-        raw = self.fetch_bytes(
-            url,
-            max_bytes=max_bytes,
-            timeout=timeout,
-            retries=retries,
-            backoff=backoff,
-            deadline=deadline,
-        )
+        raw = self.fetch_bytes(url, max_bytes=max_bytes, **opts)
         try:
             obj = jsonsafe.loads(raw)
         except ValueError as exc:
@@ -352,31 +315,3 @@ class IPFSClient:
         if not isinstance(obj, dict):
             raise IPFSFetchError(url, f"expected a JSON object, got {type(obj).__name__}")
         return obj
-
-
-class _Sender:
-    """Implements :class:`~ogpu.ipfs.backends.Sender` for one call."""
-
-    def __init__(self, client: IPFSClient, policy: _http.RetryPolicy) -> None:
-        self._client = client
-        self._policy = policy
-
-    def __call__(
-        self,
-        method: str,
-        url: str,
-        *,
-        files: Any = None,
-        params: Mapping[str, str] | None = None,
-        limit: int | None = None,
-    ) -> _http.Reply:
-        return _http.request(
-            self._client.http,
-            method,
-            url,
-            policy=self._policy,
-            limit=limit if limit is not None else _MAX_REPLY_BYTES,
-            files=files,
-            params=params,
-            sleep=self._client._sleep,
-        )

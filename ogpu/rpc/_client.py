@@ -33,7 +33,7 @@ from ogpu.rpc.retry import RetryPolicy, acall_with_retry, call_with_retry, is_re
 if TYPE_CHECKING:
     import asyncio
 
-__all__ = ["AsyncRpcClient", "BaseRpcClient", "RpcClient"]
+__all__ = ["AsyncRpcClient", "BaseRpcClient", "RpcClient", "batch_label"]
 
 log = logging.getLogger("ogpu.rpc")
 
@@ -47,7 +47,8 @@ _ASYNC_LIMITS = httpx.Limits(
 )
 
 
-def _label(calls: Sequence[Call]) -> str:
+def batch_label(calls: Sequence[Call]) -> str:
+    """``batch[m1,m2,m3,…]``: a batch named by its methods (in logs and errors)."""
     methods = sorted({m for m, _ in calls})
     return "batch[" + ",".join(methods[:3]) + (",…" if len(methods) > 3 else "") + "]"
 
@@ -67,6 +68,9 @@ class BaseRpcClient:
         self.round_trips = 0
         #: False once the endpoint refused a batch (then requests go one by one).
         self.batches_supported = True
+        self._url = httpx.URL(url)
+        self._headers = httpx.Headers({**_HEADERS, "Host": self._url.netloc.decode("ascii")})
+        self._timeouts = httpx.Timeout(timeout).as_dict()
 
     def _next_ids(self, n: int) -> int:
         with self._id_lock:
@@ -92,8 +96,23 @@ class BaseRpcClient:
             )
         return resp.content
 
-    def _single(self, method: str, params: Sequence[Any]) -> tuple[bytes, str]:
-        return encode(method, params, self._next_ids(1)), method
+    def _post_request(self, body: bytes) -> httpx.Request:
+        """The POST of one round trip (counted)."""
+        self.round_trips += 1
+        return httpx.Request(
+            "POST",
+            self._url,
+            content=body,
+            headers=self._headers,
+            extensions={"timeout": self._timeouts},
+        )
+
+    @staticmethod
+    def _batch_retry_if(exc: BaseException) -> bool:
+        return not isinstance(exc, BatchRefusedError) and is_retryable(exc)
+
+    def _single(self, method: str, params: Sequence[Any]) -> bytes:
+        return encode(method, params, self._next_ids(1))
 
     def _refused(self) -> None:
         log.info("the endpoint refuses JSON-RPC batches; sending requests one by one")
@@ -126,20 +145,10 @@ class RpcClient(BaseRpcClient):
         # per-request work (URL merging, cookies, auth, redirects), which costs more CPU than
         # the round trip's own I/O on a local node.
         self._transport = transport or http_transport(limits=_LIMITS)
-        self._url = httpx.URL(url)
-        self._headers = httpx.Headers({**_HEADERS, "Host": self._url.netloc.decode("ascii")})
-        self._timeouts = httpx.Timeout(timeout).as_dict()
 
     def post(self, body: bytes) -> bytes:
         """One HTTP round trip (the transport boundary); returns the reply body."""
-        self.round_trips += 1
-        request = httpx.Request(
-            "POST",
-            self._url,
-            content=body,
-            headers=self._headers,
-            extensions={"timeout": self._timeouts},
-        )
+        request = self._post_request(body)
         response = self._transport.handle_request(request)
         try:
             response.read()
@@ -152,8 +161,7 @@ class RpcClient(BaseRpcClient):
         """One request's ``result``; ``retry=False`` makes exactly one attempt."""
 
         def once() -> Any:
-            body, _ = self._single(method, params)
-            return parse_reply(method, self.post(body))
+            return parse_reply(method, self.post(self._single(method, params)))
 
         if not retry:
             return once()
@@ -175,8 +183,8 @@ class RpcClient(BaseRpcClient):
                 return call_with_retry(
                     once,
                     self.retry,
-                    retry_if=lambda e: not isinstance(e, BatchRefusedError) and is_retryable(e),
-                    what=_label(calls),
+                    retry_if=self._batch_retry_if,
+                    what=batch_label(calls),
                 )
             except BatchRefusedError:
                 self._refused()
@@ -210,20 +218,10 @@ class AsyncRpcClient(BaseRpcClient):
         # every request, so thousands of waiting coroutines must queue here instead
         self._transport = transport or httpx.AsyncHTTPTransport(limits=_ASYNC_LIMITS)
         self._slots: asyncio.Semaphore | None = None  # made on first use, on its loop
-        self._url = httpx.URL(url)
-        self._headers = httpx.Headers({**_HEADERS, "Host": self._url.netloc.decode("ascii")})
-        self._timeouts = httpx.Timeout(timeout).as_dict()
 
     async def post(self, body: bytes) -> bytes:
         """One HTTP round trip (the transport boundary); returns the reply body."""
-        self.round_trips += 1
-        request = httpx.Request(
-            "POST",
-            self._url,
-            content=body,
-            headers=self._headers,
-            extensions={"timeout": self._timeouts},
-        )
+        request = self._post_request(body)
         if self._slots is None:
             import asyncio  # here, not at module level: sync reads never load asyncio
 
@@ -241,8 +239,7 @@ class AsyncRpcClient(BaseRpcClient):
         """One request's ``result``; ``retry=False`` makes exactly one attempt."""
 
         async def once() -> Any:
-            body, _ = self._single(method, params)
-            return parse_reply(method, await self.post(body))
+            return parse_reply(method, await self.post(self._single(method, params)))
 
         if not retry:
             return await once()
@@ -264,8 +261,8 @@ class AsyncRpcClient(BaseRpcClient):
                 return await acall_with_retry(
                     once,
                     self.retry,
-                    retry_if=lambda e: not isinstance(e, BatchRefusedError) and is_retryable(e),
-                    what=_label(calls),
+                    retry_if=self._batch_retry_if,
+                    what=batch_label(calls),
                 )
             except BatchRefusedError:
                 self._refused()

@@ -176,16 +176,22 @@ class _Schedule:
             return None
         return delay
 
-
-def _note(what: str, attempt: int, exc: BaseException, delay: float) -> None:
-    log.debug(
-        "%s failed (attempt %d, %s: %.120s); retrying in %.3f s",
-        what,
-        attempt,
-        type(exc).__name__,
-        str(exc),
-        delay,
-    )
+    def after(
+        self, exc: BaseException, retry_if: Callable[[BaseException], bool], what: str
+    ) -> float | None:
+        """:meth:`next_delay` after attempt ``exc`` of ``what`` (logged), or ``None`` when it
+        is not retried (``retry_if(exc)`` is false or the schedule is spent)."""
+        delay = self.next_delay(exc) if retry_if(exc) else None
+        if delay is not None:
+            log.debug(
+                "%s failed (attempt %d, %s: %.120s); retrying in %.3f s",
+                what,
+                self.attempts,
+                type(exc).__name__,
+                str(exc),
+                delay,
+            )
+        return delay
 
 
 def call_with_retry(
@@ -203,12 +209,9 @@ def call_with_retry(
         try:
             return fn()
         except Exception as exc:
-            if not retry_if(exc):
-                raise
-            delay = schedule.next_delay(exc)
+            delay = schedule.after(exc, retry_if, what)
             if delay is None:
                 raise
-            _note(what, schedule.attempts, exc, delay)
             sleep(delay)
 
 
@@ -220,18 +223,15 @@ async def acall_with_retry(
     what: str = "request",
 ) -> T:
     """The ``async`` twin of :func:`call_with_retry`."""
+    import asyncio
+
     schedule = (policy or RetryPolicy()).schedule()
     while True:
         schedule.attempts += 1
         try:
             return await fn()
         except Exception as exc:
-            if not retry_if(exc):
-                raise
-            delay = schedule.next_delay(exc)
+            delay = schedule.after(exc, retry_if, what)
             if delay is None:
                 raise
-            _note(what, schedule.attempts, exc, delay)
-            import asyncio
-
             await asyncio.sleep(delay)

@@ -36,7 +36,7 @@ import time
 import typing
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, overload
+from typing import Any, TypeGuard, TypeVar, overload
 
 from pydantic import BaseModel, ValidationError
 
@@ -92,7 +92,7 @@ class Handler:
         }
 
 
-def _is_model(tp: Any) -> bool:
+def _is_model(tp: Any) -> TypeGuard[type[BaseModel]]:
     return isinstance(tp, type) and issubclass(tp, BaseModel)
 
 
@@ -137,14 +137,25 @@ def _build_handler(fn: Callable[..., Any], name: str | None, timeout: float | No
         raise HandlerRegistrationError(
             f"handler {label} must have a pydantic BaseModel return annotation, got {output_model!r}"
         )
+    return _handler(fn, name, input_model, output_model, timeout)
+
+
+def _handler(
+    fn: Callable[..., Any],
+    name: str | None,
+    input_model: type[BaseModel],
+    output_model: type[BaseModel],
+    timeout: float | None,
+) -> Handler:
+    """The :class:`Handler` of ``fn`` once its name (default: the function's) and timeout hold."""
+    label = getattr(fn, "__qualname__", repr(fn))
     if timeout is not None and timeout <= 0:
         raise HandlerRegistrationError(
             f"timeout of handler {label} must be positive, got {timeout}"
         )
-    handler_name = name if name is not None else getattr(fn, "__name__", None)
+    handler_name = name or getattr(fn, "__name__", None)
     if not handler_name or not isinstance(handler_name, str) or "/" in handler_name:
         raise HandlerRegistrationError(f"invalid handler name {handler_name!r} for {label}")
-    assert input_model is not None and output_model is not None
     return Handler(
         name=handler_name,
         fn=fn,
@@ -232,21 +243,9 @@ class Service:
         timeout: float | None = None,
     ) -> Handler:
         """Register ``fn`` with explicit models (the official ``service.handler.add_handler``)."""
-        handler_name = str(name or getattr(fn, "__name__", ""))
         if not _is_model(input_model) or not _is_model(output_model):
             raise HandlerRegistrationError("input_model and output_model must be pydantic models")
-        if not handler_name or "/" in handler_name:
-            raise HandlerRegistrationError(f"invalid handler name {handler_name!r}")
-        return self.add(
-            Handler(
-                name=handler_name,
-                fn=fn,
-                input_model=input_model,
-                output_model=output_model,
-                timeout=timeout,
-                is_async=inspect.iscoroutinefunction(fn),
-            )
-        )
+        return self.add(_handler(fn, name, input_model, output_model, timeout))
 
     def init(self, fn: F) -> F:
         """Register the single zero-argument startup function (run once before the first task)."""

@@ -35,7 +35,6 @@ import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from types import TracebackType
 from typing import Any
 
 import httpx
@@ -71,7 +70,7 @@ _TASK_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 STATUS_HEADER = "X-OGPU-Status"
 
 
-async def _read_capped(request: Request, limit: int) -> bytes | None:
+async def read_capped(request: Request, limit: int) -> bytes | None:
     """The request body, or ``None`` as soon as it is known to exceed ``limit`` bytes."""
     length = request.headers.get("content-length")
     if length is not None and (not length.isdigit() or int(length) > limit):
@@ -246,7 +245,7 @@ def create_app(service: Service | None = None, config: ServiceConfig | None = No
                 status_code=503,
                 headers={"Retry-After": "1"},
             )
-        raw = await _read_capped(request, cfg.max_body_bytes)
+        raw = await read_capped(request, cfg.max_body_bytes)
         if raw is None:
             return _refuse(
                 task_address,
@@ -386,12 +385,7 @@ class BackgroundServer:
     def __enter__(self) -> BackgroundServer:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
 
