@@ -71,8 +71,9 @@ T = TypeVar("T")
 
 _TERMINAL = (TaskStatus.CANCELED, TaskStatus.EXPIRED, TaskStatus.FINALIZED)
 
-#: Pauses before a task whose node requests failed is looked at again: 1 s, doubling up to this.
-REQUEUE_MAX_DELAY = 30.0
+#: Pauses before a task whose node requests failed is looked at again, and before a failed event
+#: watcher resumes: 1 s, doubling up to this.
+RESUME_MAX_DELAY = 30.0
 
 
 class ProviderSetupError(ConfigError):
@@ -548,19 +549,23 @@ class ProviderRuntime:
 
     async def _watch_forever(self, cursor: EventCursor | None, from_block: int | None) -> None:
         """Run the watcher; when it fails (RPC down for longer than its own retries), log,
-        wait and resume from the saved cursor."""
+        wait and resume from the saved cursor. The pause doubles up to 30 s while the failures
+        follow each other, and is back to 1 s after a watcher that ran for 30 s."""
         delay = 1.0
         while not self._stopping.is_set():
+            began = time.monotonic()
             try:
                 await self._watch(cursor, from_block)
                 return
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                if time.monotonic() - began >= RESUME_MAX_DELAY:
+                    delay = 1.0
                 self._watch_error = exc
                 log.warning("event watcher failed (%s); resuming in %.0f s", exc, delay)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 30.0)
+                delay = min(delay * 2, RESUME_MAX_DELAY)
                 assert self.state is not None
                 cursor, from_block = self.state.cursor, self.state.from_block
 
@@ -662,7 +667,7 @@ class ProviderRuntime:
         with self._lock:
             n = self._requeues.get(task, 0)
             self._requeues[task] = n + 1
-            delay = min(2.0**n, REQUEUE_MAX_DELAY)
+            delay = min(2.0**n, RESUME_MAX_DELAY)
             timer = threading.Timer(delay, self._requeued, args=(task,))
             timer.daemon = True
             self._timers[task] = timer
