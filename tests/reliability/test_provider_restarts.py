@@ -162,6 +162,44 @@ def _served_source(direct: Session) -> str:
     )
 
 
+def _publish(direct: Session, source: str, text: str) -> Task:
+    """A FIRST_RESPONSE task whose config is named by CID (read through the runtime's gateway)."""
+    link = direct.ipfs.publish(
+        {"function_name": "sentiment", "data": {"text": text}}, "taskConfig.json"
+    )
+    tp = TaskParams(
+        source=source,
+        config=f"ipfs://{parse_cid_from_url(link)}",
+        expiryTime=direct.timestamp() + 3600,
+        payment=10**15,
+    )
+    rec = controller.publish_task(tp, signer=dev_key("client"), session=direct)
+    return Task(controller.extract_task_address(rec, session=direct), direct)
+
+
+def _runtime(session: Session, source: str, tmp_path: Path) -> ProviderRuntime:
+    rt = ProviderRuntime(
+        ProviderConfig(
+            provider=dev_key("provider"),
+            master=MASTER,
+            sources=[SourceBinding(source, "ogpu.devnet.demo_handlers")],
+            state_dir=tmp_path / "state",
+            live_data_interval=0,
+            retries=1,
+            retry_backoff=0.05,
+        ),
+        session=session,
+    )
+    rt.start()
+    return rt
+
+
+def _answered_once(direct: Session, task: Task) -> None:
+    assert task.get_status() is TaskStatus.FINALIZED
+    assert task.get_attempt_count() == 1 and task.get_winning_provider() == P1
+    assert len(task.get_responses()) == 1
+
+
 @pytest.mark.parametrize("when", ["before the attempt", "before the response"])
 def test_task_is_answered_after_an_outage_longer_than_the_retries(
     when: str,
@@ -188,35 +226,13 @@ def test_task_is_answered_after_an_outage_longer_than_the_retries(
             client_network(deployment, rpc.url, ipfs.url),
             retry=RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02),
         )
-        rt = ProviderRuntime(
-            ProviderConfig(
-                provider=dev_key("provider"),
-                master=MASTER,
-                sources=[SourceBinding(source, "ogpu.devnet.demo_handlers")],
-                state_dir=tmp_path / "state",
-                live_data_interval=0,
-                retries=1,
-                retry_backoff=0.05,
-            ),
-            session=rs,
-        )
-        rt.start()
+        rt = _runtime(rs, source, tmp_path)
         try:
             # The node goes down as the task config is read, or as the response is pinned.
             trigger = "/ipfs/" if when == "before the attempt" else "/file/create"
             ipfs.add_rule(Rule(Fault.RESTART, path=trigger, nth=1))
             rpc.add_rule(outage)
-            link = direct.ipfs.publish(
-                {"function_name": "sentiment", "data": {"text": "great"}}, "taskConfig.json"
-            )
-            tp = TaskParams(
-                source=source,
-                config=f"ipfs://{parse_cid_from_url(link)}",
-                expiryTime=direct.timestamp() + 3600,
-                payment=10**15,
-            )
-            rec = controller.publish_task(tp, signer=dev_key("client"), session=direct)
-            task = Task(controller.extract_task_address(rec, session=direct), direct)
+            task = _publish(direct, source, "great")
             with caplog.at_level(logging.INFO, logger="ogpu.provider"):
                 deadline = time.monotonic() + 30
                 while rt.state is not None and rt.state.outcome(task.address) is None:
@@ -228,7 +244,50 @@ def test_task_is_answered_after_an_outage_longer_than_the_retries(
             rt.stop(drain_timeout=5)
             rs.close()
     assert outage.fired > 0 and "looking at it again" in caplog.text
-    assert task.get_status() is TaskStatus.FINALIZED
-    assert task.get_attempt_count() == 1 and task.get_winning_provider() == P1
-    assert len(task.get_responses()) == 1
+    _answered_once(direct, task)
     assert vault.get_balance_of(MASTER, session=direct) - master_before == 10**15
+
+
+def test_attempt_dropped_by_a_restarted_node_is_sent_again(
+    direct: Session,
+    anvil: Any,
+    deployment: Any,
+    store: Any,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A node restarting loses its pool: the provider's attempt was acknowledged (its hash
+    returned) but is never mined, and the provider's next transaction, one nonce later, waits on
+    the gap. The waiter finds the node no longer knows its transaction and sends the same bytes
+    again: both tasks are answered, each attempted once."""
+    source = _served_source(direct)
+    master_before = vault.get_balance_of(MASTER, session=direct)
+    # The first attempt reaches a node that does not mine; its pool is then dropped.
+    with FaultProxy(anvil.url, restart_hook=lambda: anvil.rpc("evm_setAutomine", [False])) as rpc:
+        # plain sends: the hash comes back at once (a synchronous send would wait to be mined)
+        rs = Session(client_network(deployment, rpc.url, store.url), send_sync=False)
+        rt = _runtime(rs, source, tmp_path)
+        try:
+            rpc.add_rule(Rule(Fault.RESTART, method="eth_sendRawTransaction", nth=1))
+            with caplog.at_level(logging.WARNING, logger="ogpu.tx"):
+                first = _publish(direct, source, "first")
+                deadline = time.monotonic() + 30
+                while int(anvil.rpc("txpool_status")["pending"], 16) == 0:
+                    assert time.monotonic() < deadline, "the attempt never reached the pool"
+                    time.sleep(0.02)
+                anvil.rpc("anvil_dropAllTransactions")
+                anvil.rpc("evm_setAutomine", [True])
+                second = _publish(direct, source, "second")
+                deadline = time.monotonic() + 30
+                while not all(t.get_status() is TaskStatus.FINALIZED for t in (first, second)):
+                    statuses = [t.get_status().name for t in (first, second)]
+                    assert time.monotonic() < deadline, f"tasks still {statuses}"
+                    time.sleep(0.05)
+        finally:
+            anvil.rpc("evm_setAutomine", [True])
+            rt.stop(drain_timeout=5)
+            rs.close()
+    assert "dropped by the node before being mined; re-broadcast" in caplog.text
+    for task in (first, second):
+        _answered_once(direct, task)
+    assert vault.get_balance_of(MASTER, session=direct) - master_before == 2 * 10**15
