@@ -19,7 +19,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -410,6 +410,8 @@ class Job:
         self._signer: SignerLike | None = None
         self.validator = validator
         self.policy = Policy.parse(spec.get("policy"))
+        if spec.get("policy_window") is not None:
+            self.policy = replace(self.policy, window=float(spec["policy_window"]))
         self.max_in_flight = int(max_in_flight or spec.get("max_in_flight") or 16)
         self.poll_interval = poll_interval
         self.settle_timeout = settle_timeout
@@ -1058,6 +1060,7 @@ def run_job(
         "retries": retries,
         "budget": budget,
         "policy": str(parsed),
+        "policy_window": parsed.window,
         "max_in_flight": max_in_flight,
         "stuck_after": stuck_after,
         "max_fee_per_gas": max_fee_per_gas,
