@@ -6,6 +6,8 @@ A restart looks to the runtime like an outage: every request is answered HTTP 50
 is back, which on a busy machine takes longer than the runtime's retries of one step. The outage
 tests start such an outage at a chosen point of a task's pipeline (before its attempt, between
 its attempt and its response) and check the task is still answered once the node is back.
+A restarting node also loses its pool: a transaction it acknowledged is never mined, and the
+sender's next one waits on the nonce gap; the waiter sends the same bytes again.
 """
 
 from __future__ import annotations
@@ -55,21 +57,7 @@ def _survives_restarts(node: Any, d: Any, store: Any, tmp_path: Path) -> None:
     total, restarts = 8, 2
     direct = Session(client_network(d, node.url, store.url))
     key = dev_key("client")
-    terminal.announce_master(MASTER, signer=dev_key("provider"), session=direct)
-    terminal.announce_provider(P1, 0, signer=dev_key("master"), session=direct)
-    vault.deposit(dev_account("client").address, 10**18, signer=key, session=direct)
-    params = SourceParams(
-        client=dev_account("client").address,
-        imageMetadataUrl="https://meta.test/s.json",
-        imageEnvironments=1,
-        minPayment=10**15,
-        minAvailableLockup=0,
-        maxExpiryDuration=86_400,
-        deliveryMethod=int(DeliveryMethod.FIRST_RESPONSE),
-    )
-    source = nexus.extract_source_address(
-        nexus.publish_source(params, signer=key, session=direct), session=direct
-    )
+    source = _served_source(direct)
     master_before = vault.get_balance_of(MASTER, session=direct)
     with FaultProxy(node.url, seed=5, restart_hook=node.restart, keep_bodies=False) as proxy:
         proxy.random_faults(0.05, [Fault.DROP_REPLY, Fault.HTTP_503, Fault.DROP_REQUEST])
@@ -194,7 +182,7 @@ def _runtime(session: Session, source: str, tmp_path: Path) -> ProviderRuntime:
     return rt
 
 
-def _answered_once(direct: Session, task: Task) -> None:
+def _answered_once(task: Task) -> None:
     assert task.get_status() is TaskStatus.FINALIZED
     assert task.get_attempt_count() == 1 and task.get_winning_provider() == P1
     assert len(task.get_responses()) == 1
@@ -244,7 +232,7 @@ def test_task_is_answered_after_an_outage_longer_than_the_retries(
             rt.stop(drain_timeout=5)
             rs.close()
     assert outage.fired > 0 and "looking at it again" in caplog.text
-    _answered_once(direct, task)
+    _answered_once(task)
     assert vault.get_balance_of(MASTER, session=direct) - master_before == 10**15
 
 
@@ -289,5 +277,5 @@ def test_attempt_dropped_by_a_restarted_node_is_sent_again(
             rs.close()
     assert "dropped by the node before being mined; re-broadcast" in caplog.text
     for task in (first, second):
-        _answered_once(direct, task)
+        _answered_once(task)
     assert vault.get_balance_of(MASTER, session=direct) - master_before == 2 * 10**15
