@@ -459,6 +459,11 @@ class TxExecutor:
             # known / nonce already used: it reached the node or another took its nonce
             log.debug("re-broadcast of %s refused: %s", sent.tx_hash, exc.message)
             return False
+        except Exception as exc:
+            if not _is_ambiguous(exc):
+                raise
+            log.debug("re-broadcast of %s failed (%s); looking again later", sent.tx_hash, exc)
+            return False
         log.warning(
             "tx %s (%s) was dropped by the node before being mined; re-broadcast",
             sent.tx_hash,
@@ -782,8 +787,11 @@ class TxExecutor:
             with contextlib.suppress(TxReceiptTimeoutError):
                 raw = self.wait_receipt(sent.tx_hash, check)
                 break
-            with contextlib.suppress(OGPUError, RpcError, OSError):  # node down: look later
+            try:
                 run(self.rebroadcast_if_dropped_steps(sent), self.session)
+            except Exception as exc:  # the node is down: look again at the next check
+                if not _is_ambiguous(exc):
+                    raise
             check = min(check * 2, DROP_CHECK_MAX)
         return run(self.finish_steps(sent, raw), self.session)
 
