@@ -62,6 +62,10 @@ GAS_MARGIN = 1.2
 #: extra gas on top of the margin: state can change between estimate and inclusion (another of
 #: our in-flight writes may flip a storage slot from non-zero to zero, costing ~20k more)
 GAS_HEADROOM = 25_000
+#: Seconds without a receipt before a waiter checks that the node still has the transaction
+#: (then at doubling intervals up to DROP_CHECK_MAX).
+DROP_CHECK = 2.0
+DROP_CHECK_MAX = 30.0
 DEFAULT_TIP = 10**9  # 1 gwei when the node has no eth_maxPriorityFeePerGas
 
 #: Called with ``(tx fields, raw signed bytes, hash)`` after a write is signed and before it is
@@ -197,6 +201,8 @@ class Sent:
     context: str
     #: the raw receipt when the node returned it with the send (EIP-7966), else ``None``
     mined: dict[str, Any] | None = None
+    #: the signed bytes, re-broadcast if the node drops the transaction before mining it
+    raw: str | None = None
 
 
 class TxExecutor:
@@ -417,6 +423,33 @@ class TxExecutor:
         except RpcError:
             return False
         return found is not None
+
+    def rebroadcast_if_dropped_steps(self, sent: Sent) -> Steps[bool]:
+        """Send ``sent``'s signed bytes again if the node no longer knows the transaction
+        (neither pending nor mined: a restarted node loses its pool). True when re-sent.
+
+        The same bytes have the same hash: this never makes a second transaction. Without it
+        the transaction is never mined and every later one of its sender waits on the gap.
+        """
+        if sent.raw is None or (yield from self._tx_known_steps(sent.tx_hash)):
+            return False
+        try:
+            yield Rpc("eth_sendRawTransaction", [sent.raw], retry=False)
+        except RpcError as exc:
+            # known / nonce already used: it reached the node or another took its nonce
+            log.debug("re-broadcast of %s refused: %s", sent.tx_hash, exc.message)
+            return False
+        except Exception as exc:
+            if not _is_ambiguous(exc):
+                raise
+            log.debug("re-broadcast of %s failed (%s); looking again later", sent.tx_hash, exc)
+            return False
+        log.warning(
+            "tx %s (%s) was dropped by the node before being mined; re-broadcast",
+            sent.tx_hash,
+            sent.context,
+        )
+        return True
 
     def _pending_count_steps(self, sender: str) -> Steps[int]:
         return int((yield Rpc("eth_getTransactionCount", [sender, "pending"])), 16)
@@ -641,7 +674,7 @@ class TxExecutor:
             finally:
                 self._leave(sender)
             log.debug("sent tx %s (%s) from %s nonce %d", tx_hash, context, sender, n)
-            return Sent(tx_hash, tx, sender, n, context, mined)
+            return Sent(tx_hash, tx, sender, n, context, mined, raw)
         suggested = yield from self._pending_count_steps(sender)
         raise NonceError(sender, suggested, suggested)
 
@@ -681,8 +714,31 @@ class TxExecutor:
         return self.receipts.wait(tx_hash, timeout)
 
     def wait(self, sent: Sent, timeout: float | None) -> Receipt:
-        """Wait for ``sent``; a mined revert is replayed and raised as a typed error."""
-        raw = sent.mined if sent.mined is not None else self.wait_receipt(sent.tx_hash, timeout)
+        """Wait for ``sent``; a mined revert is replayed and raised as a typed error.
+
+        While no receipt comes, the node is asked (after 2 s, then at doubling intervals up to
+        30 s) whether it still has the transaction; if it dropped it, it is re-broadcast.
+        """
+        raw = sent.mined
+        deadline = None if timeout is None else time.monotonic() + timeout
+        check = DROP_CHECK
+        while raw is None:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= check:
+                try:
+                    raw = self.wait_receipt(sent.tx_hash, max(left, 0.0))
+                except TxReceiptTimeoutError:
+                    raise TxReceiptTimeoutError(sent.tx_hash, timeout or 0.0) from None
+                break
+            with contextlib.suppress(TxReceiptTimeoutError):
+                raw = self.wait_receipt(sent.tx_hash, check)
+                break
+            try:
+                run(self.rebroadcast_if_dropped_steps(sent), self.session)
+            except Exception as exc:  # the node is down: look again at the next check
+                if not _is_ambiguous(exc):
+                    raise
+            check = min(check * 2, DROP_CHECK_MAX)
         return run(self.finish_steps(sent, raw), self.session)
 
     def finish_steps(self, sent: Sent, raw: dict[str, Any]) -> Steps[Receipt]:

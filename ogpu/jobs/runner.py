@@ -19,7 +19,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -411,6 +411,8 @@ class Job:
         self._signer: SignerLike | None = None
         self.validator = validator
         self.policy = Policy.parse(spec.get("policy"))
+        if spec.get("policy_window") is not None:
+            self.policy = replace(self.policy, window=float(spec["policy_window"]))
         self.max_in_flight = int(max_in_flight or spec.get("max_in_flight") or 16)
         self.poll_interval = poll_interval
         self.settle_timeout = settle_timeout
@@ -418,6 +420,7 @@ class Job:
         self._halt = threading.Event()
         self._canceled = False
         self._threads: list[threading.Thread] = []
+        self._finisher: threading.Thread | None = None
         self._budget_lock = threading.Lock()
         self._watcher: _Watcher | None = None
         self._lock_file: Any = None
@@ -531,7 +534,8 @@ class Job:
         ]
         for t in self._threads:
             t.start()
-        threading.Thread(target=self._finish_when_done, daemon=True).start()
+        self._finisher = threading.Thread(target=self._finish_when_done, daemon=True)
+        self._finisher.start()
         return self
 
     def _finish_when_done(self) -> None:
@@ -599,7 +603,8 @@ class Job:
         return self.status()
 
     def wait(self, timeout: float | None = None) -> JobStatus:
-        """Block until every input is final (or ``timeout``); the status."""
+        """Block until every input is final (or ``timeout``); the status. Once every input is
+        final it also waits (within ``timeout``) for the job to be marked done."""
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
             while not self._all_final() and any(t.is_alive() for t in self._threads):
@@ -607,6 +612,13 @@ class Job:
                 if left is not None and left <= 0:
                     break
                 self._cond.wait(0.5 if left is None else min(left, 0.5))
+        finisher = self._finisher
+        if (
+            finisher is not None
+            and finisher is not threading.current_thread()
+            and self._all_final()
+        ):
+            finisher.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
         return self.status()
 
     def _all_final(self) -> bool:
@@ -1072,6 +1084,7 @@ def run_job(
         "retries": retries,
         "budget": budget,
         "policy": str(parsed),
+        "policy_window": parsed.window,
         "max_in_flight": max_in_flight,
         "stuck_after": stuck_after,
         "max_fee_per_gas": max_fee_per_gas,

@@ -43,6 +43,7 @@ from ogpu.protocol._base import checksum
 from ogpu.provider.fetch import FetchPolicy, fetch_task_config
 from ogpu.provider.handlers import HandlerError, TaskHandler, make_handler
 from ogpu.provider.state import ProviderState, default_state_dir
+from ogpu.rpc import RpcError
 from ogpu.types import (
     ConfigError,
     DeliveryMethod,
@@ -51,6 +52,7 @@ from ogpu.types import (
     Role,
     SourceParams,
     TaskStatus,
+    TxReceiptTimeoutError,
     TxRevertError,
     TxRpcError,
 )
@@ -68,6 +70,10 @@ log = logging.getLogger("ogpu.provider")
 T = TypeVar("T")
 
 _TERMINAL = (TaskStatus.CANCELED, TaskStatus.EXPIRED, TaskStatus.FINALIZED)
+
+#: Pauses before a task whose node requests failed is looked at again, and before a failed event
+#: watcher resumes: 1 s, doubling up to this.
+RESUME_MAX_DELAY = 30.0
 
 
 class ProviderSetupError(ConfigError):
@@ -187,6 +193,17 @@ def _transient(exc: BaseException) -> bool:
     return is_transient(exc)
 
 
+def _node_unreachable(exc: BaseException) -> bool:
+    """The node did not answer (after every retry) or a sent transaction has no receipt yet.
+
+    Nothing is known about the task then; the pipeline is idempotent (it re-reads the task, never
+    attempts or responds twice), so the task is looked at again later instead of failing.
+    """
+    if isinstance(exc, (TxRpcError, TxReceiptTimeoutError)):
+        return True
+    return isinstance(exc, RpcError) and is_transient(exc)
+
+
 class ProviderRuntime:
     """Serve sources as a provider (see the module docs).
 
@@ -208,6 +225,8 @@ class ProviderRuntime:
         self._running: set[str] = set()
         self._futures: dict[str, Future[None]] = {}
         self._task_sources: dict[str, str] = {}
+        self._requeues: dict[str, int] = {}
+        self._timers: dict[str, threading.Timer] = {}
         self._counts = {"done": 0, "failed": 0, "skipped": 0, "abandoned": 0}
         self._latencies: list[float] = []
         self._executor: ThreadPoolExecutor | None = None
@@ -331,6 +350,11 @@ class ProviderRuntime:
         timeout = self.config.drain_timeout if drain_timeout is None else drain_timeout
         self._stop_watcher()
         with self._lock:
+            waiting = dict(self._timers)
+            self._timers.clear()
+        for timer in waiting.values():  # waiting to be looked at again: they stay pending
+            timer.cancel()
+        with self._lock:
             futures = dict(self._futures)
         # Queued tasks that have not started are abandoned at once; running ones get the drain.
         for task, fut in futures.items():
@@ -347,7 +371,7 @@ class ProviderRuntime:
             if not running or time.monotonic() >= deadline:
                 break
             time.sleep(0.02)
-        abandoned = [t for t, f in futures.items() if f.cancelled()]
+        abandoned = [t for t, f in futures.items() if f.cancelled()] + list(waiting)
         if running:
             self._abandon.set()
             for task in running:
@@ -525,19 +549,23 @@ class ProviderRuntime:
 
     async def _watch_forever(self, cursor: EventCursor | None, from_block: int | None) -> None:
         """Run the watcher; when it fails (RPC down for longer than its own retries), log,
-        wait and resume from the saved cursor."""
+        wait and resume from the saved cursor. The pause doubles up to 30 s while the failures
+        follow each other, and is back to 1 s after a watcher that ran for 30 s."""
         delay = 1.0
         while not self._stopping.is_set():
+            began = time.monotonic()
             try:
                 await self._watch(cursor, from_block)
                 return
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                if time.monotonic() - began >= RESUME_MAX_DELAY:
+                    delay = 1.0
                 self._watch_error = exc
                 log.warning("event watcher failed (%s); resuming in %.0f s", exc, delay)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 30.0)
+                delay = min(delay * 2, RESUME_MAX_DELAY)
                 assert self.state is not None
                 cursor, from_block = self.state.cursor, self.state.from_block
 
@@ -609,13 +637,17 @@ class ProviderRuntime:
             log.warning("task %s failed: %s", _short(task), exc)
             outcome = "failed"
         except Exception as exc:
-            log.warning("task %s failed: %s: %s", _short(task), type(exc).__name__, exc)
-            outcome = "failed"
+            if _node_unreachable(exc) and not self._stopping.is_set():
+                self._requeue(task, exc)
+            else:
+                log.warning("task %s failed: %s: %s", _short(task), type(exc).__name__, exc)
+                outcome = "failed"
         finally:
             with self._lock:
                 self._running.discard(task)
                 self._futures.pop(task, None)
                 if outcome is not None:
+                    self._requeues.pop(task, None)
                     key = (
                         "done"
                         if outcome == "responded"
@@ -629,6 +661,29 @@ class ProviderRuntime:
                         del self._latencies[:-1000]
             if outcome is not None:
                 self.state.finish(task, outcome)
+
+    def _requeue(self, task: str, exc: BaseException) -> None:
+        """Look at ``task`` again after a pause (it stays pending in the state file)."""
+        with self._lock:
+            n = self._requeues.get(task, 0)
+            self._requeues[task] = n + 1
+            delay = min(2.0**n, RESUME_MAX_DELAY)
+            timer = threading.Timer(delay, self._requeued, args=(task,))
+            timer.daemon = True
+            self._timers[task] = timer
+        log.warning(
+            "task %s: the node did not answer (%s: %s); looking at it again in %.0f s",
+            _short(task),
+            type(exc).__name__,
+            exc,
+            delay,
+        )
+        timer.start()
+
+    def _requeued(self, task: str) -> None:
+        with self._lock:
+            self._timers.pop(task, None)
+        self._enqueue(task, resumed=True)
 
     def _retry(self, what: str, task: str, fn: Callable[[], T]) -> T:
         delay = self.config.retry_backoff
@@ -799,7 +854,13 @@ class ProviderRuntime:
     def _submit(self, task: str, url: str, bid: int, output: Any) -> None:
         s = self.session
         # Last check against double submission (another runtime with the same key, a restart).
-        existing = checksum(s.call(s.contract("Task", task).functions.responseOf(self.address)))
+        existing = checksum(
+            self._retry(
+                "checking for an earlier response",
+                task,
+                lambda: s.call(s.contract("Task", task).functions.responseOf(self.address)),
+            )
+        )
         if existing != ZERO_ADDRESS:
             raise _Skip("already responded")
 
