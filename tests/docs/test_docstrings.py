@@ -11,10 +11,24 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
+
+def _ours(folder: str) -> list[Path]:
+    """The project's own Python under ``folder``: not a virtual environment or other hidden
+    directory a tool made there (the benchmark's ``bench/.venv-official``), nor node_modules."""
+    root = REPO / folder
+    return sorted(
+        p
+        for p in root.rglob("*.py")
+        if not any(
+            part.startswith(".") or part == "node_modules" for part in p.relative_to(root).parts
+        )
+    )
+
+
 #: Every module of the package.
-MODULES = sorted((REPO / "ogpu").rglob("*.py"))
+MODULES = _ours("ogpu")
 #: The Python of the tests, benchmarks and scripts: held to the same wording rules.
-OTHER_SOURCES = sorted(p for d in ("tests", "bench", "scripts") for p in (REPO / d).rglob("*.py"))
+OTHER_SOURCES = [p for d in ("tests", "bench", "scripts") for p in _ours(d)]
 
 _CITATION = re.compile(r"docs/([\w-]+\.md)(?:,\s*\"([^\"]+)\")?")
 _SECTION_SIGN = "\u00a7"  # numbered sections of a document that is not in the repository
