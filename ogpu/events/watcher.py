@@ -562,11 +562,12 @@ class EventWatcher(Generic[E]):
 
     async def _cleanup(self) -> None:
         heads, self._heads_task = self._heads_task, None
-        if heads is not None:
+        # Cancel until it has ended: code under it may lose a cancellation (asyncio.wait_for up
+        # to Python 3.11 does when the awaited result lands at the same moment). wait() does not
+        # raise the task's CancelledError, while a cancellation of this task still propagates.
+        while heads is not None and not heads.done():
             heads.cancel()
-            # wait() does not raise the task's CancelledError, while a cancellation of this task
-            # still propagates.
-            await asyncio.wait({heads})
+            await asyncio.wait({heads}, timeout=1.0)
         if self._owns_rpc and not self._cleaned:
             self._cleaned = True
             await self.rpc.close()
@@ -604,7 +605,7 @@ class EventWatcher(Generic[E]):
         delays = self.retry.delays()
         while True:
             try:
-                async for number in self.rpc.new_heads():
+                async for number in self.rpc.new_heads(on_subscribed=self._subscribed):
                     self._ws_head = number
                     self._wake()
                     delays = self.retry.delays()
@@ -618,6 +619,12 @@ class EventWatcher(Generic[E]):
                     return
                 log.debug("newHeads subscription lost (%s); resubscribing", exc)
                 await asyncio.sleep(delay)
+
+    def _subscribed(self) -> None:
+        """The subscription stands: read the head once more over RPC, since blocks mined between
+        the last read and the subscription are never notified."""
+        self._ws_head = None
+        self._wake()
 
     def _wake(self) -> None:
         """A new head arrived: end the current wait, or the next one at once."""
