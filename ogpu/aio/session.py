@@ -113,6 +113,11 @@ class AsyncPendingTx:
         return f"AsyncPendingTx({self.tx_hash}, sender={self.sender}, nonce={self.nonce})"
 
 
+def _expire(fut: asyncio.Future[Any], tx_hash: str, timeout: float) -> None:
+    if not fut.done():
+        fut.set_exception(TxReceiptTimeoutError(tx_hash, timeout))
+
+
 class _AsyncReceipts:
     """Receipts of every pending transaction of a session, fetched in ONE batch per poll by one
     task on the loop (started while someone waits), with an adaptive interval."""
@@ -133,11 +138,17 @@ class _AsyncReceipts:
         self._fresh = True  # a new transaction: poll soon again
         if self._task is None or self._task.done():
             self._task = loop.create_task(self._run())
+        # The caller awaits its own future, failed by a timer at the deadline: asyncio.wait_for
+        # (before Python 3.12) returns a receipt that lands as the caller is cancelled and loses
+        # the cancellation.
+        timer = (
+            None if timeout is None else loop.call_later(timeout, _expire, fut, tx_hash, timeout)
+        )
         try:
-            return await asyncio.wait_for(asyncio.shield(fut), timeout)
-        except asyncio.TimeoutError:
-            raise TxReceiptTimeoutError(tx_hash, timeout or 0.0) from None
+            return await fut
         finally:
+            if timer is not None:
+                timer.cancel()
             waiting = self._waiters.get(tx_hash)
             if waiting is not None:
                 with contextlib.suppress(ValueError):
