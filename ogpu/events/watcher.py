@@ -24,7 +24,8 @@ Live semantics (:class:`EventWatcher`):
   window raises :class:`~ogpu.events.errors.ReorgTooDeepError`.
 * Transport: ``eth_subscribe("newHeads")`` over a WebSocket triggers the scans when the URL is
   ``ws://``/``wss://`` (the session's ``ws_url`` is preferred when its network has one), with a
-  fallback poll every ``idle_interval`` s (default 1 s). Otherwise HTTP polling: every
+  fallback poll every ``idle_interval`` s (default 1 s); once a (re)subscription stands the head
+  is read again, since blocks mined before it are never notified. Otherwise HTTP polling: every
   ``poll_interval`` s (default 0.05 s on a loopback node, 0.25 s otherwise) while new blocks
   arrive, the pause growing with the time since the last new head (a quarter of it) up to
   ``idle_interval``, so an idle chain costs at most one request per second.
