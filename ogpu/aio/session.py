@@ -35,7 +35,7 @@ from ogpu.chain.networks import Network
 from ogpu.chain.session import _TRANSPORT_ERRORS, Session, SessionDefault
 from ogpu.chain.signers import SignerInput, SignerLike
 from ogpu.chain.steps import Steps, arun
-from ogpu.chain.tx import FeeQuote, Sent, TxExecutor, _is_ambiguous
+from ogpu.chain.tx import DROP_CHECK, DROP_CHECK_MAX, FeeQuote, Sent, TxExecutor, _is_ambiguous
 from ogpu.rpc import AsyncRpcClient, RetryPolicy, RpcError
 from ogpu.types.enums import Role
 from ogpu.types.errors import TxReceiptTimeoutError
@@ -77,18 +77,45 @@ class AsyncPendingTx:
 
     async def wait(self, timeout: float | None = 120.0) -> Receipt:
         """Wait until mined; raise the decoded revert error if it reverted, or
-        :class:`~ogpu.types.TxReceiptTimeoutError` after ``timeout`` seconds."""
+        :class:`~ogpu.types.TxReceiptTimeoutError` after ``timeout`` seconds.
+
+        As :meth:`TxExecutor.wait <ogpu.chain.tx.TxExecutor.wait>`: while no receipt comes, the
+        node is asked (after 2 s, then at doubling intervals up to 30 s) whether it still has the
+        transaction; if it dropped it (a restarted node), the same bytes are sent again."""
         if self._receipt is None:
-            sent = self._sent
+            sent, session = self._sent, self._session
+            ex, receipts = session.executor, session._receipts()
             raw = sent.mined
-            if raw is None:
-                raw = await self._session._receipts().wait(sent.tx_hash, timeout)
-            ex = self._session.executor
-            self._receipt = await arun(ex.finish_steps(sent, raw), self._session)
+            loop = asyncio.get_running_loop()
+            deadline = None if timeout is None else loop.time() + timeout
+            check = DROP_CHECK
+            while raw is None:
+                left = None if deadline is None else deadline - loop.time()
+                if left is not None and left <= check:
+                    try:
+                        raw = await receipts.wait(sent.tx_hash, max(left, 0.0))
+                    except TxReceiptTimeoutError:
+                        raise TxReceiptTimeoutError(sent.tx_hash, timeout or 0.0) from None
+                    break
+                with contextlib.suppress(TxReceiptTimeoutError):
+                    raw = await receipts.wait(sent.tx_hash, check)
+                    break
+                try:
+                    await arun(ex.rebroadcast_if_dropped_steps(sent), session)
+                except Exception as exc:  # the node is down: look again at the next check
+                    if not _is_ambiguous(exc):
+                        raise
+                check = min(check * 2, DROP_CHECK_MAX)
+            self._receipt = await arun(ex.finish_steps(sent, raw), session)
         return self._receipt
 
     def __repr__(self) -> str:
         return f"AsyncPendingTx({self.tx_hash}, sender={self.sender}, nonce={self.nonce})"
+
+
+def _expire(fut: asyncio.Future[Any], tx_hash: str, timeout: float) -> None:
+    if not fut.done():
+        fut.set_exception(TxReceiptTimeoutError(tx_hash, timeout))
 
 
 class _AsyncReceipts:
@@ -111,11 +138,17 @@ class _AsyncReceipts:
         self._fresh = True  # a new transaction: poll soon again
         if self._task is None or self._task.done():
             self._task = loop.create_task(self._run())
+        # The caller awaits its own future, failed by a timer at the deadline: asyncio.wait_for
+        # (before Python 3.12) returns a receipt that lands as the caller is cancelled and loses
+        # the cancellation.
+        timer = (
+            None if timeout is None else loop.call_later(timeout, _expire, fut, tx_hash, timeout)
+        )
         try:
-            return await asyncio.wait_for(asyncio.shield(fut), timeout)
-        except asyncio.TimeoutError:
-            raise TxReceiptTimeoutError(tx_hash, timeout or 0.0) from None
+            return await fut
         finally:
+            if timer is not None:
+                timer.cancel()
             waiting = self._waiters.get(tx_hash)
             if waiting is not None:
                 with contextlib.suppress(ValueError):

@@ -35,6 +35,11 @@ class _TransientTransportError(ConnectionError):
     """The WebSocket dropped or could not be opened (retried like any connection failure)."""
 
 
+def _expire(fut: asyncio.Future[Any], timeout: float) -> None:
+    if not fut.done():
+        fut.set_exception(TimeoutError(f"no reply within {timeout:g} s"))
+
+
 def _to_events_error(method: str, exc: BaseException, attempts: int) -> EventsRpcError:
     node = exc if isinstance(exc, RpcError) else None
     return EventsRpcError(
@@ -141,8 +146,11 @@ class AsyncRpc(BaseRpcClient):
                 self._refused()
         return [await self.call(m, p, give_up=give_up) for m, p in calls]
 
-    def new_heads(self) -> AsyncIterator[int]:  # pragma: no cover - only on WsRpc
-        """Block numbers of new heads as they arrive (WebSocket only)."""
+    def new_heads(
+        self, on_subscribed: Callable[[], None] | None = None
+    ) -> AsyncIterator[int]:  # pragma: no cover - only on WsRpc
+        """Block numbers of new heads as they arrive (WebSocket only); ``on_subscribed()`` is
+        called once the node has confirmed the subscription."""
         raise NotImplementedError
 
 
@@ -254,20 +262,30 @@ class WsRpc(AsyncRpc):
             await ws.send(body.decode())
         except Exception as exc:
             raise _TransientTransportError(f"websocket send failed: {exc}") from exc
+        # The task awaits the reply future itself, with a timer failing it after ``timeout``:
+        # ``asyncio.wait_for`` (before Python 3.12) returns a reply that arrived just as the
+        # caller was cancelled and loses the cancellation.
+        timer = asyncio.get_running_loop().call_later(self.timeout, _expire, fut, self.timeout)
         try:
-            return await asyncio.wait_for(fut, self.timeout)
+            return await fut
         finally:
+            timer.cancel()
             for i in ids:
                 self._pending.pop(i, None)
 
-    async def new_heads(self) -> AsyncIterator[int]:  # type: ignore[override]
-        """Block numbers from an ``eth_subscribe("newHeads")`` subscription.
+    async def new_heads(  # type: ignore[override]
+        self, on_subscribed: Callable[[], None] | None = None
+    ) -> AsyncIterator[int]:
+        """Block numbers from an ``eth_subscribe("newHeads")`` subscription; ``on_subscribed()``
+        is called once the node has confirmed it (blocks mined before are not notified).
 
         Ends with an exception when the connection drops; the watcher resubscribes.
         """
         queue: asyncio.Queue[Any] = asyncio.Queue()
         sub_id = await self.call("eth_subscribe", ["newHeads"])
         self._subs[sub_id] = queue
+        if on_subscribed is not None:
+            on_subscribed()
         try:
             while True:
                 item = await queue.get()

@@ -24,7 +24,8 @@ Live semantics (:class:`EventWatcher`):
   window raises :class:`~ogpu.events.errors.ReorgTooDeepError`.
 * Transport: ``eth_subscribe("newHeads")`` over a WebSocket triggers the scans when the URL is
   ``ws://``/``wss://`` (the session's ``ws_url`` is preferred when its network has one), with a
-  fallback poll every ``idle_interval`` s (default 1 s). Otherwise HTTP polling: every
+  fallback poll every ``idle_interval`` s (default 1 s); once a (re)subscription stands the head
+  is read again, since blocks mined before it are never notified. Otherwise HTTP polling: every
   ``poll_interval`` s (default 0.05 s on a loopback node, 0.25 s otherwise) while new blocks
   arrive, the pause growing with the time since the last new head (a quarter of it) up to
   ``idle_interval``, so an idle chain costs at most one request per second.
@@ -562,11 +563,12 @@ class EventWatcher(Generic[E]):
 
     async def _cleanup(self) -> None:
         heads, self._heads_task = self._heads_task, None
-        if heads is not None:
+        # Cancel until it has ended: code under it may lose a cancellation (asyncio.wait_for up
+        # to Python 3.11 does when the awaited result lands at the same moment). wait() does not
+        # raise the task's CancelledError, while a cancellation of this task still propagates.
+        while heads is not None and not heads.done():
             heads.cancel()
-            # wait() does not raise the task's CancelledError, while a cancellation of this task
-            # still propagates.
-            await asyncio.wait({heads})
+            await asyncio.wait({heads}, timeout=1.0)
         if self._owns_rpc and not self._cleaned:
             self._cleaned = True
             await self.rpc.close()
@@ -604,7 +606,7 @@ class EventWatcher(Generic[E]):
         delays = self.retry.delays()
         while True:
             try:
-                async for number in self.rpc.new_heads():
+                async for number in self.rpc.new_heads(on_subscribed=self._subscribed):
                     self._ws_head = number
                     self._wake()
                     delays = self.retry.delays()
@@ -618,6 +620,12 @@ class EventWatcher(Generic[E]):
                     return
                 log.debug("newHeads subscription lost (%s); resubscribing", exc)
                 await asyncio.sleep(delay)
+
+    def _subscribed(self) -> None:
+        """The subscription stands: read the head once more over RPC, since blocks mined between
+        the last read and the subscription are never notified."""
+        self._ws_head = None
+        self._wake()
 
     def _wake(self) -> None:
         """A new head arrived: end the current wait, or the next one at once."""

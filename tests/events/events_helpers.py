@@ -1,14 +1,18 @@
 """Helpers of the event tests: run coroutines with a deadline, collect events, inject faults at
-the HTTP transport (an ``httpx`` transport in front of the real node)."""
+the HTTP transport (an ``httpx`` transport in front of the real node) and at the WebSocket (a
+relay that can hold or reorder frames), and both semantics of ``asyncio.wait_for``."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 import httpx
+import pytest
 
 T = TypeVar("T")
 
@@ -105,3 +109,126 @@ def logs_range(body: Any) -> int | None:
 
 
 AsyncFn = Callable[[], Awaitable[Any]]
+
+
+Frames = Callable[[str], Awaitable[list[str]]]
+
+
+async def _passthrough(text: str) -> list[str]:
+    return [text]
+
+
+class WsRelay:
+    """A WebSocket relay in front of the node's ``ws://`` endpoint (a fault proxy at the
+    transport boundary): every frame is forwarded, through ``to_node`` (client → node) and
+    ``to_client`` (node → client), which may hold, reorder or act before forwarding (each returns
+    the frames to send now). ``methods`` maps each JSON-RPC request id seen to its method.
+
+    Use as ``async with WsRelay(upstream) as relay:`` and connect to ``relay.url``.
+    """
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream
+        self.to_node: Frames = _passthrough
+        self.to_client: Frames = _passthrough
+        self.methods: dict[int, str] = {}
+        self.url = ""
+        self._server: Any = None
+        self._clients: list[Any] = []
+
+    async def deliver(self, text: str) -> None:
+        """Send ``text`` to the last client connected (e.g. a reply held by ``to_client``)."""
+        await self._clients[-1].send(text)
+
+    def replies_to(self, text: str, method: str) -> bool:
+        """``text`` is a reply (single or batch) to a request for ``method``."""
+        msg = json.loads(text)
+        items = msg if isinstance(msg, list) else [msg]
+        return any(isinstance(m, dict) and self.methods.get(m.get("id")) == method for m in items)
+
+    def _record(self, text: str) -> None:
+        msg = json.loads(text)
+        for item in msg if isinstance(msg, list) else [msg]:
+            if isinstance(item.get("id"), int):
+                self.methods[item["id"]] = item["method"]
+
+    async def _handle(self, client: Any) -> None:
+        from websockets.asyncio.client import connect
+
+        self._clients.append(client)
+        async with connect(self.upstream, max_size=None, proxy=None) as node:
+
+            async def pump(src: Any, dst: Any, through: Frames, record: bool) -> None:
+                async for text in src:
+                    if record:
+                        self._record(text)
+                    for out in await through(text):
+                        await dst.send(out)
+
+            up = asyncio.create_task(pump(client, node, lambda t: self.to_node(t), True))
+            down = asyncio.create_task(pump(node, client, lambda t: self.to_client(t), False))
+            try:
+                await asyncio.wait({up, down}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                up.cancel()
+                down.cancel()
+                await asyncio.wait({up, down})
+
+    async def __aenter__(self) -> WsRelay:
+        from websockets.asyncio.server import serve
+
+        self._server = await serve(self._handle, "127.0.0.1", 0, max_size=None)
+        port = self._server.sockets[0].getsockname()[1]
+        self.url = f"ws://127.0.0.1:{port}"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._server.close()
+        await self._server.wait_closed()
+
+
+async def legacy_wait_for(aw: Awaitable[T], timeout: float | None) -> T:
+    """``asyncio.wait_for`` as in Python 3.8-3.11 (inner task; a late cancel returns the result)."""
+    loop = asyncio.get_running_loop()
+    fut = asyncio.ensure_future(aw)
+    if timeout is None:
+        return await fut
+    waiter: asyncio.Future[None] = loop.create_future()
+
+    def release(_: Any = None) -> None:
+        if not waiter.done():
+            waiter.set_result(None)
+
+    handle = loop.call_later(timeout, release)
+    fut.add_done_callback(release)
+    try:
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if fut.done():
+                return fut.result()
+            fut.remove_done_callback(release)
+            fut.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await fut
+            raise
+        if fut.done():
+            return fut.result()
+        fut.remove_done_callback(release)
+        fut.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await fut
+        raise asyncio.TimeoutError
+    finally:
+        handle.cancel()
+
+
+async def timeout_wait_for(aw: Awaitable[T], timeout: float | None) -> T:
+    """``asyncio.wait_for`` as in Python 3.12+ (``asyncio.timeout`` around a plain await)."""
+    async with asyncio.timeout(timeout):  # type: ignore[attr-defined]
+        return await aw
+
+
+SEMANTICS = [pytest.param(legacy_wait_for, id="wait_for-3.10-3.11")]
+if sys.version_info >= (3, 11):
+    SEMANTICS.append(pytest.param(timeout_wait_for, id="wait_for-3.12"))

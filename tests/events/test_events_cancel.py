@@ -7,7 +7,7 @@ The node is scripted at the JSON-RPC transport boundary (``_send`` and the ``new
 ``asyncio.wait_for`` changed semantics in Python 3.12: until 3.11 it runs the awaitable in an
 inner task and, when cancelled after that task finished, returns its result (the cancellation is
 lost); from 3.12 it is built on ``asyncio.timeout`` and cancellation propagates. Both behaviours
-are reproduced here (``legacy_wait_for`` / ``timeout_wait_for``) and installed as
+are reproduced in events_helpers (``legacy_wait_for`` / ``timeout_wait_for``) and installed as
 ``asyncio.wait_for`` so the watcher is checked under each, whichever Python runs the test.
 """
 
@@ -16,65 +16,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import sys
-from collections.abc import AsyncIterator, Awaitable, Sequence
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any
 
 import pytest
+from events_helpers import SEMANTICS
 
 from ogpu.events import DepositedEvent, EventWatcher, watch_events
 from ogpu.events._rpc import AsyncRpc
 
-T = TypeVar("T")
-
 VAULT = "0x" + "42" * 20
-
-
-async def legacy_wait_for(aw: Awaitable[T], timeout: float | None) -> T:
-    """``asyncio.wait_for`` as in Python 3.8-3.11 (inner task; a late cancel returns the result)."""
-    loop = asyncio.get_running_loop()
-    fut = asyncio.ensure_future(aw)
-    if timeout is None:
-        return await fut
-    waiter: asyncio.Future[None] = loop.create_future()
-
-    def release(_: Any = None) -> None:
-        if not waiter.done():
-            waiter.set_result(None)
-
-    handle = loop.call_later(timeout, release)
-    fut.add_done_callback(release)
-    try:
-        try:
-            await waiter
-        except asyncio.CancelledError:
-            if fut.done():
-                return fut.result()
-            fut.remove_done_callback(release)
-            fut.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await fut
-            raise
-        if fut.done():
-            return fut.result()
-        fut.remove_done_callback(release)
-        fut.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await fut
-        raise asyncio.TimeoutError
-    finally:
-        handle.cancel()
-
-
-async def timeout_wait_for(aw: Awaitable[T], timeout: float | None) -> T:
-    """``asyncio.wait_for`` as in Python 3.12+ (``asyncio.timeout`` around a plain await)."""
-    async with asyncio.timeout(timeout):  # type: ignore[attr-defined]
-        return await aw
-
-
-SEMANTICS = [pytest.param(legacy_wait_for, id="wait_for-3.10-3.11")]
-if sys.version_info >= (3, 11):
-    SEMANTICS.append(pytest.param(timeout_wait_for, id="wait_for-3.12"))
 
 
 class ScriptedNode(AsyncRpc):
@@ -88,6 +39,8 @@ class ScriptedNode(AsyncRpc):
         self.requests = 0
         self.listening = 0
         self.subscribed = asyncio.Event()
+        #: How many cancellations the subscription ignores (a transport that loses them).
+        self.lose_cancellations = 0
         self._heads: asyncio.Queue[int] = asyncio.Queue()
 
     def _header(self, number: int) -> dict[str, Any] | None:
@@ -121,12 +74,23 @@ class ScriptedNode(AsyncRpc):
             return [self._answer(p) for p in payload]
         return self._answer(payload)
 
-    async def new_heads(self) -> AsyncIterator[int]:  # type: ignore[override]
+    async def new_heads(  # type: ignore[override]
+        self, on_subscribed: Callable[[], None] | None = None
+    ) -> AsyncIterator[int]:
         self.subscribed.set()
         self.listening += 1
         try:
+            if on_subscribed is not None:
+                on_subscribed()
             while True:
-                yield await self._heads.get()
+                try:
+                    head = await self._heads.get()
+                except asyncio.CancelledError:
+                    if self.lose_cancellations == 0:
+                        raise
+                    self.lose_cancellations -= 1  # as asyncio.wait_for did up to Python 3.11
+                    continue
+                yield head
         finally:
             self.listening -= 1
 
@@ -264,3 +228,20 @@ def test_watchers_running_at_exit_stop_when_asyncio_run_cancels_them(
             except RuntimeError as exc:
                 errors.append(f"{exc} ({delay_steps} steps after the heads)")
     assert errors == []
+
+
+def test_closing_stops_a_subscription_that_lost_a_cancellation() -> None:
+    """The subscription ignores the first cancellation (as a reply landing with the cancel did in
+    ``asyncio.wait_for`` up to Python 3.11): closing the watcher still ends it, promptly."""
+
+    async def main() -> None:
+        node = ScriptedNode()
+        node.lose_cancellations = 1
+        watcher = _watcher(node)
+        consumer = asyncio.create_task(_consume(watcher))
+        await _parked(node)
+        await asyncio.wait_for(watcher.aclose(), 5)
+        assert await asyncio.wait_for(consumer, 2) == 0
+        assert node.lose_cancellations == 0 and node.listening == 0
+
+    asyncio.run(main())
