@@ -426,12 +426,26 @@ class Service:
 
 
 async def _with_timeout(handler: Handler, awaitable: Awaitable[Any]) -> Any:
+    """``await awaitable`` within the handler's timeout (:class:`HandlerTimeoutError` after it).
+
+    ``asyncio.wait`` rather than ``asyncio.wait_for``: before Python 3.12, ``wait_for`` returns a
+    result that is ready as the caller is cancelled and loses the cancellation. A cancelled
+    caller cancels the handler's work too.
+    """
     if handler.timeout is None:
         return await awaitable
+    work = asyncio.ensure_future(awaitable)
     try:
-        return await asyncio.wait_for(awaitable, handler.timeout)
-    except asyncio.TimeoutError:
-        raise HandlerTimeoutError(handler.name, handler.timeout) from None
+        done, _ = await asyncio.wait({work}, timeout=handler.timeout)
+    except BaseException:
+        work.cancel()
+        raise
+    if not done:
+        work.cancel()
+        with contextlib.suppress(BaseException):
+            await work  # let the handler's work unwind before reporting
+        raise HandlerTimeoutError(handler.name, handler.timeout)
+    return work.result()
 
 
 def _run_coroutine(awaitable: Awaitable[Any]) -> Any:

@@ -322,3 +322,35 @@ def test_describe_has_json_schemas(service: Service) -> None:
 
 class _Unused(BaseModel):
     pass
+
+
+def test_a_cancelled_caller_is_never_handed_a_result_instead() -> None:
+    """A caller cancelled while its handler finishes ends cancelled, at whatever loop step the
+    cancellation lands (``asyncio.wait_for`` before Python 3.12 lost it at some of them)."""
+    import asyncio
+
+    from ogpu.service.handler import Handler, _with_timeout
+
+    handler = Handler.__new__(Handler)
+    object.__setattr__(handler, "name", "quick")
+    object.__setattr__(handler, "timeout", 5.0)
+
+    async def quick() -> int:
+        await asyncio.sleep(0)
+        return 1
+
+    async def attempt(steps: int) -> str:
+        caller = asyncio.ensure_future(_with_timeout(handler, quick()))
+        for _ in range(steps):
+            await asyncio.sleep(0)
+        if not caller.cancel():
+            return "finished first"
+        try:
+            await caller
+        except asyncio.CancelledError:
+            return "cancelled"
+        return "lost the cancellation"
+
+    outcomes = [asyncio.run(attempt(steps)) for steps in range(1, 9)]
+    assert "lost the cancellation" not in outcomes, outcomes
+    assert "cancelled" in outcomes and "finished first" in outcomes, outcomes
