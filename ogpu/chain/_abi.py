@@ -25,6 +25,8 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any, cast
 
+from ogpu.types.checks import show
+
 __all__ = ["AbiDecodeError", "AbiEncodeError", "AbiError", "decode", "encode", "load_abi"]
 
 
@@ -56,14 +58,9 @@ _SIZED = re.compile(r"(uint|int|bytes)([1-9][0-9]{0,2})")
 _DIM = re.compile(r"[1-9][0-9]{0,4}")
 
 
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 def _refuse(value: Any, type_str: str, why: str = "") -> AbiEncodeError:
     return AbiEncodeError(
-        f"value {_shown(value)} of type {type(value).__name__} cannot be encoded as {type_str}"
+        f"value {show(value)} of type {type(value).__name__} cannot be encoded as {type_str}"
         + (f": {why}" if why else "")
     )
 
@@ -94,7 +91,7 @@ def _word(data: bytes, at: int) -> bytes:
 
 
 def _padding_error(padding: bytes) -> AbiDecodeError:
-    return AbiDecodeError(f"padding bytes were not empty: {_shown(padding)}")
+    return AbiDecodeError(f"padding bytes were not empty: {show(padding)}")
 
 
 def _uint(bits: int, type_str: str) -> _Static:
