@@ -35,7 +35,7 @@ from ogpu.chain.networks import Network
 from ogpu.chain.session import _TRANSPORT_ERRORS, Session, SessionDefault
 from ogpu.chain.signers import SignerInput, SignerLike
 from ogpu.chain.steps import Steps, arun
-from ogpu.chain.tx import DROP_CHECK, DROP_CHECK_MAX, FeeQuote, Sent, TxExecutor, _is_ambiguous
+from ogpu.chain.tx import FeeQuote, Sent, TxExecutor, _is_ambiguous
 from ogpu.rpc import AsyncRpcClient, RetryPolicy, RpcError
 from ogpu.types.enums import Role
 from ogpu.types.errors import TxReceiptTimeoutError
@@ -83,30 +83,8 @@ class AsyncPendingTx:
         node is asked (after 2 s, then at doubling intervals up to 30 s) whether it still has the
         transaction; if it dropped it (a restarted node), the same bytes are sent again."""
         if self._receipt is None:
-            sent, session = self._sent, self._session
-            ex, receipts = session.executor, session._receipts()
-            raw = sent.mined
-            loop = asyncio.get_running_loop()
-            deadline = None if timeout is None else loop.time() + timeout
-            check = DROP_CHECK
-            while raw is None:
-                left = None if deadline is None else deadline - loop.time()
-                if left is not None and left <= check:
-                    try:
-                        raw = await receipts.wait(sent.tx_hash, max(left, 0.0))
-                    except TxReceiptTimeoutError:
-                        raise TxReceiptTimeoutError(sent.tx_hash, timeout or 0.0) from None
-                    break
-                with contextlib.suppress(TxReceiptTimeoutError):
-                    raw = await receipts.wait(sent.tx_hash, check)
-                    break
-                try:
-                    await arun(ex.rebroadcast_if_dropped_steps(sent), session)
-                except Exception as exc:  # the node is down: look again at the next check
-                    if not _is_ambiguous(exc):
-                        raise
-                check = min(check * 2, DROP_CHECK_MAX)
-            self._receipt = await arun(ex.finish_steps(sent, raw), session)
+            steps = self._session.executor.wait_steps(self._sent, timeout)
+            self._receipt = await arun(steps, self._session)
         return self._receipt
 
     def __repr__(self) -> str:

@@ -1,15 +1,16 @@
 """The sans-I/O form of the SDK's write logic, and its two drivers.
 
 The transaction executor and the client workflows are written ONCE, as generators that *yield*
-the I/O they need (:class:`Rpc`, :class:`Batch`, :class:`Sleep`, :class:`Offload`, :class:`Spawn`
-/ :class:`Join`) and receive its result (or have its exception thrown in at the ``yield``). Every
-decision — the order of checks, what is retried, which typed error is raised, when a nonce is
-released — lives in the generator; the drivers only perform the I/O:
+the I/O they need (:class:`Rpc`, :class:`Batch`, :class:`Sleep`, :class:`AwaitReceipt`,
+:class:`Offload`, :class:`Spawn` / :class:`Join`) and receive its result (or have its exception
+thrown in at the ``yield``). Every decision — the order of checks, what is retried, which typed
+error is raised, when a nonce is released — lives in the generator; the drivers only perform
+the I/O:
 
-* :func:`run` — synchronous: ``Session.rpc``/``rpc_batch``, ``time.sleep``, a small thread pool
-  for work that overlaps a round trip;
+* :func:`run` — synchronous: ``Session.rpc``/``rpc_batch``, ``time.sleep``, the session's receipt
+  poller, a small thread pool for work that overlaps a round trip;
 * :func:`arun` — ``asyncio``: ``AsyncSession.rpc``/``rpc_batch`` (``httpx.AsyncClient``),
-  ``asyncio.sleep``, tasks (``ogpu.aio``).
+  ``asyncio.sleep``, the session's receipt poller task, tasks (``ogpu.aio``).
 
 >>> def steps():
 ...     got = yield Sleep(0)
@@ -32,7 +33,19 @@ if TYPE_CHECKING:
 
     from ogpu.chain.session import Session
 
-__all__ = ["Batch", "Join", "Offload", "Op", "Rpc", "Sleep", "Spawn", "Steps", "arun", "run"]
+__all__ = [
+    "AwaitReceipt",
+    "Batch",
+    "Join",
+    "Offload",
+    "Op",
+    "Rpc",
+    "Sleep",
+    "Spawn",
+    "Steps",
+    "arun",
+    "run",
+]
 
 T = TypeVar("T")
 
@@ -62,6 +75,16 @@ class Sleep:
 
 
 @dataclass(frozen=True)
+class AwaitReceipt:
+    """The raw receipt of ``tx_hash`` from the session's batched receipt poller, waited for at
+    most ``timeout`` seconds (``None``: no limit); ``TxReceiptTimeoutError`` thrown in when none
+    comes."""
+
+    tx_hash: str
+    timeout: float | None
+
+
+@dataclass(frozen=True)
 class Offload:
     """Blocking work (an IPFS fetch, a schema check) run where it does not stall the caller:
     inline by the synchronous driver, in a worker thread by the asynchronous one."""
@@ -88,7 +111,8 @@ class Join:
     quiet: bool = False
 
 
-Op = Union[Rpc, Batch, Sleep, Offload, Spawn, Join]  # noqa: UP007 - runtime alias on 3.10
+# a runtime alias on 3.10
+Op = Union[Rpc, Batch, Sleep, AwaitReceipt, Offload, Spawn, Join]  # noqa: UP007
 #: A generator that yields :data:`Op` and returns ``T``.
 Steps = Generator[Op, Any, T]
 
@@ -128,6 +152,8 @@ def _perform(op: Op, session: Session) -> Any:
         return session.rpc(op.method, op.params, retry=op.retry)
     if isinstance(op, Sleep):
         return time.sleep(op.seconds)
+    if isinstance(op, AwaitReceipt):
+        return session.executor.wait_receipt(op.tx_hash, op.timeout)
     if isinstance(op, Offload):
         return op.fn(*op.args)
     if isinstance(op, Spawn):
@@ -163,6 +189,8 @@ async def _aperform(op: Op, session: Any, loop: asyncio.AbstractEventLoop) -> An
         return await session.rpc(op.method, op.params, retry=op.retry)
     if isinstance(op, Sleep):
         return await asyncio.sleep(op.seconds)
+    if isinstance(op, AwaitReceipt):
+        return await session._receipts().wait(op.tx_hash, op.timeout)
     if isinstance(op, Offload):
         return await loop.run_in_executor(_pool.executor(), op.fn, *op.args)
     if isinstance(op, Spawn):

@@ -38,7 +38,7 @@ from ogpu.chain.calls import ContractCall, checksum_address
 from ogpu.chain.receipts import format_receipt
 from ogpu.chain.revert import decode_revert
 from ogpu.chain.signers import SignerLike
-from ogpu.chain.steps import Batch, Rpc, Sleep, Steps, run
+from ogpu.chain.steps import AwaitReceipt, Batch, Rpc, Sleep, Steps, run
 from ogpu.rpc import RetryPolicy, RpcError, classify
 from ogpu.types.errors import (
     GasError,
@@ -53,7 +53,15 @@ from ogpu.types.receipt import DryRunResult, PendingTx, Receipt
 if TYPE_CHECKING:
     from ogpu.chain.session import Session
 
-__all__ = ["ON_SIGNED", "SEND_ERROR_KINDS", "FeeQuote", "Preflight", "Sent", "TxExecutor"]
+__all__ = [
+    "ON_SIGNED",
+    "SEND_ERROR_KINDS",
+    "FeeQuote",
+    "Preflight",
+    "Sent",
+    "TxExecutor",
+    "WaitSchedule",
+]
 
 log = logging.getLogger("ogpu.tx")
 T = TypeVar("T")
@@ -67,6 +75,38 @@ GAS_HEADROOM = 25_000
 DROP_CHECK = 2.0
 DROP_CHECK_MAX = 30.0
 DEFAULT_TIP = 10**9  # 1 gwei when the node has no eth_maxPriorityFeePerGas
+
+
+@dataclass
+class WaitSchedule:
+    """How long a waiter waits for a receipt before it asks the node whether it dropped the
+    transaction: :data:`DROP_CHECK` seconds, doubling up to :data:`DROP_CHECK_MAX`, never past
+    the deadline. I/O-free: the caller passes the clock (``time.monotonic``).
+
+    >>> s = WaitSchedule.start(10.0, now=0.0)
+    >>> s.next(0.0), s.next(2.0), s.next(6.0)
+    ((2.0, False), (4.0, False), (4.0, True))
+    """
+
+    #: clock reading at which the wait times out (``None``: never)
+    deadline: float | None
+    check: float = DROP_CHECK
+
+    @classmethod
+    def start(cls, timeout: float | None, now: float) -> WaitSchedule:
+        return cls(None if timeout is None else now + timeout)
+
+    def next(self, now: float) -> tuple[float, bool]:
+        """``(seconds, last)``: wait up to ``seconds`` for the receipt. Not ``last``: none came,
+        check the node still has the transaction, then ask again; ``last``: this wait runs to
+        the deadline and its timeout is the caller's."""
+        left = None if self.deadline is None else self.deadline - now
+        if left is not None and left <= self.check:
+            return max(left, 0.0), True
+        seconds = self.check
+        self.check = min(self.check * 2, DROP_CHECK_MAX)
+        return seconds, False
+
 
 #: Called with ``(tx fields, raw signed bytes, hash)`` after a write is signed and before it is
 #: broadcast, for writes made in this context (a durable journal records them; an exception
@@ -714,32 +754,33 @@ class TxExecutor:
         return self.receipts.wait(tx_hash, timeout)
 
     def wait(self, sent: Sent, timeout: float | None) -> Receipt:
-        """Wait for ``sent``; a mined revert is replayed and raised as a typed error.
+        """Wait for ``sent``; a mined revert is replayed and raised as a typed error
+        (:meth:`wait_steps`)."""
+        return run(self.wait_steps(sent, timeout), self.session)
 
-        While no receipt comes, the node is asked (after 2 s, then at doubling intervals up to
-        30 s) whether it still has the transaction; if it dropped it, it is re-broadcast.
+    def wait_steps(self, sent: Sent, timeout: float | None) -> Steps[Receipt]:
+        """Wait for ``sent`` (``TxReceiptTimeoutError`` after ``timeout`` seconds) and
+        :meth:`finish_steps` it, for either driver.
+
+        While no receipt comes, the node is asked (:class:`WaitSchedule`: after 2 s, then at
+        doubling intervals up to 30 s) whether it still has the transaction; if it dropped it,
+        the same bytes are sent again.
         """
         raw = sent.mined
-        deadline = None if timeout is None else time.monotonic() + timeout
-        check = DROP_CHECK
+        schedule = WaitSchedule.start(timeout, time.monotonic())
         while raw is None:
-            left = None if deadline is None else deadline - time.monotonic()
-            if left is not None and left <= check:
-                try:
-                    raw = self.wait_receipt(sent.tx_hash, max(left, 0.0))
-                except TxReceiptTimeoutError:
-                    raise TxReceiptTimeoutError(sent.tx_hash, timeout or 0.0) from None
-                break
-            with contextlib.suppress(TxReceiptTimeoutError):
-                raw = self.wait_receipt(sent.tx_hash, check)
-                break
+            seconds, last = schedule.next(time.monotonic())
             try:
-                run(self.rebroadcast_if_dropped_steps(sent), self.session)
-            except Exception as exc:  # the node is down: look again at the next check
-                if not _is_ambiguous(exc):
-                    raise
-            check = min(check * 2, DROP_CHECK_MAX)
-        return run(self.finish_steps(sent, raw), self.session)
+                raw = yield AwaitReceipt(sent.tx_hash, seconds)
+            except TxReceiptTimeoutError:
+                if last:
+                    raise TxReceiptTimeoutError(sent.tx_hash, timeout or 0.0) from None
+                try:
+                    yield from self.rebroadcast_if_dropped_steps(sent)
+                except Exception as exc:  # the node is down: look again at the next check
+                    if not _is_ambiguous(exc):
+                        raise
+        return (yield from self.finish_steps(sent, raw))
 
     def finish_steps(self, sent: Sent, raw: dict[str, Any]) -> Steps[Receipt]:
         """The :class:`Receipt` of a mined transaction, or its typed revert raised."""

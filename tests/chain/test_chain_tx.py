@@ -256,16 +256,22 @@ def test_no_key_in_logs(session: Session, caplog: pytest.LogCaptureFixture) -> N
     assert CLIENT_KEY[2:] not in caplog.text.lower()
 
 
-def test_fix_nonce_replaces_a_stuck_transaction(session: Session, anvil: Any, w3: Any) -> None:
+def test_fix_nonce_replaces_a_stuck_transaction(
+    session: Session, anvil: Any, w3: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A transfer stuck in the pool (automine off) is replaced at its nonce by a 0-value
+    self-transfer at a higher fee; one block is mined at the one moment both have been seen
+    by the node (the replacement sent, not yet waited for), so only the replacement can be in it."""
     from ogpu.chain import fix_nonce, get_nonce_info, use_session
+    from ogpu.chain.tx import Sent
 
     acct = Account.from_key(CLIENT_KEY)
+    stranger = dev_account("stranger").address
     anvil.rpc("evm_setAutomine", [False])
-    stop = threading.Event()
     try:
         base = w3.eth.get_block("latest")["baseFeePerGas"]
         stuck = {
-            "to": dev_account("stranger").address,
+            "to": stranger,
             "value": 12345,
             "gas": 21000,
             "maxFeePerGas": 2 * base + 10**9,
@@ -274,26 +280,48 @@ def test_fix_nonce_replaces_a_stuck_transaction(session: Session, anvil: Any, w3
             "chainId": w3.eth.chain_id,
             "type": 2,
         }
-        stranger_before = w3.eth.get_balance(dev_account("stranger").address)
-        stuck_hash = w3.eth.send_raw_transaction(acct.sign_transaction(stuck).raw_transaction)
+        stranger_before = w3.eth.get_balance(stranger)
+        stuck_hash = (
+            "0x"
+            + bytes(w3.eth.send_raw_transaction(acct.sign_transaction(stuck).raw_transaction)).hex()
+        )
+        start_block = w3.eth.block_number
+
+        replacements: list[Sent] = []
+        pending = session.executor.pending
+
+        def mine_once_sent(sent: Sent) -> PendingTx:
+            # the replacement was accepted by the node: the stuck transfer must be gone from
+            # its pool, the replacement in it at the same nonce, and nothing mined yet
+            replacements.append(sent)
+            assert session.rpc("eth_getTransactionByHash", [stuck_hash]) is None
+            pooled = session.rpc("eth_getTransactionByHash", [sent.tx_hash])
+            assert pooled is not None and pooled["blockNumber"] is None
+            assert int(pooled["nonce"], 16) == stuck["nonce"]
+            assert int(pooled["maxFeePerGas"], 16) > stuck["maxFeePerGas"]
+            assert int(pooled["maxPriorityFeePerGas"], 16) > stuck["maxPriorityFeePerGas"]
+            assert w3.eth.block_number == start_block
+            anvil.rpc("evm_mine")
+            return pending(sent)
+
+        monkeypatch.setattr(session.executor, "pending", mine_once_sent)
         with use_session(session):
             info = get_nonce_info(CLIENT.address)
             assert info["has_pending"] and info["pending_count"] == 1
             assert info["pending_nonce"] == info["mined_nonce"] + 1
-
-            def miner() -> None:
-                while not stop.wait(0.05):
-                    anvil.rpc("evm_mine")
-
-            threading.Thread(target=miner, daemon=True).start()
             next_nonce = fix_nonce(CLIENT.address, CLIENT_KEY)
-        assert next_nonce == stuck["nonce"] + 1
-        # the replacement (a 0-value self-transfer) took the nonce; the stuck transfer never ran
-        assert w3.eth.get_balance(dev_account("stranger").address) == stranger_before
-        assert session.rpc("eth_getTransactionReceipt", ["0x" + bytes(stuck_hash).hex()]) is None
     finally:
-        stop.set()
         anvil.rpc("evm_setAutomine", [True])
+    assert next_nonce == stuck["nonce"] + 1
+    assert len(replacements) == 1
+    # exactly one of the two was mined, in the one block made: the replacement (a 0-value
+    # self-transfer), so the stuck transfer never ran
+    receipt = session.rpc("eth_getTransactionReceipt", [replacements[0].tx_hash])
+    assert receipt is not None and receipt["status"] == "0x1"
+    assert int(receipt["blockNumber"], 16) == start_block + 1
+    assert receipt["from"].lower() == receipt["to"].lower() == CLIENT.address.lower()
+    assert session.rpc("eth_getTransactionReceipt", [stuck_hash]) is None
+    assert w3.eth.get_balance(stranger) == stranger_before
 
 
 def test_receipt_timeout_then_wait_again(session: Session, anvil: Any) -> None:
