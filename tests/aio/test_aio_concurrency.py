@@ -130,8 +130,10 @@ def _queued(cs: Session, address: str) -> list[int]:
 
 def _foreign_queued_tx(cs: Session) -> str:
     """Leave a transaction of another account queued behind a gap (as an earlier test on the
-    same node may have): the checks must not mistake it for one of the signer's."""
+    same node may have): the checks must not mistake it for one of the signer's. Returns its
+    sender, whose pool entries :func:`run_faulty` removes at the end."""
     other = dev_account("stranger")
+    cs.rpc("anvil_removePoolTransactions", [other.address])  # a run cut short may have left one
     count = int(cs.rpc("eth_getTransactionCount", [other.address, "pending"]), 16)
     fee = 10 * int(cs.rpc("eth_gasPrice", []), 16)
     tx = {
@@ -142,9 +144,9 @@ def _foreign_queued_tx(cs: Session) -> str:
         "chainId": cs.network.chain_id,
     }
     signed = other.account.sign_transaction({**tx, "nonce": count + 5})
-    tx_hash = str(cs.rpc("eth_sendRawTransaction", ["0x" + bytes(signed.raw_transaction).hex()]))
+    cs.rpc("eth_sendRawTransaction", ["0x" + bytes(signed.raw_transaction).hex()])
     assert _queued(cs, other.address) == [count + 5]  # the check below sees a gap when one exists
-    return tx_hash
+    return other.address
 
 
 def _drain(cs: Session) -> None:
@@ -208,7 +210,7 @@ def run_faulty(
             assert isinstance(receipt, Receipt) and receipt.ok
         finally:
             loop.run_until_complete(acs.aclose())
-            cs.rpc("anvil_dropTransaction", [foreign])
+            cs.rpc("anvil_removePoolTransactions", [foreign])  # it would outlive evm_revert
     assert drops > 0, "the proxy dropped no reply: the test proved nothing"
 
 
