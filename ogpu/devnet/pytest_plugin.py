@@ -10,8 +10,8 @@ Installed with the package (entry point ``pytest11``), so any project can use th
   :class:`~ogpu.devnet.manager.DevnetInfo`. While a test that uses it runs, ``OGPU_DEVNET_HOME``
   points at that home, so ``network="devnet"`` finds it. It is a separate node from ``anvil``: its provider is already
   paired and its client funded, which tests of the bare deployment must not see;
-- every test that uses a node runs inside ``evm_snapshot``/``evm_revert``, so tests share one
-  deployment without seeing each other's state;
+- every test that uses a node runs inside ``evm_snapshot``/``evm_revert`` and leaves an empty
+  transaction pool, so tests share one deployment without seeing each other's state;
 - a doctest of the ``ogpu`` package that names ``devnet`` (``Session("devnet")``, ``devnet.rpc_url``)
   gets that fixture in its namespace, with ``OGPU_DEVNET_HOME`` pointing at it, so
   ``Session("devnet")`` reaches it.
@@ -174,3 +174,6 @@ def _ogpu_chain_isolation(request: pytest.FixtureRequest) -> Iterator[None]:
                 os.environ["OGPU_DEVNET_HOME"] = old_home
         for url, snap in reversed(snaps):
             rpc_call(url, "evm_revert", [snap])
+            # a reverted chain keeps its pool: a transaction queued behind a nonce gap would
+            # wait there and be mined into a later test once that gap fills
+            rpc_call(url, "anvil_dropAllTransactions")
