@@ -442,8 +442,11 @@ async def _with_timeout(handler: Handler, awaitable: Awaitable[Any]) -> Any:
         raise
     if not done:
         work.cancel()
-        with contextlib.suppress(BaseException):
-            await work  # let the handler's work unwind before reporting
+        # let the handler's work unwind before reporting; asyncio.wait raises nothing of the
+        # work's own, so a caller cancelled meanwhile still ends cancelled
+        await asyncio.wait({work})
+        if not work.cancelled():
+            work.exception()  # retrieved: a failure while unwinding is the timeout's, not logged
         raise HandlerTimeoutError(handler.name, handler.timeout)
     return work.result()
 
