@@ -6,18 +6,32 @@ omitted, ``CLIENT_PRIVATE_KEY`` is used (on a devnet session, the client dev key
 refuse is refused before anything is uploaded or sent; reverts are raised as typed errors from
 simulation. ``session=`` picks the network (default: :func:`ogpu.chain.get_session`).
 
+The life of a source and a task, end to end (each function's docstring says what it checks):
+
+>>> from dataclasses import replace
 >>> from ogpu.chain import Session
->>> from ogpu.client import ImageEnvironments, SourceInfo, TaskInfo, TaskInput
->>> from ogpu.client import publish_source, publish_task
+>>> from ogpu.client import (ImageEnvironments, SourceInfo, TaskInfo, TaskInput, cancel_task,
+...     get_task_responses, inactivate_source, publish_source, publish_task, set_agent, update_source)
 >>> session = Session("devnet")
->>> source = publish_source(SourceInfo(name="demo", description="demo", logoUrl="",
+>>> info = SourceInfo(name="demo", description="demo", logoUrl="",
 ...     imageEnvs=ImageEnvironments(cpu="https://example.com/compose.yml"),
-...     minPayment=10**16, minAvailableLockup=0, maxExpiryDuration=3600), session=session)
+...     minPayment=10**16, minAvailableLockup=0, maxExpiryDuration=3600)
+>>> source = publish_source(info, session=session)
 >>> task = publish_task(TaskInfo(source=source.address,
 ...     config=TaskInput("sentiment", {"text": "great"}),
 ...     expiryTime=session.timestamp() + 600, payment=10**16), session=session)
->>> task.get_status(), task.get_responses()
+>>> task.get_status(), get_task_responses(task.address, session=session)
 (<TaskStatus.NEW: 0>, [])
+>>> cancel_task(task, session=session).status, task.get_status()
+(1, <TaskStatus.CANCELED: 3>)
+>>> update_source(source, replace(info, minPayment=2 * 10**16), session=session).status
+1
+>>> source.get_params().minPayment
+20000000000000000
+>>> inactivate_source(source, session=session).status, source.get_status()
+(1, <SourceStatus.INACTIVE: 1>)
+>>> set_agent("0x90F79bf6EB2c4f870365E785982E1f101E93b906", True, session=session)
+'0x...'
 
 Once providers answer, ``[r.fetch_data() for r in task.get_responses()]`` reads their outputs.
 """

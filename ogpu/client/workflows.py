@@ -580,15 +580,6 @@ def publish_source(
     simulate only; nothing uploaded or sent), ``budget`` (overall seconds), ``handlers`` (a
     ``Service``, a module path or a schema document: stored in the metadata so clients can check
     tasks before paying, see :mod:`ogpu.client.schemas`).
-
-    >>> from ogpu.chain import Session
-    >>> from ogpu.client import ImageEnvironments
-    >>> session = Session("devnet")
-    >>> source = publish_source(SourceInfo(name="demo", description="demo", logoUrl="",
-    ...     imageEnvs=ImageEnvironments(cpu="https://example.com/compose.yml"),
-    ...     minPayment=10**16, minAvailableLockup=0, maxExpiryDuration=3600), session=session)
-    >>> source.get_status()
-    <SourceStatus.ACTIVE: 0>
     """
     opts = parse_options("publish_source", private_key, kwargs)
     info = _source_info(source_info)
@@ -652,18 +643,6 @@ def publish_task(
     ``ipfs_timeout``/``ipfs_retries``/``ipfs_backoff``/``receipt_timeout``/``total_timeout`` are
     honoured with a DeprecationWarning.
 
-    >>> from ogpu.chain import Session
-    >>> from ogpu.client import ImageEnvironments
-    >>> session = Session("devnet")
-    >>> source = publish_source(SourceInfo(name="demo", description="demo", logoUrl="",
-    ...     imageEnvs=ImageEnvironments(cpu="https://example.com/compose.yml"),
-    ...     minPayment=10**16, minAvailableLockup=0, maxExpiryDuration=3600), session=session)
-    >>> task = publish_task(TaskInfo(source=source.address,
-    ...     config=TaskInput("sentiment", {"text": "great"}),
-    ...     expiryTime=session.timestamp() + 600, payment=10**16), session=session)
-    >>> task.get_status()
-    <TaskStatus.NEW: 0>
-
     ``idempotency_key="order-123"``: published at most once per key, also across crashes (see
     :func:`ogpu.jobs.publish_once`; ``journal=`` picks the journal file).
     """
@@ -695,19 +674,6 @@ def update_source(
     Checks first (no upload otherwise) that the source exists (:class:`SourceNotFoundError`) and
     that the signer is its client or the client's agent (:class:`NotSourceOwnerError`).
     ``handlers`` as in :func:`publish_source` (without it the new metadata declares none).
-
-    >>> from dataclasses import replace
-    >>> from ogpu.chain import Session
-    >>> from ogpu.client import ImageEnvironments
-    >>> session = Session("devnet")
-    >>> info = SourceInfo(name="demo", description="demo", logoUrl="",
-    ...     imageEnvs=ImageEnvironments(cpu="https://example.com/compose.yml"),
-    ...     minPayment=10**16, minAvailableLockup=0, maxExpiryDuration=3600)
-    >>> source = publish_source(info, session=session)
-    >>> update_source(source, replace(info, minPayment=2 * 10**16), session=session).status
-    1
-    >>> source.get_params().minPayment
-    20000000000000000
     """
     opts = parse_options("update_source", private_key, kwargs)
     info = _source_info(new_info)
@@ -722,17 +688,6 @@ def inactivate_source(
 
     Raises :class:`SourceInactiveError` if already inactive, :class:`NotSourceOwnerError` for a
     signer that is neither the client nor its agent (both found by simulation, before sending).
-
-    >>> from ogpu.chain import Session
-    >>> from ogpu.client import ImageEnvironments
-    >>> session = Session("devnet")
-    >>> source = publish_source(SourceInfo(name="demo", description="demo", logoUrl="",
-    ...     imageEnvs=ImageEnvironments(cpu="https://example.com/compose.yml"),
-    ...     minPayment=10**16, minAvailableLockup=0, maxExpiryDuration=3600), session=session)
-    >>> inactivate_source(source, session=session).status
-    1
-    >>> source.get_status()
-    <SourceStatus.INACTIVE: 1>
     """
     opts = parse_options("inactivate_source", private_key, kwargs)
     sent = run(inactivate_source_steps(opts, source), opts.session)
@@ -744,20 +699,6 @@ def cancel_task(task: str | Task, private_key: SignerInput | None = None, **kwar
 
     Raises :class:`TaskAlreadyFinalizedError` once attempts landed (or after cancel/finalize),
     :class:`TaskExpiredError` for an expired task, :class:`NotTaskOwnerError` for a stranger.
-
-    >>> from ogpu.chain import Session
-    >>> from ogpu.client import ImageEnvironments
-    >>> session = Session("devnet")
-    >>> source = publish_source(SourceInfo(name="demo", description="demo", logoUrl="",
-    ...     imageEnvs=ImageEnvironments(cpu="https://example.com/compose.yml"),
-    ...     minPayment=10**16, minAvailableLockup=0, maxExpiryDuration=3600), session=session)
-    >>> task = publish_task(TaskInfo(source=source.address,
-    ...     config=TaskInput("sentiment", {"text": "great"}),
-    ...     expiryTime=session.timestamp() + 600, payment=10**16), session=session)
-    >>> cancel_task(task, session=session).status
-    1
-    >>> task.get_status()
-    <TaskStatus.CANCELED: 3>
     """
     opts = parse_options("cancel_task", private_key, kwargs)
     sent = run(cancel_task_steps(opts, task), opts.session)
@@ -786,11 +727,6 @@ def set_agent(
     """``Terminal.setAgent(agent, value)`` as the client; returns the tx hash.
 
     An agent may then publish/cancel tasks and confirm responses for this client.
-
-    >>> from ogpu.chain import Session
-    >>> session = Session("devnet")
-    >>> set_agent("0x90F79bf6EB2c4f870365E785982E1f101E93b906", True, session=session)
-    '0x...'
     """
     opts = parse_options("set_agent", private_key, kwargs)
     sent = run(set_agent_steps(opts, agent_address, value), opts.session)
@@ -808,20 +744,7 @@ def get_task_responses(
     *,
     session: Session | None = None,
 ) -> list[Response]:
-    """Responses of a task, ``[lower, upper)`` over attempt slots (``upper=None``: all).
-
-    >>> from ogpu.chain import Session
-    >>> from ogpu.client import ImageEnvironments
-    >>> session = Session("devnet")
-    >>> source = publish_source(SourceInfo(name="demo", description="demo", logoUrl="",
-    ...     imageEnvs=ImageEnvironments(cpu="https://example.com/compose.yml"),
-    ...     minPayment=10**16, minAvailableLockup=0, maxExpiryDuration=3600), session=session)
-    >>> task = publish_task(TaskInfo(source=source.address,
-    ...     config=TaskInput("sentiment", {"text": "great"}),
-    ...     expiryTime=session.timestamp() + 600, payment=10**16), session=session)
-    >>> get_task_responses(task.address, session=session)  # none until a provider answers
-    []
-    """
+    """Responses of a task, ``[lower, upper)`` over attempt slots (``upper=None``: all)."""
     if session is None:
         session = getattr(task_address, "session", None)
     return Task(checksum(task_address, what="task address"), session).get_responses(lower, upper)
