@@ -6,9 +6,19 @@ An instance is a lazy proxy: an address bound to a session. Construction does no
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from ogpu.protocol._base import BlockId, View, call, checksum, paginate_pinned, session_for, view
+from ogpu.protocol._base import (
+    BlockId,
+    View,
+    batch_pinned,
+    call,
+    checksum,
+    paginate_pinned,
+    session_for,
+    view,
+)
 from ogpu.types import NotFoundError
 
 if TYPE_CHECKING:
@@ -93,6 +103,16 @@ class ProtocolObject:
             upper,
             block=block,
         )
+
+    def _fields(
+        self, table: Sequence[tuple[str, str, Callable[[Any], Any]]], block: BlockId
+    ) -> dict[str, Any]:
+        """The keywords of a snapshot: for each ``(field, getter, conversion)`` the converted
+        value of :meth:`_fn` ``(getter)``, all read at one block in one round trip, plus
+        ``address`` and ``block_number``."""
+        values, number = batch_pinned(self._session, [self._fn(g) for _, g, _ in table], block)
+        fields = {name: convert(v) for (name, _, convert), v in zip(table, values, strict=True)}
+        return {"address": self.address, **fields, "block_number": number}
 
     def _peer(self, cls: type[_Peer], address: str) -> _Peer:
         """Another protocol object on the same session, from an ABI-decoded (checksummed) address."""

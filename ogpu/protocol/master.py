@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ogpu.protocol import terminal
-from ogpu.protocol._base import BlockId, Signer, batch_pinned, checksum
-from ogpu.protocol.provider import _Account
+from ogpu.protocol._base import BlockId, Signer, checksum
+from ogpu.protocol.provider import _VAULT_FIELDS, _Account, _Field
 from ogpu.types import MasterNotFoundError, MasterSnapshot
 
 if TYPE_CHECKING:
@@ -25,6 +25,13 @@ if TYPE_CHECKING:
     from ogpu.types import Receipt
 
 __all__ = ["Master"]
+
+#: The fields of :meth:`Master.snapshot`.
+_SNAPSHOT: tuple[_Field, ...] = (
+    ("provider", "Terminal.providerOf", checksum),
+    ("is_master", "Terminal.isMaster", bool),
+    *_VAULT_FIELDS,
+)
 
 
 class Master(_Account):
@@ -58,35 +65,7 @@ class Master(_Account):
 
     def snapshot(self, *, block: BlockId = "latest") -> MasterSnapshot:
         """Terminal and Vault state, read at one block in one round trip."""
-        values, number = batch_pinned(
-            self.session,
-            [
-                self._terminal("providerOf"),
-                self._terminal("isMaster"),
-                self._vault("balanceOf"),
-                self._vault("lockupOf"),
-                self._vault("unbondingOf"),
-                self._vault("totalEarningsOf"),
-                self._vault("frozenPayment"),
-                self._vault("isEligible"),
-                self._vault("isWhitelisted"),
-            ],
-            block,
-        )
-        provider, is_master, bal, lock, unb, earn, frozen, elig, white = values
-        return MasterSnapshot(
-            address=self.address,
-            provider=checksum(provider),
-            is_master=bool(is_master),
-            balance=int(bal),
-            lockup=int(lock),
-            unbonding=int(unb),
-            total_earnings=int(earn),
-            frozen_payment=int(frozen),
-            is_eligible=bool(elig),
-            is_whitelisted=bool(white),
-            block_number=number,
-        )
+        return MasterSnapshot(**self._fields(_SNAPSHOT, block))
 
     # ------------------------------------------------------------------------------------------
     # Writes (role fallback MASTER unless stated)

@@ -11,10 +11,11 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ogpu.protocol import nexus, terminal, vault
-from ogpu.protocol._base import BlockId, Signer, View, batch_pinned, call, checksum, view
+from ogpu.protocol._base import BlockId, Signer, View, call, checksum, view
 from ogpu.protocol._object import ProtocolObject
 from ogpu.types import ProviderNotFoundError, ProviderSnapshot
 
@@ -26,17 +27,42 @@ if TYPE_CHECKING:
 
 __all__ = ["Provider"]
 
+#: A snapshot field: (field, ``"Contract.view"`` of the account, conversion).
+_Field = tuple[str, str, Callable[[Any], Any]]
+
+#: The Vault fields of both account snapshots.
+_VAULT_FIELDS: tuple[_Field, ...] = (
+    ("balance", "Vault.balanceOf", int),
+    ("lockup", "Vault.lockupOf", int),
+    ("unbonding", "Vault.unbondingOf", int),
+    ("total_earnings", "Vault.totalEarningsOf", int),
+    ("frozen_payment", "Vault.frozenPayment", int),
+    ("is_eligible", "Vault.isEligible", bool),
+    ("is_whitelisted", "Vault.isWhitelisted", bool),
+)
+
+#: The fields of :meth:`Provider.snapshot`.
+_SNAPSHOT: tuple[_Field, ...] = (
+    ("master", "Terminal.masterOf", checksum),
+    ("base_data", "Terminal.baseDataOf", str),
+    ("live_data", "Terminal.liveDataOf", str),
+    ("is_provider", "Terminal.isProvider", bool),
+    ("default_agent_disabled", "Terminal.defaultAgentDisabled", bool),
+    ("unbonding_timestamp", "Vault.unbondingTimestamp", int),
+    ("sanction", "Vault.sanctionOf", int),
+    *_VAULT_FIELDS,
+)
+
 
 class _Account(ProtocolObject):
     """Vault reads and self-service writes shared by :class:`Provider` and :class:`Master`."""
 
     __slots__ = ()
 
-    def _terminal(self, function: str, *args: Any) -> View:
-        return view(self.session, "Terminal", function, self.address, *args)
-
-    def _vault(self, function: str) -> View:
-        return view(self.session, "Vault", function, self.address)
+    def _fn(self, function: str, *args: Any) -> View:
+        """A view of this account on a singleton: ``function`` is ``"Vault.balanceOf"``."""
+        contract, name = function.split(".")
+        return view(self.session, contract, name, self.address, *args)
 
     def _vault_int(self, function: str, block: BlockId) -> int:
         return int(call(self.session, "Vault", function, self.address, block=block))
@@ -139,60 +165,7 @@ class Provider(_Account):
 
     def snapshot(self, *, block: BlockId = "latest") -> ProviderSnapshot:
         """Terminal and Vault state, read at one block in one round trip."""
-        values, number = batch_pinned(
-            self.session,
-            [
-                self._terminal("masterOf"),
-                self._terminal("baseDataOf"),
-                self._terminal("liveDataOf"),
-                self._terminal("isProvider"),
-                self._terminal("defaultAgentDisabled"),
-                self._vault("balanceOf"),
-                self._vault("lockupOf"),
-                self._vault("unbondingOf"),
-                self._vault("unbondingTimestamp"),
-                self._vault("totalEarningsOf"),
-                self._vault("frozenPayment"),
-                self._vault("sanctionOf"),
-                self._vault("isEligible"),
-                self._vault("isWhitelisted"),
-            ],
-            block,
-        )
-        (
-            master,
-            base,
-            live,
-            is_prov,
-            disabled,
-            bal,
-            lock,
-            unb,
-            unb_ts,
-            earn,
-            frozen,
-            sanc,
-            elig,
-            white,
-        ) = values
-        return ProviderSnapshot(
-            address=self.address,
-            master=checksum(master),
-            base_data=str(base),
-            live_data=str(live),
-            is_provider=bool(is_prov),
-            default_agent_disabled=bool(disabled),
-            balance=int(bal),
-            lockup=int(lock),
-            unbonding=int(unb),
-            unbonding_timestamp=int(unb_ts),
-            total_earnings=int(earn),
-            frozen_payment=int(frozen),
-            sanction=int(sanc),
-            is_eligible=bool(elig),
-            is_whitelisted=bool(white),
-            block_number=number,
-        )
+        return ProviderSnapshot(**self._fields(_SNAPSHOT, block))
 
     # ------------------------------------------------------------------------------------------
     # Writes

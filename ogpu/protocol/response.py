@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ogpu.protocol import controller
-from ogpu.protocol._base import BlockId, Signer, batch_pinned, checksum
+from ogpu.protocol._base import BlockId, Signer, checksum
 from ogpu.protocol._membership import is_protocol_object
 from ogpu.protocol._object import ProtocolObject
 from ogpu.protocol._wait import wait_for_confirmation
@@ -29,6 +29,14 @@ if TYPE_CHECKING:
     from ogpu.types import Receipt
 
 __all__ = ["Response"]
+
+#: The fields read by :meth:`Response.snapshot`: (field, getter, conversion).
+_SNAPSHOT = (
+    ("params", "getResponseParams", ResponseParams.from_tuple),
+    ("status", "getStatus", ResponseStatus),
+    ("timestamp", "responseTimestamp", int),
+    ("confirmed", "confirmedFinal", bool),
+)
 
 
 class Response(ProtocolObject):
@@ -96,28 +104,9 @@ class Response(ProtocolObject):
 
     def snapshot(self, *, block: BlockId = "latest") -> ResponseSnapshot:
         """Every field, read at one block in one round trip."""
-        values, number = batch_pinned(
-            self.session,
-            [
-                self._fn("getResponseParams"),
-                self._fn("getStatus"),
-                self._fn("responseTimestamp"),
-                self._fn("confirmedFinal"),
-            ],
-            block,
-        )
-        raw_params, status, timestamp, confirmed = values
-        params = ResponseParams.from_tuple(raw_params)
-        return ResponseSnapshot(
-            address=self.address,
-            task=checksum(params.task),
-            params=params,
-            data=params.data,
-            status=ResponseStatus(status),
-            timestamp=int(timestamp),
-            confirmed=bool(confirmed),
-            block_number=number,
-        )
+        fields = self._fields(_SNAPSHOT, block)
+        params = fields["params"]
+        return ResponseSnapshot(**fields, task=checksum(params.task), data=params.data)
 
     # ------------------------------------------------------------------------------------------
     # Writes

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ogpu.protocol import nexus
-from ogpu.protocol._base import BlockId, Signer, batch_pinned, checksum, drop_zero
+from ogpu.protocol._base import BlockId, Signer, checksum, drop_zero
 from ogpu.protocol._object import ProtocolObject
 from ogpu.types import Environment, SourceNotFoundError, SourceParams, SourceSnapshot, SourceStatus
 
@@ -26,6 +26,15 @@ if TYPE_CHECKING:
     from ogpu.types import Receipt
 
 __all__ = ["Source"]
+
+#: The fields of :meth:`Source.snapshot`: (field, getter, conversion).
+_SNAPSHOT = (
+    ("client", "getClient", checksum),
+    ("status", "getStatus", SourceStatus),
+    ("params", "getSourceParams", SourceParams.from_tuple),
+    ("task_count", "getTaskCount", int),
+    ("registrant_count", "getRegistrantCount", int),
+)
 
 
 class Source(ProtocolObject):
@@ -129,27 +138,7 @@ class Source(ProtocolObject):
             snap.params.minPayment, snap.task_count
             # (10000000000000000, 2)
         """
-        values, number = batch_pinned(
-            self.session,
-            [
-                self._fn("getClient"),
-                self._fn("getStatus"),
-                self._fn("getSourceParams"),
-                self._fn("getTaskCount"),
-                self._fn("getRegistrantCount"),
-            ],
-            block,
-        )
-        client, status, params, task_count, registrant_count = values
-        return SourceSnapshot(
-            address=self.address,
-            client=checksum(client),
-            status=SourceStatus(status),
-            params=SourceParams.from_tuple(params),
-            task_count=int(task_count),
-            registrant_count=int(registrant_count),
-            block_number=number,
-        )
+        return SourceSnapshot(**self._fields(_SNAPSHOT, block))
 
     # ------------------------------------------------------------------------------------------
     # Writes

@@ -22,7 +22,6 @@ from ogpu.protocol._base import (
     Signer,
     address_or_none,
     batch,
-    batch_pinned,
     checksum,
     drop_zero,
 )
@@ -40,6 +39,18 @@ if TYPE_CHECKING:
     from ogpu.types import Receipt
 
 __all__ = ["Task"]
+
+#: The fields of :meth:`Task.snapshot`: (field, getter, conversion).
+_SNAPSHOT = (
+    ("source", "getSource", checksum),
+    ("status", "getStatus", TaskStatus),
+    ("params", "taskParams", TaskParams.from_tuple),
+    ("payment", "getPayment", int),
+    ("expiry_time", "getExpiryTime", int),
+    ("delivery_method", "getDeliveryMethod", DeliveryMethod),
+    ("attempt_count", "getAttemptCount", int),
+    ("winning_provider", "winningProvider", address_or_none),
+)
 
 
 class Task(ProtocolObject):
@@ -179,33 +190,7 @@ class Task(ProtocolObject):
             task.snapshot().attempt_count
             # 3
         """
-        values, number = batch_pinned(
-            self.session,
-            [
-                self._fn("getSource"),
-                self._fn("getStatus"),
-                self._fn("taskParams"),
-                self._fn("getPayment"),
-                self._fn("getExpiryTime"),
-                self._fn("getDeliveryMethod"),
-                self._fn("getAttemptCount"),
-                self._fn("winningProvider"),
-            ],
-            block,
-        )
-        source, status, params, payment, expiry, delivery, attempts, winner = values
-        return TaskSnapshot(
-            address=self.address,
-            source=checksum(source),
-            status=TaskStatus(status),
-            params=TaskParams.from_tuple(params),
-            payment=int(payment),
-            expiry_time=int(expiry),
-            delivery_method=DeliveryMethod(delivery),
-            attempt_count=int(attempts),
-            winning_provider=address_or_none(winner),
-            block_number=number,
-        )
+        return TaskSnapshot(**self._fields(_SNAPSHOT, block))
 
     # ------------------------------------------------------------------------------------------
     # Writes
