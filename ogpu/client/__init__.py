@@ -11,17 +11,21 @@ The life of a source and a task, end to end (each function's docstring says what
 >>> from dataclasses import replace
 >>> from ogpu.chain import Session
 >>> from ogpu.client import (ImageEnvironments, SourceInfo, TaskInfo, TaskInput, cancel_task,
-...     get_task_responses, inactivate_source, publish_source, publish_task, set_agent, update_source)
+...     get_task_responses, inactivate_source, publish_source, publish_task, set_agent,
+...     update_source, wait_all)
 >>> session = Session("devnet")
 >>> info = SourceInfo(name="demo", description="demo", logoUrl="",
 ...     imageEnvs=ImageEnvironments(cpu="https://example.com/compose.yml"),
 ...     minPayment=10**16, minAvailableLockup=0, maxExpiryDuration=3600)
 >>> source = publish_source(info, session=session)
->>> task = publish_task(TaskInfo(source=source.address,
-...     config=TaskInput("sentiment", {"text": "great"}),
-...     expiryTime=session.timestamp() + 600, payment=10**16), session=session)
+>>> order = TaskInfo(source=source.address, config=TaskInput("sentiment", {"text": "great"}),
+...     expiryTime=session.timestamp() + 600, payment=10**16)
+>>> task = publish_task(order, session=session)
 >>> task.get_status(), get_task_responses(task.address, session=session)
 (<TaskStatus.NEW: 0>, [])
+>>> pending = [publish_task(order, wait=False, session=session) for _ in range(2)]
+>>> [t.get_status() for t in wait_all(pending)]  # each PendingPublish gives its live Task
+[<TaskStatus.NEW: 0>, <TaskStatus.NEW: 0>]
 >>> cancel_task(task, session=session).status, task.get_status()
 (1, <TaskStatus.CANCELED: 3>)
 >>> update_source(source, replace(info, minPayment=2 * 10**16), session=session).status

@@ -63,17 +63,7 @@ class PendingPublish(PendingBase[PendingTx, T]):
     The content is already uploaded and the transaction broadcast; :meth:`wait` returns the live
     :class:`~ogpu.protocol.Task` (or ``Source``) once mined.
 
-    >>> from ogpu.chain import Session
-    >>> from ogpu.client import ImageEnvironments, SourceInfo, TaskInfo, TaskInput, publish_source, publish_task
-    >>> session = Session("devnet")
-    >>> source = publish_source(SourceInfo(name="demo", description="demo", logoUrl="",
-    ...     imageEnvs=ImageEnvironments(cpu="https://example.com/compose.yml"),
-    ...     minPayment=10**16, minAvailableLockup=0, maxExpiryDuration=3600), session=session)
-    >>> info = TaskInfo(source=source.address, config=TaskInput("sentiment", {"text": "great"}),
-    ...     expiryTime=session.timestamp() + 600, payment=10**16)
-    >>> pending = publish_task(info, wait=False, session=session)
-    >>> pending.wait(timeout=60).get_status()
-    <TaskStatus.NEW: 0>
+    See the example of :mod:`ogpu.client`.
     """
 
     def wait(self, timeout: float | None = 120.0) -> T:
@@ -117,17 +107,5 @@ def budget_error(
 def wait_all(pending: Sequence[PendingPublish[T]], timeout: float | None = 120.0) -> list[T]:
     """Wait for several :class:`PendingPublish`; results in order. The first failure is raised
     after every transaction has been waited for.
-
-    >>> from ogpu.chain import Session
-    >>> from ogpu.client import ImageEnvironments, SourceInfo, TaskInfo, TaskInput, publish_source, publish_task
-    >>> session = Session("devnet")
-    >>> source = publish_source(SourceInfo(name="demo", description="demo", logoUrl="",
-    ...     imageEnvs=ImageEnvironments(cpu="https://example.com/compose.yml"),
-    ...     minPayment=10**16, minAvailableLockup=0, maxExpiryDuration=3600), session=session)
-    >>> infos = [TaskInfo(source=source.address, config=TaskInput("sentiment", {"text": text}),
-    ...     expiryTime=session.timestamp() + 600, payment=10**16) for text in ("good", "bad")]
-    >>> tasks = wait_all([publish_task(i, wait=False, session=session) for i in infos])
-    >>> [t.get_status() for t in tasks]
-    [<TaskStatus.NEW: 0>, <TaskStatus.NEW: 0>]
     """
     return wait_each(pending, timeout)

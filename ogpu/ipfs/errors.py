@@ -8,8 +8,6 @@ IPFSFetchError`` working while letting callers single out the case they care abo
 
 from __future__ import annotations
 
-from typing import Any
-
 from ogpu.types.errors import (
     IPFSError,
     IPFSFetchError,
@@ -46,9 +44,6 @@ class IPFSContentMismatchError(IPFSFetchError, IPFSIntegrityError):
             "returned or stored different data; use another gateway",
         )
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.url, self.expected_cid, self.actual_cid), self.__dict__)
-
 
 class IPFSSizeLimitError(IPFSFetchError):
     """A response body exceeded the client's size limit; reading was aborted."""
@@ -58,6 +53,3 @@ class IPFSSizeLimitError(IPFSFetchError):
         super().__init__(
             url, f"response exceeds the {limit}-byte limit (raise max_fetch_bytes if expected)"
         )
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.url, self.limit), self.__dict__)
