@@ -136,12 +136,6 @@ def publish_to_ipfs(
     (``retries`` times, exponential ``backoff`` with jitter); 4xx or an answer without a link raise
     :class:`IPFSGatewayError`; network failure raises :class:`IPFSFetchError`. ``_deadline`` is
     an absolute ``time.monotonic()`` bound over all attempts (used by workflow time budgets).
-
-    Example::
-
-        publish_to_ipfs({"function_name": "sentiment", "data": {"text": "hi"}},
-                        "taskConfig.json")
-        # 'https://cipfs.ogpuscan.io/ipfs/Qm...'
     """
     return (client or get_default_ipfs()).publish(
         data,
@@ -162,13 +156,7 @@ def publish_bytes(
     timeout: float | None = None,
     client: IPFSClient | None = None,
 ) -> str:
-    """Pin raw bytes and return the URL of the content.
-
-    Example::
-
-        publish_bytes(b"\\x00\\x01", "blob.bin")
-        # 'https://cipfs.ogpuscan.io/ipfs/Qm...'
-    """
+    """Pin raw bytes and return the URL of the content."""
     return (client or get_default_ipfs()).publish_bytes(
         data, filename, content_type, timeout=timeout
     )
@@ -181,13 +169,7 @@ def fetch_bytes(
     timeout: float | None = None,
     client: IPFSClient | None = None,
 ) -> bytes:
-    """Fetch bytes from a gateway URL, ``ipfs://`` URL or CID, verified against the CID.
-
-    Example::
-
-        fetch_bytes("ipfs://QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o")
-        # b'hello world\\n'
-    """
+    """Fetch bytes from a gateway URL, ``ipfs://`` URL or CID, verified against the CID."""
     return (client or get_default_ipfs()).fetch_bytes(url, max_bytes=max_bytes, timeout=timeout)
 
 
@@ -198,10 +180,5 @@ def fetch_ipfs_json(
 
     Non-2xx → :class:`IPFSGatewayError`; network, size-limit, integrity or JSON failure →
     :class:`IPFSFetchError`.
-
-    Example::
-
-        fetch_ipfs_json("https://cipfs.ogpuscan.io/ipfs/Qm...")
-        # {'result': 'positive', 'confidence': 0.97}
     """
     return (client or get_default_ipfs()).fetch_json(url, timeout=timeout)

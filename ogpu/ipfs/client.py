@@ -214,11 +214,6 @@ class IPFSClient:
 
         ``opts`` override the client's ``timeout``/``retries``/``backoff`` for this call;
         ``deadline`` is an absolute ``time.monotonic()`` bound over all attempts.
-
-        Example::
-
-            client.publish_bytes(b"hello world\\n", "hello.txt", "text/plain")
-            # 'http://127.0.0.1:8081/ipfs/QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o'
         """
         data = bytes(data)
         local = local_cid(data)
@@ -245,13 +240,7 @@ class IPFSClient:
         content_type: str = "application/json",
         **opts: Unpack[CallOptions],
     ) -> str:
-        """Pin ``data`` (dict, pydantic model, str or bytes; see :func:`encode_payload`).
-
-        Example::
-
-            client.publish({"function_name": "run", "data": {}}, "taskConfig.json")
-            # 'http://127.0.0.1:8081/ipfs/Qm...'
-        """
+        """Pin ``data`` (dict, pydantic model, str or bytes; see :func:`encode_payload`)."""
         return self.publish_bytes(encode_payload(data), filename, content_type, **opts)
 
     # --- fetch ----------------------------------------------------------------------------------
@@ -263,13 +252,7 @@ class IPFSClient:
         max_bytes: int | None = None,
         **opts: Unpack[CallOptions],
     ) -> bytes:
-        """Bytes at ``url`` (http(s) URL, ``ipfs://<cid>[/path]`` or a bare CID), verified.
-
-        Example::
-
-            client.fetch_bytes("QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o")
-            # b'hello world\\n'
-        """
+        """Bytes at ``url`` (http(s) URL, ``ipfs://<cid>[/path]`` or a bare CID), verified."""
         limit = max_bytes if max_bytes is not None else self.max_fetch_bytes
         send = self._sender(opts)
         target = url.strip()
@@ -300,13 +283,7 @@ class IPFSClient:
         max_bytes: int | None = None,
         **opts: Unpack[CallOptions],
     ) -> dict[str, Any]:
-        """Fetch ``url`` (see :meth:`fetch_bytes`) and parse a JSON object.
-
-        Example::
-
-            client.fetch_json(url)
-            # {'function_name': 'run', 'data': {}}
-        """
+        """Fetch ``url`` (see :meth:`fetch_bytes`) and parse a JSON object."""
         raw = self.fetch_bytes(url, max_bytes=max_bytes, **opts)
         try:
             obj = jsonsafe.loads(raw)

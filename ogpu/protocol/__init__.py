@@ -38,11 +38,6 @@ def load_contract(
 
     Official-SDK compatibility helper; singletons resolve their own address, instance contracts
     (Source, Task, Response) need ``address``.
-
-    Example::
-
-        load_contract("Vault").functions.UNBONDING_PERIOD().call()
-        # 600
     """
     from ogpu.chain._abi import load_abi
 

@@ -117,10 +117,6 @@ def wait_for_task_status(
     Raises :class:`TaskAlreadyFinalizedError` when the task reached a terminal state that is not
     awaited (or went past every awaited state), :class:`WaitTimeoutError` (``last_state`` = the
     last :class:`TaskStatus` seen) after ``timeout`` seconds (None: no limit).
-
-    Example::
-
-        wait_for_task_status(task, TaskStatus.RESPONDED, TaskStatus.FINALIZED, timeout=30)
     """
     wanted = frozenset(TaskStatus(s) for s in statuses) or TERMINAL_TASK_STATES
     names = "/".join(sorted(s.name for s in wanted))
@@ -155,11 +151,6 @@ def wait_for_response(
 
     Raises :class:`TaskAlreadyFinalizedError` when the task is CANCELED/EXPIRED (or finalized
     without a matching response), :class:`WaitTimeoutError` with the last task status.
-
-    Example::
-
-        response = wait_for_response(task, timeout=60)
-        print(response.get_data())
     """
 
     def read() -> tuple[TaskStatus, Any]:
@@ -194,10 +185,6 @@ def wait_for_confirmation(
     Raises :class:`ResponseAlreadyConfirmedError` when its task was finalized with another
     response, :class:`TaskAlreadyFinalizedError` when the task was canceled or expired, and
     :class:`WaitTimeoutError` with the last :class:`ResponseStatus` seen.
-
-    Example::
-
-        wait_for_confirmation(response, timeout=300)
     """
     task: Any = None
 

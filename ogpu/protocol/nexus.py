@@ -144,13 +144,7 @@ def publish_source(
     session: Session | None = None,
     **tx: Unpack[Tx],
 ) -> Receipt:
-    """``Nexus.publishSource(params)`` (role fallback CLIENT). See :func:`extract_source_address`.
-
-    Example::
-
-        receipt = publish_source(params, signer=client_key)
-        source = extract_source_address(receipt)
-    """
+    """``Nexus.publishSource(params)`` (role fallback CLIENT). See :func:`extract_source_address`."""
     return send(session, _N, "publishSource", params, signer=signer, role=Role.CLIENT, **tx)
 
 
@@ -352,13 +346,7 @@ def get_sources(
     session: Session | None = None,
     block: BlockId = "latest",
 ) -> list[str]:
-    """Source addresses ``[lower, upper)`` (``upper=None``: all), in two round trips at most.
-
-    Example::
-
-        get_sources()
-        # ['0x5FbDB2315678afecb367f032d93F642f64180aa3']
-    """
+    """Source addresses ``[lower, upper)`` (``upper=None``: all), in two round trips at most."""
     s = resolve_session(session)
     raw, _ = paginate_pinned(
         s,

@@ -76,13 +76,7 @@ class Response(ProtocolObject):
         return self.get_params(block=block).data
 
     def fetch_data(self) -> dict[str, Any]:
-        """The payload JSON, fetched through ``session.ipfs``.
-
-        Example::
-
-            response.fetch_data()
-            # {'result': 42}
-        """
+        """The payload JSON, fetched through ``session.ipfs``."""
         data: dict[str, Any] = self.session.ipfs.fetch_json(self.get_data())
         return data
 

@@ -79,13 +79,7 @@ class Source(ProtocolObject):
     def get_tasks(
         self, lower: int = 0, upper: int | None = None, *, block: BlockId = "latest"
     ) -> list[Task]:
-        """Tasks ``[lower, upper)`` (``upper=None``: all) in at most two round trips.
-
-        Example::
-
-            [t.address for t in source.get_tasks()]
-            # ['0xa16E02E87b7454126E5E10d957A927A7F5B5d2be']
-        """
+        """Tasks ``[lower, upper)`` (``upper=None``: all) in at most two round trips."""
         from ogpu.protocol.task import Task
 
         raw = self._list("getTaskCount", "getTasks", lower, upper, block)[0]
@@ -130,14 +124,7 @@ class Source(ProtocolObject):
         return checksum(self._call("nexus", block=block))
 
     def snapshot(self, *, block: BlockId = "latest") -> SourceSnapshot:
-        """Every non-paginated field, read at one block in one round trip.
-
-        Example::
-
-            snap = source.snapshot()
-            snap.params.minPayment, snap.task_count
-            # (10000000000000000, 2)
-        """
+        """Every non-paginated field, read at one block in one round trip."""
         return SourceSnapshot(**self._fields(_SNAPSHOT, block))
 
     # ------------------------------------------------------------------------------------------

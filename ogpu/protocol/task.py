@@ -151,11 +151,6 @@ class Task(ProtocolObject):
     ) -> list[Response]:
         """Responses of attempts ``[lower, upper)`` (``upper=None``: all), as :class:`Response`
         objects, in at most two round trips (attempters without a response are skipped).
-
-        Example::
-
-            len(task.get_responses())
-            # 200
         """
         return self._responses(lower, upper, block)[0]
 
@@ -183,13 +178,7 @@ class Task(ProtocolObject):
         return checksum(self._call("owner", block=block))
 
     def snapshot(self, *, block: BlockId = "latest") -> TaskSnapshot:
-        """Every non-paginated field, read at one block in one round trip.
-
-        Example::
-
-            task.snapshot().attempt_count
-            # 3
-        """
+        """Every non-paginated field, read at one block in one round trip."""
         return TaskSnapshot(**self._fields(_SNAPSHOT, block))
 
     # ------------------------------------------------------------------------------------------
@@ -212,10 +201,6 @@ class Task(ProtocolObject):
         """Block until the task is in one of ``statuses`` (default: any terminal state).
 
         Raises :class:`~ogpu.types.WaitTimeoutError` carrying the last status seen.
-
-        Example::
-
-            task.wait_for_status(TaskStatus.FINALIZED, timeout=30)
         """
         return wait_for_task_status(
             self, *statuses, timeout=timeout, poll_interval=poll_interval, on_progress=on_progress
@@ -229,12 +214,7 @@ class Task(ProtocolObject):
         poll_interval: float | None = None,
         on_progress: Callable[[TaskStatus], None] | None = None,
     ) -> Response:
-        """Block until the task has a response (``confirmed=True``: the confirmed one).
-
-        Example::
-
-            task.wait_for_response(timeout=30).fetch_data()
-        """
+        """Block until the task has a response (``confirmed=True``: the confirmed one)."""
         response: Response = wait_for_response(
             self,
             confirmed=confirmed,

@@ -125,12 +125,7 @@ def _send(
 def deposit(
     account: str, amount: int, *, signer: Signer, session: Session | None = None, **tx: Unpack[Tx]
 ) -> Receipt:
-    """``Vault.deposit(account)`` with ``value=amount``: credit ``account``'s liquid balance.
-
-    Example::
-
-        deposit(client_address, 10**18, signer=client_key)
-    """
+    """``Vault.deposit(account)`` with ``value=amount``: credit ``account``'s liquid balance."""
     return _send("deposit", account, signer=signer, session=session, value=amount, **tx)
 
 

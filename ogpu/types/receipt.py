@@ -77,13 +77,7 @@ class Receipt:
 
 
 class PendingTx:
-    """A broadcast transaction that may not be mined yet (returned by ``transact(wait=False)``).
-
-    Example::
-
-        pending = vault.deposit(account, 10**18, signer=key, wait=False)
-        receipt = pending.wait(timeout=60)
-    """
+    """A broadcast transaction that may not be mined yet (returned by ``transact(wait=False)``)."""
 
     __slots__ = ("_receipt", "_waiter", "nonce", "sender", "tx_hash")
 
