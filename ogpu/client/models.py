@@ -18,6 +18,7 @@ functions do.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from collections.abc import Callable, Mapping
@@ -30,7 +31,7 @@ from pydantic.dataclasses import dataclass
 from ogpu.protocol._base import checksum
 from ogpu.types import jsonsafe
 from ogpu.types.checks import uint
-from ogpu.types.enums import DeliveryMethod, Environment
+from ogpu.types.enums import DeliveryMethod, Environment, combine_environments
 from ogpu.types.errors import InvalidArgumentError
 
 __all__ = [
@@ -129,14 +130,7 @@ class ImageEnvironments:
         >>> ImageEnvironments(cpu="https://example.com/c.yml", amd="https://example.com/a.yml").mask
         5
         """
-        mask = 0
-        if self.cpu:
-            mask |= Environment.CPU
-        if self.nvidia:
-            mask |= Environment.NVIDIA
-        if self.amd:
-            mask |= Environment.AMD
-        return int(mask)
+        return combine_environments(*(e for e in Environment if getattr(self, str(e.name).lower())))
 
 
 @dataclass(config=_CONFIG)
@@ -153,14 +147,7 @@ class SourceMetadata:
 
     def to_dict(self) -> dict[str, str]:
         """The document, keys as the Provider App reads them."""
-        return {
-            "cpu": self.cpu,
-            "nvidia": self.nvidia,
-            "amd": self.amd,
-            "name": self.name,
-            "description": self.description,
-            "logoUrl": self.logoUrl,
-        }
+        return dataclasses.asdict(self)
 
 
 @_argument_errors
@@ -228,13 +215,9 @@ class SourceInfo:
 
     def metadata(self) -> SourceMetadata:
         """The :class:`SourceMetadata` document for this source."""
+        envs = dataclasses.asdict(self.imageEnvs)
         return SourceMetadata(
-            cpu=self.imageEnvs.cpu,
-            nvidia=self.imageEnvs.nvidia,
-            amd=self.imageEnvs.amd,
-            name=self.name,
-            description=self.description,
-            logoUrl=self.logoUrl,
+            **envs, name=self.name, description=self.description, logoUrl=self.logoUrl
         )
 
 

@@ -16,7 +16,7 @@ would refuse:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
 
@@ -83,17 +83,7 @@ _NOT_PUBLISHED = "(not published)"
 def _source_info(value: object) -> SourceInfo:
     if not isinstance(value, SourceInfo):
         raise TypeError(f"expected a SourceInfo, got {type(value).__name__}")
-    envs = value.imageEnvs
-    return SourceInfo(
-        name=value.name,
-        description=value.description,
-        logoUrl=value.logoUrl,
-        imageEnvs={"cpu": envs.cpu, "nvidia": envs.nvidia, "amd": envs.amd},  # type: ignore[arg-type]
-        minPayment=value.minPayment,
-        minAvailableLockup=value.minAvailableLockup,
-        maxExpiryDuration=value.maxExpiryDuration,
-        deliveryMethod=value.deliveryMethod,
-    )
+    return replace(value, imageEnvs=replace(value.imageEnvs))
 
 
 def _task_info(value: object) -> TaskInfo:
@@ -102,10 +92,7 @@ def _task_info(value: object) -> TaskInfo:
     cfg = value.config
     if not isinstance(cfg, TaskInput):
         raise TypeError(f"TaskInfo.config must be a TaskInput, got {type(cfg).__name__}")
-    config = TaskInput(cfg.function_name, cfg.data, **cfg.extras)
-    return TaskInfo(
-        source=value.source, config=config, expiryTime=value.expiryTime, payment=value.payment
-    )
+    return replace(value, config=TaskInput(cfg.function_name, cfg.data, **cfg.extras))
 
 
 def _build_source_params(info: SourceInfo, client: str, url: str) -> SourceParams:
