@@ -35,12 +35,10 @@ __all__ = ["wait_for_confirmation", "wait_for_response", "wait_for_task_status"]
 
 #: States a task never leaves.
 TERMINAL_TASK_STATES = frozenset({TaskStatus.CANCELED, TaskStatus.EXPIRED, TaskStatus.FINALIZED})
-_ORDER = {
-    TaskStatus.NEW: 0,
-    TaskStatus.ATTEMPTED: 1,
-    TaskStatus.RESPONDED: 2,
-    TaskStatus.FINALIZED: 3,
-}
+#: The states a task passes through on its way to FINALIZED (their values grow in this order).
+_PROGRESS = frozenset(
+    {TaskStatus.NEW, TaskStatus.ATTEMPTED, TaskStatus.RESPONDED, TaskStatus.FINALIZED}
+)
 
 R = TypeVar("R")
 
@@ -125,9 +123,7 @@ def wait_for_task_status(
         status = TaskStatus(task.get_status())
         if status in wanted:
             return status, status
-        if status in TERMINAL_TASK_STATES or all(
-            s in _ORDER and _ORDER[s] < _ORDER[status] for s in wanted
-        ):
+        if status in TERMINAL_TASK_STATES or all(s in _PROGRESS and s < status for s in wanted):
             # Terminal, or already past every awaited state: it can never happen.
             raise TaskAlreadyFinalizedError(task.address, int(status))
         return status, None

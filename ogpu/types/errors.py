@@ -122,15 +122,10 @@ class OGPUError(Exception):
         return self
 
     def __str__(self) -> str:
-        text = self.message
-        extra = []
-        if self.context:
-            extra.append(f"in {self.context}")
+        where = [f"in {self.context}"] if self.context else []
         if self.tx_hash:
-            extra.append(f"tx {self.tx_hash}")
-        if extra:
-            text = f"{text} [{', '.join(extra)}]"
-        return text
+            where.append(f"tx {self.tx_hash}")
+        return f"{self.message} [{', '.join(where)}]" if where else self.message
 
 
 def _new(cls: type[OGPUError]) -> OGPUError:
