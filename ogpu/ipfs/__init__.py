@@ -87,13 +87,10 @@ def client_from_env(environ: Mapping[str, str] | None = None, **kwargs: Any) -> 
     pinning = env.get("OGPU_IPFS_PINNING_URL", "").strip()
     api = env.get("OGPU_IPFS_API", "").strip()
     gateway = env.get("OGPU_IPFS_GATEWAY", "").strip() or DEFAULT_GATEWAY
-    backend: Backend
-    if pinning:
-        backend = PinningBackend(pinning)
-    elif api:
-        backend = KuboBackend(api)
-    else:
-        backend = PinningBackend(DEFAULT_PINNING_URL)
+    # a pinning URL wins over a Kubo API; with neither, the OpenGPU pinning service
+    backend: Backend = (
+        KuboBackend(api) if api and not pinning else PinningBackend(pinning or DEFAULT_PINNING_URL)
+    )
     return IPFSClient(backend, gateway=gateway, **kwargs)
 
 

@@ -4,6 +4,9 @@ Modules: :mod:`~ogpu.protocol.nexus`, :mod:`~ogpu.protocol.controller`,
 :mod:`~ogpu.protocol.terminal`, :mod:`~ogpu.protocol.vault`, :mod:`~ogpu.protocol.manager`.
 Classes: :class:`Source`, :class:`Task`, :class:`Response`, :class:`Provider`, :class:`Master`.
 Everything routes through :class:`ogpu.chain.Session` (``session=None`` → the process default).
+Writes return a :class:`~ogpu.types.Receipt` (``wait=False`` → ``PendingTx``, ``dry_run=True`` →
+``DryRunResult``; the other keywords are :class:`TxOptions`); when ``signer`` is ``None`` the key of
+the role each write names is used (``<ROLE>_PRIVATE_KEY``).
 
 Example::
 

@@ -1,9 +1,6 @@
 """Controller: the client-side task lifecycle and escrow orchestration (docs/protocol.md,
 "Contracts and roles").
 
-Writes return a :class:`~ogpu.types.Receipt` (``wait=False`` → ``PendingTx``, ``dry_run=True`` →
-``DryRunResult``; the other keywords are :class:`~ogpu.protocol.TxOptions`).
-
 Example::
 
     from ogpu.protocol import controller

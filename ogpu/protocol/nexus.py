@@ -1,10 +1,6 @@
 """Nexus: the source registry, provider-side coordinator and event hub (docs/protocol.md,
 "Contracts and roles").
 
-Writes return a :class:`~ogpu.types.Receipt` (``wait=False`` → ``PendingTx``, ``dry_run=True`` →
-``DryRunResult``; the other keywords are :class:`~ogpu.protocol.TxOptions`). When
-``signer`` is ``None`` the key of the listed role is used (``<ROLE>_PRIVATE_KEY``).
-
 Example::
 
     from ogpu.protocol import nexus

@@ -1,9 +1,6 @@
 """Terminal: identities, master/provider pairing, agents and provider self-reported data
 (docs/protocol.md, "Contracts and roles").
 
-Writes return a :class:`~ogpu.types.Receipt` (``wait=False`` → ``PendingTx``, ``dry_run=True`` →
-``DryRunResult``; the other keywords are :class:`~ogpu.protocol.TxOptions`).
-
 Example::
 
     from ogpu.protocol import terminal

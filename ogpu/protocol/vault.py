@@ -1,8 +1,7 @@
 """Vault: balances, stake (lockup), unbonding, escrow and sanctions (docs/protocol.md, "Money flows").
 
 Every Vault write moves money, so ``signer`` is mandatory (no ``<ROLE>_PRIVATE_KEY`` fallback;
-``None`` raises :class:`~ogpu.types.MissingSignerError`). Writes return a
-:class:`~ogpu.types.Receipt` (``wait=False`` → ``PendingTx``, ``dry_run=True`` → ``DryRunResult``).
+``None`` raises :class:`~ogpu.types.MissingSignerError`).
 
 Example::
 
