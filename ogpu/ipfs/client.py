@@ -264,10 +264,7 @@ class IPFSClient:
             if not subpath:
                 data = self.backend.cat(send, cid, limit)
             if data is None:
-                rest = ""
-                if subpath:
-                    rest = target.split(cid, 1)[1]
-                target = self.gateway_url(cid) + rest
+                target = self.gateway_url(cid) + (target.split(cid, 1)[1] if subpath else "")
         elif scheme not in ("http", "https"):
             raise IPFSFetchError(url, "not an http(s) URL, ipfs:// URL or CID")
         if data is None:
