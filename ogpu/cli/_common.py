@@ -1,15 +1,8 @@
 """Shared machinery of the ``ogpu`` sub-commands: global options, output, errors, keys, writes.
 
-Every command body runs inside :func:`command` (one-line errors, or one JSON object with the
-root ``--json``; the exit code of the failure's class; a traceback only with ``--debug``) and
-talks to the chain through the :class:`Cli` it is given; a write command only says what it sends
-(a :class:`Write`) and :func:`write_command` does the rest::
-
-    @app.command(epilog="Example: ogpu task show 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be")
-    @command
-    def show(cli: Cli, address: TaskArg) -> None:
-        data = snapshot_json(cli.load("Task", address).snapshot())
-        ...
+A command body runs inside :func:`command` (one-line errors, or one JSON object with the root
+``--json``; the exit code of the failure's class) and talks to the chain through its :class:`Cli`;
+a write command returns the :class:`Write` it sends and :func:`write_command` does the rest.
 """
 
 from __future__ import annotations
@@ -20,10 +13,10 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, fields, is_dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, NoReturn, TypeVar
@@ -37,43 +30,6 @@ if TYPE_CHECKING:
 
     from ogpu.chain import Session
     from ogpu.chain.signers import SignerLike
-
-__all__ = [
-    "AmountArg",
-    "Cli",
-    "CliError",
-    "DryRunOpt",
-    "ExpiresInOpt",
-    "FunctionOpt",
-    "GlobalOptions",
-    "KeyFileOpt",
-    "LimitOpt",
-    "PaymentOpt",
-    "QuietOpt",
-    "ResponseArg",
-    "RoleName",
-    "RoleOpt",
-    "SourceArg",
-    "TaskArg",
-    "TimeoutOpt",
-    "Write",
-    "WriteOptions",
-    "YesOpt",
-    "client_write",
-    "command",
-    "format_duration",
-    "format_ogpu",
-    "format_time",
-    "jsonable",
-    "key_file_option",
-    "options",
-    "parse_address",
-    "parse_amount",
-    "parse_duration",
-    "publish_write",
-    "read_key_file",
-    "write_command",
-]
 
 WEI_PER_OGPU = 10**18
 PUBLIC_NETWORKS = ("mainnet", "testnet")
@@ -107,9 +63,9 @@ DEFAULT_NETWORK = "mainnet"
 NETWORK_CHOICE = "--network devnet|testnet|mainnet|URL or OGPU_NETWORK"
 
 
-def chosen_network(network: str | None = None) -> tuple[str, bool]:
+def chosen_network() -> tuple[str, bool]:
     """``(name, explicit)``: ``--network``, else ``$OGPU_NETWORK``, else mainnet (not explicit)."""
-    name = network or options().network or os.environ.get("OGPU_NETWORK", "").strip()
+    name = options().network or os.environ.get("OGPU_NETWORK", "").strip()
     return (name, True) if name else (DEFAULT_NETWORK, False)
 
 
@@ -546,12 +502,18 @@ def command(func: F) -> F:
 
 
 def _as_command(
-    func: Callable[..., Any], run: Callable[..., Any], hide: str, added: Iterable[Any] = ()
+    func: Callable[..., Any],
+    run: Callable[..., Any],
+    hide: str,
+    added: Mapping[str, tuple[Any, Any]] | None = None,
 ) -> Callable[..., Any]:
     """``run`` under the name, help and parameters of ``func`` (without ``hide``, plus the
-    ``inspect.Parameter`` objects ``added``), as Typer reads them."""
+    keyword-only parameters ``added``: name → (annotation, default)), as Typer reads them."""
     signature = inspect.signature(func, eval_str=True)
-    params = [p for p in signature.parameters.values() if p.name != hide] + list(added)
+    params = [p for p in signature.parameters.values() if p.name != hide]
+    for name, (annotation, default) in (added or {}).items():
+        kind = inspect.Parameter.KEYWORD_ONLY
+        params.append(inspect.Parameter(name, kind, default=default, annotation=annotation))
     functools.update_wrapper(run, func)
     run.__signature__ = signature.replace(  # type: ignore[attr-defined]
         parameters=params, return_annotation=None
@@ -581,10 +543,7 @@ def parse_amount(text: str, what: str = "amount") -> int:
             f"invalid {what} {text!r}: expected a non-negative number of OGPU such as 1.5, "
             "or with a unit: 1.5ogpu, 20gwei, 1000wei"
         )
-    try:
-        value = Decimal(match.group(1)) * (Decimal(10) ** _UNITS[unit])
-    except InvalidOperation:  # pragma: no cover - the regex only lets numbers through
-        raise CliError(f"invalid {what} {text!r}") from None
+    value = Decimal(match.group(1)) * (Decimal(10) ** _UNITS[unit])
     if value != value.to_integral_value():
         raise CliError(f"invalid {what} {text!r}: it is not a whole number of wei")
     return int(value)
@@ -734,13 +693,10 @@ def read_key_file(path: Path) -> str:
 class Cli:
     """What a command needs: the session, the signer, output and the write flow."""
 
-    def __init__(self, as_json: bool = False, network: str | None = None) -> None:
-        self.json = bool(as_json or options().json)
-        self._network = network
+    def __init__(self) -> None:
+        self.json = options().json
         self._session: Session | None = None
         self._signers: dict[tuple[Role, Path | None], SignerLike] = {}
-        self._out: Console | None = None
-        self._err: Console | None = None
         self._live: Any = None
 
     # -- chain
@@ -751,8 +707,7 @@ class Cli:
         if self._session is None:
             from ogpu.chain import Session
 
-            name, _ = chosen_network(self._network)
-            self._session = Session(name)
+            self._session = Session(chosen_network()[0])
         return self._session
 
     @property
@@ -769,51 +724,42 @@ class Cli:
         return found
 
     def account(self, given: str | None, what: str, role: Role, key_file: Path | None) -> str:
-        """``given`` as a checked address (``what`` names it in errors), else the address of
-        ``role``'s key."""
+        """``given`` as a checked address (``what`` names it in errors), else ``role``'s."""
         if given is not None:
             return parse_address(given, what)
         return self.signer(role, key_file).address
 
     def load(self, kind: str, address: str) -> Any:
-        """The ``ogpu.protocol`` object ``kind`` (Task, Source, Response) at ``address``, which is
-        checked first."""
+        """The ``ogpu.protocol`` object ``kind`` (Task, Source, Response) at ``address``."""
         import ogpu.protocol
 
         checked = parse_address(address, f"{kind.lower()} address")
         return getattr(ogpu.protocol, kind).load(checked, self.session)
 
-    def close(self) -> None:
-        if self._session is not None:
-            self._session.close()
-            self._session = None
-
     def __enter__(self) -> Cli:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
+        if self._session is not None:
+            self._session.close()
+            self._session = None
 
     # -- output
 
-    @property
+    @functools.cached_property
     def out(self) -> Console:
         """A rich console on stdout (built on first use: plain reads never import rich)."""
-        if self._out is None:
-            from rich.console import Console
+        from rich.console import Console
 
-            tty = sys.stdout.isatty()
-            self._out = Console(highlight=False, soft_wrap=not tty, width=None if tty else 200)
-        return self._out
+        tty = sys.stdout.isatty()
+        return Console(highlight=False, soft_wrap=not tty, width=None if tty else 200)
 
-    @property
+    @functools.cached_property
     def err(self) -> Console:
         """A rich console on stderr (built on first use)."""
-        if self._err is None:
-            from rich.console import Console
+        from rich.console import Console
 
-            self._err = Console(stderr=True, highlight=False, soft_wrap=True)
-        return self._err
+        return Console(stderr=True, highlight=False, soft_wrap=True)
 
     def emit(self, data: Any, human: Callable[[], None]) -> None:
         """JSON on stdout with ``--json``, else ``human()``."""
@@ -837,8 +783,7 @@ class Cli:
         printed while it spins.
         """
         if self.json or not sys.stderr.isatty():
-            with nullcontext():
-                yield
+            yield
             return
         from rich.live import Live
         from rich.spinner import Spinner
@@ -1035,27 +980,12 @@ def write_command(
 
         def run(**kw: Any) -> None:
             with errors(), Cli() as cli:
-                chosen = kw.pop("role", None)
-                w = WriteOptions(
-                    cli=cli,
-                    role=role if role is not None else chosen.role,
-                    key_file=kw.pop("key_file"),
-                    dry_run=kw.pop("dry_run"),
-                    yes=kw.pop("yes"),
-                    timeout=kw.pop("timeout"),
-                    quiet=kw.pop("quiet", False),
-                )
+                signs = role if role is not None else kw.pop("role").role
+                # key_file, dry_run, yes, timeout and quiet (absent: False), in that order
+                w = WriteOptions(cli, signs, *(kw.pop(n, False) for n in WriteOptions._fields[2:]))
                 _send(func(**kw, w=w) if takes_w else func(**kw), w)
 
-        kind = inspect.Parameter.KEYWORD_ONLY
-        return _as_command(
-            func,
-            run,
-            hide="w",
-            added=[
-                inspect.Parameter(n, kind, default=d, annotation=a) for n, (a, d) in added.items()
-            ],
-        )
+        return _as_command(func, run, hide="w", added=added)
 
     return decorate
 
@@ -1108,16 +1038,8 @@ def _send(write: Write, w: WriteOptions) -> None:
         ("gas used", f"{receipt.gas_used:,}"),
         ("fee", format_ogpu(receipt.fee)),
     ]
-    data = {
-        **report,
-        "receipt": {
-            "tx_hash": receipt.tx_hash,
-            "block_number": receipt.block_number,
-            "gas_used": receipt.gas_used,
-            "status": receipt.status,
-            "fee": receipt.fee,
-        },
-    }
+    keys = ("tx_hash", "block_number", "gas_used", "status", "fee")
+    data = {**report, "receipt": {k: getattr(receipt, k) for k in keys}}
     title = write.title(report) if callable(write.title) else write.title
     cli.emit(data, lambda: cli.fields(title, rows))
 
