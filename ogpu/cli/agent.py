@@ -77,7 +77,7 @@ def check(
     agent: AgentArg,
     principal: Annotated[
         str | None,
-        typer.Option("--principal", help="Whose agent (default: the address of the --role key)."),
+        typer.Option(help="Whose agent (default: the address of the --role key)."),
     ] = None,
     role: RoleOpt = RoleName.client,
     key_file: KeyFileOpt = None,

@@ -407,7 +407,7 @@ class Demo:
 def command(
     home: Annotated[
         Path | None,
-        typer.Option("--home", help="Devnet home (default: $OGPU_DEVNET_HOME or ~/.ogpu/devnet)."),
+        typer.Option(help="Devnet home (default: $OGPU_DEVNET_HOME or ~/.ogpu/devnet)."),
     ] = None,
     timeout: Annotated[
         float, typer.Option(help="Seconds to wait for all tasks to be answered.")

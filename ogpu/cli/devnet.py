@@ -186,7 +186,6 @@ def status(
     field: Annotated[
         str | None,
         typer.Option(
-            "--field",
             help="Print only this top-level field of the --json output (e.g. demo_source, "
             "rpc_url), for shell scripts.",
             show_default=False,

@@ -222,36 +222,30 @@ def run(
     payment: PaymentOpt,
     expires_in: ExpiresInOpt = "10m",
     retries: Annotated[
-        int, typer.Option("--retries", min=0, max=100, help="Re-publishes of an expired task.")
+        int, typer.Option(min=0, max=100, help="Re-publishes of an expired task.")
     ] = 1,
     budget: Annotated[
         str | None,
-        typer.Option("--budget", help="Most the job may commit (payments not refunded), OGPU."),
+        typer.Option(help="Most the job may commit (payments not refunded), OGPU."),
     ] = None,
     policy: Annotated[
         str,
-        typer.Option(
-            "--policy", help="MANUAL_CONFIRMATION sources: first, cheapest[:k] or quorum:k."
-        ),
+        typer.Option(help="MANUAL_CONFIRMATION sources: first, cheapest[:k] or quorum:k."),
     ] = "first",
     max_in_flight: Annotated[
-        int, typer.Option("--max-in-flight", min=1, max=1024, help="Inputs in progress at once.")
+        int, typer.Option(min=1, max=1024, help="Inputs in progress at once.")
     ] = 16,
     stuck_after: Annotated[
         float,
-        typer.Option(
-            "--stuck-after", min=0.1, help="Seconds before a publish is re-sent at a higher fee."
-        ),
+        typer.Option(min=0.1, help="Seconds before a publish is re-sent at a higher fee."),
     ] = 30.0,
     max_fee: Annotated[
         str | None,
-        typer.Option("--max-fee", help="Cap on the fee per gas of replacements (e.g. 50gwei)."),
+        typer.Option(help="Cap on the fee per gas of replacements (e.g. 50gwei)."),
     ] = None,
     out: OutOpt = None,
     journal: JournalOpt = None,
-    job_id: Annotated[
-        str | None, typer.Option("--job-id", help="Name the job (default: a random id).")
-    ] = None,
+    job_id: Annotated[str | None, typer.Option(help="Name the job (default: a random id).")] = None,
     key_file: KeyFileOpt = None,
     yes: YesOpt = False,
 ) -> None:
@@ -332,7 +326,7 @@ def cancel(
     journal: JournalOpt = None,
     key_file: KeyFileOpt = None,
     timeout: Annotated[
-        float, typer.Option("--timeout", min=0.0, help="Seconds to wait for the refunds.")
+        float, typer.Option(min=0.0, help="Seconds to wait for the refunds.")
     ] = 120.0,
 ) -> None:
     """Publish nothing more; tasks no provider has taken are cancelled and refunded."""

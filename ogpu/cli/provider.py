@@ -104,7 +104,6 @@ def run(
     source: Annotated[
         list[str],
         typer.Option(
-            "--source",
             help="SOURCE_ADDRESS=HANDLER, repeatable. HANDLER is a Python module (pkg.module) or "
             "a service URL (http://host:5555); append @nvidia/@amd to pick the environment.",
         ),
@@ -287,9 +286,7 @@ def announce(master: Annotated[str, typer.Argument(help="The master's address.")
 @_common.write_command(Role.MASTER)
 def pair(
     provider: Annotated[str, typer.Argument(help="The provider's address.")],
-    stake: Annotated[
-        str, typer.Option("--stake", help="OGPU sent to the provider's Vault lockup.")
-    ] = "0",
+    stake: Annotated[str, typer.Option(help="OGPU sent to the provider's Vault lockup.")] = "0",
 ) -> _common.Write:
     """The master pairs a provider that announced it (Terminal.announceProvider), optionally
     locking --stake OGPU for it."""

@@ -427,7 +427,7 @@ def inactivate(address: SourceArg) -> Write:
 def list_(
     cli: Cli,
     client: Annotated[
-        str | None, typer.Option("--client", help="Only the sources of this client address.")
+        str | None, typer.Option(help="Only the sources of this client address.")
     ] = None,
     mine: Annotated[
         bool, typer.Option("--mine", help="Only the sources of the client key (see --key-file).")

@@ -113,7 +113,7 @@ def balance(
 def deposit(
     amount: AmountArg,
     to: Annotated[
-        str | None, typer.Option("--to", help="Credit this account (default: the signer).")
+        str | None, typer.Option(help="Credit this account (default: the signer).")
     ] = None,
 ) -> Write:
     """Deposit OGPU from the signer's wallet into a Vault balance (the signer's by default)."""
