@@ -1,12 +1,4 @@
-"""``ogpu job``: run a function of a source over a file of inputs, exactly once, resumable.
-
-Example::
-
-    ogpu --network devnet job run 0x5FbDB2315678afecb367f032d93F642f64180aa3 -f sentiment \\
-        --inputs reviews.jsonl --payment 0.01 --out results.jsonl
-    ogpu --json job status 3f2a9c0d1e2b4c5d
-    ogpu --network devnet job resume 3f2a9c0d1e2b4c5d --out results.jsonl
-"""
+"""``ogpu job``: run a function of a source over a file of inputs, exactly once, resumable."""
 
 from __future__ import annotations
 
@@ -134,27 +126,17 @@ def _status_line(st: Any) -> str:
     )
 
 
-def _show_status(cli: Cli, st: Any) -> None:
-    def human() -> None:
-        cli.fields(
-            f"job {st.job_id} ({st.state})",
-            [
-                ("inputs", st.total),
-                ("published", st.published),
-                ("attempted", st.attempted),
-                ("answered", st.answered),
-                ("confirmed", st.confirmed),
-                ("failed", st.failed),
-                ("canceled", st.canceled),
-                ("pending", st.pending),
-                ("spent", format_ogpu(st.spent)),
-                ("paid", format_ogpu(st.paid)),
-                ("refunded", format_ogpu(st.refunded)),
-                ("escrowed", format_ogpu(st.escrowed)),
-            ],
-        )
+_COUNTS = ("published", "attempted", "answered", "confirmed", "failed", "canceled", "pending")
+_AMOUNTS = ("spent", "paid", "refunded", "escrowed")
 
-    cli.emit(st.to_dict(), human)
+
+def _show_status(cli: Cli, st: Any) -> None:
+    rows = [
+        ("inputs", st.total),
+        *((k, getattr(st, k)) for k in _COUNTS),
+        *((k, format_ogpu(getattr(st, k))) for k in _AMOUNTS),
+    ]
+    cli.emit(st.to_dict(), lambda: cli.fields(f"job {st.job_id} ({st.state})", rows))
 
 
 def _write_out(job: Any, path: Path) -> None:

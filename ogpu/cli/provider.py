@@ -1,11 +1,4 @@
-"""``ogpu provider``: serve sources as a provider, and inspect a provider on-chain.
-
-Example::
-
-    ogpu --network devnet provider run --master 0x90F7… \\
-        --source 0x5FbD…=ogpu.devnet.demo_handlers --slots 4
-    ogpu --network devnet --json provider status
-"""
+"""``ogpu provider``: serve sources as a provider, and inspect a provider on-chain."""
 
 from __future__ import annotations
 
@@ -38,11 +31,6 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, OGPUError | _common.CliError | ValueError | OSError):
         return str(exc)
     return _common.describe_error(exc)
-
-
-def _read_key(path: Path | None) -> str | None:
-    """The key in ``path`` (permissions checked, content never echoed), or None."""
-    return None if path is None else _common.read_key_file(path)
 
 
 def _devnet_provider_running() -> bool:
@@ -84,14 +72,6 @@ def _free_devnet_provider(
     if master_key is None and master == dev_account("master").address:
         master_key = dev_key("master")  # completes the pairing of provider2 with the dev master
     return dev_key("provider2"), master_key
-
-
-def _devnet_master(session: Any) -> str | None:
-    if session.network.name != "devnet":
-        return None
-    from ogpu.devnet.accounts import dev_account
-
-    return dev_account("master").address
 
 
 @app.command(
@@ -159,11 +139,16 @@ def run(
     with _common.errors(_describe):
         bid_wei = None if bid is None else _common.parse_amount(bid, "bid")
         session = _common.Cli().session  # never closed: abandoned handlers may still use it
-        master_addr = master or _devnet_master(session)
-        if master_addr is None:
+        master_addr = master
+        if not master_addr and session.network.name == "devnet":
+            from ogpu.devnet.accounts import dev_account
+
+            master_addr = dev_account("master").address
+        if not master_addr:
             _common.fail("give the master's address with --master", _common.EXIT_INPUT)
-        provider_key = _read_key(key_file)  # None → $PROVIDER_PRIVATE_KEY / devnet dev key
-        master_key = _read_key(master_key_file)
+        # keys: permissions checked, content never echoed; none → $PROVIDER_PRIVATE_KEY / dev key
+        provider_key = _common.read_key_file(key_file) if key_file else None
+        master_key = _common.read_key_file(master_key_file) if master_key_file else None
         if provider_key is None and not os.environ.get("PROVIDER_PRIVATE_KEY"):
             provider_key, master_key = _free_devnet_provider(session, master_addr, master_key)
         bindings = [SourceBinding.parse(spec) for spec in source]

@@ -2,12 +2,6 @@
 
 Amounts are OGPU (``1.5``) unless suffixed (``1000wei``, ``2gwei``). The signer is the role's key
 (``--role``, default client), or ``--key-file``.
-
-Example::
-
-    ogpu --network devnet vault deposit 1.5
-    ogpu --network devnet --json vault balance
-    ogpu --network devnet vault lock 1 --role provider
 """
 
 from __future__ import annotations
