@@ -73,19 +73,6 @@ def chosen_network() -> tuple[str, bool]:
 # Shared option types
 
 
-class RoleName(str, Enum):
-    """Which role's key signs (``<ROLE>_PRIVATE_KEY``, or the devnet dev key of that role)."""
-
-    client = "client"
-    provider = "provider"
-    master = "master"
-    agent = "agent"
-
-    @property
-    def role(self) -> Role:
-        return Role(self.value)
-
-
 def key_file_option(role: Role | None = None) -> Any:
     """``--key-file``, worded for ``role``'s key when the command's role is fixed."""
     whose, default = (
@@ -127,7 +114,7 @@ QuietOpt = Annotated[
     ),
 ]
 RoleOpt = Annotated[
-    RoleName,
+    Role,
     typer.Option("--role", help="Whose key signs (its <ROLE>_PRIVATE_KEY or dev key)."),
 ]
 TimeoutOpt = Annotated[
@@ -259,13 +246,19 @@ def _task_final(exc: Any) -> str:
     )
 
 
+def _no_devnet(where: str, reason: str) -> str | None:
+    """On the devnet, an unreachable node is one that is not running."""
+    if chosen_network()[0] != "devnet":
+        return None
+    return f"no devnet running{where} ({reason}); start it with `ogpu devnet up`"
+
+
 def _rpc_failure(exc: Any) -> str:
     reason = str(exc.reason)
     if reason.startswith("no devnet is running"):
         return reason  # already says which command starts it
-    if chosen_network()[0] == "devnet" and "cannot connect" in reason:
-        return f"no devnet running ({reason}); start it with `ogpu devnet up`"
-    return f"RPC failure: {reason}; {_network_hint()}"
+    devnet = _no_devnet("", reason) if "cannot connect" in reason else None
+    return devnet or f"RPC failure: {reason}; {_network_hint()}"
 
 
 def _not_found(exc: Any) -> str | None:
@@ -428,10 +421,8 @@ def describe_error(exc: BaseException) -> str:
         found = re.search(r"\[Errno -?\d+\] ([^\"')\]]+)", text)
         reason = found.group(1).strip() if found else (text[:160] or name)
         where = f" at {url}" if url else ""
-        name_, _ = chosen_network()
-        if name_ == "devnet":
-            return f"no devnet running{where} ({reason}); start it with `ogpu devnet up`"
-        return f"cannot reach the network{where} ({name}: {reason}); {_network_hint()}"
+        devnet = _no_devnet(where, reason)
+        return devnet or f"cannot reach the network{where} ({name}: {reason}); {_network_hint()}"
     return f"unexpected {name}: {exc}; rerun with --debug for the traceback"
 
 
@@ -963,7 +954,7 @@ def write_command(
             return Write("Vault.withdraw", "withdrawn", effect=..., send=..., extra=...)
     """
     added: dict[str, tuple[Any, Any]] = {
-        "role": (RoleOpt, RoleName.client),
+        "role": (RoleOpt, Role.CLIENT),
         "key_file": (Annotated[Path | None, key_file_option(role)], None),
         "dry_run": (DryRunOpt, False),
         "yes": (YesOpt, False),
@@ -980,7 +971,7 @@ def write_command(
 
         def run(**kw: Any) -> None:
             with errors(), Cli() as cli:
-                signs = role if role is not None else kw.pop("role").role
+                signs = role if role is not None else kw.pop("role")
                 # key_file, dry_run, yes, timeout and quiet (absent: False), in that order
                 w = WriteOptions(cli, signs, *(kw.pop(n, False) for n in WriteOptions._fields[2:]))
                 _send(func(**kw, w=w) if takes_w else func(**kw), w)

@@ -9,13 +9,13 @@ import typer
 from ogpu.cli._common import (
     Cli,
     KeyFileOpt,
-    RoleName,
     RoleOpt,
     Write,
     command,
     parse_address,
     write_command,
 )
+from ogpu.types import Role
 
 EXAMPLE = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"  # an agent address for the examples
 app = typer.Typer(
@@ -70,7 +70,7 @@ def check(
         str | None,
         typer.Option(help="Whose agent (default: the address of the --role key)."),
     ] = None,
-    role: RoleOpt = RoleName.client,
+    role: RoleOpt = Role.CLIENT,
     key_file: KeyFileOpt = None,
 ) -> None:
     """Whether AGENT may act for the principal: explicit grant, and the default agent for masters.
@@ -79,7 +79,7 @@ def check(
     """
     who = parse_address(agent, "agent address")
     session = cli.session
-    owner = cli.account(principal, "--principal address", role.role, key_file)
+    owner = cli.account(principal, "--principal address", role, key_file)
     t = session.contract("Terminal")
     number, (explicit, effective, default_agent) = session.batch_call_at(
         [

@@ -1,15 +1,8 @@
-"""``ogpu devnet``: run the whole OpenGPU marketplace on this machine.
-
-Example::
-
-    ogpu devnet up            # anvil + protocol + IPFS store, in the background
-    ogpu devnet status        # health, block height, sources and tasks
-    ogpu devnet logs anvil -n 20
-    ogpu devnet down
-"""
+"""``ogpu devnet``: run the whole OpenGPU marketplace on this machine (``ogpu devnet up``)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -216,10 +209,8 @@ def status(
             fail(str(problem), EXIT_NETWORK)
         m = st.manifest or {}
         table = Table(title=f"devnet {st.home}", title_justify="left")
-        table.add_column("service")
-        table.add_column("pid")
-        table.add_column("url")
-        table.add_column("health")
+        for column in ("service", "pid", "url", "health"):
+            table.add_column(column)
         for s in st.services:
             health = (
                 "[green]ok[/]"
@@ -261,12 +252,11 @@ def logs(
         else:
             names = sorted(p.stem for p in log_dir.glob("*.log")) if log_dir.is_dir() else []
         paths = {n: manager.log_path(h, n) for n in names}
-        missing = [n for n, p in paths.items() if not p.exists()]
         if not paths:
             raise manager.DevnetNotRunningError(
                 f"no log in {log_dir}; start the devnet with `ogpu devnet up`"
             )
-        if service is not None and missing:
+        if service is not None and not paths[service].exists():
             raise manager.DevnetError(
                 f"no {service + ' ' if service else ''}log in {log_dir}; start the devnet with "
                 "`ogpu devnet up`"
@@ -276,8 +266,6 @@ def logs(
             for line in manager.tail_log(p, lines):
                 typer.echo(f"[{name}] {line}" if prefix else line)
         if follow:
-            try:
+            with contextlib.suppress(KeyboardInterrupt):
                 for name, line in manager.follow_logs(paths):
                     typer.echo(f"[{name}] {line}" if prefix else line)
-            except KeyboardInterrupt:
-                return

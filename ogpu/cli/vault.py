@@ -15,7 +15,6 @@ from ogpu.cli._common import (
     AmountArg,
     Cli,
     KeyFileOpt,
-    RoleName,
     RoleOpt,
     Write,
     command,
@@ -25,6 +24,7 @@ from ogpu.cli._common import (
     parse_amount,
     write_command,
 )
+from ogpu.types import Role
 
 app = typer.Typer(
     add_completion=False,
@@ -56,12 +56,12 @@ def balance(
         str | None,
         typer.Argument(help="Account to show (default: the address of the --role key)."),
     ] = None,
-    role: RoleOpt = RoleName.client,
+    role: RoleOpt = Role.CLIENT,
     key_file: KeyFileOpt = None,
 ) -> None:
     """Show an account's Vault state: balance, lockup, unbonding, earnings, escrow, eligibility."""
     session = cli.session
-    who = cli.account(address, "account address", role.role, key_file)
+    who = cli.account(address, "account address", role, key_file)
     vault = session.contract("Vault")
     # the wallet balance rides in the same batch, read at the same block as the views
     number, values = session.batch_call_at(
