@@ -17,11 +17,9 @@ from ogpu.types.errors import OGPUError
 
 app = typer.Typer(
     add_completion=False,
-    help=(
-        "A local OpenGPU network: anvil node, deployed protocol, IPFS store and funded development "
-        "accounts, running in the background.\n\n"
-        "Example: ogpu devnet up && ogpu devnet status"
-    ),
+    help="A local OpenGPU network: anvil node, deployed protocol, IPFS store and funded development "
+    "accounts, running in the background.\n\n"
+    "Example: ogpu devnet up && ogpu devnet status",
     no_args_is_help=True,
 )
 

@@ -16,10 +16,8 @@ from ogpu.types.errors import OGPUError
 
 app = typer.Typer(
     add_completion=False,
-    help=(
-        "Serve sources as a provider: watch tasks, run handlers, submit responses.\n\n"
-        "Example: ogpu provider run --source 0xSOURCE=my_pkg.handlers --master 0xMASTER"
-    ),
+    help="Serve sources as a provider: watch tasks, run handlers, submit responses.\n\n"
+    "Example: ogpu provider run --source 0xSOURCE=my_pkg.handlers --master 0xMASTER",
     no_args_is_help=True,
 )
 
@@ -36,20 +34,14 @@ def _describe(exc: BaseException) -> str:
 def _devnet_provider_running() -> bool:
     """Whether the devnet's own provider (started by ``ogpu devnet up``) is alive."""
     from ogpu.devnet import manager
+    from ogpu.devnet.node import pid_alive
 
     try:
         pid = int(manager.read_manifest().get("pids", {}).get("provider") or 0)
     except (OGPUError, OSError, ValueError):
         return False
-    if pid <= 0 or pid == os.getpid():  # the devnet's provider is this very process
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # alive, owned by someone else
-        return True
-    return True
+    # not when the devnet's provider is this very process
+    return pid > 0 and pid != os.getpid() and pid_alive(pid)
 
 
 def _free_devnet_provider(
@@ -75,10 +67,8 @@ def _free_devnet_provider(
 
 
 @app.command(
-    epilog=(
-        "Example: ogpu --network devnet provider run --source 0xSRC=ogpu.devnet.demo_handlers "
-        "--source 0xSRC2=http://127.0.0.1:5555 --slots 4"
-    )
+    epilog="Example: ogpu --network devnet provider run --source 0xSRC=ogpu.devnet.demo_handlers "
+    "--source 0xSRC2=http://127.0.0.1:5555 --slots 4"
 )
 def run(
     source: Annotated[
