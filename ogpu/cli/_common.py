@@ -93,7 +93,6 @@ DryRunOpt = Annotated[
     bool,
     typer.Option(
         "--dry-run",
-        metavar="",
         help="Simulate only: show the effect and the gas; nothing is signed or sent.",
     ),
 ]
@@ -102,16 +101,13 @@ YesOpt = Annotated[
     typer.Option(
         "--yes",
         "-y",
-        metavar="",
         help="Do not ask for confirmation before sending to mainnet/testnet.",
     ),
 ]
 KeyFileOpt = Annotated[Path | None, key_file_option()]
 QuietOpt = Annotated[
     bool,
-    typer.Option(
-        "--quiet", "-q", metavar="", help="Print only the new address (for shell scripts)."
-    ),
+    typer.Option("--quiet", "-q", help="Print only the new address (for shell scripts)."),
 ]
 RoleOpt = Annotated[
     Role,
@@ -445,29 +441,10 @@ def _is_connection_error(exc: BaseException) -> bool:
     return isinstance(exc, ConnectionError | OSError)
 
 
-def report(
-    exc: BaseException, describe: Callable[[BaseException], str] = describe_error
-) -> NoReturn:
-    """Print ``exc`` as one ``error:`` line (or one JSON object with ``--json``) and exit with the
-    code of its class."""
-    message = _one_line(describe(exc))
-    code = exit_code_for(exc)
-    if options().json:
-        typer.echo(json.dumps(error_json(exc, message)), err=True)
-        raise typer.Exit(code)
-    fail(message, code)
-
-
 @contextmanager
 def errors(describe: Callable[[BaseException], str] = describe_error) -> Iterator[None]:
-    """Every failure becomes one line on stderr (a JSON object with ``--json``) and the exit code
-    of its class (re-raised with ``--debug``).
-
-    ``describe(exc)`` words the line (default :func:`describe_error`)::
-
-        with errors(lambda exc: f"{exc}; see the logs"):
-            ...
-    """
+    """Every failure becomes one line ``describe(exc)`` on stderr (a JSON object with ``--json``)
+    and the exit code of its class (re-raised with ``--debug``)."""
     try:
         yield
     except (typer.Exit, typer.Abort, typer.TyperException):  # usage errors, exits, aborts
@@ -477,7 +454,11 @@ def errors(describe: Callable[[BaseException], str] = describe_error) -> Iterato
     except Exception as exc:
         if options().debug:
             raise
-        report(exc, describe)
+        message, code = _one_line(describe(exc)), exit_code_for(exc)
+        if options().json:
+            typer.echo(json.dumps(error_json(exc, message)), err=True)
+            raise typer.Exit(code) from None
+        fail(message, code)
 
 
 def command(func: F) -> F:

@@ -187,12 +187,11 @@ def root(
         typer.Option(
             "--json",
             help="JSON on stdout for every command; errors as one JSON object on stderr.",
-            metavar="",
         ),
     ] = False,
     debug: Annotated[
         bool,
-        typer.Option("--debug", help="Show the full traceback when a command fails.", metavar=""),
+        typer.Option("--debug", help="Show the full traceback when a command fails."),
     ] = False,
 ) -> None:
     """OpenGPU from the shell."""
