@@ -85,23 +85,19 @@ def key_file_option(role: Role | None = None) -> Any:
         help=f"File holding {whose} private key (hex; must not be readable by group/others). "
         f"Default: {default}.",
         dir_okay=False,
-        show_default=False,
     )
 
 
 DryRunOpt = Annotated[
     bool,
     typer.Option(
-        "--dry-run",
-        help="Simulate only: show the effect and the gas; nothing is signed or sent.",
+        "--dry-run", help="Simulate only: show the effect and the gas; nothing is signed or sent."
     ),
 ]
 YesOpt = Annotated[
     bool,
     typer.Option(
-        "--yes",
-        "-y",
-        help="Do not ask for confirmation before sending to mainnet/testnet.",
+        "--yes", "-y", help="Do not ask for confirmation before sending to mainnet/testnet."
     ),
 ]
 KeyFileOpt = Annotated[Path | None, key_file_option()]

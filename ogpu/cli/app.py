@@ -178,7 +178,6 @@ def root(
             "--network",
             envvar="OGPU_NETWORK",
             help=NETWORK_HELP,
-            show_default=False,
             metavar="NAME",
         ),
     ] = None,

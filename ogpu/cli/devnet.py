@@ -30,7 +30,6 @@ HomeOpt = Annotated[
     typer.Option(
         "--home",
         help="Devnet directory (manifest, logs, data). Default: $OGPU_DEVNET_HOME or ~/.ogpu/devnet.",
-        show_default=False,
     ),
 ]
 
@@ -179,7 +178,6 @@ def status(
         typer.Option(
             help="Print only this top-level field of the --json output (e.g. demo_source, "
             "rpc_url), for shell scripts.",
-            show_default=False,
         ),
     ] = None,
 ) -> None:

@@ -49,7 +49,6 @@ JournalOpt = Annotated[
         "--journal",
         help="Journal file. Default: $OGPU_JOURNAL, else ~/.ogpu/jobs.sqlite3.",
         dir_okay=False,
-        show_default=False,
     ),
 ]
 OutOpt = Annotated[
@@ -59,7 +58,6 @@ OutOpt = Annotated[
         "-o",
         help="Write one JSON line per input (index, input, result or error) when the job ends.",
         dir_okay=False,
-        show_default=False,
     ),
 ]
 

@@ -447,15 +447,9 @@ def list_(
     else:
         count = nexus.get_source_count(session=session)
         addresses = nexus.get_sources(max(0, count - limit), count, session=session)
-    calls = []
-    for a in addresses:
-        c = session.contract("Source", a)
-        calls += [
-            c.functions.getClient(),
-            c.functions.getStatus(),
-            c.functions.getSourceParams(),
-            c.functions.getTaskCount(),
-        ]
+    views = ("getClient", "getStatus", "getSourceParams", "getTaskCount")
+    functions = [session.contract("Source", a).functions for a in addresses]
+    calls = [getattr(f, view)() for f in functions for view in views]
     values = session.batch_call(calls) if calls else []
     rows: list[dict[str, Any]] = []
     for i, a in enumerate(addresses):
