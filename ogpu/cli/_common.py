@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import math
 import os
 import re
 import sys
@@ -580,15 +581,13 @@ def format_duration(seconds: float) -> str:
     ('in 9 min', '3 s ago', 'in 2 h')
     """
     s = abs(int(seconds))
-    if s < 120:
-        text = f"{s} s"
-    elif s < 7200:
-        text = f"{s // 60} min"
-    elif s < 172800:
-        text = f"{s // 3600} h"
-    else:
-        text = f"{s // 86400} d"
+    size, unit = next((size, unit) for below, size, unit in _SPANS if s < below)
+    text = f"{s // size} {unit}"
     return f"in {text}" if seconds >= 0 else f"{text} ago"
+
+
+# (below this many seconds, a duration counts in units of, unit)
+_SPANS = ((120, 1, "s"), (7200, 60, "min"), (172800, 3600, "h"), (math.inf, 86400, "d"))
 
 
 def format_time(unix: int | None, now: float | None = None) -> str:
