@@ -328,11 +328,10 @@ def update(
     """
     from ogpu.client import ImageEnvironments, SourceInfo, update_source
     from ogpu.ipfs import cid_of, encode_payload
-    from ogpu.protocol import Source, nexus
+    from ogpu.protocol import nexus
 
-    addr = parse_address(address, "source address")
-    source = Source.load(addr, w.cli.session)
-    snap = source.snapshot()
+    source = w.cli.load("Source", address)
+    addr, snap = source.address, source.snapshot()
     p = snap.params
     needs_meta = any(v is None for v in (name, description, logo_url, cpu, nvidia, amd))
     meta: dict[str, Any] = {}
