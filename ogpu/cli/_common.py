@@ -856,13 +856,11 @@ class WriteOptions(NamedTuple):
 class Write(NamedTuple):
     """What a write command sends and how it reports it (run by :func:`write_command`).
 
-    ``send(signer=, session=, **kw)`` performs the write, ``kw`` forwarded to
-    ``Session.transact`` or a client workflow: ``dry_run=True`` → a :class:`DryRunResult`;
-    ``wait=False`` → a pending object (``wait``/``receipt``) or the receipt itself.
-    ``effect(signer_address)`` words it for the dry run and the prompt. The report holds
-    ``{signer_field: signer, **extra}`` and ``outcome(pending)`` (what the write produced, e.g.
-    the new contract's address); ``title`` may be worded from it; ``quiet`` names the field that
-    ``--quiet`` prints alone.
+    ``send(signer=, session=, **kw)`` performs the write (``dry_run=True`` → a
+    :class:`DryRunResult`; ``wait=False`` → a pending object with ``receipt``/``wait``, or the
+    receipt itself); ``effect(signer_address)`` words it for the dry run and the prompt. The
+    report holds ``{signer_field: signer, **extra, **outcome(pending)}``, ``title`` may be worded
+    from it and ``quiet`` names the field ``--quiet`` prints alone.
     """
 
     action: str
@@ -917,11 +915,10 @@ def write_command(
 ) -> Callable[[Callable[..., Write]], Callable[..., None]]:
     """Make ``func`` (the command's own arguments → the :class:`Write` it sends) a write command.
 
-    The command gains ``--role`` (unless its ``role`` is fixed; default client), ``--key-file``,
-    ``--dry-run``, ``--yes``, ``--timeout`` (and ``--quiet``), runs inside :func:`errors` and
-    goes: resolve the signer → simulate (``--dry-run``: show it and stop) → confirm on
-    mainnet/testnet → send and wait (spinner) → report. ``func`` may take ``w``, the
-    :class:`WriteOptions` (``w.cli.session`` reads the chain before the write is worded)::
+    The command gains ``--role`` (unless ``role`` is fixed), ``--key-file``, ``--dry-run``,
+    ``--yes``, ``--timeout`` (and ``--quiet``) and goes: signer → simulate (``--dry-run`` stops
+    there) → confirm on mainnet/testnet → send and wait → report. ``func`` may take ``w``, the
+    :class:`WriteOptions`, to read the chain before the write is worded::
 
         @app.command(epilog="Example: ogpu --network devnet vault withdraw 0.5")
         @write_command()
