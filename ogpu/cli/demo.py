@@ -260,7 +260,7 @@ class Demo:
             item.task = p.wait(timeout=30)
 
         self.step("Watching providers attempt and answer (live)")
-        self._watch(tasks, session)
+        self._watch(tasks)
 
         for item in tasks:
             if item.manual and item.status is TaskStatus.RESPONDED:
@@ -294,7 +294,7 @@ class Demo:
             "  [yellow]the devnet's provider is not registered yet; provider2 answers alone[/]"
         )
 
-    def _watch(self, tasks: list[DemoTask], session: Any) -> None:
+    def _watch(self, tasks: list[DemoTask]) -> None:
         deadline = time.monotonic() + self.timeout
 
         def done(item: DemoTask) -> bool:
