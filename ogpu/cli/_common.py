@@ -1,15 +1,8 @@
 """Shared machinery of the ``ogpu`` sub-commands: global options, output, errors, keys, writes.
 
-Every command body runs inside :func:`command` (one-line errors, or one JSON object with the
-root ``--json``; the exit code of the failure's class; a traceback only with ``--debug``) and
-talks to the chain through the :class:`Cli` it is given; a write command only says what it sends
-(a :class:`Write`) and :func:`write_command` does the rest::
-
-    @app.command(epilog="Example: ogpu task show 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be")
-    @command
-    def show(cli: Cli, address: TaskArg) -> None:
-        data = snapshot_json(cli.load("Task", address).snapshot())
-        ...
+A command body runs inside :func:`command` (one-line errors, or one JSON object with the root
+``--json``; the exit code of the failure's class) and talks to the chain through its :class:`Cli`;
+a write command returns the :class:`Write` it sends and :func:`write_command` does the rest.
 """
 
 from __future__ import annotations
@@ -17,13 +10,14 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import math
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, fields, is_dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, NoReturn, TypeVar
@@ -37,43 +31,6 @@ if TYPE_CHECKING:
 
     from ogpu.chain import Session
     from ogpu.chain.signers import SignerLike
-
-__all__ = [
-    "AmountArg",
-    "Cli",
-    "CliError",
-    "DryRunOpt",
-    "ExpiresInOpt",
-    "FunctionOpt",
-    "GlobalOptions",
-    "KeyFileOpt",
-    "LimitOpt",
-    "PaymentOpt",
-    "QuietOpt",
-    "ResponseArg",
-    "RoleName",
-    "RoleOpt",
-    "SourceArg",
-    "TaskArg",
-    "TimeoutOpt",
-    "Write",
-    "WriteOptions",
-    "YesOpt",
-    "client_write",
-    "command",
-    "format_duration",
-    "format_ogpu",
-    "format_time",
-    "jsonable",
-    "key_file_option",
-    "options",
-    "parse_address",
-    "parse_amount",
-    "parse_duration",
-    "publish_write",
-    "read_key_file",
-    "write_command",
-]
 
 WEI_PER_OGPU = 10**18
 PUBLIC_NETWORKS = ("mainnet", "testnet")
@@ -107,27 +64,14 @@ DEFAULT_NETWORK = "mainnet"
 NETWORK_CHOICE = "--network devnet|testnet|mainnet|URL or OGPU_NETWORK"
 
 
-def chosen_network(network: str | None = None) -> tuple[str, bool]:
+def chosen_network() -> tuple[str, bool]:
     """``(name, explicit)``: ``--network``, else ``$OGPU_NETWORK``, else mainnet (not explicit)."""
-    name = network or options().network or os.environ.get("OGPU_NETWORK", "").strip()
+    name = options().network or os.environ.get("OGPU_NETWORK", "").strip()
     return (name, True) if name else (DEFAULT_NETWORK, False)
 
 
 # ----------------------------------------------------------------------------------------------
 # Shared option types
-
-
-class RoleName(str, Enum):
-    """Which role's key signs (``<ROLE>_PRIVATE_KEY``, or the devnet dev key of that role)."""
-
-    client = "client"
-    provider = "provider"
-    master = "master"
-    agent = "agent"
-
-    @property
-    def role(self) -> Role:
-        return Role(self.value)
 
 
 def key_file_option(role: Role | None = None) -> Any:
@@ -142,36 +86,28 @@ def key_file_option(role: Role | None = None) -> Any:
         help=f"File holding {whose} private key (hex; must not be readable by group/others). "
         f"Default: {default}.",
         dir_okay=False,
-        show_default=False,
     )
 
 
 DryRunOpt = Annotated[
     bool,
     typer.Option(
-        "--dry-run",
-        metavar="",
-        help="Simulate only: show the effect and the gas; nothing is signed or sent.",
+        "--dry-run", help="Simulate only: show the effect and the gas; nothing is signed or sent."
     ),
 ]
 YesOpt = Annotated[
     bool,
     typer.Option(
-        "--yes",
-        "-y",
-        metavar="",
-        help="Do not ask for confirmation before sending to mainnet/testnet.",
+        "--yes", "-y", help="Do not ask for confirmation before sending to mainnet/testnet."
     ),
 ]
 KeyFileOpt = Annotated[Path | None, key_file_option()]
 QuietOpt = Annotated[
     bool,
-    typer.Option(
-        "--quiet", "-q", metavar="", help="Print only the new address (for shell scripts)."
-    ),
+    typer.Option("--quiet", "-q", help="Print only the new address (for shell scripts)."),
 ]
 RoleOpt = Annotated[
-    RoleName,
+    Role,
     typer.Option("--role", help="Whose key signs (its <ROLE>_PRIVATE_KEY or dev key)."),
 ]
 TimeoutOpt = Annotated[
@@ -303,13 +239,19 @@ def _task_final(exc: Any) -> str:
     )
 
 
+def _no_devnet(where: str, reason: str) -> str | None:
+    """On the devnet, an unreachable node is one that is not running."""
+    if chosen_network()[0] != "devnet":
+        return None
+    return f"no devnet running{where} ({reason}); start it with `ogpu devnet up`"
+
+
 def _rpc_failure(exc: Any) -> str:
     reason = str(exc.reason)
     if reason.startswith("no devnet is running"):
         return reason  # already says which command starts it
-    if chosen_network()[0] == "devnet" and "cannot connect" in reason:
-        return f"no devnet running ({reason}); start it with `ogpu devnet up`"
-    return f"RPC failure: {reason}; {_network_hint()}"
+    devnet = _no_devnet("", reason) if "cannot connect" in reason else None
+    return devnet or f"RPC failure: {reason}; {_network_hint()}"
 
 
 def _not_found(exc: Any) -> str | None:
@@ -472,10 +414,8 @@ def describe_error(exc: BaseException) -> str:
         found = re.search(r"\[Errno -?\d+\] ([^\"')\]]+)", text)
         reason = found.group(1).strip() if found else (text[:160] or name)
         where = f" at {url}" if url else ""
-        name_, _ = chosen_network()
-        if name_ == "devnet":
-            return f"no devnet running{where} ({reason}); start it with `ogpu devnet up`"
-        return f"cannot reach the network{where} ({name}: {reason}); {_network_hint()}"
+        devnet = _no_devnet(where, reason)
+        return devnet or f"cannot reach the network{where} ({name}: {reason}); {_network_hint()}"
     return f"unexpected {name}: {exc}; rerun with --debug for the traceback"
 
 
@@ -498,29 +438,10 @@ def _is_connection_error(exc: BaseException) -> bool:
     return isinstance(exc, ConnectionError | OSError)
 
 
-def report(
-    exc: BaseException, describe: Callable[[BaseException], str] = describe_error
-) -> NoReturn:
-    """Print ``exc`` as one ``error:`` line (or one JSON object with ``--json``) and exit with the
-    code of its class."""
-    message = _one_line(describe(exc))
-    code = exit_code_for(exc)
-    if options().json:
-        typer.echo(json.dumps(error_json(exc, message)), err=True)
-        raise typer.Exit(code)
-    fail(message, code)
-
-
 @contextmanager
 def errors(describe: Callable[[BaseException], str] = describe_error) -> Iterator[None]:
-    """Every failure becomes one line on stderr (a JSON object with ``--json``) and the exit code
-    of its class (re-raised with ``--debug``).
-
-    ``describe(exc)`` words the line (default :func:`describe_error`)::
-
-        with errors(lambda exc: f"{exc}; see the logs"):
-            ...
-    """
+    """Every failure becomes one line ``describe(exc)`` on stderr (a JSON object with ``--json``)
+    and the exit code of its class (re-raised with ``--debug``)."""
     try:
         yield
     except (typer.Exit, typer.Abort, typer.TyperException):  # usage errors, exits, aborts
@@ -530,7 +451,11 @@ def errors(describe: Callable[[BaseException], str] = describe_error) -> Iterato
     except Exception as exc:
         if options().debug:
             raise
-        report(exc, describe)
+        message, code = _one_line(describe(exc)), exit_code_for(exc)
+        if options().json:
+            typer.echo(json.dumps(error_json(exc, message)), err=True)
+            raise typer.Exit(code) from None
+        fail(message, code)
 
 
 def command(func: F) -> F:
@@ -546,12 +471,18 @@ def command(func: F) -> F:
 
 
 def _as_command(
-    func: Callable[..., Any], run: Callable[..., Any], hide: str, added: Iterable[Any] = ()
+    func: Callable[..., Any],
+    run: Callable[..., Any],
+    hide: str,
+    added: Mapping[str, tuple[Any, Any]] | None = None,
 ) -> Callable[..., Any]:
     """``run`` under the name, help and parameters of ``func`` (without ``hide``, plus the
-    ``inspect.Parameter`` objects ``added``), as Typer reads them."""
+    keyword-only parameters ``added``: name → (annotation, default)), as Typer reads them."""
     signature = inspect.signature(func, eval_str=True)
-    params = [p for p in signature.parameters.values() if p.name != hide] + list(added)
+    params = [p for p in signature.parameters.values() if p.name != hide]
+    for name, (annotation, default) in (added or {}).items():
+        kind = inspect.Parameter.KEYWORD_ONLY
+        params.append(inspect.Parameter(name, kind, default=default, annotation=annotation))
     functools.update_wrapper(run, func)
     run.__signature__ = signature.replace(  # type: ignore[attr-defined]
         parameters=params, return_annotation=None
@@ -581,10 +512,7 @@ def parse_amount(text: str, what: str = "amount") -> int:
             f"invalid {what} {text!r}: expected a non-negative number of OGPU such as 1.5, "
             "or with a unit: 1.5ogpu, 20gwei, 1000wei"
         )
-    try:
-        value = Decimal(match.group(1)) * (Decimal(10) ** _UNITS[unit])
-    except InvalidOperation:  # pragma: no cover - the regex only lets numbers through
-        raise CliError(f"invalid {what} {text!r}") from None
+    value = Decimal(match.group(1)) * (Decimal(10) ** _UNITS[unit])
     if value != value.to_integral_value():
         raise CliError(f"invalid {what} {text!r}: it is not a whole number of wei")
     return int(value)
@@ -653,15 +581,13 @@ def format_duration(seconds: float) -> str:
     ('in 9 min', '3 s ago', 'in 2 h')
     """
     s = abs(int(seconds))
-    if s < 120:
-        text = f"{s} s"
-    elif s < 7200:
-        text = f"{s // 60} min"
-    elif s < 172800:
-        text = f"{s // 3600} h"
-    else:
-        text = f"{s // 86400} d"
+    size, unit = next((size, unit) for below, size, unit in _SPANS if s < below)
+    text = f"{s // size} {unit}"
     return f"in {text}" if seconds >= 0 else f"{text} ago"
+
+
+# (below this many seconds, a duration counts in units of, unit)
+_SPANS = ((120, 1, "s"), (7200, 60, "min"), (172800, 3600, "h"), (math.inf, 86400, "d"))
 
 
 def format_time(unix: int | None, now: float | None = None) -> str:
@@ -734,13 +660,10 @@ def read_key_file(path: Path) -> str:
 class Cli:
     """What a command needs: the session, the signer, output and the write flow."""
 
-    def __init__(self, as_json: bool = False, network: str | None = None) -> None:
-        self.json = bool(as_json or options().json)
-        self._network = network
+    def __init__(self) -> None:
+        self.json = options().json
         self._session: Session | None = None
         self._signers: dict[tuple[Role, Path | None], SignerLike] = {}
-        self._out: Console | None = None
-        self._err: Console | None = None
         self._live: Any = None
 
     # -- chain
@@ -751,8 +674,7 @@ class Cli:
         if self._session is None:
             from ogpu.chain import Session
 
-            name, _ = chosen_network(self._network)
-            self._session = Session(name)
+            self._session = Session(chosen_network()[0])
         return self._session
 
     @property
@@ -769,51 +691,42 @@ class Cli:
         return found
 
     def account(self, given: str | None, what: str, role: Role, key_file: Path | None) -> str:
-        """``given`` as a checked address (``what`` names it in errors), else the address of
-        ``role``'s key."""
+        """``given`` as a checked address (``what`` names it in errors), else ``role``'s."""
         if given is not None:
             return parse_address(given, what)
         return self.signer(role, key_file).address
 
     def load(self, kind: str, address: str) -> Any:
-        """The ``ogpu.protocol`` object ``kind`` (Task, Source, Response) at ``address``, which is
-        checked first."""
+        """The ``ogpu.protocol`` object ``kind`` (Task, Source, Response) at ``address``."""
         import ogpu.protocol
 
         checked = parse_address(address, f"{kind.lower()} address")
         return getattr(ogpu.protocol, kind).load(checked, self.session)
 
-    def close(self) -> None:
-        if self._session is not None:
-            self._session.close()
-            self._session = None
-
     def __enter__(self) -> Cli:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
+        if self._session is not None:
+            self._session.close()
+            self._session = None
 
     # -- output
 
-    @property
+    @functools.cached_property
     def out(self) -> Console:
         """A rich console on stdout (built on first use: plain reads never import rich)."""
-        if self._out is None:
-            from rich.console import Console
+        from rich.console import Console
 
-            tty = sys.stdout.isatty()
-            self._out = Console(highlight=False, soft_wrap=not tty, width=None if tty else 200)
-        return self._out
+        tty = sys.stdout.isatty()
+        return Console(highlight=False, soft_wrap=not tty, width=None if tty else 200)
 
-    @property
+    @functools.cached_property
     def err(self) -> Console:
         """A rich console on stderr (built on first use)."""
-        if self._err is None:
-            from rich.console import Console
+        from rich.console import Console
 
-            self._err = Console(stderr=True, highlight=False, soft_wrap=True)
-        return self._err
+        return Console(stderr=True, highlight=False, soft_wrap=True)
 
     def emit(self, data: Any, human: Callable[[], None]) -> None:
         """JSON on stdout with ``--json``, else ``human()``."""
@@ -837,8 +750,7 @@ class Cli:
         printed while it spins.
         """
         if self.json or not sys.stderr.isatty():
-            with nullcontext():
-                yield
+            yield
             return
         from rich.live import Live
         from rich.spinner import Spinner
@@ -944,13 +856,11 @@ class WriteOptions(NamedTuple):
 class Write(NamedTuple):
     """What a write command sends and how it reports it (run by :func:`write_command`).
 
-    ``send(signer=, session=, **kw)`` performs the write, ``kw`` forwarded to
-    ``Session.transact`` or a client workflow: ``dry_run=True`` → a :class:`DryRunResult`;
-    ``wait=False`` → a pending object (``wait``/``receipt``) or the receipt itself.
-    ``effect(signer_address)`` words it for the dry run and the prompt. The report holds
-    ``{signer_field: signer, **extra}`` and ``outcome(pending)`` (what the write produced, e.g.
-    the new contract's address); ``title`` may be worded from it; ``quiet`` names the field that
-    ``--quiet`` prints alone.
+    ``send(signer=, session=, **kw)`` performs the write (``dry_run=True`` → a
+    :class:`DryRunResult`; ``wait=False`` → a pending object with ``receipt``/``wait``, or the
+    receipt itself); ``effect(signer_address)`` words it for the dry run and the prompt. The
+    report holds ``{signer_field: signer, **extra, **outcome(pending)}``, ``title`` may be worded
+    from it and ``quiet`` names the field ``--quiet`` prints alone.
     """
 
     action: str
@@ -1005,11 +915,10 @@ def write_command(
 ) -> Callable[[Callable[..., Write]], Callable[..., None]]:
     """Make ``func`` (the command's own arguments → the :class:`Write` it sends) a write command.
 
-    The command gains ``--role`` (unless its ``role`` is fixed; default client), ``--key-file``,
-    ``--dry-run``, ``--yes``, ``--timeout`` (and ``--quiet``), runs inside :func:`errors` and
-    goes: resolve the signer → simulate (``--dry-run``: show it and stop) → confirm on
-    mainnet/testnet → send and wait (spinner) → report. ``func`` may take ``w``, the
-    :class:`WriteOptions` (``w.cli.session`` reads the chain before the write is worded)::
+    The command gains ``--role`` (unless ``role`` is fixed), ``--key-file``, ``--dry-run``,
+    ``--yes``, ``--timeout`` (and ``--quiet``) and goes: signer → simulate (``--dry-run`` stops
+    there) → confirm on mainnet/testnet → send and wait → report. ``func`` may take ``w``, the
+    :class:`WriteOptions`, to read the chain before the write is worded::
 
         @app.command(epilog="Example: ogpu --network devnet vault withdraw 0.5")
         @write_command()
@@ -1018,7 +927,7 @@ def write_command(
             return Write("Vault.withdraw", "withdrawn", effect=..., send=..., extra=...)
     """
     added: dict[str, tuple[Any, Any]] = {
-        "role": (RoleOpt, RoleName.client),
+        "role": (RoleOpt, Role.CLIENT),
         "key_file": (Annotated[Path | None, key_file_option(role)], None),
         "dry_run": (DryRunOpt, False),
         "yes": (YesOpt, False),
@@ -1035,27 +944,12 @@ def write_command(
 
         def run(**kw: Any) -> None:
             with errors(), Cli() as cli:
-                chosen = kw.pop("role", None)
-                w = WriteOptions(
-                    cli=cli,
-                    role=role if role is not None else chosen.role,
-                    key_file=kw.pop("key_file"),
-                    dry_run=kw.pop("dry_run"),
-                    yes=kw.pop("yes"),
-                    timeout=kw.pop("timeout"),
-                    quiet=kw.pop("quiet", False),
-                )
+                signs = role if role is not None else kw.pop("role")
+                # key_file, dry_run, yes, timeout and quiet (absent: False), in that order
+                w = WriteOptions(cli, signs, *(kw.pop(n, False) for n in WriteOptions._fields[2:]))
                 _send(func(**kw, w=w) if takes_w else func(**kw), w)
 
-        kind = inspect.Parameter.KEYWORD_ONLY
-        return _as_command(
-            func,
-            run,
-            hide="w",
-            added=[
-                inspect.Parameter(n, kind, default=d, annotation=a) for n, (a, d) in added.items()
-            ],
-        )
+        return _as_command(func, run, hide="w", added=added)
 
     return decorate
 
@@ -1108,16 +1002,8 @@ def _send(write: Write, w: WriteOptions) -> None:
         ("gas used", f"{receipt.gas_used:,}"),
         ("fee", format_ogpu(receipt.fee)),
     ]
-    data = {
-        **report,
-        "receipt": {
-            "tx_hash": receipt.tx_hash,
-            "block_number": receipt.block_number,
-            "gas_used": receipt.gas_used,
-            "status": receipt.status,
-            "fee": receipt.fee,
-        },
-    }
+    keys = ("tx_hash", "block_number", "gas_used", "status", "fee")
+    data = {**report, "receipt": {k: getattr(receipt, k) for k in keys}}
     title = write.title(report) if callable(write.title) else write.title
     cli.emit(data, lambda: cli.fields(title, rows))
 

@@ -1,41 +1,35 @@
-"""``ogpu agent``: let another address act for you (publish/cancel tasks, confirm responses).
-
-Example::
-
-    ogpu --network devnet agent set 0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc
-    ogpu --network devnet --json agent check 0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc
-    ogpu --network devnet agent revoke 0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc
-"""
+"""``ogpu agent``: let another address act for you (publish/cancel tasks, confirm responses)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from ogpu.cli._common import (
     Cli,
     KeyFileOpt,
-    RoleName,
     RoleOpt,
     Write,
     command,
     parse_address,
     write_command,
 )
+from ogpu.types import Role
 
+EXAMPLE = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"  # an agent address for the examples
 app = typer.Typer(
     add_completion=False,
     help="Agents: addresses allowed to act for a client (or a master).\n\n"
-    "Example: ogpu --network devnet agent check 0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc",
+    f"Example: ogpu --network devnet agent check {EXAMPLE}",
     no_args_is_help=True,
 )
 
 AgentArg = Annotated[str, typer.Argument(help="Agent address.")]
 
 
-def _set_agent(value: bool) -> Any:
-    """The body of ``agent set`` (``value`` true) or ``agent revoke``: Terminal.setAgent."""
+def _set_agent(name: str, value: bool, doc: str) -> None:
+    """Register ``agent set`` (``value`` true) or ``agent revoke``: Terminal.setAgent."""
 
     def body(agent: AgentArg) -> Write:
         from ogpu.protocol import terminal
@@ -51,24 +45,21 @@ def _set_agent(value: bool) -> Any:
             signer_field="principal",
         )
 
-    body.__doc__ = (
-        "Allow AGENT to act for the signer (Terminal.setAgent(agent, true))."
-        if value
-        else "Withdraw AGENT's right to act for the signer (Terminal.setAgent(agent, false))."
-    )
-    return write_command()(body)
+    body.__doc__ = doc
+    epilog = f"Example: ogpu --network devnet agent {name} {EXAMPLE}"
+    app.command(name=name, epilog=epilog)(write_command()(body))
 
 
-for _name, _value in (("set", True), ("revoke", False)):
-    app.command(
-        name=_name,
-        epilog=f"Example: ogpu --network devnet agent {_name} "
-        "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc",
-    )(_set_agent(_value))
+_set_agent("set", True, "Allow AGENT to act for the signer (Terminal.setAgent(agent, true)).")
+_set_agent(
+    "revoke",
+    False,
+    "Withdraw AGENT's right to act for the signer (Terminal.setAgent(agent, false)).",
+)
 
 
 @app.command(
-    epilog="Example: ogpu agent check 0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc "
+    epilog=f"Example: ogpu agent check {EXAMPLE} "
     "--principal 0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 )
 @command
@@ -77,9 +68,9 @@ def check(
     agent: AgentArg,
     principal: Annotated[
         str | None,
-        typer.Option("--principal", help="Whose agent (default: the address of the --role key)."),
+        typer.Option(help="Whose agent (default: the address of the --role key)."),
     ] = None,
-    role: RoleOpt = RoleName.client,
+    role: RoleOpt = Role.CLIENT,
     key_file: KeyFileOpt = None,
 ) -> None:
     """Whether AGENT may act for the principal: explicit grant, and the default agent for masters.
@@ -88,7 +79,7 @@ def check(
     """
     who = parse_address(agent, "agent address")
     session = cli.session
-    owner = cli.account(principal, "--principal address", role.role, key_file)
+    owner = cli.account(principal, "--principal address", role, key_file)
     t = session.contract("Terminal")
     number, (explicit, effective, default_agent) = session.batch_call_at(
         [
@@ -111,17 +102,10 @@ def check(
         "is_default_agent": default is not None and default.lower() == who.lower(),
         "block_number": number,
     }
-    cli.emit(
-        data,
-        lambda: cli.fields(
-            f"agent {who} for {owner}",
-            [
-                ("explicit grant", "yes" if data["is_agent"] else "no"),
-                (
-                    "incl. default agent",
-                    "yes" if data["is_agent_or_default"] else "no",
-                ),
-                ("default agent", "yes" if data["is_default_agent"] else "no"),
-            ],
-        ),
-    )
+    labels = {
+        "explicit grant": "is_agent",
+        "incl. default agent": "is_agent_or_default",
+        "default agent": "is_default_agent",
+    }
+    rows = [(label, "yes" if data[key] else "no") for label, key in labels.items()]
+    cli.emit(data, lambda: cli.fields(f"agent {who} for {owner}", rows))

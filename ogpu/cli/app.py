@@ -178,7 +178,6 @@ def root(
             "--network",
             envvar="OGPU_NETWORK",
             help=NETWORK_HELP,
-            show_default=False,
             metavar="NAME",
         ),
     ] = None,
@@ -187,12 +186,11 @@ def root(
         typer.Option(
             "--json",
             help="JSON on stdout for every command; errors as one JSON object on stderr.",
-            metavar="",
         ),
     ] = False,
     debug: Annotated[
         bool,
-        typer.Option("--debug", help="Show the full traceback when a command fails.", metavar=""),
+        typer.Option("--debug", help="Show the full traceback when a command fails."),
     ] = False,
 ) -> None:
     """OpenGPU from the shell."""

@@ -3,12 +3,8 @@
 The demo brings the devnet up if needed, funds the client's vault, publishes a source of its own,
 starts a second provider beside the devnet's, publishes a handful of tasks with real inputs, shows
 the providers attempting and answering them as it happens, confirms the MANUAL_CONFIRMATION
-response, and ends with a table of results, payments, gas and time. It exits non-zero if any step
-failed.
-
-Example::
-
-    ogpu demo
+response, and ends with a table of results, payments, gas and time (``ogpu demo``). It exits
+non-zero if any step failed.
 """
 
 from __future__ import annotations
@@ -31,6 +27,28 @@ PAYMENT = 10**16  # 0.01 OGPU per task
 WIDE_COLUMNS = 110  # from this terminal width the results also show gas and seconds
 DEPOSIT = 2 * ETHER
 TTL = 600  # seconds a task may wait for its answer
+FINAL = (TaskStatus.FINALIZED, TaskStatus.CANCELED, TaskStatus.EXPIRED)
+
+# (label, handler, input) of the tasks on the devnet's FIRST_RESPONSE demo source
+SCRIPT: list[tuple[str, str, dict[str, Any]]] = [
+    (
+        "text stats",
+        "text_stats",
+        {"text": "OpenGPU turns idle GPUs into a market. Clients pay on-chain; providers earn."},
+    ),
+    ("review A", "sentiment", {"text": "Absolutely love it, works great and arrived early!"}),
+    ("review B", "sentiment", {"text": "Not good at all. It broke after a day."}),
+    (
+        "thumbnail",
+        "thumbnail",
+        {
+            "generate": {"kind": "gradient", "width": 96, "height": 64},
+            "max_width": 24,
+            "max_height": 24,
+        },
+    ),
+    ("hash", "hash", {"text": "hello opengpu", "algorithms": ["keccak256"]}),
+]
 
 
 @dataclass
@@ -54,7 +72,6 @@ class DemoTask:
     refund: int = 0
     result: dict[str, Any] | None = None
     error: str | None = None
-    seen: list[str] = field(default_factory=list)
 
 
 def _short(address: str | None) -> str:
@@ -88,25 +105,17 @@ def _summary(handler: str, result: dict[str, Any] | None) -> str:
     return text if len(text) < 40 else text[:37] + "…"
 
 
+@dataclass
 class Demo:
     """The demo's steps; ``run`` returns the process exit code."""
 
-    def __init__(
-        self,
-        console: Console,
-        home: Path | None,
-        *,
-        timeout: float = 45.0,
-        port: int | None = None,
-        ipfs_port: int | None = None,
-    ) -> None:
-        self.console = console
-        self.home = home
-        self.port = port
-        self.ipfs_port = ipfs_port
-        self.timeout = timeout
-        self.failures: list[str] = []
-        self.started = time.monotonic()
+    console: Console
+    home: Path | None
+    timeout: float = 45.0
+    port: int | None = None
+    ipfs_port: int | None = None
+    failures: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
 
     def step(self, text: str) -> None:
         elapsed = time.monotonic() - self.started
@@ -166,6 +175,7 @@ class Demo:
             publish_source,
             publish_task,
         )
+        from ogpu.devnet import manager
         from ogpu.devnet.accounts import dev_account, dev_key
         from ogpu.protocol import vault
         from ogpu.provider import ProviderConfig, ProviderRuntime, SourceBinding
@@ -217,7 +227,7 @@ class Demo:
                 ],
                 slots=4,
                 bid_fraction=0.8,  # MANUAL_CONFIRMATION bids: 80% of the payment, the rest is refunded
-                state_dir=(self.home or manager_home()) / "demo-provider",
+                state_dir=manager.resolve_home(self.home) / "demo-provider",
                 from_block=session.block_number(),
                 live_data_interval=3600,
             ),
@@ -226,51 +236,9 @@ class Demo:
         runtime.start()
         self._await_devnet_provider(first_response)
 
-        tasks = [
-            DemoTask(
-                "text stats",
-                "text_stats",
-                {
-                    "text": "OpenGPU turns idle GPUs into a market. Clients pay on-chain; providers earn."
-                },
-                first_response,
-            ),
-            DemoTask(
-                "review A",
-                "sentiment",
-                {"text": "Absolutely love it, works great and arrived early!"},
-                first_response,
-            ),
-            DemoTask(
-                "review B",
-                "sentiment",
-                {"text": "Not good at all. It broke after a day."},
-                first_response,
-            ),
-            DemoTask(
-                "thumbnail",
-                "thumbnail",
-                {
-                    "generate": {"kind": "gradient", "width": 96, "height": 64},
-                    "max_width": 24,
-                    "max_height": 24,
-                },
-                first_response,
-            ),
-            DemoTask(
-                "hash",
-                "hash",
-                {"text": "hello opengpu", "algorithms": ["keccak256"]},
-                first_response,
-            ),
-            DemoTask(
-                "review C (manual)",
-                "sentiment",
-                {"text": "Decent value, but the manual is confusing."},
-                source.address,
-                manual=True,
-            ),
-        ]
+        tasks = [DemoTask(*script, first_response) for script in SCRIPT]
+        review_c = {"text": "Decent value, but the manual is confusing."}  # confirmed by hand
+        tasks.append(DemoTask("review C (manual)", "sentiment", review_c, source.address, True))
 
         self.step(
             f"Publishing {len(tasks)} tasks at once, {_ogpu(PAYMENT)} OGPU each, escrowed from the vault"
@@ -292,7 +260,7 @@ class Demo:
             item.task = p.wait(timeout=30)
 
         self.step("Watching providers attempt and answer (live)")
-        self._watch(tasks, session)
+        self._watch(tasks)
 
         for item in tasks:
             if item.manual and item.status is TaskStatus.RESPONDED:
@@ -326,17 +294,12 @@ class Demo:
             "  [yellow]the devnet's provider is not registered yet; provider2 answers alone[/]"
         )
 
-    def _watch(self, tasks: list[DemoTask], session: Any) -> None:
+    def _watch(self, tasks: list[DemoTask]) -> None:
         deadline = time.monotonic() + self.timeout
 
         def done(item: DemoTask) -> bool:
             wanted = TaskStatus.RESPONDED if item.manual else TaskStatus.FINALIZED
-            return item.status in (
-                wanted,
-                TaskStatus.FINALIZED,
-                TaskStatus.CANCELED,
-                TaskStatus.EXPIRED,
-            )
+            return item.status in (wanted, *FINAL)
 
         with Live(
             self._live_table(tasks), console=self.console, refresh_per_second=8, transient=False
@@ -441,16 +404,10 @@ class Demo:
         self.console.print(table)
 
 
-def manager_home() -> Path:
-    from ogpu.devnet import manager
-
-    return manager.resolve_home(None)
-
-
 def command(
     home: Annotated[
         Path | None,
-        typer.Option("--home", help="Devnet home (default: $OGPU_DEVNET_HOME or ~/.ogpu/devnet)."),
+        typer.Option(help="Devnet home (default: $OGPU_DEVNET_HOME or ~/.ogpu/devnet)."),
     ] = None,
     timeout: Annotated[
         float, typer.Option(help="Seconds to wait for all tasks to be answered.")

@@ -1,15 +1,8 @@
-"""``ogpu devnet``: run the whole OpenGPU marketplace on this machine.
-
-Example::
-
-    ogpu devnet up            # anvil + protocol + IPFS store, in the background
-    ogpu devnet status        # health, block height, sources and tasks
-    ogpu devnet logs anvil -n 20
-    ogpu devnet down
-"""
+"""``ogpu devnet``: run the whole OpenGPU marketplace on this machine (``ogpu devnet up``)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,11 +17,9 @@ from ogpu.types.errors import OGPUError
 
 app = typer.Typer(
     add_completion=False,
-    help=(
-        "A local OpenGPU network: anvil node, deployed protocol, IPFS store and funded development "
-        "accounts, running in the background.\n\n"
-        "Example: ogpu devnet up && ogpu devnet status"
-    ),
+    help="A local OpenGPU network: anvil node, deployed protocol, IPFS store and funded development "
+    "accounts, running in the background.\n\n"
+    "Example: ogpu devnet up && ogpu devnet status",
     no_args_is_help=True,
 )
 
@@ -39,7 +30,6 @@ HomeOpt = Annotated[
     typer.Option(
         "--home",
         help="Devnet directory (manifest, logs, data). Default: $OGPU_DEVNET_HOME or ~/.ogpu/devnet.",
-        show_default=False,
     ),
 ]
 
@@ -186,10 +176,8 @@ def status(
     field: Annotated[
         str | None,
         typer.Option(
-            "--field",
             help="Print only this top-level field of the --json output (e.g. demo_source, "
             "rpc_url), for shell scripts.",
-            show_default=False,
         ),
     ] = None,
 ) -> None:
@@ -217,10 +205,8 @@ def status(
             fail(str(problem), EXIT_NETWORK)
         m = st.manifest or {}
         table = Table(title=f"devnet {st.home}", title_justify="left")
-        table.add_column("service")
-        table.add_column("pid")
-        table.add_column("url")
-        table.add_column("health")
+        for column in ("service", "pid", "url", "health"):
+            table.add_column(column)
         for s in st.services:
             health = (
                 "[green]ok[/]"
@@ -262,12 +248,11 @@ def logs(
         else:
             names = sorted(p.stem for p in log_dir.glob("*.log")) if log_dir.is_dir() else []
         paths = {n: manager.log_path(h, n) for n in names}
-        missing = [n for n, p in paths.items() if not p.exists()]
         if not paths:
             raise manager.DevnetNotRunningError(
                 f"no log in {log_dir}; start the devnet with `ogpu devnet up`"
             )
-        if service is not None and missing:
+        if service is not None and not paths[service].exists():
             raise manager.DevnetError(
                 f"no {service + ' ' if service else ''}log in {log_dir}; start the devnet with "
                 "`ogpu devnet up`"
@@ -277,8 +262,6 @@ def logs(
             for line in manager.tail_log(p, lines):
                 typer.echo(f"[{name}] {line}" if prefix else line)
         if follow:
-            try:
+            with contextlib.suppress(KeyboardInterrupt):
                 for name, line in manager.follow_logs(paths):
                     typer.echo(f"[{name}] {line}" if prefix else line)
-            except KeyboardInterrupt:
-                return

@@ -1,12 +1,4 @@
-"""``ogpu job``: run a function of a source over a file of inputs, exactly once, resumable.
-
-Example::
-
-    ogpu --network devnet job run 0x5FbDB2315678afecb367f032d93F642f64180aa3 -f sentiment \\
-        --inputs reviews.jsonl --payment 0.01 --out results.jsonl
-    ogpu --json job status 3f2a9c0d1e2b4c5d
-    ogpu --network devnet job resume 3f2a9c0d1e2b4c5d --out results.jsonl
-"""
+"""``ogpu job``: run a function of a source over a file of inputs, exactly once, resumable."""
 
 from __future__ import annotations
 
@@ -57,7 +49,6 @@ JournalOpt = Annotated[
         "--journal",
         help="Journal file. Default: $OGPU_JOURNAL, else ~/.ogpu/jobs.sqlite3.",
         dir_okay=False,
-        show_default=False,
     ),
 ]
 OutOpt = Annotated[
@@ -67,7 +58,6 @@ OutOpt = Annotated[
         "-o",
         help="Write one JSON line per input (index, input, result or error) when the job ends.",
         dir_okay=False,
-        show_default=False,
     ),
 ]
 
@@ -134,27 +124,17 @@ def _status_line(st: Any) -> str:
     )
 
 
-def _show_status(cli: Cli, st: Any) -> None:
-    def human() -> None:
-        cli.fields(
-            f"job {st.job_id} ({st.state})",
-            [
-                ("inputs", st.total),
-                ("published", st.published),
-                ("attempted", st.attempted),
-                ("answered", st.answered),
-                ("confirmed", st.confirmed),
-                ("failed", st.failed),
-                ("canceled", st.canceled),
-                ("pending", st.pending),
-                ("spent", format_ogpu(st.spent)),
-                ("paid", format_ogpu(st.paid)),
-                ("refunded", format_ogpu(st.refunded)),
-                ("escrowed", format_ogpu(st.escrowed)),
-            ],
-        )
+_COUNTS = ("published", "attempted", "answered", "confirmed", "failed", "canceled", "pending")
+_AMOUNTS = ("spent", "paid", "refunded", "escrowed")
 
-    cli.emit(st.to_dict(), human)
+
+def _show_status(cli: Cli, st: Any) -> None:
+    rows = [
+        ("inputs", st.total),
+        *((k, getattr(st, k)) for k in _COUNTS),
+        *((k, format_ogpu(getattr(st, k))) for k in _AMOUNTS),
+    ]
+    cli.emit(st.to_dict(), lambda: cli.fields(f"job {st.job_id} ({st.state})", rows))
 
 
 def _write_out(job: Any, path: Path) -> None:
@@ -222,36 +202,30 @@ def run(
     payment: PaymentOpt,
     expires_in: ExpiresInOpt = "10m",
     retries: Annotated[
-        int, typer.Option("--retries", min=0, max=100, help="Re-publishes of an expired task.")
+        int, typer.Option(min=0, max=100, help="Re-publishes of an expired task.")
     ] = 1,
     budget: Annotated[
         str | None,
-        typer.Option("--budget", help="Most the job may commit (payments not refunded), OGPU."),
+        typer.Option(help="Most the job may commit (payments not refunded), OGPU."),
     ] = None,
     policy: Annotated[
         str,
-        typer.Option(
-            "--policy", help="MANUAL_CONFIRMATION sources: first, cheapest[:k] or quorum:k."
-        ),
+        typer.Option(help="MANUAL_CONFIRMATION sources: first, cheapest[:k] or quorum:k."),
     ] = "first",
     max_in_flight: Annotated[
-        int, typer.Option("--max-in-flight", min=1, max=1024, help="Inputs in progress at once.")
+        int, typer.Option(min=1, max=1024, help="Inputs in progress at once.")
     ] = 16,
     stuck_after: Annotated[
         float,
-        typer.Option(
-            "--stuck-after", min=0.1, help="Seconds before a publish is re-sent at a higher fee."
-        ),
+        typer.Option(min=0.1, help="Seconds before a publish is re-sent at a higher fee."),
     ] = 30.0,
     max_fee: Annotated[
         str | None,
-        typer.Option("--max-fee", help="Cap on the fee per gas of replacements (e.g. 50gwei)."),
+        typer.Option(help="Cap on the fee per gas of replacements (e.g. 50gwei)."),
     ] = None,
     out: OutOpt = None,
     journal: JournalOpt = None,
-    job_id: Annotated[
-        str | None, typer.Option("--job-id", help="Name the job (default: a random id).")
-    ] = None,
+    job_id: Annotated[str | None, typer.Option(help="Name the job (default: a random id).")] = None,
     key_file: KeyFileOpt = None,
     yes: YesOpt = False,
 ) -> None:
@@ -332,7 +306,7 @@ def cancel(
     journal: JournalOpt = None,
     key_file: KeyFileOpt = None,
     timeout: Annotated[
-        float, typer.Option("--timeout", min=0.0, help="Seconds to wait for the refunds.")
+        float, typer.Option(min=0.0, help="Seconds to wait for the refunds.")
     ] = 120.0,
 ) -> None:
     """Publish nothing more; tasks no provider has taken are cancelled and refunded."""

@@ -1,11 +1,4 @@
-"""``ogpu provider``: serve sources as a provider, and inspect a provider on-chain.
-
-Example::
-
-    ogpu --network devnet provider run --master 0x90F7… \\
-        --source 0x5FbD…=ogpu.devnet.demo_handlers --slots 4
-    ogpu --network devnet --json provider status
-"""
+"""``ogpu provider``: serve sources as a provider, and inspect a provider on-chain."""
 
 from __future__ import annotations
 
@@ -23,10 +16,8 @@ from ogpu.types.errors import OGPUError
 
 app = typer.Typer(
     add_completion=False,
-    help=(
-        "Serve sources as a provider: watch tasks, run handlers, submit responses.\n\n"
-        "Example: ogpu provider run --source 0xSOURCE=my_pkg.handlers --master 0xMASTER"
-    ),
+    help="Serve sources as a provider: watch tasks, run handlers, submit responses.\n\n"
+    "Example: ogpu provider run --source 0xSOURCE=my_pkg.handlers --master 0xMASTER",
     no_args_is_help=True,
 )
 
@@ -40,28 +31,17 @@ def _describe(exc: BaseException) -> str:
     return _common.describe_error(exc)
 
 
-def _read_key(path: Path | None) -> str | None:
-    """The key in ``path`` (permissions checked, content never echoed), or None."""
-    return None if path is None else _common.read_key_file(path)
-
-
 def _devnet_provider_running() -> bool:
     """Whether the devnet's own provider (started by ``ogpu devnet up``) is alive."""
     from ogpu.devnet import manager
+    from ogpu.devnet.node import pid_alive
 
     try:
         pid = int(manager.read_manifest().get("pids", {}).get("provider") or 0)
     except (OGPUError, OSError, ValueError):
         return False
-    if pid <= 0 or pid == os.getpid():  # the devnet's provider is this very process
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # alive, owned by someone else
-        return True
-    return True
+    # not when the devnet's provider is this very process
+    return pid > 0 and pid != os.getpid() and pid_alive(pid)
 
 
 def _free_devnet_provider(
@@ -86,25 +66,14 @@ def _free_devnet_provider(
     return dev_key("provider2"), master_key
 
 
-def _devnet_master(session: Any) -> str | None:
-    if session.network.name != "devnet":
-        return None
-    from ogpu.devnet.accounts import dev_account
-
-    return dev_account("master").address
-
-
 @app.command(
-    epilog=(
-        "Example: ogpu --network devnet provider run --source 0xSRC=ogpu.devnet.demo_handlers "
-        "--source 0xSRC2=http://127.0.0.1:5555 --slots 4"
-    )
+    epilog="Example: ogpu --network devnet provider run --source 0xSRC=ogpu.devnet.demo_handlers "
+    "--source 0xSRC2=http://127.0.0.1:5555 --slots 4"
 )
 def run(
     source: Annotated[
         list[str],
         typer.Option(
-            "--source",
             help="SOURCE_ADDRESS=HANDLER, repeatable. HANDLER is a Python module (pkg.module) or "
             "a service URL (http://host:5555); append @nvidia/@amd to pick the environment.",
         ),
@@ -160,11 +129,16 @@ def run(
     with _common.errors(_describe):
         bid_wei = None if bid is None else _common.parse_amount(bid, "bid")
         session = _common.Cli().session  # never closed: abandoned handlers may still use it
-        master_addr = master or _devnet_master(session)
-        if master_addr is None:
+        master_addr = master
+        if not master_addr and session.network.name == "devnet":
+            from ogpu.devnet.accounts import dev_account
+
+            master_addr = dev_account("master").address
+        if not master_addr:
             _common.fail("give the master's address with --master", _common.EXIT_INPUT)
-        provider_key = _read_key(key_file)  # None → $PROVIDER_PRIVATE_KEY / devnet dev key
-        master_key = _read_key(master_key_file)
+        # keys: permissions checked, content never echoed; none → $PROVIDER_PRIVATE_KEY / dev key
+        provider_key = _common.read_key_file(key_file) if key_file else None
+        master_key = _common.read_key_file(master_key_file) if master_key_file else None
         if provider_key is None and not os.environ.get("PROVIDER_PRIVATE_KEY"):
             provider_key, master_key = _free_devnet_provider(session, master_addr, master_key)
         bindings = [SourceBinding.parse(spec) for spec in source]
@@ -287,9 +261,7 @@ def announce(master: Annotated[str, typer.Argument(help="The master's address.")
 @_common.write_command(Role.MASTER)
 def pair(
     provider: Annotated[str, typer.Argument(help="The provider's address.")],
-    stake: Annotated[
-        str, typer.Option("--stake", help="OGPU sent to the provider's Vault lockup.")
-    ] = "0",
+    stake: Annotated[str, typer.Option(help="OGPU sent to the provider's Vault lockup.")] = "0",
 ) -> _common.Write:
     """The master pairs a provider that announced it (Terminal.announceProvider), optionally
     locking --stake OGPU for it."""

@@ -1,11 +1,4 @@
-"""``ogpu response``: inspect a provider's response, read its data, confirm it (client role).
-
-Example::
-
-    ogpu --network devnet response show 0x8464135c8F25Da09e49BC8782676a84730C318bC
-    ogpu --network devnet response data 0x8464135c8F25Da09e49BC8782676a84730C318bC
-    ogpu --network devnet response confirm 0x8464135c8F25Da09e49BC8782676a84730C318bC
-"""
+"""``ogpu response``: inspect a provider's response, read its data, confirm it (client role)."""
 
 from __future__ import annotations
 
@@ -27,10 +20,11 @@ from ogpu.cli._common import (
 )
 from ogpu.types import ResponseSnapshot, Role
 
+EXAMPLE = "0x8464135c8F25Da09e49BC8782676a84730C318bC"  # a response address for the examples
 app = typer.Typer(
     add_completion=False,
     help="Responses: a provider's answer to a task (data URL, claimed payment, status).\n\n"
-    "Example: ogpu --network devnet response data 0x8464135c8F25Da09e49BC8782676a84730C318bC",
+    f"Example: ogpu --network devnet response data {EXAMPLE}",
     no_args_is_help=True,
 )
 
@@ -49,7 +43,7 @@ def snapshot_json(snap: ResponseSnapshot) -> dict[str, Any]:
     }
 
 
-@app.command(epilog="Example: ogpu response show 0x8464135c8F25Da09e49BC8782676a84730C318bC")
+@app.command(epilog=f"Example: ogpu response show {EXAMPLE}")
 @command
 def show(cli: Cli, address: ResponseArg) -> None:
     """Show a response: task, provider, status, claimed payment and data URL."""
@@ -65,9 +59,7 @@ def show(cli: Cli, address: ResponseArg) -> None:
     cli.emit(data, lambda: cli.fields(f"response {data['address']}", rows))
 
 
-@app.command(
-    epilog="Example: ogpu --network devnet response data 0x8464135c8F25Da09e49BC8782676a84730C318bC"
-)
+@app.command(epilog=f"Example: ogpu --network devnet response data {EXAMPLE}")
 @command
 def data(
     cli: Cli,
@@ -86,10 +78,7 @@ def data(
     typer.echo(json.dumps(response.fetch_data(), indent=2, ensure_ascii=cli.json))
 
 
-@app.command(
-    epilog="Example: ogpu --network devnet response confirm "
-    "0x8464135c8F25Da09e49BC8782676a84730C318bC --dry-run"
-)
+@app.command(epilog=f"Example: ogpu --network devnet response confirm {EXAMPLE} --dry-run")
 @write_command(Role.CLIENT)
 def confirm(address: ResponseArg) -> Write:
     """Confirm a response (manual-confirmation tasks): finalizes the task and pays the provider."""

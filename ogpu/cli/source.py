@@ -1,11 +1,5 @@
-"""``ogpu source``: publish, inspect, update and inactivate sources (client role).
-
-Example::
-
-    ogpu --network devnet source publish --name sentiment \\
-        --cpu https://example.com/compose.yml --min-payment 0.01 --max-expiry 1h
-    ogpu --network devnet --json source show 0x5FbDB2315678afecb367f032d93F642f64180aa3
-    ogpu --network devnet source list --mine
+"""``ogpu source``: publish, inspect, update and inactivate sources (client role), and read the
+handler schemas a source declares (``handlers``, ``stubs``).
 """
 
 from __future__ import annotations
@@ -13,6 +7,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from enum import Enum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -34,7 +29,6 @@ from ogpu.cli._common import (
     publish_write,
     write_command,
 )
-from ogpu.cli.source_schemas import HandlersOpt, add_handlers, register, show_handlers
 from ogpu.types import DeliveryMethod, Role, SourceParams, SourceSnapshot, SourceStatus
 from ogpu.types.enums import environment_names
 
@@ -44,7 +38,102 @@ app = typer.Typer(
     "Example: ogpu --network devnet source list --mine",
     no_args_is_help=True,
 )
-register(app)  # `source handlers`, `source stubs`
+EXAMPLE = "0x5FbDB2315678afecb367f032d93F642f64180aa3"  # a source address for the examples
+HandlersOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--handlers",
+        help="Module with the source's @expose'd handlers (pkg.module, pkg.module:svc or a .py "
+        "file): their input/output schemas are stored in the metadata so clients can check "
+        "tasks before paying.",
+    ),
+]
+
+
+def _document(cli: Cli, address: str) -> Any:
+    from ogpu.client.schemas import source_handlers
+
+    return source_handlers(address, session=cli.session)
+
+
+def add_handlers(cli: Cli, address: str, data: dict[str, Any]) -> None:
+    """Put the source's declared handlers in ``data["handlers"]`` (``None``: none declared or the
+    metadata is unavailable, with ``data["handlers_error"]``)."""
+    from ogpu.service.schemas import METADATA_FIELD
+    from ogpu.types import IPFSError
+
+    try:
+        document = _document(cli, address)
+    except IPFSError as exc:
+        data["handlers"], data["handlers_error"] = None, str(exc)
+    else:
+        data["handlers"] = (
+            None
+            if document is None
+            else [
+                {
+                    **document.functions[name].to_dict(),
+                    "input_fields": [
+                        {"name": f, "type": t, "required": r}
+                        for f, t, r in document.functions[name].input_fields()
+                    ],
+                }
+                for name in document.names()
+            ]
+        )
+    if isinstance(data.get("metadata"), dict):
+        data["metadata"].pop(METADATA_FIELD, None)  # shown parsed, under "handlers"
+
+
+def show_handlers(cli: Cli, data: dict[str, Any]) -> None:
+    """Human listing: each handler with its input fields."""
+    handlers = data.get("handlers")
+    if not handlers:
+        why = data.get("handlers_error") or "none declared in the metadata"
+        cli.fields("handlers", [("", why)])
+        return
+    rows: list[tuple[str, Any]] = []
+    for h in handlers:
+        fields = ", ".join(
+            f"{f['name']}: {f['type']}" + ("" if f["required"] else "?") for f in h["input_fields"]
+        )
+        rows.append((h["name"], f"({fields})"))
+    cli.fields("handlers", rows)
+
+
+@app.command(epilog=f"Example: ogpu --network devnet source handlers {EXAMPLE}")
+@command
+def handlers(cli: Cli, address: SourceArg) -> None:
+    """List the functions a source declares, with their input fields (--json: the schemas)."""
+    addr = parse_address(address, "source address")
+    data: dict[str, Any] = {"address": addr}
+    add_handlers(cli, addr, data)
+    cli.emit(data, lambda: show_handlers(cli, data))
+
+
+@app.command(epilog=f"Example: ogpu --network devnet source stubs {EXAMPLE} -o my_client.py")
+@command
+def stubs(
+    cli: Cli,
+    address: SourceArg,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="File to write the typed client module to.")
+    ],
+) -> None:
+    """Write a typed client module: pydantic models of each handler's input/output and one
+    function per handler returning a TypedTask (see docs/client-guide.md, "Typed sources")."""
+    from ogpu.client.stubs import generate_stubs
+
+    addr = parse_address(address, "source address")
+    document = _document(cli, addr)
+    if document is None:
+        raise CliError(f"source {addr} declares no handler schemas in its metadata")
+    output.write_text(generate_stubs(document, source=addr), encoding="utf-8")
+    data = {"source": addr, "output": str(output), "functions": document.names()}
+    cli.emit(
+        data,
+        lambda: cli.out.print(f"wrote {output} ({', '.join(document.names())})", markup=False),
+    )
 
 
 class Delivery(str, Enum):
@@ -101,33 +190,7 @@ def _show_source(cli: Cli, data: dict[str, Any]) -> None:
     for key, value in (data.get("metadata") or {}).items():
         rows.append((f"  {key}", value))
     cli.fields(f"source {data['address']}", rows)
-
-
-def _source_info(
-    *,
-    name: str,
-    description: str,
-    logo_url: str,
-    cpu: str,
-    nvidia: str,
-    amd: str,
-    min_payment: int,
-    min_lockup: int,
-    max_expiry: int,
-    delivery: DeliveryMethod,
-) -> Any:
-    from ogpu.client import ImageEnvironments, SourceInfo
-
-    return SourceInfo(
-        name=name,
-        description=description,
-        logoUrl=logo_url,
-        imageEnvs=ImageEnvironments(cpu=cpu, nvidia=nvidia, amd=amd),
-        minPayment=min_payment,
-        minAvailableLockup=min_lockup,
-        maxExpiryDuration=max_expiry,
-        deliveryMethod=delivery,
-    )
+    show_handlers(cli, data)
 
 
 # --name, --description, --logo-url and --delivery: required or defaulted by publish, optional
@@ -195,19 +258,17 @@ def publish(
 
     At least one of --cpu/--nvidia/--amd is required. Amounts are OGPU unless suffixed (wei, gwei).
     """
-    from ogpu.client import publish_source
+    from ogpu.client import ImageEnvironments, SourceInfo, publish_source
 
-    info = _source_info(
+    info = SourceInfo(
         name=name,
         description=description,
-        logo_url=logo_url,
-        cpu=cpu or "",
-        nvidia=nvidia or "",
-        amd=amd or "",
-        min_payment=parse_amount(min_payment or "0", "--min-payment"),
-        min_lockup=parse_amount(min_lockup or "0", "--min-lockup"),
-        max_expiry=parse_duration(max_expiry or "3600", "--max-expiry"),
-        delivery=delivery.method,
+        logoUrl=logo_url,
+        imageEnvs=ImageEnvironments(cpu=cpu or "", nvidia=nvidia or "", amd=amd or ""),
+        minPayment=parse_amount(min_payment or "0", "--min-payment"),
+        minAvailableLockup=parse_amount(min_lockup or "0", "--min-lockup"),
+        maxExpiryDuration=parse_duration(max_expiry or "3600", "--max-expiry"),
+        deliveryMethod=delivery.method,
     )
     return publish_write(
         w,
@@ -224,7 +285,7 @@ def publish(
     )
 
 
-@app.command(epilog="Example: ogpu source show 0x5FbDB2315678afecb367f032d93F642f64180aa3")
+@app.command(epilog=f"Example: ogpu source show {EXAMPLE}")
 @command
 def show(
     cli: Cli,
@@ -237,11 +298,11 @@ def show(
     source = cli.load("Source", address)
     data = snapshot_json(source.snapshot(), source.get_metadata() if metadata else None)
     add_handlers(cli, source.address, data)
-    cli.emit(data, lambda: show_handlers(cli, data, before=_show_source))
+    cli.emit(data, lambda: _show_source(cli, data))
 
 
 @app.command(
-    epilog="Example: ogpu --network devnet source update 0x5FbDB2315678afecb367f032d93F642f64180aa3 "
+    epilog=f"Example: ogpu --network devnet source update {EXAMPLE} "
     "--min-payment 0.02 --description 'v2'"
 )
 @write_command(Role.CLIENT)
@@ -265,13 +326,12 @@ def update(
     The current metadata (name, description, image URLs) is read from IPFS and re-pinned with
     your changes, then Nexus.updateSource is called. Pass '' to clear an image URL.
     """
-    from ogpu.client import update_source
+    from ogpu.client import ImageEnvironments, SourceInfo, update_source
     from ogpu.ipfs import cid_of, encode_payload
-    from ogpu.protocol import Source, nexus
+    from ogpu.protocol import nexus
 
-    addr = parse_address(address, "source address")
-    source = Source.load(addr, w.cli.session)
-    snap = source.snapshot()
+    source = w.cli.load("Source", address)
+    addr, snap = source.address, source.snapshot()
     p = snap.params
     needs_meta = any(v is None for v in (name, description, logo_url, cpu, nvidia, amd))
     meta: dict[str, Any] = {}
@@ -291,17 +351,23 @@ def update(
     def or_current(parse: Callable[[str, str], int], given: str | None, what: str, now: int) -> int:
         return parse(given, what) if given is not None else int(now)
 
-    info = _source_info(
+    info = SourceInfo(
         name=pick(name, "name"),
         description=pick(description, "description"),
-        logo_url=pick(logo_url, "logoUrl"),
-        cpu=pick(cpu, "cpu"),
-        nvidia=pick(nvidia, "nvidia"),
-        amd=pick(amd, "amd"),
-        min_payment=or_current(parse_amount, min_payment, "--min-payment", p.minPayment),
-        min_lockup=or_current(parse_amount, min_lockup, "--min-lockup", p.minAvailableLockup),
-        max_expiry=or_current(parse_duration, max_expiry, "--max-expiry", p.maxExpiryDuration),
-        delivery=delivery.method if delivery is not None else DeliveryMethod(int(p.deliveryMethod)),
+        logoUrl=pick(logo_url, "logoUrl"),
+        imageEnvs=ImageEnvironments(
+            cpu=pick(cpu, "cpu"), nvidia=pick(nvidia, "nvidia"), amd=pick(amd, "amd")
+        ),
+        minPayment=or_current(parse_amount, min_payment, "--min-payment", p.minPayment),
+        minAvailableLockup=or_current(
+            parse_amount, min_lockup, "--min-lockup", p.minAvailableLockup
+        ),
+        maxExpiryDuration=or_current(
+            parse_duration, max_expiry, "--max-expiry", p.maxExpiryDuration
+        ),
+        deliveryMethod=(
+            delivery.method if delivery is not None else DeliveryMethod(int(p.deliveryMethod))
+        ),
     )
     context = f"Nexus.updateSource(source={addr})"
 
@@ -337,10 +403,7 @@ def update(
     )
 
 
-@app.command(
-    epilog="Example: ogpu --network devnet source inactivate "
-    "0x5FbDB2315678afecb367f032d93F642f64180aa3 --yes"
-)
+@app.command(epilog=f"Example: ogpu --network devnet source inactivate {EXAMPLE} --yes")
 @write_command(Role.CLIENT)
 def inactivate(address: SourceArg) -> Write:
     """Inactivate a source (one-way for clients): no new tasks or registrations."""
@@ -363,7 +426,7 @@ def inactivate(address: SourceArg) -> Write:
 def list_(
     cli: Cli,
     client: Annotated[
-        str | None, typer.Option("--client", help="Only the sources of this client address.")
+        str | None, typer.Option(help="Only the sources of this client address.")
     ] = None,
     mine: Annotated[
         bool, typer.Option("--mine", help="Only the sources of the client key (see --key-file).")
@@ -383,15 +446,9 @@ def list_(
     else:
         count = nexus.get_source_count(session=session)
         addresses = nexus.get_sources(max(0, count - limit), count, session=session)
-    calls = []
-    for a in addresses:
-        c = session.contract("Source", a)
-        calls += [
-            c.functions.getClient(),
-            c.functions.getStatus(),
-            c.functions.getSourceParams(),
-            c.functions.getTaskCount(),
-        ]
+    views = ("getClient", "getStatus", "getSourceParams", "getTaskCount")
+    functions = [session.contract("Source", a).functions for a in addresses]
+    calls = [getattr(f, view)() for f in functions for view in views]
     values = session.batch_call(calls) if calls else []
     rows: list[dict[str, Any]] = []
     for i, a in enumerate(addresses):

@@ -1,12 +1,4 @@
-"""``ogpu task``: publish tasks on a source, follow them, read their responses, cancel them.
-
-Example::
-
-    ogpu --network devnet task publish 0x5FbDB2315678afecb367f032d93F642f64180aa3 \\
-        --function analyze --data '{"text": "great"}' --payment 0.01 --expires-in 10m
-    ogpu --network devnet task watch 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be --until responded
-    ogpu --network devnet --json task responses 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be
-"""
+"""``ogpu task``: publish tasks on a source, follow them, read their responses, cancel them."""
 
 from __future__ import annotations
 
@@ -42,10 +34,11 @@ from ogpu.cli._common import (
 )
 from ogpu.types import Role, TaskSnapshot, TaskStatus
 
+EXAMPLE = "0xa16E02E87b7454126E5E10d957A927A7F5B5d2be"  # a task address for the examples
 app = typer.Typer(
     add_completion=False,
     help="Tasks: jobs published on a source, paid from the client's Vault balance.\n\n"
-    "Example: ogpu --network devnet task watch 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be",
+    f"Example: ogpu --network devnet task watch {EXAMPLE}",
     no_args_is_help=True,
 )
 
@@ -115,9 +108,7 @@ def publish(
     expires_in: ExpiresInOpt = "10m",
     expiry_time: Annotated[
         int | None,
-        typer.Option(
-            "--expiry-time", help="Absolute expiry in unix seconds (overrides --expires-in)."
-        ),
+        typer.Option(help="Absolute expiry in unix seconds (overrides --expires-in)."),
     ] = None,
 ) -> Write:
     """Publish a task: pin its config to IPFS and call Controller.publishTask.
@@ -147,7 +138,7 @@ def publish(
     )
 
 
-@app.command(epilog="Example: ogpu task show 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be")
+@app.command(epilog=f"Example: ogpu task show {EXAMPLE}")
 @command
 def show(cli: Cli, address: TaskArg) -> None:
     """Show a task: source, status, payment, expiry, attempts and the winner."""
@@ -165,9 +156,7 @@ def show(cli: Cli, address: TaskArg) -> None:
     cli.emit(data, lambda: cli.fields(f"task {data['address']}", rows))
 
 
-@app.command(
-    epilog="Example: ogpu --network devnet task cancel 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be"
-)
+@app.command(epilog=f"Example: ogpu --network devnet task cancel {EXAMPLE}")
 @write_command(Role.CLIENT)
 def cancel(w: WriteOptions, address: TaskArg) -> Write:
     """Cancel a task nobody attempted yet; its payment returns to the client's balance."""
@@ -187,8 +176,7 @@ def cancel(w: WriteOptions, address: TaskArg) -> Write:
 
 
 @app.command(
-    epilog="Example: ogpu --network devnet task watch 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be "
-    "--until responded --timeout 300"
+    epilog=f"Example: ogpu --network devnet task watch {EXAMPLE} --until responded --timeout 300"
 )
 @command
 def watch(
@@ -197,18 +185,15 @@ def watch(
     until: Annotated[
         list[StatusName] | None,
         typer.Option(
-            "--until",
             case_sensitive=False,
             help="Stop at this status (repeatable). Default: any final state "
             "(finalized, canceled, expired).",
         ),
     ] = None,
     timeout: Annotated[
-        float, typer.Option("--timeout", min=0.0, help="Give up after N seconds (0: never).")
+        float, typer.Option(min=0.0, help="Give up after N seconds (0: never).")
     ] = 600.0,
-    poll: Annotated[
-        float | None, typer.Option("--poll", min=0.01, help="Poll interval in seconds.")
-    ] = None,
+    poll: Annotated[float | None, typer.Option(min=0.01, help="Poll interval in seconds.")] = None,
 ) -> None:
     """Follow a task's status until it reaches --until (or a final state).
 
@@ -235,7 +220,7 @@ def watch(
         cli.out.print(f"task {addr} is {final.name}")
 
 
-@app.command(epilog="Example: ogpu task responses 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be")
+@app.command(epilog=f"Example: ogpu task responses {EXAMPLE}")
 @command
 def responses(cli: Cli, address: TaskArg) -> None:
     """List a task's responses: provider, status, payment claimed and the result (fetched from
@@ -280,7 +265,7 @@ def _short(value: Any) -> str:
     return text if len(text) <= RESULT_PREVIEW else text[: RESULT_PREVIEW - 1] + "…"
 
 
-@app.command(epilog="Example: ogpu task result 0xa16E02E87b7454126E5E10d957A927A7F5B5d2be")
+@app.command(epilog=f"Example: ogpu task result {EXAMPLE}")
 @command
 def result(cli: Cli, address: TaskArg) -> None:
     """Print the result of a finalized task: the confirmed response's data, as JSON."""
@@ -300,20 +285,14 @@ def result(cli: Cli, address: TaskArg) -> None:
 @command
 def list_(
     cli: Cli,
-    source: Annotated[
-        str | None, typer.Option("--source", help="Only the tasks of this source.")
-    ] = None,
+    source: Annotated[str | None, typer.Option(help="Only the tasks of this source.")] = None,
     client: Annotated[
         str | None,
-        typer.Option(
-            "--client", help="Only the tasks of this client's sources (default: the client key)."
-        ),
+        typer.Option(help="Only the tasks of this client's sources (default: the client key)."),
     ] = None,
     status: Annotated[
         list[StatusName] | None,
-        typer.Option(
-            "--status", case_sensitive=False, help="Only tasks in this status (repeatable)."
-        ),
+        typer.Option(case_sensitive=False, help="Only tasks in this status (repeatable)."),
     ] = None,
     limit: LimitOpt = 50,
     key_file: KeyFileOpt = None,

@@ -2,12 +2,6 @@
 
 Amounts are OGPU (``1.5``) unless suffixed (``1000wei``, ``2gwei``). The signer is the role's key
 (``--role``, default client), or ``--key-file``.
-
-Example::
-
-    ogpu --network devnet vault deposit 1.5
-    ogpu --network devnet --json vault balance
-    ogpu --network devnet vault lock 1 --role provider
 """
 
 from __future__ import annotations
@@ -21,7 +15,6 @@ from ogpu.cli._common import (
     AmountArg,
     Cli,
     KeyFileOpt,
-    RoleName,
     RoleOpt,
     Write,
     command,
@@ -31,6 +24,7 @@ from ogpu.cli._common import (
     parse_amount,
     write_command,
 )
+from ogpu.types import Role
 
 app = typer.Typer(
     add_completion=False,
@@ -62,12 +56,12 @@ def balance(
         str | None,
         typer.Argument(help="Account to show (default: the address of the --role key)."),
     ] = None,
-    role: RoleOpt = RoleName.client,
+    role: RoleOpt = Role.CLIENT,
     key_file: KeyFileOpt = None,
 ) -> None:
     """Show an account's Vault state: balance, lockup, unbonding, earnings, escrow, eligibility."""
     session = cli.session
-    who = cli.account(address, "account address", role.role, key_file)
+    who = cli.account(address, "account address", role, key_file)
     vault = session.contract("Vault")
     # the wallet balance rides in the same batch, read at the same block as the views
     number, values = session.batch_call_at(
@@ -113,7 +107,7 @@ def balance(
 def deposit(
     amount: AmountArg,
     to: Annotated[
-        str | None, typer.Option("--to", help="Credit this account (default: the signer).")
+        str | None, typer.Option(help="Credit this account (default: the signer).")
     ] = None,
 ) -> Write:
     """Deposit OGPU from the signer's wallet into a Vault balance (the signer's by default)."""
