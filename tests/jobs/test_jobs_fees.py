@@ -22,7 +22,7 @@ from ogpu.devnet.node import AnvilNode
 from ogpu.jobs import run_job
 from ogpu.types import DeliveryMethod
 
-ETHER = 10**18
+ETH = 10**18
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def test_a_stuck_publish_is_replaced_and_the_mined_one_followed(own_net, journal
     world = World(s)
     world.pair("provider", "master")
     world.pair("provider2", "master2")
-    world.fund("client", 10 * ETHER)
+    world.fund("client", 10 * ETH)
     source = world.publish_source(delivery=DeliveryMethod.FIRST_RESPONSE)
     serve(source, net=own_net)
 
