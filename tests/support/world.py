@@ -12,7 +12,7 @@ from ogpu.chain.networks import ContractAddresses, Network
 from ogpu.chain.session import Session
 from ogpu.client import ImageEnvironments, SourceInfo, TaskInfo, TaskInput
 from ogpu.devnet.accounts import DEV_ROLES, DevAccount, dev_account, dev_key
-from ogpu.devnet.deploy import Deployment
+from ogpu.devnet.deploy import Deployment, deploy_protocol
 from ogpu.devnet.manifest import write_manifest
 from ogpu.protocol import Response, Source, Task, controller, nexus, terminal, vault
 from ogpu.types import DeliveryMethod, ResponseParams, SourceParams, TaskParams
@@ -64,28 +64,40 @@ def make_session(url: str, deployment: Deployment, **kwargs: Any) -> Session:
     return Session(network_from_deployment(deployment, url), **kwargs)
 
 
-def devnet_home(net: Network, home: Path) -> Path:
+def deploy_dev(rpc_url: str) -> Deployment:
+    """The protocol deployed by the dev admin on the node at ``rpc_url``, with the dev judge and
+    default agent (as the pytest plugin's ``deployment``)."""
+    return deploy_protocol(
+        rpc_url,
+        dev_account("admin").account,
+        judge=dev_account("judge").address,
+        default_agent=dev_account("agent").address,
+    )
+
+
+def devnet_home(net: Network, home: Path, *, keys: bool = True) -> Path:
     """A devnet home whose manifest describes ``net``, so that ``--network devnet`` (and
-    :func:`ogpu.devnet.manifest.manifest_network`) find it with ``OGPU_DEVNET_HOME=home``."""
+    :func:`ogpu.devnet.manifest.manifest_network`) find it with ``OGPU_DEVNET_HOME=home``;
+    without ``keys`` it holds no development keys."""
     assert net.addresses is not None
     a = net.addresses
     home.mkdir(parents=True, exist_ok=True)
-    write_manifest(
-        home,
-        {
-            "chain_id": net.chain_id,
-            "rpc_url": net.rpc_url,
-            "addresses": {
-                "nexus": a.nexus,
-                "controller": a.controller,
-                "terminal": a.terminal,
-                "vault": a.vault,
-                "manager": a.manager,
-            },
-            "ipfs": {"pinning_url": net.pinning_url, "gateway_url": net.gateway_url},
-            "keys": {role: dev_key(role) for role in DEV_ROLES},
+    manifest: dict[str, Any] = {
+        "network": "devnet",
+        "chain_id": net.chain_id,
+        "rpc_url": net.rpc_url,
+        "addresses": {
+            "nexus": a.nexus,
+            "controller": a.controller,
+            "terminal": a.terminal,
+            "vault": a.vault,
+            "manager": a.manager,
         },
-    )
+        "ipfs": {"pinning_url": net.pinning_url, "gateway_url": net.gateway_url},
+    }
+    if keys:
+        manifest["keys"] = {role: dev_key(role) for role in DEV_ROLES}
+    write_manifest(home, manifest)
     return home
 
 
