@@ -212,6 +212,9 @@ class AnvilNode:
             "--accounts", str(accounts),
             "--balance", str(balance_ether),
             "--mnemonic", DEV_MNEMONIC,
+            # States older than anvil's in-memory window (about 500 blocks) would otherwise be
+            # written under ~/.foundry/anvil/tmp, gigabytes over a long chain, and never removed.
+            "--max-persisted-states", "0",
         ]  # fmt: skip
         if block_time is not None:
             args += ["--block-time", str(block_time)]

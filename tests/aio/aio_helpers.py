@@ -1,4 +1,4 @@
-"""Helpers of the ``ogpu.aio`` tests (plain functions and the twin driver, no fixtures)."""
+"""The twin driver of the ``ogpu.aio`` tests: one client surface, sync or async."""
 
 from __future__ import annotations
 
@@ -8,34 +8,6 @@ from typing import Any
 
 from ogpu import aio, client
 from ogpu.chain import Session
-from ogpu.client import ImageEnvironments, SourceInfo, TaskInfo, TaskInput
-
-ETH = 10**18
-
-
-def source_info(**changes: Any) -> SourceInfo:
-    fields: dict[str, Any] = {
-        "name": "aio",
-        "description": "aio tests",
-        "logoUrl": "",
-        "imageEnvs": ImageEnvironments(cpu="https://example.com/compose.yml"),
-        "minPayment": 10**15,
-        "minAvailableLockup": 0,
-        "maxExpiryDuration": 3600,
-    }
-    fields.update(changes)
-    return SourceInfo(**fields)
-
-
-def task_info(source: Any, cs: Session, **changes: Any) -> TaskInfo:
-    fields: dict[str, Any] = {
-        "source": getattr(source, "address", source),
-        "config": TaskInput("analyze", {"text": "great"}),
-        "expiryTime": cs.timestamp("latest") + 600,
-        "payment": 10**16,
-    }
-    fields.update(changes)
-    return TaskInfo(**fields)
 
 
 class Twin:

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from aio_helpers import ETH, source_info
 from faults.proxy import Fault, FaultProxy, Rule
 from support.reliability import soak_size
-from support.world import network_from_deployment
+from support.world import ETH, network_from_deployment, source_info
 
 from ogpu import aio
 from ogpu.chain import Session

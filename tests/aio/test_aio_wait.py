@@ -19,7 +19,7 @@ from ogpu.types import Receipt
 
 
 def test_transaction_dropped_by_a_restarted_node_is_sent_again(
-    net: Network,
+    client_net: Network,
     anvil: Any,
     cs: Session,
     loop: asyncio.AbstractEventLoop,
@@ -32,7 +32,7 @@ def test_transaction_dropped_by_a_restarted_node_is_sent_again(
     knows the transaction and sends its signed bytes again; it is mined once, under its hash."""
     before = vault.get_balance_of(client_addr, session=cs)
     # plain sends: the hash comes back at once (a synchronous send would wait to be mined)
-    s = aio.AsyncSession(net, send_sync=False)
+    s = aio.AsyncSession(client_net, send_sync=False)
 
     async def main() -> tuple[aio.AsyncPendingTx, Receipt]:
         fn = s.contract("Vault").functions.deposit(client_addr)
@@ -85,13 +85,17 @@ class _HeldReceipts(httpx.AsyncBaseTransport):
 
 
 def test_wait_cancelled_as_its_receipt_arrives_ends_cancelled(
-    net: Network, cs: Session, loop: asyncio.AbstractEventLoop, client_key: str, client_addr: str
+    client_net: Network,
+    cs: Session,
+    loop: asyncio.AbstractEventLoop,
+    client_key: str,
+    client_addr: str,
 ) -> None:
     """Cancel ``await pending.wait()`` 0..15 loop steps after the receipt poll's reply is
     released: unless it had already returned, it must end cancelled, never return the receipt
     with the cancellation lost."""
     transport = _HeldReceipts()
-    s = aio.AsyncSession(net, send_sync=False, transport=transport)
+    s = aio.AsyncSession(client_net, send_sync=False, transport=transport)
 
     async def main() -> list[int]:
         fn = s.contract("Vault").functions.deposit(client_addr)

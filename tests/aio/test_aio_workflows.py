@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aio_helpers import Twin, source_info, task_info
+from aio_helpers import Twin
+from support.world import source_info, task_info
 
 from ogpu import aio
 from ogpu.chain import Session

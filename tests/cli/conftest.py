@@ -8,17 +8,15 @@ test by the ogpu pytest plugin (the fixtures depend on ``deployment``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cli_helpers import Run, invoke
-from support.world import network_from_deployment
+from support.world import devnet_home, network_from_deployment
 
 from ogpu.chain import Session
-from ogpu.devnet.accounts import DEV_ROLES, dev_key
 from ogpu.devnet.ipfs_store import IPFSStore
 
 
@@ -26,30 +24,6 @@ from ogpu.devnet.ipfs_store import IPFSStore
 def cli_ipfs(ipfs_store: IPFSStore) -> IPFSStore:
     """The session's IPFS store (tests/conftest.py)."""
     return ipfs_store
-
-
-def _write_manifest(home: Path, anvil: Any, deployment: Any, store: IPFSStore, keys: bool) -> None:
-    manifest: dict[str, Any] = {
-        "network": "devnet",
-        "chain_id": deployment.chain_id,
-        "rpc_url": anvil.url,
-        "addresses": {
-            "manager": deployment.manager,
-            "nexus": deployment.nexus,
-            "controller": deployment.controller,
-            "terminal": deployment.terminal,
-            "vault": deployment.vault,
-        },
-        "ipfs": {
-            "api_url": store.url,
-            "gateway_url": store.url,
-            "pinning_url": f"{store.url}/file/create",
-        },
-    }
-    if keys:
-        manifest["keys"] = {role: dev_key(role) for role in DEV_ROLES}
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "manifest.json").write_text(json.dumps(manifest))
 
 
 @pytest.fixture(autouse=True)
@@ -67,8 +41,8 @@ def cli_home(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Path:
     """``--network devnet`` = the test deployment, with the development keys (like a devnet)."""
-    home = tmp_path / "devnet"
-    _write_manifest(home, anvil, deployment, cli_ipfs, keys=True)
+    net = network_from_deployment(deployment, anvil.url, store_url=cli_ipfs.url)
+    home = devnet_home(net, tmp_path / "devnet")
     monkeypatch.setenv("OGPU_DEVNET_HOME", str(home))
     return home
 
@@ -82,8 +56,8 @@ def bare_home(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Path:
     """``--network devnet`` = the test deployment, WITHOUT development keys."""
-    home = tmp_path / "bare"
-    _write_manifest(home, anvil, deployment, cli_ipfs, keys=False)
+    net = network_from_deployment(deployment, anvil.url, store_url=cli_ipfs.url)
+    home = devnet_home(net, tmp_path / "bare", keys=False)
     monkeypatch.setenv("OGPU_DEVNET_HOME", str(home))
     return home
 

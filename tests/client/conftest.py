@@ -1,29 +1,19 @@
-"""Fixtures for the client workflow tests: anvil + deployment (ogpu pytest plugin), a devnet IPFS
-store on a free port, and a Session whose network points at both."""
+"""Fixtures for the client workflow tests, on top of the suite's client session ``cs`` and
+``funded`` client (tests/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable
 
 import httpx
 import pytest
-from client_helpers import ETH, make_network, source_info
+from support.world import source_info
 
 from ogpu.chain import Session
+from ogpu.client import publish_source
 from ogpu.devnet.accounts import dev_account, dev_key
 from ogpu.devnet.ipfs_store import IPFSStore
-from ogpu.protocol import Source, terminal, vault
-
-
-@pytest.fixture
-def cs(anvil: Any, deployment: Any, ipfs_store: IPFSStore) -> Iterator[Session]:
-    """A fresh client Session per test (nonce caches must not survive evm_revert); no dev keys."""
-    s = Session(make_network(deployment, anvil.url, ipfs_store.url))
-    try:
-        yield s
-    finally:
-        s.close()
+from ogpu.protocol import Source, terminal
 
 
 @pytest.fixture
@@ -37,27 +27,8 @@ def uploads(ipfs_store: IPFSStore) -> Callable[[], int]:
 
 
 @pytest.fixture
-def client_key() -> str:
-    return dev_key("client")
-
-
-@pytest.fixture
-def client_addr() -> str:
-    return dev_account("client").address
-
-
-@pytest.fixture
-def funded(cs: Session, client_addr: str, client_key: str) -> int:
-    """The client holds 1 OGPU in the Vault; returns the amount."""
-    vault.deposit(client_addr, ETH, signer=client_key, session=cs)
-    return ETH
-
-
-@pytest.fixture
 def source(cs: Session, funded: int, client_key: str) -> Source:
     """An ACTIVE MANUAL_CONFIRMATION source of the client, published through the client API."""
-    from ogpu.client import publish_source
-
     return publish_source(source_info(), client_key, session=cs)
 
 

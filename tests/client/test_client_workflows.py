@@ -8,8 +8,9 @@ from typing import Any
 
 import httpx
 import pytest
-from client_helpers import COMPOSE, ETH, make_network, now, source_info, task_info
+from client_helpers import COMPOSE, ETH, now, source_info, task_info
 from eth_account import Account
+from support.world import network_from_deployment
 
 import ogpu.client as client
 from ogpu.chain import Session
@@ -167,9 +168,9 @@ def test_publish_source_wait_false(cs: Session, client_key: str) -> None:
 def test_publish_source_ipfs_gateway_error_sends_nothing(
     anvil: Any, deployment: Any, ipfs_store: Any, client_key: str, client_addr: str
 ) -> None:
-    net = make_network(deployment, anvil.url, ipfs_store.url).replace(
-        pinning_url=f"{ipfs_store.url}/no-such-endpoint"
-    )
+    net = network_from_deployment(
+        deployment, anvil.url, store_url=ipfs_store.url, dev_keys=False
+    ).replace(pinning_url=f"{ipfs_store.url}/no-such-endpoint")
     s = Session(net)
     before = nonce(s, client_addr)
     with pytest.raises(IPFSGatewayError) as info:
@@ -204,7 +205,7 @@ def test_env_key_and_devnet_key_fallback(
     task = publish_task(task_info(source, cs), session=cs)
     assert task.get_source() == source
     monkeypatch.delenv("CLIENT_PRIVATE_KEY")
-    dev = Session(make_network(deployment, anvil.url, ipfs_store.url, dev_keys=True))
+    dev = Session(network_from_deployment(deployment, anvil.url, store_url=ipfs_store.url))
     task2 = publish_task(task_info(source, dev, payment=2 * 10**16), session=dev)
     assert task2.get_payment() == 2 * 10**16
 
@@ -518,7 +519,10 @@ def test_publish_task_ipfs_unreachable_sends_nothing(
         sock.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{sock.getsockname()[1]}"
     ipfs = IPFSClient(PinningBackend(f"{dead}/file/create"), gateway=dead, retries=0, timeout=2)
-    s = Session(make_network(deployment, anvil.url, ipfs_store.url), ipfs=ipfs)
+    s = Session(
+        network_from_deployment(deployment, anvil.url, store_url=ipfs_store.url, dev_keys=False),
+        ipfs=ipfs,
+    )
     before = nonce(s, client_addr)
     with pytest.raises(IPFSFetchError):
         publish_task(task_info(source, s), client_key, session=s)

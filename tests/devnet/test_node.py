@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ogpu.devnet.accounts import dev_account
 from ogpu.devnet.node import (
     AnvilNode,
     AnvilNotFoundError,
@@ -69,3 +70,23 @@ def test_dev_accounts_are_the_accounts_anvil_funds() -> None:
     with AnvilNode.start() as node:
         funded = [a.lower() for a in node.rpc("eth_accounts")]
     assert [a.address.lower() for a in dev_accounts()] == funded
+
+
+def test_a_long_chain_writes_no_state_files(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """anvil persists the states that leave its in-memory window under ``~/.foundry/anvil/tmp``
+    and never removes them (a long soak left 17 GB there). The launcher keeps them in memory
+    only: after a chain longer than the window, anvil's home holds no file."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    node = AnvilNode.start()
+    try:
+        for _ in range(3):
+            rpc_call(node.url, "anvil_mine", [hex(400)])
+        assert int(rpc_call(node.url, "eth_blockNumber"), 16) == 1200
+        admin = dev_account("admin").address
+        assert int(rpc_call(node.url, "eth_getBalance", [admin, "latest"]), 16) > 0
+    finally:
+        node.stop()
+    written = [p for p in (tmp_path / ".foundry").rglob("*") if p.is_file()]
+    assert written == []

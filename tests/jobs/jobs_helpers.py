@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from support.world import devnet_home
+
 from ogpu.chain.networks import Network
 from ogpu.chain.session import Session
 from ogpu.jobs import Job
@@ -21,33 +23,6 @@ from ogpu.protocol import Source, vault
 from ogpu.types import TaskStatus
 
 CHILD = Path(__file__).with_name("job_child.py")
-
-
-def devnet_home(net: Network, home: Path) -> Path:
-    """A devnet home whose manifest describes ``net`` (so ``--network devnet`` and
-    :func:`ogpu.devnet.manifest.manifest_network` find it)."""
-    from ogpu.devnet.accounts import DEV_ROLES, dev_key
-    from ogpu.devnet.manifest import write_manifest
-
-    assert net.addresses is not None
-    a = net.addresses
-    write_manifest(
-        home,
-        {
-            "chain_id": net.chain_id,
-            "rpc_url": net.rpc_url,
-            "addresses": {
-                "nexus": a.nexus,
-                "controller": a.controller,
-                "terminal": a.terminal,
-                "vault": a.vault,
-                "manager": a.manager,
-            },
-            "ipfs": {"pinning_url": net.pinning_url, "gateway_url": net.gateway_url},
-            "keys": {role: dev_key(role) for role in DEV_ROLES},
-        },
-    )
-    return home
 
 
 def child_config(net: Network, job: Job, path: Path, **extra: Any) -> Path:

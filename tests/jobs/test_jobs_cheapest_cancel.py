@@ -33,13 +33,13 @@ def _tasks(source: Source, n: int) -> list[Task]:
 
 
 def test_cheapest_waits_for_k_answers_and_confirms_the_lowest_bid(
-    jsession, journal, make_source, serve
+    store_session, journal, make_source, serve
 ) -> None:
     """The expensive provider answers every task first; the cheap one only starts afterwards.
     ``cheapest:2`` waits for both answers and confirms the cheap one (``first`` would have
     confirmed the expensive one)."""
     source = make_source(DeliveryMethod.MANUAL_CONFIRMATION)
-    before = balance(jsession, CLIENT)
+    before = balance(store_session, CLIENT)
     serve(source, names=("provider",), handler="job_handlers:fast", bid=6 * 10**15)
     inputs = [{"a": 1, "b": 2}, {"a": 5, "b": 5}]
     job = source.map(
@@ -62,13 +62,13 @@ def test_cheapest_waits_for_k_answers_and_confirms_the_lowest_bid(
     assert [t.get_confirmed_response().snapshot().params.provider for t in tasks] == [P2, P2]
     st = job.status()
     assert (st.paid, st.refunded, st.escrowed) == (8 * 10**15, 12 * 10**15, 0)
-    chain = audit(jsession, source)
+    chain = audit(store_session, source)
     assert (chain.paid, chain.refunded) == (st.paid, st.refunded)
-    assert before - balance(jsession, CLIENT) == st.paid
+    assert before - balance(store_session, CLIENT) == st.paid
 
 
 def test_cheapest_confirms_what_came_within_the_window(
-    jsession, journal, make_source, serve
+    store_session, journal, make_source, serve
 ) -> None:
     """``cheapest:3`` with two providers: after the window the lowest of the two answers is
     confirmed; the window is kept in the journal (a resumed job waits as long)."""
@@ -83,7 +83,7 @@ def test_cheapest_confirms_what_came_within_the_window(
         payment=PAYMENT,
         policy=policy,
         journal=journal,
-        session=jsession,
+        session=store_session,
     )
     assert Job.open(job.id, journal=journal).policy == policy
     assert [r["total"] for r in job.results(timeout=60)] == [42]
@@ -95,13 +95,13 @@ def test_cheapest_confirms_what_came_within_the_window(
 
 
 def test_cancel_while_running_refunds_new_tasks_and_follows_the_taken_one(
-    jsession, journal, make_source, serve
+    store_session, journal, make_source, serve
 ) -> None:
     """One provider with one slot takes a task and holds it (handler waiting); the job is
     cancelled then: the NEW tasks are cancelled and refunded, the taken one is followed to its
     answer and paid; nothing more is published."""
     source = make_source(DeliveryMethod.FIRST_RESPONSE)
-    before = balance(jsession, CLIENT)
+    before = balance(store_session, CLIENT)
     job_handlers.GATE.clear()
     try:
         serve(source, names=("provider",), handler="job_handlers:gated", slots=1)
@@ -111,7 +111,7 @@ def test_cancel_while_running_refunds_new_tasks_and_follows_the_taken_one(
             [{"a": i, "b": 1} for i in range(3)],
             payment=PAYMENT,
             journal=journal,
-            session=jsession,
+            session=store_session,
         )
         tasks = _tasks(source, 3)
         _until(
@@ -130,7 +130,7 @@ def test_cancel_while_running_refunds_new_tasks_and_follows_the_taken_one(
     statuses = [t.get_status() for t in tasks]
     assert sorted(s.name for s in statuses) == ["CANCELED", "CANCELED", "FINALIZED"]
     for item, result in zip(journal.items(job.id), out, strict=True):
-        task = Task(journal.attempts(item.key)[-1].task or "", jsession)
+        task = Task(journal.attempts(item.key)[-1].task or "", store_session)
         if task.get_status() is TaskStatus.FINALIZED:
             assert result == {"total": item.idx + 1}
         else:
@@ -138,7 +138,7 @@ def test_cancel_while_running_refunds_new_tasks_and_follows_the_taken_one(
     st = job.status()
     assert (st.confirmed, st.canceled, st.published) == (1, 2, 3)
     assert (st.paid, st.refunded, st.escrowed) == (PAYMENT, 2 * PAYMENT, 0)
-    assert before - balance(jsession, CLIENT) == PAYMENT
+    assert before - balance(store_session, CLIENT) == PAYMENT
     assert source.get_task_count() == 3  # nothing published after the cancel
-    again = Job.resume(job.id, journal=journal, session=jsession)
+    again = Job.resume(job.id, journal=journal, session=store_session)
     assert again.wait(10).canceled == 2 and source.get_task_count() == 3

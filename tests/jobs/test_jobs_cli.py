@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from jobs_helpers import devnet_home
+from support.world import devnet_home
 from typer.testing import CliRunner
 
 from ogpu.cli.app import app
@@ -16,8 +16,8 @@ from ogpu.types import DeliveryMethod
 
 
 @pytest.fixture
-def ogpu(jnet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("OGPU_DEVNET_HOME", str(devnet_home(jnet, tmp_path / "home")))
+def ogpu(store_net, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("OGPU_DEVNET_HOME", str(devnet_home(store_net, tmp_path / "home")))
     monkeypatch.setenv("OGPU_JOURNAL", str(tmp_path / "jobs.sqlite3"))
     monkeypatch.setenv("OGPU_NO_DOTENV", "1")
 
@@ -73,7 +73,7 @@ def test_bad_inputs_are_refused_before_anything_is_sent(ogpu, make_source, tmp_p
     assert source.get_task_count() == 0
 
 
-def test_cancel_then_resume_publishes_nothing(ogpu, jsession, make_source, tmp_path) -> None:
+def test_cancel_then_resume_publishes_nothing(ogpu, store_session, make_source, tmp_path) -> None:
     source = make_source(DeliveryMethod.FIRST_RESPONSE)
     journal = Journal(tmp_path / "jobs.sqlite3")
     job = run_job(
@@ -82,7 +82,7 @@ def test_cancel_then_resume_publishes_nothing(ogpu, jsession, make_source, tmp_p
         [{"payload": 1}, {"payload": 2}],
         payment=10**15,
         journal=journal,
-        session=jsession,
+        session=store_session,
         job_id="cli-2",
         start=False,
     )

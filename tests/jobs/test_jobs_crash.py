@@ -19,16 +19,25 @@ PAYMENT = 10**15 + 7
 
 
 def crash_and_resume(
-    jsession, jnet, journal, make_source, serve, tmp_path: Path, *, size: int, kills: int, seed: int
+    store_session,
+    store_net,
+    journal,
+    make_source,
+    serve,
+    tmp_path: Path,
+    *,
+    size: int,
+    kills: int,
+    seed: int,
 ) -> None:
     source = make_source(DeliveryMethod.FIRST_RESPONSE)
     serve(source, slots=8)
-    before = balance(jsession, CLIENT)
+    before = balance(store_session, CLIENT)
     inputs = [{"payload": {"i": i, "seed": seed}} for i in range(size)]
     job = run_job(
-        source, "echo", inputs, payment=PAYMENT, journal=journal, session=jsession, start=False
+        source, "echo", inputs, payment=PAYMENT, journal=journal, session=store_session, start=False
     )
-    cfg = child_config(jnet, job, tmp_path / "child.json", max_in_flight=8)
+    cfg = child_config(store_net, job, tmp_path / "child.json", max_in_flight=8)
     log = tmp_path / "child.log"
     rng = random.Random(seed)
     killed = 0
@@ -40,10 +49,10 @@ def crash_and_resume(
     assert proc.wait(timeout=120 + 3 * size) == 0, log.read_text()[-3000:]
     assert killed >= 1, "the job finished before any kill: raise the size"
 
-    done = Job.open(job.id, journal=journal, session=jsession)
+    done = Job.open(job.id, journal=journal, session=store_session)
     results = list(done.results(timeout=5))
     assert [{"payload": r["payload"]} for r in results] == inputs and len(results) == size
-    chain = audit(jsession, source)
+    chain = audit(store_session, source)
     assert chain.tasks == size
     assert max(chain.per_input.values()) == 1 and len(chain.per_input) == size
     status = done.status()
@@ -57,7 +66,7 @@ def crash_and_resume(
         chain.refunded,
         chain.escrowed,
     )
-    assert before - balance(jsession, CLIENT) == chain.spent - chain.refunded
+    assert before - balance(store_session, CLIENT) == chain.spent - chain.refunded
     atts = journal.job_attempts(job.id)
     dead = sum(a.state == "dead" for a in atts)
     signed = sum(len(journal.txs(a.id)) for a in atts)
@@ -70,17 +79,27 @@ def crash_and_resume(
 
 
 def test_killed_twice_and_resumed_publishes_each_input_once(
-    jsession, jnet, journal, make_source, serve, tmp_path
+    store_session, store_net, journal, make_source, serve, tmp_path
 ) -> None:
     crash_and_resume(
-        jsession, jnet, journal, make_source, serve, tmp_path, size=12, kills=2, seed=1
+        store_session, store_net, journal, make_source, serve, tmp_path, size=12, kills=2, seed=1
     )
 
 
 @pytest.mark.soak
 @pytest.mark.timeout(1800)
-def test_soak_killed_five_times(jsession, jnet, journal, make_source, serve, tmp_path) -> None:
+def test_soak_killed_five_times(
+    store_session, store_net, journal, make_source, serve, tmp_path
+) -> None:
     size = int(os.environ.get("OGPU_SOAK_SIZE", "200"))
     crash_and_resume(
-        jsession, jnet, journal, make_source, serve, tmp_path, size=size, kills=5, seed=size
+        store_session,
+        store_net,
+        journal,
+        make_source,
+        serve,
+        tmp_path,
+        size=size,
+        kills=5,
+        seed=size,
     )

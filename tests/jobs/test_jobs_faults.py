@@ -14,14 +14,14 @@ from ogpu.jobs import run_job
 from ogpu.types import DeliveryMethod
 
 
-def faulty_job(jsession, jnet, journal, make_source, serve, size: int, seed: int) -> None:
+def faulty_job(store_session, store_net, journal, make_source, serve, size: int, seed: int) -> None:
     source = make_source(DeliveryMethod.FIRST_RESPONSE)
     serve(source, slots=8)
-    with FaultProxy(jnet.rpc_url, seed=seed, keep_bodies=False) as proxy:
+    with FaultProxy(store_net.rpc_url, seed=seed, keep_bodies=False) as proxy:
         for method in ("eth_sendRawTransaction", "eth_sendRawTransactionSync"):
             proxy.add_rule(Rule(fault=Fault.DROP_REPLY, method=method, probability=0.3))
         proxy.add_rule(Rule(fault=Fault.HTTP_502, probability=0.05))
-        session = Session(jnet.replace(rpc_url=proxy.url))
+        session = Session(store_net.replace(rpc_url=proxy.url))
         job = run_job(
             source,
             "echo",
@@ -36,17 +36,19 @@ def faulty_job(jsession, jnet, journal, make_source, serve, size: int, seed: int
         session.close()
     assert [r["payload"] for r in results] == list(range(size))
     assert injected[Fault.DROP_REPLY] >= 1 and injected[Fault.HTTP_502] >= 1, injected
-    chain = audit(jsession, source)
+    chain = audit(store_session, source)
     assert chain.tasks == size and max(chain.per_input.values()) == 1
     st = job.status()
     assert (st.published, st.confirmed, st.spent) == (size, size, chain.spent)
 
 
-def test_faulty_rpc_publishes_each_input_once(jsession, jnet, journal, make_source, serve) -> None:
-    faulty_job(jsession, jnet, journal, make_source, serve, size=8, seed=3)
+def test_faulty_rpc_publishes_each_input_once(
+    store_session, store_net, journal, make_source, serve
+) -> None:
+    faulty_job(store_session, store_net, journal, make_source, serve, size=8, seed=3)
 
 
 @pytest.mark.soak
-def test_soak_faulty_rpc(jsession, jnet, journal, make_source, serve) -> None:
+def test_soak_faulty_rpc(store_session, store_net, journal, make_source, serve) -> None:
     size = int(os.environ.get("OGPU_SOAK_SIZE", "200"))
-    faulty_job(jsession, jnet, journal, make_source, serve, size=size, seed=size)
+    faulty_job(store_session, store_net, journal, make_source, serve, size=size, seed=size)

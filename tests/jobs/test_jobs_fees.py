@@ -11,33 +11,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support.world import World, network_from_deployment, with_ipfs
+from support.world import World, deploy_dev, network_from_deployment
 
 from ogpu.chain.networks import Network
 from ogpu.chain.session import Session
-from ogpu.devnet.accounts import dev_account
-from ogpu.devnet.deploy import deploy_protocol
 from ogpu.devnet.ipfs_store import IPFSStore
 from ogpu.devnet.node import AnvilNode
 from ogpu.jobs import run_job
 from ogpu.types import DeliveryMethod
 
-ETHER = 10**18
+ETH = 10**18
 
 
 @pytest.fixture
 def own_net(tmp_path: Path, ipfs_store: IPFSStore) -> Iterator[Network]:
-    from web3 import HTTPProvider, Web3
-
     node = AnvilNode.start(log_path=tmp_path / "anvil.log")
     try:
-        deployment = deploy_protocol(
-            Web3(HTTPProvider(node.url)),
-            dev_account("admin").account,
-            judge=dev_account("judge").address,
-            default_agent=dev_account("agent").address,
-        )
-        yield with_ipfs(network_from_deployment(deployment, node.url), ipfs_store.url)
+        yield network_from_deployment(deploy_dev(node.url), node.url, store_url=ipfs_store.url)
     finally:
         node.stop()
 
@@ -47,7 +37,7 @@ def test_a_stuck_publish_is_replaced_and_the_mined_one_followed(own_net, journal
     world = World(s)
     world.pair("provider", "master")
     world.pair("provider2", "master2")
-    world.fund("client", 10 * ETHER)
+    world.fund("client", 10 * ETH)
     source = world.publish_source(delivery=DeliveryMethod.FIRST_RESPONSE)
     serve(source, net=own_net)
 

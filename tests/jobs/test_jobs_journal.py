@@ -45,16 +45,16 @@ def test_policy_specs() -> None:
 
 
 def test_results_are_fetched_by_cid_from_our_store_not_the_url_host(
-    jsession, journal: Journal
+    store_session, journal: Journal
 ) -> None:
     from ogpu.ipfs.cid import parse_cid_from_url
     from ogpu.jobs import Job
     from ogpu.types import JobItemError
 
-    url = jsession.ipfs.publish({"answer": 42}, "result.json")
+    url = store_session.ipfs.publish({"answer": 42}, "result.json")
     cid = parse_cid_from_url(url)
     journal.create_job("fetch", {}, [], [])
-    job = Job.open("fetch", journal=journal, session=jsession)
+    job = Job.open("fetch", journal=journal, session=store_session)
     # a stranger's URL naming the right CID on a host we must never contact
     assert job._fetch(f"http://10.255.255.1:9/ipfs/{cid}") == {"answer": 42}
     for bad in (f"http://10.255.255.1/ipfs/{cid}/other.json", "https://example.com/result.json"):
@@ -62,7 +62,7 @@ def test_results_are_fetched_by_cid_from_our_store_not_the_url_host(
             job._fetch(bad)
 
 
-def test_a_replacement_respects_the_fee_cap(jsession, journal: Journal) -> None:
+def test_a_replacement_respects_the_fee_cap(store_session, journal: Journal) -> None:
     import threading
 
     from ogpu.devnet.accounts import dev_account, dev_key
@@ -72,7 +72,7 @@ def test_a_replacement_respects_the_fee_cap(jsession, journal: Journal) -> None:
     att = journal.new_attempt("cap/0", 1, 1)
     sender = dev_account("client").address
     fields = {
-        "chainId": jsession.chain_id,
+        "chainId": store_session.chain_id,
         "nonce": 0,
         "to": sender,
         "data": "0x",
@@ -84,12 +84,12 @@ def test_a_replacement_respects_the_fee_cap(jsession, journal: Journal) -> None:
     }
     journal.record_signed(att.id, sender, fields, "0xraw", "0x01")
     (first,) = journal.txs(att.id)
-    signer = jsession.resolve_signer(dev_key("client"))
+    signer = store_session.resolve_signer(dev_key("client"))
 
     def publisher(cap: int) -> _Publisher:
         return _Publisher(
             journal,
-            jsession,
+            store_session,
             lambda: signer,
             stuck_after=1.0,
             max_fee_per_gas=cap,

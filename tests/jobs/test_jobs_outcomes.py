@@ -18,12 +18,12 @@ PAYMENT = 10**16
 
 
 def test_quorum_confirms_the_cheapest_of_two_identical_answers(
-    jsession, journal, make_source, serve
+    store_session, journal, make_source, serve
 ) -> None:
     source = make_source(DeliveryMethod.MANUAL_CONFIRMATION)
     serve(source, names=("provider",), bid=6 * 10**15)
     serve(source, names=("provider2",), bid=4 * 10**15)
-    before = balance(jsession, CLIENT)
+    before = balance(store_session, CLIENT)
     texts = ["one two three", "four five"]
     job = run_job(
         source,
@@ -32,7 +32,7 @@ def test_quorum_confirms_the_cheapest_of_two_identical_answers(
         payment=PAYMENT,
         policy="quorum:2",
         journal=journal,
-        session=jsession,
+        session=store_session,
     )
     results = list(job.results(timeout=60))
     assert [r["words"] for r in results] == [3, 2]
@@ -44,13 +44,13 @@ def test_quorum_confirms_the_cheapest_of_two_identical_answers(
         assert [(r[1], r[2]) for r in confirmed] == [(P2, 4 * 10**15)]
     st = job.status()
     assert (st.paid, st.refunded, st.escrowed) == (8 * 10**15, 12 * 10**15, 0)
-    chain = audit(jsession, source)
+    chain = audit(store_session, source)
     assert (chain.paid, chain.refunded) == (st.paid, st.refunded)
-    assert before - balance(jsession, CLIENT) == st.paid
+    assert before - balance(store_session, CLIENT) == st.paid
 
 
 def test_validator_rejects_a_wrong_answer_and_confirms_the_right_one(
-    jsession, journal, make_source, serve
+    store_session, journal, make_source, serve
 ) -> None:
     source = make_source(DeliveryMethod.MANUAL_CONFIRMATION)
     serve(source, names=("provider",), handler="job_handlers:bad")
@@ -63,7 +63,7 @@ def test_validator_rejects_a_wrong_answer_and_confirms_the_right_one(
         payment=PAYMENT,
         validator=lambda doc: doc.get("total", 1) % 2 == 0,  # the inputs' sums are even
         journal=journal,
-        session=jsession,
+        session=store_session,
     )
     assert [r["total"] for r in job.results(timeout=60)] == [4, 14]
     verdicts = {
@@ -74,10 +74,10 @@ def test_validator_rejects_a_wrong_answer_and_confirms_the_right_one(
 
 
 def test_an_expired_task_is_refunded_and_published_again(
-    jsession, journal, make_source, serve
+    store_session, journal, make_source, serve
 ) -> None:
     source = make_source(DeliveryMethod.FIRST_RESPONSE)
-    before = balance(jsession, CLIENT)
+    before = balance(store_session, CLIENT)
     job = run_job(
         source,
         "echo",
@@ -86,7 +86,7 @@ def test_an_expired_task_is_refunded_and_published_again(
         expires_in=30,
         retries=1,
         journal=journal,
-        session=jsession,
+        session=store_session,
     )
     key = f"{job.id}/0"
 
@@ -97,8 +97,8 @@ def test_an_expired_task_is_refunded_and_published_again(
     while not (attempts() and attempts()[0].task):
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    jsession.rpc("evm_increaseTime", [60])
-    jsession.rpc("evm_mine", [])
+    store_session.rpc("evm_increaseTime", [60])
+    store_session.rpc("evm_mine", [])
     while len(attempts()) < 2 or not attempts()[1].task:
         assert time.monotonic() < deadline, attempts()
         time.sleep(0.05)
@@ -111,11 +111,11 @@ def test_an_expired_task_is_refunded_and_published_again(
     assert statuses == [TaskStatus.CANCELED, TaskStatus.FINALIZED]
     st = job.status()
     assert (st.published, st.spent, st.paid, st.refunded) == (2, 2 * PAYMENT, PAYMENT, PAYMENT)
-    assert before - balance(jsession, CLIENT) == PAYMENT
+    assert before - balance(store_session, CLIENT) == PAYMENT
 
 
 def test_the_budget_stops_publishing_before_anything_is_sent(
-    jsession, journal, make_source, serve
+    store_session, journal, make_source, serve
 ) -> None:
     source = make_source(DeliveryMethod.FIRST_RESPONSE)
     serve(source)

@@ -37,7 +37,7 @@ def crash_after_signing(journal: Journal, monkeypatch: pytest.MonkeyPatch) -> li
 
 
 def test_bytes_signed_but_never_sent_are_sent_on_resume(
-    jsession, jnet, journal, make_source, serve, monkeypatch, tmp_path
+    store_session, store_net, journal, make_source, serve, monkeypatch, tmp_path
 ) -> None:
     source = make_source(DeliveryMethod.FIRST_RESPONSE)
     serve(source)
@@ -47,7 +47,7 @@ def test_bytes_signed_but_never_sent_are_sent_on_resume(
         [{"payload": "x"}],
         payment=PAYMENT,
         journal=journal,
-        session=jsession,
+        session=store_session,
         start=False,
     )
     recorded = crash_after_signing(journal, monkeypatch)
@@ -56,7 +56,7 @@ def test_bytes_signed_but_never_sent_are_sent_on_resume(
     assert source.get_task_count() == 0 and len(recorded) == 1
     monkeypatch.undo()
 
-    fresh = Session(jnet)  # a new process: no nonce cache
+    fresh = Session(store_net)  # a new process: no nonce cache
     resumed = Job.resume(job.id, journal=Journal(journal.path), session=fresh)
     assert [r["payload"] for r in resumed.results(timeout=30)] == ["x"]
     (att,) = resumed.journal.job_attempts(job.id)
@@ -67,7 +67,7 @@ def test_bytes_signed_but_never_sent_are_sent_on_resume(
 
 
 def test_bytes_whose_nonce_was_taken_are_dead_and_published_once_more(
-    jsession, jnet, journal, make_source, serve, monkeypatch
+    store_session, store_net, journal, make_source, serve, monkeypatch
 ) -> None:
     source = make_source(DeliveryMethod.FIRST_RESPONSE)
     serve(source)
@@ -77,18 +77,18 @@ def test_bytes_whose_nonce_was_taken_are_dead_and_published_once_more(
         [{"payload": "y"}],
         payment=PAYMENT,
         journal=journal,
-        session=jsession,
+        session=store_session,
         start=False,
     )
     crash_after_signing(journal, monkeypatch)
     with pytest.raises(Crash):
         job._publish(f"{job.id}/0", {"payload": "y"})
     monkeypatch.undo()
-    other = Session(jnet)  # another program of the same key takes the nonce
+    other = Session(store_net)  # another program of the same key takes the nonce
     vault.deposit(CLIENT, 1, signer=dev_key("client"), session=other)
     other.close()
 
-    fresh = Session(jnet)
+    fresh = Session(store_net)
     resumed = Job.resume(job.id, journal=Journal(journal.path), session=fresh)
     assert [r["payload"] for r in resumed.results(timeout=30)] == ["y"]
     first, second = resumed.journal.job_attempts(job.id)
@@ -98,42 +98,42 @@ def test_bytes_whose_nonce_was_taken_are_dead_and_published_once_more(
     fresh.close()
 
 
-def test_idempotency_key_publishes_once(jsession, make_source, tmp_path: Path) -> None:
+def test_idempotency_key_publishes_once(store_session, make_source, tmp_path: Path) -> None:
     source = make_source(DeliveryMethod.FIRST_RESPONSE)
     info = TaskInfo(
         source=source.address,
         config=TaskInput("echo", {"payload": "order"}),
-        expiryTime=jsession.timestamp() + 600,
+        expiryTime=store_session.timestamp() + 600,
         payment=PAYMENT,
     )
     path = tmp_path / "keys.sqlite3"
-    a = publish_task(info, idempotency_key="order-123", journal=path, session=jsession)
-    b = publish_task(info, idempotency_key="order-123", journal=path, session=jsession)
+    a = publish_task(info, idempotency_key="order-123", journal=path, session=store_session)
+    b = publish_task(info, idempotency_key="order-123", journal=path, session=store_session)
     assert a.address == b.address and source.get_task_count() == 1
     other = TaskInfo(
         source=source.address, config=info.config, expiryTime=info.expiryTime, payment=PAYMENT + 1
     )
     with pytest.raises(JobError, match="different task"):
-        publish_task(other, idempotency_key="order-123", journal=path, session=jsession)
+        publish_task(other, idempotency_key="order-123", journal=path, session=store_session)
     assert source.get_task_count() == 1
 
 
 def test_idempotency_key_after_a_crash_resends_the_same_bytes(
-    jsession, jnet, make_source, monkeypatch, tmp_path: Path
+    store_session, store_net, make_source, monkeypatch, tmp_path: Path
 ) -> None:
     source = make_source(DeliveryMethod.FIRST_RESPONSE)
     info = TaskInfo(
         source=source.address,
         config=TaskInput("echo", {"payload": "order"}),
-        expiryTime=jsession.timestamp() + 600,
+        expiryTime=store_session.timestamp() + 600,
         payment=PAYMENT,
     )
     journal = Journal(tmp_path / "keys.sqlite3")
     recorded = crash_after_signing(journal, monkeypatch)
     with pytest.raises(Crash):
-        publish_task(info, idempotency_key="order-9", journal=journal, session=jsession)
+        publish_task(info, idempotency_key="order-9", journal=journal, session=store_session)
     monkeypatch.undo()
-    fresh = Session(jnet)
+    fresh = Session(store_net)
     task = publish_task(
         info, idempotency_key="order-9", journal=tmp_path / "keys.sqlite3", session=fresh
     )

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import job_handlers
-from jobs_helpers import devnet_home
+from support.world import devnet_home
 
 from ogpu.jobs import Job, Journal
 from ogpu.types import DeliveryMethod
@@ -101,12 +101,14 @@ def _inputs(tmp_path: Path, n: int) -> Path:
     return path
 
 
-def test_live_progress_line_while_the_job_runs(jnet, make_source, serve, tmp_path: Path) -> None:
+def test_live_progress_line_while_the_job_runs(
+    store_net, make_source, serve, tmp_path: Path
+) -> None:
     source = make_source(DeliveryMethod.FIRST_RESPONSE)
     job_handlers.GATE.clear()
     serve(source, names=("provider",), handler="job_handlers:gated", slots=1)
     term = Terminal(
-        jnet,
+        store_net,
         tmp_path,
         "--network",
         "devnet",
@@ -138,13 +140,13 @@ def test_live_progress_line_while_the_job_runs(jnet, make_source, serve, tmp_pat
 
 
 def test_ctrl_c_stops_the_job_and_says_how_to_resume(
-    jnet, jsession, make_source, serve, tmp_path: Path
+    store_net, store_session, make_source, serve, tmp_path: Path
 ) -> None:
     source = make_source(DeliveryMethod.FIRST_RESPONSE)
     job_handlers.GATE.clear()
     serve(source, names=("provider",), handler="job_handlers:gated", slots=1)
     term = Terminal(
-        jnet,
+        store_net,
         tmp_path,
         "--network",
         "devnet",
@@ -171,6 +173,6 @@ def test_ctrl_c_stops_the_job_and_says_how_to_resume(
     assert "stopped; nothing is lost: ogpu job resume tty-2" in screen
     assert "Traceback" not in screen
     journal = Journal(tmp_path / "jobs.sqlite3")
-    job = Job.resume("tty-2", journal=journal, session=jsession)
+    job = Job.resume("tty-2", journal=journal, session=store_session)
     assert [r["total"] for r in job.results(timeout=60)] == [1, 2]
     assert source.get_task_count() == 2  # the resume published nothing again

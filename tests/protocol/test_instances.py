@@ -9,7 +9,7 @@ import httpx
 import pytest
 from eth_account import Account
 from eth_utils.crypto import keccak
-from support.world import ETHER, RpcCounter, World, acct, key, make_session
+from support.world import ETH, RpcCounter, World, acct, key, make_session
 
 import ogpu.protocol._base as base
 from ogpu.chain.networks import Network
@@ -287,7 +287,7 @@ def _many_responses(world: World, session: Session, n: int) -> Task:
     master = key("master")
     for i in range(n):
         account = Account.create(f"p{i}")
-        session.rpc("anvil_setBalance", [account.address, hex(ETHER)])
+        session.rpc("anvil_setBalance", [account.address, hex(ETH)])
         terminal.announce_master(acct("master").address, signer=account, session=session)
         terminal.announce_provider(account.address, 0, signer=master, session=session)
         nexus.register(source.address, account.address, 1, signer=master, session=session)

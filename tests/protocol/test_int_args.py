@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from support.world import ETHER, RpcCounter, acct, key
+from support.world import ETH, RpcCounter, acct, key
 
 from ogpu import agent
 from ogpu.chain.session import Session
@@ -329,8 +329,8 @@ def test_valid_integers_still_go_through(session: Session) -> None:
     """Plain ints, ``IntEnum`` members, hex bytes and lower-case addresses pass; the exact amount
     lands on chain for the checksummed account."""
     before = vault.get_balance_of(CLIENT, session=session)
-    vault.deposit(CLIENT.lower(), ETHER + 1, signer=KEY, session=session)
-    assert vault.get_balance_of(CLIENT, session=session) == before + ETHER + 1
+    vault.deposit(CLIENT.lower(), ETH + 1, signer=KEY, session=session)
+    assert vault.get_balance_of(CLIENT, session=session) == before + ETH + 1
 
 
 def test_uint_helper() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from support.world import ETHER, World, acct, key
+from support.world import ETH, World, acct, key
 
 from ogpu.chain.session import Session
 from ogpu.devnet.deploy import Deployment
@@ -33,12 +33,12 @@ def test_writes_need_an_explicit_signer(session: Session) -> None:
 
 def test_deposit_lock_unbond_claim_withdraw(session: Session) -> None:
     me, signer = acct("client").address, key("client")
-    vault.deposit(me, ETHER // 2, signer=signer, session=session)
-    assert vault.get_balance_of(me, session=session) == ETHER // 2
-    vault.lock(ETHER // 5, signer=signer, session=session)
-    assert vault.get_lockup_of(me, session=session) == ETHER // 5
-    receipt = vault.unbond(ETHER // 10, signer=signer, session=session)
-    assert vault.get_unbonding_of(me, session=session) == ETHER // 10
+    vault.deposit(me, ETH // 2, signer=signer, session=session)
+    assert vault.get_balance_of(me, session=session) == ETH // 2
+    vault.lock(ETH // 5, signer=signer, session=session)
+    assert vault.get_lockup_of(me, session=session) == ETH // 5
+    receipt = vault.unbond(ETH // 10, signer=signer, session=session)
+    assert vault.get_unbonding_of(me, session=session) == ETH // 10
     period = vault.get_unbonding_period(session=session)
     assert period == 600
     assert vault.get_unbonding_timestamp(me, session=session) == receipt.timestamp + period
@@ -47,11 +47,11 @@ def test_deposit_lock_unbond_claim_withdraw(session: Session) -> None:
     assert info.value.remaining_seconds > 0
     _advance(session, period + 1)
     vault.claim(signer=signer, session=session)
-    assert vault.get_balance_of(me, session=session) == ETHER // 2 - ETHER // 5 + ETHER // 10
-    vault.withdraw(ETHER // 10, signer=signer, session=session)
-    assert vault.get_balance_of(me, session=session) == ETHER // 2 - ETHER // 5
+    assert vault.get_balance_of(me, session=session) == ETH // 2 - ETH // 5 + ETH // 10
+    vault.withdraw(ETH // 10, signer=signer, session=session)
+    assert vault.get_balance_of(me, session=session) == ETH // 2 - ETH // 5
     with pytest.raises(InsufficientBalanceError):
-        vault.withdraw(ETHER, signer=signer, session=session)
+        vault.withdraw(ETH, signer=signer, session=session)
 
 
 def test_cancel_unbonding(session: Session) -> None:
@@ -134,5 +134,5 @@ def test_escrow_hooks_and_force_release(world: World, session: Session) -> None:
     assert vault.get_frozen_payment(client, session=session) == 10**16
     vault.force_release_payment(client, task.address, signer=key("judge"), session=session)
     assert vault.get_frozen_payment(task.address, session=session) == 0
-    assert vault.get_balance_of(client, session=session) == ETHER
+    assert vault.get_balance_of(client, session=session) == ETH
     assert vault.get_total_earnings_of(acct("provider").address, session=session) == 0

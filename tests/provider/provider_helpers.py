@@ -7,14 +7,12 @@ import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any, TypeVar
 
 from support.world import World
 
-from ogpu.chain.networks import Network
 from ogpu.chain.session import Session
-from ogpu.devnet.accounts import DEV_ROLES, dev_key
+from ogpu.devnet.accounts import dev_key
 from ogpu.protocol import Source, Task, controller
 from ogpu.provider import ProviderRuntime
 from ogpu.types import TaskParams
@@ -61,27 +59,6 @@ def outcome(rt: ProviderRuntime, task: Task, timeout: float = 20.0) -> str:
     assert rt.state is not None
     state = rt.state
     return wait_for(f"outcome of {task.address}", lambda: state.outcome(task.address), timeout)
-
-
-def write_manifest(home: Path, net: Network) -> None:
-    """A devnet manifest for the test deployment, so ``--network devnet`` finds it."""
-    assert net.addresses is not None
-    a = net.addresses
-    home.mkdir(parents=True, exist_ok=True)
-    manifest = {
-        "chain_id": net.chain_id,
-        "rpc_url": net.rpc_url,
-        "addresses": {
-            "nexus": a.nexus,
-            "controller": a.controller,
-            "terminal": a.terminal,
-            "vault": a.vault,
-            "manager": a.manager,
-        },
-        "ipfs": {"pinning_url": net.pinning_url, "gateway_url": net.gateway_url},
-        "keys": {role: dev_key(role) for role in DEV_ROLES},
-    }
-    (home / "manifest.json").write_text(json.dumps(manifest))
 
 
 Behaviour = Callable[[BaseHTTPRequestHandler], None]

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from provider_helpers import outcome, publish, write_manifest
-from support.world import World
+from provider_helpers import outcome, publish
+from support.world import World, devnet_home
 from typer.testing import CliRunner
 
 from ogpu.chain.networks import Network
@@ -33,19 +33,19 @@ def test_source_binding_parse() -> None:
 
 
 def test_status_json_after_serving(
-    pworld: World,
+    store_world: World,
     make_runtime,
-    pnet: Network,
+    store_net: Network,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    pworld.pair()
-    pworld.fund()
-    source = pworld.publish_source(delivery=DeliveryMethod.FIRST_RESPONSE)
+    store_world.pair()
+    store_world.fund()
+    source = store_world.publish_source(delivery=DeliveryMethod.FIRST_RESPONSE)
     rt = make_runtime([source.address])
-    task = publish(pworld, source, "hash", {"text": "x"}, payment=10**16)
+    task = publish(store_world, source, "hash", {"text": "x"}, payment=10**16)
     assert outcome(rt, task) == "responded"
-    write_manifest(tmp_path / "home", pnet)
+    devnet_home(store_net, tmp_path / "home")
     monkeypatch.setenv("OGPU_DEVNET_HOME", str(tmp_path / "home"))
     result = CliRunner().invoke(root, ["--network", "devnet", "--json", "provider", "status"])
     assert result.exit_code == 0, result.output
@@ -58,8 +58,10 @@ def test_status_json_after_serving(
     assert text.exit_code == 0 and "registered sources  1" in text.output
 
 
-def test_run_refuses_bad_input_with_one_line(tmp_path: Path, pnet: Network, monkeypatch) -> None:
-    write_manifest(tmp_path / "home", pnet)
+def test_run_refuses_bad_input_with_one_line(
+    tmp_path: Path, store_net: Network, monkeypatch
+) -> None:
+    devnet_home(store_net, tmp_path / "home")
     monkeypatch.setenv("OGPU_DEVNET_HOME", str(tmp_path / "home"))
     state = str(tmp_path)
     result = CliRunner().invoke(

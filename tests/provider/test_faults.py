@@ -25,11 +25,11 @@ P1 = dev_account("provider").address
 
 @pytest.fixture
 def proxied(
-    pnet: Network, ipfs_store: IPFSStore
+    store_net: Network, ipfs_store: IPFSStore
 ) -> Iterator[tuple[FaultProxy, FaultProxy, Network]]:
     """(IPFS proxy, RPC proxy, network of the runtime through both)."""
-    with FaultProxy(ipfs_store.url) as ipfs, FaultProxy(pnet.rpc_url) as rpc:
-        yield ipfs, rpc, with_ipfs(pnet.replace(rpc_url=rpc.url), ipfs.url)
+    with FaultProxy(ipfs_store.url) as ipfs, FaultProxy(store_net.rpc_url) as rpc:
+        yield ipfs, rpc, with_ipfs(store_net.replace(rpc_url=rpc.url), ipfs.url)
 
 
 def runtime(
@@ -54,12 +54,12 @@ def runtime(
 
 
 def test_transient_ipfs_and_rpc_failures_are_retried(
-    pworld: World, proxied: tuple[FaultProxy, FaultProxy, Network], tmp_path: Path
+    store_world: World, proxied: tuple[FaultProxy, FaultProxy, Network], tmp_path: Path
 ) -> None:
     ipfs, rpc, net = proxied
-    pworld.pair()
-    pworld.fund()
-    source = pworld.publish_source(delivery=DeliveryMethod.FIRST_RESPONSE)
+    store_world.pair()
+    store_world.fund()
+    source = store_world.publish_source(delivery=DeliveryMethod.FIRST_RESPONSE)
     rt, s = runtime(net, source.address, tmp_path)
     try:
         # An ipfs:// config URL is read through the runtime's gateway: the proxy.
@@ -69,7 +69,7 @@ def test_transient_ipfs_and_rpc_failures_are_retried(
         ipfs.add_rule(Rule(Fault.HTTP_503, path="/ipfs/", every=True, times=2))
         ipfs.add_rule(Rule(Fault.HTTP_502, path="/file/create", every=True, times=4))
         rpc.add_rule(Rule(Fault.HTTP_502, method="eth_sendRawTransaction", every=True, times=2))
-        task = publish(pworld, source, config_url=f"ipfs://{parse_cid_from_url(link)}")
+        task = publish(store_world, source, config_url=f"ipfs://{parse_cid_from_url(link)}")
         assert outcome(rt, task) == "responded"
         assert task.get_status() is TaskStatus.FINALIZED and task.get_winning_provider() == P1
         assert ipfs.injected[Fault.HTTP_503] == 2 and ipfs.injected[Fault.HTTP_502] == 4
@@ -80,25 +80,25 @@ def test_transient_ipfs_and_rpc_failures_are_retried(
 
 
 def test_persistent_ipfs_failure_gives_up_without_submitting(
-    pworld: World,
+    store_world: World,
     proxied: tuple[FaultProxy, FaultProxy, Network],
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     ipfs, _, net = proxied
-    pworld.pair()
-    pworld.fund()
-    source = pworld.publish_source(delivery=DeliveryMethod.FIRST_RESPONSE)
+    store_world.pair()
+    store_world.fund()
+    source = store_world.publish_source(delivery=DeliveryMethod.FIRST_RESPONSE)
     rt, s = runtime(net, source.address, tmp_path, retries=1)
     try:
         ipfs.add_rule(Rule(Fault.HTTP_503, path="/file/create", every=True))
         with caplog.at_level(logging.INFO, logger="ogpu.provider"):
-            task = publish(pworld, source, "hash", {"text": "never uploaded"})
+            task = publish(store_world, source, "hash", {"text": "never uploaded"})
             assert outcome(rt, task) == "failed"
         assert "uploading the response gave up after 2 tries" in caplog.text
         assert task.get_response_of(P1) is None and task.get_status() is TaskStatus.ATTEMPTED
         ipfs.clear_rules()
-        later = publish(pworld, source, "hash", {"text": "store is back"})
+        later = publish(store_world, source, "hash", {"text": "store is back"})
         assert outcome(rt, later) == "responded"
     finally:
         rt.stop()

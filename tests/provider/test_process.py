@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from provider_helpers import publish, wait_for, write_manifest
-from support.world import World
+from provider_helpers import publish, wait_for
+from support.world import World, devnet_home
 
 from ogpu.chain.networks import Network
 from ogpu.devnet.accounts import dev_account
@@ -19,13 +19,13 @@ P1 = dev_account("provider").address
 
 
 def test_sigterm_finishes_in_flight_task_then_exits(
-    pworld: World, pnet: Network, tmp_path: Path
+    store_world: World, store_net: Network, tmp_path: Path
 ) -> None:
-    pworld.pair()
-    pworld.fund()
-    source = pworld.publish_source(delivery=DeliveryMethod.FIRST_RESPONSE)
+    store_world.pair()
+    store_world.fund()
+    source = store_world.publish_source(delivery=DeliveryMethod.FIRST_RESPONSE)
     home = tmp_path / "devnet"
-    write_manifest(home, pnet)
+    devnet_home(store_net, home)
     env = {k: v for k, v in os.environ.items() if not k.endswith("_PRIVATE_KEY")}
     env["OGPU_DEVNET_HOME"] = str(home)
     log = tmp_path / "provider.log"
@@ -52,7 +52,7 @@ def test_sigterm_finishes_in_flight_task_then_exits(
         )
     try:
         wait_for("the provider to start", lambda: "serving 1 source" in log.read_text(), 30)
-        task = publish(pworld, source, "echo", {"payload": "slow", "sleep_seconds": 1.0})
+        task = publish(store_world, source, "echo", {"payload": "slow", "sleep_seconds": 1.0})
         wait_for("the attempt", lambda: task.get_attempter_id(P1), 20)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0

@@ -19,15 +19,15 @@ def _ok(h: BaseHTTPRequestHandler) -> None:
 
 
 def test_a_config_url_into_the_providers_network_is_never_fetched(
-    pworld: World, make_runtime: Any
+    store_world: World, make_runtime: Any
 ) -> None:
     srv = LocalHTTP(_ok)
     try:
-        pworld.pair()
-        pworld.fund()
-        source = pworld.publish_source(delivery=DeliveryMethod.FIRST_RESPONSE)
+        store_world.pair()
+        store_world.fund()
+        source = store_world.publish_source(delivery=DeliveryMethod.FIRST_RESPONSE)
         rt = make_runtime([source.address], fetch_policy=FetchPolicy())
-        task = publish(pworld, source, config_url=f"{srv.origin}/cfg.json")
+        task = publish(store_world, source, config_url=f"{srv.origin}/cfg.json")
         assert outcome(rt, task) == "failed"
         assert srv.hits == []
         assert task.get_response_of(rt.address) is None
@@ -35,17 +35,17 @@ def test_a_config_url_into_the_providers_network_is_never_fetched(
         srv.close()
 
 
-def test_a_dripping_config_server_costs_one_deadline(pworld: World, make_runtime: Any) -> None:
+def test_a_dripping_config_server_costs_one_deadline(store_world: World, make_runtime: Any) -> None:
     stop = threading.Event()
     srv = LocalHTTP(dripping(stop))
     try:
-        pworld.pair()
-        pworld.fund()
-        source = pworld.publish_source(delivery=DeliveryMethod.FIRST_RESPONSE)
+        store_world.pair()
+        store_world.fund()
+        source = store_world.publish_source(delivery=DeliveryMethod.FIRST_RESPONSE)
         policy = FetchPolicy(allowed_origins=(srv.origin,), timeout=1.5)
         rt = make_runtime([source.address], fetch_policy=policy, retries=3)
         started = time.monotonic()
-        task = publish(pworld, source, config_url=f"{srv.origin}/cfg.json")
+        task = publish(store_world, source, config_url=f"{srv.origin}/cfg.json")
         assert outcome(rt, task, timeout=15) == "failed"
         # One deadline for the task, shared by the retries: not retries x per-read timeouts.
         assert time.monotonic() - started < 6

@@ -53,21 +53,12 @@ def restartable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any,
     """A node of its own that tests may restart (``--state`` dump/load), with the protocol
     deployed: ``(RestartableAnvil, Deployment)``. No per-test snapshots: tests use fresh objects."""
     from faults.node import RestartableAnvil
-    from web3 import HTTPProvider, Web3
-
-    from ogpu.devnet.accounts import dev_account
-    from ogpu.devnet.deploy import deploy_protocol
+    from support.world import deploy_dev
 
     home = tmp_path_factory.mktemp("restartable")
     node = RestartableAnvil.start(home / "state.json", log_path=home / "anvil.log")
     try:
-        deployment = deploy_protocol(
-            Web3(HTTPProvider(node.url)),
-            dev_account("admin").account,
-            judge=dev_account("judge").address,
-            default_agent=dev_account("agent").address,
-        )
-        yield node, deployment
+        yield node, deploy_dev(node.url)
     finally:
         node.stop()
 

@@ -1,19 +1,24 @@
-"""Test support shared by every test folder: sessions on the test deployment, a round-trip counter,
-and scenario steps (``World``) written with the protocol layer itself."""
+"""Test support shared by every test folder: networks on the test deployment, valid client models,
+a devnet home for a network, a round-trip counter, and scenario steps (``World``) written with the
+protocol layer itself."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ogpu.chain.networks import ContractAddresses, Network
 from ogpu.chain.session import Session
+from ogpu.client import ImageEnvironments, SourceInfo, TaskInfo, TaskInput
 from ogpu.devnet.accounts import DEV_ROLES, DevAccount, dev_account, dev_key
-from ogpu.devnet.deploy import Deployment
+from ogpu.devnet.deploy import Deployment, deploy_protocol
+from ogpu.devnet.manifest import write_manifest
 from ogpu.protocol import Response, Source, Task, controller, nexus, terminal, vault
 from ogpu.types import DeliveryMethod, ResponseParams, SourceParams, TaskParams
 
-ETHER = 10**18
+ETH = 10**18
+COMPOSE = "https://example.com/compose.yml"
 
 
 def network_from_deployment(
@@ -57,6 +62,71 @@ def with_ipfs(network: Network, store_url: str) -> Network:
 def make_session(url: str, deployment: Deployment, **kwargs: Any) -> Session:
     """A devnet Session on a test node."""
     return Session(network_from_deployment(deployment, url), **kwargs)
+
+
+def deploy_dev(rpc_url: str) -> Deployment:
+    """The protocol deployed by the dev admin on the node at ``rpc_url``, with the dev judge and
+    default agent (as the pytest plugin's ``deployment``)."""
+    return deploy_protocol(
+        rpc_url,
+        dev_account("admin").account,
+        judge=dev_account("judge").address,
+        default_agent=dev_account("agent").address,
+    )
+
+
+def devnet_home(net: Network, home: Path, *, keys: bool = True) -> Path:
+    """A devnet home whose manifest describes ``net``, so that ``--network devnet`` (and
+    :func:`ogpu.devnet.manifest.manifest_network`) find it with ``OGPU_DEVNET_HOME=home``;
+    without ``keys`` it holds no development keys."""
+    assert net.addresses is not None
+    a = net.addresses
+    home.mkdir(parents=True, exist_ok=True)
+    manifest: dict[str, Any] = {
+        "network": "devnet",
+        "chain_id": net.chain_id,
+        "rpc_url": net.rpc_url,
+        "addresses": {
+            "nexus": a.nexus,
+            "controller": a.controller,
+            "terminal": a.terminal,
+            "vault": a.vault,
+            "manager": a.manager,
+        },
+        "ipfs": {"pinning_url": net.pinning_url, "gateway_url": net.gateway_url},
+    }
+    if keys:
+        manifest["keys"] = {role: dev_key(role) for role in DEV_ROLES}
+    write_manifest(home, manifest)
+    return home
+
+
+def source_info(**changes: Any) -> SourceInfo:
+    """A valid client :class:`SourceInfo` (CPU image, MANUAL_CONFIRMATION) with ``changes``."""
+    fields: dict[str, Any] = {
+        "name": "sentiment",
+        "description": "client tests",
+        "logoUrl": "https://example.com/logo.png",
+        "imageEnvs": ImageEnvironments(cpu=COMPOSE),
+        "minPayment": 10**15,
+        "minAvailableLockup": 0,
+        "maxExpiryDuration": 3600,
+    }
+    fields.update(changes)
+    return SourceInfo(**fields)
+
+
+def task_info(source: Any, session: Session, **changes: Any) -> TaskInfo:
+    """A valid client :class:`TaskInfo` for ``source`` (10**16 wei, expiring in 600 s of chain
+    time) with ``changes``."""
+    fields: dict[str, Any] = {
+        "source": getattr(source, "address", source),
+        "config": TaskInput("analyze", {"text": "great"}, priority=1),
+        "expiryTime": session.timestamp("latest") + 600,
+        "payment": 10**16,
+    }
+    fields.update(changes)
+    return TaskInfo(**fields)
 
 
 @dataclass
@@ -120,7 +190,7 @@ class World:
         )
         return Source(nexus.extract_source_address(receipt, session=self.session), self.session)
 
-    def fund(self, role: str = "client", amount: int = ETHER) -> None:
+    def fund(self, role: str = "client", amount: int = ETH) -> None:
         vault.deposit(acct(role).address, amount, signer=key(role), session=self.session)
 
     def publish_task(
