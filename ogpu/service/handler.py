@@ -367,18 +367,15 @@ class Service:
         handler, model = self.validate_input(function_name, data)
         self.ensure_initialized()
         started = time.monotonic()
-        try:
-            if handler.is_async:
-                output = _run_coroutine(_with_timeout(handler, handler.fn(model)))
-            elif handler.timeout is not None:
-                output = _call_in_thread(handler, model)
-            else:
-                output = handler.fn(model)
-        except HandlerTimeoutError:
-            raise
-        except Exception as exc:
-            raise HandlerFailedError(function_name, exc) from exc
-        result = self.finish_output(handler, output)
+        if handler.is_async:
+            result: dict[str, Any] = _run_coroutine(self.execute_async(handler, model))
+        else:
+            with _failures_wrapped(handler):
+                if handler.timeout is None:
+                    output = handler.fn(model)
+                else:
+                    output = _call_in_thread(handler, model)
+            result = self.finish_output(handler, output)
         logger.debug("handler %r ran in %.3f s", function_name, time.monotonic() - started)
         return result
 
@@ -391,16 +388,11 @@ class Service:
 
     async def execute_async(self, handler: Handler, model: BaseModel) -> dict[str, Any]:
         """Run an already validated input through ``handler`` (see :meth:`run_async`)."""
-        try:
+        with _failures_wrapped(handler):
             if handler.is_async:
                 output = await _with_timeout(handler, handler.fn(model))
             else:
-                call = asyncio.to_thread(handler.fn, model)
-                output = await _with_timeout(handler, call)
-        except HandlerTimeoutError:
-            raise
-        except Exception as exc:
-            raise HandlerFailedError(handler.name, exc) from exc
+                output = await _with_timeout(handler, asyncio.to_thread(handler.fn, model))
         return self.finish_output(handler, output)
 
     # -- serving ------------------------------------------------------------------------------
@@ -423,6 +415,17 @@ class Service:
         from ogpu.service.server import start
 
         start(host, port, service=self, callback_url=callback_url, log_level=log_level)
+
+
+@contextlib.contextmanager
+def _failures_wrapped(handler: Handler) -> Iterator[None]:
+    """Turn an exception of the handler into :class:`HandlerFailedError` (timeouts pass as is)."""
+    try:
+        yield
+    except HandlerTimeoutError:
+        raise
+    except Exception as exc:
+        raise HandlerFailedError(handler.name, exc) from exc
 
 
 async def _with_timeout(handler: Handler, awaitable: Awaitable[Any]) -> Any:
