@@ -24,6 +24,7 @@ import os
 import signal
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,10 +33,11 @@ from typing import Any, TypeVar
 
 import httpx
 
+from ogpu import __version__
 from ogpu.chain.retry import is_transient
 from ogpu.chain.session import Session, get_session
 from ogpu.chain.signers import SignerInput
-from ogpu.events.models import AttemptedEvent, EventCursor
+from ogpu.events.models import AttemptedEvent
 from ogpu.ipfs.client import encode_payload
 from ogpu.ipfs.errors import IPFSContentMismatchError, IPFSError, IPFSSizeLimitError
 from ogpu.protocol import ZERO_ADDRESS, nexus, terminal
@@ -70,6 +72,8 @@ log = logging.getLogger("ogpu.provider")
 T = TypeVar("T")
 
 _TERMINAL = (TaskStatus.CANCELED, TaskStatus.EXPIRED, TaskStatus.FINALIZED)
+#: The stats counter of each outcome; the others are "skipped: <why>".
+_COUNTER = {"responded": "done", "failed": "failed"}
 
 #: Pauses before a task whose node requests failed is looked at again, and before a failed event
 #: watcher resumes: 1 s, doubling up to this.
@@ -125,10 +129,10 @@ class ProviderConfig:
     watching when the state file has no cursor (default: the current head).
     """
 
-    provider: SignerInput | None
+    provider: SignerInput | None = field(repr=False)  # keys never appear in a repr
     master: str
     sources: list[SourceBinding] = field(default_factory=list)
-    master_signer: SignerInput | None = None
+    master_signer: SignerInput | None = field(default=None, repr=False)
     slots: int = 4
     bid: int | None = None
     bid_fraction: float = 1.0
@@ -156,11 +160,6 @@ class ProviderConfig:
             raise ValueError("retries must be >= 0")
         self.master = checksum(self.master)
 
-    def __repr__(self) -> str:  # never show keys
-        return (
-            f"ProviderConfig(master={self.master!r}, sources={self.sources!r}, slots={self.slots})"
-        )
-
 
 class _Abandoned(Exception):
     """The runtime is shutting down: leave the task for the next start."""
@@ -168,15 +167,6 @@ class _Abandoned(Exception):
 
 class _Skip(Exception):
     """Nothing to do for this task (the message says why)."""
-
-
-def _sdk_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("ogpu")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 def _short(address: str) -> str:
@@ -221,14 +211,13 @@ class ProviderRuntime:
         self._handlers: dict[str, TaskHandler] = {}
         self.state: ProviderState | None = None
         self._lock = threading.Lock()
-        self._queued: set[str] = set()
+        self._futures: dict[str, Future[None]] = {}  # queued or running
         self._running: set[str] = set()
-        self._futures: dict[str, Future[None]] = {}
         self._task_sources: dict[str, str] = {}
         self._requeues: dict[str, int] = {}
         self._timers: dict[str, threading.Timer] = {}
         self._counts = {"done": 0, "failed": 0, "skipped": 0, "abandoned": 0}
-        self._latencies: list[float] = []
+        self._latencies: deque[float] = deque(maxlen=1000)
         self._executor: ThreadPoolExecutor | None = None
         self._stopping = threading.Event()
         self._abandon = threading.Event()
@@ -236,9 +225,7 @@ class ProviderRuntime:
         self._started = False
         self._started_at = 0.0
         self._watch_thread: threading.Thread | None = None
-        self._watch_loop: asyncio.AbstractEventLoop | None = None
         self._watch_task: asyncio.Task[None] | None = None
-        self._watch_error: BaseException | None = None
         self._live_thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------------------------------
@@ -268,43 +255,36 @@ class ProviderRuntime:
         self.ensure_pairing()
         self.ensure_registrations()
         self.report_base_data()
-        state_dir = self.config.state_dir or default_state_dir()
-        self.state = ProviderState.load(
-            Path(state_dir),
+        self.state = state = ProviderState.load(
+            self.config.state_dir or default_state_dir(),
             self.address,
             chain_id=self.session.chain_id,
             nexus=self.session.address_of("Nexus"),
         )
-        cursor = self.state.cursor
         head = self.session.block_number()
-        if cursor is not None and cursor.block_number > head:
+        if state.cursor is not None and state.cursor.block_number > head:
             log.warning(
                 "saved cursor (block %d) is ahead of the chain (block %d): the chain was reset; "
                 "starting fresh",
-                cursor.block_number,
+                state.cursor.block_number,
                 head,
             )
-            self.state = ProviderState(
-                self.state.path, self.address, self.state.chain_id, self.state.nexus
+            self.state = state = ProviderState(
+                state.path, self.address, state.chain_id, state.nexus
             )
-            cursor = None
-        from_block: int | None = None
-        if cursor is None:
-            from_block = self.state.from_block
-            if from_block is None:
-                from_block = self.config.from_block if self.config.from_block is not None else head
-            self.state.from_block = from_block
-            self.state.save()
+        if state.cursor is None:
+            if state.from_block is None:
+                state.from_block = (
+                    head if self.config.from_block is None else self.config.from_block
+                )
+            state.save()
         self._executor = ThreadPoolExecutor(self.config.slots, thread_name_prefix="ogpu-provider")
         self._started = True
         self._started_at = time.monotonic()
-        for task in self.state.pending:
+        for task in state.pending:
             self._enqueue(task, resumed=True)
         self._watch_thread = threading.Thread(
-            target=self._watch_main,
-            args=(cursor, from_block),
-            name="ogpu-provider-watch",
-            daemon=True,
+            target=self._watch_main, name="ogpu-provider-watch", daemon=True
         )
         self._watch_thread.start()
         if self.config.live_data_interval > 0:
@@ -312,13 +292,14 @@ class ProviderRuntime:
                 target=self._live_main, name="ogpu-provider-live", daemon=True
             )
             self._live_thread.start()
-        where = f"after block {cursor.block_number}" if cursor else f"from block {from_block}"
         log.info(
             "provider %s serving %d source(s) with %d slot(s), watching %s",
             self.address,
             len(self._sources),
             self.config.slots,
-            where,
+            f"after block {state.cursor.block_number}"
+            if state.cursor
+            else f"from block {state.from_block}",
         )
 
     def run_forever(self) -> list[str]:
@@ -350,20 +331,16 @@ class ProviderRuntime:
         timeout = self.config.drain_timeout if drain_timeout is None else drain_timeout
         self._stop_watcher()
         with self._lock:
-            waiting = dict(self._timers)
-            self._timers.clear()
+            waiting, self._timers = self._timers, {}
+            futures = dict(self._futures)
         for timer in waiting.values():  # waiting to be looked at again: they stay pending
             timer.cancel()
-        with self._lock:
-            futures = dict(self._futures)
         # Queued tasks that have not started are abandoned at once; running ones get the drain.
-        for task, fut in futures.items():
-            if fut.cancel():
+        unstarted = [task for task, fut in futures.items() if fut.cancel()]
+        with self._lock:
+            for task in unstarted:
                 log.info("task %s abandoned (not started)", _short(task))
-                with self._lock:
-                    self._queued.discard(task)
-                    self._futures.pop(task, None)
-                    self._counts["abandoned"] += 1
+                self._futures.pop(task, None)
         deadline = time.monotonic() + timeout
         while True:
             with self._lock:
@@ -371,16 +348,15 @@ class ProviderRuntime:
             if not running or time.monotonic() >= deadline:
                 break
             time.sleep(0.02)
-        abandoned = [t for t, f in futures.items() if f.cancelled()] + list(waiting)
         if running:
             self._abandon.set()
-            for task in running:
-                log.warning(
-                    "task %s abandoned at shutdown (drain timeout %.0f s)", _short(task), timeout
-                )
-            with self._lock:
-                self._counts["abandoned"] += len(running)
-            abandoned += running
+        for task in running:
+            log.warning(
+                "task %s abandoned at shutdown (drain timeout %.0f s)", _short(task), timeout
+            )
+        with self._lock:
+            self._counts["abandoned"] += len(unstarted) + len(running)
+        abandoned = unstarted + list(waiting) + running
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
         if self._live_thread is not None:
@@ -407,20 +383,15 @@ class ProviderRuntime:
             lat = sorted(self._latencies)
             return {
                 "provider": self.address,
-                "in_flight": len(self._running) + len(self._queued),
+                "in_flight": len(self._futures),
                 "running": len(self._running),
-                "queued": len(self._queued),
+                "queued": len(self._futures) - len(self._running),
                 **self._counts,
                 "slots": self.config.slots,
                 "sources": len(self._sources),
                 "uptime_s": round(time.monotonic() - self._started_at, 1) if self._started else 0,
                 "median_ms": round(lat[len(lat) // 2] * 1000) if lat else None,
             }
-
-    @property
-    def watch_error(self) -> BaseException | None:
-        """The last error of the event watcher while it is retrying (None when it is healthy)."""
-        return self._watch_error
 
     @property
     def running(self) -> bool:
@@ -470,8 +441,6 @@ class ProviderRuntime:
         s = self.session
         for src, binding in self._sources.items():
             contract = s.contract("Source", src)
-            if nexus.get_source_id(src, session=s) == 0:
-                raise ProviderSetupError(f"{src} is not a source of this deployment")
             _, (reg_id, params_raw, status) = s.batch_call_at(
                 [
                     contract.functions.getRegistrantId(self.address),
@@ -500,7 +469,7 @@ class ProviderRuntime:
         """The base data JSON: handlers per source, SDK version, CPU count."""
         handlers = {src: sorted(h.names()) for src, h in self._handlers.items()}
         return json.dumps(
-            {"handlers": handlers, "sdk": f"ogpu-python/{_sdk_version()}", "cpus": os.cpu_count()},
+            {"handlers": handlers, "sdk": f"ogpu-python/{__version__}", "cpus": os.cpu_count()},
             separators=(",", ":"),
             sort_keys=True,
         )
@@ -534,69 +503,52 @@ class ProviderRuntime:
     # ------------------------------------------------------------------------------------------
     # Watching
 
-    def _watch_main(self, cursor: EventCursor | None, from_block: int | None) -> None:
-        loop = asyncio.new_event_loop()
-        self._watch_loop = loop
-        try:
-            self._watch_task = loop.create_task(self._watch_forever(cursor, from_block))
-            loop.run_until_complete(self._watch_task)
-        except asyncio.CancelledError:
-            pass
-        finally:
-            with contextlib.suppress(Exception):
-                loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
+    def _watch_main(self) -> None:
+        with contextlib.suppress(asyncio.CancelledError):
+            asyncio.run(self._watch_forever())
 
-    async def _watch_forever(self, cursor: EventCursor | None, from_block: int | None) -> None:
-        """Run the watcher; when it fails (RPC down for longer than its own retries), log,
-        wait and resume from the saved cursor. The pause doubles up to 30 s while the failures
-        follow each other, and is back to 1 s after a watcher that ran for 30 s."""
+    async def _watch_forever(self) -> None:
+        """Watch from the saved cursor; when the watcher fails (RPC down for longer than its own
+        retries), log, wait and resume from the saved cursor. The pause doubles up to 30 s while
+        the failures follow each other, and is back to 1 s after a watcher that ran for 30 s."""
+        from ogpu.events import watch_task_published
+
+        self._watch_task = asyncio.current_task()
+        assert self.state is not None
         delay = 1.0
         while not self._stopping.is_set():
             began = time.monotonic()
+            cursor = self.state.cursor
             try:
-                await self._watch(cursor, from_block)
+                async with watch_task_published(
+                    None,
+                    cursor=cursor,
+                    from_block=None if cursor is not None else self.state.from_block,
+                    poll_interval=self.config.poll_interval,
+                    session=self.session,
+                ) as watcher:
+                    async for ev in watcher:
+                        if self._stopping.is_set():
+                            return
+                        src = checksum(ev.source)
+                        if src in self._sources:
+                            self.state.add_pending(ev.task, ev.cursor)
+                            self._enqueue(ev.task, source=src)
+                        else:
+                            self.state.set_cursor(ev.cursor)
                 return
-            except asyncio.CancelledError:
-                raise
             except Exception as exc:
                 if time.monotonic() - began >= RESUME_MAX_DELAY:
                     delay = 1.0
-                self._watch_error = exc
                 log.warning("event watcher failed (%s); resuming in %.0f s", exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RESUME_MAX_DELAY)
-                assert self.state is not None
-                cursor, from_block = self.state.cursor, self.state.from_block
-
-    async def _watch(self, cursor: EventCursor | None, from_block: int | None) -> None:
-        from ogpu.events import watch_task_published
-
-        watcher = watch_task_published(
-            None,
-            cursor=cursor,
-            from_block=None if cursor is not None else from_block,
-            poll_interval=self.config.poll_interval,
-            session=self.session,
-        )
-        async with watcher:
-            async for ev in watcher:
-                if self._stopping.is_set():
-                    return
-                self._watch_error = None
-                src = checksum(ev.source)
-                assert self.state is not None
-                if src in self._sources:
-                    self.state.add_pending(ev.task, ev.cursor)
-                    self._enqueue(ev.task, source=src)
-                else:
-                    self.state.set_cursor(ev.cursor)
 
     def _stop_watcher(self) -> None:
-        loop, task = self._watch_loop, self._watch_task
-        if loop is not None and task is not None and not loop.is_closed():
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(task.cancel)
+        task = self._watch_task
+        if task is not None:
+            with contextlib.suppress(RuntimeError):  # the loop is closed already
+                task.get_loop().call_soon_threadsafe(task.cancel)
         if self._watch_thread is not None:
             self._watch_thread.join(timeout=5)
 
@@ -607,13 +559,8 @@ class ProviderRuntime:
         task = checksum(task)
         assert self.state is not None and self._executor is not None
         with self._lock:
-            if task in self._queued or task in self._running:
+            if task in self._futures or self.state.outcome(task) or self._stopping.is_set():
                 return
-            if self.state.outcome(task) is not None:
-                return
-            if self._stopping.is_set():
-                return
-            self._queued.add(task)
             if source is not None:
                 self._task_sources[task] = source
             self._futures[task] = self._executor.submit(self._process, task)
@@ -621,7 +568,6 @@ class ProviderRuntime:
 
     def _process(self, task: str) -> None:
         with self._lock:
-            self._queued.discard(task)
             self._running.add(task)
         assert self.state is not None
         started = time.monotonic()
@@ -648,17 +594,9 @@ class ProviderRuntime:
                 self._futures.pop(task, None)
                 if outcome is not None:
                     self._requeues.pop(task, None)
-                    key = (
-                        "done"
-                        if outcome == "responded"
-                        else "skipped"
-                        if outcome.startswith("skipped")
-                        else "failed"
-                    )
-                    self._counts[key] += 1
-                    if key == "done":
-                        self._latencies.append(time.monotonic() - started)
-                        del self._latencies[:-1000]
+                    self._counts[_COUNTER.get(outcome, "skipped")] += 1
+                if outcome == "responded":
+                    self._latencies.append(time.monotonic() - started)
             if outcome is not None:
                 self.state.finish(task, outcome)
 
