@@ -169,8 +169,6 @@ def create_app(service: Service | None = None, config: ServiceConfig | None = No
             app.state.callback_client = None
 
     app = FastAPI(title=f"ogpu service {svc.name}", version=SDK_VERSION, lifespan=lifespan)
-    app.state.service = svc
-    app.state.config = cfg
     app.state.callback_client = None
 
     @app.get("/health")
