@@ -4,14 +4,7 @@ Pipeline per task (docs/provider-guide.md): check the task on-chain (status, exp
 and response) → ``Nexus.attempt`` with the bid → fetch the task config from IPFS (verified) →
 run the handler (in-process or ``POST /run/{fn}/{task}?mode=sync``) → pin the output as
 ``response.json`` → ``Nexus.submitResponse``. Several tasks run at once (``slots`` threads).
-
-Example::
-
-    from ogpu.provider import ProviderConfig, ProviderRuntime, SourceBinding
-    rt = ProviderRuntime(ProviderConfig(
-        provider=provider_key, master=master_address,
-        sources=[SourceBinding(source_address, "ogpu.devnet.demo_handlers")]))
-    rt.run_forever()  # until SIGINT/SIGTERM
+Example in :mod:`ogpu.provider`.
 """
 
 from __future__ import annotations
@@ -465,32 +458,24 @@ class ProviderRuntime:
             nexus.register(src, self.address, env, signer=self.signer, session=s)
             log.info("registered to source %s (%s)", src, binding.environment.name)
 
-    def base_data(self) -> str:
-        """The base data JSON: handlers per source, SDK version, CPU count."""
+    def report_base_data(self) -> None:
+        """``Terminal.setBaseData`` (handlers per source, SDK version, CPU count) unless the stored
+        value is already current."""
         handlers = {src: sorted(h.names()) for src, h in self._handlers.items()}
-        return json.dumps(
+        data = json.dumps(
             {"handlers": handlers, "sdk": f"ogpu-python/{__version__}", "cpus": os.cpu_count()},
             separators=(",", ":"),
             sort_keys=True,
         )
-
-    def report_base_data(self) -> None:
-        """``Terminal.setBaseData`` unless the stored value is already current."""
-        data = self.base_data()
         if terminal.get_base_data_of(self.address, session=self.session) != data:
             terminal.set_base_data(data, signer=self.signer, session=self.session)
 
-    def live_data(self) -> str:
-        st = self.stats()
-        return json.dumps(
-            {k: st[k] for k in ("in_flight", "done", "failed", "skipped", "slots")}
-            | {"ts": int(time.time())},
-            separators=(",", ":"),
-        )
-
     def report_live_data(self) -> None:
         """``Terminal.setLiveData`` with :meth:`stats` (tasks in flight, done, failed)."""
-        terminal.set_live_data(self.live_data(), signer=self.signer, session=self.session)
+        st = self.stats()
+        live = {k: st[k] for k in ("in_flight", "done", "failed", "skipped", "slots")}
+        data = json.dumps(live | {"ts": int(time.time())}, separators=(",", ":"))
+        terminal.set_live_data(data, signer=self.signer, session=self.session)
 
     def _live_main(self) -> None:
         interval = self.config.live_data_interval
@@ -624,9 +609,12 @@ class ProviderRuntime:
         self._enqueue(task, resumed=True)
 
     def _retry(self, what: str, task: str, fn: Callable[[], T]) -> T:
+        """``fn()``, retrying transient failures; :class:`_Abandoned` before any try once the
+        runtime abandons its tasks (every pipeline step goes through here)."""
         delay = self.config.retry_backoff
         for attempt in range(self.config.retries + 1):
-            self._check_abandon()
+            if self._abandon.is_set():
+                raise _Abandoned()
             try:
                 return fn()
             except Exception as exc:
@@ -643,10 +631,6 @@ class ProviderRuntime:
                     raise _Abandoned() from exc
                 delay = min(delay * 2, 10.0)
         raise AssertionError("unreachable")
-
-    def _check_abandon(self) -> None:
-        if self._abandon.is_set():
-            raise _Abandoned()
 
     # ------------------------------------------------------------------------------------------
     # The pipeline
@@ -723,7 +707,6 @@ class ProviderRuntime:
         config = self._fetch_config(task, info["config"])
         if not info["attempted"]:
             self._refuse_unserved(task, source, config)
-            self._check_abandon()
             try:
                 receipt = self._retry(
                     "attempt",
@@ -743,20 +726,17 @@ class ProviderRuntime:
                 ):
                     raise _Skip("the task had expired (the attempt settled its expiry)")
             log.info("task %s attempted (bid %d wei)", _short(task), bid)
-        self._check_abandon()
         fn_name = config.get("function_name")
         if not isinstance(fn_name, str) or not fn_name:
             raise HandlerError("the task config has no function_name")
         data = config.get("data", {})
         handler = self._handlers[source]
-        self._check_abandon()
         output = self._retry("running the handler", task, lambda: handler.run(fn_name, data, task))
         url = self._retry(
             "uploading the response",
             task,
             lambda: s.ipfs.publish(output, "response.json"),
         )
-        self._check_abandon()
         self._submit(task, url, bid, output)
         ms = (time.monotonic() - started) * 1000
         log.info("task %s responded in %.0f ms", _short(task), ms)

@@ -179,10 +179,8 @@ class FunctionSchema:
         """``(field, JSON type, required)`` of the input's top-level properties."""
         props = self.input_schema.get("properties") or {}
         required = set(self.input_schema.get("required") or ())
-        out = []
-        for name, spec in props.items() if isinstance(props, dict) else ():
-            out.append((str(name), _type_label(spec), name in required))
-        return out
+        items = props.items() if isinstance(props, dict) else ()
+        return [(str(name), _type_label(spec), name in required) for name, spec in items]
 
     def errors(self, data: Any) -> tuple[list[tuple[str, str]], int]:
         """Validation errors of ``data`` as ``(JSON pointer, message)``, and how many were found."""
