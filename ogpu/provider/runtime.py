@@ -19,7 +19,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -334,13 +334,9 @@ class ProviderRuntime:
             for task in unstarted:
                 log.info("task %s abandoned (not started)", _short(task))
                 self._futures.pop(task, None)
-        deadline = time.monotonic() + timeout
-        while True:
-            with self._lock:
-                running = list(self._running)
-            if not running or time.monotonic() >= deadline:
-                break
-            time.sleep(0.02)
+        started = {fut: task for task, fut in futures.items() if not fut.cancelled()}
+        _, late = wait(started, timeout=timeout)
+        running = [task for fut, task in started.items() if fut in late]
         if running:
             self._abandon.set()
         for task in running:

@@ -92,12 +92,6 @@ def _detail(kind: str, *loc: str, msg: str) -> dict[str, Any]:
     return {"type": kind, "loc": list(loc), "msg": msg}
 
 
-def _error_text(exc: BaseException) -> str:
-    if isinstance(exc, HandlerFailedError):
-        return exc.error
-    return describe_exception(exc)
-
-
 async def send_callback(
     task_address: str,
     result: dict[str, Any],
@@ -198,7 +192,7 @@ def create_app(service: Service | None = None, config: ServiceConfig | None = No
             result = await svc.execute_async(handler, model)
         except Exception as exc:
             _log_failure(task_address, handler.name, exc)
-            return "error", _answer(task_address, "error", error=_error_text(exc))
+            return "error", _answer(task_address, "error", error=describe_exception(exc))
         took = time.monotonic() - started
         logger.task_success("task %s: %s done in %.3f s", task_address, handler.name, took)
         return "done", result
@@ -377,6 +371,7 @@ def run_uvicorn_in_thread(
     """Serve the ASGI ``app`` on ``sock`` in a daemon thread; return once it accepts requests."""
     config = uvicorn.Config(app, log_level="warning", lifespan=lifespan, access_log=False)  # type: ignore[arg-type]
     server = uvicorn.Server(config)
+    host, port = sock.getsockname()[:2]  # uvicorn may close the socket when it fails
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=name, daemon=True)
     thread.start()
     deadline = time.monotonic() + startup_timeout
@@ -385,7 +380,6 @@ def run_uvicorn_in_thread(
             server.should_exit = True
             thread.join(1.0)
             sock.close()
-            host, port = sock.getsockname()[:2] if sock.fileno() != -1 else ("?", 0)
             raise ServiceError(f"{name} did not start on {host}:{port} within {startup_timeout} s")
         time.sleep(0.01)
     return BackgroundServer(server, thread, sock)
