@@ -53,12 +53,7 @@ from ogpu.types import (
 )
 from ogpu.types.errors import OGPUError, StateError
 
-__all__ = [
-    "ProviderConfig",
-    "ProviderRuntime",
-    "ProviderSetupError",
-    "SourceBinding",
-]
+__all__ = ["ProviderConfig", "ProviderRuntime", "ProviderSetupError", "SourceBinding"]
 
 log = logging.getLogger("ogpu.provider")
 
@@ -729,9 +724,7 @@ class ProviderRuntime:
         handler = self._handlers[source]
         output = self._retry("running the handler", task, lambda: handler.run(fn_name, data, task))
         url = self._retry(
-            "uploading the response",
-            task,
-            lambda: s.ipfs.publish(output, "response.json"),
+            "uploading the response", task, lambda: s.ipfs.publish(output, "response.json")
         )
         self._submit(task, url, bid, output)
         ms = (time.monotonic() - started) * 1000

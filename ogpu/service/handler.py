@@ -168,12 +168,7 @@ class Service:
     ) -> Callable[[F], F]: ...
 
     def expose(
-        self,
-        fn: F | None = None,
-        /,
-        *,
-        name: str | None = None,
-        timeout: float | None = None,
+        self, fn: F | None = None, /, *, name: str | None = None, timeout: float | None = None
     ) -> F | Callable[[F], F]:
         """Register a handler: ``@svc.expose``, ``@svc.expose()`` or ``@svc.expose(name=..., timeout=...)``.
 

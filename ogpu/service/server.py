@@ -361,12 +361,7 @@ def listen_socket(host: str, port: int, *, nodelay: bool = True) -> socket.socke
 
 
 def run_uvicorn_in_thread(
-    app: Any,
-    sock: socket.socket,
-    *,
-    name: str,
-    lifespan: str = "on",
-    startup_timeout: float = 10.0,
+    app: Any, sock: socket.socket, *, name: str, lifespan: str = "on", startup_timeout: float = 10.0
 ) -> BackgroundServer:
     """Serve the ASGI ``app`` on ``sock`` in a daemon thread; return once it accepts requests."""
     config = uvicorn.Config(app, log_level="warning", lifespan=lifespan, access_log=False)  # type: ignore[arg-type]
