@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import httpx
-
 from ogpu import __version__
 from ogpu.chain.retry import is_transient
 from ogpu.chain.session import Session, get_session
@@ -164,11 +162,7 @@ def _short(address: str) -> str:
 def _transient(exc: BaseException) -> bool:
     if isinstance(exc, (IPFSContentMismatchError, IPFSSizeLimitError)):
         return False
-    if isinstance(
-        exc, (IPFSError, TxRpcError, httpx.TransportError, ConnectionError, TimeoutError)
-    ):
-        return True
-    return is_transient(exc)
+    return isinstance(exc, (IPFSError, TxRpcError)) or is_transient(exc)
 
 
 def _node_unreachable(exc: BaseException) -> bool:

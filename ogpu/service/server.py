@@ -27,6 +27,7 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import socket
@@ -34,7 +35,6 @@ import sys
 import threading
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -108,12 +108,12 @@ async def send_callback(
     """
     url = f"{callback_url.rstrip('/')}/{task_address}"
     headers = {STATUS_HEADER: status, "X-OGPU-Task": task_address}
-    own = client is None
-    http = client or httpx.AsyncClient(timeout=timeout)
-    try:
+    async with contextlib.AsyncExitStack() as stack:
+        if client is None:
+            client = await stack.enter_async_context(httpx.AsyncClient(timeout=timeout))
         for attempt in range(retries + 1):
             try:
-                resp = await http.post(url, json=result, headers=headers, timeout=timeout)
+                resp = await client.post(url, json=result, headers=headers, timeout=timeout)
                 if resp.status_code < 300:
                     return True
                 if resp.status_code < 500:
@@ -124,11 +124,8 @@ async def send_callback(
                 logger.warning("callback %s failed: %s", url, describe_exception(exc))
             if attempt < retries:
                 await asyncio.sleep(0.2 * 2**attempt)
-        logger.error("giving up on callback %s after %d attempts", url, retries + 1)
-        return False
-    finally:
-        if own:
-            await http.aclose()
+    logger.error("giving up on callback %s after %d attempts", url, retries + 1)
+    return False
 
 
 def create_app(service: Service | None = None, config: ServiceConfig | None = None) -> FastAPI:
@@ -146,7 +143,7 @@ def create_app(service: Service | None = None, config: ServiceConfig | None = No
         svc.max_output_bytes = cfg.max_output_bytes
     inflight: set[asyncio.Task[None]] = set()
 
-    @asynccontextmanager
+    @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(svc.ensure_initialized)
         async with httpx.AsyncClient(timeout=cfg.callback_timeout) as client:
