@@ -168,12 +168,8 @@ class FunctionSchema:
     _input: Draft202012Validator = field(repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "description": self.description,
-            "input_schema": self.input_schema,
-            "output_schema": self.output_schema,
-        }
+        keys = ("name", "description", "input_schema", "output_schema")
+        return {key: getattr(self, key) for key in keys}
 
     def input_fields(self) -> list[tuple[str, str, bool]]:
         """``(field, JSON type, required)`` of the input's top-level properties."""
