@@ -529,6 +529,7 @@ class ProviderRuntime:
         task = checksum(task)
         assert self.state is not None and self._executor is not None
         with self._lock:
+            self._timers.pop(task, None)  # its requeue timer, if any, fired or is overtaken
             if task in self._futures or self.state.outcome(task) or self._stopping.is_set():
                 return
             if source is not None:
@@ -576,7 +577,7 @@ class ProviderRuntime:
             n = self._requeues.get(task, 0)
             self._requeues[task] = n + 1
             delay = min(2.0**n, RESUME_MAX_DELAY)
-            timer = threading.Timer(delay, self._requeued, args=(task,))
+            timer = threading.Timer(delay, self._enqueue, args=(task,), kwargs={"resumed": True})
             timer.daemon = True
             self._timers[task] = timer
         log.warning(
@@ -587,11 +588,6 @@ class ProviderRuntime:
             delay,
         )
         timer.start()
-
-    def _requeued(self, task: str) -> None:
-        with self._lock:
-            self._timers.pop(task, None)
-        self._enqueue(task, resumed=True)
 
     def _retry(self, what: str, task: str, fn: Callable[[], T]) -> T:
         """``fn()``, retrying transient failures; :class:`_Abandoned` before any try once the
