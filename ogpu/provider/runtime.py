@@ -177,12 +177,8 @@ def _node_unreachable(exc: BaseException) -> bool:
 
 
 class ProviderRuntime:
-    """Serve sources as a provider (see the module docs).
-
-    ``start()`` sets up (pairing, registration, base data) and starts the watcher and workers;
-    ``run_forever()`` also waits for SIGINT/SIGTERM; ``stop()`` drains in-flight tasks for up to
-    ``drain_timeout`` seconds; ``stats()`` reports counters.
-    """
+    """Serve sources as a provider (see the module docs): :meth:`start`, :meth:`run_forever`,
+    :meth:`stop`, :meth:`stats`."""
 
     def __init__(self, config: ProviderConfig, session: Session | None = None) -> None:
         self.config = config
