@@ -137,11 +137,7 @@ def is_public_address(addr: str) -> bool:
 
 
 def fetch_task_config(
-    url: str,
-    *,
-    policy: FetchPolicy,
-    ipfs: IPFSClient | None = None,
-    deadline: float | None = None,
+    url: str, *, policy: FetchPolicy, ipfs: IPFSClient | None = None, deadline: float | None = None
 ) -> dict[str, Any]:
     """The JSON object at ``url`` under ``policy`` (see the module docs).
 

@@ -46,8 +46,6 @@ def check_function_name(name: object) -> str:
 class TaskHandler(Protocol):
     """Runs ``function_name`` on ``data`` for a task and returns the JSON output (a dict)."""
 
-    description: str
-
     def names(self) -> list[str]:
         """The handler names this target exposes (best effort; empty when unknown)."""
         ...
@@ -68,7 +66,6 @@ class ModuleHandler:
     def __init__(self, module_path: str) -> None:
         from ogpu.service import load_handlers
 
-        self.description = module_path
         self.service = load_handlers(module_path)
 
     def names(self) -> list[str]:
@@ -94,7 +91,6 @@ class HttpHandler:
     """
 
     def __init__(self, url: str, *, timeout: float = 600.0, client: httpx.Client | None = None):
-        self.description = url
         self.url = url.rstrip("/")
         self._client = client or httpx.Client(
             timeout=httpx.Timeout(timeout, connect=10.0), trust_env=False

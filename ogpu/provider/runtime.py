@@ -4,14 +4,7 @@ Pipeline per task (docs/provider-guide.md): check the task on-chain (status, exp
 and response) → ``Nexus.attempt`` with the bid → fetch the task config from IPFS (verified) →
 run the handler (in-process or ``POST /run/{fn}/{task}?mode=sync``) → pin the output as
 ``response.json`` → ``Nexus.submitResponse``. Several tasks run at once (``slots`` threads).
-
-Example::
-
-    from ogpu.provider import ProviderConfig, ProviderRuntime, SourceBinding
-    rt = ProviderRuntime(ProviderConfig(
-        provider=provider_key, master=master_address,
-        sources=[SourceBinding(source_address, "ogpu.devnet.demo_handlers")]))
-    rt.run_forever()  # until SIGINT/SIGTERM
+Example in :mod:`ogpu.provider`.
 """
 
 from __future__ import annotations
@@ -24,18 +17,18 @@ import os
 import signal
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import httpx
-
+from ogpu import __version__
 from ogpu.chain.retry import is_transient
 from ogpu.chain.session import Session, get_session
 from ogpu.chain.signers import SignerInput
-from ogpu.events.models import AttemptedEvent, EventCursor
+from ogpu.events.models import AttemptedEvent
 from ogpu.ipfs.client import encode_payload
 from ogpu.ipfs.errors import IPFSContentMismatchError, IPFSError, IPFSSizeLimitError
 from ogpu.protocol import ZERO_ADDRESS, nexus, terminal
@@ -58,18 +51,15 @@ from ogpu.types import (
 )
 from ogpu.types.errors import OGPUError, StateError
 
-__all__ = [
-    "ProviderConfig",
-    "ProviderRuntime",
-    "ProviderSetupError",
-    "SourceBinding",
-]
+__all__ = ["ProviderConfig", "ProviderRuntime", "ProviderSetupError", "SourceBinding"]
 
 log = logging.getLogger("ogpu.provider")
 
 T = TypeVar("T")
 
 _TERMINAL = (TaskStatus.CANCELED, TaskStatus.EXPIRED, TaskStatus.FINALIZED)
+#: The stats counter of each outcome; the others are "skipped: <why>".
+_COUNTER = {"responded": "done", "failed": "failed"}
 
 #: Pauses before a task whose node requests failed is looked at again, and before a failed event
 #: watcher resumes: 1 s, doubling up to this.
@@ -125,10 +115,10 @@ class ProviderConfig:
     watching when the state file has no cursor (default: the current head).
     """
 
-    provider: SignerInput | None
+    provider: SignerInput | None = field(repr=False)  # keys never appear in a repr
     master: str
     sources: list[SourceBinding] = field(default_factory=list)
-    master_signer: SignerInput | None = None
+    master_signer: SignerInput | None = field(default=None, repr=False)
     slots: int = 4
     bid: int | None = None
     bid_fraction: float = 1.0
@@ -156,11 +146,6 @@ class ProviderConfig:
             raise ValueError("retries must be >= 0")
         self.master = checksum(self.master)
 
-    def __repr__(self) -> str:  # never show keys
-        return (
-            f"ProviderConfig(master={self.master!r}, sources={self.sources!r}, slots={self.slots})"
-        )
-
 
 class _Abandoned(Exception):
     """The runtime is shutting down: leave the task for the next start."""
@@ -170,15 +155,6 @@ class _Skip(Exception):
     """Nothing to do for this task (the message says why)."""
 
 
-def _sdk_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("ogpu")
-    except PackageNotFoundError:
-        return "unknown"
-
-
 def _short(address: str) -> str:
     return f"{address[:6]}…{address[-4:]}"
 
@@ -186,11 +162,7 @@ def _short(address: str) -> str:
 def _transient(exc: BaseException) -> bool:
     if isinstance(exc, (IPFSContentMismatchError, IPFSSizeLimitError)):
         return False
-    if isinstance(
-        exc, (IPFSError, TxRpcError, httpx.TransportError, ConnectionError, TimeoutError)
-    ):
-        return True
-    return is_transient(exc)
+    return isinstance(exc, (IPFSError, TxRpcError)) or is_transient(exc)
 
 
 def _node_unreachable(exc: BaseException) -> bool:
@@ -205,12 +177,8 @@ def _node_unreachable(exc: BaseException) -> bool:
 
 
 class ProviderRuntime:
-    """Serve sources as a provider (see the module docs).
-
-    ``start()`` sets up (pairing, registration, base data) and starts the watcher and workers;
-    ``run_forever()`` also waits for SIGINT/SIGTERM; ``stop()`` drains in-flight tasks for up to
-    ``drain_timeout`` seconds; ``stats()`` reports counters.
-    """
+    """Serve sources as a provider (see the module docs): :meth:`start`, :meth:`run_forever`,
+    :meth:`stop`, :meth:`stats`."""
 
     def __init__(self, config: ProviderConfig, session: Session | None = None) -> None:
         self.config = config
@@ -221,14 +189,13 @@ class ProviderRuntime:
         self._handlers: dict[str, TaskHandler] = {}
         self.state: ProviderState | None = None
         self._lock = threading.Lock()
-        self._queued: set[str] = set()
+        self._futures: dict[str, Future[None]] = {}  # queued or running
         self._running: set[str] = set()
-        self._futures: dict[str, Future[None]] = {}
         self._task_sources: dict[str, str] = {}
         self._requeues: dict[str, int] = {}
         self._timers: dict[str, threading.Timer] = {}
         self._counts = {"done": 0, "failed": 0, "skipped": 0, "abandoned": 0}
-        self._latencies: list[float] = []
+        self._latencies: deque[float] = deque(maxlen=1000)
         self._executor: ThreadPoolExecutor | None = None
         self._stopping = threading.Event()
         self._abandon = threading.Event()
@@ -236,9 +203,7 @@ class ProviderRuntime:
         self._started = False
         self._started_at = 0.0
         self._watch_thread: threading.Thread | None = None
-        self._watch_loop: asyncio.AbstractEventLoop | None = None
         self._watch_task: asyncio.Task[None] | None = None
-        self._watch_error: BaseException | None = None
         self._live_thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------------------------------
@@ -268,43 +233,36 @@ class ProviderRuntime:
         self.ensure_pairing()
         self.ensure_registrations()
         self.report_base_data()
-        state_dir = self.config.state_dir or default_state_dir()
-        self.state = ProviderState.load(
-            Path(state_dir),
+        self.state = state = ProviderState.load(
+            self.config.state_dir or default_state_dir(),
             self.address,
             chain_id=self.session.chain_id,
             nexus=self.session.address_of("Nexus"),
         )
-        cursor = self.state.cursor
         head = self.session.block_number()
-        if cursor is not None and cursor.block_number > head:
+        if state.cursor is not None and state.cursor.block_number > head:
             log.warning(
                 "saved cursor (block %d) is ahead of the chain (block %d): the chain was reset; "
                 "starting fresh",
-                cursor.block_number,
+                state.cursor.block_number,
                 head,
             )
-            self.state = ProviderState(
-                self.state.path, self.address, self.state.chain_id, self.state.nexus
+            self.state = state = ProviderState(
+                state.path, self.address, state.chain_id, state.nexus
             )
-            cursor = None
-        from_block: int | None = None
-        if cursor is None:
-            from_block = self.state.from_block
-            if from_block is None:
-                from_block = self.config.from_block if self.config.from_block is not None else head
-            self.state.from_block = from_block
-            self.state.save()
+        if state.cursor is None:
+            if state.from_block is None:
+                state.from_block = (
+                    head if self.config.from_block is None else self.config.from_block
+                )
+            state.save()
         self._executor = ThreadPoolExecutor(self.config.slots, thread_name_prefix="ogpu-provider")
         self._started = True
         self._started_at = time.monotonic()
-        for task in self.state.pending:
+        for task in state.pending:
             self._enqueue(task, resumed=True)
         self._watch_thread = threading.Thread(
-            target=self._watch_main,
-            args=(cursor, from_block),
-            name="ogpu-provider-watch",
-            daemon=True,
+            target=self._watch_main, name="ogpu-provider-watch", daemon=True
         )
         self._watch_thread.start()
         if self.config.live_data_interval > 0:
@@ -312,13 +270,14 @@ class ProviderRuntime:
                 target=self._live_main, name="ogpu-provider-live", daemon=True
             )
             self._live_thread.start()
-        where = f"after block {cursor.block_number}" if cursor else f"from block {from_block}"
         log.info(
             "provider %s serving %d source(s) with %d slot(s), watching %s",
             self.address,
             len(self._sources),
             self.config.slots,
-            where,
+            f"after block {state.cursor.block_number}"
+            if state.cursor
+            else f"from block {state.from_block}",
         )
 
     def run_forever(self) -> list[str]:
@@ -350,37 +309,28 @@ class ProviderRuntime:
         timeout = self.config.drain_timeout if drain_timeout is None else drain_timeout
         self._stop_watcher()
         with self._lock:
-            waiting = dict(self._timers)
-            self._timers.clear()
+            waiting, self._timers = self._timers, {}
+            futures = dict(self._futures)
         for timer in waiting.values():  # waiting to be looked at again: they stay pending
             timer.cancel()
-        with self._lock:
-            futures = dict(self._futures)
         # Queued tasks that have not started are abandoned at once; running ones get the drain.
-        for task, fut in futures.items():
-            if fut.cancel():
+        unstarted = [task for task, fut in futures.items() if fut.cancel()]
+        with self._lock:
+            for task in unstarted:
                 log.info("task %s abandoned (not started)", _short(task))
-                with self._lock:
-                    self._queued.discard(task)
-                    self._futures.pop(task, None)
-                    self._counts["abandoned"] += 1
-        deadline = time.monotonic() + timeout
-        while True:
-            with self._lock:
-                running = list(self._running)
-            if not running or time.monotonic() >= deadline:
-                break
-            time.sleep(0.02)
-        abandoned = [t for t, f in futures.items() if f.cancelled()] + list(waiting)
+                self._futures.pop(task, None)
+        started = {fut: task for task, fut in futures.items() if not fut.cancelled()}
+        _, late = wait(started, timeout=timeout)
+        running = [task for fut, task in started.items() if fut in late]
         if running:
             self._abandon.set()
-            for task in running:
-                log.warning(
-                    "task %s abandoned at shutdown (drain timeout %.0f s)", _short(task), timeout
-                )
-            with self._lock:
-                self._counts["abandoned"] += len(running)
-            abandoned += running
+        for task in running:
+            log.warning(
+                "task %s abandoned at shutdown (drain timeout %.0f s)", _short(task), timeout
+            )
+        with self._lock:
+            self._counts["abandoned"] += len(unstarted) + len(running)
+        abandoned = unstarted + list(waiting) + running
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
         if self._live_thread is not None:
@@ -407,20 +357,15 @@ class ProviderRuntime:
             lat = sorted(self._latencies)
             return {
                 "provider": self.address,
-                "in_flight": len(self._running) + len(self._queued),
+                "in_flight": len(self._futures),
                 "running": len(self._running),
-                "queued": len(self._queued),
+                "queued": len(self._futures) - len(self._running),
                 **self._counts,
                 "slots": self.config.slots,
                 "sources": len(self._sources),
                 "uptime_s": round(time.monotonic() - self._started_at, 1) if self._started else 0,
                 "median_ms": round(lat[len(lat) // 2] * 1000) if lat else None,
             }
-
-    @property
-    def watch_error(self) -> BaseException | None:
-        """The last error of the event watcher while it is retrying (None when it is healthy)."""
-        return self._watch_error
 
     @property
     def running(self) -> bool:
@@ -470,8 +415,6 @@ class ProviderRuntime:
         s = self.session
         for src, binding in self._sources.items():
             contract = s.contract("Source", src)
-            if nexus.get_source_id(src, session=s) == 0:
-                raise ProviderSetupError(f"{src} is not a source of this deployment")
             _, (reg_id, params_raw, status) = s.batch_call_at(
                 [
                     contract.functions.getRegistrantId(self.address),
@@ -496,32 +439,24 @@ class ProviderRuntime:
             nexus.register(src, self.address, env, signer=self.signer, session=s)
             log.info("registered to source %s (%s)", src, binding.environment.name)
 
-    def base_data(self) -> str:
-        """The base data JSON: handlers per source, SDK version, CPU count."""
+    def report_base_data(self) -> None:
+        """``Terminal.setBaseData`` (handlers per source, SDK version, CPU count) unless the stored
+        value is already current."""
         handlers = {src: sorted(h.names()) for src, h in self._handlers.items()}
-        return json.dumps(
-            {"handlers": handlers, "sdk": f"ogpu-python/{_sdk_version()}", "cpus": os.cpu_count()},
+        data = json.dumps(
+            {"handlers": handlers, "sdk": f"ogpu-python/{__version__}", "cpus": os.cpu_count()},
             separators=(",", ":"),
             sort_keys=True,
         )
-
-    def report_base_data(self) -> None:
-        """``Terminal.setBaseData`` unless the stored value is already current."""
-        data = self.base_data()
         if terminal.get_base_data_of(self.address, session=self.session) != data:
             terminal.set_base_data(data, signer=self.signer, session=self.session)
 
-    def live_data(self) -> str:
-        st = self.stats()
-        return json.dumps(
-            {k: st[k] for k in ("in_flight", "done", "failed", "skipped", "slots")}
-            | {"ts": int(time.time())},
-            separators=(",", ":"),
-        )
-
     def report_live_data(self) -> None:
         """``Terminal.setLiveData`` with :meth:`stats` (tasks in flight, done, failed)."""
-        terminal.set_live_data(self.live_data(), signer=self.signer, session=self.session)
+        st = self.stats()
+        live = {k: st[k] for k in ("in_flight", "done", "failed", "skipped", "slots")}
+        data = json.dumps(live | {"ts": int(time.time())}, separators=(",", ":"))
+        terminal.set_live_data(data, signer=self.signer, session=self.session)
 
     def _live_main(self) -> None:
         interval = self.config.live_data_interval
@@ -534,69 +469,52 @@ class ProviderRuntime:
     # ------------------------------------------------------------------------------------------
     # Watching
 
-    def _watch_main(self, cursor: EventCursor | None, from_block: int | None) -> None:
-        loop = asyncio.new_event_loop()
-        self._watch_loop = loop
-        try:
-            self._watch_task = loop.create_task(self._watch_forever(cursor, from_block))
-            loop.run_until_complete(self._watch_task)
-        except asyncio.CancelledError:
-            pass
-        finally:
-            with contextlib.suppress(Exception):
-                loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
+    def _watch_main(self) -> None:
+        with contextlib.suppress(asyncio.CancelledError):
+            asyncio.run(self._watch_forever())
 
-    async def _watch_forever(self, cursor: EventCursor | None, from_block: int | None) -> None:
-        """Run the watcher; when it fails (RPC down for longer than its own retries), log,
-        wait and resume from the saved cursor. The pause doubles up to 30 s while the failures
-        follow each other, and is back to 1 s after a watcher that ran for 30 s."""
+    async def _watch_forever(self) -> None:
+        """Watch from the saved cursor; when the watcher fails (RPC down for longer than its own
+        retries), log, wait and resume from the saved cursor. The pause doubles up to 30 s while
+        the failures follow each other, and is back to 1 s after a watcher that ran for 30 s."""
+        from ogpu.events import watch_task_published
+
+        self._watch_task = asyncio.current_task()
+        assert self.state is not None
         delay = 1.0
         while not self._stopping.is_set():
             began = time.monotonic()
+            cursor = self.state.cursor
             try:
-                await self._watch(cursor, from_block)
+                async with watch_task_published(
+                    None,
+                    cursor=cursor,
+                    from_block=None if cursor is not None else self.state.from_block,
+                    poll_interval=self.config.poll_interval,
+                    session=self.session,
+                ) as watcher:
+                    async for ev in watcher:
+                        if self._stopping.is_set():
+                            return
+                        src = checksum(ev.source)
+                        if src in self._sources:
+                            self.state.add_pending(ev.task, ev.cursor)
+                            self._enqueue(ev.task, source=src)
+                        else:
+                            self.state.set_cursor(ev.cursor)
                 return
-            except asyncio.CancelledError:
-                raise
             except Exception as exc:
                 if time.monotonic() - began >= RESUME_MAX_DELAY:
                     delay = 1.0
-                self._watch_error = exc
                 log.warning("event watcher failed (%s); resuming in %.0f s", exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RESUME_MAX_DELAY)
-                assert self.state is not None
-                cursor, from_block = self.state.cursor, self.state.from_block
-
-    async def _watch(self, cursor: EventCursor | None, from_block: int | None) -> None:
-        from ogpu.events import watch_task_published
-
-        watcher = watch_task_published(
-            None,
-            cursor=cursor,
-            from_block=None if cursor is not None else from_block,
-            poll_interval=self.config.poll_interval,
-            session=self.session,
-        )
-        async with watcher:
-            async for ev in watcher:
-                if self._stopping.is_set():
-                    return
-                self._watch_error = None
-                src = checksum(ev.source)
-                assert self.state is not None
-                if src in self._sources:
-                    self.state.add_pending(ev.task, ev.cursor)
-                    self._enqueue(ev.task, source=src)
-                else:
-                    self.state.set_cursor(ev.cursor)
 
     def _stop_watcher(self) -> None:
-        loop, task = self._watch_loop, self._watch_task
-        if loop is not None and task is not None and not loop.is_closed():
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(task.cancel)
+        task = self._watch_task
+        if task is not None:
+            with contextlib.suppress(RuntimeError):  # the loop is closed already
+                task.get_loop().call_soon_threadsafe(task.cancel)
         if self._watch_thread is not None:
             self._watch_thread.join(timeout=5)
 
@@ -607,13 +525,9 @@ class ProviderRuntime:
         task = checksum(task)
         assert self.state is not None and self._executor is not None
         with self._lock:
-            if task in self._queued or task in self._running:
+            self._timers.pop(task, None)  # its requeue timer, if any, fired or is overtaken
+            if task in self._futures or self.state.outcome(task) or self._stopping.is_set():
                 return
-            if self.state.outcome(task) is not None:
-                return
-            if self._stopping.is_set():
-                return
-            self._queued.add(task)
             if source is not None:
                 self._task_sources[task] = source
             self._futures[task] = self._executor.submit(self._process, task)
@@ -621,7 +535,6 @@ class ProviderRuntime:
 
     def _process(self, task: str) -> None:
         with self._lock:
-            self._queued.discard(task)
             self._running.add(task)
         assert self.state is not None
         started = time.monotonic()
@@ -648,17 +561,9 @@ class ProviderRuntime:
                 self._futures.pop(task, None)
                 if outcome is not None:
                     self._requeues.pop(task, None)
-                    key = (
-                        "done"
-                        if outcome == "responded"
-                        else "skipped"
-                        if outcome.startswith("skipped")
-                        else "failed"
-                    )
-                    self._counts[key] += 1
-                    if key == "done":
-                        self._latencies.append(time.monotonic() - started)
-                        del self._latencies[:-1000]
+                    self._counts[_COUNTER.get(outcome, "skipped")] += 1
+                if outcome == "responded":
+                    self._latencies.append(time.monotonic() - started)
             if outcome is not None:
                 self.state.finish(task, outcome)
 
@@ -668,7 +573,7 @@ class ProviderRuntime:
             n = self._requeues.get(task, 0)
             self._requeues[task] = n + 1
             delay = min(2.0**n, RESUME_MAX_DELAY)
-            timer = threading.Timer(delay, self._requeued, args=(task,))
+            timer = threading.Timer(delay, self._enqueue, args=(task,), kwargs={"resumed": True})
             timer.daemon = True
             self._timers[task] = timer
         log.warning(
@@ -680,15 +585,13 @@ class ProviderRuntime:
         )
         timer.start()
 
-    def _requeued(self, task: str) -> None:
-        with self._lock:
-            self._timers.pop(task, None)
-        self._enqueue(task, resumed=True)
-
     def _retry(self, what: str, task: str, fn: Callable[[], T]) -> T:
+        """``fn()``, retrying transient failures; :class:`_Abandoned` before any try once the
+        runtime abandons its tasks (every pipeline step goes through here)."""
         delay = self.config.retry_backoff
         for attempt in range(self.config.retries + 1):
-            self._check_abandon()
+            if self._abandon.is_set():
+                raise _Abandoned()
             try:
                 return fn()
             except Exception as exc:
@@ -705,10 +608,6 @@ class ProviderRuntime:
                     raise _Abandoned() from exc
                 delay = min(delay * 2, 10.0)
         raise AssertionError("unreachable")
-
-    def _check_abandon(self) -> None:
-        if self._abandon.is_set():
-            raise _Abandoned()
 
     # ------------------------------------------------------------------------------------------
     # The pipeline
@@ -785,7 +684,6 @@ class ProviderRuntime:
         config = self._fetch_config(task, info["config"])
         if not info["attempted"]:
             self._refuse_unserved(task, source, config)
-            self._check_abandon()
             try:
                 receipt = self._retry(
                     "attempt",
@@ -805,20 +703,15 @@ class ProviderRuntime:
                 ):
                     raise _Skip("the task had expired (the attempt settled its expiry)")
             log.info("task %s attempted (bid %d wei)", _short(task), bid)
-        self._check_abandon()
         fn_name = config.get("function_name")
         if not isinstance(fn_name, str) or not fn_name:
             raise HandlerError("the task config has no function_name")
         data = config.get("data", {})
         handler = self._handlers[source]
-        self._check_abandon()
         output = self._retry("running the handler", task, lambda: handler.run(fn_name, data, task))
         url = self._retry(
-            "uploading the response",
-            task,
-            lambda: s.ipfs.publish(output, "response.json"),
+            "uploading the response", task, lambda: s.ipfs.publish(output, "response.json")
         )
-        self._check_abandon()
         self._submit(task, url, bid, output)
         ms = (time.monotonic() - started) * 1000
         log.info("task %s responded in %.0f ms", _short(task), ms)

@@ -100,10 +100,6 @@ class ProviderState:
         with self._lock:
             return self._handled.get(task.lower())
 
-    def handled(self) -> dict[str, str]:
-        with self._lock:
-            return dict(self._handled)
-
     # -- updates (each one saves) ----------------------------------------------------------
 
     def add_pending(self, task: str, cursor: EventCursor | None = None) -> None:

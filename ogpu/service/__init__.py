@@ -112,17 +112,10 @@ def expose(
 def expose(
     fn: F | None = None, /, *, name: str | None = None, timeout: float | None = None
 ) -> F | Callable[[F], F]:
-    """Register a handler on the default service: ``@expose``, ``@expose()``, ``@expose(name=..., timeout=...)``.
-
-    Example::
-
-        @expose(name="echo_text")
-        def echo(data: In) -> Out: ...
-    """
+    """Register a handler on the default service: ``@expose``, ``@expose()``, ``@expose(name=..., timeout=...)``
+    (see :meth:`Service.expose`; example in the module docs)."""
     svc = default_service()
-    if fn is not None:
-        return svc.expose(fn)
-    return svc.expose(name=name, timeout=timeout)
+    return svc.expose(name=name, timeout=timeout) if fn is None else svc.expose(fn)
 
 
 def init(fn: F) -> F:

@@ -32,7 +32,10 @@ __all__ = [
 
 
 def describe_exception(exc: BaseException) -> str:
-    """``"<type>: <message>"`` for an exception (the form error results carry)."""
+    """``"<type>: <message>"`` for an exception (the form error results carry); for a
+    :class:`HandlerFailedError`, that of the exception the handler raised."""
+    if isinstance(exc, HandlerFailedError):
+        exc = exc.cause
     message = str(exc)
     name = type(exc).__name__
     return f"{name}: {message}" if message else name
@@ -90,7 +93,7 @@ class HandlerFailedError(ServiceError):
     @property
     def error(self) -> str:
         """The ``"<type>: <message>"`` string of the original exception."""
-        return describe_exception(self.cause)
+        return describe_exception(self)
 
 
 class HandlerTimeoutError(ServiceError, TimeoutError):

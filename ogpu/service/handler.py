@@ -1,24 +1,7 @@
 """Handlers and the :class:`Service` registry that holds them.
 
-A handler is a function taking one pydantic model and returning one::
-
-    from pydantic import BaseModel
-    from ogpu.service import Service
-
-    svc = Service()
-
-    class In(BaseModel):
-        text: str
-
-    class Out(BaseModel):
-        length: int
-
-    @svc.expose
-    def count(data: In) -> Out:
-        return Out(length=len(data.text))
-
-    svc.run("count", {"text": "hello"})   # -> {"length": 5}
-
+A handler is a function taking one pydantic model and returning one (example in
+:mod:`ogpu.service`); ``svc.run("count", {"text": "hello"})`` runs it in-process.
 ``ogpu.service.expose`` registers on the process-default service (:func:`default_service`);
 ``with svc.as_default(): ...`` swaps the default for a block (for tests and loaders).
 """
@@ -35,7 +18,7 @@ import threading
 import time
 import typing
 from collections.abc import Awaitable, Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeGuard, TypeVar, overload
 
 from pydantic import BaseModel, ValidationError
@@ -67,14 +50,33 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @dataclass(frozen=True)
 class Handler:
-    """One registered handler: its name, function, input/output models and optional timeout."""
+    """One registered handler: its name, function, input/output models and optional timeout.
+
+    :class:`HandlerRegistrationError` when a model is not a pydantic model, the name is empty or
+    holds ``/`` (it is a URL path segment) or the timeout is not positive.
+    """
 
     name: str
     fn: Callable[..., Any]
     input_model: type[BaseModel]
     output_model: type[BaseModel]
     timeout: float | None = None
-    is_async: bool = field(default=False)
+
+    def __post_init__(self) -> None:
+        label = getattr(self.fn, "__qualname__", repr(self.fn))
+        if not _is_model(self.input_model) or not _is_model(self.output_model):
+            raise HandlerRegistrationError("input_model and output_model must be pydantic models")
+        if self.timeout is not None and self.timeout <= 0:
+            raise HandlerRegistrationError(
+                f"timeout of handler {label} must be positive, got {self.timeout}"
+            )
+        if not self.name or not isinstance(self.name, str) or "/" in self.name:
+            raise HandlerRegistrationError(f"invalid handler name {self.name!r} for {label}")
+
+    @property
+    def is_async(self) -> bool:
+        """Whether the function is ``async def`` (awaited, not run in a thread)."""
+        return inspect.iscoroutinefunction(self.fn)
 
     @property
     def module(self) -> str:
@@ -107,21 +109,10 @@ def _build_handler(fn: Callable[..., Any], name: str | None, timeout: float | No
             f"cannot resolve the annotations of handler {label}: {exc}"
         ) from exc
     params = list(inspect.signature(fn).parameters.values())
-    required = [
-        p
-        for p in params
-        if p.default is inspect.Parameter.empty
-        and p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
-    ]
-    if (
-        len(params) < 1
-        or len(required) > 1
-        or params[0].kind
-        not in (
-            inspect.Parameter.POSITIONAL_ONLY,
-            inspect.Parameter.POSITIONAL_OR_KEYWORD,
-        )
-    ):
+    variadic = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    required = [p for p in params if p.default is p.empty and p.kind not in variadic]
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    if not params or len(required) > 1 or params[0].kind not in positional:
         raise HandlerRegistrationError(
             f"handler {label} must take exactly one parameter annotated with a pydantic model, "
             "e.g. `def f(data: MyInput) -> MyOutput`"
@@ -137,33 +128,8 @@ def _build_handler(fn: Callable[..., Any], name: str | None, timeout: float | No
         raise HandlerRegistrationError(
             f"handler {label} must have a pydantic BaseModel return annotation, got {output_model!r}"
         )
-    return _handler(fn, name, input_model, output_model, timeout)
-
-
-def _handler(
-    fn: Callable[..., Any],
-    name: str | None,
-    input_model: type[BaseModel],
-    output_model: type[BaseModel],
-    timeout: float | None,
-) -> Handler:
-    """The :class:`Handler` of ``fn`` once its name (default: the function's) and timeout hold."""
-    label = getattr(fn, "__qualname__", repr(fn))
-    if timeout is not None and timeout <= 0:
-        raise HandlerRegistrationError(
-            f"timeout of handler {label} must be positive, got {timeout}"
-        )
-    handler_name = name or getattr(fn, "__name__", None)
-    if not handler_name or not isinstance(handler_name, str) or "/" in handler_name:
-        raise HandlerRegistrationError(f"invalid handler name {handler_name!r} for {label}")
-    return Handler(
-        name=handler_name,
-        fn=fn,
-        input_model=input_model,
-        output_model=output_model,
-        timeout=timeout,
-        is_async=inspect.iscoroutinefunction(fn),
-    )
+    fn_name = getattr(fn, "__name__", "")
+    return Handler(name or fn_name, fn, input_model, output_model, timeout)
 
 
 _ASYNC_RUNNER = concurrent.futures.ThreadPoolExecutor(
@@ -202,12 +168,7 @@ class Service:
     ) -> Callable[[F], F]: ...
 
     def expose(
-        self,
-        fn: F | None = None,
-        /,
-        *,
-        name: str | None = None,
-        timeout: float | None = None,
+        self, fn: F | None = None, /, *, name: str | None = None, timeout: float | None = None
     ) -> F | Callable[[F], F]:
         """Register a handler: ``@svc.expose``, ``@svc.expose()`` or ``@svc.expose(name=..., timeout=...)``.
 
@@ -219,9 +180,7 @@ class Service:
             self.add(_build_handler(f, name, timeout))
             return f
 
-        if fn is not None:
-            return register(fn)
-        return register
+        return register if fn is None else register(fn)
 
     def add(self, handler: Handler) -> Handler:
         """Register a prepared :class:`Handler` (names must be unique)."""
@@ -243,9 +202,8 @@ class Service:
         timeout: float | None = None,
     ) -> Handler:
         """Register ``fn`` with explicit models (the official ``service.handler.add_handler``)."""
-        if not _is_model(input_model) or not _is_model(output_model):
-            raise HandlerRegistrationError("input_model and output_model must be pydantic models")
-        return self.add(_handler(fn, name, input_model, output_model, timeout))
+        fn_name = getattr(fn, "__name__", "")
+        return self.add(Handler(name or fn_name, fn, input_model, output_model, timeout))
 
     def init(self, fn: F) -> F:
         """Register the single zero-argument startup function (run once before the first task)."""
@@ -367,18 +325,15 @@ class Service:
         handler, model = self.validate_input(function_name, data)
         self.ensure_initialized()
         started = time.monotonic()
-        try:
-            if handler.is_async:
-                output = _run_coroutine(_with_timeout(handler, handler.fn(model)))
-            elif handler.timeout is not None:
-                output = _call_in_thread(handler, model)
-            else:
-                output = handler.fn(model)
-        except HandlerTimeoutError:
-            raise
-        except Exception as exc:
-            raise HandlerFailedError(function_name, exc) from exc
-        result = self.finish_output(handler, output)
+        if handler.is_async:
+            result: dict[str, Any] = _run_coroutine(self.execute_async(handler, model))
+        else:
+            with _failures_wrapped(handler):
+                if handler.timeout is None:
+                    output = handler.fn(model)
+                else:
+                    output = _call_in_thread(handler, model)
+            result = self.finish_output(handler, output)
         logger.debug("handler %r ran in %.3f s", function_name, time.monotonic() - started)
         return result
 
@@ -391,16 +346,11 @@ class Service:
 
     async def execute_async(self, handler: Handler, model: BaseModel) -> dict[str, Any]:
         """Run an already validated input through ``handler`` (see :meth:`run_async`)."""
-        try:
+        with _failures_wrapped(handler):
             if handler.is_async:
                 output = await _with_timeout(handler, handler.fn(model))
             else:
-                call = asyncio.to_thread(handler.fn, model)
-                output = await _with_timeout(handler, call)
-        except HandlerTimeoutError:
-            raise
-        except Exception as exc:
-            raise HandlerFailedError(handler.name, exc) from exc
+                output = await _with_timeout(handler, asyncio.to_thread(handler.fn, model))
         return self.finish_output(handler, output)
 
     # -- serving ------------------------------------------------------------------------------
@@ -423,6 +373,17 @@ class Service:
         from ogpu.service.server import start
 
         start(host, port, service=self, callback_url=callback_url, log_level=log_level)
+
+
+@contextlib.contextmanager
+def _failures_wrapped(handler: Handler) -> Iterator[None]:
+    """Turn an exception of the handler into :class:`HandlerFailedError` (timeouts pass as is)."""
+    try:
+        yield
+    except HandlerTimeoutError:
+        raise
+    except Exception as exc:
+        raise HandlerFailedError(handler.name, exc) from exc
 
 
 async def _with_timeout(handler: Handler, awaitable: Awaitable[Any]) -> Any:

@@ -24,7 +24,6 @@ import json
 import re
 import threading
 import time
-import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,7 +36,7 @@ from referencing.exceptions import NoSuchResource, Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from ogpu.service.errors import HandlerInputError, HandlerNotFoundError
-from ogpu.service.handler import Handler, Service
+from ogpu.service.handler import Service
 from ogpu.service.log import logger
 from ogpu.types import jsonsafe
 from ogpu.types.errors import InvalidTaskInputError, UnknownFunctionError
@@ -169,21 +168,15 @@ class FunctionSchema:
     _input: Draft202012Validator = field(repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "description": self.description,
-            "input_schema": self.input_schema,
-            "output_schema": self.output_schema,
-        }
+        keys = ("name", "description", "input_schema", "output_schema")
+        return {key: getattr(self, key) for key in keys}
 
     def input_fields(self) -> list[tuple[str, str, bool]]:
         """``(field, JSON type, required)`` of the input's top-level properties."""
         props = self.input_schema.get("properties") or {}
         required = set(self.input_schema.get("required") or ())
-        out = []
-        for name, spec in props.items() if isinstance(props, dict) else ():
-            out.append((str(name), _type_label(spec), name in required))
-        return out
+        items = props.items() if isinstance(props, dict) else ()
+        return [(str(name), _type_label(spec), name in required) for name, spec in items]
 
     def errors(self, data: Any) -> tuple[list[tuple[str, str]], int]:
         """Validation errors of ``data`` as ``(JSON pointer, message)``, and how many were found."""
@@ -285,21 +278,6 @@ class HandlersDocument:
         return cls(functions)
 
 
-def _from_handlers(handlers: Iterable[Handler]) -> dict[str, Any]:
-    functions = []
-    for h in sorted(handlers, key=lambda h: h.name):
-        described = h.describe()
-        functions.append(
-            {
-                "name": described["name"],
-                "description": described["doc"],
-                "input_schema": described["input_schema"],
-                "output_schema": described["output_schema"],
-            }
-        )
-    return {"version": DOCUMENT_VERSION, "functions": functions}
-
-
 def handlers_document(
     handlers: Service | str | Mapping[str, Any] | HandlersDocument,
 ) -> dict[str, Any]:
@@ -319,7 +297,10 @@ def handlers_document(
 
         handlers = load_handlers(handlers)
     if isinstance(handlers, Service):
-        document = _from_handlers(handlers.handlers.values())
+        # parse() keeps the document's keys only (describe() also gives "doc" and "timeout")
+        described = [h.describe() for h in handlers.handlers.values()]
+        functions = [d | {"description": d["doc"]} for d in described]
+        document = {"version": DOCUMENT_VERSION, "functions": functions}
     elif isinstance(handlers, Mapping):
         document = dict(handlers)
     else:
@@ -333,9 +314,6 @@ def handlers_document(
 _SERVED_TTL = 30.0
 _served: dict[str, tuple[float, HandlersDocument | None]] = {}
 _served_lock = threading.Lock()
-_local: weakref.WeakKeyDictionary[Service, tuple[tuple[str, ...], HandlersDocument]] = (
-    weakref.WeakKeyDictionary()
-)
 
 
 def _fetch_served(url: str, client: httpx.Client) -> HandlersDocument | None:
@@ -355,20 +333,9 @@ def _fetch_served(url: str, client: httpx.Client) -> HandlersDocument | None:
 
 
 def served_document(target: Any) -> HandlersDocument | None:
-    """The handlers a provider's task target serves: a :class:`Service` (or an object holding
-    one as ``.service``), or a running service (an object with ``.url`` and an httpx ``._client``,
-    as :class:`ogpu.provider.handlers.HttpHandler`: ``GET /handlers``, cached for 30 s).
+    """The handlers a running service serves (``GET {target.url}/handlers`` with the httpx
+    ``target._client``, as :class:`ogpu.provider.handlers.HttpHandler` holds; cached for 30 s).
     ``None`` when unknown (the service is down or answers no valid document)."""
-    service = target if isinstance(target, Service) else getattr(target, "service", None)
-    if isinstance(service, Service):
-        names = tuple(service.names())
-        with _served_lock:
-            cached = _local.get(service)
-        if cached is None or cached[0] != names:
-            cached = (names, HandlersDocument.parse(_from_handlers(service.handlers.values())))
-            with _served_lock:
-                _local[service] = cached
-        return cached[1]
     url, client = getattr(target, "url", None), getattr(target, "_client", None)
     if not isinstance(url, str) or not isinstance(client, httpx.Client):
         return None
@@ -384,10 +351,12 @@ def served_document(target: Any) -> HandlersDocument | None:
 
 
 def check_served(target: Any, function: str, data: Any) -> None:
-    """Raise :class:`UnknownFunctionError` / :class:`InvalidTaskInputError` if ``target`` (as in
-    :func:`served_document`) would refuse ``function(data)``; return when it would accept it or
-    when that is unknown. An in-process service validates with its own pydantic models (model
-    validators included); a remote one with the JSON Schemas it serves."""
+    """Raise :class:`UnknownFunctionError` / :class:`InvalidTaskInputError` if ``target`` would
+    refuse ``function(data)``; return when it would accept it or when that is unknown.
+
+    A :class:`Service` (or an object holding one as ``.service``) validates with its own pydantic
+    models (model validators included); a running service (see :func:`served_document`) with
+    the JSON Schemas it serves."""
     service = target if isinstance(target, Service) else getattr(target, "service", None)
     if isinstance(service, Service):
         try:

@@ -27,6 +27,7 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import socket
@@ -34,7 +35,6 @@ import sys
 import threading
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -83,14 +83,13 @@ async def read_capped(request: Request, limit: int) -> bytes | None:
     return bytes(buf)
 
 
-def _refuse(task_address: str, status_code: int, **body: Any) -> JSONResponse:
-    return JSONResponse({"task_address": task_address, **body}, status_code=status_code)
+def _answer(task_address: str, status: str, **body: Any) -> dict[str, Any]:
+    return {"task_address": task_address, "status": status, **body}
 
 
-def _error_text(exc: BaseException) -> str:
-    if isinstance(exc, HandlerFailedError):
-        return exc.error
-    return describe_exception(exc)
+def _detail(kind: str, *loc: str, msg: str) -> dict[str, Any]:
+    """One pydantic-shaped error entry."""
+    return {"type": kind, "loc": list(loc), "msg": msg}
 
 
 async def send_callback(
@@ -109,12 +108,12 @@ async def send_callback(
     """
     url = f"{callback_url.rstrip('/')}/{task_address}"
     headers = {STATUS_HEADER: status, "X-OGPU-Task": task_address}
-    own = client is None
-    http = client or httpx.AsyncClient(timeout=timeout)
-    try:
+    async with contextlib.AsyncExitStack() as stack:
+        if client is None:
+            client = await stack.enter_async_context(httpx.AsyncClient(timeout=timeout))
         for attempt in range(retries + 1):
             try:
-                resp = await http.post(url, json=result, headers=headers, timeout=timeout)
+                resp = await client.post(url, json=result, headers=headers, timeout=timeout)
                 if resp.status_code < 300:
                     return True
                 if resp.status_code < 500:
@@ -125,11 +124,8 @@ async def send_callback(
                 logger.warning("callback %s failed: %s", url, describe_exception(exc))
             if attempt < retries:
                 await asyncio.sleep(0.2 * 2**attempt)
-        logger.error("giving up on callback %s after %d attempts", url, retries + 1)
-        return False
-    finally:
-        if own:
-            await http.aclose()
+    logger.error("giving up on callback %s after %d attempts", url, retries + 1)
+    return False
 
 
 def create_app(service: Service | None = None, config: ServiceConfig | None = None) -> FastAPI:
@@ -147,7 +143,7 @@ def create_app(service: Service | None = None, config: ServiceConfig | None = No
         svc.max_output_bytes = cfg.max_output_bytes
     inflight: set[asyncio.Task[None]] = set()
 
-    @asynccontextmanager
+    @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(svc.ensure_initialized)
         async with httpx.AsyncClient(timeout=cfg.callback_timeout) as client:
@@ -164,8 +160,6 @@ def create_app(service: Service | None = None, config: ServiceConfig | None = No
             app.state.callback_client = None
 
     app = FastAPI(title=f"ogpu service {svc.name}", version=SDK_VERSION, lifespan=lifespan)
-    app.state.service = svc
-    app.state.config = cfg
     app.state.callback_client = None
 
     @app.get("/health")
@@ -188,19 +182,21 @@ def create_app(service: Service | None = None, config: ServiceConfig | None = No
 
         return handlers_document(svc)
 
-    async def run_and_callback(handler: Handler, model: Any, task_address: str) -> None:
-        assert cfg.callback_url is not None
+    async def execute(handler: Handler, model: Any, task_address: str) -> tuple[str, Any]:
+        """``("done", output)`` or ``("error", the error result)``, logged either way."""
         started = time.monotonic()
         try:
             result = await svc.execute_async(handler, model)
-            status = "done"
-            logger.task_success(
-                "task %s: %s done in %.3f s", task_address, handler.name, time.monotonic() - started
-            )
         except Exception as exc:
             _log_failure(task_address, handler.name, exc)
-            result = {"task_address": task_address, "status": "error", "error": _error_text(exc)}
-            status = "error"
+            return "error", _answer(task_address, "error", error=describe_exception(exc))
+        took = time.monotonic() - started
+        logger.task_success("task %s: %s done in %.3f s", task_address, handler.name, took)
+        return "done", result
+
+    async def run_and_callback(handler: Handler, model: Any, task_address: str) -> None:
+        assert cfg.callback_url is not None
+        status, result = await execute(handler, model, task_address)
         await send_callback(
             task_address,
             result,
@@ -213,96 +209,49 @@ def create_app(service: Service | None = None, config: ServiceConfig | None = No
 
     @app.post("/run/{function_name}/{task_address}")
     async def run(function_name: str, task_address: str, request: Request) -> JSONResponse:
+        def refuse(code: int, status: str = "invalid", **body: Any) -> JSONResponse:
+            answer = _answer(task_address, status, **body)
+            headers = {"Retry-After": "1"} if code == 503 else None
+            return JSONResponse(answer, status_code=code, headers=headers)
+
         if not _TASK_ADDRESS.fullmatch(task_address):
-            detail = [
-                {"type": "value_error", "loc": ["path", "task_address"], "msg": "not an address"}
-            ]
-            return _refuse(task_address[:100], 422, status="invalid", detail=detail)
+            task_address = task_address[:100]
+            return refuse(
+                422, detail=[_detail("value_error", "path", "task_address", msg="not an address")]
+            )
         mode = (request.query_params.get("mode") or request.headers.get(MODE_HEADER) or "").lower()
-        if mode not in ("", "sync", "async"):
-            return JSONResponse(
-                {
-                    "task_address": task_address,
-                    "status": "invalid",
-                    "error": f"unknown mode {mode!r}; use 'sync' or 'async'",
-                },
-                status_code=400,
-            )
-        if not mode:
-            mode = "async" if cfg.callback_url else "sync"
+        mode = mode or ("async" if cfg.callback_url else "sync")
+        if mode not in ("sync", "async"):
+            return refuse(400, error=f"unknown mode {mode!r}; use 'sync' or 'async'")
         if mode == "async" and not cfg.callback_url:
-            return JSONResponse(
-                {
-                    "task_address": task_address,
-                    "status": "invalid",
-                    "error": "asynchronous mode needs CALLBACK_URL to be configured",
-                },
-                status_code=400,
-            )
+            return refuse(400, error="asynchronous mode needs CALLBACK_URL to be configured")
         if mode == "async" and len(inflight) >= cfg.max_inflight:
-            return JSONResponse(
-                {"task_address": task_address, "status": "busy", "error": "too many jobs"},
-                status_code=503,
-                headers={"Retry-After": "1"},
-            )
+            return refuse(503, "busy", error="too many jobs")
         raw = await read_capped(request, cfg.max_body_bytes)
         if raw is None:
-            return _refuse(
-                task_address,
-                413,
-                status="invalid",
-                error=f"body larger than {cfg.max_body_bytes} bytes",
-            )
+            return refuse(413, error=f"body larger than {cfg.max_body_bytes} bytes")
         try:
             data = jsonsafe.loads(raw) if raw.strip() else {}
         except ValueError as exc:
-            detail = [{"type": "json_invalid", "loc": ["body"], "msg": f"invalid JSON: {exc}"}]
-            return JSONResponse(
-                {"task_address": task_address, "status": "invalid", "detail": detail},
-                status_code=422,
-            )
+            return refuse(422, detail=[_detail("json_invalid", "body", msg=f"invalid JSON: {exc}")])
         try:
             handler, model = svc.validate_input(function_name, data)
         except HandlerNotFoundError as exc:
-            return JSONResponse(
-                {
-                    "task_address": task_address,
-                    "status": "not_found",
-                    "error": str(exc),
-                    "handlers": list(exc.available),
-                },
-                status_code=404,
-            )
+            return refuse(404, "not_found", error=str(exc), handlers=list(exc.available))
         except HandlerInputError as exc:
             logger.info("task %s: invalid input for %s", task_address, function_name)
-            return JSONResponse(
-                {"task_address": task_address, "status": "invalid", "detail": exc.errors},
-                status_code=422,
-            )
+            return refuse(422, detail=exc.errors)
         if not svc.initialized:
             await asyncio.to_thread(svc.ensure_initialized)
-
         if mode == "async":
             job = asyncio.create_task(run_and_callback(handler, model, task_address))
             inflight.add(job)
             job.add_done_callback(inflight.discard)
-            return JSONResponse(
-                {"task_address": task_address, "status": "accepted"}, status_code=202
-            )
-
-        started = time.monotonic()
-        try:
-            result = await svc.execute_async(handler, model)
-        except Exception as exc:
-            _log_failure(task_address, function_name, exc)
-            return JSONResponse(
-                {"task_address": task_address, "status": "error", "error": _error_text(exc)},
-                status_code=500,
-            )
-        logger.task_success(
-            "task %s: %s done in %.3f s", task_address, function_name, time.monotonic() - started
-        )
-        return JSONResponse({"task_address": task_address, "status": "done", "result": result})
+            return JSONResponse(_answer(task_address, "accepted"), status_code=202)
+        status, result = await execute(handler, model, task_address)
+        if status == "error":
+            return JSONResponse(result, status_code=500)
+        return JSONResponse(_answer(task_address, "done", result=result))
 
     return app
 
@@ -409,16 +358,12 @@ def listen_socket(host: str, port: int, *, nodelay: bool = True) -> socket.socke
 
 
 def run_uvicorn_in_thread(
-    app: Any,
-    sock: socket.socket,
-    *,
-    name: str,
-    lifespan: str = "on",
-    startup_timeout: float = 10.0,
+    app: Any, sock: socket.socket, *, name: str, lifespan: str = "on", startup_timeout: float = 10.0
 ) -> BackgroundServer:
     """Serve the ASGI ``app`` on ``sock`` in a daemon thread; return once it accepts requests."""
     config = uvicorn.Config(app, log_level="warning", lifespan=lifespan, access_log=False)  # type: ignore[arg-type]
     server = uvicorn.Server(config)
+    host, port = sock.getsockname()[:2]  # uvicorn may close the socket when it fails
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=name, daemon=True)
     thread.start()
     deadline = time.monotonic() + startup_timeout
@@ -427,7 +372,6 @@ def run_uvicorn_in_thread(
             server.should_exit = True
             thread.join(1.0)
             sock.close()
-            host, port = sock.getsockname()[:2] if sock.fileno() != -1 else ("?", 0)
             raise ServiceError(f"{name} did not start on {host}:{port} within {startup_timeout} s")
         time.sleep(0.01)
     return BackgroundServer(server, thread, sock)
