@@ -148,9 +148,7 @@ class AsyncTask(AsyncObject[Task]):
 
 
 _TWINS: dict[type[Any], type[AsyncObject[Any]]] = {
-    Task: AsyncTask,
-    Source: AsyncSource,
-    Response: AsyncResponse,
+    c._sync_class: c for c in (AsyncTask, AsyncSource, AsyncResponse)
 }
 
 

@@ -22,7 +22,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -176,9 +176,9 @@ class _Publisher:
     get_signer: Callable[[], SignerLike]
     stuck_after: float
     max_fee_per_gas: int | None
-    poll_interval: float
     settle_timeout: float
-    halt: threading.Event
+    poll_interval: float = 0.1
+    halt: threading.Event = field(default_factory=threading.Event)
 
     @property
     def signer(self) -> SignerLike:
@@ -188,11 +188,8 @@ class _Publisher:
         from ogpu.client.workflows import publish_task
 
         sender = to_checksum_address(self.signer.address)
-
-        def on_signed(tx: dict[str, Any], raw: str, tx_hash: str) -> None:
-            self.journal.record_signed(att.id, sender, tx, raw, tx_hash)
-
-        token = ON_SIGNED.set(on_signed)
+        # each signed transaction is journaled before it is broadcast
+        token = ON_SIGNED.set(functools.partial(self.journal.record_signed, att.id, sender))
         try:
             pending = publish_task(info, signer=self.signer, session=self.session, wait=False)
         except OGPUError as exc:
@@ -447,10 +444,11 @@ class Job:
         _, state, _ = self.journal.job(self.id)
         self._canceled = state == "canceled"
         self._started = time.monotonic()
-        self._done_at_start = sum(1 for i in self.journal.items(self.id) if i.state in FINAL_ITEM)
+        items = self.journal.items(self.id)
+        keys = [i.key for i in items if i.state not in FINAL_ITEM]
+        self._done_at_start = len(items) - len(keys)
         self._watcher = _Watcher(self.session, self.poll_interval)
         self._tx.rebroadcast(self.journal.job_attempts(self.id))
-        keys = [i.key for i in self.journal.items(self.id) if i.state not in FINAL_ITEM]
         queue = iter(keys)
         qlock = threading.Lock()
 
@@ -812,8 +810,8 @@ class Job:
 
     def _collect(self, att: Attempt) -> None:
         """The result of a confirmed attempt: its confirmed response's data, verified."""
-        confirmed = [r for r in self.journal.responses(att.id) if r[4] == "confirmed"]
-        address = confirmed[0][0] if confirmed else None
+        responses = self.journal.responses(att.id)
+        address = next((r[0] for r in responses if r[4] == "confirmed"), None)
         doc = self._docs.pop(address, None) if address else None
         try:
             if doc is None:
@@ -1041,9 +1039,7 @@ def publish_once(
         lambda: resolved,
         stuck_after=stuck_after,
         max_fee_per_gas=max_fee,
-        poll_interval=0.1,
         settle_timeout=timeout,
-        halt=threading.Event(),
     )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
