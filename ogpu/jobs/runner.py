@@ -233,13 +233,6 @@ class _Publisher:
             log.debug("re-broadcast of %s failed: %s", tx.hash, exc)
         return None
 
-    def receipt_of(self, txs: list[SignedTx]) -> tuple[SignedTx, dict[str, Any]] | None:
-        replies = self.session.rpc_batch([("eth_getTransactionReceipt", [t.hash]) for t in txs])
-        for t, r in zip(txs, replies, strict=True):
-            if isinstance(r, dict) and r.get("blockHash"):
-                return t, r
-        return None
-
     def settle(self, att: Attempt) -> None:
         """Find which recorded transaction of ``att`` was mined; bump the fee of a stuck one."""
         txs = self.journal.txs(att.id)
@@ -255,10 +248,13 @@ class _Publisher:
                 # the nonce count is read BEFORE the receipts: a consumed nonce with none of
                 # our hashes mined afterwards means another transaction took it
                 used = int(self.session.rpc("eth_getTransactionCount", [last.sender, "latest"]), 16)
-                found = self.receipt_of(txs)
-                if found is not None:
-                    self.mined(att, *found)
-                    return
+                receipts = self.session.rpc_batch(
+                    [("eth_getTransactionReceipt", [t.hash]) for t in txs]
+                )
+                for tx, receipt in zip(txs, receipts, strict=True):
+                    if isinstance(receipt, dict) and receipt.get("blockHash"):
+                        self.mined(att, tx, receipt)
+                        return
                 if used > last.nonce:
                     self.journal.update_attempt(
                         att.id, state="dead", note=f"nonce {last.nonce} used by another transaction"
@@ -296,13 +292,12 @@ class _Publisher:
             return math.ceil(int(v) * FEE_BUMP)
 
         if "maxFeePerGas" in fields:
-            old_max, old_tip = int(fields["maxFeePerGas"]), int(fields["maxPriorityFeePerGas"])
-            tip = up(old_tip)
+            floor, tip = up(fields["maxFeePerGas"]), up(fields["maxPriorityFeePerGas"])
             base = int(head.get("baseFeePerGas") or "0x0", 16)
-            new_max = max(up(old_max), 2 * base + tip)
+            new_max = max(floor, 2 * base + tip)
             if cap is not None:
                 new_max = min(new_max, int(cap))
-            if new_max < up(old_max) or tip > new_max:
+            if new_max < floor or tip > new_max:
                 log.warning("%s is stuck and the max fee cap allows no bump", att.key)
                 return None
             fields.update(maxFeePerGas=new_max, maxPriorityFeePerGas=tip)
