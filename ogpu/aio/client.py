@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from ogpu.aio.session import AsyncPendingTx, AsyncSession, get_session
+from ogpu.chain.steps import Steps
 from ogpu.chain.tx import Sent
 from ogpu.client import workflows as wf
 from ogpu.client._options import Options, parse_options
@@ -35,6 +36,7 @@ __all__ += wf.__all__  # the async twin of every workflow
 
 T = TypeVar("T")
 P = TypeVar("P", bound=ProtocolObject)
+A = TypeVar("A", bound="AsyncObject[Any]")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -146,9 +148,7 @@ class AsyncTask(AsyncObject[Task]):
 
 
 _TWINS: dict[type[Any], type[AsyncObject[Any]]] = {
-    Task: AsyncTask,
-    Source: AsyncSource,
-    Response: AsyncResponse,
+    c._sync_class: c for c in (AsyncTask, AsyncSource, AsyncResponse)
 }
 
 
@@ -191,7 +191,11 @@ async def wait_all(
 # Workflows
 
 
-def _options(func: str, private_key: Any, kwargs: dict[str, Any]) -> tuple[AsyncSession, Options]:
+async def _options(
+    func: str, private_key: Any, kwargs: dict[str, Any]
+) -> tuple[AsyncSession, Options]:
+    """The async session (``session=`` or the current one, its chain id learnt) and the parsed
+    options of the workflow ``func``."""
     session = kwargs.get("session")
     if session is None:
         session = get_session()
@@ -205,11 +209,18 @@ async def _published(
     session: AsyncSession,
     opts: Options,
     out: DryRunResult | tuple[Sent, str],
-    build: Callable[[Receipt], T],
-) -> T | AsyncPendingPublish[T] | DryRunResult:
+    twin: Callable[[str, AsyncSession], A],
+    extract: Callable[..., str],
+) -> A | AsyncPendingPublish[A] | DryRunResult:
+    """The created object (``twin`` at the address ``extract`` finds in the receipt), its
+    pending publish (``wait=False``) or the dry run's result."""
     if isinstance(out, DryRunResult):
         return out
     sent, url = out
+
+    def build(receipt: Receipt) -> A:
+        return twin(extract(receipt, session=session.core), session)
+
     result = AsyncPendingPublish(
         await session.pending(sent), build, url=url, budget=wf._budget(opts)
     )
@@ -218,12 +229,16 @@ async def _published(
     return await result.wait(opts.wait_timeout())
 
 
-async def _tx_hash(session: AsyncSession, opts: Options, sent: Sent) -> str:
-    """The hash of ``sent``, once mined unless ``wait=False``."""
-    pending = await session.pending(sent)
+async def _send(session: AsyncSession, steps: Steps[Sent]) -> AsyncPendingTx:
+    return await session.pending(await session.run(steps))
+
+
+async def _tx_hash(session: AsyncSession, opts: Options, steps: Steps[Sent]) -> str:
+    """The hash of the transaction ``steps`` send, once mined unless ``wait=False``."""
+    pending = await _send(session, steps)
     if opts.wait:
         await pending.wait(opts.timeout)
-    return sent.tx_hash
+    return pending.tx_hash
 
 
 async def publish_source(
@@ -231,47 +246,21 @@ async def publish_source(
 ) -> AsyncSource | AsyncPendingPublish[AsyncSource] | DryRunResult:
     """The async twin of :func:`ogpu.client.publish_source` (same arguments, returns, errors);
     returns an :class:`AsyncSource`."""
-    session, opts = _options("publish_source", private_key, kwargs)
+    session, opts = await _options("publish_source", private_key, kwargs)
     info = wf._source_info(source_info)
-    await session.resolve()
     out = await session.run(wf.publish_source_steps(opts, info, handlers))
-
-    def build(receipt: Receipt) -> AsyncSource:
-        return AsyncSource(nexus.extract_source_address(receipt, session=session.core), session)
-
-    return await _published(session, opts, out, build)
+    return await _published(session, opts, out, AsyncSource, nexus.extract_source_address)
 
 
 async def publish_task(
     task_info: TaskInfo, private_key: Any = None, **kwargs: Any
 ) -> AsyncTask | AsyncPendingPublish[AsyncTask] | DryRunResult:
     """The async twin of :func:`ogpu.client.publish_task` (same arguments, checks, returns and
-    typed errors); returns an :class:`AsyncTask`.
-
-    >>> import asyncio
-    >>> from ogpu.aio import AsyncSession
-    >>> from ogpu.client import ImageEnvironments, SourceInfo, TaskInfo, TaskInput
-    >>> async def publish() -> object:
-    ...     async with AsyncSession("devnet") as s:
-    ...         source = await publish_source(SourceInfo(name="demo", description="demo",
-    ...             logoUrl="", imageEnvs=ImageEnvironments(cpu="https://example.com/c.yml"),
-    ...             minPayment=10**16, minAvailableLockup=0, maxExpiryDuration=3600), session=s)
-    ...         task = await publish_task(TaskInfo(source=source.address,
-    ...             config=TaskInput("sentiment", {"text": "great"}),
-    ...             expiryTime=await s.timestamp() + 600, payment=10**16), session=s)
-    ...         return await task.get_status()
-    >>> asyncio.run(publish())
-    <TaskStatus.NEW: 0>
-    """
-    session, opts = _options("publish_task", private_key, kwargs)
+    typed errors); returns an :class:`AsyncTask` (whose example publishes one)."""
+    session, opts = await _options("publish_task", private_key, kwargs)
     info = wf._task_info(task_info)
-    await session.resolve()
     out = await session.run(wf.publish_task_steps(opts, info))
-
-    def build(receipt: Receipt) -> AsyncTask:
-        return AsyncTask(controller.extract_task_address(receipt, session=session.core), session)
-
-    return await _published(session, opts, out, build)
+    return await _published(session, opts, out, AsyncTask, controller.extract_task_address)
 
 
 async def update_source(
@@ -283,43 +272,37 @@ async def update_source(
     **kwargs: Any,
 ) -> Receipt:
     """The async twin of :func:`ogpu.client.update_source`."""
-    session, opts = _options("update_source", private_key, kwargs)
+    session, opts = await _options("update_source", private_key, kwargs)
     info = wf._source_info(new_info)
-    await session.resolve()
-    sent: Sent = await session.run(wf.update_source_steps(opts, _address(source), info, handlers))
-    return await (await session.pending(sent)).wait(opts.wait_timeout())
+    steps = wf.update_source_steps(opts, _address(source), info, handlers)
+    return await (await _send(session, steps)).wait(opts.wait_timeout())
 
 
 async def inactivate_source(source: Any, private_key: Any = None, **kwargs: Any) -> Receipt:
     """The async twin of :func:`ogpu.client.inactivate_source`."""
-    session, opts = _options("inactivate_source", private_key, kwargs)
-    await session.resolve()
-    sent: Sent = await session.run(wf.inactivate_source_steps(opts, _address(source)))
-    return await (await session.pending(sent)).wait(opts.timeout)
+    session, opts = await _options("inactivate_source", private_key, kwargs)
+    steps = wf.inactivate_source_steps(opts, _address(source))
+    return await (await _send(session, steps)).wait(opts.timeout)
 
 
 async def cancel_task(task: Any, private_key: Any = None, **kwargs: Any) -> Receipt:
     """The async twin of :func:`ogpu.client.cancel_task`."""
-    session, opts = _options("cancel_task", private_key, kwargs)
-    await session.resolve()
-    sent: Sent = await session.run(wf.cancel_task_steps(opts, _address(task)))
-    return await (await session.pending(sent)).wait(opts.timeout)
+    session, opts = await _options("cancel_task", private_key, kwargs)
+    steps = wf.cancel_task_steps(opts, _address(task))
+    return await (await _send(session, steps)).wait(opts.timeout)
 
 
 async def confirm_response(response_address: Any, private_key: Any = None, **kwargs: Any) -> str:
     """The async twin of :func:`ogpu.client.confirm_response`; returns the tx hash."""
-    session, opts = _options("confirm_response", private_key, kwargs)
-    await session.resolve()
-    sent: Sent = await session.run(wf.confirm_response_steps(opts, _address(response_address)))
-    return await _tx_hash(session, opts, sent)
+    session, opts = await _options("confirm_response", private_key, kwargs)
+    steps = wf.confirm_response_steps(opts, _address(response_address))
+    return await _tx_hash(session, opts, steps)
 
 
 async def set_agent(agent_address: str, value: bool, private_key: Any = None, **kwargs: Any) -> str:
     """The async twin of :func:`ogpu.client.set_agent`; returns the tx hash."""
-    session, opts = _options("set_agent", private_key, kwargs)
-    await session.resolve()
-    sent: Sent = await session.run(wf.set_agent_steps(opts, agent_address, value))
-    return await _tx_hash(session, opts, sent)
+    session, opts = await _options("set_agent", private_key, kwargs)
+    return await _tx_hash(session, opts, wf.set_agent_steps(opts, agent_address, value))
 
 
 async def get_task_responses(
@@ -330,10 +313,8 @@ async def get_task_responses(
     session: AsyncSession | None = None,
 ) -> list[AsyncResponse]:
     """The async twin of :func:`ogpu.client.get_task_responses`."""
-    if session is None:
-        session = getattr(task_address, "session", None)
-        if not isinstance(session, AsyncSession):
-            session = None
+    if session is None and isinstance(getattr(task_address, "session", None), AsyncSession):
+        session = task_address.session
     task = AsyncTask(_address(task_address), session)
     return await task.get_responses(lower, upper)
 

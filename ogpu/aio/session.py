@@ -24,9 +24,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Sequence
+from typing import Any, TypeVar
 
 import httpx
 
@@ -43,32 +42,23 @@ from ogpu.types.receipt import DryRunResult, Receipt
 
 __all__ = ["AsyncPendingTx", "AsyncSession", "get_session", "set_session", "use_session"]
 
-log = logging.getLogger("ogpu.aio")
+T = TypeVar("T")
 
 
 class AsyncPendingTx:
     """A broadcast transaction (``await session.transact(..., wait=False)``); ``await
     pending.wait()`` returns its :class:`Receipt` or raises its typed revert."""
 
-    __slots__ = ("_receipt", "_sent", "_session")
+    __slots__ = ("_receipt", "_sent", "_session", "nonce", "sender", "tx_hash")
 
     def __init__(self, session: AsyncSession, sent: Sent) -> None:
         self._session = session
         self._sent = sent
         self._receipt: Receipt | None = None
-
-    @property
-    def tx_hash(self) -> str:
-        """Hash of the transaction (``0x…``)."""
-        return self._sent.tx_hash
-
-    @property
-    def sender(self) -> str:
-        return self._sent.sender
-
-    @property
-    def nonce(self) -> int:
-        return self._sent.nonce
+        #: hash of the transaction (``0x…``)
+        self.tx_hash = sent.tx_hash
+        self.sender = sent.sender
+        self.nonce = sent.nonce
 
     @property
     def done(self) -> bool:
@@ -77,11 +67,8 @@ class AsyncPendingTx:
 
     async def wait(self, timeout: float | None = 120.0) -> Receipt:
         """Wait until mined; raise the decoded revert error if it reverted, or
-        :class:`~ogpu.types.TxReceiptTimeoutError` after ``timeout`` seconds.
-
-        As :meth:`TxExecutor.wait <ogpu.chain.tx.TxExecutor.wait>`: while no receipt comes, the
-        node is asked (after 2 s, then at doubling intervals up to 30 s) whether it still has the
-        transaction; if it dropped it (a restarted node), the same bytes are sent again."""
+        :class:`~ogpu.types.TxReceiptTimeoutError` after ``timeout`` seconds. A transaction the
+        node dropped is sent again (:meth:`~ogpu.chain.tx.TxExecutor.wait_steps`)."""
         if self._receipt is None:
             steps = self._session.executor.wait_steps(self._sent, timeout)
             self._receipt = await arun(steps, self._session)
@@ -273,23 +260,24 @@ class AsyncSession:
 
     async def rpc(self, method: str, params: Sequence[Any] = (), *, retry: bool = True) -> Any:
         """One JSON-RPC request; the errors of :meth:`Session.rpc`."""
-        try:
-            return await self.rpc_client.request(method, params, retry=retry)
-        except _TRANSPORT_ERRORS as exc:
-            if not retry:
-                raise
-            raise self.core._transport_error(method, exc) from exc
+        return await self._send(method, self.rpc_client.request(method, params, retry=retry), retry)
 
     async def rpc_batch(
         self, requests_: Sequence[tuple[str, Sequence[Any]]], *, retry: bool = True
     ) -> list[Any]:
         """One JSON-RPC batch; the results and errors of :meth:`Session.rpc_batch`."""
+        return await self._send(requests_, self.rpc_client.batch(requests_, retry=retry), retry)
+
+    async def _send(
+        self, what: str | Sequence[tuple[str, Sequence[Any]]], request: Awaitable[T], retry: bool
+    ) -> T:
+        """``request`` awaited; with ``retry`` a transport failure becomes ``TxRpcError``."""
         try:
-            return await self.rpc_client.batch(requests_, retry=retry)
+            return await request
         except _TRANSPORT_ERRORS as exc:
             if not retry:
                 raise
-            raise self.core._transport_error(requests_, exc) from exc
+            raise self.core._transport_error(what, exc) from exc
 
     async def run(self, steps: Steps[Any]) -> Any:
         """Drive shared write/read steps (:mod:`ogpu.chain.steps`) on this session."""
@@ -320,15 +308,12 @@ class AsyncSession:
         """Many view calls in one batch, all at ``block`` (``"latest"`` is pinned first)."""
         if not calls:
             return []
-        number = block if isinstance(block, int) else await self._number(block)
-        raw = await self.rpc_batch([fn.request(number) for fn in calls])
-        return self.core._decode_all(calls, raw, allow_failure=False)
-
-    async def _number(self, block: BlockId) -> int:
         if block == "latest":
-            return await self.block_number()
-        header = await self.rpc("eth_getBlockByNumber", [block, False])
-        return int(header["number"], 16)
+            block = await self.block_number()
+        elif not isinstance(block, int):
+            block = int((await self.rpc("eth_getBlockByNumber", [block, False]))["number"], 16)
+        raw = await self.rpc_batch([fn.request(block) for fn in calls])
+        return self.core._decode_all(calls, raw, allow_failure=False)
 
     # ------------------------------------------------------------------ writes
 

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ogpu.aio.client import _options
 from ogpu.aio.session import AsyncSession, get_session
 from ogpu.chain.calls import BlockId
-from ogpu.client._options import parse_options
 from ogpu.protocol._base import checksum, prepare, uint
 from ogpu.protocol.nexus import environment_flag
 from ogpu.types import Receipt, Role
@@ -43,15 +43,17 @@ __all__ = [
 ]
 
 
-def _s(session: AsyncSession | None) -> AsyncSession:
-    return session if session is not None else get_session()
+async def _s(session: AsyncSession | None) -> AsyncSession:
+    """``session`` or the current one, its chain id learnt."""
+    s = session if session is not None else get_session()
+    await s.resolve()
+    return s
 
 
 async def _vault(
     function: str, *args: Any, signer: Any, session: AsyncSession | None, value: int = 0, **kw: Any
 ) -> Any:
-    s = _s(session)
-    await s.resolve()
+    s = await _s(session)
     fn = prepare(s.core, "Vault", function, *args)
     return await s.transact(fn, signer, value=value, **kw)
 
@@ -60,13 +62,9 @@ async def deposit(
     account: str, amount: int, *, signer: Any, session: AsyncSession | None = None, **kw: Any
 ) -> Any:
     """``Vault.deposit(account)`` with ``value=amount`` (twin of :func:`ogpu.protocol.vault.deposit`)."""
+    value = uint(amount, "amount")
     return await _vault(
-        "deposit",
-        checksum(account),
-        signer=signer,
-        session=session,
-        value=uint(amount, "amount"),
-        **kw,
+        "deposit", checksum(account), signer=signer, session=session, value=value, **kw
     )
 
 
@@ -100,8 +98,7 @@ async def claim(*, signer: Any, session: AsyncSession | None = None, **kw: Any) 
 
 
 async def _int(function: str, address: str, session: AsyncSession | None, block: BlockId) -> int:
-    s = _s(session)
-    await s.resolve()
+    s = await _s(session)
     return int(await s.call(s.function("Vault", function, checksum(address)), block=block))
 
 
@@ -133,9 +130,7 @@ async def get_unbonding_of(
 async def _agent(
     func: str, function: str, args: tuple[Any, ...], private_key: Any, kw: dict[str, Any]
 ) -> Receipt:
-    session = kw.get("session") or get_session()
-    opts = parse_options(func, private_key, {**kw, "session": session.core})
-    await session.resolve()
+    session, opts = await _options(func, private_key, kw)
     fn = prepare(session.core, "Nexus", function, *args)
     signer = session.resolve_signer(opts.signer, Role.AGENT)
     receipt = await session.transact(fn, signer, gas=opts.gas, timeout=opts.timeout)

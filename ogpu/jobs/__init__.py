@@ -15,8 +15,8 @@ crashes (a durable SQLite journal). See docs/jobs.md.
 >>> job.stop()  # as if the process had died
 >>> job = Job.resume(job.id, journal=journal, session=session)  # nothing is published twice
 >>> st = job.cancel()  # no provider serves this source: its tasks are cancelled, refunded
->>> st.state, st.total, st.canceled
-('canceled', 2, 2)
+>>> st.state, st.total, st.canceled, st.paid
+('canceled', 2, 2, 0)
 >>> tmp.cleanup()
 
 With a provider serving the source, ``list(job)`` gives the results in input order.

@@ -24,7 +24,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -91,8 +91,8 @@ CREATE TABLE IF NOT EXISTS responses (
 
 #: attempt states that have not reached the chain's answer yet (a transaction may be in flight)
 UNSETTLED = ("intent", "signed")
-#: attempt states whose task exists on chain and is not finished
-OPEN = ("published",)
+#: attempt states after which the input needs a new attempt (or has none left)
+ENDED = ("dead", "reverted", "refunded")
 #: item states that are final
 FINAL_ITEM = ("done", "failed", "canceled")
 
@@ -151,42 +151,26 @@ class SignedTx:
     mined: bool
 
 
+def _load(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def _dump(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, sort_keys=True)
+
+
 def _attempt(row: Sequence[Any]) -> Attempt:
-    return Attempt(
-        id=row[0],
-        key=row[1],
-        n=row[2],
-        state=row[3],
-        payment=int(row[4]),
-        expiry=int(row[5]),
-        task=row[6],
-        paid=int(row[7]),
-        refunded=int(row[8]),
-        attempted=bool(row[9]),
-        answered=bool(row[10]),
-        created=row[11],
-        published=row[12],
-        done=row[13],
-        note=row[14],
-    )
-
-
-_ATTEMPT_COLS = (
-    "id, key, n, state, payment, expiry, task, paid, refunded, attempted, answered, "
-    "created, published, done, note"
-)
+    return Attempt(*row[:9], *map(bool, row[9:11]), *row[11:])
 
 
 def _item(row: Sequence[Any]) -> Item:
-    return Item(
-        key=row[0],
-        job=row[1],
-        idx=row[2],
-        input=json.loads(row[3]),
-        state=row[4],
-        result=None if row[5] is None else json.loads(row[5]),
-        error=None if row[6] is None else json.loads(row[6]),
-    )
+    key, job, idx, data, state, result, error = row
+    return Item(key, job, idx, json.loads(data), state, _load(result), _load(error))
+
+
+_ATTEMPT_COLS = ", ".join(f.name for f in fields(Attempt))
+_ITEM_COLS = ", ".join(f.name for f in fields(Item))
+_TX_COLS = ", ".join(f.name for f in fields(SignedTx))
 
 
 class Journal:
@@ -273,10 +257,7 @@ class Journal:
 
     def jobs(self) -> list[tuple[str, str, float]]:
         """``(id, state, created)`` of every job, newest first."""
-        return [
-            tuple(r)
-            for r in self._rows("SELECT id, state, created FROM jobs ORDER BY created DESC")
-        ]
+        return self._rows("SELECT id, state, created FROM jobs ORDER BY created DESC")
 
     def set_job_state(self, job_id: str, state: str) -> None:
         with self.tx() as db:
@@ -297,16 +278,11 @@ class Journal:
         return found
 
     def item(self, key: str) -> Item | None:
-        rows = self._rows(
-            "SELECT key, job, idx, input, state, result, error FROM items WHERE key=?", (key,)
-        )
+        rows = self._rows(f"SELECT {_ITEM_COLS} FROM items WHERE key=?", (key,))
         return _item(rows[0]) if rows else None
 
     def items(self, job_id: str) -> list[Item]:
-        rows = self._rows(
-            "SELECT key, job, idx, input, state, result, error FROM items WHERE job=? ORDER BY idx",
-            (job_id,),
-        )
+        rows = self._rows(f"SELECT {_ITEM_COLS} FROM items WHERE job=? ORDER BY idx", (job_id,))
         return [_item(r) for r in rows]
 
     def states(self, job_id: str) -> dict[str, str]:
@@ -319,13 +295,7 @@ class Journal:
         with self.tx() as db:
             db.execute(
                 "UPDATE items SET state=?, result=?, error=?, updated=? WHERE key=?",
-                (
-                    state,
-                    None if result is None else json.dumps(result, sort_keys=True),
-                    None if error is None else json.dumps(error, sort_keys=True),
-                    time.time(),
-                    key,
-                ),
+                (state, _dump(result), _dump(error), time.time(), key),
             )
 
     # ------------------------------------------------------------------ attempts
@@ -414,12 +384,11 @@ class Journal:
 
     def txs(self, attempt_id: int) -> list[SignedTx]:
         rows = self._rows(
-            "SELECT hash, attempt, sender, nonce, raw, fields, created, mined FROM txs "
-            "WHERE attempt=? ORDER BY created, rowid",
-            (attempt_id,),
+            f"SELECT {_TX_COLS} FROM txs WHERE attempt=? ORDER BY created, rowid", (attempt_id,)
         )
         return [
-            SignedTx(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6], bool(r[7])) for r in rows
+            SignedTx(h, att, sender, nonce, raw, json.loads(tx), created, bool(mined))
+            for h, att, sender, nonce, raw, tx, created, mined in rows
         ]
 
     def mark_mined(self, tx_hash: str) -> None:
@@ -446,18 +415,7 @@ class Journal:
 
     def responses(self, attempt_id: int) -> list[tuple[str, str, int, str | None, str]]:
         """``(response, provider, bid, content key, verdict)`` seen for an attempt."""
-        return [
-            tuple(r)
-            for r in self._rows(
-                "SELECT response, provider, bid, content, verdict FROM responses WHERE attempt=?",
-                (attempt_id,),
-            )
-        ]
-
-    def count_responses(self, job_id: str) -> int:
-        rows = self._rows(
-            "SELECT COUNT(*) FROM responses WHERE attempt IN (SELECT id FROM attempts WHERE key "
-            "IN (SELECT key FROM items WHERE job=?))",
-            (job_id,),
+        return self._rows(
+            "SELECT response, provider, bid, content, verdict FROM responses WHERE attempt=?",
+            (attempt_id,),
         )
-        return int(rows[0][0])

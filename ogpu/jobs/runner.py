@@ -13,22 +13,24 @@ mined.
 from __future__ import annotations
 
 import contextlib
+import functools
+import itertools
 import logging
 import math
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eth_utils.address import to_checksum_address
-from eth_utils.crypto import keccak
 
-from ogpu.chain.tx import ON_SIGNED, SEND_ERROR_KINDS, Sent
+from ogpu.chain.tx import ON_SIGNED, Sent, TxExecutor, _send_error_kind
 from ogpu.ipfs.errors import IPFSSizeLimitError
-from ogpu.jobs.journal import FINAL_ITEM, UNSETTLED, Attempt, Journal, SignedTx
+from ogpu.jobs.journal import ENDED, FINAL_ITEM, UNSETTLED, Attempt, Journal, SignedTx
 from ogpu.jobs.policy import Policy
 from ogpu.rpc import RpcError
 from ogpu.types.checks import integer, uint
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
     from ogpu.chain.session import Session
     from ogpu.chain.signers import SignerInput, SignerLike
     from ogpu.protocol.task import Task
+    from ogpu.types.receipt import Receipt
 
 __all__ = ["Job", "JobStatus", "publish_once", "run_job"]
 
@@ -56,8 +59,6 @@ log = logging.getLogger("ogpu.jobs")
 
 Validator = Callable[[dict[str, Any]], bool]
 
-#: an input's journal key inside a job
-_KEY = "{job}/{idx}"
 #: replacement fees: both the fee cap and the tip go up by this factor (EIP-1559 needs >= 10 %)
 FEE_BUMP = 1.125
 #: seconds between re-broadcasts of the same bytes while waiting for a receipt
@@ -93,25 +94,8 @@ class JobStatus:
         return {**asdict(self), "finished": self.finished}
 
 
-def _error_record(exc: BaseException) -> dict[str, Any]:
-    return {"type": type(exc).__name__, "message": str(exc)[:2000]}
-
-
-def _chain_time(session: Session) -> int:
-    head = session.rpc("eth_getBlockByNumber", ["latest", False])
-    return int(head["timestamp"], 16)
-
-
-def _send_kind(exc: RpcError) -> str:
-    text = (exc.message or "").lower()
-    for fragment, kind in SEND_ERROR_KINDS:
-        if fragment in text:
-            return kind
-    return "rejected"
-
-
 class _Watcher:
-    """Status and attempt count of every followed task, read in one batch per poll."""
+    """Status of every followed task, read in one batch per poll with the head's timestamp."""
 
     CHUNK = 200
 
@@ -119,7 +103,7 @@ class _Watcher:
         self.session = session
         self.interval = interval
         self._cond = threading.Condition()
-        self._tasks: dict[str, tuple[int, int] | None] = {}
+        self._tasks: dict[str, int] = {}
         self._head = 0
         self._round = 0
         self._stop = threading.Event()
@@ -127,7 +111,7 @@ class _Watcher:
 
     def watch(self, task: str) -> None:
         with self._cond:
-            self._tasks.setdefault(task, None)
+            self._tasks.setdefault(task, -1)
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="ogpu-job-watch", daemon=True
@@ -141,19 +125,12 @@ class _Watcher:
     def stop(self) -> None:
         self._stop.set()
 
-    def next(self, task: str, after_round: int, timeout: float) -> tuple[int, int, int, int]:
-        """``(round, status, attempt count, head timestamp)`` from a poll newer than
-        ``after_round`` (or the newest known after ``timeout``; status -1 before the first)."""
-        deadline = time.monotonic() + timeout
+    def next(self, task: str, after_round: int, timeout: float) -> tuple[int, int, int]:
+        """``(round, status, head timestamp)`` from a poll newer than ``after_round`` (or the
+        newest known after ``timeout``; status -1 before the first)."""
         with self._cond:
-            while self._round <= after_round and not self._stop.is_set():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                self._cond.wait(left)
-            got = self._tasks.get(task)
-            status, count = got if got is not None else (-1, 0)
-            return self._round, status, count, self._head
+            self._cond.wait_for(lambda: self._round > after_round or self._stop.is_set(), timeout)
+            return self._round, self._tasks.get(task, -1), self._head
 
     def _run(self) -> None:
         from ogpu.protocol.task import Task
@@ -162,26 +139,21 @@ class _Watcher:
             with self._cond:
                 tasks = list(self._tasks)
             try:
-                found: dict[str, tuple[int, int]] = {}
+                found: dict[str, int] = {}
                 head = self._head
                 for i in range(0, max(len(tasks), 1), self.CHUNK):
                     chunk = tasks[i : i + self.CHUNK]
-                    calls = []
-                    for t in chunk:
-                        task = Task(t, self.session)
-                        calls += [task._fn("getStatus"), task._fn("getAttemptCount")]
                     _, values = self.session.batch_call_at(
-                        calls,
+                        [Task(t, self.session)._fn("getStatus") for t in chunk],
                         allow_failure=True,
                         extra=[("eth_getBlockByNumber", ["latest", False])],
                     )
-                    header = values[-1]
+                    *statuses, header = values
                     if isinstance(header, dict):
                         head = int(header["timestamp"], 16)
-                    for j, t in enumerate(chunk):
-                        status, count = values[2 * j], values[2 * j + 1]
-                        if not isinstance(status, BaseException | RpcError):
-                            found[t] = (int(status), int(count))
+                    for t, status in zip(chunk, statuses, strict=True):
+                        if not isinstance(status, BaseException):
+                            found[t] = int(status)
                 with self._cond:
                     for t, v in found.items():
                         if t in self._tasks:
@@ -194,44 +166,30 @@ class _Watcher:
             self._stop.wait(self.interval)
 
 
+@dataclass
 class _Publisher:
     """Publishes of one signer, journaled: sign (bytes recorded before broadcast), settle from
     the chain, replace stuck transactions."""
 
-    def __init__(
-        self,
-        journal: Journal,
-        session: Session,
-        signer: Callable[[], SignerLike],
-        *,
-        stuck_after: float,
-        max_fee_per_gas: int | None,
-        poll_interval: float,
-        settle_timeout: float,
-        halt: threading.Event,
-    ) -> None:
-        self.journal = journal
-        self.session = session
-        self._signer = signer
-        self.stuck_after = stuck_after
-        self.max_fee_per_gas = max_fee_per_gas
-        self.poll_interval = poll_interval
-        self.settle_timeout = settle_timeout
-        self._halt = halt
+    journal: Journal
+    session: Session
+    get_signer: Callable[[], SignerLike]
+    stuck_after: float
+    max_fee_per_gas: int | None
+    settle_timeout: float
+    poll_interval: float = 0.1
+    halt: threading.Event = field(default_factory=threading.Event)
 
     @property
     def signer(self) -> SignerLike:
-        return self._signer()
+        return self.get_signer()
 
     def publish_attempt(self, att: Attempt, info: Any) -> None:
         from ogpu.client.workflows import publish_task
 
         sender = to_checksum_address(self.signer.address)
-
-        def on_signed(tx: dict[str, Any], raw: str, tx_hash: str) -> None:
-            self.journal.record_signed(att.id, sender, tx, raw, tx_hash)
-
-        token = ON_SIGNED.set(on_signed)
+        # each signed transaction is journaled before it is broadcast
+        token = ON_SIGNED.set(functools.partial(self.journal.record_signed, att.id, sender))
         try:
             pending = publish_task(info, signer=self.signer, session=self.session, wait=False)
         except OGPUError as exc:
@@ -246,9 +204,12 @@ class _Publisher:
             receipt = pending.pending.wait(self.stuck_after)
         except Exception:  # reverted, stuck or unknown: settled from the journal's transactions
             return
+        self.journal.mark_mined(receipt.tx_hash)
+        self._published(att, receipt)
+
+    def _published(self, att: Attempt, receipt: Receipt) -> None:
         from ogpu.protocol import controller
 
-        self.journal.mark_mined(receipt.tx_hash)
         task = controller.extract_task_address(receipt, session=self.session)
         self.journal.update_attempt(att.id, state="published", task=task)
 
@@ -257,15 +218,8 @@ class _Publisher:
     def rebroadcast(self, attempts: Iterable[Attempt]) -> None:
         """Re-send the recorded bytes of every attempt whose fate is unknown, in nonce order,
         before anything new is signed (so no new transaction takes a recorded nonce)."""
-        pending: list[SignedTx] = []
-        for att in attempts:
-            if att.state in UNSETTLED:
-                txs = self.journal.txs(att.id)
-                if txs:
-                    pending.append(txs[-1])
-                else:
-                    self.journal.update_attempt(att.id, state="dead", note="never signed")
-        for tx in sorted(pending, key=lambda t: t.nonce):
+        unsettled = [self.journal.txs(a.id) for a in attempts if a.state in UNSETTLED]
+        for tx in sorted((txs[-1] for txs in unsettled if txs), key=lambda t: t.nonce):
             self.send_raw(tx)
 
     def send_raw(self, tx: SignedTx) -> str | None:
@@ -273,17 +227,10 @@ class _Publisher:
         try:
             self.session.rpc("eth_sendRawTransaction", [tx.raw], retry=False)
         except RpcError as exc:
-            kind = _send_kind(exc)
+            kind = _send_error_kind(exc)
             return None if kind in ("known", "nonce_low") else kind
         except Exception as exc:  # transport: the next poll looks the hash up
             log.debug("re-broadcast of %s failed: %s", tx.hash, exc)
-        return None
-
-    def receipt_of(self, txs: list[SignedTx]) -> tuple[SignedTx, dict[str, Any]] | None:
-        replies = self.session.rpc_batch([("eth_getTransactionReceipt", [t.hash]) for t in txs])
-        for t, r in zip(txs, replies, strict=True):
-            if isinstance(r, dict) and r.get("blockHash"):
-                return t, r
         return None
 
     def settle(self, att: Attempt) -> None:
@@ -292,23 +239,23 @@ class _Publisher:
         if not txs:
             self.journal.update_attempt(att.id, state="dead", note="never signed")
             return
-        stuck_after = float(self.stuck_after)
-        bump_at = max(txs[-1].created, time.time() - 0.0) + stuck_after
+        bump_at = time.time() + self.stuck_after
         last_send = 0.0
         give_up = time.monotonic() + self.settle_timeout
-        while not self._halt.is_set():
+        while not self.halt.is_set():
             try:
-                found = self.receipt_of(txs)
-                if found is not None:
-                    self.mined(att, *found)
-                    return
                 last = txs[-1]
+                # the nonce count is read BEFORE the receipts: a consumed nonce with none of
+                # our hashes mined afterwards means another transaction took it
                 used = int(self.session.rpc("eth_getTransactionCount", [last.sender, "latest"]), 16)
-                if used > last.nonce:
-                    found = self.receipt_of(txs)
-                    if found is not None:
-                        self.mined(att, *found)
+                receipts = self.session.rpc_batch(
+                    [("eth_getTransactionReceipt", [t.hash]) for t in txs]
+                )
+                for tx, receipt in zip(txs, receipts, strict=True):
+                    if isinstance(receipt, dict) and receipt.get("blockHash"):
+                        self.mined(att, tx, receipt)
                         return
+                if used > last.nonce:
                     self.journal.update_attempt(
                         att.id, state="dead", note=f"nonce {last.nonce} used by another transaction"
                     )
@@ -323,7 +270,7 @@ class _Publisher:
                         txs.append(bumped)
                         self.send_raw(bumped)
                         last_send = time.monotonic()
-                    bump_at = time.time() + stuck_after
+                    bump_at = time.time() + self.stuck_after
             except (RpcError, TxRpcError, OSError) as exc:
                 log.debug("settling %s: %s", att.key, exc)
             if time.monotonic() > give_up:
@@ -345,13 +292,12 @@ class _Publisher:
             return math.ceil(int(v) * FEE_BUMP)
 
         if "maxFeePerGas" in fields:
-            old_max, old_tip = int(fields["maxFeePerGas"]), int(fields["maxPriorityFeePerGas"])
-            tip = up(old_tip)
+            floor, tip = up(fields["maxFeePerGas"]), up(fields["maxPriorityFeePerGas"])
             base = int(head.get("baseFeePerGas") or "0x0", 16)
-            new_max = max(up(old_max), 2 * base + tip)
+            new_max = max(floor, 2 * base + tip)
             if cap is not None:
                 new_max = min(new_max, int(cap))
-            if new_max < up(old_max) or tip > new_max:
+            if new_max < floor or tip > new_max:
                 log.warning("%s is stuck and the max fee cap allows no bump", att.key)
                 return None
             fields.update(maxFeePerGas=new_max, maxPriorityFeePerGas=tip)
@@ -360,16 +306,12 @@ class _Publisher:
             if cap is not None and price > int(cap):
                 return None
             fields["gasPrice"] = price
-        signed = self.signer.sign_transaction(fields)
-        raw_bytes = bytes(getattr(signed, "raw_transaction", None) or signed.rawTransaction)
-        raw, tx_hash = "0x" + raw_bytes.hex(), "0x" + keccak(raw_bytes).hex()
+        raw, tx_hash = TxExecutor._sign(self.signer, fields)
         self.journal.record_signed(att.id, last.sender, fields, raw, tx_hash)
         log.info("replaced stuck publish of %s (nonce %d) with %s", att.key, last.nonce, tx_hash)
         return self.journal.txs(att.id)[-1]
 
     def mined(self, att: Attempt, tx: SignedTx, raw: dict[str, Any]) -> None:
-        from ogpu.protocol import controller
-
         self.journal.mark_mined(tx.hash)
         try:
             sent = Sent(tx.hash, tx.fields, tx.sender, tx.nonce, f"publish of {att.key}", raw)
@@ -377,8 +319,7 @@ class _Publisher:
         except OGPUError as exc:
             self.journal.update_attempt(att.id, state="reverted", note=str(exc)[:500])
             return
-        task = controller.extract_task_address(receipt, session=self.session)
-        self.journal.update_attempt(att.id, state="published", task=task)
+        self._published(att, receipt)
 
 
 class Job:
@@ -428,7 +369,6 @@ class Job:
         self._done_at_start = 0
         self._first_valid: dict[int, float] = {}
         self._docs: dict[str, dict[str, Any]] = {}
-        self._publisher: _Publisher | None = None
 
     # ------------------------------------------------------------------ opening
 
@@ -448,9 +388,7 @@ class Job:
         Attempts whose fate is unknown are settled first, their recorded bytes re-sent in nonce
         order; nothing is published twice.
         """
-        job = cls.open(job_id, journal=journal, **kwargs)
-        job.start()
-        return job
+        return cls.open(job_id, journal=journal, **kwargs).start()
 
     @property
     def session(self) -> Session:
@@ -472,23 +410,18 @@ class Job:
                 )
         return self._signer
 
-    @property
+    @functools.cached_property
     def _tx(self) -> _Publisher:
-        if self._publisher is None:
-            self._publisher = _Publisher(
-                self.journal,
-                self.session,
-                lambda: self.signer,
-                stuck_after=float(self.spec.get("stuck_after", 30.0)),
-                max_fee_per_gas=self.spec.get("max_fee_per_gas"),
-                poll_interval=self.poll_interval,
-                settle_timeout=self.settle_timeout,
-                halt=self._halt,
-            )
-        return self._publisher
-
-    def _key(self, idx: int) -> str:
-        return _KEY.format(job=self.id, idx=idx)
+        return _Publisher(
+            self.journal,
+            self.session,
+            lambda: self.signer,
+            stuck_after=float(self.spec.get("stuck_after", 30.0)),
+            max_fee_per_gas=self.spec.get("max_fee_per_gas"),
+            poll_interval=self.poll_interval,
+            settle_timeout=self.settle_timeout,
+            halt=self._halt,
+        )
 
     # ------------------------------------------------------------------ running
 
@@ -506,10 +439,11 @@ class Job:
         _, state, _ = self.journal.job(self.id)
         self._canceled = state == "canceled"
         self._started = time.monotonic()
-        self._done_at_start = sum(1 for i in self.journal.items(self.id) if i.state in FINAL_ITEM)
+        items = self.journal.items(self.id)
+        keys = [i.key for i in items if i.state not in FINAL_ITEM]
+        self._done_at_start = len(items) - len(keys)
         self._watcher = _Watcher(self.session, self.poll_interval)
         self._tx.rebroadcast(self.journal.job_attempts(self.id))
-        keys = [i.key for i in self.journal.items(self.id) if i.state not in FINAL_ITEM]
         queue = iter(keys)
         qlock = threading.Lock()
 
@@ -543,10 +477,12 @@ class Job:
             t.join()
         if self._watcher is not None:
             self._watcher.stop()
-        if not self._halt.is_set() and self.status().finished:
-            _, state, _ = self.journal.job(self.id)
-            if state == "running":
-                self.journal.set_job_state(self.id, "done")
+        if (
+            not self._halt.is_set()
+            and self._all_final()
+            and self.journal.job(self.id)[1] == "running"
+        ):
+            self.journal.set_job_state(self.id, "done")
         self._release_lock()
         self._notify()
 
@@ -591,12 +527,12 @@ class Job:
         self.journal.set_job_state(self.id, "canceled")
         self._canceled = True
         if not self._threads:
-            for item in self.journal.items(self.id):
-                if item.state not in FINAL_ITEM:
-                    atts = self.journal.attempts(item.key)
-                    if not atts or atts[-1].state in ("dead", "reverted", "refunded"):
-                        self._finish(item.key, "canceled")
-            if any(i.state not in FINAL_ITEM for i in self.journal.items(self.id)):
+            # inputs with nothing on chain are canceled here, without a node
+            for key in [i.key for i in self.journal.items(self.id) if i.state not in FINAL_ITEM]:
+                atts = self.journal.attempts(key)
+                if not atts or atts[-1].state in ENDED:
+                    self._finish(key, "canceled")
+            if not self._all_final():
                 self.start()
         if wait:
             self.wait(timeout)
@@ -606,12 +542,9 @@ class Job:
         """Block until every input is final (or ``timeout``); the status. Once every input is
         final it also waits (within ``timeout``) for the job to be marked done."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        with self._cond:
-            while not self._all_final() and any(t.is_alive() for t in self._threads):
-                left = None if deadline is None else deadline - time.monotonic()
-                if left is not None and left <= 0:
-                    break
-                self._cond.wait(0.5 if left is None else min(left, 0.5))
+        while not self._all_final() and self._running():
+            if not self._pause(deadline, 0.5):
+                break
         finisher = self._finisher
         if (
             finisher is not None
@@ -623,6 +556,18 @@ class Job:
 
     def _all_final(self) -> bool:
         return all(v in FINAL_ITEM for v in self.journal.states(self.id).values())
+
+    def _running(self) -> bool:
+        return any(t.is_alive() for t in self._threads)
+
+    def _pause(self, deadline: float | None, step: float) -> bool:
+        """Wait for news of the workers, ``step`` s at most; False once ``deadline`` passed."""
+        left = step if deadline is None else min(deadline - time.monotonic(), step)
+        if left <= 0:
+            return False
+        with self._cond:
+            self._cond.wait(left)
+        return True
 
     def _notify(self) -> None:
         with self._cond:
@@ -645,14 +590,10 @@ class Job:
         deadline = None if timeout is None else time.monotonic() + timeout
         remaining = [i.key for i in self.journal.items(self.id)]
         while remaining:
-            states = self.journal.states(self.id)
-            ready = [k for k in remaining if states[k] in FINAL_ITEM]
+            final = {k for k, v in self.journal.states(self.id).items() if v in FINAL_ITEM}
+            ready = [k for k in remaining if k in final]
             if ordered:
-                ready = []
-                for k in remaining:
-                    if states[k] not in FINAL_ITEM:
-                        break
-                    ready.append(k)
+                ready = list(itertools.takewhile(final.__contains__, remaining))
             for k in ready:
                 remaining.remove(k)
                 item = self.journal.item(k)
@@ -662,69 +603,58 @@ class Job:
                     continue
                 err = item.error or {"type": item.state, "message": item.state}
                 exc = JobItemError(k, err.get("message", ""), kind=err.get("type"))
-                if return_exceptions:
-                    yield exc
-                else:
+                if not return_exceptions:
                     raise exc
-            if not remaining:
-                return
-            if not ready:
-                if not any(t.is_alive() for t in self._threads):
-                    raise JobError(
-                        f"job {self.id} is not running and {len(remaining)} inputs are not "
-                        "finished; resume it (Job.resume / ogpu job resume)"
-                    )
-                left = None if deadline is None else deadline - time.monotonic()
-                if left is not None and left <= 0:
-                    raise TimeoutError(f"job {self.id}: {len(remaining)} results not ready")
-                with self._cond:
-                    self._cond.wait(0.2 if left is None else min(left, 0.2))
+                yield exc
+            if ready:
+                continue
+            if not self._running():
+                raise JobError(
+                    f"job {self.id} is not running and {len(remaining)} inputs are not "
+                    "finished; resume it (Job.resume / ogpu job resume)"
+                )
+            if not self._pause(deadline, 0.2):
+                raise TimeoutError(f"job {self.id}: {len(remaining)} results not ready")
 
     # ------------------------------------------------------------------ status
 
     def status(self) -> JobStatus:
         """Counts (published = tasks on chain) and money of the job, from the journal."""
         _, state, _ = self.journal.job(self.id)
-        items = self.journal.items(self.id)
-        atts = self.journal.job_attempts(self.id)
-        on_chain = [a for a in atts if a.task]
+        states = Counter(self.journal.states(self.id).values())
+        on_chain = [a for a in self.journal.job_attempts(self.id) if a.task]
         spent = sum(a.payment for a in on_chain)
         paid = sum(a.paid for a in on_chain)
         refunded = sum(a.refunded for a in on_chain)
-        states = [i.state for i in items]
-        done = states.count("done")
-        failed = states.count("failed")
-        canceled = states.count("canceled")
-        total = len(items)
+        total = states.total()
+        pending = total - sum(states[s] for s in FINAL_ITEM)
         elapsed = time.monotonic() - self._started if self._started else 0.0
-        finished_now = done + failed + canceled - self._done_at_start
-        eta = None
-        if finished_now > 0 and elapsed > 0:
-            eta = (total - done - failed - canceled) * elapsed / finished_now
+        finished_now = total - pending - self._done_at_start
         return JobStatus(
             job_id=self.id,
             state=state,
             total=total,
             published=len(on_chain),
-            attempted=sum(1 for a in on_chain if a.attempted),
-            answered=sum(1 for a in on_chain if a.answered),
-            confirmed=done,
-            failed=failed,
-            canceled=canceled,
-            pending=total - done - failed - canceled,
+            attempted=sum(a.attempted for a in on_chain),
+            answered=sum(a.answered for a in on_chain),
+            confirmed=states["done"],
+            failed=states["failed"],
+            canceled=states["canceled"],
+            pending=pending,
             spent=spent,
             paid=paid,
             refunded=refunded,
             escrowed=spent - paid - refunded,
             elapsed=elapsed,
-            eta=eta,
+            eta=pending * elapsed / finished_now if finished_now > 0 and elapsed > 0 else None,
         )
 
     # ------------------------------------------------------------------ the state machine
 
     def _finish(self, key: str, state: str, *, result: Any = None, error: Any = None) -> None:
-        record = _error_record(error) if isinstance(error, BaseException) else error
-        self.journal.finish_item(key, state, result=result, error=record)
+        if isinstance(error, BaseException):
+            error = {"type": type(error).__name__, "message": str(error)[:2000]}
+        self.journal.finish_item(key, state, result=result, error=error)
         self._notify()
 
     def _drive(self, key: str) -> None:
@@ -735,24 +665,20 @@ class Job:
                 return
             atts = self.journal.attempts(key)
             att = atts[-1] if atts else None
-            if att is None or att.state in ("dead", "reverted", "refunded"):
+            if att is None or att.state in ENDED:
                 used = sum(1 for a in atts if a.state in ("reverted", "refunded"))
                 if self._canceled:
                     self._finish(key, "canceled")
                     return
                 if used > retries:
-                    why = "expired unanswered" if att and att.state == "refunded" else "reverted"
+                    expired = att is not None and att.state == "refunded"
+                    why = "expired unanswered" if expired else "reverted"
                     note = f" ({att.note})" if att and att.note else ""
-                    self._finish(
-                        key,
-                        "failed",
-                        error={
-                            "type": "TaskExpiredError"
-                            if why == "expired unanswered"
-                            else "TxRevertError",
-                            "message": f"{why} after {used} publishes{note}",
-                        },
-                    )
+                    error = {
+                        "type": "TaskExpiredError" if expired else "TxRevertError",
+                        "message": f"{why} after {used} publishes{note}",
+                    }
+                    self._finish(key, "failed", error=error)
                     return
                 try:
                     self._publish(key, item.input)
@@ -765,9 +691,9 @@ class Job:
             if att.state in UNSETTLED:
                 self._tx.settle(att)
             elif att.state == "published":
-                self._follow(att, item.input)
-            elif att.state == "expired":
-                self._refund(att)
+                self._follow(att)
+            elif att.state == "expired":  # overdue and unanswered: cancel it (full refund)
+                self._cancel_task(att, canceled=False)
             elif att.state == "confirmed":
                 self._collect(att)
             else:  # pragma: no cover - a state this version does not know
@@ -784,7 +710,7 @@ class Job:
                 committed = self.journal.committed(self.id)
                 if committed + payment > int(budget):
                     raise BudgetExceededError(int(budget), committed, payment)
-            expiry = _chain_time(self.session) + int(self.spec["expires_in"])
+            expiry = self.session.timestamp() + int(self.spec["expires_in"])
             att = self.journal.new_attempt(key, payment, expiry)
         info = TaskInfo(
             source=self.spec["source"], config=config, expiryTime=expiry, payment=payment
@@ -801,7 +727,7 @@ class Job:
     def _delivery(self) -> DeliveryMethod:
         return DeliveryMethod(int(self.spec.get("delivery", 0)))
 
-    def _follow(self, att: Attempt, data: Any) -> None:
+    def _follow(self, att: Attempt) -> None:
         assert att.task is not None and self._watcher is not None
         w = self._watcher
         w.watch(att.task)
@@ -809,7 +735,7 @@ class Job:
         attempted = att.attempted
         try:
             while not self._halt.is_set():
-                seen_round, status, _, head = w.next(att.task, seen_round, 5.0)
+                seen_round, status, head = w.next(att.task, seen_round, 5.0)
                 if status < 0:
                     continue
                 if status != TaskStatus.NEW and not attempted:
@@ -855,34 +781,32 @@ class Job:
         response = task.get_response_of(winner) if winner else None
         if response is None:
             raise JobError(f"task {att.task} is FINALIZED without a confirmed response")
-        snap = response.snapshot()
-        paid = att.payment
-        if self._delivery() is DeliveryMethod.MANUAL_CONFIRMATION:
-            paid = int(snap.params.payment)
+        params = response.snapshot().params
+        bid = int(params.payment)
+        manual = self._delivery() is DeliveryMethod.MANUAL_CONFIRMATION
+        paid = bid if manual else att.payment
+        self._confirmed(att, response.address, params.provider, bid, None, paid)
+
+    def _confirmed(
+        self, att: Attempt, response: str, provider: str, bid: int, content: str | None, paid: int
+    ) -> None:
+        """Journal ``response`` as the confirmed one of ``att`` (``paid`` wei of its payment),
+        then collect its result."""
+        self.journal.record_response(response, att.id, provider, bid, content, "confirmed")
         self.journal.update_attempt(
             att.id,
             state="confirmed",
-            answered=1,
             attempted=1,
+            answered=1,
             paid=paid,
             refunded=att.payment - paid,
         )
-        self.journal.record_response(
-            response.address,
-            att.id,
-            snap.params.provider,
-            int(snap.params.payment),
-            None,
-            "confirmed",
-        )
-        fresh = self.journal.attempt(att.id)
-        assert fresh is not None
-        self._collect(fresh)
+        self._collect(att)
 
     def _collect(self, att: Attempt) -> None:
         """The result of a confirmed attempt: its confirmed response's data, verified."""
-        confirmed = [r for r in self.journal.responses(att.id) if r[4] == "confirmed"]
-        address = confirmed[0][0] if confirmed else None
+        responses = self.journal.responses(att.id)
+        address = next((r[0] for r in responses if r[4] == "confirmed"), None)
         doc = self._docs.pop(address, None) if address else None
         try:
             if doc is None:
@@ -946,25 +870,14 @@ class Job:
                 chosen = min(full[0], key=lambda r: r[2])
         if chosen is None:
             return False
+        address, provider, bid, content, _ = chosen
         try:
-            confirm_response(chosen[0], signer=self.signer, session=self.session)
+            confirm_response(address, signer=self.signer, session=self.session)
         except OGPUError as exc:  # confirmed already (before a crash) or expired: re-read
-            log.info("confirming %s: %s", chosen[0], exc)
+            log.info("confirming %s: %s", address, exc)
             return False
-        self.journal.record_response(
-            chosen[0], att.id, chosen[1], chosen[2], chosen[3], "confirmed"
-        )
-        self.journal.update_attempt(
-            att.id, state="confirmed", answered=1, paid=chosen[2], refunded=att.payment - chosen[2]
-        )
-        fresh = self.journal.attempt(att.id)
-        assert fresh is not None
-        self._collect(fresh)
+        self._confirmed(att, address, provider, bid, content, bid)
         return True
-
-    def _refund(self, att: Attempt) -> None:
-        """An overdue, unanswered task: cancel it (full refund)."""
-        self._cancel_task(att, canceled=False)
 
     def _cancel_task(self, att: Attempt, *, canceled: bool) -> None:
         from ogpu.client.workflows import cancel_task
@@ -1022,25 +935,8 @@ def run_job(
     ``validator``. A publish not mined within ``stuck_after`` s is replaced with the same nonce
     and fees raised 12.5 % (capped by ``max_fee_per_gas``). The journal (default
     ``~/.ogpu/jobs.sqlite3``, ``$OGPU_JOURNAL``) makes :meth:`Job.resume` safe after a crash.
-
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> from ogpu.chain import Session
-    >>> from ogpu.client import ImageEnvironments, SourceInfo, publish_source
-    >>> session, tmp = Session("devnet"), tempfile.TemporaryDirectory()
-    >>> source = publish_source(SourceInfo(name="demo", description="demo", logoUrl="",
-    ...     imageEnvs=ImageEnvironments(cpu="https://example.com/compose.yml"),
-    ...     minPayment=10**16, minAvailableLockup=0, maxExpiryDuration=3600), session=session)
-    >>> job = run_job(source, "echo", [{"payload": "a"}, {"payload": "b"}], payment=10**16,
-    ...               journal=Path(tmp.name) / "jobs.sqlite3")
-    >>> job.status().total
-    2
-    >>> st = job.cancel()  # no provider serves this source: its tasks are cancelled, refunded
-    >>> st.state, st.canceled, st.paid
-    ('canceled', 2, 0)
-    >>> tmp.cleanup()
-
-    With a provider serving the source, ``list(job)`` gives the results in input order.
+    The example is :mod:`ogpu.jobs`'s; with a provider serving the source, ``list(job)`` gives
+    the results in input order.
     """
     from ogpu.chain.session import get_session
     from ogpu.client.models import TaskInput
@@ -1093,7 +989,7 @@ def run_job(
         "delivery": int(params.deliveryMethod),
     }
     j = _journal(journal)
-    j.create_job(jid, spec, data, [_KEY.format(job=jid, idx=i) for i in range(len(data))])
+    j.create_job(jid, spec, data, [f"{jid}/{i}" for i in range(len(data))])
     job = Job(j, jid, session=session, signer=resolved, validator=validator)
     return job.start() if start else job
 
@@ -1138,9 +1034,7 @@ def publish_once(
         lambda: resolved,
         stuck_after=stuck_after,
         max_fee_per_gas=max_fee,
-        poll_interval=0.1,
         settle_timeout=timeout,
-        halt=threading.Event(),
     )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
