@@ -86,41 +86,7 @@ if TYPE_CHECKING:
 # above reads the environment at import time, so loading here is equivalent.
 load_env_files()
 
-__all__ = [
-    "MAINNET",
-    "REVERT_PATTERN_MAP",
-    "TESTNET",
-    "WEB3",
-    "ChainConfig",
-    "ChainId",
-    "ContractAddresses",
-    "KeySigner",
-    "Network",
-    "NonceManager",
-    "RetryPolicy",
-    "RpcError",
-    "Session",
-    "SignerInput",
-    "SignerLike",
-    "TxExecutor",
-    "call_with_retry",
-    "clear_all_nonce_caches",
-    "decode_exception",
-    "decode_revert",
-    "devnet_manifest_path",
-    "fix_nonce",
-    "get_nonce_info",
-    "get_session",
-    "get_web3_for_chain",
-    "is_transient",
-    "load_devnet_manifest",
-    "load_env_files",
-    "reset_nonce_cache",
-    "resolve_network",
-    "resolve_signer",
-    "set_session",
-    "use_session",
-]
+__all__ = sorted([*_EXPORTS, "load_env_files"])
 
 
 def __getattr__(name: str) -> Any:

@@ -94,28 +94,8 @@ def _padding_error(padding: bytes) -> AbiDecodeError:
     return AbiDecodeError(f"padding bytes were not empty: {show(padding)}")
 
 
-def _uint(bits: int, type_str: str) -> _Static:
-    top = 2**bits
-    pad = _WORD - bits // 8
-
-    def enc(value: Any) -> bytes:
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise _refuse(value, type_str)
-        if not 0 <= value < top:
-            raise _refuse(value, type_str, f"must be between 0 and {top - 1}")
-        return value.to_bytes(_WORD, "big")
-
-    def dec(data: bytes, at: int) -> int:
-        word = _word(data, at)
-        if word[:pad] != _ZERO_WORD[:pad]:
-            raise _padding_error(word[:pad])
-        return int.from_bytes(word, "big")
-
-    return _Static(_WORD, enc, dec)
-
-
-def _int(bits: int, type_str: str) -> _Static:
-    low, high = -(2 ** (bits - 1)), 2 ** (bits - 1)
+def _integer(bits: int, type_str: str, signed: bool) -> _Static:
+    low, high = (-(2 ** (bits - 1)), 2 ** (bits - 1)) if signed else (0, 2**bits)
     pad = _WORD - bits // 8
 
     def enc(value: Any) -> bytes:
@@ -123,11 +103,11 @@ def _int(bits: int, type_str: str) -> _Static:
             raise _refuse(value, type_str)
         if not low <= value < high:
             raise _refuse(value, type_str, f"must be between {low} and {high - 1}")
-        return value.to_bytes(_WORD, "big", signed=True)
+        return value.to_bytes(_WORD, "big", signed=signed)
 
     def dec(data: bytes, at: int) -> int:
         word = _word(data, at)
-        value = int.from_bytes(word[pad:], "big", signed=True)
+        value = int.from_bytes(word[pad:], "big", signed=signed)
         if word[:pad] != (_ONES if value < 0 else _ZERO_WORD)[:pad]:
             raise _padding_error(word[:pad])
         return value
@@ -254,7 +234,7 @@ def _static(type_str: str) -> _Static | None:
         return _bytes_n(n, type_str) if n <= 32 else None
     if n % 8 or n > 256:
         return None
-    return _uint(n, type_str) if kind == "uint" else _int(n, type_str)
+    return _integer(n, type_str, signed=kind == "int")
 
 
 @lru_cache(maxsize=1024)

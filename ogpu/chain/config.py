@@ -53,18 +53,11 @@ class ChainConfig:
     """Official-SDK style chain selection (all classmethods, acting on the default session)."""
 
     CHAIN_CONTRACTS: ClassVar[dict[ChainId, dict[str, str]]] = {
-        ChainId.OGPU_MAINNET: {
-            "NEXUS": MAINNET.addresses.nexus,  # type: ignore[union-attr]
-            "CONTROLLER": MAINNET.addresses.controller,  # type: ignore[union-attr]
-            "TERMINAL": MAINNET.addresses.terminal,  # type: ignore[union-attr]
-            "VAULT": MAINNET.addresses.vault,  # type: ignore[union-attr]
-        },
-        ChainId.OGPU_TESTNET: {
-            "NEXUS": TESTNET.addresses.nexus,  # type: ignore[union-attr]
-            "CONTROLLER": TESTNET.addresses.controller,  # type: ignore[union-attr]
-            "TERMINAL": TESTNET.addresses.terminal,  # type: ignore[union-attr]
-            "VAULT": TESTNET.addresses.vault,  # type: ignore[union-attr]
-        },
+        chain: {
+            name.upper(): getattr(net.addresses, name)
+            for name in ("nexus", "controller", "terminal", "vault")
+        }
+        for chain, net in ((ChainId.OGPU_MAINNET, MAINNET), (ChainId.OGPU_TESTNET, TESTNET))
     }
     CHAIN_DIRECTORIES: ClassVar[dict[ChainId, str]] = {
         ChainId.OGPU_MAINNET: "mainnet",

@@ -60,10 +60,6 @@ def _canonical_name(name: str) -> str:
     return base
 
 
-def _block_param(block: BlockId) -> str:
-    return block_param(block)
-
-
 class Session:
     """A connection to one OpenGPU network.
 
@@ -133,17 +129,12 @@ class Session:
         if not self._resolved:
             with self._lock:
                 if not self._resolved:
-                    cid = self.chain_id
-                    known = known_network_for_chain(cid)
-                    net = self._network
-                    if known is not None:
-                        net = known.replace(
-                            rpc_url=net.rpc_url,
-                            ws_url=net.ws_url or known.ws_url,
-                        )
+                    net, known = self._network, known_network_for_chain(self.chain_id)
+                    if known is None:
+                        self._network = net.replace(chain_id=self.chain_id)
                     else:
-                        net = net.replace(chain_id=cid)
-                    self._network = net
+                        ws_url = net.ws_url or known.ws_url
+                        self._network = known.replace(rpc_url=net.rpc_url, ws_url=ws_url)
                     self._resolved = True
         return self._network
 
@@ -174,17 +165,13 @@ class Session:
             from ogpu.ipfs.backends import KuboBackend, PinningBackend
 
             net = self.network
-            kwargs: dict[str, Any] = {}
-            if net.gateway_url:
-                kwargs["gateway"] = net.gateway_url
-            backend: Any
+            backend: Any = None
             if net.pinning_url:
                 backend = PinningBackend(net.pinning_url)
             elif net.kubo_api_url:
                 backend = KuboBackend(net.kubo_api_url)
-            else:
-                backend = None
-            self._ipfs = IPFSClient(backend, **kwargs)
+            gateway: dict[str, Any] = {"gateway": net.gateway_url} if net.gateway_url else {}
+            self._ipfs = IPFSClient(backend, **gateway)
         return self._ipfs
 
     # ------------------------------------------------------------------ raw JSON-RPC
@@ -268,11 +255,7 @@ class Session:
         >>> Session("devnet").contract("Vault")
         BoundContract('Vault', '0x...')
         """
-        canonical = _canonical_name(name)
-        if address is None:
-            if canonical in _INSTANCE_NAMES:
-                raise ValueError(f"{canonical} contracts need an address")
-            address = self.address_of(canonical)
+        canonical, address = self._target(name, address)
         checksum = checksum_address(address)
         key = (canonical, checksum)
         found = self._contracts.get(key)
@@ -291,12 +274,17 @@ class Session:
 
         Singletons resolve their address from the network; instance contracts need ``address``.
         """
-        canonical = _canonical_name(contract)
-        if address is None:
-            if canonical in _INSTANCE_NAMES:
-                raise ValueError(f"{canonical} contracts need an address")
-            address = self.address_of(canonical)
+        canonical, address = self._target(contract, address)
         return ContractCall.build(canonical, function, *args, address=address)
+
+    def _target(self, name: str, address: str | None) -> tuple[str, str]:
+        """The canonical contract name and its address (a singleton's from the network)."""
+        canonical = _canonical_name(name)
+        if address is not None:
+            return canonical, address
+        if canonical in _INSTANCE_NAMES:
+            raise ValueError(f"{canonical} contracts need an address")
+        return canonical, self.address_of(canonical)
 
     # ------------------------------------------------------------------ reads
 
@@ -318,7 +306,7 @@ class Session:
                 return cached
         from ogpu.chain.steps import Rpc
 
-        header = yield Rpc("eth_getBlockByNumber", [_block_param(block), False])
+        header = yield Rpc("eth_getBlockByNumber", [block_param(block), False])
         if header is None:
             raise ValueError(f"block {block} not found")
         ts = int(header["timestamp"], 16)

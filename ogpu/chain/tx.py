@@ -1,18 +1,14 @@
 """The one transaction executor behind :meth:`Session.transact`.
 
-For every write, ONE preflight JSON-RPC batch carries the caller's own pre-check reads, the
-simulation (``eth_call``: the typed, decoded revert is raised before anything is sent), the gas
-estimate (x1.2; ``eth_estimateGas`` executes the call, so a separate ``eth_call`` simulation is
-only added when its return data is wanted or no estimate is made), the head block (EIP-1559 fees
-when it has a base fee, legacy ``gasPrice`` otherwise), the priority fee and, the first time per
+ONE preflight JSON-RPC batch per write carries the caller's pre-check reads, the simulation
+(the typed revert is raised before anything is sent), the gas estimate, the head block (EIP-1559
+fees when it has a base fee, else legacy ``gasPrice``), the priority fee and, the first time per
 signer, the pending nonce. Nonces then come from the session's local nonce manager; the
-transaction is signed locally and sent in ONE request. A caller that waits for the receipt sends
-with ``eth_sendRawTransactionSync`` (EIP-7966, the receipt in the reply) until the node answers
-"method not found" once (then never again in this session); an EIP-7966 timeout (code 4) hands
-the transaction to the receipt poller. ``wait=False`` sends use ``eth_sendRawTransaction`` (they
-never block on mining) and their receipts are fetched for every pending transaction of the
-session in one batched poll. After an ambiguous failure (timeout, connection reset, HTTP 5xx, garbled reply) the
-*same* signed bytes are re-broadcast and the transaction is looked up by hash — a write is never
+transaction is signed locally and sent in ONE request: ``eth_sendRawTransactionSync`` (EIP-7966,
+the receipt in the reply) when the caller waits and the node offers it, else
+``eth_sendRawTransaction`` with receipts polled in one batch for every pending transaction of
+the session. After an ambiguous failure (timeout, connection reset, HTTP 5xx, garbled reply) the
+*same* signed bytes are re-broadcast and the transaction is looked up by hash: a write is never
 re-signed with a new nonce unless the node rejected it outright. A mined revert (status 0) is
 replayed as ``eth_call`` to recover its reason.
 
@@ -162,13 +158,17 @@ def _is_ambiguous(exc: BaseException) -> bool:
     return not isinstance(exc, RpcError) and classify(exc) != "permanent"
 
 
-def _revert_payload(exc: RpcError) -> tuple[str | None, str] | None:
+def _revert_error(
+    exc: RpcError, context: str, sender: str, tx_hash: str | None = None
+) -> OGPUError | None:
+    """The typed revert carried by a node's error, or ``None`` when it is not a revert."""
     data = exc.data
     if isinstance(data, dict):
         data = data.get("data")
     message = exc.message or ""
     if (isinstance(data, str) and data.startswith("0x")) or "revert" in message.lower():
-        return (data if isinstance(data, str) else None), message
+        data = data if isinstance(data, str) else None
+        return decode_revert(data, message, context=context, caller=sender, tx_hash=tx_hash)
     return None
 
 
@@ -304,15 +304,6 @@ class TxExecutor:
             "value": hex(value),
         }
 
-    def _revert_error(
-        self, exc: RpcError, context: str, sender: str, tx_hash: str | None = None
-    ) -> OGPUError | None:
-        payload = _revert_payload(exc)
-        if payload is None:
-            return None
-        data, message = payload
-        return decode_revert(data, message, context=context, caller=sender, tx_hash=tx_hash)
-
     def preflight_steps(
         self,
         call_tx: dict[str, Any],
@@ -381,7 +372,7 @@ class TxExecutor:
         return_value: str | None = None
         for outcome in (out[i_sim] if simulate else None, out[i_est] if estimate else None):
             if isinstance(outcome, RpcError) and error is None:
-                error = self._revert_error(outcome, context, sender)
+                error = _revert_error(outcome, context, sender)
         if error is None and simulate:
             sim = out[i_sim]
             if isinstance(sim, RpcError):
@@ -499,15 +490,7 @@ class TxExecutor:
         """True when a send that will be waited for uses ``eth_sendRawTransactionSync`` (forced
         by ``Session.send_sync``, else until the node has said it does not offer it)."""
         forced = self.session.send_sync
-        if forced is not None:
-            return forced
-        return self._sync_supported is not False
-
-    def _use_sync(self, wait: bool) -> bool:
-        forced = self.session.send_sync
-        if forced is not None:
-            return forced
-        return wait and self._sync_supported is not False
+        return self._sync_supported is not False if forced is None else forced
 
     def _broadcast_steps(
         self, raw: str, tx_hash: str, sender: str, context: str, *, wait: bool = True
@@ -518,7 +501,7 @@ class TxExecutor:
         """
         delays = self.rebroadcast.delays()
         ambiguous: BaseException | None = None
-        sync = self._use_sync(wait)
+        sync = self.sends_sync and (wait or self.session.send_sync is not None)
         while True:
             try:
                 if sync and ambiguous is None:
@@ -817,7 +800,7 @@ class TxExecutor:
             try:
                 yield Rpc("eth_call", [call_tx, hex(max(block, 0))])
             except RpcError as exc:
-                err = self._revert_error(exc, context, sender, receipt.tx_hash)
+                err = _revert_error(exc, context, sender, receipt.tx_hash)
                 if err is not None:
                     log.info("tx %s reverted on chain: %s", receipt.tx_hash, type(err).__name__)
                     return err
