@@ -253,26 +253,19 @@ class TxExecutor:
     (fee cache, last receipt seen, whether the node offers sync sends) is shared by both.
     """
 
-    def __init__(
-        self,
-        session: Session,
-        *,
-        gas_margin: float = GAS_MARGIN,
-        max_nonce_retries: int = 8,
-        rebroadcast: RetryPolicy | None = None,
-        fee_ttl: float = 1.0,
-        poll_min: float = 0.005,
-        poll_max: float = 0.5,
-    ) -> None:
+    gas_margin = GAS_MARGIN
+    #: "nonce too low" answers a write resyncs after before it gives up
+    max_nonce_retries = 8
+    #: how long a priority fee read from the node is reused (s)
+    fee_ttl = 1.0
+    #: receipt poll interval: from ``poll_min`` growing by half up to ``poll_max`` (s)
+    poll_min = 0.005
+    poll_max = 0.5
+
+    def __init__(self, session: Session) -> None:
         self.session = session
-        self.gas_margin = gas_margin
-        self.max_nonce_retries = max_nonce_retries
-        self.rebroadcast = rebroadcast or RetryPolicy(
-            max_attempts=6, base_delay=0.05, max_delay=1.0
-        )
-        self.fee_ttl = fee_ttl
-        self.poll_min = poll_min
-        self.poll_max = poll_max
+        #: re-broadcasts of the same signed bytes after ambiguous send failures
+        self.rebroadcast = RetryPolicy(max_attempts=6, base_delay=0.05, max_delay=1.0)
         self._fee_lock = threading.Lock()
         self._tip_cache: tuple[float, int] | None = None
         #: (block number, block hash) of the newest receipt seen: detects rollbacks (evm_revert)
