@@ -1,20 +1,15 @@
 """The SDK's ABI codec (:func:`encode`, :func:`decode`) and typed access to the packaged ABIs.
 
 Static types (``uintN``, ``intN``, ``address``, ``bool``, ``bytesN``, and fixed-size arrays and
-tuples of those) are encoded and decoded here, byte for byte what eth-abi produces, refusing
-what eth-abi refuses (out-of-range or mistyped values, short replies, non-zero padding, a bool
-other than 0 or 1). Every other type (``string``, ``bytes``, dynamic arrays, tuples holding
-them) goes to eth-abi, imported on first use: it loads about a hundred modules, which a read of
-a few numbers should not pay for. Failures are :class:`AbiEncodeError` / :class:`AbiDecodeError`
-on both paths.
+tuples of those) are coded here, byte for byte as eth-abi and refusing what it refuses
+(out-of-range or mistyped values, short replies, non-zero padding, a bool other than 0 or 1).
+Every other type goes to eth-abi, imported on first use: it loads about a hundred modules, which
+a read of a few numbers should not pay for. Failures are :class:`AbiEncodeError` /
+:class:`AbiDecodeError` on both paths.
 
 >>> data = encode(("uint8", "bool"), (5, True))
 >>> len(data), data[31], data[63], decode(("uint8", "bool"), data)
 (64, 5, 1, (5, True))
-
-``ogpu/chain/artifacts.py`` sits beside the ``ogpu/chain/artifacts/`` data folder; Python imports
-the module, but mypy resolves the name to the folder. :func:`load_abi` imports it dynamically
-to keep both happy.
 """
 
 from __future__ import annotations
@@ -32,6 +27,7 @@ __all__ = ["AbiDecodeError", "AbiEncodeError", "AbiError", "decode", "encode", "
 
 def load_abi(name: str) -> list[dict[str, Any]]:
     """The ABI of the packaged artifact ``name`` (``"Vault"``, ``"Nexus"``, ...)."""
+    # imported by name: mypy resolves ``ogpu.chain.artifacts`` to the data folder beside it
     module = importlib.import_module("ogpu.chain.artifacts")
     return cast(list[dict[str, Any]], module.load_abi(name))
 

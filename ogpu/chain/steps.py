@@ -1,16 +1,11 @@
 """The sans-I/O form of the SDK's write logic, and its two drivers.
 
 The transaction executor and the client workflows are written ONCE, as generators that *yield*
-the I/O they need (:class:`Rpc`, :class:`Batch`, :class:`Sleep`, :class:`AwaitReceipt`,
-:class:`Offload`, :class:`Spawn` / :class:`Join`) and receive its result (or have its exception
-thrown in at the ``yield``). Every decision — the order of checks, what is retried, which typed
-error is raised, when a nonce is released — lives in the generator; the drivers only perform
-the I/O:
-
-* :func:`run` — synchronous: ``Session.rpc``/``rpc_batch``, ``time.sleep``, the session's receipt
-  poller, a small thread pool for work that overlaps a round trip;
-* :func:`arun` — ``asyncio``: ``AsyncSession.rpc``/``rpc_batch`` (``httpx.AsyncClient``),
-  ``asyncio.sleep``, the session's receipt poller task, tasks (``ogpu.aio``).
+the I/O they need (an :data:`Op`) and receive its result, or have its exception thrown in at the
+``yield``. Every decision (the order of checks, what is retried, which typed error is raised,
+when a nonce is released) lives in the generator; the drivers only perform the I/O: :func:`run`
+synchronously on a ``Session`` (and a small thread pool), :func:`arun` on an ``asyncio`` loop for
+an ``ogpu.aio.AsyncSession``.
 
 >>> def steps():
 ...     got = yield Sleep(0)

@@ -62,7 +62,6 @@ __all__ = [
 log = logging.getLogger("ogpu.tx")
 T = TypeVar("T")
 
-GAS_MARGIN = 1.2
 #: extra gas on top of the margin: state can change between estimate and inclusion (another of
 #: our in-flight writes may flip a storage slot from non-zero to zero, costing ~20k more)
 GAS_HEADROOM = 25_000
@@ -253,7 +252,7 @@ class TxExecutor:
     (fee cache, last receipt seen, whether the node offers sync sends) is shared by both.
     """
 
-    gas_margin = GAS_MARGIN
+    gas_margin = 1.2
     #: "nonce too low" answers a write resyncs after before it gives up
     max_nonce_retries = 8
     #: how long a priority fee read from the node is reused (s)
@@ -356,9 +355,7 @@ class TxExecutor:
         if need_nonce and not isinstance(out[i_nonce], RpcError):
             s.nonces.observe(sender, int(out[i_nonce], 16), seed=True)
         if tip is None:
-            tip_raw = out[i_tip]
-            tip = DEFAULT_TIP if isinstance(tip_raw, RpcError) else int(tip_raw, 16)
-            self._store_tip(tip)
+            tip = self._store_tip(out[i_tip])
 
         values = s._decode_all(reads, out[:i_sim], allow_failure=True)
         error: OGPUError | None = None
@@ -400,28 +397,24 @@ class TxExecutor:
                 return cached[1]
         return None
 
-    def _store_tip(self, tip: int) -> None:
+    def _store_tip(self, reply: Any) -> int:
+        """Cache the priority fee the node answered (:data:`DEFAULT_TIP` for an error)."""
+        tip = DEFAULT_TIP if isinstance(reply, RpcError) else int(reply, 16)
         with self._fee_lock:
             self._tip_cache = (time.monotonic(), tip)
-
-    def _tip_steps(self) -> Steps[int]:
-        cached = self._cached_tip()
-        if cached is not None:
-            return cached
-        try:
-            tip = int((yield Rpc("eth_maxPriorityFeePerGas", [])), 16)
-        except RpcError:
-            tip = DEFAULT_TIP
-        self._store_tip(tip)
         return tip
 
     def _quote_steps(self, head: dict[str, Any], tip: int | None) -> Steps[FeeQuote]:
         base = head.get("baseFeePerGas")
-        if base is not None:
-            if tip is None:
-                tip = yield from self._tip_steps()
-            return FeeQuote(max_fee_per_gas=2 * int(base, 16) + tip, max_priority_fee_per_gas=tip)
-        return FeeQuote(gas_price=int((yield Rpc("eth_gasPrice", [])), 16))
+        if base is None:
+            return FeeQuote(gas_price=int((yield Rpc("eth_gasPrice", [])), 16))
+        tip = tip if tip is not None else self._cached_tip()
+        if tip is None:
+            try:
+                tip = self._store_tip((yield Rpc("eth_maxPriorityFeePerGas", [])))
+            except RpcError as exc:
+                tip = self._store_tip(exc)
+        return FeeQuote(max_fee_per_gas=2 * int(base, 16) + tip, max_priority_fee_per_gas=tip)
 
     def fees_steps(self) -> Steps[FeeQuote]:
         """Current fee quote from the latest block (EIP-1559 if it has a base fee)."""
