@@ -34,7 +34,6 @@ __all__ = [
     "decode_exception",
     "decode_revert",
     "error_registry",
-    "revert_data_of",
 ]
 
 ERROR_STRING_SELECTOR = bytes.fromhex("08c379a0")
@@ -272,8 +271,15 @@ def decode_revert(
     return err.with_revert(context=context, tx_hash=tx_hash)
 
 
-def revert_data_of(exc: BaseException) -> tuple[bytes | None, str | None] | None:
-    """``(data, message)`` of a revert carried by a web3/RPC exception, or ``None`` if not one."""
+def decode_exception(
+    exc: BaseException,
+    *,
+    context: str | None = None,
+    caller: str | None = None,
+    tx_hash: str | None = None,
+) -> E.OGPUError | None:
+    """Typed error for a web3/RPC revert exception (``ContractCustomError`` …), ``None`` when
+    ``exc`` is not a revert."""
     data: Any = getattr(exc, "data", None)
     message: Any = getattr(exc, "message", None)
     rpc = getattr(exc, "rpc_response", None)
@@ -286,23 +292,8 @@ def revert_data_of(exc: BaseException) -> tuple[bytes | None, str | None] | None
     # a web3 exception implies web3 is imported (it is an optional dependency: never import it here)
     web3_errors = sys.modules.get("web3.exceptions")
     logic_error = web3_errors is not None and isinstance(exc, web3_errors.ContractLogicError)
-    if logic_error or (isinstance(message, str) and "revert" in message.lower()):
-        return _to_bytes(data) if isinstance(data, str | bytes) else None, (
-            str(message) if message else None
-        )
-    return None
-
-
-def decode_exception(
-    exc: BaseException,
-    *,
-    context: str | None = None,
-    caller: str | None = None,
-    tx_hash: str | None = None,
-) -> E.OGPUError | None:
-    """Typed error for a web3 revert exception (``ContractCustomError`` …), ``None`` otherwise."""
-    found = revert_data_of(exc)
-    if found is None:
+    if not logic_error and not (isinstance(message, str) and "revert" in message.lower()):
         return None
-    data, message = found
-    return decode_revert(data, message, context=context, caller=caller, tx_hash=tx_hash)
+    raw = _to_bytes(data) if isinstance(data, str | bytes) else None
+    reason = str(message) if message else None
+    return decode_revert(raw, reason, context=context, caller=caller, tx_hash=tx_hash)
