@@ -533,11 +533,9 @@ class TxExecutor:
                 )
             delay = next(delays, None)
             if ambiguous is not None:
-                try:
+                with contextlib.suppress(Exception):  # the node is still unreachable
                     if (yield from self._tx_known_steps(tx_hash)):
                         return None
-                except Exception:
-                    pass
             if delay is None:
                 if ambiguous is None:
                     raise _Rejected(TxRpcError(f"sending {context}: {cause}")) from None
