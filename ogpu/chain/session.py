@@ -22,7 +22,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypedDict, TypeVar, overload
 
 import httpx
 
@@ -36,10 +36,23 @@ from ogpu.types.errors import ConfigError, OGPUError, TxRpcError
 from ogpu.types.receipt import DryRunResult, PendingTx, Receipt
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
     from web3 import Web3
 
     from ogpu.chain.steps import Steps
     from ogpu.chain.tx import FeeQuote, TxExecutor
+
+    class _TransactOptions(TypedDict, total=False):
+        """The keyword arguments every overload of :meth:`Session.transact` takes."""
+
+        role: Role | None
+        value: int
+        gas: int | None
+        context: str | None
+        timeout: float
+        fee: FeeQuote | None
+        sync: bool | None
+
 
 __all__ = ["MalformedReplyError", "Session", "get_session", "set_session", "use_session"]
 
@@ -459,15 +472,9 @@ class Session:
         fn: ContractCall,
         signer: SignerInput | None = ...,
         *,
-        role: Role | None = ...,
-        value: int = ...,
         wait: Literal[True] = ...,
-        gas: int | None = ...,
-        context: str | None = ...,
         dry_run: Literal[False] = ...,
-        timeout: float = ...,
-        fee: FeeQuote | None = ...,
-        sync: bool | None = ...,
+        **options: Unpack[_TransactOptions],
     ) -> Receipt: ...
 
     @overload
@@ -476,15 +483,9 @@ class Session:
         fn: ContractCall,
         signer: SignerInput | None = ...,
         *,
-        role: Role | None = ...,
-        value: int = ...,
         wait: Literal[False],
-        gas: int | None = ...,
-        context: str | None = ...,
         dry_run: Literal[False] = ...,
-        timeout: float = ...,
-        fee: FeeQuote | None = ...,
-        sync: bool | None = ...,
+        **options: Unpack[_TransactOptions],
     ) -> PendingTx: ...
 
     @overload
@@ -493,15 +494,9 @@ class Session:
         fn: ContractCall,
         signer: SignerInput | None = ...,
         *,
-        role: Role | None = ...,
-        value: int = ...,
         wait: bool = ...,
-        gas: int | None = ...,
-        context: str | None = ...,
         dry_run: Literal[True],
-        timeout: float = ...,
-        fee: FeeQuote | None = ...,
-        sync: bool | None = ...,
+        **options: Unpack[_TransactOptions],
     ) -> DryRunResult: ...
 
     def transact(
