@@ -638,9 +638,8 @@ class SessionDefault(Generic[S]):
         if self._default is None:
             with self._lock:
                 if self._default is None:
-                    network = os.environ.get("OGPU_NETWORK", "").strip() or "mainnet"
                     rpc_url = os.environ.get("OGPU_RPC_URL", "").strip() or None
-                    self._default = self._factory(network, rpc_url=rpc_url)
+                    self._default = self._factory(None, rpc_url=rpc_url)  # None: $OGPU_NETWORK
         return self._default
 
     def set(self, session: S | None) -> None:
