@@ -11,42 +11,33 @@ from typing import TYPE_CHECKING, Any
 
 from ogpu.chain.dotenv import load_env_files
 
-# Name → module; loaded on first access so that ``from ogpu.chain.session import Session`` (the
+# Module → names; loaded on first access so that ``from ogpu.chain.session import Session`` (the
 # command line's reads) does not import the transaction executor, eth-account or web3.
-_EXPORTS = {
-    "WEB3": "ogpu.chain.config",
-    "ChainConfig": "ogpu.chain.config",
-    "ChainId": "ogpu.chain.config",
-    "get_web3_for_chain": "ogpu.chain.config",
-    "MAINNET": "ogpu.chain.networks",
-    "TESTNET": "ogpu.chain.networks",
-    "ContractAddresses": "ogpu.chain.networks",
-    "Network": "ogpu.chain.networks",
-    "devnet_manifest_path": "ogpu.chain.networks",
-    "load_devnet_manifest": "ogpu.chain.networks",
-    "resolve_network": "ogpu.chain.networks",
-    "NonceManager": "ogpu.chain.nonce",
-    "clear_all_nonce_caches": "ogpu.chain.nonce",
-    "fix_nonce": "ogpu.chain.nonce",
-    "get_nonce_info": "ogpu.chain.nonce",
-    "reset_nonce_cache": "ogpu.chain.nonce",
-    "RetryPolicy": "ogpu.chain.retry",
-    "RpcError": "ogpu.chain.retry",
-    "call_with_retry": "ogpu.chain.retry",
-    "is_transient": "ogpu.chain.retry",
-    "REVERT_PATTERN_MAP": "ogpu.chain.revert",
-    "decode_exception": "ogpu.chain.revert",
-    "decode_revert": "ogpu.chain.revert",
-    "Session": "ogpu.chain.session",
-    "get_session": "ogpu.chain.session",
-    "set_session": "ogpu.chain.session",
-    "use_session": "ogpu.chain.session",
-    "KeySigner": "ogpu.chain.signers",
-    "SignerInput": "ogpu.chain.signers",
-    "SignerLike": "ogpu.chain.signers",
-    "resolve_signer": "ogpu.chain.signers",
-    "TxExecutor": "ogpu.chain.tx",
+_MODULES = {
+    "config": ("WEB3", "ChainConfig", "ChainId", "get_web3_for_chain"),
+    "networks": (
+        "MAINNET",
+        "TESTNET",
+        "ContractAddresses",
+        "Network",
+        "devnet_manifest_path",
+        "load_devnet_manifest",
+        "resolve_network",
+    ),
+    "nonce": (
+        "NonceManager",
+        "clear_all_nonce_caches",
+        "fix_nonce",
+        "get_nonce_info",
+        "reset_nonce_cache",
+    ),
+    "retry": ("RetryPolicy", "RpcError", "call_with_retry", "is_transient"),
+    "revert": ("REVERT_PATTERN_MAP", "decode_exception", "decode_revert"),
+    "session": ("Session", "get_session", "set_session", "use_session"),
+    "signers": ("KeySigner", "SignerInput", "SignerLike", "resolve_signer"),
+    "tx": ("TxExecutor",),
 }
+_EXPORTS = {name: f"ogpu.chain.{module}" for module, names in _MODULES.items() for name in names}
 
 if TYPE_CHECKING:
     from ogpu.chain.config import WEB3 as WEB3
@@ -86,41 +77,7 @@ if TYPE_CHECKING:
 # above reads the environment at import time, so loading here is equivalent.
 load_env_files()
 
-__all__ = [
-    "MAINNET",
-    "REVERT_PATTERN_MAP",
-    "TESTNET",
-    "WEB3",
-    "ChainConfig",
-    "ChainId",
-    "ContractAddresses",
-    "KeySigner",
-    "Network",
-    "NonceManager",
-    "RetryPolicy",
-    "RpcError",
-    "Session",
-    "SignerInput",
-    "SignerLike",
-    "TxExecutor",
-    "call_with_retry",
-    "clear_all_nonce_caches",
-    "decode_exception",
-    "decode_revert",
-    "devnet_manifest_path",
-    "fix_nonce",
-    "get_nonce_info",
-    "get_session",
-    "get_web3_for_chain",
-    "is_transient",
-    "load_devnet_manifest",
-    "load_env_files",
-    "reset_nonce_cache",
-    "resolve_network",
-    "resolve_signer",
-    "set_session",
-    "use_session",
-]
+__all__ = sorted([*_EXPORTS, "load_env_files"])
 
 
 def __getattr__(name: str) -> Any:

@@ -1,20 +1,15 @@
 """The SDK's ABI codec (:func:`encode`, :func:`decode`) and typed access to the packaged ABIs.
 
 Static types (``uintN``, ``intN``, ``address``, ``bool``, ``bytesN``, and fixed-size arrays and
-tuples of those) are encoded and decoded here, byte for byte what eth-abi produces, refusing
-what eth-abi refuses (out-of-range or mistyped values, short replies, non-zero padding, a bool
-other than 0 or 1). Every other type (``string``, ``bytes``, dynamic arrays, tuples holding
-them) goes to eth-abi, imported on first use: it loads about a hundred modules, which a read of
-a few numbers should not pay for. Failures are :class:`AbiEncodeError` / :class:`AbiDecodeError`
-on both paths.
+tuples of those) are coded here, byte for byte as eth-abi and refusing what it refuses
+(out-of-range or mistyped values, short replies, non-zero padding, a bool other than 0 or 1).
+Every other type goes to eth-abi, imported on first use: it loads about a hundred modules, which
+a read of a few numbers should not pay for. Failures are :class:`AbiEncodeError` /
+:class:`AbiDecodeError` on both paths.
 
 >>> data = encode(("uint8", "bool"), (5, True))
 >>> len(data), data[31], data[63], decode(("uint8", "bool"), data)
 (64, 5, 1, (5, True))
-
-``ogpu/chain/artifacts.py`` sits beside the ``ogpu/chain/artifacts/`` data folder; Python imports
-the module, but mypy resolves the name to the folder. :func:`load_abi` imports it dynamically
-to keep both happy.
 """
 
 from __future__ import annotations
@@ -32,6 +27,7 @@ __all__ = ["AbiDecodeError", "AbiEncodeError", "AbiError", "decode", "encode", "
 
 def load_abi(name: str) -> list[dict[str, Any]]:
     """The ABI of the packaged artifact ``name`` (``"Vault"``, ``"Nexus"``, ...)."""
+    # imported by name: mypy resolves ``ogpu.chain.artifacts`` to the data folder beside it
     module = importlib.import_module("ogpu.chain.artifacts")
     return cast(list[dict[str, Any]], module.load_abi(name))
 
@@ -94,28 +90,8 @@ def _padding_error(padding: bytes) -> AbiDecodeError:
     return AbiDecodeError(f"padding bytes were not empty: {show(padding)}")
 
 
-def _uint(bits: int, type_str: str) -> _Static:
-    top = 2**bits
-    pad = _WORD - bits // 8
-
-    def enc(value: Any) -> bytes:
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise _refuse(value, type_str)
-        if not 0 <= value < top:
-            raise _refuse(value, type_str, f"must be between 0 and {top - 1}")
-        return value.to_bytes(_WORD, "big")
-
-    def dec(data: bytes, at: int) -> int:
-        word = _word(data, at)
-        if word[:pad] != _ZERO_WORD[:pad]:
-            raise _padding_error(word[:pad])
-        return int.from_bytes(word, "big")
-
-    return _Static(_WORD, enc, dec)
-
-
-def _int(bits: int, type_str: str) -> _Static:
-    low, high = -(2 ** (bits - 1)), 2 ** (bits - 1)
+def _integer(bits: int, type_str: str, signed: bool) -> _Static:
+    low, high = (-(2 ** (bits - 1)), 2 ** (bits - 1)) if signed else (0, 2**bits)
     pad = _WORD - bits // 8
 
     def enc(value: Any) -> bytes:
@@ -123,11 +99,11 @@ def _int(bits: int, type_str: str) -> _Static:
             raise _refuse(value, type_str)
         if not low <= value < high:
             raise _refuse(value, type_str, f"must be between {low} and {high - 1}")
-        return value.to_bytes(_WORD, "big", signed=True)
+        return value.to_bytes(_WORD, "big", signed=signed)
 
     def dec(data: bytes, at: int) -> int:
         word = _word(data, at)
-        value = int.from_bytes(word[pad:], "big", signed=True)
+        value = int.from_bytes(word[pad:], "big", signed=signed)
         if word[:pad] != (_ONES if value < 0 else _ZERO_WORD)[:pad]:
             raise _padding_error(word[:pad])
         return value
@@ -254,7 +230,7 @@ def _static(type_str: str) -> _Static | None:
         return _bytes_n(n, type_str) if n <= 32 else None
     if n % 8 or n > 256:
         return None
-    return _uint(n, type_str) if kind == "uint" else _int(n, type_str)
+    return _integer(n, type_str, signed=kind == "int")
 
 
 @lru_cache(maxsize=1024)

@@ -116,28 +116,27 @@ def checksum_lower(address: str) -> str:
     )
 
 
-def _bytes_args(entry: dict[str, Any], value: Any) -> Any:
+def _map_leaves(entry: dict[str, Any], value: Any, leaf: Callable[[str, Any], Any]) -> Any:
+    """``value`` of the ABI parameter ``entry`` with ``leaf(type, item)`` applied to each item
+    that is not an array or a tuple (arrays come back as lists, tuples as tuples)."""
     t = str(entry["type"])
     if t.endswith("]") and isinstance(value, list | tuple):
         inner = dict(entry, type=t[: t.rindex("[")])
-        return [_bytes_args(inner, v) for v in value]
+        return [_map_leaves(inner, v, leaf) for v in value]
     if t == "tuple" and isinstance(value, list | tuple):
-        return tuple(_bytes_args(c, v) for c, v in zip(entry["components"], value, strict=False))
+        items = zip(entry["components"], value, strict=False)
+        return tuple(_map_leaves(c, v, leaf) for c, v in items)
+    return leaf(t, value)
+
+
+def _hex_to_bytes(t: str, value: Any) -> Any:
     if t.startswith("bytes") and isinstance(value, str) and value.startswith(("0x", "0X")):
         return bytes.fromhex(value[2:])
     return value
 
 
-def _normalize(entry: dict[str, Any], value: Any) -> Any:
-    t = str(entry["type"])
-    if t.endswith("]"):
-        inner = dict(entry, type=t[: t.rindex("[")])
-        return [_normalize(inner, v) for v in value]
-    if t == "tuple":
-        return tuple(_normalize(c, v) for c, v in zip(entry["components"], value, strict=True))
-    if t == "address":
-        return checksum_lower(value)
-    return value
+def _checksummed(t: str, value: Any) -> Any:
+    return checksum_lower(value) if t == "address" else value
 
 
 @dataclass(frozen=True)
@@ -165,7 +164,8 @@ class ContractCall:
             )
         values: Sequence[Any] = args
         if spec.takes_bytes:
-            values = [_bytes_args(e, v) for e, v in zip(spec.abi["inputs"], args, strict=True)]
+            inputs = spec.abi["inputs"]
+            values = [_map_leaves(e, v, _hex_to_bytes) for e, v in zip(inputs, args, strict=True)]
         try:
             encoded = _abi.encode(spec.input_types, values) if spec.input_types else b""
         except Exception as exc:  # AbiEncodeError, or whatever a strange value raises
@@ -217,9 +217,8 @@ class ContractCall:
             decoded = _abi.decode(spec.output_types, raw)
         except Exception as exc:  # AbiDecodeError
             raise OGPUError(f"undecodable reply to {self.context}: {exc}") from None
-        values = [
-            _normalize(o, v) for o, v in zip(spec.abi.get("outputs", []), decoded, strict=True)
-        ]
+        outputs = spec.abi.get("outputs", [])
+        values = [_map_leaves(o, v, _checksummed) for o, v in zip(outputs, decoded, strict=True)]
         return values[0] if len(values) == 1 else tuple(values)
 
 

@@ -30,14 +30,15 @@ class ChainId(Enum):
     DEVNET = 31337
 
 
+_BUILT_IN = {ChainId.OGPU_MAINNET: MAINNET, ChainId.OGPU_TESTNET: TESTNET}
+
+
 def _network_for(chain: ChainId) -> Network:
-    if chain is ChainId.OGPU_MAINNET:
-        return MAINNET
-    if chain is ChainId.OGPU_TESTNET:
-        return TESTNET
     if chain is ChainId.DEVNET:
         return load_devnet_manifest()
-    raise ChainNotSupportedError(chain)
+    if chain not in _BUILT_IN:
+        raise ChainNotSupportedError(chain)
+    return _BUILT_IN[chain]
 
 
 def _chain_of(network: Network) -> ChainId:
@@ -53,23 +54,13 @@ class ChainConfig:
     """Official-SDK style chain selection (all classmethods, acting on the default session)."""
 
     CHAIN_CONTRACTS: ClassVar[dict[ChainId, dict[str, str]]] = {
-        ChainId.OGPU_MAINNET: {
-            "NEXUS": MAINNET.addresses.nexus,  # type: ignore[union-attr]
-            "CONTROLLER": MAINNET.addresses.controller,  # type: ignore[union-attr]
-            "TERMINAL": MAINNET.addresses.terminal,  # type: ignore[union-attr]
-            "VAULT": MAINNET.addresses.vault,  # type: ignore[union-attr]
-        },
-        ChainId.OGPU_TESTNET: {
-            "NEXUS": TESTNET.addresses.nexus,  # type: ignore[union-attr]
-            "CONTROLLER": TESTNET.addresses.controller,  # type: ignore[union-attr]
-            "TERMINAL": TESTNET.addresses.terminal,  # type: ignore[union-attr]
-            "VAULT": TESTNET.addresses.vault,  # type: ignore[union-attr]
-        },
+        chain: {
+            name.upper(): getattr(net.addresses, name)
+            for name in ("nexus", "controller", "terminal", "vault")
+        }
+        for chain, net in _BUILT_IN.items()
     }
-    CHAIN_DIRECTORIES: ClassVar[dict[ChainId, str]] = {
-        ChainId.OGPU_MAINNET: "mainnet",
-        ChainId.OGPU_TESTNET: "testnet",
-    }
+    CHAIN_DIRECTORIES: ClassVar[dict[ChainId, str]] = {c: n.name for c, n in _BUILT_IN.items()}
 
     @classmethod
     def set_chain(cls, chain_id: ChainId) -> None:

@@ -159,13 +159,8 @@ def load_devnet_manifest(path: str | os.PathLike[str] | None = None) -> Network:
         raise ConfigError(f"cannot read the devnet manifest {p}: {exc}") from None
     try:
         addrs = data["addresses"]
-        addresses = ContractAddresses(
-            nexus=addrs["nexus"],
-            controller=addrs["controller"],
-            terminal=addrs["terminal"],
-            vault=addrs["vault"],
-            manager=addrs.get("manager"),
-        )
+        required = {k: addrs[k] for k in _SINGLETONS[:4]}  # all but the manager
+        addresses = ContractAddresses(**required, manager=addrs.get("manager"))
         ipfs = data.get("ipfs") or {}
         keys = data.get("keys") or None
         return Network(

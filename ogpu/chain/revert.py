@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from eth_abi.abi import decode as abi_decode
-from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
+from ogpu.chain._abi import load_abi
+from ogpu.chain.calls import abi_type, checksum_address
 from ogpu.types import errors as E
 
 __all__ = [
@@ -33,7 +34,6 @@ __all__ = [
     "decode_exception",
     "decode_revert",
     "error_registry",
-    "revert_data_of",
 ]
 
 ERROR_STRING_SELECTOR = bytes.fromhex("08c379a0")
@@ -70,30 +70,13 @@ class ErrorSpec:
         return keccak(text=self.signature)[:4]
 
 
-def _abi_type(entry: Mapping[str, Any]) -> str:
-    typ = str(entry["type"])
-    if typ.startswith("tuple"):
-        inner = ",".join(_abi_type(c) for c in entry.get("components", []))
-        return f"({inner}){typ[5:]}"
-    return typ
-
-
-def _artifact_names() -> list[str]:
-    folder = Path(__file__).with_name("artifacts")
-    return sorted(p.stem for p in folder.glob("*.json"))
-
-
 @functools.lru_cache(maxsize=1)
 def error_registry() -> dict[bytes, ErrorSpec]:
     """Selector → :class:`ErrorSpec` for every ``error`` entry of all packaged ABIs."""
     specs: dict[bytes, ErrorSpec] = {}
-    try:
-        from ogpu.chain._abi import load_abi
-    except ImportError:  # artifacts not built yet
-        return specs
-    for name in _artifact_names():
+    for path in sorted(Path(__file__).with_name("artifacts").glob("*.json")):
         try:
-            abi = load_abi(name)
+            abi = load_abi(path.stem)
         except Exception:
             continue
         for entry in abi:
@@ -103,96 +86,77 @@ def error_registry() -> dict[bytes, ErrorSpec]:
             spec = ErrorSpec(
                 name=str(entry["name"]),
                 arg_names=tuple(str(i.get("name") or f"arg{n}") for n, i in enumerate(inputs)),
-                arg_types=tuple(_abi_type(i) for i in inputs),
+                arg_types=tuple(abi_type(i) for i in inputs),
             )
             specs.setdefault(spec.selector, spec)
     return specs
 
 
-# ---------------------------------------------------------------------------------------------
-# identifier -> exception builders. ``a`` holds the decoded arguments by position; string reasons
-# carry no arguments, so the builders fall back to the call context / caller.
-
-
 @dataclass(frozen=True)
 class _Ctx:
+    """What a builder makes its error from: the decoded arguments by position, or (string
+    reasons carry none) the call context and the caller."""
+
     args: tuple[Any, ...]
     context: str | None
     caller: str | None
 
     def addr(self, i: int) -> str:
-        if i < len(self.args):
-            return str(self.args[i])
-        return self.context or "(unknown)"
+        return str(self.args[i]) if i < len(self.args) else self.context or "(unknown)"
 
     def who(self, i: int) -> str:
-        if i < len(self.args):
-            return str(self.args[i])
-        return self.caller or "(unknown)"
+        return str(self.args[i]) if i < len(self.args) else self.caller or "(unknown)"
 
     def num(self, i: int) -> int:
-        if i < len(self.args):
-            return int(self.args[i])
-        return 0
+        return int(self.args[i]) if i < len(self.args) else 0
 
     def opt(self, i: int) -> int | None:
         return int(self.args[i]) if i < len(self.args) else None
 
 
-def _is_source_context(ctx: _Ctx) -> bool:
-    return bool(ctx.context) and "source" in (ctx.context or "").lower()
-
-
 def _not_owner(ctx: _Ctx) -> E.OGPUError:
-    if _is_source_context(ctx):
+    if "source" in (ctx.context or "").lower():
         return E.NotSourceOwnerError(ctx.addr(0), ctx.who(1))
     return E.NotTaskOwnerError(ctx.addr(0), ctx.who(1))
 
 
 _Builder = Callable[[_Ctx], E.OGPUError]
+_A, _U = "address", "uint256"
 
-_BUILDERS: dict[str, _Builder] = {
-    "NotOwner": _not_owner,
-    "NotMaster": lambda c: E.NotMasterError(c.who(0)),
-    "NotProvider": lambda c: E.NotProviderError(c.who(0)),
-    "Expired": lambda c: E.TaskExpiredError(c.addr(0), c.num(1)),
-    "AlreadyConfirmed": lambda c: E.ResponseAlreadyConfirmedError(c.addr(0)),
-    "AlreadyFinalized": lambda c: E.TaskAlreadyFinalizedError(c.addr(0), c.opt(1)),
-    "InsufficientBalance": lambda c: E.InsufficientBalanceError(c.who(0), c.num(1), c.num(2)),
-    "InsufficientLockup": lambda c: E.InsufficientLockupError(c.who(0), c.num(1), c.num(2)),
-    "UnbondingNotElapsed": lambda c: E.UnbondingPeriodNotElapsedError(c.who(0), c.num(1)),
-    "NotEligible": lambda c: E.NotEligibleError(c.who(0)),
-    "SourceInactive": lambda c: E.SourceInactiveError(c.addr(0)),
+#: Identifier → (the argument types a custom error must have, its builder). Errors with the same
+#: name and other types, e.g. OpenZeppelin's ``InsufficientBalance(uint256,uint256)``, stay a
+#: generic ``TxRevertError``.
+_BUILDERS: dict[str, tuple[tuple[str, ...], _Builder]] = {
+    "NotOwner": ((_A, _A), _not_owner),
+    "NotMaster": ((_A,), lambda c: E.NotMasterError(c.who(0))),
+    "NotProvider": ((_A,), lambda c: E.NotProviderError(c.who(0))),
+    "Expired": ((_A, _U), lambda c: E.TaskExpiredError(c.addr(0), c.num(1))),
+    "AlreadyConfirmed": ((_A,), lambda c: E.ResponseAlreadyConfirmedError(c.addr(0))),
+    "AlreadyFinalized": ((_A, "uint8"), lambda c: E.TaskAlreadyFinalizedError(c.addr(0), c.opt(1))),
+    "InsufficientBalance": (
+        (_A, _U, _U),
+        lambda c: E.InsufficientBalanceError(c.who(0), c.num(1), c.num(2)),
+    ),
+    "InsufficientLockup": (
+        (_A, _U, _U),
+        lambda c: E.InsufficientLockupError(c.who(0), c.num(1), c.num(2)),
+    ),
+    "UnbondingNotElapsed": (
+        (_A, _U),
+        lambda c: E.UnbondingPeriodNotElapsedError(c.who(0), c.num(1)),
+    ),
+    "NotEligible": ((_A,), lambda c: E.NotEligibleError(c.who(0))),
+    "SourceInactive": ((_A,), lambda c: E.SourceInactiveError(c.addr(0))),
 }
 
 
-#: Argument types each mapped identifier must have (others with the same name, e.g. OpenZeppelin's
-#: ``InsufficientBalance(uint256,uint256)``, stay generic ``TxRevertError``).
-_EXPECTED_TYPES: dict[str, tuple[str, ...]] = {
-    "NotOwner": ("address", "address"),
-    "NotMaster": ("address",),
-    "NotProvider": ("address",),
-    "Expired": ("address", "uint256"),
-    "AlreadyConfirmed": ("address",),
-    "AlreadyFinalized": ("address", "uint8"),
-    "InsufficientBalance": ("address", "uint256", "uint256"),
-    "InsufficientLockup": ("address", "uint256", "uint256"),
-    "UnbondingNotElapsed": ("address", "uint256"),
-    "NotEligible": ("address",),
-    "SourceInactive": ("address",),
-}
-
-
-def _compat_factory(name: str) -> Callable[[str, str, str], E.OGPUError]:
-    def build(reason: str, context: str, caller: str) -> E.OGPUError:
-        return _BUILDERS[name](_Ctx((), context, caller))
-
-    return build
+def _compat(builder: _Builder, reason: str, context: str, caller: str) -> E.OGPUError:
+    return builder(_Ctx((), context, caller))
 
 
 #: Compatibility with the official SDK: identifier → ``(reason, context, caller) -> OGPUError``.
 REVERT_PATTERN_MAP: dict[str, Callable[[str, str, str], E.OGPUError]] = {
-    name: _compat_factory(name) for name in _BUILDERS
+    name: functools.partial(_compat, builder) for name, (_, builder) in _BUILDERS.items()
 }
 
 
@@ -201,7 +165,7 @@ def _norm(value: Any) -> Any:
         return "0x" + value.hex()
     if isinstance(value, str) and len(value) == 42 and value.startswith("0x"):
         try:
-            return to_checksum_address(value)
+            return checksum_address(value)
         except ValueError:
             return value
     if isinstance(value, tuple | list):
@@ -233,7 +197,7 @@ def _from_reason(
     match = _IDENT.match(text)
     ident = match.group(1) if match else None
     if ident in _BUILDERS:
-        err = _BUILDERS[ident](_Ctx((), context, caller))
+        err = _BUILDERS[ident][1](_Ctx((), context, caller))
         return err.with_revert(context=context, error_name=ident, revert_data=data)
     out = E.TxRevertError(text or "execution reverted (no reason)", data=data)
     return out.with_revert(context=context)
@@ -293,12 +257,8 @@ def decode_revert(
                 except Exception:
                     values = ()
                 named = dict(zip(spec.arg_names, values, strict=False))
-                builder = _BUILDERS.get(spec.name)
-                if (
-                    builder is not None
-                    and values
-                    and _EXPECTED_TYPES.get(spec.name) == spec.arg_types
-                ):
+                types, builder = _BUILDERS.get(spec.name, ((), None))
+                if builder is not None and values and types == spec.arg_types:
                     err = builder(_Ctx(values, context, caller))
                 else:
                     rendered = ", ".join(f"{k}={v}" for k, v in named.items())
@@ -311,8 +271,15 @@ def decode_revert(
     return err.with_revert(context=context, tx_hash=tx_hash)
 
 
-def revert_data_of(exc: BaseException) -> tuple[bytes | None, str | None] | None:
-    """``(data, message)`` of a revert carried by a web3/RPC exception, or ``None`` if not one."""
+def decode_exception(
+    exc: BaseException,
+    *,
+    context: str | None = None,
+    caller: str | None = None,
+    tx_hash: str | None = None,
+) -> E.OGPUError | None:
+    """Typed error for a web3/RPC revert exception (``ContractCustomError`` …), ``None`` when
+    ``exc`` is not a revert."""
     data: Any = getattr(exc, "data", None)
     message: Any = getattr(exc, "message", None)
     rpc = getattr(exc, "rpc_response", None)
@@ -325,23 +292,8 @@ def revert_data_of(exc: BaseException) -> tuple[bytes | None, str | None] | None
     # a web3 exception implies web3 is imported (it is an optional dependency: never import it here)
     web3_errors = sys.modules.get("web3.exceptions")
     logic_error = web3_errors is not None and isinstance(exc, web3_errors.ContractLogicError)
-    if logic_error or (isinstance(message, str) and "revert" in message.lower()):
-        return _to_bytes(data) if isinstance(data, str | bytes) else None, (
-            str(message) if message else None
-        )
-    return None
-
-
-def decode_exception(
-    exc: BaseException,
-    *,
-    context: str | None = None,
-    caller: str | None = None,
-    tx_hash: str | None = None,
-) -> E.OGPUError | None:
-    """Typed error for a web3 revert exception (``ContractCustomError`` …), ``None`` otherwise."""
-    found = revert_data_of(exc)
-    if found is None:
+    if not logic_error and not (isinstance(message, str) and "revert" in message.lower()):
         return None
-    data, message = found
-    return decode_revert(data, message, context=context, caller=caller, tx_hash=tx_hash)
+    raw = _to_bytes(data) if isinstance(data, str | bytes) else None
+    reason = str(message) if message else None
+    return decode_revert(raw, reason, context=context, caller=caller, tx_hash=tx_hash)

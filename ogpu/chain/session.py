@@ -22,7 +22,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypedDict, TypeVar, overload
 
 import httpx
 
@@ -36,10 +36,23 @@ from ogpu.types.errors import ConfigError, OGPUError, TxRpcError
 from ogpu.types.receipt import DryRunResult, PendingTx, Receipt
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
     from web3 import Web3
 
     from ogpu.chain.steps import Steps
     from ogpu.chain.tx import FeeQuote, TxExecutor
+
+    class _TransactOptions(TypedDict, total=False):
+        """The keyword arguments every overload of :meth:`Session.transact` takes."""
+
+        role: Role | None
+        value: int
+        gas: int | None
+        context: str | None
+        timeout: float
+        fee: FeeQuote | None
+        sync: bool | None
+
 
 __all__ = ["MalformedReplyError", "Session", "get_session", "set_session", "use_session"]
 
@@ -58,10 +71,6 @@ def _canonical_name(name: str) -> str:
         if known.lower() == base.lower():
             return known
     return base
-
-
-def _block_param(block: BlockId) -> str:
-    return block_param(block)
 
 
 class Session:
@@ -133,17 +142,12 @@ class Session:
         if not self._resolved:
             with self._lock:
                 if not self._resolved:
-                    cid = self.chain_id
-                    known = known_network_for_chain(cid)
-                    net = self._network
-                    if known is not None:
-                        net = known.replace(
-                            rpc_url=net.rpc_url,
-                            ws_url=net.ws_url or known.ws_url,
-                        )
+                    net, known = self._network, known_network_for_chain(self.chain_id)
+                    if known is None:
+                        self._network = net.replace(chain_id=self.chain_id)
                     else:
-                        net = net.replace(chain_id=cid)
-                    self._network = net
+                        ws_url = net.ws_url or known.ws_url
+                        self._network = known.replace(rpc_url=net.rpc_url, ws_url=ws_url)
                     self._resolved = True
         return self._network
 
@@ -174,17 +178,13 @@ class Session:
             from ogpu.ipfs.backends import KuboBackend, PinningBackend
 
             net = self.network
-            kwargs: dict[str, Any] = {}
-            if net.gateway_url:
-                kwargs["gateway"] = net.gateway_url
-            backend: Any
+            backend: Any = None
             if net.pinning_url:
                 backend = PinningBackend(net.pinning_url)
             elif net.kubo_api_url:
                 backend = KuboBackend(net.kubo_api_url)
-            else:
-                backend = None
-            self._ipfs = IPFSClient(backend, **kwargs)
+            gateway: dict[str, Any] = {"gateway": net.gateway_url} if net.gateway_url else {}
+            self._ipfs = IPFSClient(backend, **gateway)
         return self._ipfs
 
     # ------------------------------------------------------------------ raw JSON-RPC
@@ -268,11 +268,7 @@ class Session:
         >>> Session("devnet").contract("Vault")
         BoundContract('Vault', '0x...')
         """
-        canonical = _canonical_name(name)
-        if address is None:
-            if canonical in _INSTANCE_NAMES:
-                raise ValueError(f"{canonical} contracts need an address")
-            address = self.address_of(canonical)
+        canonical, address = self._target(name, address)
         checksum = checksum_address(address)
         key = (canonical, checksum)
         found = self._contracts.get(key)
@@ -291,12 +287,17 @@ class Session:
 
         Singletons resolve their address from the network; instance contracts need ``address``.
         """
-        canonical = _canonical_name(contract)
-        if address is None:
-            if canonical in _INSTANCE_NAMES:
-                raise ValueError(f"{canonical} contracts need an address")
-            address = self.address_of(canonical)
+        canonical, address = self._target(contract, address)
         return ContractCall.build(canonical, function, *args, address=address)
+
+    def _target(self, name: str, address: str | None) -> tuple[str, str]:
+        """The canonical contract name and its address (a singleton's from the network)."""
+        canonical = _canonical_name(name)
+        if address is not None:
+            return canonical, address
+        if canonical in _INSTANCE_NAMES:
+            raise ValueError(f"{canonical} contracts need an address")
+        return canonical, self.address_of(canonical)
 
     # ------------------------------------------------------------------ reads
 
@@ -318,7 +319,7 @@ class Session:
                 return cached
         from ogpu.chain.steps import Rpc
 
-        header = yield Rpc("eth_getBlockByNumber", [_block_param(block), False])
+        header = yield Rpc("eth_getBlockByNumber", [block_param(block), False])
         if header is None:
             raise ValueError(f"block {block} not found")
         ts = int(header["timestamp"], 16)
@@ -471,15 +472,9 @@ class Session:
         fn: ContractCall,
         signer: SignerInput | None = ...,
         *,
-        role: Role | None = ...,
-        value: int = ...,
         wait: Literal[True] = ...,
-        gas: int | None = ...,
-        context: str | None = ...,
         dry_run: Literal[False] = ...,
-        timeout: float = ...,
-        fee: FeeQuote | None = ...,
-        sync: bool | None = ...,
+        **options: Unpack[_TransactOptions],
     ) -> Receipt: ...
 
     @overload
@@ -488,15 +483,9 @@ class Session:
         fn: ContractCall,
         signer: SignerInput | None = ...,
         *,
-        role: Role | None = ...,
-        value: int = ...,
         wait: Literal[False],
-        gas: int | None = ...,
-        context: str | None = ...,
         dry_run: Literal[False] = ...,
-        timeout: float = ...,
-        fee: FeeQuote | None = ...,
-        sync: bool | None = ...,
+        **options: Unpack[_TransactOptions],
     ) -> PendingTx: ...
 
     @overload
@@ -505,15 +494,9 @@ class Session:
         fn: ContractCall,
         signer: SignerInput | None = ...,
         *,
-        role: Role | None = ...,
-        value: int = ...,
         wait: bool = ...,
-        gas: int | None = ...,
-        context: str | None = ...,
         dry_run: Literal[True],
-        timeout: float = ...,
-        fee: FeeQuote | None = ...,
-        sync: bool | None = ...,
+        **options: Unpack[_TransactOptions],
     ) -> DryRunResult: ...
 
     def transact(
@@ -655,9 +638,8 @@ class SessionDefault(Generic[S]):
         if self._default is None:
             with self._lock:
                 if self._default is None:
-                    network = os.environ.get("OGPU_NETWORK", "").strip() or "mainnet"
                     rpc_url = os.environ.get("OGPU_RPC_URL", "").strip() or None
-                    self._default = self._factory(network, rpc_url=rpc_url)
+                    self._default = self._factory(None, rpc_url=rpc_url)  # None: $OGPU_NETWORK
         return self._default
 
     def set(self, session: S | None) -> None:

@@ -142,19 +142,15 @@ class KeySigner:
         raise TypeError("KeySigner cannot be pickled (it holds a private key)")
 
 
-_EIP1559_KEYS = frozenset(
-    (
-        "type",
-        "chainId",
-        "nonce",
-        "maxPriorityFeePerGas",
-        "maxFeePerGas",
-        "gas",
-        "to",
-        "value",
-        "data",
-    )
-)
+#: The integer fields of a plain EIP-1559 dict in RLP order, with their defaults (``None``: required).
+_EIP1559_INTS = {
+    "chainId": 0,
+    "nonce": 0,
+    "maxPriorityFeePerGas": 0,
+    "maxFeePerGas": None,
+    "gas": None,
+}
+_EIP1559_KEYS = frozenset((*_EIP1559_INTS, "type", "to", "value", "data"))
 
 
 def _uint(value: Any) -> int | None:
@@ -174,8 +170,7 @@ def _eip1559_fields(tx: dict[str, Any]) -> list[Any] | None:
     """The unsigned RLP fields of a plain EIP-1559 dict, or ``None`` for any other shape."""
     if tx.get("type") not in (2, "0x2") or not set(tx) <= _EIP1559_KEYS:
         return None
-    ints = [_uint(tx.get(k, 0)) for k in ("chainId", "nonce", "maxPriorityFeePerGas")]
-    ints += [_uint(tx.get(k)) for k in ("maxFeePerGas", "gas")]
+    ints = [_uint(tx.get(k, default)) for k, default in _EIP1559_INTS.items()]
     to, data, value = (
         _hex_bytes(tx.get("to")),
         _hex_bytes(tx.get("data", "0x")),

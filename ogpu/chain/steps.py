@@ -1,16 +1,11 @@
 """The sans-I/O form of the SDK's write logic, and its two drivers.
 
 The transaction executor and the client workflows are written ONCE, as generators that *yield*
-the I/O they need (:class:`Rpc`, :class:`Batch`, :class:`Sleep`, :class:`AwaitReceipt`,
-:class:`Offload`, :class:`Spawn` / :class:`Join`) and receive its result (or have its exception
-thrown in at the ``yield``). Every decision — the order of checks, what is retried, which typed
-error is raised, when a nonce is released — lives in the generator; the drivers only perform
-the I/O:
-
-* :func:`run` — synchronous: ``Session.rpc``/``rpc_batch``, ``time.sleep``, the session's receipt
-  poller, a small thread pool for work that overlaps a round trip;
-* :func:`arun` — ``asyncio``: ``AsyncSession.rpc``/``rpc_batch`` (``httpx.AsyncClient``),
-  ``asyncio.sleep``, the session's receipt poller task, tasks (``ogpu.aio``).
+the I/O they need (an :data:`Op`) and receive its result, or have its exception thrown in at the
+``yield``. Every decision (the order of checks, what is retried, which typed error is raised,
+when a nonce is released) lives in the generator; the drivers only perform the I/O: :func:`run`
+synchronously on a ``Session`` (and a small thread pool), :func:`arun` on an ``asyncio`` loop for
+an ``ogpu.aio.AsyncSession``.
 
 >>> def steps():
 ...     got = yield Sleep(0)
@@ -21,11 +16,11 @@ the I/O:
 
 from __future__ import annotations
 
-import threading
+import functools
 import time
 from collections.abc import Callable, Generator, Sequence
 from concurrent import futures
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, Union
 
 if TYPE_CHECKING:
@@ -117,23 +112,10 @@ Op = Union[Rpc, Batch, Sleep, AwaitReceipt, Offload, Spawn, Join]  # noqa: UP007
 Steps = Generator[Op, Any, T]
 
 
-@dataclass
-class _Pool:
-    pool: futures.ThreadPoolExecutor | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def executor(self) -> futures.ThreadPoolExecutor:
-        if self.pool is None:
-            with self.lock:
-                if self.pool is None:
-                    self.pool = futures.ThreadPoolExecutor(16, thread_name_prefix="ogpu-io")
-        return self.pool
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> futures.Future[Any]:
-        return self.executor().submit(fn, *args)
-
-
-_pool = _Pool()
+@functools.cache
+def _pool() -> futures.ThreadPoolExecutor:
+    """The threads that run blocking work for both drivers (made on first use)."""
+    return futures.ThreadPoolExecutor(16, thread_name_prefix="ogpu-io")
 
 
 def _resume(steps: Steps[Any], value: Any, error: Exception | None) -> tuple[bool, Any]:
@@ -157,7 +139,7 @@ def _perform(op: Op, session: Session) -> Any:
     if isinstance(op, Offload):
         return op.fn(*op.args)
     if isinstance(op, Spawn):
-        return _pool.submit(op.fn, *op.args)
+        return _pool().submit(op.fn, *op.args)
     if isinstance(op, Join):
         if op.quiet:
             futures.wait([op.handle])
@@ -192,9 +174,9 @@ async def _aperform(op: Op, session: Any, loop: asyncio.AbstractEventLoop) -> An
     if isinstance(op, AwaitReceipt):
         return await session._receipts().wait(op.tx_hash, op.timeout)
     if isinstance(op, Offload):
-        return await loop.run_in_executor(_pool.executor(), op.fn, *op.args)
+        return await loop.run_in_executor(_pool(), op.fn, *op.args)
     if isinstance(op, Spawn):
-        return loop.run_in_executor(_pool.executor(), op.fn, *op.args)
+        return loop.run_in_executor(_pool(), op.fn, *op.args)
     if isinstance(op, Join):
         if op.quiet:
             await asyncio.wait([op.handle])

@@ -1,18 +1,14 @@
 """The one transaction executor behind :meth:`Session.transact`.
 
-For every write, ONE preflight JSON-RPC batch carries the caller's own pre-check reads, the
-simulation (``eth_call``: the typed, decoded revert is raised before anything is sent), the gas
-estimate (x1.2; ``eth_estimateGas`` executes the call, so a separate ``eth_call`` simulation is
-only added when its return data is wanted or no estimate is made), the head block (EIP-1559 fees
-when it has a base fee, legacy ``gasPrice`` otherwise), the priority fee and, the first time per
+ONE preflight JSON-RPC batch per write carries the caller's pre-check reads, the simulation
+(the typed revert is raised before anything is sent), the gas estimate, the head block (EIP-1559
+fees when it has a base fee, else legacy ``gasPrice``), the priority fee and, the first time per
 signer, the pending nonce. Nonces then come from the session's local nonce manager; the
-transaction is signed locally and sent in ONE request. A caller that waits for the receipt sends
-with ``eth_sendRawTransactionSync`` (EIP-7966, the receipt in the reply) until the node answers
-"method not found" once (then never again in this session); an EIP-7966 timeout (code 4) hands
-the transaction to the receipt poller. ``wait=False`` sends use ``eth_sendRawTransaction`` (they
-never block on mining) and their receipts are fetched for every pending transaction of the
-session in one batched poll. After an ambiguous failure (timeout, connection reset, HTTP 5xx, garbled reply) the
-*same* signed bytes are re-broadcast and the transaction is looked up by hash — a write is never
+transaction is signed locally and sent in ONE request: ``eth_sendRawTransactionSync`` (EIP-7966,
+the receipt in the reply) when the caller waits and the node offers it, else
+``eth_sendRawTransaction`` with receipts polled in one batch for every pending transaction of
+the session. After an ambiguous failure (timeout, connection reset, HTTP 5xx, garbled reply) the
+*same* signed bytes are re-broadcast and the transaction is looked up by hash: a write is never
 re-signed with a new nonce unless the node rejected it outright. A mined revert (status 0) is
 replayed as ``eth_call`` to recover its reason.
 
@@ -66,7 +62,6 @@ __all__ = [
 log = logging.getLogger("ogpu.tx")
 T = TypeVar("T")
 
-GAS_MARGIN = 1.2
 #: extra gas on top of the margin: state can change between estimate and inclusion (another of
 #: our in-flight writes may flip a storage slot from non-zero to zero, costing ~20k more)
 GAS_HEADROOM = 25_000
@@ -162,13 +157,17 @@ def _is_ambiguous(exc: BaseException) -> bool:
     return not isinstance(exc, RpcError) and classify(exc) != "permanent"
 
 
-def _revert_payload(exc: RpcError) -> tuple[str | None, str] | None:
+def _revert_error(
+    exc: RpcError, context: str, sender: str, tx_hash: str | None = None
+) -> OGPUError | None:
+    """The typed revert carried by a node's error, or ``None`` when it is not a revert."""
     data = exc.data
     if isinstance(data, dict):
         data = data.get("data")
     message = exc.message or ""
     if (isinstance(data, str) and data.startswith("0x")) or "revert" in message.lower():
-        return (data if isinstance(data, str) else None), message
+        data = data if isinstance(data, str) else None
+        return decode_revert(data, message, context=context, caller=sender, tx_hash=tx_hash)
     return None
 
 
@@ -253,26 +252,19 @@ class TxExecutor:
     (fee cache, last receipt seen, whether the node offers sync sends) is shared by both.
     """
 
-    def __init__(
-        self,
-        session: Session,
-        *,
-        gas_margin: float = GAS_MARGIN,
-        max_nonce_retries: int = 8,
-        rebroadcast: RetryPolicy | None = None,
-        fee_ttl: float = 1.0,
-        poll_min: float = 0.005,
-        poll_max: float = 0.5,
-    ) -> None:
+    gas_margin = 1.2
+    #: "nonce too low" answers a write resyncs after before it gives up
+    max_nonce_retries = 8
+    #: how long a priority fee read from the node is reused (s)
+    fee_ttl = 1.0
+    #: receipt poll interval: from ``poll_min`` growing by half up to ``poll_max`` (s)
+    poll_min = 0.005
+    poll_max = 0.5
+
+    def __init__(self, session: Session) -> None:
         self.session = session
-        self.gas_margin = gas_margin
-        self.max_nonce_retries = max_nonce_retries
-        self.rebroadcast = rebroadcast or RetryPolicy(
-            max_attempts=6, base_delay=0.05, max_delay=1.0
-        )
-        self.fee_ttl = fee_ttl
-        self.poll_min = poll_min
-        self.poll_max = poll_max
+        #: re-broadcasts of the same signed bytes after ambiguous send failures
+        self.rebroadcast = RetryPolicy(max_attempts=6, base_delay=0.05, max_delay=1.0)
         self._fee_lock = threading.Lock()
         self._tip_cache: tuple[float, int] | None = None
         #: (block number, block hash) of the newest receipt seen: detects rollbacks (evm_revert)
@@ -303,15 +295,6 @@ class TxExecutor:
             "data": fn.data,
             "value": hex(value),
         }
-
-    def _revert_error(
-        self, exc: RpcError, context: str, sender: str, tx_hash: str | None = None
-    ) -> OGPUError | None:
-        payload = _revert_payload(exc)
-        if payload is None:
-            return None
-        data, message = payload
-        return decode_revert(data, message, context=context, caller=sender, tx_hash=tx_hash)
 
     def preflight_steps(
         self,
@@ -372,16 +355,14 @@ class TxExecutor:
         if need_nonce and not isinstance(out[i_nonce], RpcError):
             s.nonces.observe(sender, int(out[i_nonce], 16), seed=True)
         if tip is None:
-            tip_raw = out[i_tip]
-            tip = DEFAULT_TIP if isinstance(tip_raw, RpcError) else int(tip_raw, 16)
-            self._store_tip(tip)
+            tip = self._store_tip(out[i_tip])
 
         values = s._decode_all(reads, out[:i_sim], allow_failure=True)
         error: OGPUError | None = None
         return_value: str | None = None
         for outcome in (out[i_sim] if simulate else None, out[i_est] if estimate else None):
             if isinstance(outcome, RpcError) and error is None:
-                error = self._revert_error(outcome, context, sender)
+                error = _revert_error(outcome, context, sender)
         if error is None and simulate:
             sim = out[i_sim]
             if isinstance(sim, RpcError):
@@ -416,28 +397,24 @@ class TxExecutor:
                 return cached[1]
         return None
 
-    def _store_tip(self, tip: int) -> None:
+    def _store_tip(self, reply: Any) -> int:
+        """Cache the priority fee the node answered (:data:`DEFAULT_TIP` for an error)."""
+        tip = DEFAULT_TIP if isinstance(reply, RpcError) else int(reply, 16)
         with self._fee_lock:
             self._tip_cache = (time.monotonic(), tip)
-
-    def _tip_steps(self) -> Steps[int]:
-        cached = self._cached_tip()
-        if cached is not None:
-            return cached
-        try:
-            tip = int((yield Rpc("eth_maxPriorityFeePerGas", [])), 16)
-        except RpcError:
-            tip = DEFAULT_TIP
-        self._store_tip(tip)
         return tip
 
     def _quote_steps(self, head: dict[str, Any], tip: int | None) -> Steps[FeeQuote]:
         base = head.get("baseFeePerGas")
-        if base is not None:
-            if tip is None:
-                tip = yield from self._tip_steps()
-            return FeeQuote(max_fee_per_gas=2 * int(base, 16) + tip, max_priority_fee_per_gas=tip)
-        return FeeQuote(gas_price=int((yield Rpc("eth_gasPrice", [])), 16))
+        if base is None:
+            return FeeQuote(gas_price=int((yield Rpc("eth_gasPrice", [])), 16))
+        tip = tip if tip is not None else self._cached_tip()
+        if tip is None:
+            try:
+                tip = self._store_tip((yield Rpc("eth_maxPriorityFeePerGas", [])))
+            except RpcError as exc:
+                tip = self._store_tip(exc)
+        return FeeQuote(max_fee_per_gas=2 * int(base, 16) + tip, max_priority_fee_per_gas=tip)
 
     def fees_steps(self) -> Steps[FeeQuote]:
         """Current fee quote from the latest block (EIP-1559 if it has a base fee)."""
@@ -499,15 +476,7 @@ class TxExecutor:
         """True when a send that will be waited for uses ``eth_sendRawTransactionSync`` (forced
         by ``Session.send_sync``, else until the node has said it does not offer it)."""
         forced = self.session.send_sync
-        if forced is not None:
-            return forced
-        return self._sync_supported is not False
-
-    def _use_sync(self, wait: bool) -> bool:
-        forced = self.session.send_sync
-        if forced is not None:
-            return forced
-        return wait and self._sync_supported is not False
+        return self._sync_supported is not False if forced is None else forced
 
     def _broadcast_steps(
         self, raw: str, tx_hash: str, sender: str, context: str, *, wait: bool = True
@@ -518,7 +487,7 @@ class TxExecutor:
         """
         delays = self.rebroadcast.delays()
         ambiguous: BaseException | None = None
-        sync = self._use_sync(wait)
+        sync = self.sends_sync and (wait or self.session.send_sync is not None)
         while True:
             try:
                 if sync and ambiguous is None:
@@ -564,11 +533,9 @@ class TxExecutor:
                 )
             delay = next(delays, None)
             if ambiguous is not None:
-                try:
+                with contextlib.suppress(Exception):  # the node is still unreachable
                     if (yield from self._tx_known_steps(tx_hash)):
                         return None
-                except Exception:
-                    pass
             if delay is None:
                 if ambiguous is None:
                     raise _Rejected(TxRpcError(f"sending {context}: {cause}")) from None
@@ -817,7 +784,7 @@ class TxExecutor:
             try:
                 yield Rpc("eth_call", [call_tx, hex(max(block, 0))])
             except RpcError as exc:
-                err = self._revert_error(exc, context, sender, receipt.tx_hash)
+                err = _revert_error(exc, context, sender, receipt.tx_hash)
                 if err is not None:
                     log.info("tx %s reverted on chain: %s", receipt.tx_hash, type(err).__name__)
                     return err

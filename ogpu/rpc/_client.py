@@ -169,9 +169,7 @@ class RpcClient(BaseRpcClient):
 
     def batch(self, calls: Sequence[Call], *, retry: bool = True) -> list[Any]:
         """Per-call ``result`` or :class:`RpcError` instance, in order, in one round trip."""
-        if not calls:
-            return []
-        if self.batches_supported:
+        if calls and self.batches_supported:
 
             def once() -> list[Any]:
                 body, ids = encode_batch(calls, first_id=self._next_ids(len(calls)))
@@ -247,9 +245,7 @@ class AsyncRpcClient(BaseRpcClient):
 
     async def batch(self, calls: Sequence[Call], *, retry: bool = True) -> list[Any]:
         """Per-call ``result`` or :class:`RpcError` instance, in order, in one round trip."""
-        if not calls:
-            return []
-        if self.batches_supported:
+        if calls and self.batches_supported:
 
             async def once() -> list[Any]:
                 body, ids = encode_batch(calls, first_id=self._next_ids(len(calls)))

@@ -164,9 +164,13 @@ class _Schedule:
         self._end = None if policy.deadline is None else time.monotonic() + policy.deadline
         self.attempts = 0
 
-    def next_delay(self, exc: BaseException) -> float | None:
-        """The wait before the next attempt after ``exc``, or ``None``: give up."""
-        delay = next(self._delays, None)
+    def after(
+        self, exc: BaseException, retry_if: Callable[[BaseException], bool], what: str
+    ) -> float | None:
+        """The wait (logged) before the next attempt after attempt ``exc`` of ``what``, or
+        ``None``: give up (``retry_if(exc)`` is false, the attempts are spent, or the wait would
+        pass the deadline). A longer ``Retry-After`` from the server replaces the backoff."""
+        delay = next(self._delays, None) if retry_if(exc) else None
         if delay is None:
             return None
         hinted = retry_after(exc)
@@ -174,23 +178,14 @@ class _Schedule:
             delay = max(delay, hinted)
         if self._end is not None and time.monotonic() + delay >= self._end:
             return None
-        return delay
-
-    def after(
-        self, exc: BaseException, retry_if: Callable[[BaseException], bool], what: str
-    ) -> float | None:
-        """:meth:`next_delay` after attempt ``exc`` of ``what`` (logged), or ``None`` when it
-        is not retried (``retry_if(exc)`` is false or the schedule is spent)."""
-        delay = self.next_delay(exc) if retry_if(exc) else None
-        if delay is not None:
-            log.debug(
-                "%s failed (attempt %d, %s: %.120s); retrying in %.3f s",
-                what,
-                self.attempts,
-                type(exc).__name__,
-                str(exc),
-                delay,
-            )
+        log.debug(
+            "%s failed (attempt %d, %s: %.120s); retrying in %.3f s",
+            what,
+            self.attempts,
+            type(exc).__name__,
+            str(exc),
+            delay,
+        )
         return delay
 
 
