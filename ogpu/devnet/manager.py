@@ -54,7 +54,7 @@ from ogpu.devnet.manifest import (
     resolve_home,
     write_manifest,
 )
-from ogpu.devnet.node import AnvilNode, find_anvil, port_is_free
+from ogpu.devnet.node import AnvilNode, find_anvil, port_is_free, wait_started
 from ogpu.devnet.processes import (
     ExtraService,
     Supervisor,
@@ -63,7 +63,6 @@ from ogpu.devnet.processes import (
     marker_of,
     owned_alive,
     tail_log,
-    wait_http,
 )
 from ogpu.devnet.seeding import (
     CLIENT_VAULT_DEPOSIT_WEI,
@@ -429,7 +428,7 @@ def _start_anvil(h: Path, opts: _UpOptions, sup: Supervisor) -> AnvilNode:
             detach=True,
         )
     except DevnetStartError as exc:
-        raise DevnetStartError(f"anvil failed to start: {exc}; see {anvil_log}") from None
+        raise DevnetStartError(f"anvil failed to start: {exc}") from None
     assert node.process is not None
     sup.adopt("anvil", node.process)
     return node
@@ -518,14 +517,13 @@ def _up(
             addresses, deployment = deploy_and_seed(node.url)
         if opts.block_time is not None:
             node.rpc("evm_setIntervalMining", [int(opts.block_time)])
-        ipfs_url = f"http://{opts.host}:{opts.ipfs_port}"
-        wait_http(
-            ipfs_proc, "the IPFS store", f"{ipfs_url}/health", log_path(h, "ipfs"), opts.timeout
+        ipfs_health = f"http://{opts.host}:{opts.ipfs_port}/health"
+        ipfs_log = log_path(h, "ipfs")
+        wait_started(
+            ipfs_proc, "the IPFS store", lambda: http_ok(ipfs_health, 0.5), ipfs_log, opts.timeout
         )
         if not node.is_alive():
-            raise DevnetStartError(
-                f"anvil stopped during start-up: {node.log_tail(3)}; see {log_path(h, 'anvil')}"
-            )
+            raise DevnetStartError(f"anvil stopped during start-up; see {node.log_path}")
         manifest = build_manifest(
             home=h,
             host=opts.host,

@@ -21,7 +21,7 @@ import subprocess
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +33,7 @@ from ogpu.devnet.errors import (
     DevnetPortInUseError,
     DevnetStartError,
     DevnetUnreachableError,
+    one_line,
 )
 from ogpu.files import open_log
 
@@ -162,6 +163,14 @@ def rpc_call(url: str, method: str, params: list[Any] | None = None, timeout: fl
         ) from None
 
 
+def _answers(url: str) -> bool:
+    try:
+        rpc_call(url, "eth_chainId", timeout=1.0)
+    except DevnetError:
+        return False
+    return True
+
+
 @dataclass
 class AnvilNode:
     """A running anvil process (or a handle on one started earlier, when ``process`` is None)."""
@@ -225,48 +234,17 @@ class AnvilNode:
         log = Path(log_path) if log_path is not None else None
         proc = spawn_logged(args, log, detach=detach)
         url = f"http://{host}:{port}"
-        node = cls(
-            url=url,
-            port=port,
-            host=host,
-            pid=proc.pid,
-            log_path=log,
-            state_path=state,
-            process=proc,
-        )
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                tail = node.log_tail()
-                raise DevnetStartError(
-                    f"anvil exited with code {proc.returncode} during start-up"
-                    + (f": {tail}" if tail else "")
-                )
-            try:
-                rpc_call(url, "eth_chainId", timeout=1.0)
-                return node
-            except DevnetUnreachableError:
-                if time.monotonic() > deadline:
-                    node.stop()
-                    raise DevnetStartError(
-                        f"anvil did not answer on {url} within {timeout:.0f} s"
-                    ) from None
-                time.sleep(0.02)
-
-    def log_tail(self, lines: int = 5) -> str:
-        """The last lines of the node's log, for error messages."""
-        if self.log_path is None or not self.log_path.exists():
-            return ""
-        text = self.log_path.read_text(errors="replace").strip().splitlines()
-        return " | ".join(text[-lines:])
+        node = cls(url, port, host, proc.pid, log, state, proc)
+        try:
+            wait_started(proc, "anvil", lambda: _answers(url), log, timeout, poll=0.02)
+        except DevnetStartError:
+            node.stop()
+            raise
+        return node
 
     def is_alive(self) -> bool:
         """True when the node answers JSON-RPC."""
-        try:
-            rpc_call(self.url, "eth_chainId", timeout=1.0)
-        except DevnetError:
-            return False
-        return True
+        return _answers(self.url)
 
     def rpc(self, method: str, params: list[Any] | None = None) -> Any:
         """A raw JSON-RPC call to this node."""
@@ -350,3 +328,48 @@ def stop_pid(pid: int, timeout: float = 5.0) -> None:
         time.sleep(0.05)
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
+
+
+def tail_log(path: Path, lines: int = 50) -> list[str]:
+    """The last ``lines`` lines of a log file (empty when it does not exist)."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            pos = f.tell()
+            data = b""
+            while pos > 0 and data.count(b"\n") <= lines:
+                step = min(64 * 1024, pos)
+                pos -= step
+                f.seek(pos)
+                data = f.read(step) + data
+    except FileNotFoundError:
+        return []
+    return data.decode(errors="replace").splitlines()[-lines:] if lines > 0 else []
+
+
+def wait_started(
+    proc: subprocess.Popen[bytes],
+    what: str,
+    ready: Callable[[], bool],
+    log: Path | None,
+    timeout: float,
+    *,
+    poll: float = 0.05,
+) -> None:
+    """Return once ``ready()``; a :class:`DevnetStartError` quoting the log's last lines when
+    ``proc`` exits first or ``timeout`` seconds pass."""
+    see = f"; see {log}" if log is not None else ""
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            tail = one_line(" | ".join(tail_log(log, 3))) if log is not None else ""
+            raise DevnetStartError(
+                f"{what} exited with code {proc.returncode} during start-up"
+                + (f": {tail}" if tail else "")
+                + see
+            )
+        if ready():
+            return
+        if time.monotonic() > deadline:
+            raise DevnetStartError(f"{what} did not answer within {timeout:.0f} s{see}")
+        time.sleep(poll)

@@ -9,7 +9,6 @@ runs the service's program (after a reboot the number may belong to something el
 from __future__ import annotations
 
 import contextlib
-import os
 import subprocess
 import sys
 import time
@@ -20,9 +19,8 @@ from typing import Any
 
 import httpx
 
-from ogpu.devnet.errors import DevnetStartError, one_line
 from ogpu.devnet.manifest import DEFAULT_HOST, log_path
-from ogpu.devnet.node import pid_alive, spawn_logged, stop_pid
+from ogpu.devnet.node import pid_alive, spawn_logged, stop_pid, tail_log
 
 __all__ = ["ExtraService", "Supervisor", "follow_logs", "http_ok", "owned_alive", "tail_log"]
 
@@ -148,57 +146,6 @@ class Supervisor:
         if host != DEFAULT_HOST:
             args += ["--host", host]
         return self.spawn("ipfs", args, home)
-
-
-def wait_http(
-    proc: subprocess.Popen[bytes], what: str, url: str, log: Path, timeout: float
-) -> None:
-    """Wait until ``url`` answers; a clear error when ``proc`` exits or time runs out."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if proc.poll() is not None:
-            tail = tail_text(log, 3)
-            raise DevnetStartError(
-                f"{what} exited with code {proc.returncode} during start-up"
-                + (f": {tail}" if tail else "")
-                + f"; see {log}"
-            )
-        if http_ok(url, timeout=0.5):
-            return
-        if time.monotonic() > deadline:
-            raise DevnetStartError(
-                f"{what} did not answer on {url} within {timeout:.0f} s; see {log}"
-            )
-        time.sleep(0.05)
-
-
-def tail_text(path: Path, lines: int) -> str:
-    """The last ``lines`` lines of a log on one line (for error messages)."""
-    try:
-        text = path.read_text(errors="replace").strip().splitlines()
-    except OSError:
-        return ""
-    return one_line(" | ".join(text[-lines:]))
-
-
-def tail_log(path: Path, lines: int = 50) -> list[str]:
-    """The last ``lines`` lines of a log file (empty when it does not exist)."""
-    try:
-        with open(path, "rb") as f:
-            f.seek(0, os.SEEK_END)
-            size = f.tell()
-            block = 64 * 1024
-            data = b""
-            pos = size
-            while pos > 0 and data.count(b"\n") <= lines:
-                step = min(block, pos)
-                pos -= step
-                f.seek(pos)
-                data = f.read(step) + data
-    except FileNotFoundError:
-        return []
-    text = data.decode(errors="replace").splitlines()
-    return text[-lines:] if lines > 0 else []
 
 
 def follow_logs(

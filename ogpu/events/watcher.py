@@ -41,6 +41,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import re
 import statistics
 from collections import Counter, deque
 from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
@@ -139,16 +140,9 @@ def _check_options(options: Mapping[str, Any], kind: type[Any]) -> None:
 
 
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
-_RANGE_HINTS = (
-    "more than",
-    "too many",
-    "block range",
-    "range too",
-    "range is too",
-    "exceed",
-    "response size",
-    "max results",
-    "limit",
+#: How geth, Erigon, Infura, Alchemy and QuickNode word a refused ``eth_getLogs`` range.
+_RANGE_HINTS = re.compile(
+    "more than|too many|block range|range (is )?too|exceed|response size|max results|limit"
 )
 
 
@@ -169,15 +163,16 @@ def default_poll_interval(url: str) -> float:
     return 0.05 if host in _LOOPBACK else 0.25
 
 
-def _is_range_limit(exc: BaseException) -> bool:
-    """The node refused an ``eth_getLogs`` range as too large (EIP-1474 -32005 'limit exceeded',
-    or the wording geth, Erigon, Infura, Alchemy and QuickNode use)."""
-    if not isinstance(exc, RpcError):
-        return False
-    if exc.code == -32005:
-        return True
-    msg = exc.message.lower()
-    return any(h in msg for h in _RANGE_HINTS)
+def _refused(start: int, end: int) -> Callable[[BaseException], bool]:
+    """Whether the node refused ``eth_getLogs`` over ``[start, end]`` as too large (EIP-1474
+    -32005 'limit exceeded', or :data:`_RANGE_HINTS`); a single block cannot be split."""
+
+    def refused(exc: BaseException) -> bool:
+        if end <= start or not isinstance(exc, RpcError):
+            return False
+        return exc.code == -32005 or _RANGE_HINTS.search(exc.message.lower()) is not None
+
+    return refused
 
 
 @dataclass(frozen=True)
@@ -208,21 +203,10 @@ class _Query:
         if not types:
             raise ValueError("give at least one event type")
         self.types = tuple(types)
-        self._by_key: dict[tuple[str, str], type[ChainEvent]] = {}
-        self._filters: dict[type[ChainEvent], list[tuple[int, int, str]]] = {}
-        addrs: list[str] = []
-        topics: list[str] = []
-        for cls in self.types:
-            address = addresses[cls.contract].lower()
-            if address not in addrs:
-                addrs.append(address)
-            t0 = cls.topic0()
-            if t0 not in topics:
-                topics.append(t0)
-            self._by_key[(address, t0)] = cls
-            self._filters[cls] = self._compile(cls, where or {})
-        self.addresses = addrs
-        self.topics = topics
+        self._by_key = {(addresses[c.contract].lower(), c.topic0()): c for c in self.types}
+        self._filters = {c: self._compile(c, where or {}) for c in self.types}
+        self.addresses = list(dict.fromkeys(a for a, _ in self._by_key))
+        self.topics = list(dict.fromkeys(t for _, t in self._by_key))
 
     @staticmethod
     def _compile(cls: type[ChainEvent], where: Mapping[str, Any]) -> list[tuple[int, int, str]]:
@@ -312,9 +296,6 @@ class _LogFetcher:
         self.requests = 0
         self._streak = 0
 
-    def _refused(self, start: int, end: int) -> Callable[[BaseException], bool]:
-        return lambda exc: end > start and _is_range_limit(exc)
-
     def shrink(self, tried: int) -> None:
         self.span = max(1, min(self.span, tried) // 2)
         self._streak = 0
@@ -346,7 +327,7 @@ class _LogFetcher:
                 try:
                     self.requests += 1
                     logs = await self.rpc.call(
-                        "eth_getLogs", [self.query.params(b, e)], give_up=self._refused(b, e)
+                        "eth_getLogs", [self.query.params(b, e)], give_up=_refused(b, e)
                     )
                 except RpcError:
                     self.shrink(e - b + 1)
@@ -421,12 +402,7 @@ async def get_past_events(
             to_block = int(await client.call("eth_blockNumber"), 16) - o.get("confirmations", 0)
         fetcher = _LogFetcher(client, query, o.get("max_range", DEFAULT_MAX_RANGE))
         raws = await fetcher.fetch(o.get("from_block", 0), to_block, o.get("concurrency", 4))
-        out: list[E] = []
-        for raw in raws:
-            ev = query.decode(raw)
-            if ev is not None:
-                out.append(ev)  # type: ignore[arg-type]
-        return out
+        return [ev for raw in raws if (ev := query.decode(raw)) is not None]  # type: ignore[misc]
     finally:
         if rpc is None:
             await client.close()
@@ -575,18 +551,13 @@ class EventWatcher(Generic[E]):
 
     # -- engine --------------------------------------------------------------------------
 
-    async def _header(self, tag: int | str) -> dict[str, Any] | None:
-        block = hex(tag) if isinstance(tag, int) else tag
-        result: dict[str, Any] | None = await self.rpc.call("eth_getBlockByNumber", [block, False])
-        return result
-
     async def _start(self) -> None:
         cur = self._start_cursor
         if cur is not None:
             self._next_block = cur.block_number
             self._skip_upto = cur.position
             if cur.block_hash and cur.log_index != WHOLE_BLOCK:
-                hdr = await self._header(cur.block_number)
+                hdr = await self.rpc.call("eth_getBlockByNumber", [hex(cur.block_number), False])
                 if hdr is None or hdr["hash"].lower() != cur.block_hash.lower():
                     log.warning(
                         "block %d of the resume cursor was replaced by a reorganisation; "
@@ -707,9 +678,6 @@ class EventWatcher(Generic[E]):
         if self.on_reorg is not None:
             self.on_reorg(reorg)
 
-    def _remember(self, number: int, block_hash: str) -> None:
-        self._hashes[number] = block_hash.lower()
-
     def _prune(self, head: int) -> None:
         floor = head - self.reorg_window
         for b in [b for b in self._hashes if b < floor]:
@@ -777,9 +745,7 @@ class EventWatcher(Generic[E]):
         calls: list[tuple[str, Sequence[Any]]] = [("eth_getLogs", [self.query.params(start, end)])]
         calls += [("eth_getBlockByNumber", [hex(b), False]) for b in range(lo, end + 1)]
         try:
-            results = await self.rpc.batch(
-                calls, give_up=lambda exc: end > start and _is_range_limit(exc)
-            )
+            results = await self.rpc.batch(calls, give_up=_refused(start, end))
         except RpcError:
             self._fetcher.shrink(end - start + 1)
             return None
@@ -801,8 +767,7 @@ class EventWatcher(Generic[E]):
             bn = int(raw["blockNumber"], 16)
             if bn >= lo and hashes.get(bn) != str(raw.get("blockHash", "")).lower():
                 return None  # logs from another fork than the headers: read again
-        for b, h in hashes.items():
-            self._remember(b, h)
+        self._hashes.update(hashes)
         raws.sort(key=_position)
         return raws
 
