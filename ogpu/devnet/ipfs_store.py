@@ -12,15 +12,6 @@ Endpoints (CIDs are Kubo-default CIDv0, computed by :mod:`ogpu.ipfs.cid`):
 Content lives in ``data_dir`` as ``<cid>`` files plus ``<cid>.json`` metadata, written atomically,
 so a restarted store serves what it stored before.
 
-Example:
-    >>> import tempfile
-    >>> tmp = tempfile.TemporaryDirectory()
-    >>> store = IPFSStore(tmp.name)
-    >>> store.start()
-    'http://127.0.0.1:...'
-    >>> store.stop()
-    >>> tmp.cleanup()
-
 Run as a process: ``python -m ogpu.devnet.ipfs_store --data-dir D --port P`` (prints
 ``OGPU_IPFS_STORE_URL=<url>`` once listening).
 """
@@ -90,22 +81,15 @@ class BlobStore:
             return None
         return str(parsed.set(version=0, base="base58btc"))
 
-    def _write_atomic(self, path: Path, data: bytes) -> None:
-        atomic_write(path, data, mode=0o644)
-
     def put(self, data: bytes, filename: str, content_type: str) -> tuple[StoredObject, int]:
         """Store ``data``; return its metadata and the DAG size Kubo would report."""
         cid, dag_size = cid_and_size(data)
         meta = StoredObject(cid, len(data), filename, content_type)
         with self._lock:
             if not (self.dir / cid).exists():
-                self._write_atomic(self.dir / cid, data)
-            self._write_atomic(
-                self.dir / f"{cid}.json",
-                json.dumps(
-                    {"filename": filename, "content_type": content_type, "size": len(data)}
-                ).encode(),
-            )
+                atomic_write(self.dir / cid, data, mode=0o644)
+            info = {"filename": filename, "content_type": content_type, "size": len(data)}
+            atomic_write(self.dir / f"{cid}.json", json.dumps(info).encode(), mode=0o644)
         return meta, dag_size
 
     def get(self, cid: str) -> tuple[bytes, StoredObject] | None:
@@ -361,9 +345,6 @@ class IPFSStore:
         if self._server is not None:
             self._server.stop(timeout)
             self._server = None
-        self._close_socket()
-
-    def _close_socket(self) -> None:
         if self._socket is not None:
             self._socket.close()
             self._socket = None
