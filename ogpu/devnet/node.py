@@ -48,6 +48,7 @@ __all__ = [
     "find_anvil",
     "free_port",
     "port_is_free",
+    "rpc_answers",
     "rpc_call",
 ]
 
@@ -68,13 +69,8 @@ def _platform_package() -> str:
 
 
 def _search_roots() -> list[Path]:
-    roots = [Path.cwd(), Path(__file__).resolve().parents[2]]
-    seen: list[Path] = []
-    for root in roots:
-        for p in (root, *root.parents):
-            if p not in seen:
-                seen.append(p)
-    return seen
+    roots = (Path.cwd(), Path(__file__).resolve().parents[2])
+    return list(dict.fromkeys(p for root in roots for p in (root, *root.parents)))
 
 
 def find_anvil() -> str:
@@ -163,7 +159,8 @@ def rpc_call(url: str, method: str, params: list[Any] | None = None, timeout: fl
         ) from None
 
 
-def _answers(url: str) -> bool:
+def rpc_answers(url: str) -> bool:
+    """True when a JSON-RPC node answers at ``url`` (within 1 s)."""
     try:
         rpc_call(url, "eth_chainId", timeout=1.0)
     except DevnetError:
@@ -236,7 +233,7 @@ class AnvilNode:
         url = f"http://{host}:{port}"
         node = cls(url, port, host, proc.pid, log, state, proc)
         try:
-            wait_started(proc, "anvil", lambda: _answers(url), log, timeout, poll=0.02)
+            wait_started(proc, "anvil", lambda: rpc_answers(url), log, timeout, poll=0.02)
         except DevnetStartError:
             node.stop()
             raise
@@ -244,7 +241,7 @@ class AnvilNode:
 
     def is_alive(self) -> bool:
         """True when the node answers JSON-RPC."""
-        return _answers(self.url)
+        return rpc_answers(self.url)
 
     def rpc(self, method: str, params: list[Any] | None = None) -> Any:
         """A raw JSON-RPC call to this node."""

@@ -12,7 +12,7 @@ import contextlib
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,25 +48,17 @@ class ExtraService:
     healthy: Callable[[Mapping[str, Any]], bool] | None = None
 
 
-def _cmdline(pid: int) -> str | None:
-    """The command line of ``pid`` (None where /proc is unavailable)."""
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except FileNotFoundError:
-        return "" if not Path("/proc/self").exists() else None
-    except OSError:
-        return None
-    return raw.replace(b"\0", b" ").decode(errors="replace")
-
-
 def owned_alive(pid: int | None, marker: str) -> bool:
     """True when ``pid`` is alive and its command line contains ``marker``."""
     if not pid or not pid_alive(pid):
         return False
     if not Path("/proc/self").exists():
         return True  # no /proc (macOS): trust the pid
-    cmd = _cmdline(pid)
-    return cmd is not None and marker in cmd
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return marker in cmd.replace(b"\0", b" ").decode(errors="replace")
 
 
 def marker_of(name: str, manifest: Mapping[str, Any]) -> str:
@@ -105,14 +97,6 @@ class Supervisor:
         """The pids this supervisor started and has not stopped, with their service names."""
         return {pid: name for pid, (name, _) in self._children.items()}
 
-    def spawn(
-        self, name: str, args: Sequence[str], home: Path, env: Mapping[str, str] | None = None
-    ) -> subprocess.Popen[bytes]:
-        """Start ``args`` detached (own session), logging to ``<home>/logs/<name>.log``."""
-        proc = spawn_logged(args, log_path(home, name), env=env)
-        self.adopt(name, proc)
-        return proc
-
     def stop(self, pid: int | None, marker: str, timeout: float = 5.0) -> bool:
         """Stop one service by pid (terminate → wait → kill). True if it was running."""
         if not pid:
@@ -145,7 +129,9 @@ class Supervisor:
         args += ["--port", str(port)]
         if host != DEFAULT_HOST:
             args += ["--host", host]
-        return self.spawn("ipfs", args, home)
+        proc = spawn_logged(args, log_path(home, "ipfs"))
+        self.adopt("ipfs", proc)
+        return proc
 
 
 def follow_logs(
@@ -161,28 +147,27 @@ def follow_logs(
         for service, line in follow_logs({"anvil": log_path(None, "anvil")}):
             print(service, line)
     """
-    offsets: dict[str, int] = {}
-    for name, p in paths.items():
+
+    def size(p: Path) -> int:
         try:
-            offsets[name] = p.stat().st_size
+            return p.stat().st_size
         except FileNotFoundError:
-            offsets[name] = 0
+            return 0
+
+    offsets = {name: size(p) for name, p in paths.items()}
     partial: dict[str, str] = dict.fromkeys(paths, "")
     while not should_stop():
         got = False
         for name, p in paths.items():
-            try:
-                size = p.stat().st_size
-            except FileNotFoundError:
-                continue
-            if size < offsets[name]:
+            size_now = size(p)
+            if size_now < offsets[name]:
                 offsets[name] = 0  # truncated / replaced
-            if size == offsets[name]:
+            if size_now == offsets[name]:
                 continue
             with open(p, "rb") as f:
                 f.seek(offsets[name])
-                chunk = f.read(size - offsets[name])
-            offsets[name] = size
+                chunk = f.read(size_now - offsets[name])
+            offsets[name] = size_now
             text = partial[name] + chunk.decode(errors="replace")
             *complete, partial[name] = text.split("\n")
             for line in complete:

@@ -17,6 +17,7 @@ EventCursor(block_number=7, log_index=0, block_hash=None)
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import inspect
 import json
@@ -71,11 +72,7 @@ class EventCursor:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-compatible mapping."""
-        return {
-            "block_number": self.block_number,
-            "log_index": self.log_index,
-            "block_hash": self.block_hash,
-        }
+        return dataclasses.asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EventCursor:

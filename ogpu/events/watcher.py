@@ -451,15 +451,10 @@ class EventWatcher(Generic[E]):
         self.url = url
         self.query = _Query(event_types, addrs, where)
         self.confirmations = confirmations
-        poll_interval = o.get("poll_interval")
-        self.poll_interval = (
-            default_poll_interval(url) if poll_interval is None else float(poll_interval)
-        )
-        idle_interval = o.get("idle_interval")
-        self.idle_interval = max(
-            self.poll_interval,
-            DEFAULT_IDLE_INTERVAL if idle_interval is None else float(idle_interval),
-        )
+        poll, idle = o.get("poll_interval"), o.get("idle_interval")
+        self.poll_interval = default_poll_interval(url) if poll is None else float(poll)
+        idle = DEFAULT_IDLE_INTERVAL if idle is None else float(idle)
+        self.idle_interval = max(self.poll_interval, idle)
         self.reorg_window = max(reorg_window, confirmations + 1)
         self.include_removed = o.get("include_removed", False)
         self.on_reorg = o.get("on_reorg")
