@@ -6,15 +6,6 @@ from the admin's nonce), so the cross-references are right from the start. :func
 grants the roles and sets the parameters, sending only what is missing. Everything goes through a
 :class:`~ogpu.chain.session.Session` and the packaged artifacts; transactions are signed locally
 with the admin's key, which is never printed.
-
-Example::
-
-    from ogpu.devnet.accounts import dev_account
-    from ogpu.devnet.deploy import deploy_protocol
-
-    d = deploy_protocol("http://127.0.0.1:8545", dev_account("admin").account,
-                        judge=dev_account("judge").address)
-    print(d.nexus, d.controller)
 """
 
 from __future__ import annotations
@@ -24,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+import rlp
 from eth_abi.abi import encode
 from eth_typing import ChecksumAddress
 from eth_utils.address import to_checksum_address
@@ -128,16 +120,8 @@ def _constructor_types(abi: list[dict[str, Any]]) -> list[str]:
 
 
 def _create_address(sender: str, nonce: int) -> ChecksumAddress:
-    sender_bytes = to_bytes(hexstr=sender)
-    if nonce == 0:
-        nonce_rlp = b"\x80"
-    elif nonce < 0x80:
-        nonce_rlp = bytes([nonce])
-    else:
-        raw = nonce.to_bytes((nonce.bit_length() + 7) // 8, "big")
-        nonce_rlp = bytes([0x80 + len(raw)]) + raw
-    payload = b"\x94" + sender_bytes + nonce_rlp
-    return to_checksum_address(keccak(bytes([0xC0 + len(payload)]) + payload)[12:])
+    """The address of the contract ``sender`` creates with ``nonce``."""
+    return to_checksum_address(keccak(rlp.encode([to_bytes(hexstr=sender), nonce]))[12:])
 
 
 class _Sender:

@@ -11,7 +11,7 @@ from typing import Any
 
 from ogpu.chain.networks import ContractAddresses, Network
 from ogpu.chain.session import Session
-from ogpu.devnet.errors import DevnetDeployError, DevnetError, one_line
+from ogpu.devnet.errors import DevnetDeployError, one_line
 from ogpu.devnet.manifest import CHAIN_ID
 from ogpu.types.errors import OGPUError
 
@@ -54,8 +54,6 @@ def deploy_and_seed(rpc_url: str) -> tuple[dict[str, str], Any]:
             judge=dev_account("judge").address,
             default_agent=dev_account("agent").address,
         )
-    except DevnetError:
-        raise
     except Exception as exc:
         raise DevnetDeployError(
             f"deploying the protocol failed: {type(exc).__name__}: {one_line(exc)}; "

@@ -216,30 +216,20 @@ class WsRpc(AsyncRpc):
         try:
             async for raw in ws:
                 msg = jsonsafe.loads(raw)
-                items = msg if isinstance(msg, list) else [msg]
-                if isinstance(msg, list):
-                    # A batch reply: route it by the first id.
-                    ids: list[int] = [
-                        m["id"]
-                        for m in items
-                        if isinstance(m, dict) and isinstance(m.get("id"), int)
-                    ]
-                    fut = next((self._pending.pop(i) for i in ids if i in self._pending), None)
-                    for i in ids:
-                        self._pending.pop(i, None)
-                    if fut is not None and not fut.done():
-                        fut.set_result(msg)
-                    continue
-                if msg.get("method") == "eth_subscription":
+                if isinstance(msg, dict) and msg.get("method") == "eth_subscription":
                     params = msg.get("params") or {}
                     queue = self._subs.get(str(params.get("subscription")))
                     if queue is not None:
                         queue.put_nowait(params.get("result"))
                     continue
-                mid = msg.get("id")
-                fut = self._pending.pop(mid, None) if isinstance(mid, int) else None
-                if fut is not None and not fut.done():
-                    fut.set_result(msg)
+                # A reply; the ids of a batch reply share one future.
+                items = msg if isinstance(msg, list) else [msg]
+                ids = [m.get("id") for m in items if isinstance(m, dict)]
+                futs = [
+                    self._pending.pop(i) for i in ids if isinstance(i, int) and i in self._pending
+                ]
+                if futs and not futs[0].done():
+                    futs[0].set_result(msg)
         except Exception as exc:
             error = _TransientTransportError(f"websocket {self.url} failed: {exc}")
         finally:

@@ -119,14 +119,6 @@ class _EventType(type):
 #: Every event record class by Solidity event name (filled as the classes are defined).
 EVENTS: dict[str, type[ChainEvent]] = {}
 
-_TRAILING = {
-    "block_number": "int",
-    "transaction_hash": "str",
-    "log_index": "int",
-    "block_hash": "str",
-    "removed": "bool",
-}
-
 
 class ChainEvent(metaclass=_EventType):
     """Base of the event records. A subclass ``<Name>Event`` of ``contract=`` declares its own
@@ -143,11 +135,12 @@ class ChainEvent(metaclass=_EventType):
     removed: bool
 
     def __init_subclass__(cls, *, contract: str, **kwargs: Any) -> None:
+        trailing = _trailing_fields()
         super().__init_subclass__(**kwargs)
         own: dict[str, Any] = dict(inspect.get_annotations(cls))
         late = {n: t for n, t in own.items() if n in cls.__dict__}
         required = {n: t for n, t in own.items() if n not in late}
-        cls.__annotations__ = {**required, **_TRAILING, **late}
+        cls.__annotations__ = {**required, **trailing, **late}
         cls.block_hash = ""
         cls.removed = False
         cls.event_name = cls.__name__.removesuffix("Event")
@@ -174,6 +167,13 @@ class ChainEvent(metaclass=_EventType):
 
 
 @cache
+def _trailing_fields() -> dict[str, str]:
+    """The fields every record has after its own (the non-ClassVar annotations of ChainEvent)."""
+    own = inspect.get_annotations(ChainEvent).items()
+    return {n: str(t) for n, t in own if not str(t).startswith("ClassVar")}
+
+
+@cache
 def _abi_event(cls: type[ChainEvent]) -> _AbiEvent:
     from ogpu.chain._abi import load_abi
 
@@ -193,7 +193,7 @@ def check_abi(cls: type[ChainEvent]) -> None:
     """Raise ``TypeError`` unless ``cls`` declares exactly the fields of its ABI event, in order
     (fields with a default may follow the trailing ones), and the event has no indexed
     parameters (the decoder reads every field from the log data)."""
-    declared = [f for f in cls.__dataclass_fields__ if f not in _TRAILING]  # type: ignore[attr-defined]
+    declared = [f for f in cls.__dataclass_fields__ if f not in _trailing_fields()]  # type: ignore[attr-defined]
     abi = [n for n, _ in cls.abi_fields]
     if declared != abi:
         raise TypeError(f"{cls.__name__} declares {declared}, the ABI of {cls.signature} has {abi}")
