@@ -61,11 +61,8 @@ PortInUseError = DevnetPortInUseError
 
 def _platform_package() -> str:
     machine = platform.machine().lower()
-    arch = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(
-        machine, machine
-    )
-    system = platform.system().lower()
-    return f"anvil-{system}-{arch}"
+    arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(machine, machine)
+    return f"anvil-{platform.system().lower()}-{arch}"
 
 
 def _search_roots() -> list[Path]:

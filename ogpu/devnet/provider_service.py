@@ -120,22 +120,10 @@ def start_provider(home: Path, manifest: Mapping[str, Any]) -> subprocess.Popen[
     write_manifest(home, {**manifest, **added})
     from_block = int(rpc_call(str(manifest["rpc_url"]), "eth_blockNumber"), 16)
     master = str((manifest.get("accounts") or {}).get("master"))
-    args = [
-        sys.executable,
-        "-m",
-        "ogpu.provider",
-        "run",
-        "--master",
-        master,
-        "--source",
-        f"{sources['first_response']}={DEMO_HANDLERS}",
-        "--source",
-        f"{sources['manual']}={DEMO_HANDLERS}",
-        "--state-dir",
-        str(state_dir),
-        "--from-block",
-        str(from_block),
-    ]
+    args = [sys.executable, "-m", "ogpu.provider", "run", "--master", master]
+    for source in sources.values():
+        args += ["--source", f"{source}={DEMO_HANDLERS}"]
+    args += ["--state-dir", str(state_dir), "--from-block", str(from_block)]
     env = {**os.environ, "OGPU_DEVNET_HOME": str(home), "OGPU_NETWORK": "devnet"}
     # Task configs come from the devnet's own store on a loopback address: allow that origin only.
     env[ALLOWED_ORIGINS_ENV] = str((manifest.get("ipfs") or {}).get("api_url", ""))

@@ -134,7 +134,7 @@ class PastOptions(_SourceOptions, total=False):
 
 
 def _check_options(options: Mapping[str, Any], kind: type[Any]) -> None:
-    unknown = sorted(set(options) - set(kind.__annotations__) - set(_SourceOptions.__annotations__))
+    unknown = sorted(set(options) - set(kind.__annotations__))
     if unknown:
         raise TypeError(f"unknown option(s): {', '.join(unknown)}")
 
@@ -293,7 +293,6 @@ class _LogFetcher:
         self.query = query
         self.max_range = max_range
         self.span = max_range
-        self.requests = 0
         self._streak = 0
 
     def shrink(self, tried: int) -> None:
@@ -325,7 +324,6 @@ class _LogFetcher:
                 else:
                     return
                 try:
-                    self.requests += 1
                     logs = await self.rpc.call(
                         "eth_getLogs", [self.query.params(b, e)], give_up=_refused(b, e)
                     )
@@ -576,9 +574,7 @@ class EventWatcher(Generic[E]):
                     self._ws_head = number
                     self._wake()
                     delays = self.retry.delays()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
+            except Exception as exc:  # (a cancellation is not an Exception: it propagates)
                 delay = next(delays, None)
                 if delay is None:
                     self._heads_error = exc
