@@ -230,6 +230,11 @@ class IPFSStore:
         >>> url = store.start()
         >>> httpx.get(f"{url}/health").json()
         {'status': 'ok', 'objects': 0}
+        >>> link = store.client().publish({"a": 1})
+        >>> link
+        'http://127.0.0.1:.../ipfs/Qm...'
+        >>> httpx.get(link).json()
+        {'a': 1}
         >>> store.stop()
         >>> tmp.cleanup()
     """
@@ -261,21 +266,8 @@ class IPFSStore:
         return f"http://{self.host}:{self.port}"
 
     def client(self, **kwargs: Any) -> IPFSClient:
-        """An :class:`IPFSClient` pinning through this store's ``/file/create`` and reading its gateway.
-
-        Example:
-            >>> import tempfile, httpx
-            >>> tmp = tempfile.TemporaryDirectory()
-            >>> store = IPFSStore(tmp.name)
-            >>> _ = store.start()
-            >>> url = store.client().publish({"a": 1})
-            >>> url
-            'http://127.0.0.1:.../ipfs/Qm...'
-            >>> httpx.get(url).json()
-            {'a': 1}
-            >>> store.stop()
-            >>> tmp.cleanup()
-        """
+        """An :class:`IPFSClient` pinning through this store's ``/file/create`` and reading its
+        gateway (see the class example)."""
         return IPFSClient(PinningBackend(f"{self.url}/file/create"), gateway=self.url, **kwargs)
 
     def start(self, timeout: float = 10.0) -> str:

@@ -1,7 +1,7 @@
 """The devnet's default provider: two demo sources and a provider process serving them.
 
-:func:`install` adds an :class:`~ogpu.devnet.manager.ExtraService` named ``provider`` to
-``manager.EXTRA_SERVICES``; ``up`` then (after anvil, the deployment and IPFS):
+:func:`service` is the :class:`~ogpu.devnet.processes.ExtraService` ``provider``; given it,
+``up`` then (after anvil, the deployment and IPFS):
 
 * publishes two demo sources from the client dev account (handlers of
   :mod:`ogpu.devnet.demo_handlers`), one FIRST_RESPONSE and one MANUAL_CONFIRMATION, and records

@@ -414,14 +414,8 @@ class EventWatcher(Generic[E]):
     """An async iterator over live (and, from ``from_block``/``cursor``, past) events.
 
     Use it with ``async for``; close it with ``await watcher.aclose()`` or ``async with``.
-    ``watcher.cursor`` is the position of the last event delivered (store it to resume).
-
-    Example::
-
-        async with watch_events(TaskPublishedEvent, where={"source": src}) as watcher:
-            async for ev in watcher:
-                print(ev.task)
-                save(watcher.cursor.to_json())
+    ``watcher.cursor`` is the position of the last event delivered (store it to resume; see
+    :func:`watch_events` and the package example).
     """
 
     def __init__(
