@@ -569,11 +569,9 @@ def reset(
         state = state_path if state_path is not None else old_state
         for p in {old_state, str(state) if state is not None else None}:
             if p:
-                with contextlib.suppress(FileNotFoundError):
-                    Path(p).unlink()
+                Path(p).unlink(missing_ok=True)
         shutil.rmtree(h / "ipfs", ignore_errors=True)
-        with contextlib.suppress(FileNotFoundError):
-            (h / MANIFEST_NAME).unlink()
+        (h / MANIFEST_NAME).unlink(missing_ok=True)
         return _up(
             h,
             port if port is not None else ports.get("anvil"),

@@ -187,8 +187,6 @@ class AnvilNode:
         state_path: str | os.PathLike[str] | None = None,
         log_path: str | os.PathLike[str] | None = None,
         chain_id: int = 31337,
-        accounts: int = 10,
-        balance_ether: int = 10_000,
         gas_limit: int | None = None,
         extra_args: list[str] | None = None,
         timeout: float = 15.0,
@@ -212,8 +210,8 @@ class AnvilNode:
             "--host", host,
             "--port", str(port),
             "--chain-id", str(chain_id),
-            "--accounts", str(accounts),
-            "--balance", str(balance_ether),
+            "--accounts", "10",
+            "--balance", "10000",
             "--mnemonic", DEV_MNEMONIC,
         ]  # fmt: skip
         if block_time is not None:
@@ -299,11 +297,9 @@ def pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    stat = Path(f"/proc/{pid}/stat")
-    if stat.exists():
-        with contextlib.suppress(OSError, IndexError):
-            if stat.read_text().split(")")[-1].split()[0] == "Z":
-                return False
+    with contextlib.suppress(OSError, IndexError):  # no /proc (macOS): trust kill()
+        if Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z":
+            return False
     return True
 
 

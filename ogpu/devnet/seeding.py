@@ -34,9 +34,7 @@ def devnet_session(
     rpc_url: str, addresses: Mapping[str, str] | None = None, *, timeout: float = 10.0
 ) -> Session:
     """A session on a devnet node (with the protocol's addresses once they are known)."""
-    addrs = None
-    if addresses:
-        addrs = ContractAddresses(**{name: str(addresses[name]) for name in CONTRACTS})
+    addrs = ContractAddresses(**{n: str(addresses[n]) for n in CONTRACTS}) if addresses else None
     network = Network(name="devnet", chain_id=CHAIN_ID, rpc_url=rpc_url, addresses=addrs)
     return Session(network, request_timeout=timeout)
 

@@ -133,12 +133,6 @@ class PastOptions(_SourceOptions, total=False):
     """``eth_getLogs`` requests in flight (default 4)."""
 
 
-def _check_options(options: Mapping[str, Any], kind: type[Any]) -> None:
-    unknown = sorted(set(options) - set(kind.__annotations__))
-    if unknown:
-        raise TypeError(f"unknown option(s): {', '.join(unknown)}")
-
-
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
 #: How geth, Erigon, Infura, Alchemy and QuickNode word a refused ``eth_getLogs`` range.
 _RANGE_HINTS = re.compile(
@@ -346,11 +340,18 @@ class _LogFetcher:
 
 def _resolve(
     types: Sequence[type[ChainEvent]],
-    session: Any,
-    rpc_url: str | None,
-    addresses: Mapping[str, str] | None,
+    where: Mapping[str, Any] | None,
+    options: Mapping[str, Any],
+    kind: type[Any],
     websocket: bool | None,
-) -> tuple[str, dict[str, str]]:
+) -> tuple[str, _Query]:
+    """Check ``options`` (keys of ``kind``); the node URL and the query (from the options or
+    the session)."""
+    unknown = sorted(set(options) - set(kind.__annotations__))
+    if unknown:
+        raise TypeError(f"unknown option(s): {', '.join(unknown)}")
+    session: Any = options.get("session")
+    rpc_url, addresses = options.get("rpc_url"), options.get("addresses")
     if session is None and (rpc_url is None or addresses is None):
         from ogpu.chain import get_session
 
@@ -366,7 +367,7 @@ def _resolve(
     for cls in types:
         if cls.contract not in resolved:
             resolved[cls.contract] = str(session.address_of(cls.contract))
-    return str(url), resolved
+    return str(url), _Query(types, resolved, where)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -386,12 +387,8 @@ async def get_past_events(
 
         events = await get_past_events(TaskPublishedEvent, where={"source": src}, from_block=0)
     """
-    _check_options(options, PastOptions)
     o = options
-    url, addrs = _resolve(
-        event_types, o.get("session"), o.get("rpc_url"), o.get("addresses"), websocket=False
-    )
-    query = _Query(event_types, addrs, where)
+    url, query = _resolve(event_types, where, o, PastOptions, websocket=False)
     rpc = o.get("rpc")
     client = rpc or open_rpc(url, retry=o.get("retry"))
     try:
@@ -425,7 +422,6 @@ class EventWatcher(Generic[E]):
         where: Mapping[str, Any] | None = None,
         **options: Unpack[WatchOptions],
     ) -> None:
-        _check_options(options, WatchOptions)
         o = options
         confirmations = o.get("confirmations", 0)
         reorg_window = o.get("reorg_window", DEFAULT_REORG_WINDOW)
@@ -437,11 +433,8 @@ class EventWatcher(Generic[E]):
             raise ValueError("reorg_window must be >= 1")
         if from_block is not None and cursor is not None:
             raise ValueError("give from_block or cursor, not both")
-        url, addrs = _resolve(
-            event_types, o.get("session"), o.get("rpc_url"), o.get("addresses"), o.get("websocket")
-        )
+        url, self.query = _resolve(event_types, where, o, WatchOptions, o.get("websocket"))
         self.url = url
-        self.query = _Query(event_types, addrs, where)
         self.confirmations = confirmations
         poll, idle = o.get("poll_interval"), o.get("idle_interval")
         self.poll_interval = default_poll_interval(url) if poll is None else float(poll)
@@ -773,9 +766,8 @@ class EventWatcher(Generic[E]):
                 self.head = head
                 target = head - self.confirmations
                 if target < self._next_block:
-                    if self._pending_removed or self._fork is not None:
-                        for ev in self._flush_removed():
-                            yield ev
+                    for ev in self._flush_removed():
+                        yield ev
                     await self._wait()
                     continue
                 end = min(target, self._next_block + self._fetcher.span - 1)
@@ -806,8 +798,7 @@ class EventWatcher(Generic[E]):
                 self._next_block = end + 1
                 caught_up = self._next_block > target
                 self._prune(head)
-                reorged = self._pending_removed or self._fork is not None
-                if reorged and self._next_block > target:
+                if caught_up:
                     # The re-scan caught up: report removals before the new chain's events.
                     for removed in self._flush_removed():
                         yield removed
@@ -819,6 +810,9 @@ class EventWatcher(Generic[E]):
             await self._cleanup()
 
     def _flush_removed(self) -> Iterable[Any]:
+        """After a reorganisation: report it; the removal notices to yield (if asked for)."""
+        if not self._pending_removed and self._fork is None:
+            return []
         removed = sorted(
             self._pending_removed.values(), key=lambda e: (e.block_number, e.log_index)
         )
