@@ -658,10 +658,9 @@ class EventWatcher(Generic[E]):
 
     def _prune(self, head: int) -> None:
         floor = head - self.reorg_window
-        for b in [b for b in self._hashes if b < floor]:
-            del self._hashes[b]
-        for b in [b for b in self._delivered if b < floor]:
-            del self._delivered[b]
+        for table in (self._hashes, self._delivered):
+            for b in [b for b in table if b < floor]:
+                del table[b]
 
     async def _rewind(self) -> None:
         """A remembered block changed: find the fork point and rewind to it."""
