@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from ogpu.devnet.manifest import DEFAULT_HOST, log_path
+from ogpu.devnet.manifest import log_path
 from ogpu.devnet.node import pid_alive, spawn_logged, stop_pid, tail_log
 
 __all__ = ["ExtraService", "Supervisor", "follow_logs", "http_ok", "owned_alive", "tail_log"]
@@ -123,12 +123,8 @@ class Supervisor:
 
     def start_ipfs(self, home: Path, host: str, port: int) -> subprocess.Popen[bytes]:
         """Start the devnet IPFS store (data in ``<home>/ipfs``)."""
-        data_dir = home / "ipfs"
-        data_dir.mkdir(parents=True, exist_ok=True)
-        args = [sys.executable, "-m", "ogpu.devnet.ipfs_store", "--data-dir", str(data_dir)]
-        args += ["--port", str(port)]
-        if host != DEFAULT_HOST:
-            args += ["--host", host]
+        args = [sys.executable, "-m", "ogpu.devnet.ipfs_store", "--data-dir", str(home / "ipfs")]
+        args += ["--host", host, "--port", str(port)]
         proc = spawn_logged(args, log_path(home, "ipfs"))
         self.adopt("ipfs", proc)
         return proc

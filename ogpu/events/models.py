@@ -95,6 +95,7 @@ class _AbiEvent:
     signature: str
     topic0: str
     fields: tuple[tuple[str, str], ...]
+    indexed: bool
 
 
 def _snake(name: str) -> str:
@@ -186,7 +187,9 @@ def _abi_event(cls: type[ChainEvent]) -> _AbiEvent:
         raise TypeError(f"{cls.contract} declares no single event {cls.event_name}")
     entry = cast("ABIEvent", entries[0])
     fields = tuple((_snake(i["name"]), collapse_if_tuple(i)) for i in entry["inputs"])
-    return _AbiEvent(abi_to_signature(entry), "0x" + event_abi_to_log_topic(entry).hex(), fields)
+    topic0 = "0x" + event_abi_to_log_topic(entry).hex()
+    indexed = any(i.get("indexed") for i in entry["inputs"])
+    return _AbiEvent(abi_to_signature(entry), topic0, fields, indexed)
 
 
 def check_abi(cls: type[ChainEvent]) -> None:
@@ -197,11 +200,8 @@ def check_abi(cls: type[ChainEvent]) -> None:
     abi = [n for n, _ in cls.abi_fields]
     if declared != abi:
         raise TypeError(f"{cls.__name__} declares {declared}, the ABI of {cls.signature} has {abi}")
-    from ogpu.chain._abi import load_abi
-
-    for e in load_abi(cls.contract):
-        if e.get("name") == cls.event_name and any(i.get("indexed") for i in e["inputs"]):
-            raise TypeError(f"{cls.signature} has indexed parameters")
+    if _abi_event(cls).indexed:
+        raise TypeError(f"{cls.signature} has indexed parameters")
 
 
 # ----------------------------------------------------------------------------------------------

@@ -700,8 +700,7 @@ class EventWatcher(Generic[E]):
         if check_last:
             calls.append(("eth_getBlockByNumber", [hex(last), False]))
         results = await self.rpc.batch(calls)
-        head_hdr = results[0]
-        head = int(head_hdr["number"], 16)
+        head = int(results[0]["number"], 16)
         if check_last:
             hdr = results[1]
             if hdr is None or hdr["hash"].lower() != self._hashes[last]:
