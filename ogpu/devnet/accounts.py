@@ -11,9 +11,8 @@ import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-if (
-    TYPE_CHECKING
-):  # eth_account takes seconds to import; the devnet's process commands don't need it
+# eth_account takes seconds to import; the devnet's process commands don't need it
+if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
 
 #: The mnemonic anvil derives its default accounts from.

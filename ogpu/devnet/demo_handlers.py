@@ -26,7 +26,7 @@ import io
 import re
 import time
 from collections import Counter
-from typing import Literal
+from typing import Annotated, Literal
 
 from eth_hash.auto import keccak
 from PIL import Image, ImageStat, UnidentifiedImageError
@@ -61,9 +61,7 @@ __all__ = [
 demo_service = Service("demo")
 """The service the demo handlers are registered on (``load_handlers`` finds it)."""
 
-# ---------------------------------------------------------------------------------------------
 # text_stats
-# ---------------------------------------------------------------------------------------------
 
 _WORD_RE = re.compile("\\w+(?:['\u2019]\\w+)*", re.UNICODE)
 _SENTENCE_END_RE = re.compile(r"[.!?…]+(?=[\s\"')\]]|$)")
@@ -113,9 +111,8 @@ def text_stats(data: TextStatsInput) -> TextStatsOutput:
     """
     text = data.text
     words = [w.lower() for w in _WORD_RE.findall(text)]
-    sentences = [
-        s for s in _SENTENCE_END_RE.split(text) if _WORD_RE.search(s)
-    ]  # trailing text without a full stop is a sentence too
+    # trailing text without a full stop is a sentence too
+    sentences = [s for s in _SENTENCE_END_RE.split(text) if _WORD_RE.search(s)]
     paragraphs = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
     counts = Counter(w for w in words if not (data.exclude_stopwords and w in _STOPWORDS))
     top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: data.top_n]
@@ -134,9 +131,7 @@ def text_stats(data: TextStatsInput) -> TextStatsOutput:
     )
 
 
-# ---------------------------------------------------------------------------------------------
 # sentiment
-# ---------------------------------------------------------------------------------------------
 
 # VADER's cost grows with the square of a passage's length: score long texts in passages of at
 # most this many words (a 200 000-character text then takes under a second, not minutes).
@@ -230,9 +225,7 @@ def sentiment(data: SentimentInput) -> SentimentOutput:
     )
 
 
-# ---------------------------------------------------------------------------------------------
 # images (Pillow)
-# ---------------------------------------------------------------------------------------------
 
 #: Largest source image decoded (checked from the header, before any pixel is inflated).
 MAX_SOURCE_PIXELS = 4_194_304
@@ -260,6 +253,9 @@ def decode_image(raw: bytes) -> tuple[Image.Image, str]:
     return img.convert("RGBA" if has_alpha else "RGB"), fmt
 
 
+_Byte = Annotated[int, Field(ge=0, le=255)]
+
+
 class ImageSpec(BaseModel):
     """A synthetic image: ``gradient`` (red along x, green along y, fixed blue),
     ``checkerboard`` (``cell``-pixel squares of ``color`` and ``color2``) or ``solid``."""
@@ -267,17 +263,10 @@ class ImageSpec(BaseModel):
     kind: Literal["gradient", "checkerboard", "solid"] = "gradient"
     width: int = Field(default=64, ge=1, le=1024)
     height: int = Field(default=48, ge=1, le=1024)
-    color: tuple[int, int, int] = (255, 255, 255)
-    color2: tuple[int, int, int] = (0, 0, 0)
-    blue: int = Field(default=128, ge=0, le=255)
+    color: tuple[_Byte, _Byte, _Byte] = (255, 255, 255)
+    color2: tuple[_Byte, _Byte, _Byte] = (0, 0, 0)
+    blue: _Byte = 128
     cell: int = Field(default=8, ge=1, le=1024)
-
-    @model_validator(mode="after")
-    def _check_colors(self) -> ImageSpec:
-        for c in (*self.color, *self.color2):
-            if not 0 <= c <= 255:
-                raise ValueError(f"colour components must be 0..255, got {c}")
-        return self
 
 
 def generate_image(spec: ImageSpec) -> Image.Image:
@@ -329,6 +318,13 @@ class ThumbnailOutput(BaseModel):
     png_bytes: int
 
 
+def _b64decode(text: str, field: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except binascii.Error as exc:
+        raise ValueError(f"{field} is not valid base64: {exc}") from exc
+
+
 def _fit(w: int, h: int, max_w: int, max_h: int) -> tuple[int, int]:
     scale = min(max_w / w, max_h / h, 1.0)
     return max(1, round(w * scale)), max(1, round(h * scale))
@@ -345,11 +341,7 @@ def thumbnail(data: ThumbnailInput) -> ThumbnailOutput:
         image, fmt = generate_image(data.generate), "generated"
     else:
         assert data.image_base64 is not None
-        try:
-            raw = base64.b64decode(data.image_base64, validate=True)
-        except binascii.Error as exc:
-            raise ValueError(f"image_base64 is not valid base64: {exc}") from exc
-        image, fmt = decode_image(raw)
+        image, fmt = decode_image(_b64decode(data.image_base64, "image_base64"))
     tw, th = _fit(image.width, image.height, data.max_width, data.max_height)
     thumb = image if (tw, th) == image.size else image.resize((tw, th), Image.Resampling.BOX)
     buf = io.BytesIO()
@@ -368,9 +360,7 @@ def thumbnail(data: ThumbnailInput) -> ThumbnailOutput:
     )
 
 
-# ---------------------------------------------------------------------------------------------
 # hash
-# ---------------------------------------------------------------------------------------------
 
 HashAlgorithm = Literal["sha256", "sha3_256", "keccak256", "blake2b", "sha512"]
 _DEFAULT_ALGORITHMS: tuple[HashAlgorithm, ...] = ("sha256", "keccak256")
@@ -420,19 +410,14 @@ def hash_text(data: HashInput) -> HashOutput:
         raw = data.text.encode("utf-8")
     else:
         assert data.data_base64 is not None
-        try:
-            raw = base64.b64decode(data.data_base64, validate=True)
-        except binascii.Error as exc:
-            raise ValueError(f"data_base64 is not valid base64: {exc}") from exc
+        raw = _b64decode(data.data_base64, "data_base64")
     return HashOutput(
         digests={alg: "0x" + hash_data(raw, alg).hex() for alg in dict.fromkeys(data.algorithms)},
         byte_length=len(raw),
     )
 
 
-# ---------------------------------------------------------------------------------------------
 # echo (diagnostic)
-# ---------------------------------------------------------------------------------------------
 
 
 class EchoInput(BaseModel):

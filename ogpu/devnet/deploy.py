@@ -6,15 +6,6 @@ from the admin's nonce), so the cross-references are right from the start. :func
 grants the roles and sets the parameters, sending only what is missing. Everything goes through a
 :class:`~ogpu.chain.session.Session` and the packaged artifacts; transactions are signed locally
 with the admin's key, which is never printed.
-
-Example::
-
-    from ogpu.devnet.accounts import dev_account
-    from ogpu.devnet.deploy import deploy_protocol
-
-    d = deploy_protocol("http://127.0.0.1:8545", dev_account("admin").account,
-                        judge=dev_account("judge").address)
-    print(d.nexus, d.controller)
 """
 
 from __future__ import annotations
@@ -24,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+import rlp
 from eth_abi.abi import encode
 from eth_typing import ChecksumAddress
 from eth_utils.address import to_checksum_address
@@ -128,16 +120,8 @@ def _constructor_types(abi: list[dict[str, Any]]) -> list[str]:
 
 
 def _create_address(sender: str, nonce: int) -> ChecksumAddress:
-    sender_bytes = to_bytes(hexstr=sender)
-    if nonce == 0:
-        nonce_rlp = b"\x80"
-    elif nonce < 0x80:
-        nonce_rlp = bytes([nonce])
-    else:
-        raw = nonce.to_bytes((nonce.bit_length() + 7) // 8, "big")
-        nonce_rlp = bytes([0x80 + len(raw)]) + raw
-    payload = b"\x94" + sender_bytes + nonce_rlp
-    return to_checksum_address(keccak(bytes([0xC0 + len(payload)]) + payload)[12:])
+    """The address of the contract ``sender`` creates with ``nonce``."""
+    return to_checksum_address(keccak(rlp.encode([to_bytes(hexstr=sender), nonce]))[12:])
 
 
 class _Sender:
@@ -276,10 +260,7 @@ def ensure_wiring(chain: Chain, admin: SignerInput, deployment: Deployment) -> l
         terminal = session.contract("Terminal", d.terminal)
         vault = session.contract("Vault", d.vault)
 
-        def same(a: Any, b: Any) -> bool:
-            return str(a).lower() == str(b).lower()
-
-        # (label, what is read, is the read value right?, the fix)
+        # (label, what is read, the value it must have, the fix)
         checks: list[tuple[str, ContractCall, Any, ContractCall]] = []
         refs: tuple[tuple[BoundContract, str, str, str], ...] = (
             (nexus, "manager", "setManager", d.manager),
@@ -293,48 +274,40 @@ def ensure_wiring(chain: Chain, admin: SignerInput, deployment: Deployment) -> l
             (vault, "terminal", "setTerminal", d.terminal),
         )
         for contract, getter, setter, value in refs:
-            checks.append(
-                (
-                    f"{setter}({value})",
-                    getattr(contract.functions, getter)(),
-                    lambda got, v=value: same(got, v),
-                    getattr(contract.functions, setter)(value),
-                )
-            )
+            fn = contract.functions
+            fix = getattr(fn, setter)(value)
+            checks.append((f"{setter}({value})", getattr(fn, getter)(), value, fix))
         roles = [(CONTROLLER_ROLE, "CONTROLLER", h) for h in (d.controller, d.nexus, d.terminal)]
         for role, name, holder in [*roles, (JUDGE_ROLE, "JUDGE", d.judge)]:
             has, grant = manager.functions.hasRole, manager.functions.grantRole
             checks.append(
-                (f"grant {name} to {holder}", has(role, holder), bool, grant(role, holder))
+                (f"grant {name} to {holder}", has(role, holder), True, grant(role, holder))
             )
         agent = d.default_agent or ZERO_ADDRESS
-        vf = vault.functions
+        vf, tf = vault.functions, terminal.functions
+        lockup, unbonding = d.min_lockup_per_source, d.unbonding_period
         checks += [
             (
                 "setMinLockupPerSource",
                 vf.MIN_LOCKUP_PER_SOURCE(),
-                lambda got: got == d.min_lockup_per_source,
-                vf.setMinLockupPerSource(d.min_lockup_per_source),
+                lockup,
+                vf.setMinLockupPerSource(lockup),
             ),
             (
                 "setMaxUnbondingPeriod",
                 vf.UNBONDING_PERIOD(),
-                lambda got: got == d.unbonding_period,
-                vf.setMaxUnbondingPeriod(d.unbonding_period),
+                unbonding,
+                vf.setMaxUnbondingPeriod(unbonding),
             ),
-            (
-                f"setDefaultAgent({agent})",
-                terminal.functions.defaultAgent(),
-                lambda got: same(got, agent),
-                terminal.functions.setDefaultAgent(agent),
-            ),
+            (f"setDefaultAgent({agent})", tf.defaultAgent(), agent, tf.setDefaultAgent(agent)),
         ]
 
         values = session.batch_call([read for _, read, _, _ in checks])
+        # one comparison for addresses (any case), numbers and booleans
         missing = [
             (label, fix)
-            for (label, _, ok, fix), value in zip(checks, values, strict=True)
-            if not ok(value)
+            for (label, _, want, fix), got in zip(checks, values, strict=True)
+            if str(got).lower() != str(want).lower()
         ]
         if missing:
             sender = _Sender(session, signer)

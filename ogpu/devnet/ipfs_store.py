@@ -12,15 +12,6 @@ Endpoints (CIDs are Kubo-default CIDv0, computed by :mod:`ogpu.ipfs.cid`):
 Content lives in ``data_dir`` as ``<cid>`` files plus ``<cid>.json`` metadata, written atomically,
 so a restarted store serves what it stored before.
 
-Example:
-    >>> import tempfile
-    >>> tmp = tempfile.TemporaryDirectory()
-    >>> store = IPFSStore(tmp.name)
-    >>> store.start()
-    'http://127.0.0.1:...'
-    >>> store.stop()
-    >>> tmp.cleanup()
-
 Run as a process: ``python -m ogpu.devnet.ipfs_store --data-dir D --port P`` (prints
 ``OGPU_IPFS_STORE_URL=<url>`` once listening).
 """
@@ -32,7 +23,6 @@ import json
 import mimetypes
 import os
 import signal
-import socket
 import sys
 import threading
 from collections.abc import AsyncGenerator, Sequence
@@ -90,22 +80,15 @@ class BlobStore:
             return None
         return str(parsed.set(version=0, base="base58btc"))
 
-    def _write_atomic(self, path: Path, data: bytes) -> None:
-        atomic_write(path, data, mode=0o644)
-
     def put(self, data: bytes, filename: str, content_type: str) -> tuple[StoredObject, int]:
         """Store ``data``; return its metadata and the DAG size Kubo would report."""
         cid, dag_size = cid_and_size(data)
         meta = StoredObject(cid, len(data), filename, content_type)
         with self._lock:
             if not (self.dir / cid).exists():
-                self._write_atomic(self.dir / cid, data)
-            self._write_atomic(
-                self.dir / f"{cid}.json",
-                json.dumps(
-                    {"filename": filename, "content_type": content_type, "size": len(data)}
-                ).encode(),
-            )
+                atomic_write(self.dir / cid, data, mode=0o644)
+            info = {"filename": filename, "content_type": content_type, "size": len(data)}
+            atomic_write(self.dir / f"{cid}.json", json.dumps(info).encode(), mode=0o644)
         return meta, dag_size
 
     def get(self, cid: str) -> tuple[bytes, StoredObject] | None:
@@ -138,30 +121,24 @@ def _content_type(meta: StoredObject) -> str:
     return guessed or "application/octet-stream"
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    # Kubo's error shape, plus "error" for pinning-style clients.
-    return JSONResponse(
-        {"Message": message, "Code": 0, "Type": "error", "error": message}, status_code=status
-    )
+class _Refused(Exception):
+    """A request the store answers with an error ``status`` and ``message``."""
 
-
-class _TooLarge(Exception):
-    pass
-
-
-class _BadUpload(Exception):
-    pass
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 async def _read_upload(request: Request, limit: int) -> tuple[bytes, str, str]:
     """Bytes, filename and content type of the first file part; body read with a size cap."""
     from ogpu.service.server import read_capped
 
+    too_large = _Refused(413, f"upload exceeds the {limit}-byte limit")
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise _BadUpload("expected a multipart/form-data body")
+        raise _Refused(400, "expected a multipart/form-data body")
     raw = await read_capped(request, limit + _MULTIPART_OVERHEAD)
     if raw is None:
-        raise _TooLarge
+        raise too_large
 
     async def body() -> AsyncGenerator[bytes, None]:
         yield raw
@@ -169,17 +146,17 @@ async def _read_upload(request: Request, limit: int) -> tuple[bytes, str, str]:
     try:
         form = await MultiPartParser(request.headers, body(), max_files=1, max_fields=16).parse()
     except MultiPartException as exc:
-        raise _BadUpload(f"malformed multipart body: {exc.message}") from exc
+        raise _Refused(400, f"malformed multipart body: {exc.message}") from exc
     try:
         for _, value in form.multi_items():
             if isinstance(value, UploadFile):
                 data = await value.read()
                 if len(data) > limit:
-                    raise _TooLarge
+                    raise too_large
                 return data, value.filename or "", value.content_type or ""
     finally:
         await form.close()
-    raise _BadUpload("no file part in the multipart body")
+    raise _Refused(400, "no file part in the multipart body")
 
 
 def create_app(
@@ -191,17 +168,19 @@ def create_app(
     """The ASGI app serving ``store`` (see the module docstring for the endpoints)."""
     app = FastAPI(title="ogpu devnet IPFS store", docs_url=None, redoc_url=None, openapi_url=None)
 
-    async def upload(request: Request) -> tuple[StoredObject, int] | JSONResponse:
-        try:
-            data, filename, content_type = await _read_upload(request, max_upload_bytes)
-        except _TooLarge:
-            return _error(413, f"upload exceeds the {max_upload_bytes}-byte limit")
-        except _BadUpload as exc:
-            return _error(400, str(exc))
-        return store.put(data, filename, content_type)
+    @app.exception_handler(_Refused)
+    async def refused(request: Request, exc: _Refused) -> JSONResponse:
+        # Kubo's error shape, plus "error" for pinning-style clients.
+        body = {"Message": str(exc), "Code": 0, "Type": "error", "error": str(exc)}
+        return JSONResponse(body, status_code=exc.status)
 
-    def base(request: Request) -> str:
-        return (public_url or str(request.base_url)).rstrip("/")
+    def lookup(cid: str, asked: str) -> tuple[bytes, StoredObject]:
+        if BlobStore.canonical(cid) is None:
+            raise _Refused(400, f"invalid or unsupported CID: {asked!r}")
+        found = store.get(cid)
+        if found is None:
+            raise _Refused(404, f"{cid} not found in this store")
+        return found
 
     @app.get("/health")
     def health() -> dict[str, Any]:
@@ -209,39 +188,25 @@ def create_app(
 
     @app.post("/api/v0/add")
     async def kubo_add(request: Request) -> Response:
-        result = await upload(request)
-        if isinstance(result, Response):
-            return result
-        meta, dag_size = result
+        meta, dag_size = store.put(*await _read_upload(request, max_upload_bytes))
         return JSONResponse(
             {"Name": meta.filename or meta.cid, "Hash": meta.cid, "Size": str(dag_size)}
         )
 
-    def lookup(cid: str, asked: str) -> tuple[bytes, StoredObject] | JSONResponse:
-        if BlobStore.canonical(cid) is None:
-            return _error(400, f"invalid or unsupported CID: {asked!r}")
-        found = store.get(cid)
-        return _error(404, f"{cid} not found in this store") if found is None else found
-
     @app.post("/api/v0/cat")
     def kubo_cat(arg: str = "") -> Response:
-        found = lookup(arg.removeprefix("/ipfs/").split("/", 1)[0], arg)
-        return found if isinstance(found, Response) else Response(found[0], media_type="text/plain")
+        data, _ = lookup(arg.removeprefix("/ipfs/").split("/", 1)[0], arg)
+        return Response(data, media_type="text/plain")
 
     @app.post("/file/create", status_code=201)
     async def pin_file(request: Request) -> Response:
-        result = await upload(request)
-        if isinstance(result, Response):
-            return result
-        meta, _ = result
-        return JSONResponse({"link": f"{base(request)}/ipfs/{meta.cid}"}, status_code=201)
+        meta, _ = store.put(*await _read_upload(request, max_upload_bytes))
+        base = (public_url or str(request.base_url)).rstrip("/")
+        return JSONResponse({"link": f"{base}/ipfs/{meta.cid}"}, status_code=201)
 
     @app.api_route("/ipfs/{cid}", methods=["GET", "HEAD"])
     def gateway(cid: str) -> Response:
-        found = lookup(cid, cid)
-        if isinstance(found, Response):
-            return found
-        data, meta = found
+        data, meta = lookup(cid, cid)
         return Response(
             data,
             media_type=_content_type(meta),
@@ -265,6 +230,11 @@ class IPFSStore:
         >>> url = store.start()
         >>> httpx.get(f"{url}/health").json()
         {'status': 'ok', 'objects': 0}
+        >>> link = store.client().publish({"a": 1})
+        >>> link
+        'http://127.0.0.1:.../ipfs/Qm...'
+        >>> httpx.get(link).json()
+        {'a': 1}
         >>> store.stop()
         >>> tmp.cleanup()
     """
@@ -287,31 +257,17 @@ class IPFSStore:
         self.max_upload_bytes = max_upload_bytes
         self.public_url = public_url
         self._server: BackgroundServer | None = None
-        self._socket: socket.socket | None = None
 
     @property
     def url(self) -> str:
         """Base URL once bound (``http://host:port``)."""
-        if self._socket is None:
+        if self._server is None:
             raise RuntimeError("the store is not running; call start() first")
         return f"http://{self.host}:{self.port}"
 
     def client(self, **kwargs: Any) -> IPFSClient:
-        """An :class:`IPFSClient` pinning through this store's ``/file/create`` and reading its gateway.
-
-        Example:
-            >>> import tempfile, httpx
-            >>> tmp = tempfile.TemporaryDirectory()
-            >>> store = IPFSStore(tmp.name)
-            >>> _ = store.start()
-            >>> url = store.client().publish({"a": 1})
-            >>> url
-            'http://127.0.0.1:.../ipfs/Qm...'
-            >>> httpx.get(url).json()
-            {'a': 1}
-            >>> store.stop()
-            >>> tmp.cleanup()
-        """
+        """An :class:`IPFSClient` pinning through this store's ``/file/create`` and reading its
+        gateway (see the class example)."""
         return IPFSClient(PinningBackend(f"{self.url}/file/create"), gateway=self.url, **kwargs)
 
     def start(self, timeout: float = 10.0) -> str:
@@ -322,7 +278,6 @@ class IPFSStore:
 
         sock = listen_socket(self.host, self.port, nodelay=self.tcp_nodelay)
         self.port = sock.getsockname()[1]
-        self._socket = sock
         app = create_app(
             BlobStore(self.data_dir),
             max_upload_bytes=self.max_upload_bytes,
@@ -333,7 +288,6 @@ class IPFSStore:
                 app, sock, name="ogpu-ipfs-store", lifespan="off", startup_timeout=timeout
             )
         except Exception as exc:
-            self._socket = None
             raise RuntimeError(f"IPFS store did not start on {self.host}:{self.port}") from exc
         return self.url
 
@@ -359,14 +313,8 @@ class IPFSStore:
     def stop(self, timeout: float = 10.0) -> None:
         """Stop serving and release the port (idempotent)."""
         if self._server is not None:
-            self._server.stop(timeout)
+            self._server.stop(timeout)  # also closes the socket
             self._server = None
-        self._close_socket()
-
-    def _close_socket(self) -> None:
-        if self._socket is not None:
-            self._socket.close()
-            self._socket = None
 
     def __enter__(self) -> IPFSStore:
         self.start()

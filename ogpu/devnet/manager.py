@@ -8,12 +8,6 @@ health and counts, ``reset`` starts over with empty data. Processes: :mod:`~ogpu
 
 The chain mines a block per transaction and, while idle, one every ``IDLE_BLOCK_S`` seconds, so
 its time follows the wall clock (expiry and deadlines pass without other traffic).
-
-Example (the ``devnet`` namespace is a running devnet)::
-
-    >>> st = status(devnet.home)
-    >>> st.running, st.source_count is not None
-    (True, True)
 """
 
 from __future__ import annotations
@@ -54,7 +48,7 @@ from ogpu.devnet.manifest import (
     resolve_home,
     write_manifest,
 )
-from ogpu.devnet.node import AnvilNode, find_anvil, port_is_free
+from ogpu.devnet.node import AnvilNode, find_anvil, port_is_free, rpc_answers, wait_started
 from ogpu.devnet.processes import (
     ExtraService,
     Supervisor,
@@ -63,7 +57,6 @@ from ogpu.devnet.processes import (
     marker_of,
     owned_alive,
     tail_log,
-    wait_http,
 )
 from ogpu.devnet.seeding import (
     CLIENT_VAULT_DEPOSIT_WEI,
@@ -210,13 +203,14 @@ class DevnetStatus:
         if self.state == "stopped":
             return f"the devnet is stopped{where}; start it with `ogpu devnet up`"
         if self.state == "unhealthy":
-            bad = [s for s in self.services if not s.healthy]
-            parts = []
-            for s in bad:
-                why = "is not running" if not s.process_alive else "does not answer"
-                parts.append(f"{s.name} (pid {s.pid}) {why}")
+            bad = ", ".join(
+                f"{s.name} (pid {s.pid}) "
+                + ("does not answer" if s.process_alive else "is not running")
+                for s in self.services
+                if not s.healthy
+            )
             return (
-                f"the devnet{where} is not healthy: {', '.join(parts)}; "
+                f"the devnet{where} is not healthy: {bad}; "
                 "run `ogpu devnet up` to restart it (or `ogpu devnet down` to clean up)"
             )
         return None
@@ -275,17 +269,6 @@ def _chain_counts(manifest: Mapping[str, Any]) -> tuple[int | None, int | None, 
     return block, sources, tasks
 
 
-def _rpc_ok(url: str) -> bool:
-    session = devnet_session(url, timeout=1.0)
-    try:
-        session.rpc("eth_chainId", [], retry=False)
-    except OGPUError:
-        return False
-    finally:
-        session.close()
-    return True
-
-
 def _service_health(
     manifest: Mapping[str, Any], services: Sequence[ExtraService] = ()
 ) -> tuple[ServiceHealth, ...]:
@@ -297,7 +280,7 @@ def _service_health(
         url: str | None = None
         if name == "anvil":
             url = str(manifest.get("rpc_url"))
-            answering = alive and _rpc_ok(url)
+            answering = alive and rpc_answers(url)
         elif name == "ipfs":
             url = str((manifest.get("ipfs") or {}).get("api_url"))
             answering = alive and http_ok(f"{url}/health")
@@ -318,8 +301,9 @@ def status(
 
     ``services`` supply the health checks of extra services (else: their process is alive).
 
-    >>> st = status(devnet.home); st.running, st.block_number > 0
-    (True, True)
+    >>> st = status(devnet.home)
+    >>> st.running, st.block_number > 0, st.source_count is not None
+    (True, True, True)
     """
     h = resolve_home(home)
     try:
@@ -373,68 +357,6 @@ def _check_port(port: int, host: str, what: str, option: str) -> None:
         )
 
 
-@dataclass(frozen=True)
-class _UpOptions:
-    port: int
-    ipfs_port: int
-    block_time: int | None
-    state: Path | None
-    host: str
-    timeout: float
-
-
-def _options(
-    *,
-    port: int | None,
-    ipfs_port: int | None,
-    block_time: int | None,
-    state_path: str | os.PathLike[str] | None,
-    host: str,
-    timeout: float,
-) -> _UpOptions:
-    """Validated options of ``up`` (before anything starts)."""
-    if block_time is not None and block_time < 1:
-        raise DevnetError(
-            "--block-time must be a whole number of seconds >= 1 (omit it to automine)"
-        )
-    port = DEFAULT_PORT if port is None else port
-    ipfs_port = DEFAULT_IPFS_PORT if ipfs_port is None else ipfs_port
-    if port == ipfs_port:
-        raise DevnetError(
-            f"anvil and IPFS cannot share port {port}; choose another with --ipfs-port"
-        )
-    _check_port(port, host, "anvil", "--port")
-    _check_port(ipfs_port, host, "IPFS store", "--ipfs-port")
-    find_anvil()
-    state = Path(state_path).expanduser().resolve() if state_path is not None else None
-    return _UpOptions(port, ipfs_port, block_time, state, host, timeout)
-
-
-def _start_anvil(h: Path, opts: _UpOptions, sup: Supervisor) -> AnvilNode:
-    """anvil, detached, automining (plus an idle block every IDLE_BLOCK_S) during set-up."""
-    anvil_log = log_path(h, "anvil")
-    extra = ["--mixed-mining"]
-    if opts.state is not None:
-        extra += ["--state-interval", str(STATE_DUMP_INTERVAL_S)]
-    try:
-        node = AnvilNode.start(
-            opts.port,
-            host=opts.host,
-            block_time=IDLE_BLOCK_S,
-            state_path=opts.state,
-            log_path=anvil_log,
-            chain_id=CHAIN_ID,
-            extra_args=extra,
-            timeout=opts.timeout,
-            detach=True,
-        )
-    except DevnetStartError as exc:
-        raise DevnetStartError(f"anvil failed to start: {exc}; see {anvil_log}") from None
-    assert node.process is not None
-    sup.adopt("anvil", node.process)
-    return node
-
-
 def _start_extra(
     h: Path, svc: ExtraService, manifest: dict[str, Any], pids: dict[str, int], sup: Supervisor
 ) -> None:
@@ -470,23 +392,18 @@ def up(
     """
     h = resolve_home(home)
     with locked(h):
-        return _up(
-            h,
-            port=port,
-            ipfs_port=ipfs_port,
-            block_time=block_time,
-            state_path=state_path,
-            host=host,
-            timeout=timeout,
-            services=services,
-        )
+        return _up(h, port, ipfs_port, block_time, state_path, host, timeout, services)
 
 
 def _up(
     h: Path,
-    *,
+    port: int | None,
+    ipfs_port: int | None,
+    block_time: int | None,
+    state_path: str | os.PathLike[str] | None,
+    host: str,
+    timeout: float,
     services: Sequence[ExtraService],
-    **options: Any,
 ) -> DevnetInfo:
     t0 = time.monotonic()
     prev = read_manifest_or_none(h)
@@ -496,16 +413,48 @@ def _up(
         if health and all(s.healthy for s in health):
             return DevnetInfo(home=h, manifest=prev, already_running=True)
         sup.stop_all(prev)  # leftovers of a crashed devnet
-    opts = _options(**options)
-    state_existed = opts.state is not None and opts.state.exists() and opts.state.stat().st_size > 0
+    # Validate everything before anything starts.
+    if block_time is not None and block_time < 1:
+        raise DevnetError(
+            "--block-time must be a whole number of seconds >= 1 (omit it to automine)"
+        )
+    port = DEFAULT_PORT if port is None else port
+    ipfs_port = DEFAULT_IPFS_PORT if ipfs_port is None else ipfs_port
+    if port == ipfs_port:
+        raise DevnetError(
+            f"anvil and IPFS cannot share port {port}; choose another with --ipfs-port"
+        )
+    _check_port(port, host, "anvil", "--port")
+    _check_port(ipfs_port, host, "IPFS store", "--ipfs-port")
+    find_anvil()
+    state = Path(state_path).expanduser().resolve() if state_path is not None else None
+    state_existed = state is not None and state.exists() and state.stat().st_size > 0
     pids: dict[str, int] = {}
     try:
         # The IPFS store needs ~1 s to import its web stack: start it first, so it comes up
         # while anvil starts and the protocol deploys.
-        ipfs_proc = sup.start_ipfs(h, opts.host, opts.ipfs_port)
+        ipfs_proc = sup.start_ipfs(h, host, ipfs_port)
         pids["ipfs"] = ipfs_proc.pid
-        node = _start_anvil(h, opts, sup)
-        assert node.pid is not None
+        # anvil automines during set-up (plus an idle block every IDLE_BLOCK_S)
+        extra = ["--mixed-mining"]
+        if state is not None:
+            extra += ["--state-interval", str(STATE_DUMP_INTERVAL_S)]
+        try:
+            node = AnvilNode.start(
+                port,
+                host=host,
+                block_time=IDLE_BLOCK_S,
+                state_path=state,
+                log_path=log_path(h, "anvil"),
+                chain_id=CHAIN_ID,
+                extra_args=extra,
+                timeout=timeout,
+                detach=True,
+            )
+        except DevnetStartError as exc:
+            raise DevnetStartError(f"anvil failed to start: {exc}") from None
+        assert node.process is not None and node.pid is not None
+        sup.adopt("anvil", node.process)
         pids = {"anvil": node.pid, **pids}  # manifest order: anvil first (stopped last)
         deployment = None
         old_addresses: dict[str, Any] = (prev or {}).get("addresses") or {}
@@ -516,25 +465,24 @@ def _up(
             deployment = restore_deployment((prev or {}).get("deployment"))
         else:
             addresses, deployment = deploy_and_seed(node.url)
-        if opts.block_time is not None:
-            node.rpc("evm_setIntervalMining", [int(opts.block_time)])
-        ipfs_url = f"http://{opts.host}:{opts.ipfs_port}"
-        wait_http(
-            ipfs_proc, "the IPFS store", f"{ipfs_url}/health", log_path(h, "ipfs"), opts.timeout
+        if block_time is not None:
+            node.rpc("evm_setIntervalMining", [int(block_time)])
+        ipfs_health = f"http://{host}:{ipfs_port}/health"
+        ipfs_log = log_path(h, "ipfs")
+        wait_started(
+            ipfs_proc, "the IPFS store", lambda: http_ok(ipfs_health, 0.5), ipfs_log, timeout
         )
         if not node.is_alive():
-            raise DevnetStartError(
-                f"anvil stopped during start-up: {node.log_tail(3)}; see {log_path(h, 'anvil')}"
-            )
+            raise DevnetStartError(f"anvil stopped during start-up; see {node.log_path}")
         manifest = build_manifest(
             home=h,
-            host=opts.host,
-            port=opts.port,
-            ipfs_port=opts.ipfs_port,
+            host=host,
+            port=port,
+            ipfs_port=ipfs_port,
             addresses=addresses,
-            block_time=opts.block_time,
-            idle_block_s=None if opts.block_time is not None else IDLE_BLOCK_S,
-            state_path=opts.state,
+            block_time=block_time,
+            idle_block_s=None if block_time is not None else IDLE_BLOCK_S,
+            state_path=state,
             pids=pids,
             deployment=deployment,
         )
@@ -621,18 +569,16 @@ def reset(
         state = state_path if state_path is not None else old_state
         for p in {old_state, str(state) if state is not None else None}:
             if p:
-                with contextlib.suppress(FileNotFoundError):
-                    Path(p).unlink()
+                Path(p).unlink(missing_ok=True)
         shutil.rmtree(h / "ipfs", ignore_errors=True)
-        with contextlib.suppress(FileNotFoundError):
-            (h / MANIFEST_NAME).unlink()
+        (h / MANIFEST_NAME).unlink(missing_ok=True)
         return _up(
             h,
-            port=port if port is not None else ports.get("anvil"),
-            ipfs_port=ipfs_port if ipfs_port is not None else ports.get("ipfs"),
-            block_time=block_time if block_time is not None else prev.get("block_time"),
-            state_path=state,
-            host=host or str(prev.get("host") or DEFAULT_HOST),
-            timeout=timeout,
-            services=services,
+            port if port is not None else ports.get("anvil"),
+            ipfs_port if ipfs_port is not None else ports.get("ipfs"),
+            block_time if block_time is not None else prev.get("block_time"),
+            state,
+            host or str(prev.get("host") or DEFAULT_HOST),
+            timeout,
+            services,
         )

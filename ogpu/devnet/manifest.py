@@ -60,9 +60,8 @@ MANIFEST_VERSION = 1
 LOCK_TIMEOUT_S = 60.0
 
 
-def default_home() -> Path:
-    """The devnet home: ``$OGPU_DEVNET_HOME`` or ``~/.ogpu/devnet``."""
-    return devnet_home()
+#: The devnet home: ``$OGPU_DEVNET_HOME`` or ``~/.ogpu/devnet``.
+default_home = devnet_home
 
 
 def resolve_home(home: str | os.PathLike[str] | None = None) -> Path:

@@ -21,7 +21,7 @@ import subprocess
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +33,7 @@ from ogpu.devnet.errors import (
     DevnetPortInUseError,
     DevnetStartError,
     DevnetUnreachableError,
+    one_line,
 )
 from ogpu.files import open_log
 
@@ -47,6 +48,7 @@ __all__ = [
     "find_anvil",
     "free_port",
     "port_is_free",
+    "rpc_answers",
     "rpc_call",
 ]
 
@@ -59,21 +61,13 @@ PortInUseError = DevnetPortInUseError
 
 def _platform_package() -> str:
     machine = platform.machine().lower()
-    arch = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(
-        machine, machine
-    )
-    system = platform.system().lower()
-    return f"anvil-{system}-{arch}"
+    arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(machine, machine)
+    return f"anvil-{platform.system().lower()}-{arch}"
 
 
 def _search_roots() -> list[Path]:
-    roots = [Path.cwd(), Path(__file__).resolve().parents[2]]
-    seen: list[Path] = []
-    for root in roots:
-        for p in (root, *root.parents):
-            if p not in seen:
-                seen.append(p)
-    return seen
+    roots = (Path.cwd(), Path(__file__).resolve().parents[2])
+    return list(dict.fromkeys(p for root in roots for p in (root, *root.parents)))
 
 
 def find_anvil() -> str:
@@ -162,6 +156,15 @@ def rpc_call(url: str, method: str, params: list[Any] | None = None, timeout: fl
         ) from None
 
 
+def rpc_answers(url: str) -> bool:
+    """True when a JSON-RPC node answers at ``url`` (within 1 s)."""
+    try:
+        rpc_call(url, "eth_chainId", timeout=1.0)
+    except DevnetError:
+        return False
+    return True
+
+
 @dataclass
 class AnvilNode:
     """A running anvil process (or a handle on one started earlier, when ``process`` is None)."""
@@ -184,8 +187,6 @@ class AnvilNode:
         state_path: str | os.PathLike[str] | None = None,
         log_path: str | os.PathLike[str] | None = None,
         chain_id: int = 31337,
-        accounts: int = 10,
-        balance_ether: int = 10_000,
         gas_limit: int | None = None,
         extra_args: list[str] | None = None,
         timeout: float = 15.0,
@@ -209,8 +210,8 @@ class AnvilNode:
             "--host", host,
             "--port", str(port),
             "--chain-id", str(chain_id),
-            "--accounts", str(accounts),
-            "--balance", str(balance_ether),
+            "--accounts", "10",
+            "--balance", "10000",
             "--mnemonic", DEV_MNEMONIC,
             # States older than anvil's in-memory window (about 500 blocks) would otherwise be
             # written under ~/.foundry/anvil/tmp, gigabytes over a long chain, and never removed.
@@ -228,48 +229,17 @@ class AnvilNode:
         log = Path(log_path) if log_path is not None else None
         proc = spawn_logged(args, log, detach=detach)
         url = f"http://{host}:{port}"
-        node = cls(
-            url=url,
-            port=port,
-            host=host,
-            pid=proc.pid,
-            log_path=log,
-            state_path=state,
-            process=proc,
-        )
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                tail = node.log_tail()
-                raise DevnetStartError(
-                    f"anvil exited with code {proc.returncode} during start-up"
-                    + (f": {tail}" if tail else "")
-                )
-            try:
-                rpc_call(url, "eth_chainId", timeout=1.0)
-                return node
-            except DevnetUnreachableError:
-                if time.monotonic() > deadline:
-                    node.stop()
-                    raise DevnetStartError(
-                        f"anvil did not answer on {url} within {timeout:.0f} s"
-                    ) from None
-                time.sleep(0.02)
-
-    def log_tail(self, lines: int = 5) -> str:
-        """The last lines of the node's log, for error messages."""
-        if self.log_path is None or not self.log_path.exists():
-            return ""
-        text = self.log_path.read_text(errors="replace").strip().splitlines()
-        return " | ".join(text[-lines:])
+        node = cls(url, port, host, proc.pid, log, state, proc)
+        try:
+            wait_started(proc, "anvil", lambda: rpc_answers(url), log, timeout, poll=0.02)
+        except DevnetStartError:
+            node.stop()
+            raise
+        return node
 
     def is_alive(self) -> bool:
         """True when the node answers JSON-RPC."""
-        try:
-            rpc_call(self.url, "eth_chainId", timeout=1.0)
-        except DevnetError:
-            return False
-        return True
+        return rpc_answers(self.url)
 
     def rpc(self, method: str, params: list[Any] | None = None) -> Any:
         """A raw JSON-RPC call to this node."""
@@ -330,11 +300,9 @@ def pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    stat = Path(f"/proc/{pid}/stat")
-    if stat.exists():
-        with contextlib.suppress(OSError, IndexError):
-            if stat.read_text().split(")")[-1].split()[0] == "Z":
-                return False
+    with contextlib.suppress(OSError, IndexError):  # no /proc (macOS): trust kill()
+        if Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z":
+            return False
     return True
 
 
@@ -353,3 +321,48 @@ def stop_pid(pid: int, timeout: float = 5.0) -> None:
         time.sleep(0.05)
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
+
+
+def tail_log(path: Path, lines: int = 50) -> list[str]:
+    """The last ``lines`` lines of a log file (empty when it does not exist)."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            pos = f.tell()
+            data = b""
+            while pos > 0 and data.count(b"\n") <= lines:
+                step = min(64 * 1024, pos)
+                pos -= step
+                f.seek(pos)
+                data = f.read(step) + data
+    except FileNotFoundError:
+        return []
+    return data.decode(errors="replace").splitlines()[-lines:] if lines > 0 else []
+
+
+def wait_started(
+    proc: subprocess.Popen[bytes],
+    what: str,
+    ready: Callable[[], bool],
+    log: Path | None,
+    timeout: float,
+    *,
+    poll: float = 0.05,
+) -> None:
+    """Return once ``ready()``; a :class:`DevnetStartError` quoting the log's last lines when
+    ``proc`` exits first or ``timeout`` seconds pass."""
+    see = f"; see {log}" if log is not None else ""
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            tail = one_line(" | ".join(tail_log(log, 3))) if log is not None else ""
+            raise DevnetStartError(
+                f"{what} exited with code {proc.returncode} during start-up"
+                + (f": {tail}" if tail else "")
+                + see
+            )
+        if ready():
+            return
+        if time.monotonic() > deadline:
+            raise DevnetStartError(f"{what} did not answer within {timeout:.0f} s{see}")
+        time.sleep(poll)

@@ -9,20 +9,18 @@ runs the service's program (after a reboot the number may belong to something el
 from __future__ import annotations
 
 import contextlib
-import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from ogpu.devnet.errors import DevnetStartError, one_line
-from ogpu.devnet.manifest import DEFAULT_HOST, log_path
-from ogpu.devnet.node import pid_alive, spawn_logged, stop_pid
+from ogpu.devnet.manifest import log_path
+from ogpu.devnet.node import pid_alive, spawn_logged, stop_pid, tail_log
 
 __all__ = ["ExtraService", "Supervisor", "follow_logs", "http_ok", "owned_alive", "tail_log"]
 
@@ -50,25 +48,17 @@ class ExtraService:
     healthy: Callable[[Mapping[str, Any]], bool] | None = None
 
 
-def _cmdline(pid: int) -> str | None:
-    """The command line of ``pid`` (None where /proc is unavailable)."""
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except FileNotFoundError:
-        return "" if not Path("/proc/self").exists() else None
-    except OSError:
-        return None
-    return raw.replace(b"\0", b" ").decode(errors="replace")
-
-
 def owned_alive(pid: int | None, marker: str) -> bool:
     """True when ``pid`` is alive and its command line contains ``marker``."""
     if not pid or not pid_alive(pid):
         return False
     if not Path("/proc/self").exists():
         return True  # no /proc (macOS): trust the pid
-    cmd = _cmdline(pid)
-    return cmd is not None and marker in cmd
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return marker in cmd.replace(b"\0", b" ").decode(errors="replace")
 
 
 def marker_of(name: str, manifest: Mapping[str, Any]) -> str:
@@ -107,14 +97,6 @@ class Supervisor:
         """The pids this supervisor started and has not stopped, with their service names."""
         return {pid: name for pid, (name, _) in self._children.items()}
 
-    def spawn(
-        self, name: str, args: Sequence[str], home: Path, env: Mapping[str, str] | None = None
-    ) -> subprocess.Popen[bytes]:
-        """Start ``args`` detached (own session), logging to ``<home>/logs/<name>.log``."""
-        proc = spawn_logged(args, log_path(home, name), env=env)
-        self.adopt(name, proc)
-        return proc
-
     def stop(self, pid: int | None, marker: str, timeout: float = 5.0) -> bool:
         """Stop one service by pid (terminate → wait → kill). True if it was running."""
         if not pid:
@@ -141,64 +123,11 @@ class Supervisor:
 
     def start_ipfs(self, home: Path, host: str, port: int) -> subprocess.Popen[bytes]:
         """Start the devnet IPFS store (data in ``<home>/ipfs``)."""
-        data_dir = home / "ipfs"
-        data_dir.mkdir(parents=True, exist_ok=True)
-        args = [sys.executable, "-m", "ogpu.devnet.ipfs_store", "--data-dir", str(data_dir)]
-        args += ["--port", str(port)]
-        if host != DEFAULT_HOST:
-            args += ["--host", host]
-        return self.spawn("ipfs", args, home)
-
-
-def wait_http(
-    proc: subprocess.Popen[bytes], what: str, url: str, log: Path, timeout: float
-) -> None:
-    """Wait until ``url`` answers; a clear error when ``proc`` exits or time runs out."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if proc.poll() is not None:
-            tail = tail_text(log, 3)
-            raise DevnetStartError(
-                f"{what} exited with code {proc.returncode} during start-up"
-                + (f": {tail}" if tail else "")
-                + f"; see {log}"
-            )
-        if http_ok(url, timeout=0.5):
-            return
-        if time.monotonic() > deadline:
-            raise DevnetStartError(
-                f"{what} did not answer on {url} within {timeout:.0f} s; see {log}"
-            )
-        time.sleep(0.05)
-
-
-def tail_text(path: Path, lines: int) -> str:
-    """The last ``lines`` lines of a log on one line (for error messages)."""
-    try:
-        text = path.read_text(errors="replace").strip().splitlines()
-    except OSError:
-        return ""
-    return one_line(" | ".join(text[-lines:]))
-
-
-def tail_log(path: Path, lines: int = 50) -> list[str]:
-    """The last ``lines`` lines of a log file (empty when it does not exist)."""
-    try:
-        with open(path, "rb") as f:
-            f.seek(0, os.SEEK_END)
-            size = f.tell()
-            block = 64 * 1024
-            data = b""
-            pos = size
-            while pos > 0 and data.count(b"\n") <= lines:
-                step = min(block, pos)
-                pos -= step
-                f.seek(pos)
-                data = f.read(step) + data
-    except FileNotFoundError:
-        return []
-    text = data.decode(errors="replace").splitlines()
-    return text[-lines:] if lines > 0 else []
+        args = [sys.executable, "-m", "ogpu.devnet.ipfs_store", "--data-dir", str(home / "ipfs")]
+        args += ["--host", host, "--port", str(port)]
+        proc = spawn_logged(args, log_path(home, "ipfs"))
+        self.adopt("ipfs", proc)
+        return proc
 
 
 def follow_logs(
@@ -214,28 +143,27 @@ def follow_logs(
         for service, line in follow_logs({"anvil": log_path(None, "anvil")}):
             print(service, line)
     """
-    offsets: dict[str, int] = {}
-    for name, p in paths.items():
+
+    def size(p: Path) -> int:
         try:
-            offsets[name] = p.stat().st_size
+            return p.stat().st_size
         except FileNotFoundError:
-            offsets[name] = 0
+            return 0
+
+    offsets = {name: size(p) for name, p in paths.items()}
     partial: dict[str, str] = dict.fromkeys(paths, "")
     while not should_stop():
         got = False
         for name, p in paths.items():
-            try:
-                size = p.stat().st_size
-            except FileNotFoundError:
-                continue
-            if size < offsets[name]:
+            size_now = size(p)
+            if size_now < offsets[name]:
                 offsets[name] = 0  # truncated / replaced
-            if size == offsets[name]:
+            if size_now == offsets[name]:
                 continue
             with open(p, "rb") as f:
                 f.seek(offsets[name])
-                chunk = f.read(size - offsets[name])
-            offsets[name] = size
+                chunk = f.read(size_now - offsets[name])
+            offsets[name] = size_now
             text = partial[name] + chunk.decode(errors="replace")
             *complete, partial[name] = text.split("\n")
             for line in complete:

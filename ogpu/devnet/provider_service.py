@@ -1,7 +1,7 @@
 """The devnet's default provider: two demo sources and a provider process serving them.
 
-:func:`install` adds an :class:`~ogpu.devnet.manager.ExtraService` named ``provider`` to
-``manager.EXTRA_SERVICES``; ``up`` then (after anvil, the deployment and IPFS):
+:func:`service` is the :class:`~ogpu.devnet.processes.ExtraService` ``provider``; given it,
+``up`` then (after anvil, the deployment and IPFS):
 
 * publishes two demo sources from the client dev account (handlers of
   :mod:`ogpu.devnet.demo_handlers`), one FIRST_RESPONSE and one MANUAL_CONFIRMATION, and records
@@ -28,9 +28,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ogpu.devnet.errors import DevnetStartError
 from ogpu.devnet.manifest import log_path, manifest_path, read_manifest_or_none, write_manifest
-from ogpu.devnet.node import rpc_call, spawn_logged
+from ogpu.devnet.node import rpc_call, spawn_logged, wait_started
 from ogpu.devnet.processes import ExtraService
 from ogpu.provider.fetch import ALLOWED_ORIGINS_ENV
 
@@ -48,8 +47,9 @@ DEMO_HANDLERS = "ogpu.devnet.demo_handlers"
 DEMO_MIN_PAYMENT = 10**15
 
 
-def publish_demo_sources(manifest: Mapping[str, Any], home: Path) -> dict[str, str]:
-    """Publish (or, on a restored chain, find) the two demo sources; returns their addresses."""
+def publish_demo_sources(home: Path, previous: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """Publish the two demo sources, or return the ``previous`` ones when the chain (restored
+    from ``--state``) still has them; returns their addresses."""
     from ogpu.chain import Session
     from ogpu.chain.networks import load_devnet_manifest
     from ogpu.devnet.accounts import dev_account, dev_key
@@ -59,13 +59,12 @@ def publish_demo_sources(manifest: Mapping[str, Any], home: Path) -> dict[str, s
 
     session = Session(load_devnet_manifest(manifest_path(home)))
     try:
-        prev = (manifest.get("_previous") or {}).get("demo_sources")
         if (
-            isinstance(prev, dict)
-            and {"first_response", "manual"} <= set(prev)
-            and all(nexus.get_source_id(str(a), session=session) != 0 for a in prev.values())
+            previous
+            and {"first_response", "manual"} <= set(previous)
+            and all(nexus.get_source_id(str(a), session=session) != 0 for a in previous.values())
         ):
-            return {k: str(v) for k, v in prev.items()}
+            return {k: str(v) for k, v in previous.items()}
         client = dev_account("client").address
         out: dict[str, str] = {}
         for key, method in (
@@ -103,90 +102,51 @@ def publish_demo_sources(manifest: Mapping[str, Any], home: Path) -> dict[str, s
 
 def start_provider(home: Path, manifest: Mapping[str, Any]) -> subprocess.Popen[bytes]:
     """The ``ExtraService.start`` of the provider: demo sources, manifest update, process."""
-    previous = read_manifest_or_none(home) or {}
-    m: dict[str, Any] = dict(manifest)
-    m["_previous"] = previous
+    from ogpu.chain import Session
+    from ogpu.chain.networks import load_devnet_manifest
+    from ogpu.devnet.accounts import dev_account
+    from ogpu.protocol import Source
+
+    previous = (read_manifest_or_none(home) or {}).get("demo_sources")
     # The provider process reads the network from the manifest: write it before starting it.
-    write_manifest(home, {k: v for k, v in m.items() if k != "_previous"})
-    sources = publish_demo_sources(m, home)
+    write_manifest(home, manifest)
+    sources = publish_demo_sources(home, previous if isinstance(previous, dict) else None)
     state_dir = home / "provider"
-    if sources != (previous.get("demo_sources") or {}):
+    if sources != previous:
         shutil.rmtree(state_dir, ignore_errors=True)  # a new chain: old cursors are meaningless
+    added = {"demo_sources": dict(sources), "demo_source": sources["first_response"]}
     if isinstance(manifest, dict):  # ``up`` passes its own dict: the additions land in the manifest
-        manifest["demo_sources"] = dict(sources)
-        manifest["demo_source"] = sources["first_response"]
-    current = {**{k: v for k, v in m.items() if k != "_previous"}}
-    current["demo_sources"] = dict(sources)
-    current["demo_source"] = sources["first_response"]
-    write_manifest(home, current)
+        manifest.update(added)
+    write_manifest(home, {**manifest, **added})
     from_block = int(rpc_call(str(manifest["rpc_url"]), "eth_blockNumber"), 16)
     master = str((manifest.get("accounts") or {}).get("master"))
-    args = [
-        sys.executable,
-        "-m",
-        "ogpu.provider",
-        "run",
-        "--master",
-        master,
-        "--source",
-        f"{sources['first_response']}={DEMO_HANDLERS}",
-        "--source",
-        f"{sources['manual']}={DEMO_HANDLERS}",
-        "--state-dir",
-        str(state_dir),
-        "--from-block",
-        str(from_block),
-    ]
+    args = [sys.executable, "-m", "ogpu.provider", "run", "--master", master]
+    for source in sources.values():
+        args += ["--source", f"{source}={DEMO_HANDLERS}"]
+    args += ["--state-dir", str(state_dir), "--from-block", str(from_block)]
     env = {**os.environ, "OGPU_DEVNET_HOME": str(home), "OGPU_NETWORK": "devnet"}
     # Task configs come from the devnet's own store on a loopback address: allow that origin only.
     env[ALLOWED_ORIGINS_ENV] = str((manifest.get("ipfs") or {}).get("api_url", ""))
     env.pop("PROVIDER_PRIVATE_KEY", None)  # the devnet provider is the provider dev account
     log = log_path(home, SERVICE_NAME)
     proc = spawn_logged(args, log, env=env)
+    provider = dev_account("provider").address
+    session = Session(load_devnet_manifest(manifest_path(home)))
+
+    def serving() -> bool:
+        return all(Source(s, session).get_registrant_id(provider) for s in sources.values())
+
+    # Return once the provider is registered to every demo source, so that ``up`` hands over a
+    # network whose tasks are answered.
     try:
-        _wait_serving(home, sources, proc, log)
+        wait_started(proc, "the devnet provider", serving, log, 30.0, poll=0.1)
     except BaseException:
         proc.kill()  # ``up`` only learns of the process from the return value
         proc.wait()
         raise
-    return proc
-
-
-def _wait_serving(
-    home: Path,
-    sources: Mapping[str, str],
-    proc: subprocess.Popen[bytes],
-    log: Path,
-    timeout: float = 30.0,
-) -> None:
-    """Return once the provider is registered to every demo source, so that ``up`` hands over a
-    network whose tasks are answered; a provider that dies on start-up fails ``up`` with its log."""
-    import time
-
-    from ogpu.chain import Session
-    from ogpu.chain.networks import load_devnet_manifest
-    from ogpu.devnet.accounts import dev_account
-    from ogpu.protocol import Source
-
-    provider = dev_account("provider").address
-    session = Session(load_devnet_manifest(manifest_path(home)))
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if all(Source(s, session).get_registrant_id(provider) for s in sources.values()):
-                return
-            if proc.poll() is not None:
-                tail = " | ".join(log.read_text(errors="replace").strip().splitlines()[-3:])
-                raise DevnetStartError(
-                    f"the devnet provider exited with code {proc.returncode}: {tail}; see {log}"
-                )
-            if time.monotonic() > deadline:
-                raise DevnetStartError(
-                    f"the devnet provider did not register within {timeout:.0f} s; see {log}"
-                )
-            time.sleep(0.1)
     finally:
         session.close()
+    return proc
 
 
 def service() -> ExtraService:

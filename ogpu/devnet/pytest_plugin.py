@@ -8,13 +8,11 @@ Installed with the package (entry point ``pytest11``), so any project can use th
 - ``devnet``: the full local network of ``ogpu devnet up`` (anvil, deployed and seeded protocol,
   IPFS store, manifest) on free ports in a temporary home, started once per session; it yields a
   :class:`~ogpu.devnet.manager.DevnetInfo`. While a test that uses it runs, ``OGPU_DEVNET_HOME``
-  points at that home, so ``network="devnet"`` finds it. It is a separate node from ``anvil``: its provider is already
-  paired and its client funded, which tests of the bare deployment must not see;
+  points at that home, so ``network="devnet"`` finds it. It is a separate node from ``anvil``:
+  its provider is already paired and its client funded, which tests of the bare deployment must
+  not see; a doctest of the ``ogpu`` package that names ``devnet`` gets it in its namespace;
 - every test that uses a node runs inside ``evm_snapshot``/``evm_revert`` and leaves an empty
-  transaction pool, so tests share one deployment without seeing each other's state;
-- a doctest of the ``ogpu`` package that names ``devnet`` (``Session("devnet")``, ``devnet.rpc_url``)
-  gets that fixture in its namespace, with ``OGPU_DEVNET_HOME`` pointing at it, so
-  ``Session("devnet")`` reaches it.
+  transaction pool, so tests share one deployment without seeing each other's state.
 
 Under pytest-xdist every worker is its own session: its own nodes, IPFS store and devnet, on free
 ports, in the worker's temporary directory.
@@ -27,9 +25,10 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
@@ -46,6 +45,15 @@ _CHAIN_FIXTURES = frozenset({"anvil", "w3", "deployment"})
 #: Attempts to start a service on fresh free ports (another xdist worker may take a port between
 #: the moment the OS offers it and the moment the service binds it).
 _PORT_ATTEMPTS = 3
+_T = TypeVar("_T")
+
+
+def _on_free_ports(start: Callable[[], _T], busy: type[Exception]) -> _T:
+    """``start()``, again (on new free ports) when it fails with ``busy``."""
+    for _ in range(_PORT_ATTEMPTS - 1):
+        with contextlib.suppress(busy):
+            return start()
+    return start()
 
 
 @pytest.fixture(scope="session")
@@ -55,13 +63,7 @@ def anvil(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AnvilNode]:
     from ogpu.devnet.node import AnvilNode
 
     log: Path = tmp_path_factory.mktemp("anvil") / "anvil.log"
-    for attempt in range(_PORT_ATTEMPTS):
-        try:
-            node = AnvilNode.start(log_path=log)
-            break
-        except DevnetError:
-            if attempt == _PORT_ATTEMPTS - 1:
-                raise
+    node = _on_free_ports(lambda: AnvilNode.start(log_path=log), DevnetError)
     try:
         yield node
     finally:
@@ -104,17 +106,15 @@ def devnet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevnetInfo]:
     from ogpu.devnet.node import free_port
 
     home = tmp_path_factory.mktemp("devnet")
-    for attempt in range(_PORT_ATTEMPTS):
+
+    def up() -> DevnetInfo:
         port = free_port()
         ipfs_port = free_port()
         while ipfs_port == port:
             ipfs_port = free_port()
-        try:
-            info = manager.up(home, port=port, ipfs_port=ipfs_port)
-            break
-        except manager.DevnetPortInUseError:
-            if attempt == _PORT_ATTEMPTS - 1:
-                raise
+        return manager.up(home, port=port, ipfs_port=ipfs_port)
+
+    info = _on_free_ports(up, manager.DevnetPortInUseError)
     try:
         yield info
     finally:
@@ -129,25 +129,13 @@ def _doctest_wants_devnet(request: pytest.FixtureRequest) -> bool:
     return any("devnet" in ex.source.replace("ogpu.devnet", "") for ex in dtest.examples)
 
 
-def _snapshot(url: str) -> Any:
-    from ogpu.devnet.node import rpc_call
-
-    return rpc_call(url, "evm_snapshot")
-
-
 @pytest.fixture(autouse=True)
 def _ogpu_chain_isolation(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Snapshot each chain a test uses (session ``anvil``, ``devnet``) and revert it afterwards.
-
-    A test using ``devnet`` also gets ``OGPU_DEVNET_HOME`` set to the devnet's home (a doctest
-    of ``ogpu`` naming ``devnet`` also gets the fixture in its namespace).
-    """
-    import os
-
+    """Snapshot each chain a test uses (session ``anvil``, ``devnet``), revert it afterwards and
+    empty its transaction pool; set ``OGPU_DEVNET_HOME`` for the ``devnet`` (see the module docs)."""
     from ogpu.devnet.node import rpc_call
 
     urls: list[str] = []
-    devnet_home: str | None = None
     if _CHAIN_FIXTURES.intersection(request.fixturenames):
         node: Any = request.getfixturevalue("anvil")
         if "deployment" in request.fixturenames:
@@ -159,19 +147,11 @@ def _ogpu_chain_isolation(request: pytest.FixtureRequest) -> Iterator[None]:
         if doctest:
             request.getfixturevalue("doctest_namespace")["devnet"] = info
         urls.append(info.rpc_url)
-        devnet_home = str(info.home)
-    snaps = [(url, _snapshot(url)) for url in urls]
-    old_home = os.environ.get("OGPU_DEVNET_HOME")
-    if devnet_home is not None:
-        os.environ["OGPU_DEVNET_HOME"] = devnet_home
+        request.getfixturevalue("monkeypatch").setenv("OGPU_DEVNET_HOME", str(info.home))
+    snaps = [(url, rpc_call(url, "evm_snapshot")) for url in urls]
     try:
         yield
     finally:
-        if devnet_home is not None:
-            if old_home is None:
-                os.environ.pop("OGPU_DEVNET_HOME", None)
-            else:
-                os.environ["OGPU_DEVNET_HOME"] = old_home
         for url, snap in reversed(snaps):
             rpc_call(url, "evm_revert", [snap])
             # a reverted chain keeps its pool: a transaction queued behind a nonce gap would

@@ -11,7 +11,7 @@ from typing import Any
 
 from ogpu.chain.networks import ContractAddresses, Network
 from ogpu.chain.session import Session
-from ogpu.devnet.errors import DevnetDeployError, DevnetError, one_line
+from ogpu.devnet.errors import DevnetDeployError, one_line
 from ogpu.devnet.manifest import CHAIN_ID
 from ogpu.types.errors import OGPUError
 
@@ -34,9 +34,7 @@ def devnet_session(
     rpc_url: str, addresses: Mapping[str, str] | None = None, *, timeout: float = 10.0
 ) -> Session:
     """A session on a devnet node (with the protocol's addresses once they are known)."""
-    addrs = None
-    if addresses:
-        addrs = ContractAddresses(**{name: str(addresses[name]) for name in CONTRACTS})
+    addrs = ContractAddresses(**{n: str(addresses[n]) for n in CONTRACTS}) if addresses else None
     network = Network(name="devnet", chain_id=CHAIN_ID, rpc_url=rpc_url, addresses=addrs)
     return Session(network, request_timeout=timeout)
 
@@ -54,8 +52,6 @@ def deploy_and_seed(rpc_url: str) -> tuple[dict[str, str], Any]:
             judge=dev_account("judge").address,
             default_agent=dev_account("agent").address,
         )
-    except DevnetError:
-        raise
     except Exception as exc:
         raise DevnetDeployError(
             f"deploying the protocol failed: {type(exc).__name__}: {one_line(exc)}; "

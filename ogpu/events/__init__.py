@@ -1,11 +1,8 @@
 """Protocol events: live watchers, historical queries, resumable cursors, and blocking waits.
 
 Async watchers (``watch_<event>``) and queries (``get_past_<event>``) exist for every Nexus,
-Terminal and Vault event, under the official SDK's names; they read bounded ``eth_getLogs``
-ranges (no server-side filters), poll fast (0.05 s on a local node, backing off to 1 s while the
-chain is idle) or follow ``newHeads`` over a WebSocket, survive restarts through
-:class:`EventCursor`, detect chain reorganisations, retry transient RPC failures and raise
-persistent ones. See :mod:`ogpu.events.watcher` for the exact semantics.
+Terminal and Vault event, under the official SDK's names; they resume from an
+:class:`EventCursor` and handle chain reorganisations (semantics: :mod:`ogpu.events.watcher`).
 
 Example::
 

@@ -31,10 +31,6 @@ log = logging.getLogger("ogpu.events")
 DEFAULT_RETRY = RetryPolicy(max_attempts=6, base_delay=0.05, max_delay=1.0)
 
 
-class _TransientTransportError(ConnectionError):
-    """The WebSocket dropped or could not be opened (retried like any connection failure)."""
-
-
 def _expire(fut: asyncio.Future[Any], timeout: float) -> None:
     if not fut.done():
         fut.set_exception(TimeoutError(f"no reply within {timeout:g} s"))
@@ -69,12 +65,6 @@ class AsyncRpc(BaseRpcClient):
 
     async def close(self) -> None:
         """Release the connection."""
-
-    async def __aenter__(self) -> AsyncRpc:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
 
     async def _with_retry(
         self,
@@ -206,42 +196,32 @@ class WsRpc(AsyncRpc):
             try:
                 ws = await connect(self.url, max_size=None, open_timeout=self.timeout, proxy=None)
             except OSError as exc:
-                raise _TransientTransportError(f"cannot connect to {self.url}: {exc}") from exc
+                raise ConnectionError(f"cannot connect to {self.url}: {exc}") from exc
             self._ws = ws
             self._reader = asyncio.create_task(self._read_loop(ws))
             return ws
 
     async def _read_loop(self, ws: Any) -> None:
-        error: BaseException = _TransientTransportError(f"websocket {self.url} closed")
+        error: BaseException = ConnectionError(f"websocket {self.url} closed")
         try:
             async for raw in ws:
                 msg = jsonsafe.loads(raw)
-                items = msg if isinstance(msg, list) else [msg]
-                if isinstance(msg, list):
-                    # A batch reply: route it by the first id.
-                    ids: list[int] = [
-                        m["id"]
-                        for m in items
-                        if isinstance(m, dict) and isinstance(m.get("id"), int)
-                    ]
-                    fut = next((self._pending.pop(i) for i in ids if i in self._pending), None)
-                    for i in ids:
-                        self._pending.pop(i, None)
-                    if fut is not None and not fut.done():
-                        fut.set_result(msg)
-                    continue
-                if msg.get("method") == "eth_subscription":
+                if isinstance(msg, dict) and msg.get("method") == "eth_subscription":
                     params = msg.get("params") or {}
                     queue = self._subs.get(str(params.get("subscription")))
                     if queue is not None:
                         queue.put_nowait(params.get("result"))
                     continue
-                mid = msg.get("id")
-                fut = self._pending.pop(mid, None) if isinstance(mid, int) else None
-                if fut is not None and not fut.done():
-                    fut.set_result(msg)
+                # A reply; the ids of a batch reply share one future.
+                items = msg if isinstance(msg, list) else [msg]
+                ids = [m.get("id") for m in items if isinstance(m, dict)]
+                futs = [
+                    self._pending.pop(i) for i in ids if isinstance(i, int) and i in self._pending
+                ]
+                if futs and not futs[0].done():
+                    futs[0].set_result(msg)
         except Exception as exc:
-            error = _TransientTransportError(f"websocket {self.url} failed: {exc}")
+            error = ConnectionError(f"websocket {self.url} failed: {exc}")
         finally:
             if self._ws is ws:
                 self._ws = None
@@ -261,7 +241,7 @@ class WsRpc(AsyncRpc):
         try:
             await ws.send(body.decode())
         except Exception as exc:
-            raise _TransientTransportError(f"websocket send failed: {exc}") from exc
+            raise ConnectionError(f"websocket send failed: {exc}") from exc
         # The task awaits the reply future itself, with a timer failing it after ``timeout``:
         # ``asyncio.wait_for`` (before Python 3.12) returns a reply that arrived just as the
         # caller was cancelled and loses the cancellation.

@@ -17,6 +17,7 @@ EventCursor(block_number=7, log_index=0, block_hash=None)
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import inspect
 import json
@@ -71,11 +72,7 @@ class EventCursor:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-compatible mapping."""
-        return {
-            "block_number": self.block_number,
-            "log_index": self.log_index,
-            "block_hash": self.block_hash,
-        }
+        return dataclasses.asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EventCursor:
@@ -98,6 +95,7 @@ class _AbiEvent:
     signature: str
     topic0: str
     fields: tuple[tuple[str, str], ...]
+    indexed: bool
 
 
 def _snake(name: str) -> str:
@@ -122,14 +120,6 @@ class _EventType(type):
 #: Every event record class by Solidity event name (filled as the classes are defined).
 EVENTS: dict[str, type[ChainEvent]] = {}
 
-_TRAILING = {
-    "block_number": "int",
-    "transaction_hash": "str",
-    "log_index": "int",
-    "block_hash": "str",
-    "removed": "bool",
-}
-
 
 class ChainEvent(metaclass=_EventType):
     """Base of the event records. A subclass ``<Name>Event`` of ``contract=`` declares its own
@@ -146,11 +136,12 @@ class ChainEvent(metaclass=_EventType):
     removed: bool
 
     def __init_subclass__(cls, *, contract: str, **kwargs: Any) -> None:
+        trailing = _trailing_fields()
         super().__init_subclass__(**kwargs)
         own: dict[str, Any] = dict(inspect.get_annotations(cls))
         late = {n: t for n, t in own.items() if n in cls.__dict__}
         required = {n: t for n, t in own.items() if n not in late}
-        cls.__annotations__ = {**required, **_TRAILING, **late}
+        cls.__annotations__ = {**required, **trailing, **late}
         cls.block_hash = ""
         cls.removed = False
         cls.event_name = cls.__name__.removesuffix("Event")
@@ -177,6 +168,13 @@ class ChainEvent(metaclass=_EventType):
 
 
 @cache
+def _trailing_fields() -> dict[str, str]:
+    """The fields every record has after its own (the non-ClassVar annotations of ChainEvent)."""
+    own = inspect.get_annotations(ChainEvent).items()
+    return {n: str(t) for n, t in own if not str(t).startswith("ClassVar")}
+
+
+@cache
 def _abi_event(cls: type[ChainEvent]) -> _AbiEvent:
     from ogpu.chain._abi import load_abi
 
@@ -189,22 +187,21 @@ def _abi_event(cls: type[ChainEvent]) -> _AbiEvent:
         raise TypeError(f"{cls.contract} declares no single event {cls.event_name}")
     entry = cast("ABIEvent", entries[0])
     fields = tuple((_snake(i["name"]), collapse_if_tuple(i)) for i in entry["inputs"])
-    return _AbiEvent(abi_to_signature(entry), "0x" + event_abi_to_log_topic(entry).hex(), fields)
+    topic0 = "0x" + event_abi_to_log_topic(entry).hex()
+    indexed = any(i.get("indexed") for i in entry["inputs"])
+    return _AbiEvent(abi_to_signature(entry), topic0, fields, indexed)
 
 
 def check_abi(cls: type[ChainEvent]) -> None:
     """Raise ``TypeError`` unless ``cls`` declares exactly the fields of its ABI event, in order
     (fields with a default may follow the trailing ones), and the event has no indexed
     parameters (the decoder reads every field from the log data)."""
-    declared = [f for f in cls.__dataclass_fields__ if f not in _TRAILING]  # type: ignore[attr-defined]
+    declared = [f for f in cls.__dataclass_fields__ if f not in _trailing_fields()]  # type: ignore[attr-defined]
     abi = [n for n, _ in cls.abi_fields]
     if declared != abi:
         raise TypeError(f"{cls.__name__} declares {declared}, the ABI of {cls.signature} has {abi}")
-    from ogpu.chain._abi import load_abi
-
-    for e in load_abi(cls.contract):
-        if e.get("name") == cls.event_name and any(i.get("indexed") for i in e["inputs"]):
-            raise TypeError(f"{cls.signature} has indexed parameters")
+    if _abi_event(cls).indexed:
+        raise TypeError(f"{cls.signature} has indexed parameters")
 
 
 # ----------------------------------------------------------------------------------------------

@@ -5,13 +5,7 @@ async iterator); ``get_past_<event>(*filters, **options)`` is a coroutine return
 filters select on event fields (``source_address`` on the ``source`` field, ``provider`` on
 ``provider``, ...), positionally or by name; None means "all"; addresses are compared
 case-insensitively. The options are :class:`~ogpu.events.watcher.WatchOptions` /
-:class:`~ogpu.events.watcher.PastOptions`.
-
-Example::
-
-    async for ev in watch_task_published(source_address, from_block=0):
-        print(ev.task)
-    events = await get_past_attempted(task_address, from_block=0)
+:class:`~ogpu.events.watcher.PastOptions`; the package docs show an example.
 """
 
 from __future__ import annotations

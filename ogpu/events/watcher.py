@@ -41,6 +41,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import re
 import statistics
 from collections import Counter, deque
 from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
@@ -132,23 +133,10 @@ class PastOptions(_SourceOptions, total=False):
     """``eth_getLogs`` requests in flight (default 4)."""
 
 
-def _check_options(options: Mapping[str, Any], kind: type[Any]) -> None:
-    unknown = sorted(set(options) - set(kind.__annotations__) - set(_SourceOptions.__annotations__))
-    if unknown:
-        raise TypeError(f"unknown option(s): {', '.join(unknown)}")
-
-
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
-_RANGE_HINTS = (
-    "more than",
-    "too many",
-    "block range",
-    "range too",
-    "range is too",
-    "exceed",
-    "response size",
-    "max results",
-    "limit",
+#: How geth, Erigon, Infura, Alchemy and QuickNode word a refused ``eth_getLogs`` range.
+_RANGE_HINTS = re.compile(
+    "more than|too many|block range|range (is )?too|exceed|response size|max results|limit"
 )
 
 
@@ -169,15 +157,16 @@ def default_poll_interval(url: str) -> float:
     return 0.05 if host in _LOOPBACK else 0.25
 
 
-def _is_range_limit(exc: BaseException) -> bool:
-    """The node refused an ``eth_getLogs`` range as too large (EIP-1474 -32005 'limit exceeded',
-    or the wording geth, Erigon, Infura, Alchemy and QuickNode use)."""
-    if not isinstance(exc, RpcError):
-        return False
-    if exc.code == -32005:
-        return True
-    msg = exc.message.lower()
-    return any(h in msg for h in _RANGE_HINTS)
+def _refused(start: int, end: int) -> Callable[[BaseException], bool]:
+    """Whether the node refused ``eth_getLogs`` over ``[start, end]`` as too large (EIP-1474
+    -32005 'limit exceeded', or :data:`_RANGE_HINTS`); a single block cannot be split."""
+
+    def refused(exc: BaseException) -> bool:
+        if end <= start or not isinstance(exc, RpcError):
+            return False
+        return exc.code == -32005 or _RANGE_HINTS.search(exc.message.lower()) is not None
+
+    return refused
 
 
 @dataclass(frozen=True)
@@ -208,21 +197,10 @@ class _Query:
         if not types:
             raise ValueError("give at least one event type")
         self.types = tuple(types)
-        self._by_key: dict[tuple[str, str], type[ChainEvent]] = {}
-        self._filters: dict[type[ChainEvent], list[tuple[int, int, str]]] = {}
-        addrs: list[str] = []
-        topics: list[str] = []
-        for cls in self.types:
-            address = addresses[cls.contract].lower()
-            if address not in addrs:
-                addrs.append(address)
-            t0 = cls.topic0()
-            if t0 not in topics:
-                topics.append(t0)
-            self._by_key[(address, t0)] = cls
-            self._filters[cls] = self._compile(cls, where or {})
-        self.addresses = addrs
-        self.topics = topics
+        self._by_key = {(addresses[c.contract].lower(), c.topic0()): c for c in self.types}
+        self._filters = {c: self._compile(c, where or {}) for c in self.types}
+        self.addresses = list(dict.fromkeys(a for a, _ in self._by_key))
+        self.topics = list(dict.fromkeys(t for _, t in self._by_key))
 
     @staticmethod
     def _compile(cls: type[ChainEvent], where: Mapping[str, Any]) -> list[tuple[int, int, str]]:
@@ -309,11 +287,7 @@ class _LogFetcher:
         self.query = query
         self.max_range = max_range
         self.span = max_range
-        self.requests = 0
         self._streak = 0
-
-    def _refused(self, start: int, end: int) -> Callable[[BaseException], bool]:
-        return lambda exc: end > start and _is_range_limit(exc)
 
     def shrink(self, tried: int) -> None:
         self.span = max(1, min(self.span, tried) // 2)
@@ -344,9 +318,8 @@ class _LogFetcher:
                 else:
                     return
                 try:
-                    self.requests += 1
                     logs = await self.rpc.call(
-                        "eth_getLogs", [self.query.params(b, e)], give_up=self._refused(b, e)
+                        "eth_getLogs", [self.query.params(b, e)], give_up=_refused(b, e)
                     )
                 except RpcError:
                     self.shrink(e - b + 1)
@@ -367,11 +340,18 @@ class _LogFetcher:
 
 def _resolve(
     types: Sequence[type[ChainEvent]],
-    session: Any,
-    rpc_url: str | None,
-    addresses: Mapping[str, str] | None,
+    where: Mapping[str, Any] | None,
+    options: Mapping[str, Any],
+    kind: type[Any],
     websocket: bool | None,
-) -> tuple[str, dict[str, str]]:
+) -> tuple[str, _Query]:
+    """Check ``options`` (keys of ``kind``); the node URL and the query (from the options or
+    the session)."""
+    unknown = sorted(set(options) - set(kind.__annotations__))
+    if unknown:
+        raise TypeError(f"unknown option(s): {', '.join(unknown)}")
+    session: Any = options.get("session")
+    rpc_url, addresses = options.get("rpc_url"), options.get("addresses")
     if session is None and (rpc_url is None or addresses is None):
         from ogpu.chain import get_session
 
@@ -387,7 +367,7 @@ def _resolve(
     for cls in types:
         if cls.contract not in resolved:
             resolved[cls.contract] = str(session.address_of(cls.contract))
-    return str(url), resolved
+    return str(url), _Query(types, resolved, where)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -407,12 +387,8 @@ async def get_past_events(
 
         events = await get_past_events(TaskPublishedEvent, where={"source": src}, from_block=0)
     """
-    _check_options(options, PastOptions)
     o = options
-    url, addrs = _resolve(
-        event_types, o.get("session"), o.get("rpc_url"), o.get("addresses"), websocket=False
-    )
-    query = _Query(event_types, addrs, where)
+    url, query = _resolve(event_types, where, o, PastOptions, websocket=False)
     rpc = o.get("rpc")
     client = rpc or open_rpc(url, retry=o.get("retry"))
     try:
@@ -421,12 +397,7 @@ async def get_past_events(
             to_block = int(await client.call("eth_blockNumber"), 16) - o.get("confirmations", 0)
         fetcher = _LogFetcher(client, query, o.get("max_range", DEFAULT_MAX_RANGE))
         raws = await fetcher.fetch(o.get("from_block", 0), to_block, o.get("concurrency", 4))
-        out: list[E] = []
-        for raw in raws:
-            ev = query.decode(raw)
-            if ev is not None:
-                out.append(ev)  # type: ignore[arg-type]
-        return out
+        return [ev for raw in raws if (ev := query.decode(raw)) is not None]  # type: ignore[misc]
     finally:
         if rpc is None:
             await client.close()
@@ -440,14 +411,8 @@ class EventWatcher(Generic[E]):
     """An async iterator over live (and, from ``from_block``/``cursor``, past) events.
 
     Use it with ``async for``; close it with ``await watcher.aclose()`` or ``async with``.
-    ``watcher.cursor`` is the position of the last event delivered (store it to resume).
-
-    Example::
-
-        async with watch_events(TaskPublishedEvent, where={"source": src}) as watcher:
-            async for ev in watcher:
-                print(ev.task)
-                save(watcher.cursor.to_json())
+    ``watcher.cursor`` is the position of the last event delivered (store it to resume; see
+    :func:`watch_events` and the package example).
     """
 
     def __init__(
@@ -457,7 +422,6 @@ class EventWatcher(Generic[E]):
         where: Mapping[str, Any] | None = None,
         **options: Unpack[WatchOptions],
     ) -> None:
-        _check_options(options, WatchOptions)
         o = options
         confirmations = o.get("confirmations", 0)
         reorg_window = o.get("reorg_window", DEFAULT_REORG_WINDOW)
@@ -469,21 +433,13 @@ class EventWatcher(Generic[E]):
             raise ValueError("reorg_window must be >= 1")
         if from_block is not None and cursor is not None:
             raise ValueError("give from_block or cursor, not both")
-        url, addrs = _resolve(
-            event_types, o.get("session"), o.get("rpc_url"), o.get("addresses"), o.get("websocket")
-        )
+        url, self.query = _resolve(event_types, where, o, WatchOptions, o.get("websocket"))
         self.url = url
-        self.query = _Query(event_types, addrs, where)
         self.confirmations = confirmations
-        poll_interval = o.get("poll_interval")
-        self.poll_interval = (
-            default_poll_interval(url) if poll_interval is None else float(poll_interval)
-        )
-        idle_interval = o.get("idle_interval")
-        self.idle_interval = max(
-            self.poll_interval,
-            DEFAULT_IDLE_INTERVAL if idle_interval is None else float(idle_interval),
-        )
+        poll, idle = o.get("poll_interval"), o.get("idle_interval")
+        self.poll_interval = default_poll_interval(url) if poll is None else float(poll)
+        idle = DEFAULT_IDLE_INTERVAL if idle is None else float(idle)
+        self.idle_interval = max(self.poll_interval, idle)
         self.reorg_window = max(reorg_window, confirmations + 1)
         self.include_removed = o.get("include_removed", False)
         self.on_reorg = o.get("on_reorg")
@@ -575,18 +531,13 @@ class EventWatcher(Generic[E]):
 
     # -- engine --------------------------------------------------------------------------
 
-    async def _header(self, tag: int | str) -> dict[str, Any] | None:
-        block = hex(tag) if isinstance(tag, int) else tag
-        result: dict[str, Any] | None = await self.rpc.call("eth_getBlockByNumber", [block, False])
-        return result
-
     async def _start(self) -> None:
         cur = self._start_cursor
         if cur is not None:
             self._next_block = cur.block_number
             self._skip_upto = cur.position
             if cur.block_hash and cur.log_index != WHOLE_BLOCK:
-                hdr = await self._header(cur.block_number)
+                hdr = await self.rpc.call("eth_getBlockByNumber", [hex(cur.block_number), False])
                 if hdr is None or hdr["hash"].lower() != cur.block_hash.lower():
                     log.warning(
                         "block %d of the resume cursor was replaced by a reorganisation; "
@@ -610,9 +561,7 @@ class EventWatcher(Generic[E]):
                     self._ws_head = number
                     self._wake()
                     delays = self.retry.delays()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
+            except Exception as exc:  # (a cancellation is not an Exception: it propagates)
                 delay = next(delays, None)
                 if delay is None:
                     self._heads_error = exc
@@ -707,15 +656,11 @@ class EventWatcher(Generic[E]):
         if self.on_reorg is not None:
             self.on_reorg(reorg)
 
-    def _remember(self, number: int, block_hash: str) -> None:
-        self._hashes[number] = block_hash.lower()
-
     def _prune(self, head: int) -> None:
         floor = head - self.reorg_window
-        for b in [b for b in self._hashes if b < floor]:
-            del self._hashes[b]
-        for b in [b for b in self._delivered if b < floor]:
-            del self._delivered[b]
+        for table in (self._hashes, self._delivered):
+            for b in [b for b in table if b < floor]:
+                del table[b]
 
     async def _rewind(self) -> None:
         """A remembered block changed: find the fork point and rewind to it."""
@@ -755,8 +700,7 @@ class EventWatcher(Generic[E]):
         if check_last:
             calls.append(("eth_getBlockByNumber", [hex(last), False]))
         results = await self.rpc.batch(calls)
-        head_hdr = results[0]
-        head = int(head_hdr["number"], 16)
+        head = int(results[0]["number"], 16)
         if check_last:
             hdr = results[1]
             if hdr is None or hdr["hash"].lower() != self._hashes[last]:
@@ -777,9 +721,7 @@ class EventWatcher(Generic[E]):
         calls: list[tuple[str, Sequence[Any]]] = [("eth_getLogs", [self.query.params(start, end)])]
         calls += [("eth_getBlockByNumber", [hex(b), False]) for b in range(lo, end + 1)]
         try:
-            results = await self.rpc.batch(
-                calls, give_up=lambda exc: end > start and _is_range_limit(exc)
-            )
+            results = await self.rpc.batch(calls, give_up=_refused(start, end))
         except RpcError:
             self._fetcher.shrink(end - start + 1)
             return None
@@ -801,8 +743,7 @@ class EventWatcher(Generic[E]):
             bn = int(raw["blockNumber"], 16)
             if bn >= lo and hashes.get(bn) != str(raw.get("blockHash", "")).lower():
                 return None  # logs from another fork than the headers: read again
-        for b, h in hashes.items():
-            self._remember(b, h)
+        self._hashes.update(hashes)
         raws.sort(key=_position)
         return raws
 
@@ -823,9 +764,8 @@ class EventWatcher(Generic[E]):
                 self.head = head
                 target = head - self.confirmations
                 if target < self._next_block:
-                    if self._pending_removed or self._fork is not None:
-                        for ev in self._flush_removed():
-                            yield ev
+                    for ev in self._flush_removed():
+                        yield ev
                     await self._wait()
                     continue
                 end = min(target, self._next_block + self._fetcher.span - 1)
@@ -856,8 +796,7 @@ class EventWatcher(Generic[E]):
                 self._next_block = end + 1
                 caught_up = self._next_block > target
                 self._prune(head)
-                reorged = self._pending_removed or self._fork is not None
-                if reorged and self._next_block > target:
+                if caught_up:
                     # The re-scan caught up: report removals before the new chain's events.
                     for removed in self._flush_removed():
                         yield removed
@@ -869,6 +808,9 @@ class EventWatcher(Generic[E]):
             await self._cleanup()
 
     def _flush_removed(self) -> Iterable[Any]:
+        """After a reorganisation: report it; the removal notices to yield (if asked for)."""
+        if not self._pending_removed and self._fork is None:
+            return []
         removed = sorted(
             self._pending_removed.values(), key=lambda e: (e.block_number, e.log_index)
         )
