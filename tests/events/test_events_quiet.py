@@ -113,4 +113,6 @@ def test_regular_empty_blocks_cost_about_one_request_per_block(chain: Any, sessi
     finally:
         chain.rpc("evm_setIntervalMining", [0])
     assert rate <= 4.0, rate  # ~2.5: the due poll, one more if the block is late, the scan
-    assert max(latencies) <= 1.0 + 0.5, latencies
+    # seen in the block that mined it: a watcher that missed that block would see the event a
+    # block (1 s) later, at 2 s or more; the rest of the bound is a loaded machine's slack
+    assert max(latencies) < 1.9, latencies

@@ -18,8 +18,12 @@ def faulty_job(store_session, store_net, journal, make_source, serve, size: int,
     source = make_source(DeliveryMethod.FIRST_RESPONSE)
     serve(source, slots=8)
     with FaultProxy(store_net.rpc_url, seed=seed, keep_bodies=False) as proxy:
+        # a fixed few faults (the 2nd send's reply dropped, the 5th request a 502) besides the
+        # random ones, so that every run meets both kinds whatever the threads' interleaving
         for method in ("eth_sendRawTransaction", "eth_sendRawTransactionSync"):
+            proxy.add_rule(Rule(fault=Fault.DROP_REPLY, method=method, nth=2))
             proxy.add_rule(Rule(fault=Fault.DROP_REPLY, method=method, probability=0.3))
+        proxy.add_rule(Rule(fault=Fault.HTTP_502, nth=5))
         proxy.add_rule(Rule(fault=Fault.HTTP_502, probability=0.05))
         session = Session(store_net.replace(rpc_url=proxy.url))
         job = run_job(
