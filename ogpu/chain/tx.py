@@ -57,6 +57,8 @@ __all__ = [
     "Sent",
     "TxExecutor",
     "WaitSchedule",
+    "send_error_kind",
+    "sign_raw",
 ]
 
 log = logging.getLogger("ogpu.tx")
@@ -127,7 +129,9 @@ SEND_ERROR_KINDS: tuple[tuple[str, str], ...] = (
 )
 
 
-def _send_error_kind(exc: RpcError) -> str:
+def send_error_kind(exc: RpcError) -> str:
+    """What a node's refusal of a send means: ``"transient"`` (try the same bytes again), a kind
+    from :data:`SEND_ERROR_KINDS` (``"fee"``, ...), or ``"rejected"``."""
     if exc.code in (-32005, 429):
         return "transient"
     text = (exc.message or "").lower()
@@ -135,6 +139,16 @@ def _send_error_kind(exc: RpcError) -> str:
         if fragment in text:
             return kind
     return "rejected"
+
+
+def sign_raw(signer: SignerLike, tx: dict[str, Any]) -> tuple[str, str]:
+    """``(raw transaction, hash)`` of ``tx`` signed by ``signer``, both 0x-hex."""
+    signed = signer.sign_transaction(tx)
+    raw = getattr(signed, "raw_transaction", None) or getattr(signed, "rawTransaction", None)
+    if raw is None:
+        raise TxRpcError("the signer returned no raw_transaction")
+    raw_bytes = bytes(raw)
+    return "0x" + raw_bytes.hex(), "0x" + keccak(raw_bytes).hex()
 
 
 def _method_missing(exc: RpcError) -> bool:
@@ -425,15 +439,6 @@ class TxExecutor:
         """Current fee quote from the latest block (EIP-1559 if it has a base fee)."""
         return self.run(self.fees_steps())
 
-    @staticmethod
-    def _sign(signer: SignerLike, tx: dict[str, Any]) -> tuple[str, str]:
-        signed = signer.sign_transaction(tx)
-        raw = getattr(signed, "raw_transaction", None) or getattr(signed, "rawTransaction", None)
-        if raw is None:
-            raise TxRpcError("the signer returned no raw_transaction")
-        raw_bytes = bytes(raw)
-        return "0x" + raw_bytes.hex(), "0x" + keccak(raw_bytes).hex()
-
     def _tx_known_steps(self, tx_hash: str) -> Steps[bool]:
         try:
             found = yield Rpc("eth_getTransactionByHash", [tx_hash])
@@ -505,7 +510,7 @@ class TxExecutor:
                     continue
                 if sync and _sync_timeout(exc):  # accepted, not mined within the node's wait
                     return None
-                kind = _send_error_kind(exc)
+                kind = send_error_kind(exc)
                 if kind == "known":
                     log.info("tx %s already known to the node", tx_hash)
                     return None
@@ -647,7 +652,7 @@ class TxExecutor:
                 n = nonce if nonce is not None else nonces.reserve(sender)
                 tx = {"chainId": chain_id, "nonce": n, **body, **quote.fields()}
                 try:
-                    raw, tx_hash = self._sign(signer, tx)
+                    raw, tx_hash = sign_raw(signer, tx)
                     hook = ON_SIGNED.get()
                     if hook is not None:
                         hook(tx, raw, tx_hash)  # e.g. a journal records the bytes before sending

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from eth_utils.address import to_checksum_address
 
-from ogpu.chain.tx import ON_SIGNED, Sent, TxExecutor, _send_error_kind
+from ogpu.chain.tx import ON_SIGNED, Sent, send_error_kind, sign_raw
 from ogpu.ipfs.errors import IPFSSizeLimitError
 from ogpu.jobs.journal import ENDED, FINAL_ITEM, UNSETTLED, Attempt, Journal, SignedTx
 from ogpu.jobs.policy import Policy
@@ -227,7 +227,7 @@ class _Publisher:
         try:
             self.session.rpc("eth_sendRawTransaction", [tx.raw], retry=False)
         except RpcError as exc:
-            kind = _send_error_kind(exc)
+            kind = send_error_kind(exc)
             return None if kind in ("known", "nonce_low") else kind
         except Exception as exc:  # transport: the next poll looks the hash up
             log.debug("re-broadcast of %s failed: %s", tx.hash, exc)
@@ -306,7 +306,7 @@ class _Publisher:
             if cap is not None and price > int(cap):
                 return None
             fields["gasPrice"] = price
-        raw, tx_hash = TxExecutor._sign(self.signer, fields)
+        raw, tx_hash = sign_raw(self.signer, fields)
         self.journal.record_signed(att.id, last.sender, fields, raw, tx_hash)
         log.info("replaced stuck publish of %s (nonce %d) with %s", att.key, last.nonce, tx_hash)
         return self.journal.txs(att.id)[-1]
