@@ -270,12 +270,14 @@ async def update_source(
     *,
     handlers: Any = None,
     **kwargs: Any,
-) -> Receipt:
+) -> Receipt | DryRunResult:
     """The async twin of :func:`ogpu.client.update_source`."""
     session, opts = await _options("update_source", private_key, kwargs)
     info = wf._source_info(new_info)
-    steps = wf.update_source_steps(opts, _address(source), info, handlers)
-    return await (await _send(session, steps)).wait(opts.wait_timeout())
+    out = await session.run(wf.update_source_steps(opts, _address(source), info, handlers))
+    if isinstance(out, DryRunResult):
+        return out
+    return await (await session.pending(out)).wait(opts.wait_timeout())
 
 
 async def inactivate_source(source: Any, private_key: Any = None, **kwargs: Any) -> Receipt:

@@ -318,27 +318,26 @@ def update(
     min_lockup: MinLockupOpt = None,
     max_expiry: MaxExpiryOpt = None,
     delivery: DeliveryOpt = None,
+    handlers: HandlersOpt = None,
     *,
     w: WriteOptions,
 ) -> Write:
     """Change a source's parameters; options not given keep their current value.
 
-    The current metadata (name, description, image URLs) is read from IPFS and re-pinned with
-    your changes, then Nexus.updateSource is called. Pass '' to clear an image URL.
+    The current metadata (name, description, image URLs, handler schemas) is read from IPFS and
+    re-pinned with your changes, then Nexus.updateSource is called. Pass '' to clear an image URL.
     """
     from ogpu.client import ImageEnvironments, SourceInfo, update_source
-    from ogpu.ipfs import cid_of, encode_payload
-    from ogpu.protocol import nexus
+    from ogpu.service.schemas import METADATA_FIELD
 
     source = w.cli.load("Source", address)
-    addr, snap = source.address, source.snapshot()
-    p = snap.params
-    needs_meta = any(v is None for v in (name, description, logo_url, cpu, nvidia, amd))
+    addr, p = source.address, source.snapshot().params
     meta: dict[str, Any] = {}
-    if needs_meta:
-        try:
-            meta = source.get_metadata()
-        except Exception as exc:
+    try:
+        meta = source.get_metadata()
+    except Exception as exc:
+        # unreadable metadata declares no handler schemas to keep; the other fields must be given
+        if any(v is None for v in (name, description, logo_url, cpu, nvidia, amd)):
             raise CliError(
                 f"cannot read the current metadata of source {addr} from "
                 f"{p.imageMetadataUrl} ({type(exc).__name__}: {exc}); pass every one of "
@@ -369,25 +368,12 @@ def update(
             delivery.method if delivery is not None else DeliveryMethod(int(p.deliveryMethod))
         ),
     )
-    context = f"Nexus.updateSource(source={addr})"
+    kept = handlers if handlers is not None else meta.get(METADATA_FIELD)
 
     def send(*, signer: Any, session: Any, dry_run: bool = False, wait: bool = True) -> Any:
         if dry_run:
-            payload = encode_payload(info.metadata().to_dict())
-            url = str(session.ipfs.gateway_url(cid_of(payload)))
-            params = SourceParams(
-                client=snap.client,
-                imageMetadataUrl=url,
-                imageEnvironments=info.environments,
-                minPayment=info.minPayment,
-                minAvailableLockup=info.minAvailableLockup,
-                maxExpiryDuration=info.maxExpiryDuration,
-                deliveryMethod=int(info.deliveryMethod),
-            )
-            return nexus.update_source(
-                addr, params, signer=signer, session=session, context=context, dry_run=True
-            )
-        return update_source(addr, info, signer, session=session, timeout=w.timeout)
+            return update_source(addr, info, signer, handlers=kept, session=session, dry_run=True)
+        return update_source(addr, info, signer, handlers=kept, session=session, timeout=w.timeout)
 
     return Write(
         "Nexus.updateSource",

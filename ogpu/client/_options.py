@@ -89,7 +89,7 @@ _UPLOAD_LEGACY = ("receipt_timeout", *IPFS_LEGACY)
 _KEYWORDS: dict[str, tuple[Collection[str], Collection[str]]] = {
     "publish_source": (_PUBLISH, _UPLOAD_LEGACY),
     "publish_task": (_PUBLISH, (*_UPLOAD_LEGACY, "total_timeout")),
-    "update_source": (("budget",), (*_UPLOAD_LEGACY, "total_timeout")),
+    "update_source": (("dry_run", "budget"), (*_UPLOAD_LEGACY, "total_timeout")),
     "confirm_response": (("wait",), ("receipt_timeout",)),
     "set_agent": (("wait",), ("receipt_timeout",)),
 }

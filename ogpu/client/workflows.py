@@ -400,7 +400,9 @@ def publish_task_steps(opts: Options, info: TaskInfo) -> Steps[DryRunResult | tu
     return sent, url
 
 
-def update_source_steps(opts: Options, source: Any, info: SourceInfo, handlers: Any) -> Steps[Sent]:
+def update_source_steps(
+    opts: Options, source: Any, info: SourceInfo, handlers: Any
+) -> Steps[DryRunResult | Sent]:
     """Check the signer may update ``source``, simulate, re-pin the metadata, send."""
     address = checksum(source, what="source address")
     session = opts.session
@@ -417,6 +419,8 @@ def update_source_steps(opts: Options, source: Any, info: SourceInfo, handlers: 
         return prepare(session, "Nexus", "updateSource", address, struct(params))
 
     simulated = yield from ex.dry_run_steps(call(predicted), signer, context=context)
+    if opts.dry_run:
+        return simulated
     url = yield Offload(_upload, (opts, payload, "imageMetadata.json"))
     gas, fee = _reuse(opts, simulated, url == predicted)
     opts.check_budget("send")
@@ -648,6 +652,30 @@ def publish_task(
 # Other writes
 
 
+@overload
+def update_source(
+    source: str | Source,
+    new_info: SourceInfo,
+    private_key: SignerInput | None = ...,
+    *,
+    handlers: Any = ...,
+    dry_run: Literal[False] = ...,
+    **kwargs: Any,
+) -> Receipt: ...
+
+
+@overload
+def update_source(
+    source: str | Source,
+    new_info: SourceInfo,
+    private_key: SignerInput | None = ...,
+    *,
+    handlers: Any = ...,
+    dry_run: Literal[True],
+    **kwargs: Any,
+) -> DryRunResult: ...
+
+
 def update_source(
     source: str | Source,
     new_info: SourceInfo,
@@ -655,16 +683,20 @@ def update_source(
     *,
     handlers: Any = None,
     **kwargs: Any,
-) -> Receipt:
+) -> Receipt | DryRunResult:
     """Re-pin the metadata of ``new_info`` and call ``Nexus.updateSource`` with rebuilt params.
 
     Checks first (no upload otherwise) that the source exists (:class:`SourceNotFoundError`) and
     that the signer is its client or the client's agent (:class:`NotSourceOwnerError`).
     ``handlers`` as in :func:`publish_source` (without it the new metadata declares none).
+    ``dry_run=True``: checked and simulated with the URL the metadata would have; nothing is
+    uploaded or sent.
     """
     opts = parse_options("update_source", private_key, kwargs)
     info = _source_info(new_info)
     sent = run(update_source_steps(opts, source, info, handlers), opts.session)
+    if isinstance(sent, DryRunResult):
+        return sent
     return _receipt(opts, sent, opts.wait_timeout())
 
 

@@ -98,6 +98,23 @@ def test_source_publish_show_list_update_inactivate(run: Run, chain: Session) ->
     one_line_error(run("source", "inactivate", source), "SourceInactiveError", source)
 
 
+def test_source_update_keeps_handler_schemas_and_dry_runs_nothing(run: Run, chain: Session) -> None:
+    source = publish_source(run, "--handlers", "ogpu.devnet.demo_handlers")
+    names = [f["name"] for f in ok_json(run("source", "show", source, "--json"))["handlers"]]
+    assert "sentiment" in names
+    before = Source(source, chain).get_params()
+    nonce = chain.w3.eth.get_transaction_count(CLIENT, "pending")  # type: ignore[arg-type]
+    dry = ok_json(run("source", "update", source, "--min-payment", "0.002", "--dry-run", "--json"))
+    assert dry["dry_run"] is True and dry["gas"] > 0
+    assert Source(source, chain).get_params() == before
+    assert chain.w3.eth.get_transaction_count(CLIENT, "pending") == nonce  # type: ignore[arg-type]
+
+    ok_json(run("source", "update", source, "--min-payment", "0.002", "--json"))
+    after = ok_json(run("source", "show", source, "--json"))
+    assert after["min_payment"] == 2 * 10**15
+    assert [f["name"] for f in after["handlers"]] == names
+
+
 def test_source_publish_dry_run_and_errors(run: Run, chain: Session) -> None:
     count = nexus.get_source_count(session=chain)
     nonce = chain.w3.eth.get_transaction_count(CLIENT, "pending")  # type: ignore[arg-type]

@@ -477,6 +477,21 @@ def test_update_source(
         update_source(STRANGER.address, source_info(description="v4"), client_key, session=cs)
 
 
+def test_update_source_dry_run_sends_and_uploads_nothing(
+    cs: Session, source: Source, client_key: str, uploads: Callable[[], int]
+) -> None:
+    before = source.get_params()
+    new = source_info(description="v2", minPayment=5 * 10**15)
+    with Unchanged(cs, dev_account("client").address, uploads):
+        result = update_source(source, new, client_key, session=cs, dry_run=True)
+    assert isinstance(result, DryRunResult) and result.gas > 0
+    assert source.get_params() == before
+    receipt = update_source(source, new, client_key, session=cs)
+    assert receipt.ok and source.get_params().minPayment == 5 * 10**15
+    with Unchanged(cs, STRANGER.address, uploads), pytest.raises(NotSourceOwnerError):
+        update_source(source, new, dev_key("stranger"), session=cs, dry_run=True)
+
+
 def test_update_source_by_agent(cs: Session, source: Source, client_key: str) -> None:
     set_agent(dev_account("client2").address, True, client_key, session=cs)
     update_source(source, source_info(description="by agent"), dev_key("client2"), session=cs)
