@@ -35,7 +35,7 @@ from ogpu.chain.session import _TRANSPORT_ERRORS, Session, SessionDefault
 from ogpu.chain.signers import SignerInput, SignerLike
 from ogpu.chain.steps import Steps, arun
 from ogpu.chain.tx import FeeQuote, Sent, TxExecutor, _is_ambiguous
-from ogpu.rpc import AsyncRpcClient, RetryPolicy, RpcError
+from ogpu.rpc import AsyncRpcClient, RetryPolicy, RpcError, await_reply
 from ogpu.types.enums import Role
 from ogpu.types.errors import TxReceiptTimeoutError
 from ogpu.types.receipt import DryRunResult, Receipt
@@ -78,11 +78,6 @@ class AsyncPendingTx:
         return f"AsyncPendingTx({self.tx_hash}, sender={self.sender}, nonce={self.nonce})"
 
 
-def _expire(fut: asyncio.Future[Any], tx_hash: str, timeout: float) -> None:
-    if not fut.done():
-        fut.set_exception(TxReceiptTimeoutError(tx_hash, timeout))
-
-
 class _AsyncReceipts:
     """Receipts of every pending transaction of a session, fetched in ONE batch per poll by one
     task on the loop (started while someone waits), with an adaptive interval."""
@@ -103,17 +98,9 @@ class _AsyncReceipts:
         self._fresh = True  # a new transaction: poll soon again
         if self._task is None or self._task.done():
             self._task = loop.create_task(self._run())
-        # The caller awaits its own future, failed by a timer at the deadline: asyncio.wait_for
-        # (before Python 3.12) returns a receipt that lands as the caller is cancelled and loses
-        # the cancellation.
-        timer = (
-            None if timeout is None else loop.call_later(timeout, _expire, fut, tx_hash, timeout)
-        )
         try:
-            return await fut
+            return await await_reply(fut, timeout, lambda t: TxReceiptTimeoutError(tx_hash, t))
         finally:
-            if timer is not None:
-                timer.cancel()
             waiting = self._waiters.get(tx_hash)
             if waiting is not None:
                 with contextlib.suppress(ValueError):

@@ -18,7 +18,14 @@ from typing import Any
 import httpx
 
 from ogpu.events.errors import EventsRpcError
-from ogpu.rpc import AsyncRpcClient, BatchRefusedError, RetryPolicy, RpcError, is_retryable
+from ogpu.rpc import (
+    AsyncRpcClient,
+    BatchRefusedError,
+    RetryPolicy,
+    RpcError,
+    await_reply,
+    is_retryable,
+)
 from ogpu.rpc._client import BaseRpcClient
 from ogpu.rpc._models import encode, encode_batch, parse_batch, parse_reply
 from ogpu.types import jsonsafe
@@ -29,11 +36,6 @@ log = logging.getLogger("ogpu.events")
 
 #: The default retry schedule of the watchers: ~6 attempts over ~3 s at most.
 DEFAULT_RETRY = RetryPolicy(max_attempts=6, base_delay=0.05, max_delay=1.0)
-
-
-def _expire(fut: asyncio.Future[Any], timeout: float) -> None:
-    if not fut.done():
-        fut.set_exception(TimeoutError(f"no reply within {timeout:g} s"))
 
 
 def _to_events_error(method: str, exc: BaseException, attempts: int) -> EventsRpcError:
@@ -242,14 +244,11 @@ class WsRpc(AsyncRpc):
             await ws.send(body.decode())
         except Exception as exc:
             raise ConnectionError(f"websocket send failed: {exc}") from exc
-        # The task awaits the reply future itself, with a timer failing it after ``timeout``:
-        # ``asyncio.wait_for`` (before Python 3.12) returns a reply that arrived just as the
-        # caller was cancelled and loses the cancellation.
-        timer = asyncio.get_running_loop().call_later(self.timeout, _expire, fut, self.timeout)
         try:
-            return await fut
+            return await await_reply(
+                fut, self.timeout, lambda t: TimeoutError(f"no reply within {t:g} s")
+            )
         finally:
-            timer.cancel()
             for i in ids:
                 self._pending.pop(i, None)
 

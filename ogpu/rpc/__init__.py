@@ -4,7 +4,7 @@ asynchronous HTTP transport on httpx, and the one retry policy and failure class
 >>> from ogpu.rpc import RpcClient, RpcError, classify
 """
 
-from ogpu.rpc._client import AsyncRpcClient, BaseRpcClient, RpcClient
+from ogpu.rpc._client import AsyncRpcClient, BaseRpcClient, RpcClient, await_reply
 from ogpu.rpc._models import (
     BatchRefusedError,
     Call,
@@ -40,6 +40,7 @@ __all__ = [
     "RpcClient",
     "RpcError",
     "acall_with_retry",
+    "await_reply",
     "call_with_retry",
     "classify",
     "encode",

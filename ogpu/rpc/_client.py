@@ -12,8 +12,8 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
@@ -33,7 +33,9 @@ from ogpu.rpc.retry import RetryPolicy, acall_with_retry, call_with_retry, is_re
 if TYPE_CHECKING:
     import asyncio
 
-__all__ = ["AsyncRpcClient", "BaseRpcClient", "RpcClient", "batch_label"]
+__all__ = ["AsyncRpcClient", "BaseRpcClient", "RpcClient", "await_reply", "batch_label"]
+
+T = TypeVar("T")
 
 log = logging.getLogger("ogpu.rpc")
 
@@ -197,6 +199,30 @@ class RpcClient(BaseRpcClient):
     def close(self) -> None:
         """Release the connection."""
         self._transport.close()
+
+
+async def await_reply(
+    fut: asyncio.Future[T], timeout: float | None, error: Callable[[float], BaseException]
+) -> T:
+    """``await fut``, failed with ``error(timeout)`` when it is not done within ``timeout``
+    seconds.
+
+    The caller awaits its own future with a timer: ``asyncio.wait_for`` (before Python 3.12) runs
+    an inner task, returns a reply that arrives just as the caller is cancelled and loses the
+    cancellation.
+    """
+    if timeout is None:
+        return await fut
+
+    def expire(seconds: float) -> None:
+        if not fut.done():
+            fut.set_exception(error(seconds))
+
+    timer = fut.get_loop().call_later(timeout, expire, timeout)
+    try:
+        return await fut
+    finally:
+        timer.cancel()
 
 
 class AsyncRpcClient(BaseRpcClient):
