@@ -201,24 +201,19 @@ async def legacy_wait_for(aw: Awaitable[T], timeout: float | None) -> T:
 
     handle = loop.call_later(timeout, release)
     fut.add_done_callback(release)
+    error: BaseException = asyncio.TimeoutError()
     try:
         try:
             await waiter
-        except asyncio.CancelledError:
-            if fut.done():
-                return fut.result()
-            fut.remove_done_callback(release)
-            fut.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await fut
-            raise
+        except asyncio.CancelledError as exc:
+            error = exc
         if fut.done():
-            return fut.result()
+            return fut.result()  # even when cancelled: the lost cancellation being reproduced
         fut.remove_done_callback(release)
         fut.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await fut
-        raise asyncio.TimeoutError
+        raise error
     finally:
         handle.cancel()
 

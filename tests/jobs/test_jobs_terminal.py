@@ -101,9 +101,11 @@ def _inputs(tmp_path: Path, n: int) -> Path:
     return path
 
 
-def test_live_progress_line_while_the_job_runs(
-    store_net, make_source, serve, tmp_path: Path
-) -> None:
+def _gated_job(
+    store_net: Any, make_source: Any, serve: Any, tmp_path: Path, inputs: int, job_id: str
+) -> tuple[Any, Terminal]:
+    """A source served by one provider that holds every task until ``job_handlers.GATE`` is set
+    (cleared here), and ``ogpu job run`` of ``inputs`` inputs on it in a terminal."""
     source = make_source(DeliveryMethod.FIRST_RESPONSE)
     job_handlers.GATE.clear()
     serve(source, names=("provider",), handler="job_handlers:gated", slots=1)
@@ -118,12 +120,19 @@ def test_live_progress_line_while_the_job_runs(
         "-f",
         "add",
         "--inputs",
-        str(_inputs(tmp_path, 3)),
+        str(_inputs(tmp_path, inputs)),
         "--payment",
         "0.01",
         "--job-id",
-        "tty-1",
+        job_id,
     )
+    return source, term
+
+
+def test_live_progress_line_while_the_job_runs(
+    store_net, make_source, serve, tmp_path: Path
+) -> None:
+    _, term = _gated_job(store_net, make_source, serve, tmp_path, 3, "tty-1")
     try:
         term.read_until("job tty-1: 3 inputs")
         # one task held by the provider: the line shows it taken, nothing confirmed yet
@@ -142,26 +151,7 @@ def test_live_progress_line_while_the_job_runs(
 def test_ctrl_c_stops_the_job_and_says_how_to_resume(
     store_net, store_session, make_source, serve, tmp_path: Path
 ) -> None:
-    source = make_source(DeliveryMethod.FIRST_RESPONSE)
-    job_handlers.GATE.clear()
-    serve(source, names=("provider",), handler="job_handlers:gated", slots=1)
-    term = Terminal(
-        store_net,
-        tmp_path,
-        "--network",
-        "devnet",
-        "job",
-        "run",
-        source.address,
-        "-f",
-        "add",
-        "--inputs",
-        str(_inputs(tmp_path, 2)),
-        "--payment",
-        "0.01",
-        "--job-id",
-        "tty-2",
-    )
+    source, term = _gated_job(store_net, make_source, serve, tmp_path, 2, "tty-2")
     try:
         term.read_until("published 2/2 · attempted 1")
         term.proc.send_signal(signal.SIGINT)  # what Ctrl-C sends to the foreground process

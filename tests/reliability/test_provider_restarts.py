@@ -62,19 +62,7 @@ def _survives_restarts(node: Any, d: Any, store: Any, tmp_path: Path) -> None:
     with FaultProxy(node.url, seed=5, restart_hook=node.restart, keep_bodies=False) as proxy:
         proxy.random_faults(0.05, [Fault.DROP_REPLY, Fault.HTTP_503, Fault.DROP_REQUEST])
         rs = Session(client_network(d, proxy.url, store.url))
-        rt = ProviderRuntime(
-            ProviderConfig(
-                provider=dev_key("provider"),
-                master=MASTER,
-                sources=[SourceBinding(source, "ogpu.devnet.demo_handlers")],
-                state_dir=tmp_path / "state",
-                live_data_interval=0,
-                retry_backoff=0.05,
-                drain_timeout=10.0,
-            ),
-            session=rs,
-        )
-        rt.start()
+        rt = _runtime(rs, source, tmp_path, drain_timeout=10.0)
         tasks: list[Task] = []
         try:
             for i in range(total):
@@ -165,7 +153,8 @@ def _publish(direct: Session, source: str, text: str) -> Task:
     return Task(controller.extract_task_address(rec, session=direct), direct)
 
 
-def _runtime(session: Session, source: str, tmp_path: Path) -> ProviderRuntime:
+def _runtime(session: Session, source: str, tmp_path: Path, **config: Any) -> ProviderRuntime:
+    """A started runtime serving ``source`` with the demo handlers, state in ``tmp_path``."""
     rt = ProviderRuntime(
         ProviderConfig(
             provider=dev_key("provider"),
@@ -173,8 +162,8 @@ def _runtime(session: Session, source: str, tmp_path: Path) -> ProviderRuntime:
             sources=[SourceBinding(source, "ogpu.devnet.demo_handlers")],
             state_dir=tmp_path / "state",
             live_data_interval=0,
-            retries=1,
             retry_backoff=0.05,
+            **config,
         ),
         session=session,
     )
@@ -214,7 +203,7 @@ def test_task_is_answered_after_an_outage_longer_than_the_retries(
             client_network(deployment, rpc.url, ipfs.url),
             retry=RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02),
         )
-        rt = _runtime(rs, source, tmp_path)
+        rt = _runtime(rs, source, tmp_path, retries=1)
         try:
             # The node goes down as the task config is read, or as the response is pinned.
             trigger = "/ipfs/" if when == "before the attempt" else "/file/create"
@@ -254,7 +243,7 @@ def test_attempt_dropped_by_a_restarted_node_is_sent_again(
     with FaultProxy(anvil.url, restart_hook=lambda: anvil.rpc("evm_setAutomine", [False])) as rpc:
         # plain sends: the hash comes back at once (a synchronous send would wait to be mined)
         rs = Session(client_network(deployment, rpc.url, store.url), send_sync=False)
-        rt = _runtime(rs, source, tmp_path)
+        rt = _runtime(rs, source, tmp_path, retries=1)
         try:
             rpc.add_rule(Rule(Fault.RESTART, method="eth_sendRawTransaction", nth=1))
             with caplog.at_level(logging.WARNING, logger="ogpu.tx"):
